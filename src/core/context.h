@@ -1,0 +1,42 @@
+/* dm_context: everything that would otherwise be global state.
+ *
+ * It carries the thread pool, the log callback, the cancel flag and the
+ * last error message. One context per thread of control; it is not shared
+ * between concurrently running renders. */
+#ifndef DM_CONTEXT_H
+#define DM_CONTEXT_H
+
+#include <stdarg.h>
+#include <stdatomic.h>
+
+#include "core/status.h"
+
+typedef enum dm_log_level { DM_LOG_DEBUG, DM_LOG_INFO, DM_LOG_WARN } dm_log_level;
+typedef void (*dm_log_fn)(void *user, dm_log_level level, const char *msg);
+
+typedef struct dm_pool dm_pool;
+
+typedef struct dm_context {
+  int n_threads;
+  dm_pool *pool;            /* owned; NULL when n_threads == 1 */
+  dm_log_fn log;            /* may be NULL */
+  void *log_user;
+  atomic_int cancel;        /* set non-zero from any thread to cancel */
+  char cache_dir[1024];
+  char error[1024];         /* last error, "FILE: problem" */
+} dm_context;
+
+/* n_threads <= 0 means "number of online CPUs". Returns NULL on OOM. */
+dm_context *dm_context_new(int n_threads);
+void dm_context_free(dm_context *ctx);
+
+/* Record an error for `subject` (a file name or a field name; may be NULL)
+ * and return `s`, so callers can write `return dm_fail(ctx, ...)`. */
+dm_status dm_fail(dm_context *ctx, dm_status s, const char *subject, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+const char *dm_context_error(const dm_context *ctx);
+void dm_log(dm_context *ctx, dm_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline int dm_cancelled(dm_context *ctx) { return atomic_load(&ctx->cancel) != 0; }
+
+#endif

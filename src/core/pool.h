@@ -1,0 +1,27 @@
+/* A small persistent thread pool that runs one job on all threads at once.
+ *
+ * Work is split explicitly: the job function receives (ith, nth) and picks
+ * its own share (rows, tiles), as ggml's compute params do. The calling
+ * thread is worker 0, so a pool of n threads starts n-1 extra threads. */
+#ifndef DM_POOL_H
+#define DM_POOL_H
+
+#include "core/context.h"
+
+typedef void (*dm_job_fn)(void *user, int ith, int nth);
+
+dm_pool *dm_pool_new(int n_threads);
+void dm_pool_free(dm_pool *pool);
+
+/* Run fn(user, ith, nth) for ith = 0..nth-1 and wait for all of them.
+ * With no pool (single thread) it runs fn(user, 0, 1) inline. */
+void dm_parallel(dm_context *ctx, dm_job_fn fn, void *user);
+
+/* Rows [*y0, *y1) of `height` that worker ith of nth should process. */
+static inline void dm_split_rows(int height, int ith, int nth, int *y0, int *y1) {
+  long long h = height;
+  *y0 = (int)(h * ith / nth);
+  *y1 = (int)(h * (ith + 1) / nth);
+}
+
+#endif

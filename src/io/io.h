@@ -1,0 +1,99 @@
+/* Image decoding and encoding, one file per format (jpeg.c, png.c, tiff.c,
+ * heic.c, raw.c); this header is the only interface the rest uses.
+ *
+ * Decoders return float samples in [0, 1] as encoded in the file (not
+ * linearised: colour conversion is src/color's job), plus the metadata the
+ * colour stage and the encoders need. EXIF orientation is applied to the
+ * pixels at decode time, so `img` is always upright. */
+#ifndef DM_IO_H
+#define DM_IO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/image.h"
+
+typedef enum dm_format {
+  DM_FMT_UNKNOWN = 0,
+  DM_FMT_JPEG,
+  DM_FMT_PNG,
+  DM_FMT_TIFF,
+  DM_FMT_HEIC,
+  DM_FMT_RAW,
+  DM_FMT_COUNT
+} dm_format;
+
+/* How the decoded samples are encoded, for src/color. */
+typedef enum dm_source_space {
+  DM_SPACE_TAGGED = 0,     /* per `icc`, else PNG gAMA/cHRM, else sRGB */
+  DM_SPACE_LINEAR_PROPHOTO /* linear ProPhoto RGB (D50), as LibRaw writes it */
+} dm_source_space;
+
+typedef struct dm_metadata {
+  dm_format format;
+  int bits;                 /* bits per sample in the file: 8, 16, 32 (float) */
+  int orientation;          /* EXIF orientation found (1..8), already applied */
+  dm_source_space space;
+  unsigned char *icc;       /* embedded ICC profile, NULL if none (owned) */
+  size_t icc_len;
+  unsigned char *exif;      /* EXIF as a TIFF-structured block, starting "II*\0"/"MM\0*" (owned) */
+  size_t exif_len;
+  /* PNG colour chunks, used only when there is no ICC profile. */
+  int srgb_chunk;           /* sRGB chunk present */
+  float gamma;              /* gAMA file gamma (e.g. 0.45455), 0 if absent */
+  int has_chrm;
+  float chrm[8];            /* white x,y, red x,y, green x,y, blue x,y */
+  char camera[128];         /* "Make Model" when known (RAW, EXIF), for `info` */
+} dm_metadata;
+
+typedef struct dm_decoded {
+  dm_image img;             /* channels: 1 (grey) or 3 (RGB); alpha is dropped */
+  dm_metadata meta;
+} dm_decoded;
+
+void dm_decoded_free(dm_decoded *d);
+void dm_metadata_free(dm_metadata *m);
+
+/* Sniff the format from the first bytes of a file (RAW by TIFF-like magic +
+ * LibRaw's own check, HEIC by its ftyp brand). */
+dm_format dm_io_sniff(const unsigned char *head, size_t len);
+/* From an output file name's extension: .jpg/.jpeg, .png, .tif/.tiff. */
+dm_format dm_format_from_extension(const char *path);
+const char *dm_format_name(dm_format f);
+
+/* Decode a file of any supported format. Errors name the file. */
+dm_status dm_io_read(dm_context *ctx, const char *path, dm_decoded *out);
+/* Decode from memory (used by the fuzzers and by embedded images). `name`
+ * is used in error messages. */
+dm_status dm_io_read_mem(dm_context *ctx, const unsigned char *data, size_t len, const char *name,
+                         dm_decoded *out);
+
+typedef enum dm_compression { DM_COMPRESS_DEFAULT = 0, DM_COMPRESS_NONE, DM_COMPRESS_LZW, DM_COMPRESS_DEFLATE } dm_compression;
+
+typedef struct dm_write_options {
+  dm_format format;         /* JPEG, PNG or TIFF */
+  int bits;                 /* 8 or 16 (JPEG: 8 only; TIFF also 32 = float) */
+  int quality;              /* JPEG quality 1..100, 0 = default (95) */
+  dm_compression compression; /* TIFF only */
+  const unsigned char *icc; /* profile to embed (required for colour output) */
+  size_t icc_len;
+  const unsigned char *exif; /* EXIF to carry over (orientation is rewritten to 1), may be NULL */
+  size_t exif_len;
+} dm_write_options;
+
+/* Encode `img` (1 or 3 channels, samples in [0, 1], clamped and rounded)
+ * to `path` atomically (temporary file + fsync + rename). */
+dm_status dm_io_write(dm_context *ctx, const char *path, const dm_image *img,
+                      const dm_write_options *opt);
+
+/* Per-format entry points, called by dm_io_read / dm_io_write. */
+dm_status dm_jpeg_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);
+dm_status dm_png_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);
+dm_status dm_tiff_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);
+dm_status dm_heic_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);
+dm_status dm_raw_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);
+dm_status dm_jpeg_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt, const char *name);
+dm_status dm_png_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt, const char *name);
+dm_status dm_tiff_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt, const char *name);
+
+#endif

@@ -1,0 +1,74 @@
+/* Masks: an ordered list of components combined into one float map in
+ * [0, 1] the size of the image.
+ *
+ * Combination (o = component opacity, c = component value after invert):
+ *   add        m = max(m, o c)
+ *   subtract   m = m (1 - o c)
+ *   intersect  m = m (1 - o (1 - c))   (= subtract of the inverted component,
+ *                                       which is how Lightroom stores it)
+ * The first component starts from m = 0, so it should be `add`.
+ *
+ * Geometry is in normalised image coordinates (0..1 across the upright
+ * image), as Lightroom stores it, so a mask is the same at any resolution.
+ * Depth range, subject and background arrive with src/depth and src/matte. */
+#ifndef DM_MASK_H
+#define DM_MASK_H
+
+#include "core/image.h"
+#include "core/param.h"
+
+typedef enum dm_mask_kind {
+  DM_MASK_ALL = 0,          /* whole image */
+  DM_MASK_LUMINANCE_RANGE,
+  DM_MASK_LINEAR_GRADIENT,
+  DM_MASK_RADIAL_GRADIENT,
+  DM_MASK_FILE,             /* a grey image file, resized to the photo */
+  DM_MASK_KIND_COUNT
+} dm_mask_kind;
+
+typedef enum dm_mask_mode { DM_MASK_ADD = 0, DM_MASK_SUBTRACT, DM_MASK_INTERSECT, DM_MASK_MODE_COUNT } dm_mask_mode;
+
+#define DM_MASK_PATH_MAX 1024
+
+typedef struct dm_mask_component {
+  dm_mask_kind kind;
+  dm_mask_mode mode;
+  float invert;       /* bool */
+  float opacity;      /* 0..100, default 100 (crs:MaskValue = opacity / 100) */
+  /* luminance_range: trapezoid on perceptual lightness L* 0..100 of the
+   * working image: 0 below [0], ramps to 1 at [1], 1 to [2], 0 at [3]. */
+  float lum_range[4];
+  /* linear_gradient: 0 at `zero`, 1 at `full` (x, y), linear between. */
+  float zero[2], full[2];
+  /* radial_gradient: the ellipse's bounding box before rotation (normalised),
+   * rotation in degrees, feather 0..100 (0 = hard edge), 1 inside. */
+  float top, left, bottom, right, angle, feather;
+  /* file: path of a grey image (8/16-bit), relative to the recipe's folder. */
+  char path[DM_MASK_PATH_MAX];
+} dm_mask_component;
+
+const char *dm_mask_kind_name(dm_mask_kind k);   /* "whole_image", "luminance_range", ... */
+int dm_mask_kind_from_name(const char *name, dm_mask_kind *out);
+const char *dm_mask_mode_name(dm_mask_mode m);   /* "add", "subtract", "intersect" */
+int dm_mask_mode_from_name(const char *name, dm_mask_mode *out);
+
+/* Parameters a component of `kind` has (invert, opacity and the kind's own
+ * floats), offsets relative to dm_mask_component. kind/mode/path are
+ * strings and are handled by name by the recipe. */
+const dm_param *dm_mask_params(dm_mask_kind kind, int *n);
+/* A component of `kind` with every parameter at its default. */
+void dm_mask_component_init(dm_mask_component *c, dm_mask_kind kind);
+/* Check every parameter against its hard range; errors name `subject`. */
+dm_status dm_mask_component_check(dm_context *ctx, const dm_mask_component *c, const char *subject);
+
+typedef struct dm_mask_inputs {
+  const dm_image *image;    /* the working image (3 ch, linear Rec.2020) */
+  const char *base_dir;     /* folder that relative `file` paths start from; NULL = cwd */
+} dm_mask_inputs;
+
+/* Render the combination of `n` components into `out`, a caller-allocated
+ * 1-channel image the size of in->image. n == 0 gives an all-ones mask. */
+dm_status dm_mask_render(dm_context *ctx, const dm_mask_component *comps, int n,
+                         const dm_mask_inputs *in, dm_image *out);
+
+#endif

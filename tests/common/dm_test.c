@@ -1,0 +1,69 @@
+#include "dm_test.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int dm_test_failures = 0;
+
+int dm_test_done(const char *name) {
+  if (dm_test_failures) {
+    fprintf(stderr, "%s: %d check(s) failed\n", name, dm_test_failures);
+    return 1;
+  }
+  printf("%s: all checks passed\n", name);
+  return 0;
+}
+
+const char *dm_test_photo(const char *which) {
+  static const struct {
+    const char *name, *path;
+  } photos[] = {
+      {"coffee", "/usr/lib/python3/dist-packages/skimage/data/coffee.png"},
+      {"astronaut", "/usr/lib/python3/dist-packages/skimage/data/astronaut.png"},
+      {"chelsea", "/usr/lib/python3/dist-packages/skimage/data/chelsea.png"},
+      {"grace_hopper", "/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg"},
+  };
+  for (size_t i = 0; i < sizeof photos / sizeof photos[0]; i++)
+    if (!strcmp(photos[i].name, which)) {
+      if (access(photos[i].path, R_OK) != 0) {
+        fprintf(stderr, "test photo %s missing at %s (run ./setup.sh)\n", which, photos[i].path);
+        exit(1);
+      }
+      return photos[i].path;
+    }
+  fprintf(stderr, "unknown test photo %s\n", which);
+  exit(1);
+}
+
+const char *dm_test_tmpdir(const char *test_name) {
+  static char path[4096];
+  snprintf(path, sizeof path, "%s/test-tmp/%s", DM_BUILD_DIR, test_name);
+  char cmd[4200];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", path, path);
+  if (system(cmd) != 0) {
+    fprintf(stderr, "cannot create %s\n", path);
+    exit(1);
+  }
+  return path;
+}
+
+void dm_test_image_diff(const dm_image *a, const dm_image *b, double *mean_abs, double *max_abs) {
+  double sum = 0, mx = 0;
+  size_t n = 0;
+  if (a->width != b->width || a->height != b->height || a->channels != b->channels) {
+    *mean_abs = *max_abs = INFINITY;
+    return;
+  }
+  for (int y = 0; y < a->height; y++) {
+    const float *pa = dm_row(a, y), *pb = dm_row(b, y);
+    for (int i = 0; i < a->width * a->channels; i++) {
+      double d = fabs((double)pa[i] - pb[i]);
+      sum += d;
+      if (d > mx) mx = d;
+      n++;
+    }
+  }
+  *mean_abs = n ? sum / (double)n : 0;
+  *max_abs = mx;
+}

@@ -1,0 +1,59 @@
+/* Minimal test helpers: CHECK macros that report file:line and keep going,
+ * paths of the real photographs we test on, and a scratch folder per test.
+ * Sources and licences of every photo are in tests/FIXTURES.md. */
+#ifndef DM_TEST_H
+#define DM_TEST_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/context.h"
+#include "core/image.h"
+
+extern int dm_test_failures;
+
+#define CHECK(cond)                                                              \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+      dm_test_failures++;                                                        \
+    }                                                                            \
+  } while (0)
+
+/* Check a dm_status is DM_OK, printing the context's error otherwise. */
+#define CHECK_OK(ctx, expr)                                                      \
+  do {                                                                           \
+    dm_status s_ = (expr);                                                       \
+    if (s_ != DM_OK) {                                                           \
+      fprintf(stderr, "%s:%d: %s failed: %s (%s)\n", __FILE__, __LINE__, #expr,  \
+              dm_status_to_string(s_), dm_context_error(ctx));                   \
+      dm_test_failures++;                                                        \
+    }                                                                            \
+  } while (0)
+
+#define CHECK_NEAR(a, b, tol)                                                    \
+  do {                                                                           \
+    double a_ = (a), b_ = (b);                                                   \
+    if (!(fabs(a_ - b_) <= (tol))) {                                             \
+      fprintf(stderr, "%s:%d: CHECK_NEAR failed: %s = %.9g, %s = %.9g, tol %g\n", \
+              __FILE__, __LINE__, #a, a_, #b, b_, (double)(tol));                \
+      dm_test_failures++;                                                        \
+    }                                                                            \
+  } while (0)
+
+/* Print a summary and return the process exit code. */
+int dm_test_done(const char *name);
+
+/* Real photographs shipped by Debian packages (see tests/FIXTURES.md).
+ * setup.sh installs the packages, so a missing photo fails the test. */
+const char *dm_test_photo(const char *which); /* "coffee", "astronaut", "chelsea", "grace_hopper" */
+
+/* A fresh scratch folder for this test under the build tree. */
+const char *dm_test_tmpdir(const char *test_name);
+
+/* Mean absolute difference and max abs difference between two images of
+ * equal shape. */
+void dm_test_image_diff(const dm_image *a, const dm_image *b, double *mean_abs, double *max_abs);
+
+#endif
