@@ -28,35 +28,36 @@ dm_status dm_read_file(dm_context *ctx, const char *path, size_t max_bytes, unsi
   if (s) return s;
   FILE *f = fopen(path, "rb");
   if (!f) return dm_fail(ctx, DM_ERR_IO, path, "%s", strerror(errno));
-  size_t cap = 1 << 16, n = 0;
-  unsigned char *buf = malloc(cap + 1);
-  while (buf) {
+  /* Grow geometrically; read at most max_bytes + 1 to detect oversize. */
+  size_t cap = 0, n = 0;
+  unsigned char *buf = NULL;
+  int oom = 0;
+  for (;;) {
     if (n == cap) {
-      if (cap >= max_bytes) break;
-      cap = cap * 2 > max_bytes ? max_bytes : cap * 2;
-      unsigned char *nb = realloc(buf, cap + 1);
+      if (cap > max_bytes) break;
+      size_t ncap = cap ? cap * 2 : 1 << 16;
+      if (ncap > max_bytes + 1) ncap = max_bytes + 1;
+      unsigned char *nb = realloc(buf, ncap + 1);
       if (!nb) {
-        free(buf);
-        buf = NULL;
+        oom = 1;
         break;
       }
       buf = nb;
+      cap = ncap;
     }
     size_t got = fread(buf + n, 1, cap - n, f);
     n += got;
     if (got == 0) break;
   }
-  int err = ferror(f), more = !feof(f) && buf && n >= max_bytes && fgetc(f) != EOF;
+  int err = ferror(f);
   fclose(f);
-  if (!buf) return dm_fail(ctx, DM_ERR_NOMEM, path, "out of memory");
-  if (err) {
+  if (oom || err || n > max_bytes) {
     free(buf);
-    return dm_fail(ctx, DM_ERR_IO, path, "read error");
-  }
-  if (more) {
-    free(buf);
+    if (oom) return dm_fail(ctx, DM_ERR_NOMEM, path, "out of memory");
+    if (err) return dm_fail(ctx, DM_ERR_IO, path, "read error");
     return dm_fail(ctx, DM_ERR_FORMAT, path, "file larger than %zu bytes", max_bytes);
   }
+  if (!buf && !(buf = malloc(1))) return dm_fail(ctx, DM_ERR_NOMEM, path, "out of memory");
   buf[n] = 0;
   *data = buf;
   *len = n;

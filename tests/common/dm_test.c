@@ -39,7 +39,7 @@ const char *dm_test_photo(const char *which) {
 const char *dm_test_tmpdir(const char *test_name) {
   static char path[4096];
   snprintf(path, sizeof path, "%s/test-tmp/%s", DM_BUILD_DIR, test_name);
-  char cmd[4200];
+  char cmd[8400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", path, path);
   if (system(cmd) != 0) {
     fprintf(stderr, "cannot create %s\n", path);

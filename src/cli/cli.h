@@ -1,0 +1,52 @@
+/* The depthmask command line: one file per sub-command.
+ * Exit codes (DESIGN section 7): 0 success, 1 bad input (one line
+ * `depthmask: FILE: problem` on stderr), 2 bad usage. */
+#ifndef DM_CLI_H
+#define DM_CLI_H
+
+#include "pipeline/render.h"
+
+enum { DM_EXIT_OK = 0, DM_EXIT_INPUT = 1, DM_EXIT_USAGE = 2 };
+
+/* Print the context's error as `depthmask: ...` and return the exit code
+ * for status s (usage errors from parameters -> 2, else 1). */
+int cli_report(dm_context *ctx, dm_status s);
+/* Print `depthmask: <message>` plus a hint to run --help; return 2. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Options shared by the commands that render (render; later mask, depth). */
+typedef struct cli_render_args {
+  const char *input;
+  const char *output;        /* NULL = derived from input */
+  const char *recipe;        /* --recipe */
+  const char *preset;        /* --preset */
+  const char **sets;         /* --set values in order */
+  int n_sets;
+  const char *format_name;   /* --format */
+  int bits;                  /* --bits, 0 = default for the format */
+  const char *profile_name;  /* --profile */
+  int quality;               /* --quality */
+  const char *compression;   /* --compression */
+  int no_sidecar;            /* --no-sidecar */
+  int threads;               /* --threads, 0 = all cores */
+} cli_render_args;
+
+/* Parse argv (after the sub-command name). Returns 0, or an exit code. */
+int cli_parse_render_args(int argc, char **argv, cli_render_args *a);
+void cli_render_args_free(cli_render_args *a);
+
+/* Build the recipe for a render: --recipe, else the sidecar beside the input
+ * if there is one, then --preset. */
+dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, dm_recipe *r);
+/* Apply each --set in order. Returns 0, or exit code 2 after printing. */
+int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r);
+/* Output format/bits/profile from the flags and the output name; fills the
+ * default output path. Returns 0 or an exit code. */
+int cli_resolve_output(const cli_render_args *a, dm_render_options *opt, char *out_path,
+                       size_t out_len);
+
+int cmd_render(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,50 @@
+/* depthmask render: decode, apply the recipe, encode, save the sidecar. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/file.h"
+
+int cmd_render(int argc, char **argv) {
+  cli_render_args a;
+  int rc = cli_parse_render_args(argc, argv, &a);
+  dm_render_options opt;
+  char out_path[4096], sidecar[4096], base_dir[4096];
+  if (!rc) rc = cli_resolve_output(&a, &opt, out_path, sizeof out_path);
+  if (rc) {
+    cli_render_args_free(&a);
+    return rc;
+  }
+  dm_context *ctx = dm_context_new(a.threads);
+  if (!ctx) {
+    fputs("depthmask: out of memory\n", stderr);
+    cli_render_args_free(&a);
+    return DM_EXIT_INPUT;
+  }
+  dm_sidecar_path(a.input, sidecar, sizeof sidecar);
+  dm_recipe r;
+  dm_status s = dm_recipe_init(ctx, &r);
+  if (!s) s = dm_check_input(ctx, a.input);
+  if (!s && (dm_same_file(a.input, out_path) || !strcmp(a.input, out_path)))
+    s = dm_fail(ctx, DM_ERR_PARAM, out_path, "is the input file; originals are never written");
+  if (!s && !a.no_sidecar && !strcmp(out_path, sidecar))
+    s = dm_fail(ctx, DM_ERR_PARAM, out_path, "is where the sidecar goes; choose another name");
+  if (!s) s = cli_load_recipe(ctx, &a, &r);
+  if (s) {
+    rc = cli_report(ctx, s);
+  } else if ((rc = cli_apply_sets(ctx, &a, &r)) == 0) {
+    /* Mask files named in the recipe are relative to the recipe's folder. */
+    dm_dirname(a.recipe ? a.recipe : a.preset ? a.preset : a.input, base_dir, sizeof base_dir);
+    s = dm_render_file(ctx, a.input, &r, out_path, &opt, base_dir);
+    if (!s && !a.no_sidecar) s = dm_recipe_write_file(ctx, sidecar, &r);
+    rc = cli_report(ctx, s);
+    if (!s) {
+      printf("%s\n", out_path);
+      if (!a.no_sidecar) printf("%s\n", sidecar);
+    }
+  }
+  dm_recipe_free(&r);
+  dm_context_free(ctx);
+  cli_render_args_free(&a);
+  return rc;
+}

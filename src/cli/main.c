@@ -1,0 +1,53 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+    "usage: depthmask COMMAND [ARGS]\n"
+    "\n"
+    "  render IN [-o OUT] [--recipe R.xmp | --preset P.xmp] [--set KEY=VALUE]...\n"
+    "         [--format jpeg|png|tiff] [--bits 8|16|32] [--profile srgb|adobergb|p3|prophoto]\n"
+    "         [--quality 1-100] [--compression none|lzw|deflate] [--no-sidecar] [--threads N]\n"
+    "  info IN                 what the file carries: format, size, profile, metadata, sidecar\n"
+    "  demo                    render a real sample photo into ./demo-out/\n"
+    "\n"
+    "Every edit lives in a sidecar (photo.xmp beside photo.ext); the photo is never written.\n"
+    "Exit status: 0 ok, 1 bad input, 2 bad usage.\n";
+
+int cli_usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("depthmask: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputs(" (see depthmask --help)\n", stderr);
+  va_end(ap);
+  return DM_EXIT_USAGE;
+}
+
+int cli_report(dm_context *ctx, dm_status s) {
+  if (s == DM_OK) return DM_EXIT_OK;
+  fprintf(stderr, "depthmask: %s\n", dm_context_error(ctx));
+  return DM_EXIT_INPUT;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return DM_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    fputs(usage, stdout);
+    return DM_EXIT_OK;
+  }
+  if (!strcmp(cmd, "--version")) {
+    puts("depthmask 0.1.0");
+    return DM_EXIT_OK;
+  }
+  if (!strcmp(cmd, "render")) return cmd_render(argc - 2, argv + 2);
+  if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
+  if (!strcmp(cmd, "demo")) return cmd_demo(argc - 2, argv + 2);
+  return cli_usage_error("unknown command \"%s\"", cmd);
+}

@@ -1,0 +1,184 @@
+/* Options shared by the commands that render. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "core/param.h"
+
+/* Value of an option that takes one: "--opt VALUE" or "--opt=VALUE". */
+static const char *take_value(int argc, char **argv, int *i, const char *name) {
+  const char *arg = argv[*i];
+  size_t n = strlen(name);
+  if (arg[n] == '=') return arg + n + 1;
+  if (*i + 1 >= argc) return NULL;
+  return argv[++*i];
+}
+
+static int is_opt(const char *arg, const char *name) {
+  size_t n = strlen(name);
+  return strncmp(arg, name, n) == 0 && (arg[n] == 0 || arg[n] == '=');
+}
+
+int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
+  memset(a, 0, sizeof *a);
+  a->sets = calloc((size_t)argc + 1, sizeof *a->sets);
+  if (!a->sets) return cli_usage_error("out of memory");
+  for (int i = 0; i < argc; i++) {
+    const char *arg = argv[i], *v;
+#define VALUE(name)                                                   \
+  if (!(v = take_value(argc, argv, &i, name))) {                      \
+    return cli_usage_error("%s needs a value", name);                 \
+  }
+    if (!strcmp(arg, "-o")) {
+      if (i + 1 >= argc) return cli_usage_error("-o needs a file name");
+      a->output = argv[++i];
+    } else if (is_opt(arg, "--output")) {
+      VALUE("--output");
+      a->output = v;
+    } else if (is_opt(arg, "--recipe")) {
+      VALUE("--recipe");
+      a->recipe = v;
+    } else if (is_opt(arg, "--preset")) {
+      VALUE("--preset");
+      a->preset = v;
+    } else if (is_opt(arg, "--set")) {
+      VALUE("--set");
+      a->sets[a->n_sets++] = v;
+    } else if (is_opt(arg, "--format")) {
+      VALUE("--format");
+      a->format_name = v;
+    } else if (is_opt(arg, "--bits")) {
+      VALUE("--bits");
+      if (!dm_parse_int(v, &a->bits) || (a->bits != 8 && a->bits != 16 && a->bits != 32))
+        return cli_usage_error("--bits must be 8, 16 or 32, not \"%s\"", v);
+    } else if (is_opt(arg, "--profile")) {
+      VALUE("--profile");
+      a->profile_name = v;
+    } else if (is_opt(arg, "--quality")) {
+      VALUE("--quality");
+      if (!dm_parse_int(v, &a->quality) || a->quality < 1 || a->quality > 100)
+        return cli_usage_error("--quality must be 1 to 100, not \"%s\"", v);
+    } else if (is_opt(arg, "--compression")) {
+      VALUE("--compression");
+      a->compression = v;
+    } else if (is_opt(arg, "--threads")) {
+      VALUE("--threads");
+      if (!dm_parse_int(v, &a->threads) || a->threads < 1 || a->threads > 256)
+        return cli_usage_error("--threads must be 1 to 256, not \"%s\"", v);
+    } else if (!strcmp(arg, "--no-sidecar")) {
+      a->no_sidecar = 1;
+    } else if (arg[0] == '-' && arg[1]) {
+      return cli_usage_error("unknown option \"%s\"", arg);
+    } else if (!a->input) {
+      a->input = arg;
+    } else {
+      return cli_usage_error("more than one input file (\"%s\", \"%s\")", a->input, arg);
+    }
+#undef VALUE
+  }
+  if (!a->input) return cli_usage_error("no input file");
+  if (a->recipe && a->preset) return cli_usage_error("use --recipe or --preset, not both");
+  return 0;
+}
+
+void cli_render_args_free(cli_render_args *a) {
+  free(a->sets);
+  a->sets = NULL;
+}
+
+static int file_exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, dm_recipe *r) {
+  char sidecar[4096];
+  dm_sidecar_path(a->input, sidecar, sizeof sidecar);
+  dm_status s = DM_OK;
+  if (a->recipe)
+    s = dm_recipe_read_file(ctx, a->recipe, r);
+  else if (file_exists(sidecar))
+    s = dm_recipe_read_file(ctx, sidecar, r);
+  if (!s && a->preset) {
+    dm_recipe preset;
+    s = dm_recipe_init(ctx, &preset);
+    if (!s) s = dm_recipe_read_file(ctx, a->preset, &preset);
+    if (!s) s = dm_recipe_apply_preset(ctx, r, &preset);
+    dm_recipe_free(&preset);
+  }
+  return s;
+}
+
+int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r) {
+  for (int i = 0; i < a->n_sets; i++) {
+    if (dm_recipe_set(ctx, r, a->sets[i]) != DM_OK) {
+      /* A bad --set is a command-line mistake: usage, exit 2. */
+      fprintf(stderr, "depthmask: %s\n", dm_context_error(ctx));
+      return DM_EXIT_USAGE;
+    }
+  }
+  return 0;
+}
+
+static int format_from_name(const char *name, dm_format *f) {
+  if (!strcmp(name, "jpeg") || !strcmp(name, "jpg")) *f = DM_FMT_JPEG;
+  else if (!strcmp(name, "png")) *f = DM_FMT_PNG;
+  else if (!strcmp(name, "tiff") || !strcmp(name, "tif")) *f = DM_FMT_TIFF;
+  else return 0;
+  return 1;
+}
+
+static const char *format_extension(dm_format f) {
+  return f == DM_FMT_JPEG ? "jpg" : f == DM_FMT_PNG ? "png" : "tif";
+}
+
+int cli_resolve_output(const cli_render_args *a, dm_render_options *opt, char *out_path,
+                       size_t out_len) {
+  memset(opt, 0, sizeof *opt);
+  opt->format = DM_FMT_UNKNOWN;
+  if (a->format_name && !format_from_name(a->format_name, &opt->format))
+    return cli_usage_error("--format must be jpeg, png or tiff, not \"%s\"", a->format_name);
+  if (opt->format == DM_FMT_UNKNOWN && a->output) {
+    opt->format = dm_format_from_extension(a->output);
+    if (opt->format != DM_FMT_JPEG && opt->format != DM_FMT_PNG && opt->format != DM_FMT_TIFF)
+      return cli_usage_error("%s: cannot tell the output format from its name; use --format",
+                             a->output);
+  }
+  /* A retoucher's master: 16-bit TIFF unless asked otherwise. */
+  if (opt->format == DM_FMT_UNKNOWN) opt->format = DM_FMT_TIFF;
+  opt->bits = a->bits ? a->bits : (opt->format == DM_FMT_JPEG ? 8 : 16);
+  if (opt->format == DM_FMT_JPEG && opt->bits != 8)
+    return cli_usage_error("JPEG output is 8-bit; use --format tiff or png for %d-bit", opt->bits);
+  if (opt->format == DM_FMT_PNG && opt->bits == 32)
+    return cli_usage_error("PNG output is 8 or 16-bit; use --format tiff for 32-bit float");
+  opt->profile = DM_PROFILE_SRGB;
+  if (a->profile_name && !dm_profile_from_name(a->profile_name, &opt->profile))
+    return cli_usage_error("--profile must be srgb, adobergb, p3 or prophoto, not \"%s\"",
+                           a->profile_name);
+  opt->quality = a->quality;
+  opt->compression = DM_COMPRESS_DEFAULT;
+  if (a->compression) {
+    if (!strcmp(a->compression, "none")) opt->compression = DM_COMPRESS_NONE;
+    else if (!strcmp(a->compression, "lzw")) opt->compression = DM_COMPRESS_LZW;
+    else if (!strcmp(a->compression, "deflate") || !strcmp(a->compression, "zip"))
+      opt->compression = DM_COMPRESS_DEFLATE;
+    else
+      return cli_usage_error("--compression must be none, lzw or deflate, not \"%s\"",
+                             a->compression);
+  }
+  if (a->output) {
+    if (snprintf(out_path, out_len, "%s", a->output) >= (int)out_len)
+      return cli_usage_error("output path too long");
+  } else {
+    /* IN with "-dm" and the chosen extension: photo.jpg -> photo-dm.tif */
+    const char *slash = strrchr(a->input, '/');
+    const char *dot = strrchr(a->input, '.');
+    int stem = (dot && (!slash || dot > slash)) ? (int)(dot - a->input) : (int)strlen(a->input);
+    if (snprintf(out_path, out_len, "%.*s-dm.%s", stem, a->input,
+                 format_extension(opt->format)) >= (int)out_len)
+      return cli_usage_error("output path too long");
+  }
+  return 0;
+}

@@ -1,0 +1,69 @@
+#include "pipeline/render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/file.h"
+
+void dm_dirname(const char *path, char *out, size_t out_len) {
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    snprintf(out, out_len, ".");
+  else if (slash == path)
+    snprintf(out, out_len, "/");
+  else
+    snprintf(out, out_len, "%.*s", (int)(slash - path), path);
+}
+
+dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
+                               const char *base_dir) {
+  dm_image mask = {0};
+  dm_status s = DM_OK;
+  dm_mask_inputs in = {.image = work, .base_dir = base_dir};
+  for (int i = 0; i < r->n_corrections && !s; i++) {
+    const dm_correction *c = &r->corrections[i];
+    if (c->active == 0.0f || c->amount == 0.0f || dm_adjust_is_neutral(&c->sliders)) continue;
+    if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
+    if (!mask.data) s = dm_image_alloc(ctx, &mask, work->width, work->height, 1);
+    /* The mask is computed from the image as it is at this point in the
+     * stack, as Lightroom's luminance ranges see earlier corrections. */
+    if (!s) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, &mask);
+    if (!s) s = dm_adjust_apply(ctx, work, &mask, c->amount / 100.0f, &c->sliders);
+  }
+  dm_image_free(&mask);
+  return s;
+}
+
+dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *r,
+                         const char *out_path, const dm_render_options *opt, const char *base_dir) {
+  if (dm_same_file(in_path, out_path))
+    return dm_fail(ctx, DM_ERR_PARAM, out_path, "is the input file; originals are never written");
+  dm_decoded dec = {0};
+  dm_image work = {0}, out = {0};
+  unsigned char *icc = NULL;
+  size_t icc_len = 0;
+  dm_status s = dm_io_read(ctx, in_path, &dec);
+  if (!s) s = dm_color_to_working(ctx, &dec, in_path, &work);
+  dm_image_free(&dec.img); /* keep only the metadata from here on */
+  if (!s) s = dm_apply_corrections(ctx, &work, r, base_dir);
+  if (!s) s = dm_color_from_working(ctx, &work, opt->profile, &out, &icc, &icc_len);
+  dm_image_free(&work);
+  if (!s) {
+    dm_write_options wo = {
+        .format = opt->format,
+        .bits = opt->bits,
+        .quality = opt->quality,
+        .compression = opt->compression,
+        .icc = icc,
+        .icc_len = icc_len,
+        .exif = dec.meta.exif,
+        .exif_len = dec.meta.exif_len,
+    };
+    s = dm_io_write(ctx, out_path, &out, &wo);
+  }
+  dm_image_free(&out);
+  free(icc);
+  dm_decoded_free(&dec);
+  return s;
+}

@@ -1,0 +1,33 @@
+/* The render pipeline shared by `render`, `demo` and (later) the editor and
+ * batch: decode -> working space -> corrections -> output space -> encode.
+ * Depth, matte and lens blur slot in between as later stages. */
+#ifndef DM_RENDER_H
+#define DM_RENDER_H
+
+#include "color/color.h"
+#include "io/io.h"
+#include "recipe/recipe.h"
+
+typedef struct dm_render_options {
+  dm_output_profile profile;
+  dm_format format;           /* DM_FMT_JPEG, DM_FMT_PNG or DM_FMT_TIFF */
+  int bits;                   /* 8 or 16 (TIFF: also 32 = float) */
+  int quality;                /* JPEG, 0 = default */
+  dm_compression compression; /* TIFF */
+} dm_render_options;
+
+/* Apply every active correction of `r` to `work` (3-channel linear working
+ * space) in order: render its mask, then its sliders weighted by
+ * mask x amount. `base_dir` resolves relative mask file paths. */
+dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
+                               const char *base_dir);
+
+/* Decode `in_path`, apply `r`, encode to `out_path` (atomically). Never
+ * writes `in_path`. */
+dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *r,
+                         const char *out_path, const dm_render_options *opt, const char *base_dir);
+
+/* Folder part of a path ("." when it has none), into out. */
+void dm_dirname(const char *path, char *out, size_t out_len);
+
+#endif
