@@ -38,7 +38,8 @@ typedef struct dm_mask_component {
   /* luminance_range: trapezoid on perceptual lightness L* 0..100 of the
    * working image: 0 below [0], ramps to 1 at [1], 1 to [2], 0 at [3]. */
   float lum_range[4];
-  /* linear_gradient: 0 at `zero`, 1 at `full` (x, y), linear between. */
+  /* linear_gradient: 0 at `zero`, 1 at `full` (x, y), smoothstep between
+   * along the zero -> full line (in pixels; see linear_gradient.c). */
   float zero[2], full[2];
   /* radial_gradient: the ellipse's bounding box before rotation (normalised),
    * rotation in degrees, feather 0..100 (0 = hard edge), 1 inside. */

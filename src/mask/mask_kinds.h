@@ -1,0 +1,43 @@
+/* Internal to src/mask: one renderer per component kind, each in its own
+ * file. A renderer writes the component's raw value c in [0, 1] (before
+ * invert and opacity, which mask.c applies when it combines) into `plane`,
+ * a 1-channel image the size of in->image. The component has already
+ * passed dm_mask_component_check. */
+#ifndef DM_MASK_KINDS_H
+#define DM_MASK_KINDS_H
+
+#include "mask/mask.h"
+
+dm_status dm_mask_luminance_range_render(dm_context *ctx, const dm_mask_component *c,
+                                         const dm_mask_inputs *in, dm_image *plane);
+dm_status dm_mask_linear_gradient_render(dm_context *ctx, const dm_mask_component *c,
+                                         const dm_mask_inputs *in, dm_image *plane);
+dm_status dm_mask_radial_gradient_render(dm_context *ctx, const dm_mask_component *c,
+                                         const dm_mask_inputs *in, dm_image *plane);
+dm_status dm_mask_file_render(dm_context *ctx, const dm_mask_component *c,
+                              const dm_mask_inputs *in, dm_image *plane);
+
+/* The trapezoid of a luminance_range component at lightness L (0..100):
+ * 0 at and below r[0], smoothstep up to 1 at r[1], 1 up to r[2], smoothstep
+ * down to 0 at r[3]. r[0] == r[1] (or r[2] == r[3]) is a hard edge that
+ * includes the plateau's end: 1 for L >= r[1] (L <= r[2]). */
+float dm_mask_trapezoid(float L, const float r[4]);
+
+/* CIE 1976 lightness L* (0..100) of relative luminance Y, diffuse white = 1;
+ * Y is clamped to [0, 1] first. */
+float dm_mask_lightness(float Y);
+
+/* Radius in pixels of the box filter that luminance_range runs twice over
+ * L* (see luminance_range.c): about 1/1000 of the long side, so a mask looks
+ * the same on a proxy and on the full-size photo. */
+int dm_mask_luminance_blur_radius(int width, int height);
+
+/* 3t^2 - 2t^3 on t clamped to [0, 1] (NaN -> 0); branch-free so that the
+ * per-pixel loops vectorise. */
+static inline float dm_smoothstep01(float t) {
+  t = t > 0.0f ? t : 0.0f;
+  t = t < 1.0f ? t : 1.0f;
+  return t * t * (3.0f - 2.0f * t);
+}
+
+#endif
