@@ -15,7 +15,7 @@ const dm_param *dm_param_find(const dm_param *table, int n, const char *key) {
 void dm_param_defaults(const dm_param *table, int n, void *base) {
   for (int i = 0; i < n; i++) {
     float *v = dm_param_ptr(&table[i], base);
-    for (int k = 0; k < table[i].count; k++) v[k] = table[i].def;
+    for (int k = 0; k < table[i].count; k++) v[k] = table[i].defs ? table[i].defs[k] : table[i].def;
   }
 }
 

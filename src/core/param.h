@@ -23,12 +23,13 @@ typedef struct dm_param {
   dm_param_type type;
   int count;            /* floats for DM_PARAM_VEC, else 1 */
   size_t offset;        /* offsetof(struct, field) of the first float */
-  float def;            /* default (for every element of a VEC) */
+  float def;            /* default (for every element of a VEC unless `defs`) */
   float min, max;       /* hard range: values outside are rejected */
   float ui_min, ui_max; /* slider range shown to users */
   const char *xmp_name; /* crs: attribute Lightroom writes, NULL if none */
   float xmp_scale;      /* xmp value = value * xmp_scale (LocalExposure2012 = EV/4 → 0.25) */
   const char *doc;      /* one line for --help and docs */
+  const float *defs;    /* per-element defaults of a VEC (count floats), or NULL = all `def` */
 } dm_param;
 
 /* Find a descriptor by key in a table of n entries; NULL if absent. */

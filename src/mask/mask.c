@@ -64,13 +64,14 @@ int dm_mask_mode_from_name(const char *name, dm_mask_mode *out) {
 
 static const dm_param whole_params[] = {COMMON_PARAMS};
 
-/* The VEC defaults below are per element; dm_param.def holds one number per
- * descriptor, so dm_mask_component_init sets the real per-element defaults
- * (named in each doc line) and `def` is the first element's. */
+/* Per-element defaults of the VEC parameters. */
+static const float lum_range_def[4] = {0, 0, 100, 100}; /* Lightroom's full range */
+static const float zero_def[2] = {0.5f, 0.5f};          /* a graduated filter from the */
+static const float full_def[2] = {0.5f, 0.0f};          /* top edge (full) to the middle */
 static const dm_param luminance_params[] = {
     COMMON_PARAMS,
     {.key = "luminance_range", .label = "Luminance Range", .type = DM_PARAM_VEC, .count = 4,
-     .offset = OFF(lum_range), .def = 0, .min = 0, .max = 100, .ui_min = 0, .ui_max = 100,
+     .offset = OFF(lum_range), .def = 0, .defs = lum_range_def, .min = 0, .max = 100, .ui_min = 0, .ui_max = 100,
      .doc = "lightness L* trapezoid: 0 below 1st, full from 2nd to 3rd, 0 above 4th "
             "(default 0,0,100,100)"},
 };
@@ -78,10 +79,10 @@ static const dm_param luminance_params[] = {
 static const dm_param linear_params[] = {
     COMMON_PARAMS,
     {.key = "zero", .label = "Zero Point", .type = DM_PARAM_VEC, .count = 2, .offset = OFF(zero),
-     .def = 0.5f, .min = -10, .max = 10, .ui_min = 0, .ui_max = 1,
+     .def = 0.5f, .defs = zero_def, .min = -10, .max = 10, .ui_min = 0, .ui_max = 1,
      .doc = "x,y (fractions of the photo) where the gradient has no effect (default 0.5,0.5)"},
     {.key = "full", .label = "Full Point", .type = DM_PARAM_VEC, .count = 2, .offset = OFF(full),
-     .def = 0.5f, .min = -10, .max = 10, .ui_min = 0, .ui_max = 1,
+     .def = 0.5f, .defs = full_def, .min = -10, .max = 10, .ui_min = 0, .ui_max = 1,
      .doc = "x,y (fractions of the photo) where the effect is full (default 0.5,0)"},
 };
 
@@ -132,11 +133,6 @@ void dm_mask_component_init(dm_mask_component *c, dm_mask_kind kind) {
   dm_param_defaults(luminance_params, N_OF(luminance_params), c);
   dm_param_defaults(linear_params, N_OF(linear_params), c);
   dm_param_defaults(radial_params, N_OF(radial_params), c);
-  /* Lightroom's full range: everything selected. */
-  c->lum_range[0] = 0, c->lum_range[1] = 0, c->lum_range[2] = 100, c->lum_range[3] = 100;
-  /* A graduated filter from the top edge (full) to the middle (none). */
-  c->zero[0] = 0.5f, c->zero[1] = 0.5f;
-  c->full[0] = 0.5f, c->full[1] = 0.0f;
 }
 
 /* "subject.key", or just "key" without a subject. */
