@@ -1,0 +1,386 @@
+/* Transforms between two profiles over a dm_image.
+ *
+ * lcms2 evaluates float transforms pixel by pixel through its pipeline
+ * (parametric curves cost a pow() per sample); that runs at about 5 Mpixel/s
+ * per core, too slow for 24 MP photos. Almost every profile a photo carries
+ * is a matrix-shaper (per-channel curve, 3x3 matrix, per-channel curve), so
+ * for that case lcms2 computes the pieces once and we only evaluate them:
+ *   - the curves: lcms2 evaluates each TRC (and, on the output side, its
+ *     inverse, built with cmsReverseToneCurve as lcms2 does) into tables;
+ *   - the matrix: lcms2 transforms the unit vectors between copies of the
+ *     two profiles whose curves are replaced by the identity.
+ * Before use, the tables are checked against the real lcms2 transform on
+ * probe colours; if they disagree, or the profiles are not matrix-shapers,
+ * or the image is small, every pixel goes through lcms2 itself. Rows whose
+ * samples lie outside the tables' domain also go through lcms2. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "color/color_internal.h"
+#include "core/pool.h"
+
+/* Input curves: IN_N nodes at k / (IN_N - 1), so 8- and 16-bit code values
+ * land on nodes. */
+#define IN_N 65536
+/* Output curves over [2^-OUT_OCT, 1], indexed by the float's exponent and
+ * its top OUT_MB mantissa bits: nodes are 2^-OUT_MB apart relative to x, so
+ * steep power curves near black stay within ~1e-6 of lcms2. Below 2^-40 the
+ * curve is interpolated from its value at 0 (OUT_SCALE = 2^OUT_OCT). */
+#define OUT_OCT 40
+#define OUT_SCALE 0x1p40f
+#define OUT_MB 8
+#define OUT_N ((OUT_OCT << OUT_MB) + 1)
+#define OUT_SHIFT (23 - OUT_MB)
+#define OUT_BASE ((uint32_t)(127 - OUT_OCT) << 23) /* bits of 2^-OUT_OCT */
+
+/* Below this many pixels, building the tables costs more than it saves. */
+#define FAST_MIN_PIXELS (256 * 256)
+/* The fast path must agree with lcms2 this closely (a 16-bit code is 1.5e-5). */
+#define FAST_TOL 4e-6
+
+struct dm_xform {
+  cmsHTRANSFORM lcms;
+  int in_channels, flags, fast;
+  float m[3][3];          /* linear out = m * linear in (in_channels columns) */
+  const float *in_lut[3]; /* NULL: identity curve (unbounded) */
+  const float *out_lut[3];
+  float out_at0[3];       /* output curve at 0, for x below the table */
+  float *tables;          /* owns every table */
+};
+
+static float in_curve(const float *lut, float x) { /* x in [0, 1] */
+  float f = x * (float)(IN_N - 1);
+  int i = (int)f;
+  if (i > IN_N - 2) i = IN_N - 2;
+  float t = f - (float)i;
+  return lut[i] + t * (lut[i + 1] - lut[i]);
+}
+
+static float out_curve(const float *lut, float at0, float x) { /* x in [0, 1] */
+  if (x >= 1.0f) return lut[OUT_N - 1];
+  uint32_t b;
+  memcpy(&b, &x, sizeof b);
+  if (b < OUT_BASE) return at0 + (lut[0] - at0) * (x * OUT_SCALE);
+  uint32_t off = b - OUT_BASE, i = off >> OUT_SHIFT;
+  float t = (float)(off & ((1u << OUT_SHIFT) - 1)) * (1.0f / (float)(1u << OUT_SHIFT));
+  return lut[i] + t * (lut[i + 1] - lut[i]);
+}
+
+static float out_node(int i) {
+  uint32_t b = OUT_BASE + ((uint32_t)i << OUT_SHIFT);
+  float x;
+  memcpy(&x, &b, sizeof x);
+  return x;
+}
+
+static float clip01(float v) { return v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f; } /* NaN -> 0 */
+
+static void fast_pixel(const dm_xform *xf, const float *in, float *out) {
+  float lin[3];
+  for (int c = 0; c < xf->in_channels; c++) lin[c] = xf->in_lut[c] ? in_curve(xf->in_lut[c], in[c]) : in[c];
+  for (int k = 0; k < 3; k++) {
+    float v = xf->m[k][0] * lin[0];
+    if (xf->in_channels == 3) v += xf->m[k][1] * lin[1] + xf->m[k][2] * lin[2];
+    if (xf->flags & DM_XFORM_CLIP) v = clip01(v);
+    out[k] = xf->out_lut[k] ? out_curve(xf->out_lut[k], xf->out_at0[k], v) : v;
+  }
+}
+
+/* The two common cases get their own loops (no per-pixel branching):
+ * curves + matrix (to the working space) and matrix + clip + curves (from
+ * it). Anything else takes fast_pixel. */
+static void fast_row(const dm_xform *xf, const float *restrict in, float *restrict out, int width) {
+  const float(*m)[3] = xf->m;
+  const float *li0 = xf->in_lut[0], *li1 = xf->in_lut[1], *li2 = xf->in_lut[2];
+  const float *lo0 = xf->out_lut[0], *lo1 = xf->out_lut[1], *lo2 = xf->out_lut[2];
+  if (xf->in_channels == 3 && li0 && li1 && li2 && !lo0 && !lo1 && !lo2 && !(xf->flags & DM_XFORM_CLIP)) {
+    for (int x = 0; x < width; x++, in += 3, out += 3) {
+      float r = in_curve(li0, in[0]), g = in_curve(li1, in[1]), b = in_curve(li2, in[2]);
+      out[0] = m[0][0] * r + m[0][1] * g + m[0][2] * b;
+      out[1] = m[1][0] * r + m[1][1] * g + m[1][2] * b;
+      out[2] = m[2][0] * r + m[2][1] * g + m[2][2] * b;
+    }
+  } else if (xf->in_channels == 3 && !li0 && !li1 && !li2 && lo0 && lo1 && lo2 && (xf->flags & DM_XFORM_CLIP)) {
+    const float z0 = xf->out_at0[0], z1 = xf->out_at0[1], z2 = xf->out_at0[2];
+    for (int x = 0; x < width; x++, in += 3, out += 3) {
+      float r = in[0], g = in[1], b = in[2];
+      out[0] = out_curve(lo0, z0, clip01(m[0][0] * r + m[0][1] * g + m[0][2] * b));
+      out[1] = out_curve(lo1, z1, clip01(m[1][0] * r + m[1][1] * g + m[1][2] * b));
+      out[2] = out_curve(lo2, z2, clip01(m[2][0] * r + m[2][1] * g + m[2][2] * b));
+    }
+  } else {
+    for (int x = 0; x < width; x++) fast_pixel(xf, in + (size_t)x * xf->in_channels, out + (size_t)x * 3);
+  }
+}
+
+/* ---- building the fast path ---- */
+
+static cmsToneCurve *trc(cmsHPROFILE h, int channels, int c) {
+  static const cmsTagSignature rgb[3] = {cmsSigRedTRCTag, cmsSigGreenTRCTag, cmsSigBlueTRCTag};
+  cmsTagSignature sig = channels == 1 ? cmsSigGrayTRCTag : rgb[c];
+  return cmsIsTag(h, sig) ? cmsReadTag(h, sig) : NULL;
+}
+
+static int curve_is_identity(const cmsToneCurve *t) {
+  static const float xs[] = {-1.0f, -0.25f, 0.0f, 0.001f, 0.1f, 0.18f, 0.5f, 0.9f, 1.0f, 2.0f};
+  for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++)
+    if (fabsf(cmsEvalToneCurveFloat(t, xs[i]) - xs[i]) > 1e-7f) return 0;
+  return 1;
+}
+
+/* A copy of `h` with the identity for curves, so that lcms2's transform
+ * between two such copies is the pure matrix. It is built tag by tag, not
+ * by saving and reopening, which would round colorants to s15Fixed16. Only
+ * the tags a relative colorimetric matrix-shaper transform reads are kept. */
+static cmsHPROFILE linear_copy(dm_cms *cms, cmsHPROFILE h, int channels) {
+  static const cmsTagSignature rgb_trc[3] = {cmsSigRedTRCTag, cmsSigGreenTRCTag, cmsSigBlueTRCTag};
+  static const cmsTagSignature keep[] = {cmsSigRedColorantTag, cmsSigGreenColorantTag, cmsSigBlueColorantTag,
+                                         cmsSigMediaWhitePointTag, cmsSigChromaticAdaptationTag};
+  cmsHPROFILE copy = cmsCreateProfilePlaceholder(cms->id);
+  cmsToneCurve *one = cmsBuildGamma(cms->id, 1.0);
+  int ok = copy && one;
+  if (ok) {
+    cmsSetProfileVersion(copy, cmsGetProfileVersion(h));
+    cmsSetDeviceClass(copy, cmsGetDeviceClass(h));
+    cmsSetColorSpace(copy, cmsGetColorSpace(h));
+    cmsSetPCS(copy, cmsGetPCS(h));
+  }
+  for (size_t i = 0; ok && i < sizeof keep / sizeof keep[0]; i++) {
+    if (!cmsIsTag(h, keep[i])) continue;
+    void *data = cmsReadTag(h, keep[i]);
+    ok = data && cmsWriteTag(copy, keep[i], data);
+  }
+  for (int c = 0; ok && c < channels; c++) ok = cmsWriteTag(copy, channels == 1 ? cmsSigGrayTRCTag : rgb_trc[c], one);
+  if (one) cmsFreeToneCurve(one);
+  if (!ok && copy) {
+    cmsCloseProfile(copy);
+    copy = NULL;
+  }
+  return copy;
+}
+
+static cmsUInt32Number fmt(int channels) { return channels == 1 ? TYPE_GRAY_FLT : TYPE_RGB_FLT; }
+
+static int extract_matrix(dm_cms *cms, dm_xform *xf, cmsHPROFILE in, cmsHPROFILE out) {
+  cmsHPROFILE a = linear_copy(cms, in, xf->in_channels), b = linear_copy(cms, out, 3);
+  cmsHTRANSFORM t = NULL;
+  if (a && b)
+    t = cmsCreateTransformTHR(cms->id, a, fmt(xf->in_channels), b, TYPE_RGB_FLT,
+                              INTENT_RELATIVE_COLORIMETRIC, cmsFLAGS_NOCACHE);
+  if (a) cmsCloseProfile(a);
+  if (b) cmsCloseProfile(b);
+  if (!t) return 0;
+  for (int j = 0; j < xf->in_channels; j++) {
+    float unit[3] = {0, 0, 0}, col[3];
+    unit[j] = 1.0f;
+    cmsDoTransform(t, unit, col, 1);
+    for (int k = 0; k < 3; k++) xf->m[k][j] = col[k];
+  }
+  cmsDeleteTransform(t);
+  return 1;
+}
+
+/* Fill tables for the curves; channels whose curves agree share one table. */
+static int build_curves(dm_xform *xf, cmsHPROFILE in, cmsHPROFILE out) {
+  cmsToneCurve *tin[3] = {0}, *tout[3] = {0};
+  int in_tables = 0, out_tables = 0, ok = 1;
+  for (int c = 0; c < xf->in_channels; c++) {
+    tin[c] = trc(in, xf->in_channels, c);
+    if (!tin[c]) return 0;
+  }
+  for (int c = 0; c < 3; c++) {
+    cmsToneCurve *t = trc(out, 3, c);
+    if (!t) return 0;
+    if (curve_is_identity(t)) continue;
+    if (!(xf->flags & DM_XFORM_CLIP)) return 0; /* tables cover [0, 1] only */
+    tout[c] = cmsReverseToneCurve(t);
+    if (!tout[c]) ok = 0;
+  }
+  int in_id[3], out_id[3];
+  for (int c = 0; c < xf->in_channels; c++) in_id[c] = curve_is_identity(tin[c]);
+  for (int c = 0; c < 3; c++) out_id[c] = tout[c] == NULL;
+  for (int c = 0; c < xf->in_channels; c++) in_tables += !in_id[c];
+  for (int c = 0; c < 3; c++) out_tables += !out_id[c];
+  if (ok) {
+    xf->tables = malloc(((size_t)in_tables * IN_N + (size_t)out_tables * OUT_N) * sizeof(float));
+    ok = xf->tables != NULL;
+  }
+  float *p = xf->tables;
+  for (int c = 0; ok && c < xf->in_channels; c++) {
+    if (in_id[c]) continue;
+    for (int i = 0; i < IN_N; i++) p[i] = cmsEvalToneCurveFloat(tin[c], (float)i / (float)(IN_N - 1));
+    for (int d = 0; d < c && !xf->in_lut[c]; d++)
+      if (xf->in_lut[d] && !memcmp(xf->in_lut[d], p, IN_N * sizeof(float))) xf->in_lut[c] = xf->in_lut[d];
+    if (!xf->in_lut[c]) {
+      xf->in_lut[c] = p;
+      p += IN_N;
+    }
+  }
+  for (int c = 0; ok && c < 3; c++) {
+    if (out_id[c]) continue;
+    for (int i = 0; i < OUT_N; i++) p[i] = cmsEvalToneCurveFloat(tout[c], out_node(i));
+    xf->out_at0[c] = cmsEvalToneCurveFloat(tout[c], 0.0f);
+    for (int d = 0; d < c && !xf->out_lut[c]; d++)
+      if (xf->out_lut[d] && xf->out_at0[d] == xf->out_at0[c] && !memcmp(xf->out_lut[d], p, OUT_N * sizeof(float)))
+        xf->out_lut[c] = xf->out_lut[d];
+    if (!xf->out_lut[c]) {
+      xf->out_lut[c] = p;
+      p += OUT_N;
+    }
+  }
+  for (int c = 0; c < 3; c++)
+    if (tout[c]) cmsFreeToneCurve(tout[c]);
+  return ok;
+}
+
+/* Compare the fast path with lcms2 on probe colours: 16-bit code values
+ * (what 8/16-bit files decode to), corners and quarter greys, and samples
+ * outside [0, 1] when the input curves are the identity (unbounded).
+ * Codes only, because lcms2 itself rounds the input of a sampled ('curv'
+ * table) curve to 16 bits; between codes our interpolation differs from it
+ * by at most that rounding. */
+static int fast_agrees(const dm_xform *xf) {
+  enum { N = 96, EDGE = 24 };
+  float in[N * 3], ref[N * 3], got[N * 3];
+  const int samples = N * xf->in_channels;
+  int unbounded = 1;
+  for (int c = 0; c < xf->in_channels; c++) unbounded &= xf->in_lut[c] == NULL;
+  uint32_t seed = 12345;
+  for (int i = 0; i < samples; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    uint32_t code = seed >> 16;
+    if (i < EDGE) code = (uint32_t)((i * 7) % 5) * 65535u / 4u;
+    float v = (float)code / 65535.0f;
+    if (unbounded && i >= samples - EDGE) v = v * 3.0f - 1.0f;
+    in[i] = v;
+  }
+  cmsDoTransform(xf->lcms, in, ref, N);
+  fast_row(xf, in, got, N);
+  for (int i = 0; i < N; i++) {
+    for (int k = 0; k < 3; k++) {
+      float r = ref[i * 3 + k];
+      if (xf->flags & DM_XFORM_CLIP) r = clip01(r);
+      if (!(fabsf(got[i * 3 + k] - r) <= FAST_TOL * fmaxf(1.0f, fabsf(r)))) return 0;
+    }
+  }
+  return 1;
+}
+
+static void try_fast(dm_cms *cms, dm_xform *xf, cmsHPROFILE in, cmsHPROFILE out) {
+  const cmsUInt32Number intent = INTENT_RELATIVE_COLORIMETRIC;
+  if (!cmsIsMatrixShaper(in) || cmsIsCLUT(in, intent, LCMS_USED_AS_INPUT) || !cmsIsMatrixShaper(out) ||
+      cmsIsCLUT(out, intent, LCMS_USED_AS_OUTPUT))
+    return;
+  if (build_curves(xf, in, out) && extract_matrix(cms, xf, in, out) && fast_agrees(xf)) {
+    xf->fast = 1;
+    return;
+  }
+  free(xf->tables);
+  xf->tables = NULL;
+  memset(xf->in_lut, 0, sizeof xf->in_lut);
+  memset(xf->out_lut, 0, sizeof xf->out_lut);
+  dm_cms_clear(cms); /* failures here only mean "use lcms2 per pixel" */
+}
+
+dm_status dm_xform_new(dm_context *ctx, dm_cms *cms, cmsHPROFILE in, int in_channels, cmsHPROFILE out,
+                       int flags, long long pixels, const char *subject, dm_xform **out_xf) {
+  *out_xf = NULL;
+  if (in_channels != 1 && in_channels != 3)
+    return dm_fail(ctx, DM_ERR_PARAM, subject, "%d colour channels are not supported", in_channels);
+  dm_xform *xf = calloc(1, sizeof *xf);
+  if (!xf) return dm_fail(ctx, DM_ERR_NOMEM, subject, "out of memory");
+  xf->in_channels = in_channels;
+  xf->flags = flags;
+  xf->lcms = cmsCreateTransformTHR(cms->id, in, fmt(in_channels), out, TYPE_RGB_FLT,
+                                   INTENT_RELATIVE_COLORIMETRIC, cmsFLAGS_NOCACHE);
+  if (!xf->lcms) {
+    free(xf);
+    return dm_fail(ctx, DM_ERR_FORMAT, subject, "the ICC profile cannot be used for a conversion (%s)",
+                   dm_cms_message(cms, "lcms2 gave no reason"));
+  }
+  if (!(flags & DM_XFORM_LCMS_ONLY) && pixels >= FAST_MIN_PIXELS) try_fast(cms, xf, in, out);
+  *out_xf = xf;
+  return DM_OK;
+}
+
+/* ---- applying ---- */
+
+typedef struct {
+  dm_context *ctx;
+  const dm_xform *xf;
+  const dm_image *src;
+  dm_image *dst;
+  atomic_int nomem;
+} apply_job;
+
+/* Whether every sample of the row is inside the fast path's domain. */
+static int row_fast(const dm_xform *xf, const float *row, int n) {
+  int bounded = 0;
+  for (int c = 0; c < xf->in_channels; c++) bounded |= xf->in_lut[c] != NULL;
+  if (bounded) {
+    for (int i = 0; i < n; i++)
+      if (!(row[i] >= 0.0f && row[i] <= 1.0f)) return 0;
+  } else {
+    for (int i = 0; i < n; i++)
+      if (!isfinite(row[i])) return 0;
+  }
+  return 1;
+}
+
+/* lcms2 per pixel. Samples are kept within +-1e30 (a float TIFF may hold
+ * infinities) so that lcms2's arithmetic stays finite; NaN becomes 0. */
+static void row_lcms(const dm_xform *xf, const float *in, float *scratch, float *out, int width) {
+  int n = width * xf->in_channels;
+  for (int i = 0; i < n; i++) scratch[i] = in[i] > -1e30f ? (in[i] < 1e30f ? in[i] : 1e30f) : (in[i] < 0 ? -1e30f : 0.0f);
+  cmsDoTransform(xf->lcms, scratch, out, (cmsUInt32Number)width);
+  if (xf->flags & DM_XFORM_CLIP)
+    for (int i = 0; i < width * 3; i++) out[i] = clip01(out[i]);
+}
+
+static void apply_rows(void *user, int ith, int nth) {
+  apply_job *job = user;
+  const dm_xform *xf = job->xf;
+  int width = job->src->width, ch = xf->in_channels, y0, y1;
+  dm_split_rows(job->src->height, ith, nth, &y0, &y1);
+  if (y0 >= y1) return;
+  float *scratch = malloc((size_t)width * (size_t)ch * sizeof(float));
+  if (!scratch) {
+    atomic_store(&job->nomem, 1);
+    return;
+  }
+  for (int y = y0; y < y1 && !dm_cancelled(job->ctx); y++) {
+    const float *in = dm_row(job->src, y);
+    float *out = dm_row(job->dst, y);
+    if (xf->fast && row_fast(xf, in, width * ch)) {
+      fast_row(xf, in, out, width);
+    } else {
+      row_lcms(xf, in, scratch, out, width);
+    }
+  }
+  free(scratch);
+}
+
+dm_status dm_xform_apply(dm_context *ctx, const dm_xform *xf, const dm_image *src, dm_image *dst) {
+  if (src->channels != xf->in_channels || dst->channels != 3 || src->width != dst->width ||
+      src->height != dst->height)
+    return dm_fail(ctx, DM_ERR_INTERNAL, NULL, "colour transform given mismatched images (%dx%dx%d -> %dx%dx%d)",
+                   src->width, src->height, src->channels, dst->width, dst->height, dst->channels);
+  apply_job job = {.ctx = ctx, .xf = xf, .src = src, .dst = dst};
+  atomic_init(&job.nomem, 0);
+  dm_parallel(ctx, apply_rows, &job);
+  if (atomic_load(&job.nomem)) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory in colour conversion");
+  if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
+  return DM_OK;
+}
+
+int dm_xform_is_fast(const dm_xform *xf) { return xf->fast; }
+
+void dm_xform_free(dm_xform *xf) {
+  if (!xf) return;
+  if (xf->lcms) cmsDeleteTransform(xf->lcms);
+  free(xf->tables);
+  free(xf);
+}
