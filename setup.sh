@@ -14,7 +14,7 @@ PACKAGES=(
   libjpeg62-turbo-dev libpng-dev libtiff-dev libraw-dev libheif-dev liblcms2-dev
   libexif-dev libxml2-dev libxxhash-dev
   # tests and benchmarks: reference tools and real photographs
-  liblcms2-utils libimage-exiftool-perl libheif-examples libvips-tools time
+  liblcms2-utils libgs-common libimage-exiftool-perl libheif-examples libvips-tools time
   python3-skimage python-matplotlib-data python3-numpy python3-pil
 )
 
