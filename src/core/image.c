@@ -2,6 +2,25 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* Large buffers are 2 MiB aligned and advised for transparent huge pages:
+ * first-touching a 288 MB working image costs ~1 s in 4 KiB page faults on
+ * our VMs and ~0.03 s with huge pages (measured in the colour stage). */
+#define HUGE_ALIGN ((size_t)2 << 20)
+
+static float *alloc_floats(size_t n, int zero) {
+  size_t bytes = n * sizeof(float);
+  if (bytes < 4 * HUGE_ALIGN) return zero ? calloc(n, sizeof(float)) : malloc(bytes);
+  size_t rounded = (bytes + HUGE_ALIGN - 1) / HUGE_ALIGN * HUGE_ALIGN;
+  float *p = aligned_alloc(HUGE_ALIGN, rounded);
+  if (!p) return NULL;
+#ifdef MADV_HUGEPAGE
+  madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+  if (zero) memset(p, 0, bytes);
+  return p;
+}
 
 static dm_status alloc_impl(dm_context *ctx, dm_image *img, int w, int h, int c, int zero) {
   memset(img, 0, sizeof *img);
@@ -9,7 +28,7 @@ static dm_status alloc_impl(dm_context *ctx, dm_image *img, int w, int h, int c,
       (long long)w * h > DM_MAX_PIXELS)
     return dm_fail(ctx, DM_ERR_RANGE, NULL, "image size %dx%dx%d not supported", w, h, c);
   size_t n = (size_t)w * (size_t)h * (size_t)c;
-  float *p = zero ? calloc(n, sizeof *p) : malloc(n * sizeof *p);
+  float *p = alloc_floats(n, zero);
   if (!p) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for a %dx%d image", w, h);
   img->width = w;
   img->height = h;
