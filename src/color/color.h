@@ -44,11 +44,20 @@ int dm_profile_from_name(const char *name, dm_output_profile *out);
  * that lcms2 cannot parse is an error naming `name`. */
 dm_status dm_color_to_working(dm_context *ctx, const dm_decoded *in, const char *name, dm_image *out);
 
+/* The same, converting d->img in place (a new buffer only for grey input),
+ * which spares a second full-size buffer: afterwards d->img is the working
+ * image. */
+dm_status dm_color_to_working_inplace(dm_context *ctx, dm_decoded *d, const char *name);
+
 /* Convert working-space pixels to the output profile's encoding, samples in
  * [0, 1] (clipped, relative colorimetric), into `out` (allocated here, 3
  * channels). Also returns the serialised ICC profile to embed (malloc'd). */
 dm_status dm_color_from_working(dm_context *ctx, const dm_image *work, dm_output_profile profile,
                                 dm_image *out, unsigned char **icc, size_t *icc_len);
+
+/* The same, overwriting `work` with the encoded values. */
+dm_status dm_color_from_working_inplace(dm_context *ctx, dm_image *work, dm_output_profile profile,
+                                        unsigned char **icc, size_t *icc_len);
 
 /* A short description of the profile a decoded file carries, for `info`
  * ("embedded: sRGB IEC61966-2.1", "untagged (sRGB assumed)"). */

@@ -141,7 +141,10 @@ static dm_status explain_unusable(dm_context *ctx, const dm_cms *cms, const dm_d
                  dm_cms_message(cms, "lcms2 gave no reason"));
 }
 
-dm_status dm_color_to_working(dm_context *ctx, const dm_decoded *in, const char *name, dm_image *out) {
+/* Convert into `out`, or into in->img itself when `inplace` and it has 3
+ * channels (the transform reads each pixel whole before writing it). */
+static dm_status to_working(dm_context *ctx, const dm_decoded *in, const char *name, dm_image *out,
+                            int inplace) {
   memset(out, 0, sizeof *out);
   if (!in || !in->img.data || in->img.width <= 0 || in->img.height <= 0)
     return dm_fail(ctx, DM_ERR_PARAM, name, "no image to convert");
@@ -168,13 +171,28 @@ dm_status dm_color_to_working(dm_context *ctx, const dm_decoded *in, const char 
     s = dm_xform_new(ctx, &cms, src, img->channels, work, 0, pixels, name, &xf);
     if (s == DM_ERR_FORMAT) s = explain_unusable(ctx, &cms, in, name);
   }
-  if (s == DM_OK) s = dm_image_alloc(ctx, out, img->width, img->height, 3);
-  if (s == DM_OK) s = dm_xform_apply(ctx, xf, img, out);
+  int same = inplace && img->channels == 3;
+  if (s == DM_OK && !same) s = dm_image_alloc(ctx, out, img->width, img->height, 3);
+  if (s == DM_OK) s = dm_xform_apply(ctx, xf, img, same ? (dm_image *)img : out);
   if (s != DM_OK) dm_image_free(out);
   dm_xform_free(xf);
   if (work) cmsCloseProfile(work);
   if (src) cmsCloseProfile(src);
   dm_cms_close(&cms);
+  return s;
+}
+
+dm_status dm_color_to_working(dm_context *ctx, const dm_decoded *in, const char *name, dm_image *out) {
+  return to_working(ctx, in, name, out, 0);
+}
+
+dm_status dm_color_to_working_inplace(dm_context *ctx, dm_decoded *d, const char *name) {
+  dm_image fresh;
+  dm_status s = to_working(ctx, d, name, &fresh, 1);
+  if (s == DM_OK && fresh.data) { /* grey input: a new 3-channel buffer */
+    dm_image_free(&d->img);
+    d->img = fresh;
+  }
   return s;
 }
 

@@ -27,9 +27,10 @@ int dm_profile_from_name(const char *name, dm_output_profile *out) {
   return 0;
 }
 
-dm_status dm_color_from_working(dm_context *ctx, const dm_image *work, dm_output_profile profile,
-                                dm_image *out, unsigned char **icc, size_t *icc_len) {
-  memset(out, 0, sizeof *out);
+/* Convert into `out`, or into `work` itself when out is NULL. */
+static dm_status from_working(dm_context *ctx, const dm_image *work, dm_output_profile profile,
+                              dm_image *out, unsigned char **icc, size_t *icc_len) {
+  if (out) memset(out, 0, sizeof *out);
   if (icc) *icc = NULL;
   if (icc_len) *icc_len = 0;
   if ((unsigned)profile >= DM_PROFILE_COUNT)
@@ -54,18 +55,28 @@ dm_status dm_color_from_working(dm_context *ctx, const dm_image *work, dm_output
   if (s == DM_OK) s = dm_profile_output_embedded(ctx, &cms, profile, pname, &dst, &bytes, &len);
   if (s == DM_OK)
     s = dm_xform_new(ctx, &cms, src, 3, dst, DM_XFORM_CLIP, (long long)work->width * work->height, pname, &xf);
-  if (s == DM_OK) s = dm_image_alloc(ctx, out, work->width, work->height, 3);
-  if (s == DM_OK) s = dm_xform_apply(ctx, xf, work, out);
+  if (s == DM_OK && out) s = dm_image_alloc(ctx, out, work->width, work->height, 3);
+  if (s == DM_OK) s = dm_xform_apply(ctx, xf, work, out ? out : (dm_image *)work);
   if (s == DM_OK && icc && icc_len) {
     *icc = bytes;
     *icc_len = len;
     bytes = NULL;
   }
   free(bytes);
-  if (s != DM_OK) dm_image_free(out);
+  if (s != DM_OK && out) dm_image_free(out);
   dm_xform_free(xf);
   if (src) cmsCloseProfile(src);
   if (dst) cmsCloseProfile(dst);
   dm_cms_close(&cms);
   return s;
+}
+
+dm_status dm_color_from_working(dm_context *ctx, const dm_image *work, dm_output_profile profile,
+                                dm_image *out, unsigned char **icc, size_t *icc_len) {
+  return from_working(ctx, work, profile, out, icc, icc_len);
+}
+
+dm_status dm_color_from_working_inplace(dm_context *ctx, dm_image *work, dm_output_profile profile,
+                                        unsigned char **icc, size_t *icc_len) {
+  return from_working(ctx, work, profile, NULL, icc, icc_len);
 }

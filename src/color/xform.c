@@ -92,7 +92,8 @@ static void fast_pixel(const dm_xform *xf, const float *in, float *out) {
 /* The two common cases get their own loops (no per-pixel branching):
  * curves + matrix (to the working space) and matrix + clip + curves (from
  * it). Anything else takes fast_pixel. */
-static void fast_row(const dm_xform *xf, const float *restrict in, float *restrict out, int width) {
+/* In place (in == out) is allowed: each pixel is read whole before it is written. */
+static void fast_row(const dm_xform *xf, const float *in, float *out, int width) {
   const float(*m)[3] = xf->m;
   const float *li0 = xf->in_lut[0], *li1 = xf->in_lut[1], *li2 = xf->in_lut[2];
   const float *lo0 = xf->out_lut[0], *lo1 = xf->out_lut[1], *lo2 = xf->out_lut[2];

@@ -40,15 +40,13 @@ dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *
   if (dm_same_file(in_path, out_path))
     return dm_fail(ctx, DM_ERR_PARAM, out_path, "is the input file; originals are never written");
   dm_decoded dec = {0};
-  dm_image work = {0}, out = {0};
   unsigned char *icc = NULL;
   size_t icc_len = 0;
+  /* One full-size buffer all the way: decoded -> working -> encoded in place. */
   dm_status s = dm_io_read(ctx, in_path, &dec);
-  if (!s) s = dm_color_to_working(ctx, &dec, in_path, &work);
-  dm_image_free(&dec.img); /* keep only the metadata from here on */
-  if (!s) s = dm_apply_corrections(ctx, &work, r, base_dir);
-  if (!s) s = dm_color_from_working(ctx, &work, opt->profile, &out, &icc, &icc_len);
-  dm_image_free(&work);
+  if (!s) s = dm_color_to_working_inplace(ctx, &dec, in_path);
+  if (!s) s = dm_apply_corrections(ctx, &dec.img, r, base_dir);
+  if (!s) s = dm_color_from_working_inplace(ctx, &dec.img, opt->profile, &icc, &icc_len);
   if (!s) {
     dm_write_options wo = {
         .format = opt->format,
@@ -60,9 +58,8 @@ dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *
         .exif = dec.meta.exif,
         .exif_len = dec.meta.exif_len,
     };
-    s = dm_io_write(ctx, out_path, &out, &wo);
+    s = dm_io_write(ctx, out_path, &dec.img, &wo);
   }
-  dm_image_free(&out);
   free(icc);
   dm_decoded_free(&dec);
   return s;
