@@ -20,6 +20,8 @@
 #include "mask/mask.h"
 
 #define DM_RECIPE_VERSION 1 /* dm:RecipeVersion written by this build */
+#define DM_XMP_NS "http://ns.depthmask.org/1.0/"                 /* prefix dm: */
+#define DM_CRS_NS "http://ns.adobe.com/camera-raw-settings/1.0/" /* prefix crs: */
 #define DM_MAX_CORRECTIONS 64
 #define DM_MAX_MASKS 32
 
@@ -37,18 +39,26 @@ typedef struct dm_correction {
 
 typedef struct dm_recipe {
   int version;              /* dm:RecipeVersion of the file read (DM_RECIPE_VERSION after upgrade) */
+  int source_version;       /* dm:RecipeVersion as found in the file (0: none, a plain Lightroom
+                               sidecar); DM_RECIPE_VERSION for a recipe built in memory */
   int n_corrections;
-  dm_correction *corrections; /* DM_MAX_CORRECTIONS entries allocated */
+  dm_correction *corrections; /* DM_MAX_CORRECTIONS entries allocated; those from n_corrections
+                                 on are all zero until used (dm_recipe_set appends with defaults) */
   dm_preserved *extra;      /* the rest of the document */
 } dm_recipe;
 
 dm_status dm_recipe_init(dm_context *ctx, dm_recipe *r);
 void dm_recipe_free(dm_recipe *r);
+/* Back to what dm_recipe_init gives, keeping the allocation. */
+void dm_recipe_clear(dm_recipe *r);
 
-/* Correction keys (amount, active, name) on top of the slider table. */
+/* Correction keys on top of the slider table: amount and active (floats in
+ * dm_correction); name is a string, set by its key. */
 const dm_param *dm_correction_params(int *n);
 
-/* Read a sidecar (replacing r's content). Upgrades old dm:RecipeVersion. */
+/* Read a sidecar (replacing r's content; on failure r is left as it was).
+ * Upgrades old dm:RecipeVersion. Hostile input is safe: no network, no DTD,
+ * no entities; at most 64 MiB. */
 dm_status dm_recipe_read_file(dm_context *ctx, const char *path, dm_recipe *r);
 dm_status dm_recipe_read_mem(dm_context *ctx, const char *xml, size_t len, const char *name,
                              dm_recipe *r);
@@ -69,7 +79,33 @@ dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment);
  * per-photo fields). */
 dm_status dm_recipe_apply_preset(dm_context *ctx, dm_recipe *r, const dm_recipe *preset);
 
-/* photo.ext -> photo.xmp */
+/* photo.ext -> photo.xmp (the last extension replaced; none: ".xmp"
+ * appended). `out` is set to "" if it is too small. */
 void dm_sidecar_path(const char *image_path, char *out, size_t out_len);
+
+/* Check everything a write would check (every value in its hard range, mask
+ * components consistent, names and paths writable), so a caller can report
+ * a bad --set before rendering. dm_recipe_write_* call it. */
+dm_status dm_recipe_check(dm_context *ctx, const dm_recipe *r);
+
+/* Mask components of Lightroom kinds depthmask does not render (Mask/Image,
+ * brushes, colour ranges, disabled components, ...) are kept in the
+ * correction's `extra`, at their place in the file's order, and written back
+ * unchanged. They are not in `masks` and are not rendered. --set indices
+ * (correction[N].mask[M]) count them, so they match Lightroom's order:
+ * dm_correction_n_slots() = n_masks + dm_correction_n_preserved(). */
+int dm_correction_n_preserved(const dm_correction *c);
+int dm_correction_n_slots(const dm_correction *c);
+/* For slot M: the index into c->masks, -1 when the slot holds a preserved
+ * component (then *what, if given, is its crs:What), -2 when M is not
+ * below dm_correction_n_slots(). */
+int dm_correction_slot_mask(const dm_correction *c, int slot, const char **what);
+
+/* A correction with defaults: active, amount 100, sliders neutral, no masks. */
+void dm_correction_init(dm_correction *c);
+/* Deep copy (extra included); dst must not hold anything (init'ed or freed). */
+dm_status dm_correction_copy(dm_context *ctx, dm_correction *dst, const dm_correction *src);
+/* Free what a correction owns (its extra) and reset it with defaults. */
+void dm_correction_clear(dm_correction *c);
 
 #endif

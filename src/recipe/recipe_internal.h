@@ -1,0 +1,191 @@
+/* Internal to src/recipe: the kept XML (dm_preserved), libxml2 helpers, the
+ * Lightroom field tables, and the pieces the read and write halves share.
+ *
+ * Ownership: a dm_preserved owns one xmlDoc. The recipe's holds the whole
+ * sidecar as read, with crs:MaskGroupBasedCorrections emptied (it marks
+ * where the corrections go back). A correction's holds a copy of its own
+ * <rdf:li> from the file, every mask component included; components are
+ * found again by their index among the <rdf:Seq>'s element children, so a
+ * copied dm_preserved needs no pointer fix-ups. */
+#ifndef DM_RECIPE_INTERNAL_H
+#define DM_RECIPE_INTERNAL_H
+
+#include <libxml/tree.h>
+#include <stdarg.h>
+
+#include "recipe/recipe.h"
+
+#define DM_RDF_NS "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#define DM_XMPMETA_NS "adobe:ns:meta/"
+#define DM_XMP_MAX_BYTES ((size_t)64 << 20)
+
+/* A component of a Lightroom kind we keep but do not model. */
+typedef struct dm_kept_comp {
+  int slot;      /* position among the correction's components (file order) */
+  int index;     /* index of its <rdf:li> among the stored Seq's element children */
+  char what[64]; /* its crs:What, for messages */
+} dm_kept_comp;
+
+struct dm_preserved {
+  xmlDocPtr doc;
+  /* Corrections only. masks[k] came from stored Seq child known_index[k]
+   * (-1: made here) when it had kind known_kind[k]. */
+  int n_known;
+  int known_index[DM_MAX_MASKS];
+  dm_mask_kind known_kind[DM_MAX_MASKS];
+  int n_kept, cap_kept;
+  dm_kept_comp *kept; /* sorted by slot */
+};
+
+/* ---- preserved.c ---- */
+dm_preserved *dm_preserved_new(void);
+void dm_preserved_free(dm_preserved *p);
+dm_preserved *dm_preserved_copy(const dm_preserved *p); /* NULL on OOM */
+int dm_preserved_add_kept(dm_preserved *p, int slot, int index, const char *what);
+/* The correction's stored <rdf:Seq> of components, or NULL. */
+xmlNodePtr dm_preserved_seq(const dm_preserved *p);
+/* Element child number `index` of the stored Seq, or NULL. */
+xmlNodePtr dm_preserved_component(const dm_preserved *p, int index);
+/* The original node for masks[k] if it still describes a component of that
+ * kind, else NULL. */
+xmlNodePtr dm_preserved_known(const dm_preserved *p, int k, dm_mask_kind kind);
+/* masks[] and kept-slot bookkeeping for dm_recipe_set. */
+void dm_preserved_forget_known(dm_preserved *p, int k);
+void dm_preserved_insert_known(dm_preserved *p, int k); /* a new masks[k], shifting the rest */
+void dm_preserved_remove_kept(dm_preserved *p, int j);
+
+/* Walk a correction's slots in order: each step gives the masks[] index k
+ * (or -1) and the kept index j (or -1) of the next slot; it.s is then the
+ * slot after it. Start from {0, 0, 0}. */
+typedef struct dm_slot_iter {
+  int s, k, j;
+} dm_slot_iter;
+int dm_slot_next(const dm_correction *c, dm_slot_iter *it, int *k, int *j);
+/* Components a correction may hold, kept ones included. */
+#define DM_MAX_SLOTS 1024
+
+/* ---- xml_util.c ---- */
+int dm_xml_is(xmlNodePtr n, const char *ns, const char *local);
+xmlNodePtr dm_xml_first_elem(xmlNodePtr parent);
+xmlNodePtr dm_xml_next_elem(xmlNodePtr n);
+xmlNodePtr dm_xml_child(xmlNodePtr parent, const char *ns, const char *local);
+/* The node that carries an RDF resource's properties: the single
+ * rdf:Description inside `n` if there is one, else `n` itself. */
+xmlNodePtr dm_xml_props(xmlNodePtr n);
+/* Non-blank text directly inside `n`? */
+int dm_xml_has_text(xmlNodePtr n);
+
+/* Parse untrusted XML: no network, no DTD (a DOCTYPE is refused), no entity
+ * expansion; errors name `name` and the line. */
+dm_status dm_xml_parse(dm_context *ctx, const char *buf, size_t len, const char *name,
+                       xmlDocPtr *out);
+
+/* A simple property of a resource, as an attribute (ns:local="v") or as an
+ * element with text (<ns:local>v</ns:local>). */
+typedef struct dm_prop {
+  xmlAttrPtr attr;
+  xmlNodePtr elem;
+  int count; /* 2 = given twice */
+} dm_prop;
+void dm_xml_find_prop(xmlNodePtr n, const char *ns, const char *local, dm_prop *p);
+/* The text of a property (malloc'd, trimmed; NULL if absent). Returns 0 if
+ * it is there but not a simple value (given twice, or a structure). */
+int dm_xml_prop_text(xmlNodePtr n, const char *ns, const char *local, char **out);
+/* Set a property in place (attribute or element, whichever it is), or add
+ * it: as an element for an rdf:parseType="Resource" node, else as an
+ * attribute. Returns 0 on OOM. */
+int dm_xml_prop_set(xmlNodePtr n, const char *ns, const char *prefix, const char *local,
+                    const char *value);
+void dm_xml_prop_remove(xmlNodePtr n, const char *ns, const char *local);
+/* The namespace `href` in scope at `n`, declared on `n` (prefix `prefix`,
+ * or a free variant) if none is. */
+xmlNsPtr dm_xml_ns(xmlNodePtr n, const char *href, const char *prefix);
+/* Drop namespace declarations that repeat one in scope (copies from other
+ * documents bring their own). */
+void dm_xml_tidy_ns(xmlNodePtr root);
+/* Does the property already say this (numbers read as x * a + b, space
+ * separated; or a boolean in either spelling)? Then a rewrite leaves
+ * Lightroom's own spelling alone ("-43.945287" and "-43.945286" are the
+ * same float). */
+int dm_xml_prop_same_numbers(xmlNodePtr n, const char *ns, const char *local, const float *u,
+                             int count, double a, double b);
+int dm_xml_prop_same_bool(xmlNodePtr n, const char *ns, const char *local, int v);
+/* Valid UTF-8 made of characters XML 1.0 allows. */
+int dm_xml_text_ok(const char *s);
+
+/* ---- xmp_serialize.c ---- */
+/* The document as text, laid out the way Adobe's XMP toolkit lays out a
+ * sidecar (one attribute per line). malloc'd, NUL-terminated. */
+dm_status dm_xmp_serialize(dm_context *ctx, xmlDocPtr doc, char **out, size_t *len);
+
+/* ---- lr_fields.c ---- */
+/* Lightroom's crs:What for a component kind we write. */
+#define DM_LR_GRADIENT "Mask/Gradient"
+#define DM_LR_RADIAL "Mask/CircularGradient"
+#define DM_LR_RANGE "Mask/RangeMask"
+#define DM_LR_FILE "dm:File"
+/* Where a component float lives in Lightroom's fields. */
+typedef enum dm_lr_where {
+  DM_LR_ATTR,      /* crs:<name> on the component, value x scale */
+  DM_LR_LUMRANGE,  /* one of the four crs:LumRange numbers inside crs:CorrectionRangeMask */
+  DM_LR_DM,        /* dm:<key>, our own units */
+  DM_LR_SPECIAL,   /* invert and opacity: MaskInverted / MaskValue, see lr_fields.c */
+} dm_lr_where;
+typedef struct dm_lr_field {
+  dm_lr_where where;
+  const char *name; /* crs local name (ATTR) or key (DM) */
+  double inv;       /* user value = xmp value x inv */
+  int element;      /* LUMRANGE: which of the four */
+} dm_lr_field;
+/* Where float `i` (0..count-1) of mask parameter `p` goes. */
+dm_lr_field dm_lr_mask_field(const dm_param *p, int i);
+/* 1 / xmp_scale, snapped to an integer when it is one (4, 100). */
+double dm_lr_inv(float xmp_scale);
+/* The shortest spelling, at least `min_dec` decimals for a fixed-point
+ * field (LumRange) else Lightroom's plain form ("-0.175", "1"), of the
+ * Lightroom value of user value `u` that reads back to exactly `u`. */
+void dm_lr_format(char *out, size_t len, float u, double inv, int min_dec);
+/* The same for a field read as u = x * a + b (MaskValue of a subtract:
+ * opacity = (1 - x) x 100). */
+void dm_lr_format_affine(char *out, size_t len, float u, double a, double b, int min_dec);
+/* Correction keys on top of the sliders: amount and active (floats in
+ * dm_correction); name is a string. */
+const dm_param *dm_lr_correction_params(int *n);
+/* The linear gradient that stands for whole_image in Lightroom. */
+extern const float dm_lr_whole_zero[2], dm_lr_whole_full[2];
+/* UI name Lightroom gives a new component of `kind`: "Radial Gradient". */
+const char *dm_lr_mask_label(dm_mask_kind kind);
+/* 32 upper-case hex digits, from a hash of the words given. */
+void dm_lr_sync_id(char out[33], const char *what, int a, int b, const char *s);
+
+/* ---- upgrade.c ---- */
+/* Bring a document of dm:RecipeVersion `from` up to DM_RECIPE_VERSION. */
+dm_status dm_recipe_upgrade(dm_context *ctx, const char *name, xmlDocPtr doc, xmlNodePtr rdf,
+                            int from);
+
+/* ---- read side (xmp_read*.c) ---- */
+typedef struct dm_rd {
+  dm_context *ctx;
+  const char *file; /* names every error */
+} dm_rd;
+dm_status dm_rd_fail(dm_rd *rd, dm_status s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Read an optional number / bool / int property; *found says if it was there. */
+dm_status dm_rd_number(dm_rd *rd, xmlNodePtr n, const char *ns, const char *local,
+                       const char *where, double *out, int *found);
+dm_status dm_rd_bool(dm_rd *rd, xmlNodePtr n, const char *ns, const char *local,
+                     const char *where, int *out, int *found);
+/* Read one float of a parameter: checks number, scaling and hard range. */
+dm_status dm_rd_param(dm_rd *rd, xmlNodePtr n, const char *ns, const char *local,
+                      const char *where, const dm_param *p, double inv, float *out, int *found);
+/* Fail if `n` has dm: attributes or dm: property elements other than the
+ * ones listed (NULL-terminated). */
+dm_status dm_rd_only_dm(dm_rd *rd, xmlNodePtr n, const char *where, const char *const *allowed);
+/* Read the components of one correction (the copy in c->extra). */
+dm_status dm_rd_components(dm_rd *rd, xmlNodePtr seq, int ci, dm_correction *c);
+
+/* ---- write side (xmp_write*.c) ---- */
+dm_status dm_wr_component(dm_context *ctx, xmlNodePtr seq, const dm_correction *c, int ci,
+                          int k, int slot);
+
+#endif

@@ -1,0 +1,216 @@
+/* --set KEY=VALUE (DESIGN section 7):
+ *   correction[N].<slider>            exposure, contrast, ... (dm_adjust_params keys)
+ *   correction[N].amount|active|name
+ *   correction[N].mask[M].kind=<kind>  resets the kind's parameters, keeps mode/invert/opacity
+ *   correction[N].mask[M].mode=add|subtract|intersect
+ *   correction[N].mask[M].invert|opacity|<parameter of the component's kind>
+ *   correction[N].mask[M].path=FILE    (kind file)
+ * N or M equal to the current count appends (a new correction: active,
+ * amount 100, sliders neutral, no masks; a new component: whole_image, add).
+ * M counts Lightroom components depthmask keeps but does not render (see
+ * recipe.h); on one of those only kind= is allowed, and replaces it.
+ * Values go through dm_param_parse (hard ranges). Errors name the key. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recipe/recipe_internal.h"
+
+/* "[N]" at *p: N >= 0 in decimal, no sign, no spaces. */
+static int parse_index(const char **p, int *out) {
+  const char *s = *p;
+  if (*s != '[') return 0;
+  s++;
+  if (*s < '0' || *s > '9') return 0;
+  long v = 0;
+  while (*s >= '0' && *s <= '9') {
+    v = v * 10 + (*s - '0');
+    if (v > 1000000) return 0;
+    s++;
+  }
+  if (*s != ']') return 0;
+  *out = (int)v;
+  *p = s + 1;
+  return 1;
+}
+
+static dm_status set_text(dm_context *ctx, char *dst, size_t cap, const char *value,
+                          const char *key, int nonempty) {
+  if (strlen(value) >= cap) return dm_fail(ctx, DM_ERR_PARAM, key, "longer than %zu bytes", cap - 1);
+  if (!dm_xml_text_ok(value))
+    return dm_fail(ctx, DM_ERR_PARAM, key, "not valid UTF-8 text (control characters?)");
+  if (nonempty && !*value) return dm_fail(ctx, DM_ERR_PARAM, key, "empty");
+  strcpy(dst, value);
+  return DM_OK;
+}
+
+static dm_status kinds_list(dm_context *ctx, const char *key, const char *value) {
+  char list[256] = "";
+  size_t used = 0;
+  for (int k = 0; k < DM_MASK_KIND_COUNT && used < sizeof list; k++)
+    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "",
+                             dm_mask_kind_name((dm_mask_kind)k));
+  return dm_fail(ctx, DM_ERR_PARAM, key, "unknown mask kind \"%s\" (%s)", value, list);
+}
+
+/* Is `field` a parameter of some other kind? */
+static int param_of_any_kind(const char *field) {
+  if (!strcmp(field, "path")) return 1;
+  for (int k = 0; k < DM_MASK_KIND_COUNT; k++) {
+    int n;
+    const dm_param *t = dm_mask_params((dm_mask_kind)k, &n);
+    if (dm_param_find(t, n, field)) return 1;
+  }
+  return 0;
+}
+
+static dm_status set_mask_field(dm_context *ctx, dm_mask_component *m, const char *field,
+                                const char *value, const char *key, int *kind_changed) {
+  *kind_changed = 0;
+  if (!strcmp(field, "kind")) {
+    dm_mask_kind kind;
+    if (!dm_mask_kind_from_name(value, &kind)) return kinds_list(ctx, key, value);
+    if (kind == m->kind) return DM_OK;
+    dm_mask_component nc;
+    dm_mask_component_init(&nc, kind);
+    nc.mode = m->mode, nc.invert = m->invert, nc.opacity = m->opacity;
+    *m = nc;
+    *kind_changed = 1;
+    return DM_OK;
+  }
+  if (!strcmp(field, "mode")) {
+    dm_mask_mode mode;
+    if (!dm_mask_mode_from_name(value, &mode))
+      return dm_fail(ctx, DM_ERR_PARAM, key, "unknown mode \"%s\" (add, subtract or intersect)",
+                     value);
+    m->mode = mode;
+    return DM_OK;
+  }
+  if (!strcmp(field, "path") && m->kind == DM_MASK_FILE)
+    return set_text(ctx, m->path, sizeof m->path, value, key, 1);
+  int n;
+  const dm_param *t = dm_mask_params(m->kind, &n);
+  const dm_param *p = dm_param_find(t, n, field);
+  if (p) return dm_param_parse(ctx, p, m, value, key);
+  if (param_of_any_kind(field))
+    return dm_fail(ctx, DM_ERR_PARAM, key, "not a parameter of %s", dm_mask_kind_name(m->kind));
+  return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key");
+}
+
+static dm_status set_mask(dm_context *ctx, dm_correction *c, int ci, const char *rest,
+                          const char *value, const char *key) {
+  int slot;
+  const char *p = rest;
+  if (!parse_index(&p, &slot) || *p != '.' || !p[1])
+    return dm_fail(ctx, DM_ERR_PARAM, key, "malformed key: expected correction[N].mask[M].FIELD "
+                   "with N, M >= 0");
+  const char *field = p + 1;
+  int slots = dm_correction_n_slots(c);
+  if (slot > slots)
+    return dm_fail(ctx, DM_ERR_PARAM, key, "correction[%d] has %d mask component%s; mask[%d] "
+                   "would add one", ci, slots, slots == 1 ? "" : "s", slots);
+  const char *what = NULL;
+  int k = slot < slots ? dm_correction_slot_mask(c, slot, &what) : c->n_masks;
+  int kept = slot < slots && k == -1;
+  if (kept && strcmp(field, "kind"))
+    return dm_fail(ctx, DM_ERR_PARAM, key, "a Lightroom %s component, kept as written; only "
+                   "kind= can replace it", what ? what : "");
+  int append = slot == slots;
+  if (append && slots >= DM_MAX_SLOTS)
+    return dm_fail(ctx, DM_ERR_PARAM, key, "at most %d mask components", DM_MAX_SLOTS);
+  if ((append || kept) && c->n_masks >= DM_MAX_MASKS)
+    return dm_fail(ctx, DM_ERR_PARAM, key, "at most %d mask components", DM_MAX_MASKS);
+  int kept_j = -1;
+  if (kept) {
+    /* masks[] index for the new component: the known ones before this slot. */
+    dm_slot_iter it = {0, 0, 0};
+    int kk, jj;
+    while (it.s <= slot && dm_slot_next(c, &it, &kk, &jj)) kept_j = jj;
+    k = it.k;
+  }
+  dm_mask_component m;
+  if (append || kept)
+    dm_mask_component_init(&m, DM_MASK_ALL);
+  else
+    m = c->masks[k];
+  int kind_changed;
+  dm_status s = set_mask_field(ctx, &m, field, value, key, &kind_changed);
+  if (s) return s;
+  if (append || kept) {
+    if (kept) dm_preserved_remove_kept(c->extra, kept_j);
+    memmove(&c->masks[k + 1], &c->masks[k], (size_t)(c->n_masks - k) * sizeof *c->masks);
+    c->n_masks++;
+    dm_preserved_insert_known(c->extra, k);
+  } else if (kind_changed) {
+    dm_preserved_forget_known(c->extra, k); /* its old node describes the old kind */
+  }
+  c->masks[k] = m;
+  return DM_OK;
+}
+
+static dm_status set_correction_field(dm_context *ctx, dm_correction *c, const char *field,
+                                      const char *value, const char *key) {
+  if (!strcmp(field, "name")) return set_text(ctx, c->name, sizeof c->name, value, key, 0);
+  int n;
+  const dm_param *cp = dm_lr_correction_params(&n);
+  const dm_param *p = dm_param_find(cp, n, field);
+  if (p) return dm_param_parse(ctx, p, c, value, key);
+  p = dm_param_find(dm_adjust_params(), DM_ADJ_COUNT, field);
+  if (p) return dm_param_parse(ctx, p, &c->sliders, value, key);
+  return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key");
+}
+
+dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment) {
+  const char *eq = strchr(assignment, '=');
+  char key[256];
+  if (!eq)
+    return dm_fail(ctx, DM_ERR_PARAM, assignment, "expected KEY=VALUE");
+  if ((size_t)(eq - assignment) >= sizeof key)
+    return dm_fail(ctx, DM_ERR_PARAM, NULL, "--set key longer than %zu bytes", sizeof key - 1);
+  memcpy(key, assignment, (size_t)(eq - assignment));
+  key[eq - assignment] = 0;
+  const char *value = eq + 1;
+  if (!*key) return dm_fail(ctx, DM_ERR_PARAM, assignment, "empty key");
+
+  static const char prefix[] = "correction";
+  if (strncmp(key, prefix, sizeof prefix - 1)) {
+    if (!strncmp(key, "lens_blur.", 10))
+      return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (lens blur is not in this build yet)");
+    return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (keys start with correction[N].)");
+  }
+  const char *p = key + sizeof prefix - 1;
+  int ci;
+  if (!parse_index(&p, &ci) || *p != '.' || !p[1])
+    return dm_fail(ctx, DM_ERR_PARAM, key, "malformed key: expected correction[N].FIELD with N >= 0");
+  const char *rest = p + 1;
+  if (ci > r->n_corrections)
+    return dm_fail(ctx, DM_ERR_PARAM, key, "there %s %d correction%s; correction[%d] would add one",
+                   r->n_corrections == 1 ? "is" : "are", r->n_corrections,
+                   r->n_corrections == 1 ? "" : "s", r->n_corrections);
+  if (ci == DM_MAX_CORRECTIONS)
+    return dm_fail(ctx, DM_ERR_PARAM, key, "at most %d corrections", DM_MAX_CORRECTIONS);
+
+  /* Work on a scratch copy when appending, so a bad value adds nothing. */
+  int append = ci == r->n_corrections;
+  dm_correction fresh;
+  dm_correction *c = &r->corrections[ci];
+  if (append) {
+    dm_correction_init(&fresh);
+    c = &fresh;
+  }
+  dm_status s;
+  if (!strncmp(rest, "mask", 4) && (rest[4] == '[' || rest[4] == 0 || rest[4] == '.'))
+    s = set_mask(ctx, c, ci, rest + 4, value, key);
+  else
+    s = set_correction_field(ctx, c, rest, value, key);
+  if (s) {
+    if (append) dm_correction_clear(&fresh);
+    return s;
+  }
+  if (append) {
+    dm_preserved_free(r->corrections[ci].extra);
+    r->corrections[ci] = fresh;
+    r->n_corrections++;
+  }
+  return DM_OK;
+}
