@@ -1,0 +1,33 @@
+/* Shared by the libFuzzer targets: readers are called with a pixel limit
+ * far below DM_MAX_PIXELS, so a hostile header cannot make an input cost
+ * gigabytes (the limit itself is what the tests check). */
+#ifndef DM_FUZZ_COMMON_H
+#define DM_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io/io_internal.h"
+
+#define DM_FUZZ_MAX_PIXELS (4LL * 1000 * 1000)
+
+static inline int dm_fuzz_read(dm_reader_fn fn, const uint8_t *data, size_t size, const char *name) {
+  dm_context *ctx = dm_context_new(1);
+  if (!ctx) return 0;
+  dm_decoded d;
+  if (fn(ctx, data, size, name, DM_FUZZ_MAX_PIXELS, &d) == DM_OK) {
+    /* What an encoder would do with the metadata: rewrite the EXIF. */
+    if (d.meta.exif) {
+      unsigned char *ex = NULL;
+      size_t ex_len = 0;
+      if (dm_exif_for_output(ctx, d.meta.exif, d.meta.exif_len, d.img.width, d.img.height, name,
+                             &ex, &ex_len) == DM_OK)
+        free(ex);
+    }
+    dm_decoded_free(&d);
+  }
+  dm_context_free(ctx);
+  return 0;
+}
+
+#endif

@@ -1,0 +1,232 @@
+/* JPEG through libjpeg-turbo: 8-bit grey or RGB, ICC (APP2) and EXIF (APP1)
+ * read and written, EXIF orientation applied on read.
+ *
+ * libjpeg reports fatal errors through error_exit (we longjmp back) and
+ * merely warns about data problems; a premature end of file, a bad Huffman
+ * code or a marker inside entropy-coded data means pixels were invented,
+ * so those warnings are errors here. Nothing is ever printed. */
+#include <stdio.h>
+/* jpeglib.h needs stdio.h first. */
+#include <jerror.h>
+#include <jpeglib.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/io_internal.h"
+
+/* Progressive files can have any number of scans, each a pass over the
+ * whole image; real encoders use about 10. */
+#define MAX_SCANS 500
+#define EXIF_HEADER_LEN 6
+#define MAX_MARKER_DATA 65533
+
+typedef struct jerr {
+  struct jpeg_error_mgr pub;
+  struct jpeg_progress_mgr progress;
+  jmp_buf jb;
+  dm_context *ctx;
+  const char *name;
+  int writing;
+} jerr;
+
+static _Noreturn void fail_jump(j_common_ptr cinfo, dm_status s, const char *what) {
+  jerr *e = (jerr *)cinfo->err;
+  char msg[JMSG_LENGTH_MAX];
+  cinfo->err->format_message(cinfo, msg);
+  dm_fail(e->ctx, s, e->name, "%s: %s", what, msg);
+  longjmp(e->jb, (int)s);
+}
+
+static void on_error(j_common_ptr cinfo) {
+  jerr *e = (jerr *)cinfo->err;
+  if (e->writing)
+    fail_jump(cinfo, cinfo->err->msg_code == JERR_FILE_WRITE ? DM_ERR_IO : DM_ERR_INTERNAL,
+              "cannot write JPEG");
+  if (cinfo->err->msg_code == JERR_OUT_OF_MEMORY) fail_jump(cinfo, DM_ERR_NOMEM, "out of memory");
+  fail_jump(cinfo, DM_ERR_FORMAT, "corrupt JPEG");
+}
+
+static void on_message(j_common_ptr cinfo, int level) {
+  if (level >= 0) return; /* trace messages */
+  switch (cinfo->err->msg_code) {
+    case JWRN_JPEG_EOF: fail_jump(cinfo, DM_ERR_FORMAT, "truncated JPEG");
+    case JWRN_HIT_MARKER:
+    case JWRN_HUFF_BAD_CODE:
+    case JWRN_MUST_RESYNC: fail_jump(cinfo, DM_ERR_FORMAT, "corrupt JPEG");
+    default: cinfo->err->num_warnings++; /* tolerable: extraneous bytes, bogus ICC chunk... */
+  }
+}
+
+static void on_output(j_common_ptr cinfo) { (void)cinfo; }
+
+static void on_progress(j_common_ptr cinfo) {
+  jerr *e = (jerr *)cinfo->err;
+  if (cinfo->is_decompressor && ((j_decompress_ptr)cinfo)->input_scan_number > MAX_SCANS) {
+    dm_fail(e->ctx, DM_ERR_FORMAT, e->name, "corrupt JPEG: more than %d progressive scans", MAX_SCANS);
+    longjmp(e->jb, DM_ERR_FORMAT);
+  }
+  if (dm_cancelled(e->ctx)) {
+    dm_fail(e->ctx, DM_ERR_CANCELLED, e->name, "cancelled");
+    longjmp(e->jb, DM_ERR_CANCELLED);
+  }
+}
+
+static struct jpeg_error_mgr *init_err(jerr *e, dm_context *ctx, const char *name, int writing) {
+  memset(e, 0, sizeof *e);
+  e->ctx = ctx;
+  e->name = name;
+  e->writing = writing;
+  jpeg_std_error(&e->pub);
+  e->pub.error_exit = on_error;
+  e->pub.emit_message = on_message;
+  e->pub.output_message = on_output;
+  e->progress.progress_monitor = on_progress;
+  return &e->pub;
+}
+
+/* The first APP1 "Exif\0\0" marker's TIFF block, attached to meta. */
+static dm_status read_exif(dm_context *ctx, j_decompress_ptr cinfo, dm_metadata *meta,
+                           const char *name) {
+  for (jpeg_saved_marker_ptr m = cinfo->marker_list; m; m = m->next) {
+    if (m->marker != JPEG_APP0 + 1 || m->data_length <= EXIF_HEADER_LEN ||
+        memcmp(m->data, "Exif\0\0", EXIF_HEADER_LEN) != 0)
+      continue;
+    return dm_exif_attach(ctx, meta, m->data + EXIF_HEADER_LEN, m->data_length - EXIF_HEADER_LEN,
+                          name);
+  }
+  return DM_OK;
+}
+
+static void row_to_float(const JSAMPLE *src, float *dst, size_t n) {
+  for (size_t i = 0; i < n; i++) dst[i] = (float)src[i] * (1.0f / 255.0f);
+}
+
+dm_status dm_jpeg_read_ex(dm_context *ctx, const unsigned char *data, size_t len, const char *name,
+                          long long max_pixels, dm_decoded *out) {
+  memset(out, 0, sizeof *out);
+  struct jpeg_decompress_struct cinfo;
+  jerr e;
+  memset(&cinfo, 0, sizeof cinfo);
+  cinfo.err = init_err(&e, ctx, name, 0);
+  int rc = setjmp(e.jb);
+  if (rc) {
+    jpeg_destroy_decompress(&cinfo);
+    dm_decoded_free(out);
+    return (dm_status)rc;
+  }
+  jpeg_create_decompress(&cinfo);
+  cinfo.progress = &e.progress;
+  jpeg_mem_src(&cinfo, data, (unsigned long)len);
+  jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xffff);
+  jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xffff);
+  jpeg_read_header(&cinfo, TRUE);
+  dm_status s = DM_OK;
+  if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK)
+    s = dm_fail(ctx, DM_ERR_FORMAT, name, "CMYK JPEG not supported");
+  if (!s) s = dm_io_check_dims(ctx, name, cinfo.image_width, cinfo.image_height, max_pixels);
+  if (s) longjmp(e.jb, (int)s);
+  int channels = cinfo.num_components == 1 ? 1 : 3;
+  cinfo.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  out->meta.format = DM_FMT_JPEG;
+  out->meta.bits = 8;
+  out->meta.space = DM_SPACE_TAGGED;
+  JOCTET *icc = NULL;
+  unsigned int icc_len = 0;
+  if (jpeg_read_icc_profile(&cinfo, &icc, &icc_len) && icc) {
+    out->meta.icc = icc;
+    out->meta.icc_len = icc_len;
+  }
+  s = read_exif(ctx, &cinfo, &out->meta, name);
+  if (s) longjmp(e.jb, (int)s);
+  jpeg_start_decompress(&cinfo);
+  s = dm_image_alloc(ctx, &out->img, (int)cinfo.output_width, (int)cinfo.output_height, channels);
+  if (s) longjmp(e.jb, (int)s);
+  size_t row_len = (size_t)cinfo.output_width * (size_t)channels;
+  JSAMPARRAY row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
+                                              (JDIMENSION)row_len, 1);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    int y = (int)cinfo.output_scanline;
+    if (jpeg_read_scanlines(&cinfo, row, 1) != 1) break;
+    row_to_float(row[0], dm_row(&out->img, y), row_len);
+  }
+  jpeg_finish_decompress(&cinfo); /* reads to EOI, so truncation shows */
+  jpeg_destroy_decompress(&cinfo);
+  out->meta.orientation = out->meta.exif ? dm_exif_orientation(out->meta.exif, out->meta.exif_len) : 1;
+  s = dm_orient_apply(ctx, &out->img, out->meta.orientation);
+  if (s) dm_decoded_free(out);
+  return s;
+}
+
+/* EXIF for the output, or NULL when there is none or it cannot fit one APP1
+ * marker (logged: the photo is still written). */
+static unsigned char *output_exif(dm_context *ctx, const dm_image *img, const dm_write_options *opt,
+                                  const char *name, size_t *len) {
+  unsigned char *ex = NULL;
+  *len = 0;
+  if (!opt->exif || !opt->exif_len) return NULL;
+  if (dm_exif_for_output(ctx, opt->exif, opt->exif_len, img->width, img->height, name, &ex, len)) {
+    dm_log(ctx, DM_LOG_WARN, "%s: EXIF not carried over: %s", name, dm_context_error(ctx));
+    return NULL;
+  }
+  if (*len + EXIF_HEADER_LEN > MAX_MARKER_DATA) {
+    dm_log(ctx, DM_LOG_WARN, "%s: EXIF (%zu bytes) too large for JPEG, not carried over", name, *len);
+    free(ex);
+    *len = 0;
+    return NULL;
+  }
+  return ex;
+}
+
+dm_status dm_jpeg_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt,
+                        const char *name) {
+  size_t exif_len = 0;
+  unsigned char *exif = output_exif(ctx, img, opt, name, &exif_len);
+  int quality = opt->quality ? opt->quality : 95;
+  struct jpeg_compress_struct cinfo;
+  jerr e;
+  memset(&cinfo, 0, sizeof cinfo);
+  cinfo.err = init_err(&e, ctx, name, 1);
+  int rc = setjmp(e.jb);
+  if (rc) {
+    jpeg_destroy_compress(&cinfo);
+    free(exif);
+    return (dm_status)rc;
+  }
+  jpeg_create_compress(&cinfo);
+  cinfo.progress = &e.progress;
+  jpeg_stdio_dest(&cinfo, fp);
+  cinfo.image_width = (JDIMENSION)img->width;
+  cinfo.image_height = (JDIMENSION)img->height;
+  cinfo.input_components = img->channels;
+  cinfo.in_color_space = img->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, quality, TRUE);
+  /* 4:4:4 at high quality: chroma subsampling blurs colour edges that a
+   * retoucher will see (Lightroom does the same above ~90). */
+  if (quality >= 90)
+    for (int i = 0; i < cinfo.num_components; i++)
+      cinfo.comp_info[i].h_samp_factor = cinfo.comp_info[i].v_samp_factor = 1;
+  cinfo.optimize_coding = TRUE;
+  /* EXIF wants its APP1 right after SOI, so no JFIF APP0 when it is there. */
+  if (exif) cinfo.write_JFIF_header = FALSE;
+  jpeg_start_compress(&cinfo, TRUE);
+  if (exif) {
+    jpeg_write_m_header(&cinfo, JPEG_APP0 + 1, (unsigned)(exif_len + EXIF_HEADER_LEN));
+    for (int i = 0; i < EXIF_HEADER_LEN; i++) jpeg_write_m_byte(&cinfo, "Exif\0\0"[i]);
+    for (size_t i = 0; i < exif_len; i++) jpeg_write_m_byte(&cinfo, exif[i]);
+  }
+  if (opt->icc && opt->icc_len) jpeg_write_icc_profile(&cinfo, opt->icc, (unsigned)opt->icc_len);
+  size_t row_len = (size_t)img->width * (size_t)img->channels;
+  JSAMPARRAY row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
+                                              (JDIMENSION)row_len, 1);
+  while (cinfo.next_scanline < cinfo.image_height) {
+    const float *src = dm_row(img, (int)cinfo.next_scanline);
+    for (size_t i = 0; i < row_len; i++) row[0][i] = dm_to_u8(src[i]);
+    jpeg_write_scanlines(&cinfo, row, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  jpeg_destroy_compress(&cinfo);
+  free(exif);
+  return DM_OK;
+}
