@@ -15,6 +15,7 @@ PACKAGES=(
   libexif-dev libxml2-dev libxxhash-dev
   # tests and benchmarks: reference tools and real photographs
   liblcms2-utils libgs-common libimage-exiftool-perl libheif-examples libvips-tools time
+  rawtran-doc
   python3-skimage python-matplotlib-data python3-numpy python3-pil
 )
 
