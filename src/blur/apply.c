@@ -1,0 +1,168 @@
+/* dm_lens_blur_apply: the stages in order (see blur.h for the method).
+ *
+ * Memory, besides the caller's buffers: per pixel a float CoC radius and
+ * bytes for the slice, the matte and the slice behind a soft subject pixel
+ * (7 bytes, 168 MB at 24 MP); the fills of full-resolution slices on the
+ * 2x grid (4x above 4 MP) and the coarse slices' layers at their levels;
+ * and one scratch arena whose pages every stage reuses. The image itself is
+ * not copied: the last pass writes it in place, band by band, reading the
+ * few rows it still needs from saved copies (composite.c). 24 MP peaks at
+ * ~700 MiB for the process, image and depth included (bench/bench_blur.c). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blur/blur_internal.h"
+#include "core/pool.h"
+
+static dm_status check_inputs(dm_context *ctx, const dm_image *rgb, const dm_image *near01,
+                              const dm_image *matte) {
+  if (!rgb || !rgb->data || rgb->channels != 3)
+    return dm_fail(ctx, DM_ERR_PARAM, "lens_blur", "expected a 3-channel image");
+  if (rgb->width < 1 || rgb->height < 1)
+    return dm_fail(ctx, DM_ERR_PARAM, "lens_blur", "empty image");
+  if ((long long)rgb->width * rgb->height > DM_MAX_PIXELS)
+    return dm_fail(ctx, DM_ERR_RANGE, "lens_blur", "image of %dx%d is too large", rgb->width,
+                   rgb->height);
+  if (!near01 || !near01->data || near01->channels != 1)
+    return dm_fail(ctx, DM_ERR_PARAM, "depth", "expected a 1-channel depth map");
+  if (near01->width != rgb->width || near01->height != rgb->height)
+    return dm_fail(ctx, DM_ERR_PARAM, "depth", "depth map is %dx%d, the image %dx%d",
+                   near01->width, near01->height, rgb->width, rgb->height);
+  if (matte && (!matte->data || matte->channels != 1 || matte->width != rgb->width ||
+                matte->height != rgb->height))
+    return dm_fail(ctx, DM_ERR_PARAM, "matte", "expected a 1-channel matte the size of the image");
+  return DM_OK;
+}
+
+static void state_free(bl_state *st) {
+  free(st->rad);
+  free(st->sid);
+  free(st->bid);
+  free(st->m8);
+  free(st->subj.fill);
+  for (int k = 0; k < st->n_slices; k++) {
+    free(st->slices[k].fill);
+    free(st->slices[k].acc);
+  }
+  bl_kernels_free(&st->kern);
+  bl_arena_free(&st->scratch);
+}
+
+/* Everything up to the full-resolution pass: CoC, slices, boost, fills
+ * (far to near: a soft subject pixel's share of a layer is split from the
+ * fill behind it) and the coarse slices. */
+static dm_status prepare(bl_state *st, const dm_image *near01, float z_near_m, float z_far_m) {
+  dm_context *ctx = st->ctx;
+  bl_coc_fn fn;
+  dm_status s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, st->matte, st->p, &fn);
+  if (s != DM_OK) return s;
+  size_t n = (size_t)st->w * st->h;
+  if (st->matte) { /* 8 bits of alpha are what mattes carry */
+    st->m8 = bl_alloc(n);
+    if (!st->m8) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+    for (int y = 0; y < st->h; y++) {
+      const float *m = dm_row(st->matte, y);
+      for (int x = 0; x < st->w; x++) {
+        float a = m[x] == m[x] ? (m[x] < 0.0f ? 0.0f : (m[x] > 1.0f ? 1.0f : m[x])) : 0.0f;
+        st->m8[(size_t)y * st->w + x] = (uint8_t)(a * 255.0f + 0.5f);
+      }
+    }
+  }
+  st->rad = bl_alloc(sizeof(float) * n);
+  st->sid = bl_alloc(n);
+  if (!st->rad || !st->sid)
+    return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur (%dx%d)", st->w, st->h);
+  if ((s = bl_front_maps(st, near01, &fn)) != DM_OK) return s;
+  bl_boost_setup(st);
+  if (st->m8 && (s = bl_subject_colour(st)) != DM_OK) return s;
+  if ((s = bl_kernels_build(ctx, st->p, &st->kern)) != DM_OK) return s;
+  /* fills of full-resolution slices: on the 2x grid, 4x for large images
+   * (there the fill is finer than the CoC it serves by a wide margin) */
+  int fill0 = n > BL_FILL_LARGE ? 2 : 1;
+  for (int k = st->n_slices - 1; k >= 0; k--) {
+    if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
+    bl_slice *sl = &st->slices[k];
+    int coarse = sl->level > 0, need_fill = sl->fill_reach > 0.0f;
+    if (!coarse && !need_fill) continue;
+    int level = coarse ? sl->level : fill0, fw, fh;
+    float *own = NULL, *hidden = NULL;
+    bl_arena_reset(&st->scratch);
+    if ((s = bl_slice_own(st, k, level, &own, &hidden, &fw, &fh)) != DM_OK) return s;
+    if (need_fill) {
+      sl->fill_level = level, sl->fw = fw, sl->fh = fh;
+      sl->fill = bl_alloc(sizeof(float) * 4 * (size_t)fw * fh);
+      if (!sl->fill) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
+      if (s == DM_OK) s = bl_push_pull(st, fw, fh, own, hidden, sl->fill_reach / (float)(1 << level), sl->fill);
+    }
+    if (s == DM_OK && coarse) {
+      bl_slice_behind(st, k, level, own, hidden, fw, fh);
+      s = bl_coarse_scatter(st, k, own, hidden, fw, fh);
+    }
+    if (s != DM_OK) return s;
+    if (coarse && !st->m8) { /* only soft subject pixels read a coarse fill later */
+      free(sl->fill);
+      sl->fill = NULL;
+    }
+  }
+  return DM_OK;
+}
+
+dm_status dm_lens_blur_apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, float z_near_m,
+                             float z_far_m, const dm_image *matte, const dm_lens_blur *p) {
+  dm_status s = dm_lens_blur_check(ctx, p);
+  if (s != DM_OK) return s;
+  if (!p->active) return DM_OK;
+  if ((s = check_inputs(ctx, rgb, near01, matte)) != DM_OK) return s;
+  bl_state *st = calloc(1, sizeof *st);
+  if (!st) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
+  st->ctx = ctx;
+  st->p = p;
+  st->w = rgb->width;
+  st->h = rgb->height;
+  st->in = rgb;
+  st->matte = matte;
+  s = prepare(st, near01, z_near_m, z_far_m);
+  if (s == DM_OK && dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
+  if (s == DM_OK) s = bl_render_bands(st, rgb);
+  state_free(st);
+  free(st);
+  return s;
+}
+
+dm_status dm_lens_blur_coc_map(dm_context *ctx, const dm_image *near01, float z_near_m,
+                               float z_far_m, const dm_image *matte, const dm_lens_blur *p,
+                               dm_image *coc) {
+  dm_status s = dm_lens_blur_check(ctx, p);
+  if (s != DM_OK) return s;
+  if (!near01 || !near01->data || near01->channels != 1)
+    return dm_fail(ctx, DM_ERR_PARAM, "depth", "expected a 1-channel depth map");
+  if (matte && (matte->channels != 1 || matte->width != near01->width ||
+                matte->height != near01->height))
+    return dm_fail(ctx, DM_ERR_PARAM, "matte", "expected a 1-channel matte the size of the depth map");
+  bl_state *st = calloc(1, sizeof *st);
+  if (!st) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
+  st->ctx = ctx;
+  st->p = p;
+  st->w = near01->width;
+  st->h = near01->height;
+  st->matte = matte;
+  bl_coc_fn fn;
+  size_t n = (size_t)st->w * st->h;
+  s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, matte, p, &fn);
+  if (s == DM_OK) {
+    st->rad = bl_alloc(sizeof(float) * n);
+    st->sid = bl_alloc(n);
+    if (!st->rad || !st->sid) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the CoC map");
+  }
+  if (s == DM_OK) s = bl_front_maps(st, near01, &fn);
+  if (s == DM_OK) s = dm_image_alloc(ctx, coc, st->w, st->h, 1);
+  if (s == DM_OK)
+    for (int y = 0; y < st->h; y++) {
+      float *o = dm_row(coc, y);
+      for (int x = 0; x < st->w; x++) o[x] = 2.0f * st->rad[(size_t)y * st->w + x];
+    }
+  state_free(st);
+  free(st);
+  return s;
+}

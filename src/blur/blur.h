@@ -1,0 +1,152 @@
+/* Lens blur: depth-driven, occlusion-aware depth of field with shaped bokeh.
+ *
+ * Inputs are the working-space image (3 channels, linear light, edited in
+ * place), the canonical depth map `near01` (DESIGN §3: 0 = nearest,
+ * 1 = farthest, linear in disparity) with, when known, the metric range it
+ * came from, and optionally the subject matte.
+ *
+ * How it renders (details in apply.c):
+ *   1. a signed circle of confusion (CoC) per pixel, + behind the focus
+ *      plane, − in front of it, from the physical lens or from Amount and
+ *      Focal Range (coc.c);
+ *   2. the picture is cut into depth slices by CoC: a focus slice, and per
+ *      side one slice per octave of CoC (slices.c); each slice is rendered
+ *      as a layer with its own coverage (alpha);
+ *   3. the part of each slice hidden behind nearer slices is filled by a
+ *      depth-aware push-pull from that slice's own pixels (fill.c), so the
+ *      background behind a subject's edge exists before it is blurred;
+ *   4. every pixel spreads its light over its own aperture-shaped CoC
+ *      (scatter-as-gather with per-row spans: each source writes two
+ *      fractional edges per row of its kernel into a row-difference buffer,
+ *      one prefix sum per row turns that into the sum; scatter.c,
+ *      shape.c). Slices whose CoC radius exceeds 8 px run on a 2x, 4x, ...
+ *      downsampled grid where it is 4..8 cells, so a source never costs
+ *      more than ~4 writes for each of ~20 kernel rows and the cost stays
+ *      flat whatever the radius;
+ *   5. slices are composited front to back (near over focus over far,
+ *      composite.c), so the background never bleeds into a sharp subject
+ *      and a blurred foreground spreads over it.
+ * With a matte, the matte decides the subject's boundary and its soft
+ * alpha: the subject is a layer of its own, its colour split by least
+ * squares from the background estimated behind it (matte.c). Without one,
+ * the edge between the focus slice and the background behind it gets a
+ * soft ramp a quarter of the background's CoC wide (matte_synth.c).
+ *
+ * Clipped highlights are boosted before they are spread (boost.c).
+ *
+ * Ownership: the caller owns every buffer; scratch memory is allocated once
+ * per call and freed before returning. No global state. Threads come from
+ * the context's pool; the result does not depend on the thread count. */
+#ifndef DM_BLUR_H
+#define DM_BLUR_H
+
+#include "core/image.h"
+#include "core/param.h"
+
+typedef enum dm_bokeh_shape {
+  DM_BOKEH_CIRCLE = 0,
+  DM_BOKEH_BLADES = 1, /* polygon of `blades` blades, `blade_rotation`, `blade_curvature` */
+  DM_BOKEH_RING = 2,   /* mirror-lens donut */
+  DM_BOKEH_BUBBLE = 3, /* soap-bubble disc with a bright rim */
+  DM_BOKEH_COUNT
+} dm_bokeh_shape;
+
+typedef enum dm_blur_mode { DM_BLUR_ARTISTIC = 0, DM_BLUR_PHYSICAL = 1 } dm_blur_mode;
+
+/* Every field is a float so that one dm_param table describes the struct
+ * (enums and booleans are stored as 0, 1, 2, ...). */
+typedef struct dm_lens_blur {
+  float active;          /* 0 / 1 */
+  float amount;          /* 0..100, default 50 (artistic mode) */
+  float focal_range[4];  /* nearOuter nearInner farInner farOuter on the 0..100 near->far
+                            scale (= 100 x near01); default 0 0 100 100 = auto: sharp over
+                            the subject's depth (20th..80th percentile of near01 under the
+                            matte; without one the median of the central third), blur
+                            growing linearly in near01 (= disparity, as through a lens) to
+                            full at the farthest depth, with the same slope in front */
+  float bokeh;           /* dm_bokeh_shape */
+  float blades;          /* 5..9 */
+  float blade_rotation;  /* degrees, counter-clockwise */
+  float blade_curvature; /* 0 = straight blades .. 100 = round */
+  float cat_eye;         /* 0..100: mechanical vignetting towards the frame's edges */
+  float boost;           /* 0..100: highlight boost */
+  float boost_threshold; /* 0..100: where the boost starts, see boost.c */
+  float mode;            /* dm_blur_mode */
+  float f_mm;            /* physical mode: focal length */
+  float f_number;        /* physical mode: N */
+  float focus_m;         /* physical mode: focus distance; 0 = auto (the subject's depth) */
+  float sensor_width_mm; /* physical mode: sensor width (full frame = 36) */
+} dm_lens_blur;
+
+/* The parameter table (key, label, ranges, XMP names). `*n` receives the
+ * number of entries. xmp_name is the attribute inside Lightroom's
+ * crs:LensBlur struct (BlurAmount, FocalRange, ...); fields Lightroom has no
+ * name for (blades, physical lens) have xmp_name NULL and belong in dm:.
+ * crs:FocalRange is written by Lightroom as four space-separated numbers
+ * ("0 0 100 100"), unlike the comma-separated command-line form. */
+const dm_param *dm_lens_blur_params(int *n);
+void dm_lens_blur_defaults(dm_lens_blur *p);
+/* Hard ranges of every field plus the checks across fields (physical mode:
+ * focus distance beyond the focal length). Fails with DM_ERR_RANGE naming
+ * the field. */
+dm_status dm_lens_blur_check(dm_context *ctx, const dm_lens_blur *p);
+
+/* ---- depth helpers ---------------------------------------------------- */
+
+/* near01 of a metric depth z (metres) for the range [z_near, z_far]:
+ * (1/z_near − 1/z)/(1/z_near − 1/z_far), not clamped. */
+float dm_near01_from_depth(float z, float z_near_m, float z_far_m);
+/* Its inverse: z = 1/(1/z_near − near01·(1/z_near − 1/z_far)); +inf past
+ * the far plane at infinity. */
+float dm_depth_from_near01(float near01, float z_near_m, float z_far_m);
+/* Convert a 1-channel metric depth map into a 1-channel near01 map `out`
+ * (allocated here). z_near/z_far default to the map's min/max when <= 0.
+ * Non-finite or non-positive depths are an error naming the pixel. */
+dm_status dm_near01_from_metric(dm_context *ctx, const dm_image *depth_m, float *z_near_m,
+                                float *z_far_m, dm_image *out);
+
+/* Signed CoC diameter in pixels of a point at depth z for the physical
+ * lens of `p` on an image `image_width` pixels wide:
+ *   f²/(N(s−f)) · (z−s)/z / (sensor_width/image_width)
+ * (+ behind the focus distance s, − in front). `focus_m` must be resolved
+ * (> f_mm/1000). */
+float dm_lens_blur_coc_physical(const dm_lens_blur *p, float focus_m, float z_m, int image_width);
+
+/* Depth the blur focuses on when focal_range is 0 0 100 100 (or focus_m is
+ * 0 in physical mode), as near01: the matte-weighted median of near01 when
+ * a matte is given, else the median over the central third of the frame. */
+float dm_lens_blur_auto_focus(const dm_image *near01, const dm_image *matte);
+
+/* Largest CoC diameter in artistic mode, as a fraction of the image
+ * diagonal, at Amount 100 (it scales linearly with Amount): 4 %, i.e. 290 px
+ * on a 24 MP frame at 100 and 145 px at the default 50, a fast portrait
+ * lens's background. Adobe does not publish its scale; this is a choice,
+ * not a measurement. */
+#define DM_LENS_BLUR_MAX_COC_FRAC 0.04f
+
+/* The signed CoC diameter map (pixels, 1 channel, allocated here) the blur
+ * uses, for the editor's "Visualize Depth" and for tests. Arguments as in
+ * dm_lens_blur_apply. */
+dm_status dm_lens_blur_coc_map(dm_context *ctx, const dm_image *near01, float z_near_m,
+                               float z_far_m, const dm_image *matte, const dm_lens_blur *p,
+                               dm_image *coc);
+
+/* ---- the effect ------------------------------------------------------- */
+
+/* Blur `rgb` (3 channels, linear working space, any stride) in place.
+ *   near01   1 channel, same size: canonical depth (0 near .. 1 far);
+ *            non-finite values are treated as in focus (logged once).
+ *   z_near_m, z_far_m  the metric range of near01, or 0, 0 when unknown
+ *            (physical mode needs them: DM_ERR_PARAM otherwise).
+ *   matte    1 channel [0, 1] subject alpha of the same size, or NULL.
+ *   p        parameters; when p->active is 0 the image is left untouched.
+ * In physical mode `amount` and `focal_range` are not used: the lens
+ * decides. Returns DM_OK, DM_ERR_PARAM/DM_ERR_RANGE (message names the
+ * field), DM_ERR_NOMEM or DM_ERR_CANCELLED (cancellation is checked
+ * between stages, before the image is written; on any error the image is
+ * unchanged). */
+dm_status dm_lens_blur_apply(dm_context *ctx, dm_image *rgb, const dm_image *near01,
+                             float z_near_m, float z_far_m, const dm_image *matte,
+                             const dm_lens_blur *p);
+
+#endif

@@ -1,0 +1,317 @@
+/* Lens blur internals shared by the files of src/blur/. */
+#ifndef DM_BLUR_INTERNAL_H
+#define DM_BLUR_INTERNAL_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "blur/blur.h"
+
+/* Largest kernel radius, in pixels of its pyramid level, scattered at that
+ * level. A slice whose CoC radius r exceeds it runs at level
+ * L = ceil(log2(r / BL_R0)), where its radius is in (BL_R0/2, BL_R0]. */
+#define BL_R0 8
+/* |CoC radius| <= BL_FOCUS_R px (CoC diameter <= 2 px): the focus slice. */
+#define BL_FOCUS_R 1.0f
+/* Kernels are tabulated for radii in steps of 1/BL_Q px. */
+#define BL_Q 16
+/* Polygons of equal area reach past the unit circle (a pentagon to 1.15);
+ * rows and columns of margin a kernel may need around its source. */
+#define BL_REACH (BL_R0 + BL_R0 / 4 + 2)
+#define BL_PAD (BL_REACH + 2)
+#define BL_MAX_LEVEL 14
+#define BL_MAX_SLICES (2 * (BL_MAX_LEVEL + 1) + 1)
+/* Matte alpha at or below this is background. */
+#define BL_ALPHA_EPS (1.0f / 255.0f)
+/* Images above this many pixels fill their full-resolution slices on the
+ * 4x-coarser grid instead of the 2x one (apply.c). */
+#define BL_FILL_LARGE (4 * 1000 * 1000)
+
+/* ---- scratch memory (mem.c): free() releases it ------------------------- */
+
+void *bl_alloc(size_t bytes);
+void *bl_calloc(size_t count, size_t size);
+
+/* Per-call scratch for transient buffers: bl_take bumps a pointer in
+ * chunks that live until bl_arena_free; bl_arena_reset makes them all
+ * free again, so each stage reuses the pages the previous one touched
+ * (first touches of fresh memory are a large share of the time). */
+#define BL_ARENA_CHUNKS 32
+typedef struct bl_arena {
+  char *base[BL_ARENA_CHUNKS];
+  size_t cap[BL_ARENA_CHUNKS], used[BL_ARENA_CHUNKS];
+  int n;
+} bl_arena;
+void *bl_take(bl_arena *a, size_t bytes);
+void bl_arena_reset(bl_arena *a);
+void bl_arena_free(bl_arena *a);
+
+/* ---- aperture kernels (shape.c) ---------------------------------------- */
+
+/* One span of a kernel row: columns [a, b] (px, relative to the source's
+ * centre) at row offset dy, carrying density d per px² (a negative d
+ * subtracts, for rings and bubble rims). */
+typedef struct bl_span {
+  int16_t dy;
+  float a, b, d;
+} bl_span;
+
+/* One write into a row-difference buffer: row offset dy, column offset dx,
+ * weight w. Four taps per span (two fractional edges). */
+typedef struct bl_tap {
+  int16_t dy, dx;
+  float w;
+} bl_tap;
+
+/* Kernels for every tabulated radius q / BL_Q, q = 0 .. nq - 1. */
+typedef struct bl_kernels {
+  int nq;
+  int *span0, *tap0;   /* nq + 1 offsets into spans / taps */
+  int *reach;          /* rows above/below the source that entry q touches */
+  bl_span *spans;
+  bl_tap *taps;
+  float cat_eye;       /* 0..1: per-source clipping (scatter.c), 0 = off */
+} bl_kernels;
+
+dm_status bl_kernels_build(dm_context *ctx, const dm_lens_blur *p, bl_kernels *k);
+void bl_kernels_free(bl_kernels *k);
+static inline int bl_kernel_index(const bl_kernels *k, float radius) {
+  int q = (int)(radius * BL_Q + 0.5f);
+  return q < 0 ? 0 : (q >= k->nq ? k->nq - 1 : q);
+}
+
+/* ---- CoC (coc.c) -------------------------------------------------------- */
+
+/* Maps near01 to a signed CoC *radius* in pixels: r = clamp(a + b·n, lo, hi)
+ * piecewise (artistic: three linear pieces; physical: one). */
+typedef struct bl_coc_fn {
+  int physical;
+  float k, s, zn_inv, dz_inv; /* physical: r = k (1 − s (zn_inv − n dz_inv)) */
+  float fr[4];                    /* artistic: focal range on the 0..1 scale */
+  float rmax;                     /* artistic: full-blur radius */
+} bl_coc_fn;
+
+dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, float z_far_m,
+                       const dm_image *matte, const dm_lens_blur *p, bl_coc_fn *fn);
+static inline float bl_coc_radius(const bl_coc_fn *fn, float n) {
+  if (!(n == n)) return 0.0f; /* NaN: in focus */
+  n = n < 0.0f ? 0.0f : (n > 1.0f ? 1.0f : n);
+  if (fn->physical) {
+    float zi = fn->zn_inv - n * fn->dz_inv; /* 1/z, clamped at infinity */
+    if (zi < 0.0f) zi = 0.0f;
+    return fn->k * (1.0f - fn->s * zi);
+  }
+  const float *f = fn->fr;
+  float b = 0.0f;
+  if (n < f[1]) b = f[1] > f[0] ? -(f[1] - n) / (f[1] - f[0]) : -1.0f;
+  else if (n > f[2]) b = f[3] > f[2] ? (n - f[2]) / (f[3] - f[2]) : 1.0f;
+  b = b < -1.0f ? -1.0f : (b > 1.0f ? 1.0f : b);
+  return b * fn->rmax;
+}
+
+/* ---- slices (slices.c) -------------------------------------------------- */
+
+typedef struct bl_slice {
+  int cand;            /* its candidate id: what st->sid holds for its pixels */
+  int sign;            /* -1 near, 0 focus, +1 far */
+  int level;           /* pyramid level it scatters at */
+  float rlo, rhi;      /* |radius| range it holds (px) */
+  float rmax;          /* largest |radius| actually present */
+  long long n_own;     /* pixels whose front content is in this slice */
+  /* fill of the part hidden behind nearer slices, at fill_level:
+   * 4 channels R, G, B, r; r < 0 where there is no fill */
+  int fill_level, fw, fh;
+  float *fill;
+  float fill_reach;    /* px: how far behind nearer content it is filled */
+  /* coarse slices (level >= 1): scattered result, RGBA premultiplied */
+  int aw, ah;
+  float *acc;
+} bl_slice;
+
+typedef struct bl_state {
+  dm_context *ctx;
+  const dm_lens_blur *p;
+  int w, h;
+  const dm_image *in;      /* the caller's image: read until the band pass overwrites it */
+  const dm_image *matte;   /* may be NULL */
+  float boost_g, boost_lo; /* highlight boost (boost.c), applied on the fly */
+  float *rad;              /* w*h: signed CoC radius of the front content */
+  uint8_t *sid;            /* w*h: candidate slice of the front content (slices.c) */
+  uint8_t *m8;             /* w*h subject alpha x 255: the matte, or one made from the depth
+                              edges (matte_synth.c), or NULL */
+  uint8_t *bid;            /* with a matte, w*h: slice behind a soft subject pixel, 255 none,
+                              BL_NOT_SUBJECT */
+  bl_slice subj;           /* with a matte: the subject's colour, push-pulled (level 1) */
+  int n_slices;
+  bl_slice slices[BL_MAX_SLICES];
+  int8_t slice_of[BL_MAX_SLICES]; /* candidate id -> slice index, -1 when empty */
+  long long n_behind[BL_MAX_SLICES]; /* soft subject pixels whose background is candidate c */
+  bl_kernels kern;
+  bl_arena scratch;
+} bl_state;
+
+/* What pixel i (matte alpha m, 0 without a matte) holds for slice k. */
+enum { BL_NONE = 0, BL_OWN, BL_HIDDEN, BL_BEHIND };
+static inline int bl_role(const bl_state *st, int k, size_t i, float m) {
+  int s = st->sid[i], c = st->slices[k].cand;
+  if (s == c) return BL_OWN;
+  if (s > c) return BL_NONE;
+  if (st->bid && m > BL_ALPHA_EPS && m < 1.0f && st->bid[i] == c) return BL_BEHIND;
+  return BL_HIDDEN;
+}
+/* st->bid value of a pixel the matte calls subject but that an occluder's
+ * edge covers: it is not subject. */
+#define BL_NOT_SUBJECT 254
+/* A soft subject pixel (needs the matte's split, matte.c), from its m8 and
+ * bid values; every other pixel is its photo colour at alpha 1. */
+static inline int bl_soft(uint8_t m8, uint8_t bid) {
+  return m8 > 1 && m8 < 255 && bid != BL_NOT_SUBJECT;
+}
+static inline float bl_matte_at(const bl_state *st, int x, int y) {
+  size_t i = (size_t)y * st->w + x;
+  if (!st->m8 || (st->bid && st->bid[i] == BL_NOT_SUBJECT)) return 0.0f;
+  return st->m8[i] * (1.0f / 255.0f);
+}
+
+/* ---- matte (matte.c, matte_synth.c) ------------------------------------- */
+
+/* Without a matte: st->m8, a soft edge where the focus slice meets what is
+ * behind it (needs st->rad). */
+dm_status bl_synth_matte(bl_state *st);
+
+/* Before slicing: the subject's CoC on its soft edge (into st->rad), and
+ * the background's CoC behind the subject (into `back`, a level-1 fill). */
+dm_status bl_matte_radii(bl_state *st, bl_slice *back);
+/* After slicing: st->bid (candidate ids). first_from[c] = first slice at
+ * or beyond candidate c (-1 if none); cand maps a CoC radius to its
+ * candidate. */
+dm_status bl_matte_behind(bl_state *st, const bl_slice *back, const int *first_from,
+                          int (*cand)(float));
+/* After the boost: st->subj, the subject's colour from its opaque pixels. */
+dm_status bl_subject_colour(bl_state *st);
+/* Split soft subject pixel (x, y) of alpha m into the subject's
+ * premultiplied colour S and the background B behind it (B[3] = its CoC
+ * radius). I is the pixel's boosted colour. Returns 0 (S = m·I) when
+ * nothing is known behind. Needs the fill of the slice behind. */
+int bl_mixed_at(const bl_state *st, int x, int y, float m, const float I[3], float S[3],
+                float B[4]);
+/* The content pixel (x, y), of colour I as in the photo, gives slice k:
+ * premultiplied v (RGBA) and the CoC radius. Returns 0 when it gives
+ * nothing. Fills must exist for BL_HIDDEN / BL_BEHIND (as after the
+ * far-to-near fill pass). */
+int bl_content(const bl_state *st, int k, int x, int y, int role, const float *I, float v[4],
+               float *radius);
+
+/* Fill st->rad and st->sid and plan st->slices. */
+dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *fn);
+/* Highlight boost: the light a pixel of colour I and CoC radius r spreads
+ * (boost.c explains the gain). bl_boost_setup fills st->boost_*. */
+void bl_boost_setup(bl_state *st);
+static inline void bl_boosted(const bl_state *st, const float *I, float r, float out[3]) {
+  float gain = 1.0f;
+  if (st->boost_g > 0.0f) {
+    float m = I[0] < I[1] ? I[0] : I[1], a = fabsf(r);
+    m = m < I[2] ? m : I[2];
+    if (m > st->boost_lo && a > BL_FOCUS_R) {
+      float wl = m >= 1.0f ? 1.0f : (m - st->boost_lo) / (1.0f - st->boost_lo);
+      float wb = (a - BL_FOCUS_R) / BL_FOCUS_R;
+      gain = 1.0f + st->boost_g * wl * wl * (wb > 1.0f ? 1.0f : wb);
+    }
+  }
+  out[0] = I[0] * gain, out[1] = I[1] * gain, out[2] = I[2] * gain;
+}
+
+/* ---- fill (fill.c) ------------------------------------------------------ */
+
+/* Push-pull fill of a w x h grid. `own` holds 5 channels per cell:
+ * premultiplied R, G, B, coverage a, and r·a. Writes 4 channels per cell to
+ * `out`: R, G, B and r normalised, with r = -1 where the nearest cell with
+ * coverage is farther than `reach` cells (or none exists). `hidden`, when
+ * not NULL, holds 2 channels per cell (hidden fraction, fraction of soft
+ * subject pixels in front of this layer): the latter count as present for
+ * the reach, as the layer shows through them. */
+dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float *hidden,
+                       float reach, float *out);
+/* Bilinear lookup of a slice's fill at full-resolution pixel (x, y);
+ * returns 0 when there is no fill there. */
+int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]);
+/* Downsample slice k's own content to `level`: 5 channels per cell
+ * (premultiplied R, G, B, coverage, r·coverage), and per cell 2 channels:
+ * the fraction whose front content is nearer than slice k, and the part of
+ * it that is soft subject right in front of slice k (allocated here). */
+dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidden, int *fw,
+                       int *fh);
+/* Add to a coarse slice's own content the backgrounds of soft subject
+ * pixels that lie in it (after its fill exists), taking them out of the
+ * hidden fraction. */
+void bl_slice_behind(bl_state *st, int k, int level, float *own, float *hidden, int fw, int fh);
+
+/* ---- scatter (scatter.c) ------------------------------------------------ */
+
+/* Rows [y0, y1) of a level image `h` rows tall, each `w` cells plus BL_PAD
+ * cells of margin on both sides, 4 floats per cell. Rows outside the image
+ * reflect back into it. */
+typedef struct bl_rows {
+  float *buf;
+  size_t stride; /* floats per row */
+  int w, h, y0, y1;
+  /* optional, same layout as buf: sources whose kernel is their own pixel
+   * (CoC radius under 1/2 px) add here directly, not as +/- edges, so an
+   * in-focus pixel comes out bit-exact instead of within float rounding */
+  float *point;
+  /* optional: row y's pointer (as bl_rows_at gives it) is rp[y - rp0], for
+   * rp0 <= y < rp0 + rpn */
+  float **rp;
+  int rp0, rpn;
+} bl_rows;
+
+static inline int bl_mirror(int i, int n) {
+  if (n == 1) return 0;
+  int period = 2 * n;
+  i %= period;
+  if (i < 0) i += period;
+  return i < n ? i : period - 1 - i;
+}
+static inline float *bl_rows_at(const bl_rows *r, int y) {
+  if (r->rp && y >= r->rp0 && y < r->rp0 + r->rpn) return r->rp[y - r->rp0];
+  if (y < 0 || y >= r->h) y = bl_mirror(y, r->h);
+  if (y < r->y0 || y >= r->y1) return NULL;
+  return r->buf + (size_t)(y - r->y0) * r->stride + 4 * BL_PAD;
+}
+/* Spread premultiplied RGBA `v` from cell (x, y) with kernel radius
+ * `radius` (cells). (cx, cy, inv_half_diag) place the cell in the frame for
+ * the cat's eye. */
+void bl_scatter(const bl_kernels *k, const bl_rows *r, int x, int y, float radius,
+                const float v[4], float cat_u, float cat_v);
+/* Tabulate r->rp for the rows [y0, y1) sources may write to (rp must hold
+ * y1 - y0 pointers). */
+static inline void bl_rows_table(bl_rows *r, float **rp, int y0, int y1) {
+  r->rp = NULL;
+  for (int y = y0; y < y1; y++) rp[y - y0] = bl_rows_at(r, y);
+  r->rp = rp, r->rp0 = y0, r->rpn = y1 - y0;
+}
+/* Turn the difference rows into sums (one prefix sum per row) and fold the
+ * margins back into the image (reflection). */
+void bl_rows_finish(const bl_rows *r);
+/* Render coarse slice k (level >= 1) into its accumulator from its own
+ * content `own` and hidden fractions at its level (own is reused as the
+ * source buffer). */
+dm_status bl_coarse_scatter(bl_state *st, int k, float *own, const float *hidden, int fw, int fh);
+
+/* ---- composite (composite.c) -------------------------------------------- */
+
+/* Scatter the full-resolution slices band by band and composite all slices
+ * front to back into the caller's image. */
+dm_status bl_render_bands(bl_state *st, dm_image *out);
+
+/* Frame position used by the cat's eye: offset of (x, y) from the centre
+ * over the half diagonal, for a level-L grid. */
+static inline void bl_frame_pos(const bl_state *st, int level, float x, float y, float *u, float *v) {
+  float s = (float)(1 << level);
+  float hx = 0.5f * (float)st->w, hy = 0.5f * (float)st->h;
+  float inv = 1.0f / sqrtf(hx * hx + hy * hy);
+  *u = ((x + 0.5f) * s - hx) * inv;
+  *v = ((y + 0.5f) * s - hy) * inv;
+}
+
+#endif

@@ -1,0 +1,173 @@
+/* Circle of confusion: depth conversions, the focus the blur picks by
+ * itself, and the signed CoC as a function of near01.
+ *
+ * near01 is linear in disparity (DESIGN §3), and a thin lens's CoC is
+ * linear in disparity too: diameter = K·A·|1/s − 1/z| with K the focal
+ * distance in pixels and A the aperture. So in both modes the CoC is a
+ * piecewise-linear function of near01, evaluated per pixel on the fly. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blur/blur_internal.h"
+
+float dm_near01_from_depth(float z, float z_near_m, float z_far_m) {
+  double a = 1.0 / z_near_m, b = 1.0 / z_far_m; /* 1/inf = 0 */
+  if (a == b) return 0.0f;
+  return (float)((a - 1.0 / z) / (a - b));
+}
+
+float dm_depth_from_near01(float n, float z_near_m, float z_far_m) {
+  double a = 1.0 / z_near_m, b = 1.0 / z_far_m;
+  double zi = a - n * (a - b);
+  return zi <= 0.0 ? INFINITY : (float)(1.0 / zi);
+}
+
+dm_status dm_near01_from_metric(dm_context *ctx, const dm_image *depth_m, float *z_near_m,
+                                float *z_far_m, dm_image *out) {
+  if (!depth_m || depth_m->channels != 1 || !depth_m->data)
+    return dm_fail(ctx, DM_ERR_PARAM, "depth", "expected a 1-channel depth map");
+  float lo = INFINITY, hi = 0.0f;
+  for (int y = 0; y < depth_m->height; y++) {
+    const float *r = dm_row(depth_m, y);
+    for (int x = 0; x < depth_m->width; x++) {
+      float z = r[x];
+      if (!isfinite(z) || z <= 0.0f)
+        return dm_fail(ctx, DM_ERR_RANGE, "depth", "depth %g at pixel (%d, %d) is not a positive number",
+                       (double)z, x, y);
+      if (z < lo) lo = z;
+      if (z > hi) hi = z;
+    }
+  }
+  if (!(*z_near_m > 0.0f)) *z_near_m = lo;
+  if (!(*z_far_m > 0.0f)) *z_far_m = hi;
+  if (!(*z_far_m >= *z_near_m))
+    return dm_fail(ctx, DM_ERR_RANGE, "depth", "far depth %g m is nearer than near depth %g m",
+                   (double)*z_far_m, (double)*z_near_m);
+  dm_status s = dm_image_alloc(ctx, out, depth_m->width, depth_m->height, 1);
+  if (s != DM_OK) return s;
+  for (int y = 0; y < depth_m->height; y++) {
+    const float *r = dm_row(depth_m, y);
+    float *o = dm_row(out, y);
+    for (int x = 0; x < depth_m->width; x++) o[x] = dm_near01_from_depth(r[x], *z_near_m, *z_far_m);
+  }
+  return DM_OK;
+}
+
+float dm_lens_blur_coc_physical(const dm_lens_blur *p, float focus_m, float z_m, int image_width) {
+  double f = p->f_mm / 1000.0, s = focus_m, n = p->f_number;
+  double pitch = p->sensor_width_mm / 1000.0 / image_width;
+  double rel = isinf(z_m) ? 1.0 : (z_m - s) / z_m;
+  return (float)(f * f / (n * (s - f)) * rel / pitch);
+}
+
+/* Weighted quantiles of near01 over the matte (weights = alpha) or over the
+ * central third of the frame, from a 4096-bin histogram. */
+#define AF_BINS 4096
+static void focus_quantiles(const dm_image *near01, const dm_image *matte, const float *q, int nq,
+                            float *out) {
+  double *hist = calloc(AF_BINS, sizeof *hist);
+  if (!hist) {
+    for (int i = 0; i < nq; i++) out[i] = 0.5f;
+    return;
+  }
+  int w = near01->width, h = near01->height;
+  int x0 = 0, x1 = w, y0 = 0, y1 = h;
+  if (!matte) {
+    x0 = w / 3, x1 = w - w / 3, y0 = h / 3, y1 = h - h / 3;
+    if (x1 <= x0) x0 = 0, x1 = w;
+    if (y1 <= y0) y0 = 0, y1 = h;
+  }
+  double total = 0.0;
+  for (int y = y0; y < y1; y++) {
+    const float *d = dm_row(near01, y);
+    const float *m = matte ? dm_row(matte, y) : NULL;
+    for (int x = x0; x < x1; x++) {
+      float n = d[x];
+      double wt = m ? (double)m[x] : 1.0;
+      if (!isfinite(n) || !(wt > 0.0)) continue;
+      n = n < 0.0f ? 0.0f : (n > 1.0f ? 1.0f : n);
+      int b = (int)(n * (AF_BINS - 1) + 0.5f);
+      hist[b] += wt;
+      total += wt;
+    }
+  }
+  if (!(total > 0.0)) { /* an empty matte: fall back to the centre */
+    free(hist);
+    if (matte) {
+      focus_quantiles(near01, NULL, q, nq, out);
+      return;
+    }
+    for (int i = 0; i < nq; i++) out[i] = 0.5f;
+    return;
+  }
+  for (int i = 0; i < nq; i++) {
+    double target = q[i] * total, acc = 0.0;
+    int b = 0;
+    for (; b < AF_BINS - 1; b++) {
+      acc += hist[b];
+      if (acc >= target) break;
+    }
+    out[i] = (float)b / (AF_BINS - 1);
+  }
+  free(hist);
+}
+
+float dm_lens_blur_auto_focus(const dm_image *near01, const dm_image *matte) {
+  float q = 0.5f, m;
+  focus_quantiles(near01, matte, &q, 1, &m);
+  return m;
+}
+
+static int is_auto_range(const float *fr) {
+  return fr[0] == 0.0f && fr[1] == 0.0f && fr[2] == 100.0f && fr[3] == 100.0f;
+}
+
+dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, float z_far_m,
+                       const dm_image *matte, const dm_lens_blur *p, bl_coc_fn *fn) {
+  memset(fn, 0, sizeof *fn);
+  int w = near01->width, h = near01->height;
+  if (p->mode == DM_BLUR_PHYSICAL) {
+    if (!(z_near_m > 0.0f) || !(z_far_m > 0.0f) || isnan(z_far_m))
+      return dm_fail(ctx, DM_ERR_PARAM, "lens_blur.mode",
+                     "physical mode needs metric depth (the depth map's near and far distances)");
+    if (!(z_far_m >= z_near_m))
+      return dm_fail(ctx, DM_ERR_RANGE, "depth", "far depth %g m is nearer than near depth %g m",
+                     (double)z_far_m, (double)z_near_m);
+    float s = p->focus_m;
+    if (s == 0.0f) s = dm_depth_from_near01(dm_lens_blur_auto_focus(near01, matte), z_near_m, z_far_m);
+    if (!(s * 1000.0f > p->f_mm) || !isfinite(s))
+      return dm_fail(ctx, DM_ERR_RANGE, "lens_blur.focus_m",
+                     "focus distance %g m is not beyond the focal length %g mm", (double)s,
+                     (double)p->f_mm);
+    double f = p->f_mm / 1000.0;
+    double pitch = p->sensor_width_mm / 1000.0 / w;
+    fn->physical = 1;
+    fn->k = (float)(0.5 * f * f / (p->f_number * (s - f)) / pitch); /* radius at z = inf */
+    fn->s = s;
+    fn->zn_inv = (float)(1.0 / z_near_m);
+    fn->dz_inv = (float)(1.0 / z_near_m - 1.0 / z_far_m);
+    return DM_OK;
+  }
+  float diag = sqrtf((float)w * w + (float)h * h);
+  fn->rmax = 0.5f * DM_LENS_BLUR_MAX_COC_FRAC * diag * p->amount / 100.0f;
+  if (is_auto_range(p->focal_range)) {
+    /* Auto: the subject's depth range (20th..80th percentile under the
+     * matte, the centre's median without one) is sharp; blur then grows
+     * linearly in disparity, as through a lens, reaching full blur at the
+     * farthest depth, with the same slope in front. */
+    float qs[3] = {0.2f, 0.5f, 0.8f}, v[3];
+    focus_quantiles(near01, matte, qs, 3, v);
+    /* one histogram bin of slack, so the subject's own depth is inside */
+    float lo = (matte ? v[0] : v[1]) - 1.0f / (AF_BINS - 1), hi = (matte ? v[2] : v[1]) + 1.0f / (AF_BINS - 1);
+    float span = 1.0f - hi;
+    if (span < 0.05f) span = 0.05f;
+    fn->fr[0] = lo - span;
+    fn->fr[1] = lo;
+    fn->fr[2] = hi;
+    fn->fr[3] = hi + span;
+  } else {
+    for (int i = 0; i < 4; i++) fn->fr[i] = p->focal_range[i] / 100.0f;
+  }
+  return DM_OK;
+}

@@ -1,0 +1,423 @@
+/* Filling what nearer content hides, before blurring.
+ *
+ * Each slice is a layer; where a nearer slice covers it in the photo, the
+ * layer has no pixels, yet a blurred edge of the nearer content reveals
+ * some of what lies behind. The layer is extended there by push-pull
+ * (Gortler et al. 1996) from its own pixels only, so the fill behind a
+ * subject's edge comes from the background next to it, never from the
+ * subject (depth-aware). The pull sums children with clamped weights (one
+ * fully covered child is enough for a parent), which keeps the fill close
+ * to the nearest own colours instead of a wide average. A fill reaches only
+ * `reach` pixels from the layer's own pixels: the largest CoC of the nearer
+ * slices plus the layer's own, as far as anything behind can show.
+ *
+ * A soft subject pixel (matte) counts as hidden for the layer behind it
+ * while that layer's fill is built; its share of background joins the
+ * layer afterwards (bl_slice_behind, matte.c). */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blur/blur_internal.h"
+#include "core/pool.h"
+
+/* ---- exact Euclidean distance transform (Felzenszwalb & Huttenlocher) -- */
+
+static void edt_1d(const float *f, int n, size_t step, float *d, int *v, float *z) {
+  int k = 0;
+  v[0] = 0;
+  z[0] = -FLT_MAX;
+  z[1] = FLT_MAX;
+  for (int q = 1; q < n; q++) {
+    float fq = f[(size_t)q * step];
+    for (;;) {
+      int p = v[k];
+      float fp = f[(size_t)p * step];
+      float s;
+      if (fq >= FLT_MAX || fp >= FLT_MAX)
+        s = fq >= FLT_MAX ? FLT_MAX : -FLT_MAX;
+      else
+        s = ((fq + (float)q * q) - (fp + (float)p * p)) / (2.0f * (q - p));
+      if (s <= z[k] && k > 0) {
+        k--;
+        continue;
+      }
+      if (s <= z[k]) { /* k == 0: replace the first parabola */
+        v[0] = q;
+        z[0] = -FLT_MAX;
+        z[1] = FLT_MAX;
+        break;
+      }
+      k++;
+      v[k] = q;
+      z[k] = s;
+      z[k + 1] = FLT_MAX;
+      break;
+    }
+  }
+  k = 0;
+  for (int q = 0; q < n; q++) {
+    while (z[k + 1] < (float)q) k++;
+    int p = v[k];
+    float fp = f[(size_t)p * step];
+    d[q] = fp >= FLT_MAX ? FLT_MAX : (float)(q - p) * (q - p) + fp;
+  }
+}
+
+typedef struct edt_job {
+  float *g; /* w x h squared distances, in/out */
+  int w, h;
+  int pass; /* 0 columns, 1 rows */
+  int fail;
+} edt_job;
+
+static void edt_run(void *user, int ith, int nth) {
+  edt_job *j = user;
+  int n = j->pass == 0 ? j->h : j->w, lines = j->pass == 0 ? j->w : j->h;
+  float *f = malloc(sizeof(float) * (size_t)n), *d = malloc(sizeof(float) * (size_t)n);
+  float *z = malloc(sizeof(float) * (size_t)(n + 1));
+  int *v = malloc(sizeof(int) * (size_t)n);
+  if (!f || !d || !z || !v) {
+    j->fail = 1;
+  } else {
+    int a, b;
+    dm_split_rows(lines, ith, nth, &a, &b);
+    for (int l = a; l < b; l++) {
+      float *base = j->pass == 0 ? j->g + l : j->g + (size_t)l * j->w;
+      size_t step = j->pass == 0 ? (size_t)j->w : 1;
+      for (int i = 0; i < n; i++) f[i] = base[(size_t)i * step];
+      edt_1d(f, n, 1, d, v, z);
+      for (int i = 0; i < n; i++) base[(size_t)i * step] = d[i];
+    }
+  }
+  free(f), free(d), free(z), free(v);
+}
+
+/* ---- push-pull ---------------------------------------------------------- */
+
+typedef struct pp_level {
+  int w, h;
+  float *own; /* 5 channels; level 0 points at the caller's buffer */
+  float *nrm; /* 4 channels, normalised result of the push */
+} pp_level;
+
+typedef struct pp_job {
+  pp_level *lv;
+  int l;      /* level being computed */
+  int pull;   /* 1 pull (l from l-1), 0 push (l from l+1) */
+} pp_job;
+
+static void pull_rows(const pp_level *c, pp_level *p, int y0, int y1) {
+  for (int y = y0; y < y1; y++)
+    for (int x = 0; x < p->w; x++) {
+      double s[5] = {0, 0, 0, 0, 0};
+      for (int dy = 0; dy < 2; dy++)
+        for (int dx = 0; dx < 2; dx++) {
+          int cx = 2 * x + dx, cy = 2 * y + dy;
+          if (cx >= c->w || cy >= c->h) continue;
+          const float *o = c->own + ((size_t)cy * c->w + cx) * 5;
+          for (int i = 0; i < 5; i++) s[i] += o[i];
+        }
+      float *o = p->own + ((size_t)y * p->w + x) * 5;
+      double k = s[3] > 1.0 ? 1.0 / s[3] : 1.0;
+      for (int i = 0; i < 5; i++) o[i] = (float)(s[i] * k);
+    }
+}
+
+static void push_rows(const pp_level *up, pp_level *l, int y0, int y1) {
+  for (int y = y0; y < y1; y++) {
+    float fy = (y + 0.5f) * 0.5f - 0.5f;
+    if (fy < 0) fy = 0;
+    if (fy > up->h - 1) fy = (float)(up->h - 1);
+    int iy = (int)fy;
+    if (iy > up->h - 2) iy = up->h > 1 ? up->h - 2 : 0;
+    float ty = up->h > 1 ? fy - iy : 0.0f;
+    for (int x = 0; x < l->w; x++) {
+      float fx = (x + 0.5f) * 0.5f - 0.5f;
+      if (fx < 0) fx = 0;
+      if (fx > up->w - 1) fx = (float)(up->w - 1);
+      int ix = (int)fx;
+      if (ix > up->w - 2) ix = up->w > 1 ? up->w - 2 : 0;
+      float tx = up->w > 1 ? fx - ix : 0.0f;
+      int ix1 = up->w > 1 ? ix + 1 : ix, iy1 = up->h > 1 ? iy + 1 : iy;
+      const float *a = up->nrm + ((size_t)iy * up->w + ix) * 4;
+      const float *b = up->nrm + ((size_t)iy * up->w + ix1) * 4;
+      const float *c = up->nrm + ((size_t)iy1 * up->w + ix) * 4;
+      const float *d = up->nrm + ((size_t)iy1 * up->w + ix1) * 4;
+      const float *o = l->own + ((size_t)y * l->w + x) * 5;
+      float cov = o[3] < 1.0f ? o[3] : 1.0f, rest = 1.0f - cov;
+      float *n = l->nrm + ((size_t)y * l->w + x) * 4;
+      for (int i = 0; i < 4; i++) {
+        float u = (1 - ty) * ((1 - tx) * a[i] + tx * b[i]) + ty * ((1 - tx) * c[i] + tx * d[i]);
+        float own = i < 3 ? o[i] : o[4];
+        n[i] = own + rest * u; /* own is premultiplied by its coverage */
+      }
+    }
+  }
+}
+
+static void pp_run(void *user, int ith, int nth) {
+  pp_job *j = user;
+  pp_level *l = &j->lv[j->l];
+  int y0, y1;
+  dm_split_rows(l->h, ith, nth, &y0, &y1);
+  if (j->pull)
+    pull_rows(&j->lv[j->l - 1], l, y0, y1);
+  else
+    push_rows(&j->lv[j->l + 1], l, y0, y1);
+}
+
+dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float *hidden,
+                       float reach, float *out) {
+  dm_context *ctx = st->ctx;
+  pp_level lv[40];
+  int nl = 0;
+  lv[0].w = w, lv[0].h = h, lv[0].own = (float *)own, lv[0].nrm = out;
+  nl = 1;
+  while ((lv[nl - 1].w > 1 || lv[nl - 1].h > 1) && nl < 40) {
+    pp_level *c = &lv[nl - 1], *p = &lv[nl];
+    p->w = (c->w + 1) / 2, p->h = (c->h + 1) / 2;
+    p->own = bl_take(&st->scratch, sizeof(float) * 5 * (size_t)p->w * p->h);
+    p->nrm = bl_take(&st->scratch, sizeof(float) * 4 * (size_t)p->w * p->h);
+    nl++;
+    if (!p->own || !p->nrm) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
+  }
+  pp_job job = {lv, 0, 1};
+  for (int l = 1; l < nl; l++) {
+    job.l = l, job.pull = 1;
+    dm_parallel(ctx, pp_run, &job);
+  }
+  { /* the top: normalise what it holds */
+    pp_level *t = &lv[nl - 1];
+    for (int i = 0; i < t->w * t->h; i++) {
+      const float *o = t->own + (size_t)i * 5;
+      float *n = t->nrm + (size_t)i * 4;
+      float a = o[3] > 0.0f ? o[3] : 1.0f;
+      n[0] = o[0] / a, n[1] = o[1] / a, n[2] = o[2] / a, n[3] = o[4] / a;
+    }
+  }
+  for (int l = nl - 2; l >= 0; l--) {
+    job.l = l, job.pull = 0;
+    dm_parallel(ctx, pp_run, &job);
+  }
+
+  if (reach >= 1e8f) return DM_OK; /* unbounded: no distances needed */
+  /* how far each cell is from the layer's own pixels */
+  float *g = bl_take(&st->scratch, sizeof(float) * (size_t)w * h);
+  if (!g) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
+  for (size_t i = 0; i < (size_t)w * h; i++)
+    g[i] = own[i * 5 + 3] > 1e-6f || (hidden && hidden[2 * i + 1] > 0.0f) ? 0.0f : FLT_MAX;
+  edt_job ej = {g, w, h, 0, 0};
+  dm_parallel(ctx, edt_run, &ej);
+  ej.pass = 1;
+  dm_parallel(ctx, edt_run, &ej);
+  if (ej.fail) {
+    return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
+  }
+  float r2 = reach * reach;
+  for (size_t i = 0; i < (size_t)w * h; i++)
+    if (!(g[i] <= r2)) out[i * 4 + 3] = -1.0f;
+  return DM_OK;
+}
+
+int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]) {
+  if (!s->fill) return 0;
+  float sc = 1.0f / (float)(1 << s->fill_level);
+  float fx = (x + 0.5f) * sc - 0.5f, fy = (y + 0.5f) * sc - 0.5f;
+  int ix = (int)floorf(fx), iy = (int)floorf(fy);
+  float tx = fx - ix, ty = fy - iy;
+  float acc[4] = {0, 0, 0, 0}, wsum = 0.0f;
+  for (int dy = 0; dy < 2; dy++) {
+    int cy = iy + dy;
+    if (cy < 0) cy = 0;
+    if (cy >= s->fh) cy = s->fh - 1;
+    float wy = dy ? ty : 1.0f - ty;
+    for (int dx = 0; dx < 2; dx++) {
+      int cx = ix + dx;
+      if (cx < 0) cx = 0;
+      if (cx >= s->fw) cx = s->fw - 1;
+      const float *c = s->fill + ((size_t)cy * s->fw + cx) * 4;
+      if (c[3] < 0.0f) continue;
+      float wgt = wy * (dx ? tx : 1.0f - tx);
+      for (int i = 0; i < 4; i++) acc[i] += wgt * c[i];
+      wsum += wgt;
+    }
+  }
+  if (wsum < 1e-4f) return 0;
+  for (int i = 0; i < 4; i++) rgbr[i] = acc[i] / wsum;
+  return 1;
+}
+
+/* ---- per-slice inputs --------------------------------------------------- */
+
+/* A slice's layer on a level-L grid. Fill grids (full-resolution slices)
+ * average each 2^L block (box); coarse slices, whose cells are scattered
+ * as points, use a tent over the neighbouring cells instead, which keeps
+ * the centroid of sparse content (a small light) where it is rather than
+ * at its block's centre. Per cell: premultiplied R, G, B, coverage a, r·a,
+ * the hidden fraction, and the part of it that is soft subject right in
+ * front of this layer. */
+typedef struct own_job {
+  bl_state *st;
+  int k, level, fw, fh, tent;
+  int behind; /* 0: own content; 1: add the backgrounds of soft subject pixels */
+  float *own, *hidden;
+} own_job;
+
+/* Column x of a row on the level grid: the (up to) two cells it feeds. */
+static inline int cells_of(const own_job *j, int x, float wy, int *c0, float *w0, float *w1) {
+  if (!j->tent) {
+    *c0 = x >> j->level, *w0 = wy, *w1 = 0.0f;
+    return 1;
+  }
+  float fx = (x + 0.5f) / (float)(1 << j->level) - 0.5f;
+  int cx = (int)floorf(fx);
+  float t = fx - cx;
+  if (cx < 0) cx = 0, t = 0.0f;
+  if (cx >= j->fw - 1) cx = j->fw - 1, t = 0.0f;
+  *c0 = cx, *w0 = wy * (1.0f - t), *w1 = wy * t;
+  return t > 0.0f ? 2 : 1;
+}
+
+/* Sum of the weights cell c gets along one axis of n pixels. */
+static float axis_weight(const own_job *j, int c, int n, int ncells) {
+  int B = 1 << j->level;
+  if (!j->tent) return (float)((c + 1) * B < n ? B : n - c * B);
+  float sum = 0.0f;
+  for (int p = c * B - B; p < (c + 2) * B; p++) {
+    if (p < 0 || p >= n) continue;
+    float f = (p + 0.5f) / B - 0.5f;
+    int cc = (int)floorf(f);
+    float t = f - cc;
+    if (cc < 0) cc = 0, t = 0.0f;
+    if (cc >= ncells - 1) cc = ncells - 1, t = 0.0f;
+    if (cc == c) sum += 1.0f - t;
+    if (cc + 1 == c) sum += t;
+  }
+  return sum;
+}
+
+static void own_run(void *user, int ith, int nth) {
+  own_job *j = user;
+  const bl_state *st = j->st;
+  int B = 1 << j->level, c = st->slices[j->k].cand, y0, y1;
+  dm_split_rows(j->fh, ith, nth, &y0, &y1);
+  float *acc = malloc(sizeof(float) * 7 * (size_t)j->fw); /* R G B a ra hidden behind */
+  float *wx = malloc(sizeof(float) * (size_t)j->fw);
+  if (!acc || !wx) { /* cannot happen for sane sizes; leave the layer empty */
+    for (int cy = y0; cy < y1 && !j->behind; cy++)
+      for (int cx = 0; cx < j->fw; cx++) {
+        memset(j->own + ((size_t)cy * j->fw + cx) * 5, 0, sizeof(float) * 5);
+        j->hidden[2 * ((size_t)cy * j->fw + cx)] = j->hidden[2 * ((size_t)cy * j->fw + cx) + 1] = 0;
+      }
+    free(acc), free(wx);
+    return;
+  }
+  for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx, st->w, j->fw);
+  for (int cy = y0; cy < y1; cy++) {
+    memset(acc, 0, sizeof(float) * 7 * (size_t)j->fw);
+    int ya = j->tent ? cy * B - B / 2 : cy * B, yb = j->tent ? (cy + 1) * B + B / 2 : (cy + 1) * B;
+    ya = ya < 0 ? 0 : ya, yb = yb > st->h ? st->h : yb;
+    for (int y = ya; y < yb; y++) {
+      float wy = 1.0f;
+      if (j->tent) { /* the tent along y, with the same clamping at the borders */
+        float f = (y + 0.5f) / B - 0.5f;
+        int cc = (int)floorf(f);
+        float t = f - cc;
+        if (cc < 0) cc = 0, t = 0.0f;
+        if (cc >= j->fh - 1) cc = j->fh - 1, t = 0.0f;
+        wy = cc == cy ? 1.0f - t : (cc + 1 == cy ? t : 0.0f);
+        if (wy <= 0.0f) continue;
+      }
+      size_t r0 = (size_t)y * st->w;
+      const uint8_t *sid = st->sid + r0, *m8 = st->m8 ? st->m8 + r0 : NULL;
+      const uint8_t *bid = st->bid ? st->bid + r0 : NULL;
+      const float *in = dm_row(st->in, y), *rad = st->rad + r0;
+      if (!j->tent && !j->behind) { /* the common case: box cells, plain pixels inline */
+        for (int x = 0; x < st->w; x++) {
+          int s = sid[x];
+          if (s > c) continue;
+          float *a = acc + 7 * (size_t)(x >> j->level);
+          if (s < c) {
+            a[5] += 1.0f;
+            if (bid && bid[x] == c && bl_soft(m8[x], bid[x])) a[6] += 1.0f;
+            continue;
+          }
+          float v[4], r;
+          if (m8 && bl_soft(m8[x], bid[x])) {
+            bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
+          } else {
+            bl_boosted(st, in + 3 * x, rad[x], v);
+            v[3] = 1.0f;
+            r = fabsf(rad[x]);
+          }
+          a[0] += v[0], a[1] += v[1], a[2] += v[2], a[3] += v[3], a[4] += v[3] * r;
+        }
+        continue;
+      }
+      for (int x = 0; x < st->w; x++) {
+        int s = sid[x];
+        if (s > c) continue;
+        int soft_behind = s < c && bid && bid[x] == c && bl_soft(m8[x], bid[x]);
+        float v[7] = {0, 0, 0, 0, 0, 0, 0}, r;
+        if (j->behind) { /* the background share of a soft subject pixel */
+          if (!soft_behind || !bl_content(st, j->k, x, y, BL_BEHIND, in + 3 * x, v, &r)) continue;
+          v[3] = 1.0f, v[4] = r, v[6] = 1.0f;
+        } else if (s < c) {
+          v[5] = 1.0f, v[6] = soft_behind ? 1.0f : 0.0f;
+        } else {
+          if (m8 && bl_soft(m8[x], bid[x])) {
+            bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
+          } else {
+            bl_boosted(st, in + 3 * x, rad[x], v);
+            v[3] = 1.0f;
+            r = fabsf(rad[x]);
+          }
+          v[4] = v[3] * r;
+        }
+        int c0;
+        float w0, w1;
+        int n = cells_of(j, x, wy, &c0, &w0, &w1);
+        float *a = acc + 7 * (size_t)c0;
+        for (int i = 0; i < 7; i++) a[i] += w0 * v[i];
+        if (n == 2)
+          for (int i = 0; i < 7; i++) a[7 + i] += w1 * v[i];
+      }
+    }
+    float wy = axis_weight(j, cy, st->h, j->fh);
+    for (int cx = 0; cx < j->fw; cx++) {
+      float inv = 1.0f / (wx[cx] * wy);
+      const float *a = acc + 7 * (size_t)cx;
+      float *d = j->own + ((size_t)cy * j->fw + cx) * 5, *hd = j->hidden + 2 * ((size_t)cy * j->fw + cx);
+      if (j->behind) { /* move those pixels from hidden to own */
+        for (int i = 0; i < 5; i++) d[i] += a[i] * inv;
+        hd[0] -= a[6] * inv;
+        continue;
+      }
+      for (int i = 0; i < 5; i++) d[i] = a[i] * inv;
+      hd[0] = a[5] * inv, hd[1] = a[6] * inv;
+    }
+  }
+  free(acc), free(wx);
+}
+
+dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidden, int *fw,
+                       int *fh) {
+  int B = 1 << level;
+  *fw = (st->w + B - 1) / B;
+  *fh = (st->h + B - 1) / B;
+  size_t n = (size_t)*fw * *fh;
+  *own = bl_take(&st->scratch, sizeof(float) * 5 * n);
+  *hidden = bl_take(&st->scratch, sizeof(float) * 2 * n);
+  if (!*own || !*hidden) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
+  own_job j = {st, k, level, *fw, *fh, st->slices[k].level > 0, 0, *own, *hidden};
+  dm_parallel(st->ctx, own_run, &j);
+  return DM_OK;
+}
+
+void bl_slice_behind(bl_state *st, int k, int level, float *own, float *hidden, int fw, int fh) {
+  if (!st->bid || !st->n_behind[st->slices[k].cand]) return;
+  own_job j = {st, k, level, fw, fh, st->slices[k].level > 0, 1, own, hidden};
+  dm_parallel(st->ctx, own_run, &j);
+}

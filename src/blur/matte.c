@@ -1,0 +1,218 @@
+/* The subject matte: the subject's boundary and soft edge.
+ *
+ * A pixel with matte alpha m > BL_ALPHA_EPS is subject. Its colour mixes
+ * the subject and what is behind it: I = m·F + (1 − m)·B. The render needs
+ * both parts: m·F stays with the subject (sharp when it is in focus), B
+ * goes to the layer behind and is blurred with it. With smooth estimates
+ * F̂ (push-pull of the subject's opaque pixels) and B̂ (the fill of the
+ * layer behind), the residual r = I − m·F̂ − (1 − m)·B̂ is split between
+ * them by least squares (as in multi-level foreground estimation):
+ *
+ *   F = F̂ + m·r/D,  B = B̂ + (1 − m)·r/D,  D = m² + (1 − m)²
+ *
+ * which keeps I = m·F + (1 − m)·B exactly: where m is small the texture
+ * goes to the background (and is blurred), where m is near 1 it stays on
+ * the subject.
+ *
+ * The subject's CoC is the depth's where m >= 0.5, carried to the soft
+ * edge by push-pull; the layer behind a soft edge pixel is the slice of the
+ * background's CoC there, carried in from pixels with m <= BL_ALPHA_EPS. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blur/blur_internal.h"
+#include "core/pool.h"
+
+typedef struct grid_job {
+  const bl_state *st;
+  float *own;
+  int fw, fh, level;
+  int what; /* 0 subject CoC, 1 background CoC, 2 subject colour */
+} grid_job;
+
+/* Level-1 push-pull sources (5 channels). The CoCs ride in the red
+ * channel: the fill's r channel is reserved for "no fill" (< 0). */
+static void grid_run(void *user, int ith, int nth) {
+  grid_job *j = user;
+  const bl_state *st = j->st;
+  int y0, y1, B = 1 << j->level;
+  dm_split_rows(j->fh, ith, nth, &y0, &y1);
+  for (int cy = y0; cy < y1; cy++)
+    for (int cx = 0; cx < j->fw; cx++) {
+      double o[5] = {0, 0, 0, 0, 0};
+      int n = 0;
+      for (int y = B * cy; y < B * cy + B && y < st->h; y++)
+        for (int x = B * cx; x < B * cx + B && x < st->w; x++) {
+          size_t i = (size_t)y * st->w + x;
+          float m = st->m8[i] * (1.0f / 255.0f);
+          n++;
+          if (j->what == 0 && m >= 0.9f) o[0] += st->rad[i], o[3] += 1.0;
+          if (j->what == 1 && m <= BL_ALPHA_EPS) o[0] += st->rad[i], o[3] += 1.0;
+          if (j->what == 2 && m >= 0.98f) {
+            float c[3];
+            bl_boosted(st, dm_px(st->in, x, y), st->rad[i], c);
+            o[0] += c[0], o[1] += c[1], o[2] += c[2], o[3] += 1.0;
+          }
+        }
+      float *d = j->own + ((size_t)cy * j->fw + cx) * 5;
+      for (int i = 0; i < 5; i++) d[i] = (float)(o[i] / n);
+    }
+}
+
+static dm_status grid_fill(bl_state *st, int what, int level, int persist, bl_slice *out) {
+  memset(out, 0, sizeof *out);
+  int B = 1 << level;
+  out->fill_level = level;
+  out->fw = (st->w + B - 1) / B, out->fh = (st->h + B - 1) / B;
+  size_t n = (size_t)out->fw * out->fh;
+  /* the subject's colour stays until the end; the CoCs only while slicing */
+  float *own = bl_take(&st->scratch, sizeof(float) * 5 * n);
+  out->fill = persist ? bl_alloc(sizeof(float) * 4 * n) : bl_take(&st->scratch, sizeof(float) * 4 * n);
+  if (!own || !out->fill) {
+    if (persist) free(out->fill);
+    out->fill = NULL;
+    return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  }
+  grid_job j = {st, own, out->fw, out->fh, level, what};
+  dm_parallel(st->ctx, grid_run, &j);
+  return bl_push_pull(st, out->fw, out->fh, own, NULL, 1e9f, out->fill);
+}
+
+typedef struct radii_job {
+  bl_state *st;
+  const bl_slice *subj, *back;
+  const int *first_from; /* candidate -> first slice at or beyond it, or -1 */
+  int (*cand)(float);
+  int phase;
+  long long (*count)[BL_MAX_SLICES]; /* phase 1, per thread: pixels per behind candidate */
+} radii_job;
+
+static void radii_run(void *user, int ith, int nth) {
+  radii_job *j = user;
+  bl_state *st = j->st;
+  int y0, y1;
+  dm_split_rows(st->h, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
+    for (int x = 0; x < st->w; x++) {
+      size_t i = (size_t)y * st->w + x;
+      float f[4], m = st->m8[i] * (1.0f / 255.0f);
+      if (j->phase == 0) {
+        if (!(m > BL_ALPHA_EPS) || m >= 0.9f || !bl_fill_at(j->subj, x, y, f)) continue;
+        /* the subject's CoC at its soft edge, where the depth says what is
+         * behind; but where the depth is clearly nearer than the subject,
+         * what mixes with the subject there lies in front of it (an
+         * occluder's anti-aliased edge): that pixel is not subject */
+        if (st->rad[i] < f[0] - (1.0f + 0.25f * fabsf(f[0])))
+          st->bid[i] = BL_NOT_SUBJECT;
+        else
+          st->rad[i] = f[0];
+        continue;
+      }
+      if (st->bid[i] == BL_NOT_SUBJECT) continue;
+      uint8_t b = 255;
+      if (m > BL_ALPHA_EPS && m < 1.0f && bl_fill_at(j->back, x, y, f)) {
+        /* the slice of the background's CoC, and at least the next one
+         * behind the subject's own */
+        int k = j->first_from[j->cand(f[0])], own = st->slice_of[st->sid[i]];
+        if (k >= 0 && k <= own) k = own + 1 < st->n_slices ? own + 1 : -1;
+        if (k >= 0) b = (uint8_t)st->slices[k].cand, j->count[ith][b]++;
+      }
+      st->bid[i] = b;
+    }
+  }
+}
+
+dm_status bl_matte_radii(bl_state *st, bl_slice *back) {
+  bl_slice subj;
+  memset(&subj, 0, sizeof subj);
+  st->bid = bl_alloc((size_t)st->w * st->h);
+  if (!st->bid) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  memset(st->bid, 255, (size_t)st->w * st->h);
+  /* CoCs are smooth: an 8x coarser grid will do */
+  dm_status s = grid_fill(st, 1, 3, 0, back); /* before the subject overwrites rad */
+  if (s == DM_OK) s = grid_fill(st, 0, 3, 0, &subj);
+  if (s == DM_OK) {
+    radii_job j = {st, &subj, NULL, NULL, NULL, 0, NULL};
+    dm_parallel(st->ctx, radii_run, &j);
+  }
+  return s;
+}
+
+dm_status bl_matte_behind(bl_state *st, const bl_slice *back, const int *first_from,
+                          int (*cand)(float)) {
+  int nt = st->ctx->n_threads > 1 ? st->ctx->n_threads : 1;
+  long long (*count)[BL_MAX_SLICES] = calloc((size_t)nt, sizeof *count);
+  if (!count) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  radii_job j = {st, NULL, back, first_from, cand, 1, count};
+  dm_parallel(st->ctx, radii_run, &j);
+  for (int t = 0; t < nt; t++)
+    for (int c = 0; c < BL_MAX_SLICES; c++) st->n_behind[c] += count[t][c];
+  free(count);
+  return DM_OK;
+}
+
+dm_status bl_subject_colour(bl_state *st) {
+  bl_arena_reset(&st->scratch);
+  return grid_fill(st, 2, 2, 1, &st->subj);
+}
+
+int bl_mixed_at(const bl_state *st, int x, int y, float m, const float I[3], float S[3],
+                float B[4]) {
+  size_t i = (size_t)y * st->w + x;
+  float f[4], g[4];
+  int b = st->bid[i] < BL_MAX_SLICES ? st->slice_of[st->bid[i]] : -1;
+  int have_f = bl_fill_at(&st->subj, x, y, f);
+  int have_b = b >= 0 && bl_fill_at(&st->slices[b], x, y, g);
+  if (!have_b) { /* nothing known behind: keep the pixel with the subject */
+    for (int c = 0; c < 3; c++) S[c] = m * I[c], B[c] = I[c];
+    B[3] = 0.0f;
+    return 0;
+  }
+  if (!have_f) f[0] = I[0], f[1] = I[1], f[2] = I[2];
+  float D = m * m + (1.0f - m) * (1.0f - m);
+  for (int c = 0; c < 3; c++) {
+    float r = I[c] - m * f[c] - (1.0f - m) * g[c];
+    float sc = m * f[c] + m * m * r / D, bc = g[c] + (1.0f - m) * r / D;
+    /* keep I = S + (1 − m)·B with neither part negative */
+    if (sc < 0.0f) sc = 0.0f, bc = I[c] / (1.0f - m);
+    if (bc < 0.0f) bc = 0.0f, sc = I[c];
+    S[c] = sc > 0.0f ? sc : 0.0f;
+    B[c] = bc > 0.0f ? bc : 0.0f;
+  }
+  B[3] = g[3];
+  return 1;
+}
+
+int bl_content(const bl_state *st, int k, int x, int y, int role, const float *I, float v[4],
+               float *radius) {
+  size_t i = (size_t)y * st->w + x;
+  float S[3], B[4], c[3];
+  if (role == BL_OWN) {
+    float m = bl_matte_at(st, x, y);
+    bl_boosted(st, I, st->rad[i], c);
+    if (m > BL_ALPHA_EPS && m < 1.0f) {
+      bl_mixed_at(st, x, y, m, c, S, B);
+      v[0] = S[0], v[1] = S[1], v[2] = S[2], v[3] = m;
+    } else {
+      v[0] = c[0], v[1] = c[1], v[2] = c[2], v[3] = 1.0f;
+    }
+    *radius = fabsf(st->rad[i]);
+    return 1;
+  }
+  if (role == BL_BEHIND) {
+    bl_boosted(st, I, st->rad[i], c);
+    if (!bl_mixed_at(st, x, y, bl_matte_at(st, x, y), c, S, B)) return 0;
+    v[0] = B[0], v[1] = B[1], v[2] = B[2], v[3] = 1.0f;
+    *radius = B[3];
+    return 1;
+  }
+  if (role == BL_HIDDEN) {
+    float f[4];
+    if (!bl_fill_at(&st->slices[k], x, y, f)) return 0;
+    v[0] = f[0], v[1] = f[1], v[2] = f[2], v[3] = 1.0f;
+    *radius = f[3];
+    return 1;
+  }
+  return 0;
+}

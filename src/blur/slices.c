@@ -1,0 +1,138 @@
+/* Per-pixel CoC of the front content, and the depth slices.
+ *
+ * Slices are defined on the signed CoC radius r (px): one focus slice
+ * |r| <= BL_FOCUS_R, and per side one slice per pyramid level: level 0
+ * holds BL_FOCUS_R < |r| <= BL_R0, level L >= 1 holds
+ * BL_R0·2^(L-1) < |r| <= BL_R0·2^L and is scattered on a grid 2^L times
+ * coarser. Slices are ordered near to far: near slices from the largest
+ * blur down, focus, far slices from the smallest blur up; compositing runs
+ * in that order. Only slices that hold pixels are kept.
+ *
+ * With a matte, a pixel with alpha > BL_ALPHA_EPS is subject and its front
+ * content is the subject's (matte.c). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blur/blur_internal.h"
+#include "core/pool.h"
+
+#define N_CAND BL_MAX_SLICES
+#define FOCUS_CAND (BL_MAX_LEVEL + 1)
+
+static int level_of(float a) {
+  int L = 0;
+  for (float t = BL_R0; a > t && L < BL_MAX_LEVEL; t *= 2.0f) L++;
+  return L;
+}
+
+static int cand_of(float r) {
+  float a = fabsf(r);
+  if (a <= BL_FOCUS_R) return FOCUS_CAND;
+  int L = level_of(a);
+  return r < 0.0f ? BL_MAX_LEVEL - L : BL_MAX_LEVEL + 2 + L;
+}
+
+typedef struct front_job {
+  bl_state *st;
+  const dm_image *near01;
+  const bl_coc_fn *fn;
+  int phase;             /* 0 radius, 1 subject edge + candidates */
+  long long (*count)[N_CAND];
+  float (*rmax)[N_CAND];
+  long long *bad;
+} front_job;
+
+static void front_run(void *user, int ith, int nth) {
+  front_job *j = user;
+  bl_state *st = j->st;
+  int y0, y1;
+  dm_split_rows(st->h, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
+    const float *d = dm_row(j->near01, y);
+    float *rad = st->rad + (size_t)y * st->w;
+    uint8_t *sid = st->sid + (size_t)y * st->w;
+    if (j->phase == 0) {
+      for (int x = 0; x < st->w; x++) {
+        if (!isfinite(d[x])) j->bad[ith]++;
+        rad[x] = bl_coc_radius(j->fn, d[x]);
+      }
+      continue;
+    }
+    for (int x = 0; x < st->w; x++) {
+      int c = cand_of(rad[x]);
+      sid[x] = (uint8_t)c;
+      j->count[ith][c]++;
+      float a = fabsf(rad[x]);
+      if (a > j->rmax[ith][c]) j->rmax[ith][c] = a;
+    }
+  }
+}
+
+dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *fn) {
+  int nt = st->ctx->n_threads > 0 ? st->ctx->n_threads : 1;
+  long long (*count)[N_CAND] = calloc((size_t)nt, sizeof *count);
+  float (*rmax)[N_CAND] = calloc((size_t)nt, sizeof *rmax);
+  long long *bad = calloc((size_t)nt, sizeof *bad);
+  bl_slice back;
+  memset(&back, 0, sizeof back);
+  dm_status s = DM_OK;
+  if (!count || !rmax || !bad) {
+    s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
+    goto done;
+  }
+  front_job j = {st, near01, fn, 0, count, rmax, bad};
+  dm_parallel(st->ctx, front_run, &j);
+  long long nbad = 0;
+  for (int t = 0; t < nt; t++) nbad += bad[t];
+  if (nbad)
+    dm_log(st->ctx, DM_LOG_WARN, "lens blur: %lld depth value%s not a number, treated as in focus",
+           nbad, nbad > 1 ? "s are" : " is");
+  if (!st->m8 && (s = bl_synth_matte(st)) != DM_OK) goto done;
+  bl_arena_reset(&st->scratch); /* `back` lives in it until the end */
+  if (st->m8 && (s = bl_matte_radii(st, &back)) != DM_OK) goto done;
+  j.phase = 1;
+  dm_parallel(st->ctx, front_run, &j);
+  /* plan: keep the candidates that hold pixels, in near-to-far order */
+  int map[N_CAND];
+  st->n_slices = 0;
+  for (int c = 0; c < N_CAND; c++) {
+    long long n = 0;
+    float r = 0.0f;
+    for (int t = 0; t < nt; t++) {
+      n += count[t][c];
+      if (rmax[t][c] > r) r = rmax[t][c];
+    }
+    map[c] = -1;
+    if (!n) continue;
+    bl_slice *sl = &st->slices[st->n_slices];
+    memset(sl, 0, sizeof *sl);
+    sl->cand = c;
+    int L = c < FOCUS_CAND ? BL_MAX_LEVEL - c : (c == FOCUS_CAND ? 0 : c - BL_MAX_LEVEL - 2);
+    sl->sign = c < FOCUS_CAND ? -1 : (c == FOCUS_CAND ? 0 : 1);
+    sl->level = L;
+    sl->rlo = c == FOCUS_CAND ? 0.0f : (L == 0 ? BL_FOCUS_R : BL_R0 * (float)(1 << (L - 1)));
+    sl->rhi = c == FOCUS_CAND ? BL_FOCUS_R : BL_R0 * (float)(1 << L);
+    sl->rmax = r;
+    sl->n_own = n;
+    map[c] = st->n_slices++;
+  }
+  /* a slice is filled as far behind nearer content as anything can show
+   * through: the largest nearer CoC plus its own */
+  float nearer = 0.0f;
+  for (int k = 0; k < st->n_slices; k++) {
+    bl_slice *sl = &st->slices[k];
+    sl->fill_reach = k ? nearer + sl->rmax + 2.0f : 0.0f;
+    if (sl->rmax > nearer) nearer = sl->rmax;
+  }
+  for (int c = 0; c < N_CAND; c++) st->slice_of[c] = (int8_t)map[c];
+  if (st->m8) {
+    int first_from[N_CAND + 1];
+    first_from[N_CAND] = -1;
+    for (int c = N_CAND - 1; c >= 0; c--) first_from[c] = map[c] >= 0 ? map[c] : first_from[c + 1];
+    s = bl_matte_behind(st, &back, first_from, cand_of);
+  }
+done:
+  free(count), free(rmax), free(bad);
+  return s;
+}
