@@ -1,0 +1,18 @@
+/* Resampling and grey conversion of planes, shared by file masks, depth
+ * files and matte files. */
+#ifndef DM_RESAMPLE_H
+#define DM_RESAMPLE_H
+
+#include "core/image.h"
+
+/* Resize the 1-channel `src` into the caller-allocated 1-channel `dst`
+ * (area when shrinking, bilinear when growing); with `clamp`, values end in
+ * [0, 1] and NaN becomes 0. `name` is used in error messages. */
+dm_status dm_resize_plane(dm_context *ctx, const dm_image *src, dm_image *dst, int clamp,
+                          const char *name);
+
+/* 1-channel version of `img`: a view of it when it has one channel, else a
+ * new plane of weights . rgb. */
+dm_status dm_grey_plane(dm_context *ctx, const dm_image *img, const float weights[3], dm_image *grey);
+
+#endif
