@@ -177,6 +177,9 @@ static void encode(png_state *p, png_structp png, png_infop info, FILE *fp, cons
   /* libpng refuses to write some widespread sRGB profiles it knows to be
    * slightly wrong; they are what the photo carried, so keep them. */
   png_set_option(png, PNG_SKIP_sRGB_CHECK_PROFILE, PNG_OPTION_ON);
+  /* zlib level 3, not libpng's 6: a photo comes out ~6 % larger but is written
+   * about 3x faster (960x640 8-bit: 0.14 s vs 0.43 s of CPU). */
+  png_set_compression_level(png, 3);
   png_set_IHDR(png, info, (png_uint_32)img->width, (png_uint_32)img->height, opt->bits,
                img->channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
