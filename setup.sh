@@ -16,7 +16,7 @@ PACKAGES=(
   # tests and benchmarks: reference tools and real photographs
   liblcms2-utils libgs-common libimage-exiftool-perl libheif-examples libvips-tools time
   rawtran-doc
-  python3-skimage python-matplotlib-data python3-numpy python3-pil
+  python3-skimage python-matplotlib-data python3-numpy python3-pil python3-scipy
 )
 
 missing=()

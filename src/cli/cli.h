@@ -29,6 +29,10 @@ typedef struct cli_render_args {
   const char *compression;   /* --compression */
   int no_sidecar;            /* --no-sidecar */
   int threads;               /* --threads, 0 = all cores */
+  const char *depth;         /* --depth auto|FILE (ai / embedded arrive with the networks) */
+  const char *depth_range;   /* --depth-range NEAR_M:FAR_M */
+  const char *depth_encoding; /* --depth-encoding linear|inverse|near01 */
+  const char *matte;         /* --matte auto|none|FILE */
 } cli_render_args;
 
 /* Parse argv (after the sub-command name). Returns 0, or an exit code. */
@@ -44,6 +48,9 @@ int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r);
  * default output path. Returns 0 or an exit code. */
 int cli_resolve_output(const cli_render_args *a, dm_render_options *opt, char *out_path,
                        size_t out_len);
+
+/* Prints warnings from the library as `depthmask: warning: ...`. */
+void cli_log(void *user, dm_log_level level, const char *msg);
 
 int cmd_render(int argc, char **argv);
 int cmd_info(int argc, char **argv);

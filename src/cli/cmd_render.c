@@ -21,6 +21,7 @@ int cmd_render(int argc, char **argv) {
     cli_render_args_free(&a);
     return DM_EXIT_INPUT;
   }
+  ctx->log = cli_log;
   dm_sidecar_path(a.input, sidecar, sizeof sidecar);
   dm_recipe r;
   dm_status s = dm_recipe_init(ctx, &r);
@@ -32,7 +33,10 @@ int cmd_render(int argc, char **argv) {
   if (!s) s = cli_load_recipe(ctx, &a, &r);
   if (s) {
     rc = cli_report(ctx, s);
-  } else if ((rc = cli_apply_sets(ctx, &a, &r)) == 0) {
+  } else if ((rc = cli_apply_sets(ctx, &a, &r)) == 0 && (s = dm_recipe_check(ctx, &r)) != DM_OK) {
+    /* Fields that are fine alone but not together (focus inside the focal length). */
+    rc = cli_report(ctx, s);
+  } else if (rc == 0) {
     /* Mask files named in the recipe are relative to the recipe's folder. */
     dm_dirname(a.recipe ? a.recipe : a.preset ? a.preset : a.input, base_dir, sizeof base_dir);
     s = dm_render_file(ctx, a.input, &r, out_path, &opt, base_dir);

@@ -10,6 +10,8 @@ static const char usage[] =
     "  render IN [-o OUT] [--recipe R.xmp | --preset P.xmp] [--set KEY=VALUE]...\n"
     "         [--format jpeg|png|tiff] [--bits 8|16|32] [--profile srgb|adobergb|p3|prophoto]\n"
     "         [--quality 1-100] [--compression none|lzw|deflate] [--no-sidecar] [--threads N]\n"
+    "         [--depth auto|FILE] [--depth-range NEAR_M:FAR_M] [--depth-encoding linear|inverse|near01]\n"
+    "         [--matte auto|none|FILE]\n"
     "  info IN                 what the file carries: format, size, profile, metadata, sidecar\n"
     "  demo                    render a real sample photo into ./demo-out/\n"
     "\n"

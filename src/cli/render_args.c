@@ -67,6 +67,18 @@ int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
       VALUE("--threads");
       if (!dm_parse_int(v, &a->threads) || a->threads < 1 || a->threads > 256)
         return cli_usage_error("--threads must be 1 to 256, not \"%s\"", v);
+    } else if (is_opt(arg, "--depth-range")) {
+      VALUE("--depth-range");
+      a->depth_range = v;
+    } else if (is_opt(arg, "--depth-encoding")) {
+      VALUE("--depth-encoding");
+      a->depth_encoding = v;
+    } else if (is_opt(arg, "--depth")) {
+      VALUE("--depth");
+      a->depth = v;
+    } else if (is_opt(arg, "--matte")) {
+      VALUE("--matte");
+      a->matte = v;
     } else if (!strcmp(arg, "--no-sidecar")) {
       a->no_sidecar = 1;
     } else if (arg[0] == '-' && arg[1]) {
@@ -134,6 +146,43 @@ static const char *format_extension(dm_format f) {
   return f == DM_FMT_JPEG ? "jpg" : f == DM_FMT_PNG ? "png" : "tif";
 }
 
+void cli_log(void *user, dm_log_level level, const char *msg) {
+  (void)user;
+  if (level >= DM_LOG_WARN) fprintf(stderr, "depthmask: warning: %s\n", msg);
+}
+
+/* --depth, --depth-range, --depth-encoding, --matte into the options. */
+static int cli_resolve_scene(const cli_render_args *a, dm_render_options *opt) {
+  dm_depth_file_spec *d = &opt->depth;
+  d->encoding = DM_DEPTH_LINEAR;
+  if (a->depth_encoding && !dm_depth_encoding_from_name(a->depth_encoding, &d->encoding))
+    return cli_usage_error("--depth-encoding must be linear, inverse or near01, not \"%s\"",
+                           a->depth_encoding);
+  if (a->depth_range) {
+    char near[64], far[64];
+    const char *colon = strchr(a->depth_range, ':');
+    if (!colon || colon - a->depth_range >= (long)sizeof near || strlen(colon + 1) >= sizeof far)
+      return cli_usage_error("--depth-range must be NEAR_M:FAR_M, not \"%s\"", a->depth_range);
+    snprintf(near, sizeof near, "%.*s", (int)(colon - a->depth_range), a->depth_range);
+    snprintf(far, sizeof far, "%s", colon + 1);
+    if (!dm_parse_float(near, &d->near_m) || !dm_parse_float(far, &d->far_m) || !(d->near_m > 0) ||
+        !(d->far_m > d->near_m))
+      return cli_usage_error("--depth-range must be NEAR_M:FAR_M with 0 < NEAR_M < FAR_M, not \"%s\"",
+                             a->depth_range);
+  }
+  if (a->depth && strcmp(a->depth, "auto") != 0) {
+    if (!strcmp(a->depth, "ai") || !strcmp(a->depth, "embedded"))
+      return cli_usage_error("--depth %s is not available in this build yet; give --depth FILE",
+                             a->depth);
+    d->path = a->depth;
+  } else if (a->depth_range || a->depth_encoding) {
+    return cli_usage_error("--depth-range and --depth-encoding describe a --depth FILE");
+  }
+  if (a->matte && strcmp(a->matte, "auto") != 0 && strcmp(a->matte, "none") != 0)
+    opt->matte_path = a->matte;
+  return 0;
+}
+
 int cli_resolve_output(const cli_render_args *a, dm_render_options *opt, char *out_path,
                        size_t out_len) {
   memset(opt, 0, sizeof *opt);
@@ -168,6 +217,8 @@ int cli_resolve_output(const cli_render_args *a, dm_render_options *opt, char *o
       return cli_usage_error("--compression must be none, lzw or deflate, not \"%s\"",
                              a->compression);
   }
+  int rc = cli_resolve_scene(a, opt);
+  if (rc) return rc;
   if (a->output) {
     if (snprintf(out_path, out_len, "%s", a->output) >= (int)out_len)
       return cli_usage_error("output path too long");

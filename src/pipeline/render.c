@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/file.h"
+#include "matte/matte.h"
 
 void dm_dirname(const char *path, char *out, size_t out_len) {
   const char *slash = strrchr(path, '/');
@@ -35,6 +36,27 @@ dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe 
   return s;
 }
 
+dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r,
+                             const dm_render_options *opt, const char *in_path) {
+  if (r->lens_blur.active == 0.0f) return DM_OK;
+  if (!opt->depth.path)
+    return dm_fail(ctx, DM_ERR_PARAM, in_path,
+                   "lens blur needs a depth map: give --depth FILE (with --depth-range NEAR_M:FAR_M)");
+  dm_depth depth = {0};
+  dm_image matte = {0};
+  dm_status s = dm_depth_from_file(ctx, &opt->depth, work->width, work->height, &depth);
+  if (!s && opt->matte_path) s = dm_matte_from_file(ctx, opt->matte_path, work->width, work->height, &matte);
+  if (!s && r->lens_blur.mode == DM_BLUR_PHYSICAL && depth.z_far_m == 0)
+    s = dm_fail(ctx, DM_ERR_PARAM, opt->depth.path,
+                "physical lens blur needs metric depth: give --depth-range NEAR_M:FAR_M");
+  if (!s)
+    s = dm_lens_blur_apply(ctx, work, &depth.near01, depth.z_near_m, depth.z_far_m,
+                           matte.data ? &matte : NULL, &r->lens_blur);
+  dm_image_free(&matte);
+  dm_depth_free(&depth);
+  return s;
+}
+
 dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *r,
                          const char *out_path, const dm_render_options *opt, const char *base_dir) {
   if (dm_same_file(in_path, out_path))
@@ -46,6 +68,7 @@ dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *
   dm_status s = dm_io_read(ctx, in_path, &dec);
   if (!s) s = dm_color_to_working_inplace(ctx, &dec, in_path);
   if (!s) s = dm_apply_corrections(ctx, &dec.img, r, base_dir);
+  if (!s) s = dm_apply_lens_blur(ctx, &dec.img, r, opt, in_path);
   if (!s) s = dm_color_from_working_inplace(ctx, &dec.img, opt->profile, &icc, &icc_len);
   if (!s) {
     dm_write_options wo = {

@@ -5,6 +5,7 @@
 #define DM_RENDER_H
 
 #include "color/color.h"
+#include "depth/depth.h"
 #include "io/io.h"
 #include "recipe/recipe.h"
 
@@ -14,6 +15,9 @@ typedef struct dm_render_options {
   int bits;                   /* 8 or 16 (TIFF: also 32 = float) */
   int quality;                /* JPEG, 0 = default */
   dm_compression compression; /* TIFF */
+  /* Scene inputs for the depth-driven stages (lens blur). */
+  dm_depth_file_spec depth;   /* depth.path NULL = none */
+  const char *matte_path;     /* NULL = no matte */
 } dm_render_options;
 
 /* Apply every active correction of `r` to `work` (3-channel linear working
@@ -21,6 +25,11 @@ typedef struct dm_render_options {
  * mask x amount. `base_dir` resolves relative mask file paths. */
 dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                const char *base_dir);
+
+/* The lens blur stage: loads the depth (and matte) named in `opt` and blurs
+ * `work` in place when the recipe's lens blur is active. */
+dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r,
+                             const dm_render_options *opt, const char *in_path);
 
 /* Decode `in_path`, apply `r`, encode to `out_path` (atomically). Never
  * writes `in_path`. */

@@ -34,6 +34,7 @@ dm_status dm_recipe_init(dm_context *ctx, dm_recipe *r) {
   memset(r, 0, sizeof *r);
   r->version = DM_RECIPE_VERSION;
   r->source_version = DM_RECIPE_VERSION;
+  dm_lens_blur_defaults(&r->lens_blur);
   /* Zeroed, so untouched pages cost nothing (a dm_correction is ~36 KiB);
    * entries are given their defaults when they come into use. */
   r->corrections = calloc(DM_MAX_CORRECTIONS, sizeof *r->corrections);
@@ -54,6 +55,7 @@ void dm_recipe_free(dm_recipe *r) {
 }
 
 void dm_recipe_clear(dm_recipe *r) {
+  dm_lens_blur_defaults(&r->lens_blur);
   if (!r->corrections) return;
   for (int i = 0; i < r->n_corrections && i < DM_MAX_CORRECTIONS; i++) {
     dm_preserved_free(r->corrections[i].extra);
@@ -77,8 +79,11 @@ dm_status dm_recipe_apply_preset(dm_context *ctx, dm_recipe *r, const dm_recipe 
     free(fresh);
     return s;
   }
-  /* The photo's own document (ratings, other settings) stays; only the
-   * corrections are the preset's, mask file paths as the preset wrote them. */
+  /* The photo's own document (ratings, other settings) stays; the
+   * corrections and the lens blur are the preset's, mask file paths as the
+   * preset wrote them. Lightroom's lens blur fields depthmask does not model
+   * (BokehShape, CatEyeScale, ...) stay as the photo's sidecar has them. */
+  r->lens_blur = preset->lens_blur;
   for (int i = 0; i < r->n_corrections; i++) dm_preserved_free(r->corrections[i].extra);
   free(r->corrections);
   r->corrections = fresh;
@@ -113,6 +118,8 @@ dm_status dm_recipe_check(dm_context *ctx, const dm_recipe *r) {
   int n_cp;
   const dm_param *cp = dm_lr_correction_params(&n_cp);
   char field[256];
+  dm_status ls = dm_lens_blur_check(ctx, &r->lens_blur);
+  if (ls) return ls;
   for (int i = 0; i < r->n_corrections; i++) {
     const dm_correction *c = &r->corrections[i];
     dm_status s;

@@ -9,6 +9,13 @@
  * settings, other namespaces, unknown attributes and mask kinds inside a
  * correction) is kept and written back unchanged.
  *
+ * The lens blur is Lightroom's crs:LensBlur struct (Active, BlurAmount,
+ * FocalRange, HighlightsBoost, ...; Lightroom's other fields in it are
+ * kept) plus dm:LensBlurSettings for the aperture shape, mode and physical
+ * lens (layout and reasons in xmp_lens_blur.c). Neither is written while
+ * the lens blur is untouched (inactive, every value at its default) unless
+ * the sidecar read had it.
+ *
  * Reads are strict: wrong types, out-of-range values and broken XML fail
  * with an error naming the file and the field. */
 #ifndef DM_RECIPE_H
@@ -17,6 +24,7 @@
 #include <stddef.h>
 
 #include "adjust/adjust.h"
+#include "blur/blur.h"
 #include "mask/mask.h"
 
 #define DM_RECIPE_VERSION 1 /* dm:RecipeVersion written by this build */
@@ -45,6 +53,9 @@ typedef struct dm_recipe {
   dm_correction *corrections; /* DM_MAX_CORRECTIONS entries allocated; those from n_corrections
                                  on are all zero until used (dm_recipe_set appends with defaults) */
   dm_preserved *extra;      /* the rest of the document */
+  dm_lens_blur lens_blur;   /* crs:LensBlur + dm:LensBlurSettings; defaults (inactive) from
+                               dm_recipe_init. --set lens_blur.<key> of any key but `active`
+                               also sets active = 1 (a later lens_blur.active=false wins) */
 } dm_recipe;
 
 dm_status dm_recipe_init(dm_context *ctx, dm_recipe *r);
@@ -71,12 +82,18 @@ dm_status dm_recipe_write_mem(dm_context *ctx, const dm_recipe *r, char **xml, s
  *   correction[0].exposure=-0.7   correction[1].amount=80
  *   correction[0].mask[0].kind=radial_gradient   correction[0].mask[0].feather=60
  *   correction[0].mask[1].mode=subtract          correction[0].mask[0].path=m.png
+ *   lens_blur.amount=70  lens_blur.focal_range=0,0,35,60  lens_blur.mode=physical
+ *   lens_blur.bokeh=blades  lens_blur.active=false
  * Indexing one past the end appends a new correction / component with
- * defaults. Unknown keys and bad values fail naming the key. */
+ * defaults. Setting a lens_blur key other than `active` turns the lens blur
+ * on; lens_blur.active=false after it turns it off (values kept). Checks
+ * across lens blur fields wait for dm_recipe_check. Unknown keys and bad
+ * values fail naming the key. */
 dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment);
 
-/* Apply a preset: its corrections replace r's (a preset carries no
- * per-photo fields). */
+/* Apply a preset: its corrections and its lens blur replace r's (a preset
+ * carries no per-photo fields; Lightroom's unmodelled crs:LensBlur fields
+ * stay as r's sidecar has them). */
 dm_status dm_recipe_apply_preset(dm_context *ctx, dm_recipe *r, const dm_recipe *preset);
 
 /* photo.ext -> photo.xmp (the last extension replaced; none: ".xmp"

@@ -184,6 +184,23 @@ dm_status dm_rd_only_dm(dm_rd *rd, xmlNodePtr n, const char *where, const char *
 /* Read the components of one correction (the copy in c->extra). */
 dm_status dm_rd_components(dm_rd *rd, xmlNodePtr seq, int ci, dm_correction *c);
 
+/* ---- xmp_lens_blur.c ---- */
+/* crs:LensBlur and dm:LensBlurSettings of the top rdf:Descriptions into lb
+ * (defaults for what is absent); strict, errors name crs:LensBlur/<Field>. */
+dm_status dm_rd_lens_blur(dm_rd *rd, xmlNodePtr rdf, dm_lens_blur *lb);
+/* Will the write put a crs:LensBlur in the document (one is there, or lb
+ * is off its defaults)? */
+int dm_wr_lens_blur_wanted(xmlNodePtr rdf, const dm_lens_blur *lb);
+/* Update or create crs:LensBlur (new ones go last in `main`) and
+ * dm:LensBlurSettings. Returns 0 on OOM. */
+int dm_wr_lens_blur(xmlNodePtr rdf, xmlNodePtr main, const dm_lens_blur *lb);
+int dm_lens_blur_is_default(const dm_lens_blur *lb);
+/* Value names of the lens blur keys users type names for (mode, bokeh):
+ * NULL-terminated, index = value; NULL for other keys. */
+const char *const *dm_lb_names(const dm_param *p);
+int dm_lb_name_value(const dm_param *p, const char *text, float *out);
+void dm_lb_names_list(const char *const *names, char *out, size_t len); /* "a, b, c" */
+
 /* ---- write side (xmp_write*.c) ---- */
 dm_status dm_wr_component(dm_context *ctx, xmlNodePtr seq, const dm_correction *c, int ci,
                           int k, int slot);

@@ -9,7 +9,20 @@
  * amount 100, sliders neutral, no masks; a new component: whole_image, add).
  * M counts Lightroom components depthmask keeps but does not render (see
  * recipe.h); on one of those only kind= is allowed, and replaces it.
+ *   lens_blur.<key>                   every key of dm_lens_blur_params():
+ *     lens_blur.active=true|false     lens_blur.amount=70
+ *     lens_blur.mode=artistic|physical        lens_blur.bokeh=circle|blades|ring|bubble
+ *     (mode and bokeh also take their numbers, 0.., as the table stores them)
+ *     lens_blur.focal_range=0,0,35,60 (nearOuter <= nearInner <= farInner <= farOuter)
+ *     lens_blur.f_mm=85  lens_blur.f_number=1.8  lens_blur.focus_m=1.5 ...
+ *   Setting any lens_blur key other than `active` turns the blur on (a user
+ *   who types lens_blur.amount=70 wants to see a blur): active becomes 1.
+ *   lens_blur.active=false given later on the command line turns it off
+ *   again and keeps the values; given earlier, a later key turns it on.
+ *   Checks across fields (physical mode: focus beyond the focal length) are
+ *   left to dm_recipe_check, so the keys may come in any order.
  * Values go through dm_param_parse (hard ranges). Errors name the key. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +161,42 @@ static dm_status set_mask(dm_context *ctx, dm_correction *c, int ci, const char 
   return DM_OK;
 }
 
+static dm_status set_lens_blur(dm_context *ctx, dm_lens_blur *lb, const char *field,
+                               const char *value, const char *key) {
+  int n;
+  const dm_param *t = dm_lens_blur_params(&n);
+  const dm_param *p = dm_param_find(t, n, field);
+  if (!p) {
+    char list[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < n && used < sizeof list; i++)
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", t[i].key);
+    return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (lens_blur keys: %s)", list);
+  }
+  dm_lens_blur tmp = *lb;
+  float *v = dm_param_ptr(p, &tmp);
+  const char *const *names = dm_lb_names(p);
+  if (!names || !dm_lb_name_value(p, value, v)) {
+    float x;
+    if (names && (!dm_parse_float(value, &x) || x != floorf(x) || x < p->min || x > p->max)) {
+      char list[128];
+      dm_lb_names_list(names, list, sizeof list);
+      return dm_fail(ctx, DM_ERR_PARAM, key, "unknown %s \"%s\" (%s, or 0..%g)", p->key, value,
+                     list, (double)p->max);
+    }
+    dm_status s = dm_param_parse(ctx, p, &tmp, value, key);
+    if (s) return s;
+  }
+  const float *fr = tmp.focal_range;
+  if (p->offset == offsetof(dm_lens_blur, focal_range) &&
+      !(fr[0] <= fr[1] && fr[1] <= fr[2] && fr[2] <= fr[3]))
+    return dm_fail(ctx, DM_ERR_RANGE, key,
+                   "expected nearOuter <= nearInner <= farInner <= farOuter, got %s", value);
+  if (strcmp(p->key, "active")) tmp.active = 1;
+  *lb = tmp;
+  return DM_OK;
+}
+
 static dm_status set_correction_field(dm_context *ctx, dm_correction *c, const char *field,
                                       const char *value, const char *key) {
   if (!strcmp(field, "name")) return set_text(ctx, c->name, sizeof c->name, value, key, 0);
@@ -174,9 +223,11 @@ dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment) {
 
   static const char prefix[] = "correction";
   if (strncmp(key, prefix, sizeof prefix - 1)) {
-    if (!strncmp(key, "lens_blur.", 10))
-      return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (lens blur is not in this build yet)");
-    return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (keys start with correction[N].)");
+    static const char lb[] = "lens_blur.";
+    if (!strncmp(key, lb, sizeof lb - 1))
+      return set_lens_blur(ctx, &r->lens_blur, key + sizeof lb - 1, value, key);
+    return dm_fail(ctx, DM_ERR_PARAM, key,
+                   "unknown key (keys start with correction[N]. or lens_blur.)");
   }
   const char *p = key + sizeof prefix - 1;
   int ci;

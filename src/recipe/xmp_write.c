@@ -200,10 +200,13 @@ static dm_status build(out *o, const dm_recipe *r) {
   for (xmlNodePtr d = dm_xml_first_elem(rdf); d; d = dm_xml_next_elem(d))
     if (d != main && dm_xml_is(d, DM_RDF_NS, "Description"))
       dm_xml_prop_remove(d, DM_XMP_NS, "RecipeVersion");
-  if (r->n_corrections > 0) {
-    /* What Lightroom needs to take local corrections from a sidecar; kept
-     * as they are when present. */
-    if (!has(main, DM_CRS_NS, "Version")) set(o, main, DM_CRS_NS, "Version", "14.0");
+  int lens_blur = dm_wr_lens_blur_wanted(rdf, &r->lens_blur);
+  if (r->n_corrections > 0 || lens_blur) {
+    /* What Lightroom needs to take local corrections or a lens blur from a
+     * sidecar; kept as they are when present. Lens Blur came with Camera
+     * Raw 16.0. */
+    if (!has(main, DM_CRS_NS, "Version"))
+      set(o, main, DM_CRS_NS, "Version", lens_blur ? "16.0" : "14.0");
     if (!has(main, DM_CRS_NS, "ProcessVersion")) set(o, main, DM_CRS_NS, "ProcessVersion", "11.0");
     if (!has(main, DM_CRS_NS, "HasSettings")) set(o, main, DM_CRS_NS, "HasSettings", "True");
   }
@@ -215,16 +218,18 @@ static dm_status build(out *o, const dm_recipe *r) {
       xmlUnlinkNode(group);
       xmlFreeNode(group);
     }
-    return DM_OK;
+  } else {
+    if (!group) group = new_child(o, main, DM_CRS_NS, "crs", "MaskGroupBasedCorrections");
+    if (!group) return DM_OK;
+    remove_children(group);
+    xmlNodePtr seq = new_child(o, group, DM_RDF_NS, "rdf", "Seq");
+    for (int i = 0; seq && !o->oom && i < r->n_corrections; i++) {
+      dm_status s = write_correction(o, seq, &r->corrections[i], i);
+      if (s) return s;
+    }
   }
-  if (!group) group = new_child(o, main, DM_CRS_NS, "crs", "MaskGroupBasedCorrections");
-  if (!group) return DM_OK;
-  remove_children(group);
-  xmlNodePtr seq = new_child(o, group, DM_RDF_NS, "rdf", "Seq");
-  for (int i = 0; seq && !o->oom && i < r->n_corrections; i++) {
-    dm_status s = write_correction(o, seq, &r->corrections[i], i);
-    if (s) return s;
-  }
+  /* After the corrections, so a new sidecar reads corrections, then blur. */
+  if (!o->oom && !dm_wr_lens_blur(rdf, main, &r->lens_blur)) o->oom = 1;
   return DM_OK;
 }
 

@@ -59,6 +59,18 @@ if len(c) == 2:
         expect("[1][1] What", m[1].get("What"), "dm:File")
         expect("[1][1] MaskBlendMode", m[1].get("MaskBlendMode"), 1)
         expect("[1][1] MaskValue", m[1].get("MaskValue"), 0)
+lb = d.get("LensBlur", {})
+expect("LensBlur Version", lb.get("Version"), 1)
+expect("LensBlur Active", lb.get("Active"), True)
+expect("LensBlur BlurAmount", lb.get("BlurAmount"), 70)
+expect("LensBlur FocalRange", lb.get("FocalRange"), "0 0 35 60")
+expect("LensBlur FocalRangeSource", lb.get("FocalRangeSource"), 3)
+expect("LensBlur HighlightsBoost", lb.get("HighlightsBoost"), 30)
+expect("LensBlur HighlightsThreshold", lb.get("HighlightsThreshold"), 50)
+expect("LensBlur CatEyeScale", lb.get("CatEyeScale"), 100)
+dl = d.get("LensBlurSettings", {})
+expect("dm:LensBlurSettings mode", dl.get("Mode"), "physical")
+expect("dm:LensBlurSettings f_mm", dl.get("F_mm"), 85)
 for f in fail:
     print("FAIL", f)
 sys.exit(1 if fail else 0)
@@ -78,5 +90,16 @@ exiftool -struct -j -G1 "$tmp/lr.xmp" | grep -v '"SourceFile"\|"System:' > "$tmp
 exiftool -struct -j -G1 "$tmp/lr.xmp" | grep -v '"SourceFile"\|"System:\|"XMP-dm:RecipeVersion"' > "$tmp/lr_after.json"
 if ! diff -u "$tmp/lr_before.json" "$tmp/lr_after.json"; then
   echo "FAIL: exiftool sees a different Lightroom sidecar after our rewrite"; exit 1
+fi
+# The same for a Lightroom sidecar with a Lens Blur: every crs:LensBlur field
+# (Lightroom's own ones we do not model included) reads the same after our
+# rewrite.
+cp "$DM_SOURCE_DIR/tests/recipe/fixtures/lightroom_lens_blur.xmp" "$tmp/lrb.xmp"
+exiftool -struct -j -G1 "$tmp/lrb.xmp" | grep -v '"SourceFile"\|"System:' > "$tmp/lrb_before.json"
+grep -q '"BlurAmount": 63' "$tmp/lrb_before.json" || { echo "FAIL: exiftool does not see the fixture's LensBlur"; exit 1; }
+"$DM_BUILD_DIR/recipe_test_xmp_sample" --rewrite "$tmp/lrb.xmp" >/dev/null
+exiftool -struct -j -G1 "$tmp/lrb.xmp" | grep -v '"SourceFile"\|"System:\|"XMP-dm:RecipeVersion"' > "$tmp/lrb_after.json"
+if ! diff -u "$tmp/lrb_before.json" "$tmp/lrb_after.json"; then
+  echo "FAIL: exiftool sees a different Lens Blur after our rewrite"; exit 1
 fi
 echo "recipe/exiftool: exiftool $(exiftool -ver) reads what we write"

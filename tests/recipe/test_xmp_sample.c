@@ -3,7 +3,7 @@
  * OUT.xmp`; `--rewrite FILE.xmp` reads a sidecar and writes it back in
  * place, unchanged. Without an argument it is a test of its own: it writes into its
  * scratch folder and reads the file back. The values here are the ones
- * test_exiftool.sh expects exiftool to report. */
+ * test_exiftool.sh expects exiftool to report, lens blur included. */
 #include "recipe_test_util.h"
 
 static const char *const sample[] = {
@@ -25,6 +25,11 @@ static const char *const sample[] = {
     "correction[1].mask[0].full=0.5,0.3",
     "correction[1].mask[1].kind=file", "correction[1].mask[1].path=face.png",
     "correction[1].mask[1].mode=subtract",
+    "lens_blur.amount=70",              /* crs:LensBlur/BlurAmount = 70, Active = true */
+    "lens_blur.focal_range=0,0,35,60",  /* crs:LensBlur/FocalRange = "0 0 35 60" */
+    "lens_blur.boost=30",               /* crs:LensBlur/HighlightsBoost = 30 */
+    "lens_blur.mode=physical",          /* dm:LensBlurSettings/mode = "physical" */
+    "lens_blur.f_mm=85",                /* dm:LensBlurSettings/f_mm = 85 */
 };
 
 int main(int argc, char **argv) {
@@ -51,6 +56,7 @@ int main(int argc, char **argv) {
   CHECK(back.n_corrections == 2);
   for (int ci = 0; ci < r.n_corrections && ci < back.n_corrections; ci++)
     CHECK(corrections_equal(&r.corrections[ci], &back.corrections[ci], ci));
+  CHECK(!memcmp(&r.lens_blur, &back.lens_blur, sizeof r.lens_blur));
   dm_recipe_free(&r);
   dm_recipe_free(&back);
   dm_context_free(ctx);

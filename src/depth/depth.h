@@ -1,0 +1,43 @@
+/* Depth maps in the canonical form of DESIGN section 3: `near01`, a float
+ * plane the size of the photo, 0 = nearest, 1 = farthest, linear in inverse
+ * depth (disparity), with the metric range kept when it is known:
+ *   near01 = (1/z_near - 1/z) / (1/z_near - 1/z_far).
+ * This file: the sources that exist so far (a depth file); embedded depth
+ * and the networks join them later through the same struct. */
+#ifndef DM_DEPTH_H
+#define DM_DEPTH_H
+
+#include "core/image.h"
+
+typedef enum dm_depth_encoding {
+  DM_DEPTH_LINEAR = 0, /* value v in [0,1] (0..65535): z = near + v (far - near) metres */
+  DM_DEPTH_INVERSE,    /* 0 = near, 1 = far, linear in 1/z (Google GDepth RangeInverse) */
+  DM_DEPTH_NEAR01,     /* already near01; metres only if a range is given */
+  DM_DEPTH_ENCODING_COUNT
+} dm_depth_encoding;
+
+const char *dm_depth_encoding_name(dm_depth_encoding e);
+int dm_depth_encoding_from_name(const char *name, dm_depth_encoding *out);
+
+typedef struct dm_depth {
+  dm_image near01;   /* 1 channel, photo size */
+  float z_near_m;    /* metric range, 0 when unknown */
+  float z_far_m;
+} dm_depth;
+
+typedef struct dm_depth_file_spec {
+  const char *path;
+  dm_depth_encoding encoding;
+  float near_m, far_m; /* 0, 0 = not given */
+} dm_depth_file_spec;
+
+/* Read a grey depth image (8/16-bit or float TIFF; an RGB file is refused:
+ * depth is one number per pixel) and normalise it to near01 at width x
+ * height. A file of another size is resampled, with one warning through the
+ * context's log. Errors name the file: non-grey data, a missing or
+ * inconsistent range (0 < near < far), a file that is not an image. */
+dm_status dm_depth_from_file(dm_context *ctx, const dm_depth_file_spec *spec, int width, int height,
+                             dm_depth *out);
+void dm_depth_free(dm_depth *d);
+
+#endif
