@@ -97,6 +97,14 @@ int dm_xml_prop_text(xmlNodePtr n, const char *ns, const char *local, char **out
 int dm_xml_prop_set(xmlNodePtr n, const char *ns, const char *prefix, const char *local,
                     const char *value);
 void dm_xml_prop_remove(xmlNodePtr n, const char *ns, const char *local);
+/* Whether n has the property at all. */
+int dm_xml_has_prop(xmlNodePtr n, const char *ns, const char *local);
+/* Writers' helpers that stop at the first OOM and remember it in *oom:
+ * set a crs: or dm: property (prefix from the namespace), and append a new
+ * child element (NULL on OOM). */
+void dm_xml_put(int *oom, xmlNodePtr n, const char *ns, const char *local, const char *value);
+xmlNodePtr dm_xml_new_child(int *oom, xmlNodePtr parent, const char *ns, const char *pfx,
+                            const char *local);
 /* The namespace `href` in scope at `n`, declared on `n` (prefix `prefix`,
  * or a free variant) if none is. */
 xmlNsPtr dm_xml_ns(xmlNodePtr n, const char *href, const char *prefix);

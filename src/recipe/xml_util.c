@@ -365,3 +365,26 @@ int dm_xml_text_ok(const char *s) {
   }
   return 1;
 }
+
+int dm_xml_has_prop(xmlNodePtr n, const char *ns, const char *local) {
+  dm_prop p;
+  dm_xml_find_prop(n, ns, local, &p);
+  return p.count > 0;
+}
+
+void dm_xml_put(int *oom, xmlNodePtr n, const char *ns, const char *local, const char *value) {
+  if (!*oom && !dm_xml_prop_set(n, ns, !strcmp(ns, DM_XMP_NS) ? "dm" : "crs", local, value))
+    *oom = 1;
+}
+
+xmlNodePtr dm_xml_new_child(int *oom, xmlNodePtr parent, const char *ns, const char *pfx,
+                            const char *local) {
+  xmlNsPtr nsp = *oom ? NULL : dm_xml_ns(parent, ns, pfx);
+  xmlNodePtr e = nsp ? xmlNewDocNode(parent->doc, nsp, (const xmlChar *)local, NULL) : NULL;
+  if (!e || !xmlAddChild(parent, e)) {
+    xmlFreeNode(e);
+    *oom = 1;
+    return NULL;
+  }
+  return e;
+}

@@ -280,14 +280,7 @@ typedef struct wr {
 } wr;
 
 static void put(wr *w, xmlNodePtr P, const char *ns, const char *local, const char *value) {
-  if (!w->oom && !dm_xml_prop_set(P, ns, !strcmp(ns, DM_XMP_NS) ? "dm" : "crs", local, value))
-    w->oom = 1;
-}
-
-static int has(xmlNodePtr P, const char *ns, const char *local) {
-  dm_prop p;
-  dm_xml_find_prop(P, ns, local, &p);
-  return p.count > 0;
+  dm_xml_put(&w->oom, P, ns, local, value);
 }
 
 /* Does P already say p's value? */
@@ -335,7 +328,7 @@ static void format_value(const dm_param *p, const dm_lens_blur *lb, char *out, s
  * property was (re)written. */
 static int put_field(wr *w, xmlNodePtr P, const char *ns, const char *local, const dm_param *p,
                      const dm_lens_blur *lb, int fresh) {
-  if (!fresh && !has(P, ns, local) && at_default(p, lb)) return 0;
+  if (!fresh && !dm_xml_has_prop(P, ns, local) && at_default(p, lb)) return 0;
   if (same(P, ns, local, p, lb)) return 0;
   char v[256];
   format_value(p, lb, v, sizeof v);

@@ -18,26 +18,14 @@ typedef struct out {
 } out;
 
 static void set(out *o, xmlNodePtr n, const char *ns, const char *local, const char *value) {
-  if (!o->oom && !dm_xml_prop_set(n, ns, !strcmp(ns, DM_XMP_NS) ? "dm" : "crs", local, value))
-    o->oom = 1;
+  dm_xml_put(&o->oom, n, ns, local, value);
 }
 
-static int has(xmlNodePtr n, const char *ns, const char *local) {
-  dm_prop p;
-  dm_xml_find_prop(n, ns, local, &p);
-  return p.count > 0;
-}
+static int has(xmlNodePtr n, const char *ns, const char *local) { return dm_xml_has_prop(n, ns, local); }
 
 static xmlNodePtr new_child(out *o, xmlNodePtr parent, const char *ns, const char *pfx,
                             const char *local) {
-  xmlNsPtr nsp = o->oom ? NULL : dm_xml_ns(parent, ns, pfx);
-  xmlNodePtr e = nsp ? xmlNewDocNode(o->doc, nsp, (const xmlChar *)local, NULL) : NULL;
-  if (!e || !xmlAddChild(parent, e)) {
-    xmlFreeNode(e);
-    o->oom = 1;
-    return NULL;
-  }
-  return e;
+  return dm_xml_new_child(&o->oom, parent, ns, pfx, local);
 }
 
 static void remove_children(xmlNodePtr n) {

@@ -13,8 +13,7 @@ typedef struct wr {
 } wr;
 
 static void set(wr *w, xmlNodePtr n, const char *ns, const char *local, const char *value) {
-  if (!w->oom && !dm_xml_prop_set(n, ns, !strcmp(ns, DM_XMP_NS) ? "dm" : "crs", local, value))
-    w->oom = 1;
+  dm_xml_put(&w->oom, n, ns, local, value);
 }
 
 /* Numbers read as x * a + b, written Lightroom's way unless the node
@@ -36,21 +35,12 @@ static void set_bool(wr *w, xmlNodePtr n, const char *local, int v) {
 }
 
 static void set_if_absent(wr *w, xmlNodePtr n, const char *local, const char *value) {
-  dm_prop p;
-  dm_xml_find_prop(n, DM_CRS_NS, local, &p);
-  if (!p.count) set(w, n, DM_CRS_NS, local, value);
+  if (!dm_xml_has_prop(n, DM_CRS_NS, local)) set(w, n, DM_CRS_NS, local, value);
 }
 
 static xmlNodePtr new_child(wr *w, xmlNodePtr parent, const char *ns, const char *pfx,
                             const char *local) {
-  xmlNsPtr nsp = w->oom ? NULL : dm_xml_ns(parent, ns, pfx);
-  xmlNodePtr e = nsp ? xmlNewDocNode(parent->doc, nsp, (const xmlChar *)local, NULL) : NULL;
-  if (!e || !xmlAddChild(parent, e)) {
-    xmlFreeNode(e);
-    w->oom = 1;
-    return NULL;
-  }
-  return e;
+  return dm_xml_new_child(&w->oom, parent, ns, pfx, local);
 }
 
 static const char *lr_what(dm_mask_kind kind) {
