@@ -15,6 +15,19 @@
 #include "blur/blur_internal.h"
 #include "core/pool.h"
 
+/* The depth map and the optional matte: 1 channel, w x h. */
+static dm_status check_maps(dm_context *ctx, const dm_image *near01, const dm_image *matte, int w,
+                            int h) {
+  if (!near01 || !near01->data || near01->channels != 1)
+    return dm_fail(ctx, DM_ERR_PARAM, "depth", "expected a 1-channel depth map");
+  if (near01->width != w || near01->height != h)
+    return dm_fail(ctx, DM_ERR_PARAM, "depth", "depth map is %dx%d, the image %dx%d",
+                   near01->width, near01->height, w, h);
+  if (matte && (!matte->data || matte->channels != 1 || matte->width != w || matte->height != h))
+    return dm_fail(ctx, DM_ERR_PARAM, "matte", "expected a 1-channel matte the size of the image");
+  return DM_OK;
+}
+
 static dm_status check_inputs(dm_context *ctx, const dm_image *rgb, const dm_image *near01,
                               const dm_image *matte) {
   if (!rgb || !rgb->data || rgb->channels != 3)
@@ -24,15 +37,7 @@ static dm_status check_inputs(dm_context *ctx, const dm_image *rgb, const dm_ima
   if ((long long)rgb->width * rgb->height > DM_MAX_PIXELS)
     return dm_fail(ctx, DM_ERR_RANGE, "lens_blur", "image of %dx%d is too large", rgb->width,
                    rgb->height);
-  if (!near01 || !near01->data || near01->channels != 1)
-    return dm_fail(ctx, DM_ERR_PARAM, "depth", "expected a 1-channel depth map");
-  if (near01->width != rgb->width || near01->height != rgb->height)
-    return dm_fail(ctx, DM_ERR_PARAM, "depth", "depth map is %dx%d, the image %dx%d",
-                   near01->width, near01->height, rgb->width, rgb->height);
-  if (matte && (!matte->data || matte->channels != 1 || matte->width != rgb->width ||
-                matte->height != rgb->height))
-    return dm_fail(ctx, DM_ERR_PARAM, "matte", "expected a 1-channel matte the size of the image");
-  return DM_OK;
+  return check_maps(ctx, near01, matte, rgb->width, rgb->height);
 }
 
 static void state_free(bl_state *st) {
@@ -108,20 +113,31 @@ static dm_status prepare(bl_state *st, const dm_image *near01, float z_near_m, f
   return DM_OK;
 }
 
+/* A zeroed state for a w x h render; NULL (error recorded) on OOM. */
+static bl_state *state_new(dm_context *ctx, const dm_lens_blur *p, int w, int h,
+                           const dm_image *matte) {
+  bl_state *st = calloc(1, sizeof *st);
+  if (!st) {
+    dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
+    return NULL;
+  }
+  st->ctx = ctx;
+  st->p = p;
+  st->w = w;
+  st->h = h;
+  st->matte = matte;
+  return st;
+}
+
 dm_status dm_lens_blur_apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, float z_near_m,
                              float z_far_m, const dm_image *matte, const dm_lens_blur *p) {
   dm_status s = dm_lens_blur_check(ctx, p);
   if (s != DM_OK) return s;
   if (!p->active) return DM_OK;
   if ((s = check_inputs(ctx, rgb, near01, matte)) != DM_OK) return s;
-  bl_state *st = calloc(1, sizeof *st);
-  if (!st) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
-  st->ctx = ctx;
-  st->p = p;
-  st->w = rgb->width;
-  st->h = rgb->height;
+  bl_state *st = state_new(ctx, p, rgb->width, rgb->height, matte);
+  if (!st) return DM_ERR_NOMEM;
   st->in = rgb;
-  st->matte = matte;
   s = prepare(st, near01, z_near_m, z_far_m);
   if (s == DM_OK && dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
   if (s == DM_OK) s = bl_render_bands(st, rgb);
@@ -135,18 +151,11 @@ dm_status dm_lens_blur_coc_map(dm_context *ctx, const dm_image *near01, float z_
                                dm_image *coc) {
   dm_status s = dm_lens_blur_check(ctx, p);
   if (s != DM_OK) return s;
-  if (!near01 || !near01->data || near01->channels != 1)
+  if (!near01 || !near01->data)
     return dm_fail(ctx, DM_ERR_PARAM, "depth", "expected a 1-channel depth map");
-  if (matte && (matte->channels != 1 || matte->width != near01->width ||
-                matte->height != near01->height))
-    return dm_fail(ctx, DM_ERR_PARAM, "matte", "expected a 1-channel matte the size of the depth map");
-  bl_state *st = calloc(1, sizeof *st);
-  if (!st) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
-  st->ctx = ctx;
-  st->p = p;
-  st->w = near01->width;
-  st->h = near01->height;
-  st->matte = matte;
+  if ((s = check_maps(ctx, near01, matte, near01->width, near01->height)) != DM_OK) return s;
+  bl_state *st = state_new(ctx, p, near01->width, near01->height, matte);
+  if (!st) return DM_ERR_NOMEM;
   bl_coc_fn fn;
   size_t n = (size_t)st->w * st->h;
   s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, matte, p, &fn);

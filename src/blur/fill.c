@@ -125,22 +125,29 @@ static void pull_rows(const pp_level *c, pp_level *p, int y0, int y1) {
     }
 }
 
+/* Where fine-level index i (of a level twice the size of one with n
+ * samples) falls on the coarse level: the lower sample *i0, the upper *i1 and
+ * the weight *t of the upper one, clamped at the edges. */
+static void coarse_coord(int i, int n, int *i0, int *i1, float *t) {
+  float f = (i + 0.5f) * 0.5f - 0.5f;
+  if (f < 0) f = 0;
+  if (f > n - 1) f = (float)(n - 1);
+  int k = (int)f;
+  if (k > n - 2) k = n > 1 ? n - 2 : 0;
+  *i0 = k;
+  *i1 = n > 1 ? k + 1 : k;
+  *t = n > 1 ? f - k : 0.0f;
+}
+
 static void push_rows(const pp_level *up, pp_level *l, int y0, int y1) {
   for (int y = y0; y < y1; y++) {
-    float fy = (y + 0.5f) * 0.5f - 0.5f;
-    if (fy < 0) fy = 0;
-    if (fy > up->h - 1) fy = (float)(up->h - 1);
-    int iy = (int)fy;
-    if (iy > up->h - 2) iy = up->h > 1 ? up->h - 2 : 0;
-    float ty = up->h > 1 ? fy - iy : 0.0f;
+    int iy, iy1;
+    float ty;
+    coarse_coord(y, up->h, &iy, &iy1, &ty);
     for (int x = 0; x < l->w; x++) {
-      float fx = (x + 0.5f) * 0.5f - 0.5f;
-      if (fx < 0) fx = 0;
-      if (fx > up->w - 1) fx = (float)(up->w - 1);
-      int ix = (int)fx;
-      if (ix > up->w - 2) ix = up->w > 1 ? up->w - 2 : 0;
-      float tx = up->w > 1 ? fx - ix : 0.0f;
-      int ix1 = up->w > 1 ? ix + 1 : ix, iy1 = up->h > 1 ? iy + 1 : iy;
+      int ix, ix1;
+      float tx;
+      coarse_coord(x, up->w, &ix, &ix1, &tx);
       const float *a = up->nrm + ((size_t)iy * up->w + ix) * 4;
       const float *b = up->nrm + ((size_t)iy * up->w + ix1) * 4;
       const float *c = up->nrm + ((size_t)iy1 * up->w + ix) * 4;
