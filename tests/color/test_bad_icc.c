@@ -31,15 +31,6 @@ static unsigned char *save(cmsHPROFILE h, size_t *len) {
   return buf;
 }
 
-static unsigned char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  unsigned char *buf = malloc(1 << 20);
-  *len = buf ? fread(buf, 1, 1 << 20, f) : 0;
-  fclose(f);
-  return buf;
-}
-
 static uint32_t be32(const unsigned char *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
@@ -146,7 +137,7 @@ int main(void) {
   free(bad);
 
   /* Wrong colour spaces. */
-  unsigned char *cmyk = read_all(CMYK_PATH, &len); /* Artifex's, Debian libgs-common */
+  unsigned char *cmyk = dm_test_read(CMYK_PATH, &len); /* Artifex's, Debian libgs-common */
   CHECK(cmyk != NULL);
   if (cmyk) expect_fail(ctx, 4, 4, 3, cmyk, len, "embedded ICC profile is for CMYK data but the image is RGB", "CMYK profile");
   free(cmyk);

@@ -17,15 +17,6 @@ enum { W = 320, H = 256 };
 
 static uint32_t rng(uint32_t *s) { return *s = *s * 1664525u + 1013904223u; }
 
-static unsigned char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  unsigned char *buf = malloc(1 << 20);
-  *len = buf ? fread(buf, 1, 1 << 20, f) : 0;
-  fclose(f);
-  return buf;
-}
-
 /* Convert `src` with profile pair (in -> out) both ways and compare. */
 static double compare(dm_context *ctx, dm_cms *cms, cmsHPROFILE in, int ch, cmsHPROFILE out, int flags,
                       const dm_image *src, const char *what) {
@@ -110,7 +101,7 @@ int main(void) {
     char path[256], what[64];
     snprintf(path, sizeof path, GS "%s", third_party[i]);
     size_t len = 0;
-    unsigned char *icc = read_all(path, &len);
+    unsigned char *icc = dm_test_read(path, &len);
     CHECK(icc != NULL); /* Debian libgs-common */
     h = icc ? cmsOpenProfileFromMemTHR(cms.id, icc, (cmsUInt32Number)len) : NULL;
     int grey = h && cmsGetColorSpace(h) == cmsSigGrayData;

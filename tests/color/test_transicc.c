@@ -40,15 +40,6 @@ static void patch_lab(int i, cmsCIELab *lab) {
   }
 }
 
-static unsigned char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  unsigned char *buf = malloc(1 << 20);
-  *len = buf ? fread(buf, 1, 1 << 20, f) : 0;
-  fclose(f);
-  return buf;
-}
-
 /* CIEDE2000 between two sRGB colours (0..1), through Lab D50 with lcms2. */
 static double de2000_srgb(cmsHTRANSFORM to_lab, const double a[3], const double b[3]) {
   cmsCIELab la, lb;
@@ -196,7 +187,7 @@ int main(void) {
     free(icc);
   }
   size_t a98_len = 0;
-  unsigned char *a98 = read_all(A98_PATH, &a98_len);
+  unsigned char *a98 = dm_test_read(A98_PATH, &a98_len);
   CHECK(a98 != NULL && a98_len > 128); /* Debian libgs-common */
   if (a98) run_case(ctx, "a98-artifex", a98, a98_len, dir, &worst);
   free(a98);

@@ -1,5 +1,7 @@
 #include "dm_test.h"
 
+#include "core/file.h"
+
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,4 +68,14 @@ void dm_test_image_diff(const dm_image *a, const dm_image *b, double *mean_abs, 
   }
   *mean_abs = n ? sum / (double)n : 0;
   *max_abs = mx;
+}
+
+unsigned char *dm_test_read(const char *path, size_t *len) {
+  dm_context *ctx = dm_context_new(1);
+  unsigned char *data = NULL;
+  *len = 0;
+  if (ctx && dm_read_file(ctx, path, (size_t)1 << 30, &data, len) != DM_OK)
+    fprintf(stderr, "%s\n", dm_context_error(ctx));
+  dm_context_free(ctx);
+  return data;
 }

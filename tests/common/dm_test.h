@@ -49,6 +49,10 @@ int dm_test_done(const char *name);
  * setup.sh installs the packages, so a missing photo fails the test. */
 const char *dm_test_photo(const char *which); /* "coffee", "astronaut", "chelsea", "grace_hopper" */
 
+/* The bytes of a file (malloc'd; NULL, with the reason on stderr, if it
+ * cannot be read), through dm_read_file. */
+unsigned char *dm_test_read(const char *path, size_t *len);
+
 /* A fresh scratch folder for this test under the build tree. */
 const char *dm_test_tmpdir(const char *test_name);
 
