@@ -26,8 +26,6 @@ int cmd_render(int argc, char **argv) {
   dm_recipe r;
   dm_status s = dm_recipe_init(ctx, &r);
   if (!s) s = dm_check_input(ctx, a.input);
-  if (!s && (dm_same_file(a.input, out_path) || !strcmp(a.input, out_path)))
-    s = dm_fail(ctx, DM_ERR_PARAM, out_path, "is the input file; originals are never written");
   if (!s && !a.no_sidecar && !strcmp(out_path, sidecar))
     s = dm_fail(ctx, DM_ERR_PARAM, out_path, "is where the sidecar goes; choose another name");
   if (!s) s = cli_load_recipe(ctx, &a, &r);
