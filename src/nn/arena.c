@@ -1,0 +1,114 @@
+/* The memory plan: every runtime tensor (graph inputs and outputs of live
+ * nodes) gets an offset in one arena. Two tensors may share bytes when their
+ * lifetimes (from the step that writes them to the last step that reads
+ * them) do not overlap. Placement is greedy, largest tensor first, at the
+ * lowest offset that fits among the already placed tensors it overlaps in
+ * time; this is the usual "greedy by size" plan and wastes little on
+ * feed-forward networks. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "nn/plan.h"
+
+#define ALIGN 64
+
+void *nn_alloc_aligned(size_t bytes) {
+  size_t align = bytes >= ((size_t)4 << 20) ? ((size_t)2 << 20) : ALIGN;
+  size_t rounded = (bytes + align - 1) / align * align;
+  void *ptr = NULL;
+  if (posix_memalign(&ptr, align, rounded ? rounded : align)) return NULL;
+  if (align > ALIGN) madvise(ptr, rounded, MADV_HUGEPAGE);
+  return ptr;
+}
+
+typedef struct slot {
+  int value;
+  int first, last;        /* execution steps */
+  size_t size, offset;
+} slot;
+
+static int by_size_desc(const void *a, const void *b) {
+  const slot *x = a, *y = b;
+  if (x->size != y->size) return x->size < y->size ? 1 : -1;
+  return x->value - y->value;
+}
+
+static int by_offset(const void *a, const void *b) {
+  const slot *x = *(slot *const *)a, *y = *(slot *const *)b;
+  return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+dm_status nn_memory_plan(dm_context *ctx, nn_plan *p) {
+  nn_graph *g = &p->g;
+  int nv = g->n_values;
+  slot *slots = calloc((size_t)nv + 1, sizeof *slots);
+  slot **placed = calloc((size_t)nv + 1, sizeof *placed);
+  int *index = malloc(((size_t)nv + 1) * sizeof *index);
+  if (!slots || !placed || !index) {
+    free(slots), free(placed), free(index);
+    return dm_fail(ctx, DM_ERR_NOMEM, g->name, "out of memory while planning");
+  }
+  for (int v = 0; v < nv; v++) index[v] = -1;
+  int n = 0;
+  for (int i = 0; i < g->n_inputs; i++) {
+    int v = g->inputs[i];
+    index[v] = n;
+    slots[n++] = (slot){v, 0, 0, 0, 0};
+  }
+  for (int s = 0; s < p->n_order; s++) {
+    nn_node *node = &g->nodes[p->order[s]];
+    for (int j = 0; j < node->n_in; j++) {
+      int v = node->in[j];
+      if (v >= 0 && index[v] >= 0) slots[index[v]].last = s;
+    }
+    for (int j = 0; j < node->n_out; j++) {
+      int v = node->out[j];
+      if (v < 0 || g->values[v].is_const) continue;
+      if (index[v] < 0) {
+        index[v] = n;
+        slots[n++] = (slot){v, s, s, 0, 0};
+      }
+    }
+  }
+  for (int i = 0; i < g->n_outputs; i++) {
+    int v = g->outputs[i];
+    if (index[v] >= 0) slots[index[v]].last = p->n_order;
+  }
+  for (int i = 0; i < n; i++) {
+    const dm_nn_tensor *t = &g->values[slots[i].value].t;
+    size_t bytes = (size_t)dm_nn_numel(t) * dm_nn_dtype_size(t->dtype);
+    slots[i].size = (bytes + ALIGN - 1) / ALIGN * ALIGN;
+  }
+  qsort(slots, (size_t)n, sizeof *slots, by_size_desc);
+  size_t total = 0;
+  for (int i = 0; i < n; i++) {
+    slot *s = &slots[i];
+    int m = 0;
+    for (int j = 0; j < i; j++)
+      if (slots[j].first <= s->last && s->first <= slots[j].last) placed[m++] = &slots[j];
+    qsort(placed, (size_t)m, sizeof *placed, by_offset);
+    size_t off = 0;
+    for (int j = 0; j < m; j++) {
+      if (placed[j]->offset >= off + s->size) break;
+      size_t end = placed[j]->offset + placed[j]->size;
+      if (end > off) off = end;
+    }
+    s->offset = off;
+    if (off + s->size > total) total = off + s->size;
+  }
+  p->arena_size = total;
+  p->arena = nn_alloc_aligned(total ? total : ALIGN);
+  p->scratch = p->scratch_size ? nn_alloc_aligned(p->scratch_size) : NULL;
+  dm_status st = DM_OK;
+  if (!p->arena || (p->scratch_size && !p->scratch)) {
+    st = dm_fail(ctx, DM_ERR_NOMEM, g->name, "cannot allocate %zu bytes of tensors", total + p->scratch_size);
+  } else {
+    for (int i = 0; i < n; i++) {
+      g->values[slots[i].value].offset = slots[i].offset;
+      g->values[slots[i].value].t.data = p->arena + slots[i].offset;
+    }
+  }
+  free(slots), free(placed), free(index);
+  return st;
+}

@@ -1,0 +1,227 @@
+/* Operator fusion on the planned graph, where it saves a pass over memory:
+ *   Conv + BatchNormalization     -> Conv with folded weights and bias
+ *   MatMul + Add(constant bias)   -> MatMul with a bias input
+ *   X + Relu / Clip(const bounds) -> X with a fused activation, for kernels
+ *                                    flagged NN_OP_ACT (Conv, MatMul, Add...)
+ *   x * 0.5 * (1 + erf(x / sqrt 2)) -> Gelu (the exporters' spelled-out GELU)
+ * Every rewrite needs the intermediate tensors to have exactly one reader and
+ * not be wanted as graph outputs, so results are bit-for-bit what the
+ * unfused graph would compute up to float rounding. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/plan.h"
+
+/* The one live node reading v, or -1. */
+static int sole_reader(const nn_plan *p, int v) {
+  if (v < 0 || nn_plan_uses(p, v) != 1) return -1;
+  const nn_value *val = &p->g.values[v];
+  if (val->graph_output >= 0) return -1;
+  for (int i = 0; i < p->g.n_nodes; i++) {
+    const nn_node *n = &p->g.nodes[i];
+    if (n->dead) continue;
+    for (int j = 0; j < n->n_in; j++)
+      if (n->in[j] == v) return i;
+  }
+  return -1;
+}
+
+static int is_op(const nn_node *n, const char *op) { return !n->dead && !strcmp(n->op_type, op); }
+
+static const float *const_floats(const nn_plan *p, int v, int64_t count) {
+  if (v < 0) return NULL;
+  const nn_value *val = &p->g.values[v];
+  if (!val->is_const || val->t.dtype != DM_NN_FLOAT) return NULL;
+  if (count >= 0 && dm_nn_numel(&val->t) != count) return NULL;
+  return val->t.data;
+}
+
+static int const_scalar(const nn_plan *p, int v, float *out) {
+  const float *f = const_floats(p, v, 1);
+  if (f) *out = f[0];
+  return f != NULL;
+}
+
+/* Append a plan-owned constant value; returns its index or -1. */
+static int add_const(nn_plan *p, const dm_nn_tensor *shape, void *data) {
+  nn_graph *g = &p->g;
+  nn_value *values = realloc(g->values, ((size_t)g->n_values + 1) * sizeof *values);
+  if (!values) return -1;
+  g->values = values;
+  unsigned char *owns = realloc(p->owns, (size_t)g->n_values + 1);
+  if (!owns) return -1;
+  p->owns = owns;
+  int v = g->n_values++;
+  memset(&values[v], 0, sizeof values[v]);
+  values[v].name = "(fused)";
+  values[v].t = *shape;
+  values[v].graph_input = values[v].graph_output = values[v].producer = -1;
+  values[v].decl_ndim = -1;
+  owns[v] = 0;
+  nn_plan_set_const(p, v, data);
+  return v;
+}
+
+static int set_input(nn_node *n, int j, int v) {
+  if (j >= n->n_in) {
+    int *in = realloc(n->in, ((size_t)j + 1) * sizeof *in);
+    if (!in) return 0;
+    for (int k = n->n_in; k < j; k++) in[k] = -1;
+    n->in = in;
+    n->n_in = j + 1;
+  }
+  n->in[j] = v;
+  return 1;
+}
+
+static dm_status fold_batchnorm(dm_context *ctx, nn_plan *p, int ci) {
+  nn_node *conv = &p->g.nodes[ci];
+  int bi = sole_reader(p, conv->out[0]);
+  if (bi < 0 || !is_op(&p->g.nodes[bi], "BatchNormalization")) return DM_OK;
+  nn_node *bn = &p->g.nodes[bi];
+  if (bn->n_in < 5 || bn->in[0] != conv->out[0] || conv->n_out != 1) return DM_OK;
+  for (int j = 1; j < bn->n_out; j++)
+    if (bn->out[j] >= 0) return DM_OK;
+  if (nn_attr_int(bn, "training_mode", 0)) return DM_OK;
+  const nn_value *w = &p->g.values[conv->in[1]];
+  if (!w->is_const || w->t.dtype != DM_NN_FLOAT || w->t.ndim < 3) return DM_OK;
+  int64_t m = w->t.dims[0], per = dm_nn_numel(&w->t) / (m ? m : 1);
+  const float *scale = const_floats(p, bn->in[1], m), *beta = const_floats(p, bn->in[2], m);
+  const float *mean = const_floats(p, bn->in[3], m), *var = const_floats(p, bn->in[4], m);
+  const float *bias = conv->n_in > 2 && conv->in[2] >= 0 ? const_floats(p, conv->in[2], m) : NULL;
+  if (!scale || !beta || !mean || !var || (conv->n_in > 2 && conv->in[2] >= 0 && !bias)) return DM_OK;
+  float eps = nn_attr_float(bn, "epsilon", 1e-5f);
+  float *nw = malloc((size_t)dm_nn_numel(&w->t) * sizeof *nw), *nb = malloc((size_t)m * sizeof *nb);
+  if (!nw || !nb) {
+    free(nw), free(nb);
+    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  }
+  const float *wd = w->t.data;
+  for (int64_t o = 0; o < m; o++) {
+    float s = scale[o] / sqrtf(var[o] + eps);
+    for (int64_t e = 0; e < per; e++) nw[o * per + e] = wd[o * per + e] * s;
+    nb[o] = ((bias ? bias[o] : 0.0f) - mean[o]) * s + beta[o];
+  }
+  dm_nn_tensor bshape = {DM_NN_FLOAT, 1, {m}, NULL};
+  dm_nn_tensor wshape = w->t;
+  int vw = add_const(p, &wshape, nw);
+  if (vw < 0) {
+    free(nw), free(nb);
+    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  }
+  int vb = add_const(p, &bshape, nb);
+  if (vb < 0) {
+    free(nb);
+    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  }
+  conv = &p->g.nodes[ci];
+  if (!set_input(conv, 1, vw) || !set_input(conv, 2, vb))
+    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  conv->out[0] = bn->out[0];
+  bn->dead = 1;
+  return DM_OK;
+}
+
+static int same_dims(const dm_nn_tensor *a, const dm_nn_tensor *b) {
+  if (a->ndim != b->ndim) return 0;
+  for (int d = 0; d < a->ndim; d++)
+    if (a->dims[d] != b->dims[d]) return 0;
+  return 1;
+}
+
+static dm_status fuse_matmul_bias(dm_context *ctx, nn_plan *p, int mi) {
+  nn_node *mm = &p->g.nodes[mi];
+  if (mm->n_in != 2 || mm->n_out != 1) return DM_OK;
+  int ai = sole_reader(p, mm->out[0]);
+  if (ai < 0 || !is_op(&p->g.nodes[ai], "Add")) return DM_OK;
+  nn_node *add = &p->g.nodes[ai];
+  int other = add->in[0] == mm->out[0] ? add->in[1] : add->in[0];
+  const nn_value *b = &p->g.values[other];
+  const dm_nn_tensor *y = &p->g.values[mm->out[0]].t;
+  if (!const_floats(p, other, -1) || !same_dims(y, &p->g.values[add->out[0]].t)) return DM_OK;
+  if (b->t.ndim != 1 || y->ndim < 1 || b->t.dims[0] != y->dims[y->ndim - 1]) return DM_OK;
+  if (!set_input(mm, 2, other)) return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  mm->out[0] = add->out[0];
+  add->dead = 1;
+  return DM_OK;
+}
+
+static void fuse_activation(nn_plan *p, int xi) {
+  nn_node *x = &p->g.nodes[xi];
+  if (!(x->op->flags & NN_OP_ACT) || x->act.kind != NN_ACT_NONE || x->n_out != 1) return;
+  if (p->g.values[x->out[0]].t.dtype != DM_NN_FLOAT) return;
+  int ri = sole_reader(p, x->out[0]);
+  if (ri < 0) return;
+  nn_node *r = &p->g.nodes[ri];
+  nn_act act = {NN_ACT_NONE, 0, 0};
+  if (is_op(r, "Relu")) {
+    act.kind = NN_ACT_RELU;
+  } else if (is_op(r, "Clip")) {
+    act.kind = NN_ACT_CLIP;
+    act.lo = -INFINITY, act.hi = INFINITY;
+    if (p->g.opset < 11) {
+      act.lo = nn_attr_float(r, "min", -INFINITY);
+      act.hi = nn_attr_float(r, "max", INFINITY);
+    } else {
+      if (r->n_in > 1 && r->in[1] >= 0 && !const_scalar(p, r->in[1], &act.lo)) return;
+      if (r->n_in > 2 && r->in[2] >= 0 && !const_scalar(p, r->in[2], &act.hi)) return;
+    }
+  } else {
+    return;
+  }
+  if (r->in[0] != x->out[0]) return;
+  x->act = act;
+  x->out[0] = r->out[0];
+  r->dead = 1;
+}
+
+/* Div(x, sqrt2) -> Erf -> Add(1) -> Mul(x | 0.5) -> Mul(0.5 | x). */
+static void fuse_gelu(nn_plan *p, int ei) {
+  const nn_op *gelu = nn_find_op("", "Gelu", p->g.opset);
+  nn_node *e = &p->g.nodes[ei];
+  if (!gelu || e->in[0] < 0) return;
+  int di = p->g.values[e->in[0]].producer;
+  if (di < 0 || sole_reader(p, e->in[0]) != ei) return;
+  nn_node *d = &p->g.nodes[di];
+  float c;
+  if (d->n_in != 2 || !const_scalar(p, d->in[1], &c)) return;
+  if (!((is_op(d, "Div") && fabsf(c - 1.41421356f) < 1e-4f) || (is_op(d, "Mul") && fabsf(c - 0.70710678f) < 1e-4f)))
+    return;
+  int x = d->in[0];
+  int ai = sole_reader(p, e->out[0]);
+  if (ai < 0 || !is_op(&p->g.nodes[ai], "Add")) return;
+  nn_node *a = &p->g.nodes[ai];
+  float one;
+  if (!const_scalar(p, a->in[0] == e->out[0] ? a->in[1] : a->in[0], &one) || one != 1.0f) return;
+  int m1i = sole_reader(p, a->out[0]);
+  if (m1i < 0 || !is_op(&p->g.nodes[m1i], "Mul")) return;
+  nn_node *m1 = &p->g.nodes[m1i];
+  int o1 = m1->in[0] == a->out[0] ? m1->in[1] : m1->in[0];
+  int m2i = sole_reader(p, m1->out[0]);
+  if (m2i < 0 || !is_op(&p->g.nodes[m2i], "Mul")) return;
+  nn_node *m2 = &p->g.nodes[m2i];
+  int o2 = m2->in[0] == m1->out[0] ? m2->in[1] : m2->in[0];
+  float half;
+  int ok = (o1 == x && const_scalar(p, o2, &half)) || (o2 == x && const_scalar(p, o1, &half));
+  if (!ok || half != 0.5f) return;
+  d->op_type = "Gelu";
+  d->op = gelu;
+  d->n_in = 1;
+  d->attrs = NULL, d->n_attrs = 0;
+  d->out[0] = m2->out[0];
+  e->dead = a->dead = m1->dead = m2->dead = 1;
+}
+
+dm_status nn_fuse(dm_context *ctx, nn_plan *p) {
+  for (int i = 0; i < p->g.n_nodes; i++) {
+    dm_status s = DM_OK;
+    if (is_op(&p->g.nodes[i], "Conv")) s = fold_batchnorm(ctx, p, i);
+    else if (is_op(&p->g.nodes[i], "MatMul")) s = fuse_matmul_bias(ctx, p, i);
+    else if (is_op(&p->g.nodes[i], "Erf")) fuse_gelu(p, i);
+    if (s != DM_OK) return s;
+  }
+  for (int i = 0; i < p->g.n_nodes; i++)
+    if (!p->g.nodes[i].dead) fuse_activation(p, i);
+  return DM_OK;
+}

@@ -1,0 +1,58 @@
+/* The plan: a private copy of the graph specialised to one set of input
+ * shapes, with constants folded, operators fused, kernels prepared and every
+ * runtime tensor placed in one arena.
+ *
+ * The copy shares initializer data and attributes with the loaded graph
+ * (borrowed) and owns everything it creates (folded constants, fused
+ * weights, per-node state), so re-planning for new shapes starts again from
+ * the untouched graph. */
+#ifndef DM_NN_PLAN_H
+#define DM_NN_PLAN_H
+
+#include "nn/nn_internal.h"
+
+typedef struct nn_plan {
+  nn_graph g;               /* copy: values, nodes (in/out arrays owned; attrs borrowed) */
+  unsigned char *owns;      /* owns[v]: g.values[v].owned was allocated by the plan */
+  int *order;               /* live nodes in execution order */
+  int n_order;
+  dm_nn_tensor **ptrs;      /* kernel in/out pointer arrays, carved per node */
+  int *ptr_base;            /* ptr_base[node]: index of its inputs in ptrs (outputs follow) */
+  unsigned char *arena;
+  size_t arena_size;
+  unsigned char *scratch;
+  size_t scratch_size;
+  /* What the plan was made for. */
+  dm_nn_tensor *in_sig;     /* dtype + dims per runtime input */
+  unsigned char *want;      /* per output */
+  /* Profile: seconds per node of the last runs. */
+  double *node_time;
+  int profiled_runs;
+} nn_plan;
+
+/* Build a plan from the loaded graph for these inputs (data ignored). */
+dm_status nn_plan_build(dm_context *ctx, const nn_graph *src, const dm_nn_tensor *inputs,
+                        const int *want, nn_plan *p);
+void nn_plan_free(nn_plan *p);
+/* True if the plan was made for these input types/shapes and wanted outputs. */
+int nn_plan_matches(const nn_plan *p, const dm_nn_tensor *inputs, const int *want);
+
+/* Steps of nn_plan_build, in files of their own. */
+dm_status nn_fuse(dm_context *ctx, nn_plan *p);          /* fuse.c */
+dm_status nn_memory_plan(dm_context *ctx, nn_plan *p);   /* arena.c */
+/* Replace the data of constant value v with a new plan-owned buffer. */
+void nn_plan_set_const(nn_plan *p, int v, void *data);
+/* Number of live nodes reading value v (and 1 more if it is a graph output). */
+int nn_plan_uses(const nn_plan *p, int v);
+
+/* Run the planned nodes on the inputs already copied into the arena. */
+dm_status nn_exec(dm_context *ctx, nn_plan *p, int profile);   /* exec.c */
+/* Kernel context for node i of the plan. */
+void nn_plan_kctx(dm_context *ctx, nn_plan *p, int i, nn_kctx *k);
+
+#include <stdio.h>
+void nn_plan_print_profile(const nn_plan *p, FILE *fp);
+
+void *nn_alloc_aligned(size_t bytes);   /* 64-byte aligned, huge pages for large; free() */
+
+#endif
