@@ -4,6 +4,10 @@
  *   X + Relu / Clip(const bounds) -> X with a fused activation, for kernels
  *                                    flagged NN_OP_ACT (Conv, MatMul, Add...)
  *   x * 0.5 * (1 + erf(x / sqrt 2)) -> Gelu (the exporters' spelled-out GELU)
+ *   Identity, Dropout (inference) and Cast to float of a float -> removed;
+ *                                    the readers read the input instead (fp16
+ *                                    models cast around every Resize, and fp16
+ *                                    is float32 here, so those casts are no-ops)
  * Every rewrite needs the intermediate tensors to have exactly one reader and
  * not be wanted as graph outputs, so results are bit-for-bit what the
  * unfused graph would compute up to float rounding. */
@@ -213,7 +217,29 @@ static void fuse_gelu(nn_plan *p, int ei) {
   e->dead = a->dead = m1->dead = m2->dead = 1;
 }
 
+/* Rewire the readers of a no-op node's output to its input. */
+static void drop_noop(nn_plan *p, int ni) {
+  nn_node *n = &p->g.nodes[ni];
+  int passthrough = is_op(n, "Identity") || (is_op(n, "Dropout") && !nn_attr_int(n, "training_mode", 0)) ||
+                    (is_op(n, "Cast") && nn_attr_int(n, "to", 0) == DM_NN_FLOAT);
+  if (!passthrough || n->n_in < 1 || n->in[0] < 0 || n->out[0] < 0) return;
+  for (int j = 1; j < n->n_out; j++)
+    if (n->out[j] >= 0 && nn_plan_uses(p, n->out[j])) return;
+  int in = n->in[0], out = n->out[0];
+  const nn_value *vi = &p->g.values[in], *vo = &p->g.values[out];
+  if (vi->t.dtype != vo->t.dtype || !same_dims(&vi->t, &vo->t) || vo->graph_output >= 0) return;
+  for (int i = 0; i < p->g.n_nodes; i++) {
+    nn_node *r = &p->g.nodes[i];
+    if (r->dead) continue;
+    for (int j = 0; j < r->n_in; j++)
+      if (r->in[j] == out) r->in[j] = in;
+  }
+  n->dead = 1;
+}
+
 dm_status nn_fuse(dm_context *ctx, nn_plan *p) {
+  for (int i = 0; i < p->g.n_nodes; i++)
+    if (!p->g.nodes[i].dead) drop_noop(p, i);
   for (int i = 0; i < p->g.n_nodes; i++) {
     dm_status s = DM_OK;
     if (is_op(&p->g.nodes[i], "Conv")) s = fold_batchnorm(ctx, p, i);

@@ -1,0 +1,90 @@
+/* Private to the ONNX loader (load*.c): the pieces nn_graph_load is built
+ * from. Nothing here is used outside the loader.
+ *
+ *   load.c           nn_graph_load / nn_graph_free: unpack, opset, the steps below
+ *   load_graph.c     names -> values, graph inputs/outputs, declared types, initializers
+ *   load_node.c      nodes, their attributes, inputs and outputs
+ *   load_sort.c      topological order (Kahn), cycle report
+ *   load_tensor.c    TensorProto -> dm_nn_tensor (+ nn_tensor_from_pb)
+ *   load_external.c  external-data files beside the model
+ */
+#ifndef DM_NN_LOAD_INTERNAL_H
+#define DM_NN_LOAD_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/nn_internal.h"
+#include "onnx/onnx.pb-c.h"
+
+/* Names in messages are cut to this many characters: a hostile file can
+ * carry megabyte-long names. */
+#define NN_NAME_MSG "%.200s"
+
+/* protobuf-c allocator on plain malloc/free, so the loader may take over a
+ * raw_data buffer instead of copying it (see nn_load_tensor). It also caps
+ * what unpacking `len` bytes may allocate in total: real models need 1-15
+ * times their size (small structures cost more than their bytes), a hostile
+ * one could ask for ~100 times. */
+typedef struct nn_pb_budget {
+  size_t left;
+  int exceeded;
+} nn_pb_budget;
+void nn_pb_allocator(ProtobufCAllocator *a, nn_pb_budget *b, size_t len);
+
+/* Protobuf strings are NULL when absent. */
+static inline const char *nn_str(const char *s) { return s ? s : ""; }
+
+/* One definition of a tensor name, for the sorted name table. */
+typedef enum nn_def_kind { NN_DEF_INPUT, NN_DEF_INIT, NN_DEF_NODE } nn_def_kind;
+typedef struct nn_def {
+  const char *name;   /* points into the unpacked model */
+  size_t seq;         /* order of appearance: inputs, initializers, node outputs */
+  nn_def_kind kind;
+  int index;          /* graph input, initializer or node index (file order) */
+  int value;          /* value index, once assigned */
+} nn_def;
+
+typedef struct nn_loader {
+  dm_context *ctx;
+  nn_graph *g;
+  const char *base_dir;
+  Onnx__GraphProto *gp;
+  nn_def *defs;       /* sorted by (name, seq) */
+  size_t n_defs;
+} nn_loader;
+
+/* load_graph.c: the name table, values, graph inputs and outputs, their
+ * declared types, and initializer data. */
+dm_status nn_load_values(nn_loader *L);
+/* Value index of `name`, or -1. */
+int nn_find_value(const nn_loader *L, const char *name);
+
+/* load_node.c: fills g->nodes (file order): names, op types, domains,
+ * attributes, inputs and outputs as value indices; sets value producers.
+ * Needs nn_load_values first. */
+dm_status nn_load_nodes(nn_loader *L);
+void nn_attr_free(nn_attr *a);
+
+/* load_sort.c: reorders g->nodes topologically; fails on a cycle. */
+dm_status nn_sort_nodes(nn_loader *L);
+
+/* load_tensor.c: converts `tp` into `t` with a malloc'd t->data (float16
+ * becomes float32). `who` names the tensor in messages ("tensor 'W'").
+ * May take over tp's raw_data buffer (tp must come from an unpack with
+ * nn_pb_allocator). `base_dir` may be NULL (external data then fails). */
+dm_status nn_load_tensor(dm_context *ctx, const char *file, Onnx__TensorProto *tp,
+                         const char *base_dir, const char *who, dm_nn_tensor *t);
+/* ONNX data type code -> dm_nn_dtype this runtime can hold, or
+ * DM_NN_UNDEFINED. */
+dm_nn_dtype nn_onnx_dtype(int32_t code);
+/* "float32", "string", ... for any ONNX data type code, for messages. */
+const char *nn_onnx_type_name(int32_t code);
+
+/* load_external.c: reads the `bytes` bytes of external data that tp's
+ * external_data entries point to into a malloc'd *out (the file's size is
+ * checked before allocating). */
+dm_status nn_read_external(dm_context *ctx, const char *file, const Onnx__TensorProto *tp,
+                           const char *base_dir, const char *who, size_t bytes, uint8_t **out);
+
+#endif
