@@ -13,11 +13,20 @@ PACKAGES=(
   # image I/O, colour, metadata, sidecar, hashing
   libjpeg62-turbo-dev libpng-dev libtiff-dev libraw-dev libheif-dev liblcms2-dev
   libexif-dev libxml2-dev libxxhash-dev
+  # inference runtime: ONNX schema (protoc-c), BLAS, the ONNX conformance suite
+  libonnx-dev protobuf-c-compiler libprotobuf-c-dev libopenblas-dev libonnx-testdata
+  # model checksums (libcrypto's SHA-256)
+  libssl-dev
   # tests and benchmarks: reference tools and real photographs
   liblcms2-utils libgs-common libimage-exiftool-perl libheif-examples libvips-tools time
   rawtran-doc
   python3-skimage python-matplotlib-data python3-numpy python3-pil python3-scipy
+  # network tests: inputs, random DA-V2-S weights (tools/nn/*.py)
+  python3-onnx
 )
+# npm fetches the weights and the onnxruntime-node peer; any Node >= 18 will do,
+# so a Node already installed (e.g. from NodeSource) is kept.
+command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -31,11 +40,29 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm packages (network weights, onnxruntime-node for parity tests) arrive with
-# the inference runtime; nothing to fetch while models/ has no lockfile.
-if [ -f models/package-lock.json ]; then
-  (cd models && npm ci --ignore-scripts --no-audit --no-fund)
+# Network weights from the npm packages pinned in models/, each checked by
+# SHA-256 (models/fetch.sh stops on a mismatch). Skipped when already verified.
+models/fetch.sh
+
+# onnxruntime-node, the peer of the parity test and benchmarks (never linked
+# into depthmask). --ignore-scripts: its install script would download
+# optional GPU binaries; the CPU binary for linux/x64 is in the package.
+ort_ok() {
+  node -e '
+    const fs = require("fs");
+    const want = JSON.parse(fs.readFileSync("tools/ort/package-lock.json", "utf8"))
+      .packages["node_modules/onnxruntime-node"].version;
+    const got = JSON.parse(fs.readFileSync("tools/ort/node_modules/onnxruntime-node/package.json", "utf8")).version;
+    process.exit(want === got ? 0 : 1);' 2>/dev/null
+}
+if ! ort_ok; then
+  echo "setup: npm ci in tools/ort (onnxruntime-node)"
+  (cd tools/ort && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 fi
+compgen -G "tools/ort/node_modules/onnxruntime-node/bin/napi-v*/linux/x64/onnxruntime_binding.node" >/dev/null || {
+  echo "setup: onnxruntime-node has no CPU binary for linux/x64" >&2
+  exit 1
+}
 
 JOBS=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDM_WERROR=ON >/dev/null

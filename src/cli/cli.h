@@ -55,5 +55,6 @@ void cli_log(void *user, dm_log_level level, const char *msg);
 int cmd_render(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_models(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ static const char usage[] =
     "         [--matte auto|none|FILE]\n"
     "  info IN                 what the file carries: format, size, profile, metadata, sidecar\n"
     "  demo                    render a real sample photo into ./demo-out/\n"
+    "  models list             the known networks: installed or not, size, sha256 check, path\n"
+    "  models add FILE...      install a known network's weights (checked by sha256)\n"
     "\n"
     "Every edit lives in a sidecar (photo.xmp beside photo.ext); the photo is never written.\n"
     "Exit status: 0 ok, 1 bad input, 2 bad usage.\n";
@@ -51,5 +53,6 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "render")) return cmd_render(argc - 2, argv + 2);
   if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
   if (!strcmp(cmd, "demo")) return cmd_demo(argc - 2, argv + 2);
+  if (!strcmp(cmd, "models")) return cmd_models(argc - 2, argv + 2);
   return cli_usage_error("unknown command \"%s\"", cmd);
 }

@@ -4,10 +4,14 @@
  *   X + Relu / Clip(const bounds) -> X with a fused activation, for kernels
  *                                    flagged NN_OP_ACT (Conv, MatMul, Add...)
  *   x * 0.5 * (1 + erf(x / sqrt 2)) -> Gelu (the exporters' spelled-out GELU)
- *   Identity, Dropout (inference) and Cast to float of a float -> removed;
- *                                    the readers read the input instead (fp16
- *                                    models cast around every Resize, and fp16
- *                                    is float32 here, so those casts are no-ops)
+ *   Identity, Dropout (inference), Cast float -> float and float -> float16
+ *                                 -> removed; the readers read the input.
+ *     fp16 tensors are float32 here (there are no fp16 kernels), so an fp16
+ *     model runs in float32 throughout, as onnxruntime's CPU provider runs it
+ *     (it removes the fp32->fp16->fp32 cast pairs it inserts around ops that
+ *     have no fp16 kernel). Rounding at each Cast would lose precision for
+ *     nothing and cost a pass over memory. A Cast to float16 that is a graph
+ *     output still rounds, as the ONNX tests require.
  * Every rewrite needs the intermediate tensors to have exactly one reader and
  * not be wanted as graph outputs, so results are bit-for-bit what the
  * unfused graph would compute up to float rounding. */
@@ -221,7 +225,8 @@ static void fuse_gelu(nn_plan *p, int ei) {
 static void drop_noop(nn_plan *p, int ni) {
   nn_node *n = &p->g.nodes[ni];
   int passthrough = is_op(n, "Identity") || (is_op(n, "Dropout") && !nn_attr_int(n, "training_mode", 0)) ||
-                    (is_op(n, "Cast") && nn_attr_int(n, "to", 0) == DM_NN_FLOAT);
+                    (is_op(n, "Cast") && (nn_attr_int(n, "to", 0) == DM_NN_FLOAT ||
+                                          nn_attr_int(n, "to", 0) == DM_NN_FLOAT16));
   if (!passthrough || n->n_in < 1 || n->in[0] < 0 || n->out[0] < 0) return;
   for (int j = 1; j < n->n_out; j++)
     if (n->out[j] >= 0 && nn_plan_uses(p, n->out[j])) return;
