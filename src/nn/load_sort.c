@@ -130,7 +130,7 @@ dm_status nn_sort_nodes(nn_loader *L) {
                    g->nodes[k].name, g->nodes[k].op_type);
   }
   /* Permute the nodes (a struct copy moves ownership) and renumber producers. */
-  nn_node *sorted = malloc((size_t)n * sizeof *sorted);
+  nn_node *sorted = malloc((size_t)(unsigned)n * sizeof *sorted);
   if (!sorted) {
     sort_tmp_free(&t);
     return dm_fail(L->ctx, DM_ERR_NOMEM, g->name, "out of memory");
