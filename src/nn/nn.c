@@ -114,3 +114,5 @@ dm_status dm_nn_run(dm_context *ctx, dm_nn_model *m, const dm_nn_tensor *inputs,
   if (s != DM_OK) free_outputs(outputs, g->n_outputs);
   return s;
 }
+
+const nn_plan *nn_model_plan(const dm_nn_model *m) { return m->planned ? &m->plan : NULL; }

@@ -55,4 +55,8 @@ void nn_plan_print_profile(const nn_plan *p, FILE *fp);
 
 void *nn_alloc_aligned(size_t bytes);   /* 64-byte aligned, huge pages for large; free() */
 
+/* For tests and diagnostics: the current plan of a model (NULL before the
+ * first run). */
+const nn_plan *nn_model_plan(const dm_nn_model *m);
+
 #endif
