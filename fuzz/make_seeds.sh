@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Writes small seed files for a fuzz target, made from the real photographs
 # of tests/FIXTURES.md (resized to a few dozen pixels so each run is fast).
-#   fuzz/make_seeds.sh TARGET DIR     TARGET = fuzz_jpeg, fuzz_png, fuzz_tiff,
+#   fuzz/make_seeds.sh TARGET DIR     TARGET = fuzz_jpeg, fuzz_png, fuzz_tiff, fuzz_npy,
 #                                     fuzz_heic, fuzz_raw, or any target with
 #                                     a fuzz/seeds/<name>/ folder (fuzz_xmp...)
 #   fuzz/make_seeds.sh DIR            every image target, into DIR/<target>/
@@ -171,6 +171,104 @@ PYEOF
   ;;
 fuzz_icc)
   find /usr/share/color/icc -name '*.ic[cm]' -size -64k -exec cp -n {} "$out"/ \; 2>/dev/null || true
+  ;;
+fuzz_npy)
+  # Every dtype the reader knows, the three format versions, scalars, empty
+  # and 1-D shapes, and the refused variants (Fortran order, big-endian).
+  "$PY" - "$out" <<'PYEOF'
+import sys
+import numpy as np
+from numpy.lib import format as fmt
+out = sys.argv[1]
+i = np.arange(24)
+arrays = {
+    "f4": (i * 0.37 - 3).astype("<f4").reshape(2, 3, 4), "f8": (i / 3.0).reshape(4, 6),
+    "f2": (i * 0.5).astype("<f2"), "i8": i.astype("<i8").reshape(2, 12) * 10**10,
+    "i4": (i * -7).astype("<i4").reshape(1, 2, 3, 4), "i1": (i - 12).astype("|i1"),
+    "u1": (i * 11 % 256).astype("|u1").reshape(6, 4), "b1": (i % 3 == 0).reshape(3, 8),
+    "scalar": np.float32(2.5), "empty": np.zeros((0, 3), "<i8"), "rank8": np.ones((1,) * 7 + (2,), "<f4"),
+    "fortran": np.asfortranarray((i * 1.0).astype("<f4").reshape(4, 6)), "be": i.astype(">f4"),
+}
+for name, a in arrays.items():
+    np.save(f"{out}/{name}.npy", a)
+for v in ((2, 0), (3, 0)):
+    with open(f"{out}/v{v[0]}.npy", "wb") as f:
+        fmt.write_array(f, (i * 0.25).astype("<f4").reshape(4, 6), version=v)
+PYEOF
+  ;;
+fuzz_onnx)
+  # Node models and their .pb tensors from the ONNX test suite
+  # (libonnx-testdata): convs, resize, casts (float16, string), a subgraph;
+  # a few models written with python3-onnx (float16, external data, every
+  # dtype); and FastDepth's graph (opset 7, IR 3) with every initializer cut
+  # to one element when fastdepth_7.onnx is found ($DM_MODELS_DIR, models/):
+  # the real structure in a few KB.
+  node=/usr/share/libonnx-testdata/data/node
+  for t in test_conv_with_strides_padding test_add test_constant test_resize_upsample_scales_linear \
+           test_reshape_reordered_all_dims test_batchnorm_example test_gemm_default_no_bias \
+           test_cast_FLOAT16_to_FLOAT test_slice test_concat_2d_axis_0 test_maxpool_2d_pads \
+           test_softmax_axis_0 test_clip test_if test_cast_STRING_to_FLOAT test_layer_normalization_2d_axis0; do
+    [ -d "$node/$t" ] || continue
+    cp "$node/$t/model.onnx" "$out/$t.onnx"
+    for pb in "$node/$t"/test_data_set_0/*.pb; do
+      [ -e "$pb" ] && cp "$pb" "$out/$t-$(basename "$pb")"
+    done
+  done
+  fastdepth=""
+  for d in "${DM_MODELS_DIR:-}" "$here/../models"; do
+    [ -n "$d" ] && [ -d "$d" ] || continue
+    fastdepth=$(find "$d" -name fastdepth_7.onnx -print -quit 2>/dev/null)
+    [ -n "$fastdepth" ] && break
+  done
+  "$PY" - "$out" "$fastdepth" <<'PYEOF'
+import sys
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+out, fastdepth = sys.argv[1], sys.argv[2]
+
+def save(name, m):
+    with open(f"{out}/{name}", "wb") as f:
+        f.write(m.SerializeToString())
+
+x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 4, 4])
+y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+# float16 weights in raw_data and in int32_data, a Constant node, nodes out of order.
+w16 = numpy_helper.from_array(np.arange(27, dtype=np.float16).reshape(1, 3, 3, 3), "w")
+b16 = helper.make_tensor("b", TensorProto.FLOAT16, [1], [np.float16(0.5).view(np.uint16)])
+nodes = [helper.make_node("Relu", ["c"], ["y"], name="relu"),
+         helper.make_node("Conv", ["x", "w", "b"], ["c0"], name="conv", pads=[1, 1, 1, 1], strides=[1, 1]),
+         helper.make_node("Constant", [], ["k"], value=numpy_helper.from_array(np.array([2.0], np.float32))),
+         helper.make_node("Mul", ["c0", "k"], ["c"], name="mul")]
+g = helper.make_graph(nodes, "seed", [x], [y], [w16, b16])
+save("fp16-unsorted.onnx", helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)]))
+# External data: from memory it must fail cleanly.
+ext = numpy_helper.from_array(np.ones((2, 2), np.float32), "e")
+ext.ClearField("raw_data")
+ext.data_location = TensorProto.EXTERNAL
+for k, v in (("location", "weights.bin"), ("offset", "4096"), ("length", "16")):
+    ext.external_data.add(key=k, value=v)
+g = helper.make_graph([helper.make_node("Add", ["x", "e"], ["y"])], "ext", [x], [y], [ext])
+save("external.onnx", helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]))
+# Every other initializer dtype the loader takes, in the typed fields.
+inits = [helper.make_tensor(f"t{dt}", dt, [2], vals) for dt, vals in (
+    (TensorProto.INT64, [1, -2]), (TensorProto.INT32, [3, -4]), (TensorProto.INT8, [-5, 6]),
+    (TensorProto.UINT8, [7, 8]), (TensorProto.BOOL, [1, 0]), (TensorProto.DOUBLE, [0.5, 1.5]))]
+outs = [helper.make_tensor_value_info(t.name, t.data_type, [2]) for t in inits]
+save("dtypes.onnx", helper.make_model(helper.make_graph([], "dtypes", [], outs, inits)))
+for t in inits:
+    with open(f"{out}/{t.name}.pb", "wb") as f:
+        f.write(t.SerializeToString())
+if fastdepth:
+    m = onnx.load(fastdepth)
+    for t in m.graph.initializer:
+        a = numpy_helper.to_array(t)
+        t.CopyFrom(numpy_helper.from_array(a.reshape(-1)[:1].reshape([1] * a.ndim), t.name))
+    for n in m.graph.node:
+        n.ClearField("doc_string")  # the exporter's stack traces: 95 % of the graph
+    save("fastdepth-slim.onnx", m)
+PYEOF
   ;;
 esac
 echo "$(ls "$out" | wc -l) seeds in $out"

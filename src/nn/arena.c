@@ -53,6 +53,7 @@ dm_status nn_memory_plan(dm_context *ctx, nn_plan *p) {
   int n = 0;
   for (int i = 0; i < g->n_inputs; i++) {
     int v = g->inputs[i];
+    if (g->values[v].is_const) continue; /* specialised on its value */
     index[v] = n;
     slots[n++] = (slot){v, 0, 0, 0, 0};
   }

@@ -98,6 +98,7 @@ dm_status dm_nn_run(dm_context *ctx, dm_nn_model *m, const dm_nn_tensor *inputs,
   nn_plan *p = &m->plan;
   for (int i = 0; i < g->n_inputs; i++) {
     const dm_nn_tensor *t = &p->g.values[g->inputs[i]].t;
+    if (p->g.values[g->inputs[i]].is_const) continue;
     size_t bytes = (size_t)dm_nn_numel(t) * dm_nn_dtype_size(t->dtype);
     if (bytes) memcpy(t->data, inputs[i].data, bytes);
   }

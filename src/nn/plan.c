@@ -97,6 +97,13 @@ static dm_status set_inputs(dm_context *ctx, nn_plan *p, const dm_nn_tensor *inp
     }
     v->t = *t;
     v->t.data = NULL;
+    if (nn_input_specialised(t)) { /* a plan-time constant, see nn_input_specialised */
+      size_t bytes = (size_t)dm_nn_numel(t) * dm_nn_dtype_size(t->dtype);
+      void *data = malloc(bytes ? bytes : 1);
+      if (!data) return oom(ctx, g);
+      if (bytes) memcpy(data, t->data, bytes);
+      nn_plan_set_const(p, g->inputs[i], data);
+    }
   }
   return DM_OK;
 }
@@ -237,6 +244,11 @@ dm_status nn_plan_build(dm_context *ctx, const nn_graph *src, const dm_nn_tensor
   for (int i = 0; i < src->n_inputs; i++) {
     p->in_sig[i] = inputs[i];
     p->in_sig[i].data = NULL;
+    if (nn_input_specialised(&inputs[i])) {
+      size_t bytes = (size_t)dm_nn_numel(&inputs[i]) * dm_nn_dtype_size(inputs[i].dtype);
+      if (!(p->in_sig[i].data = malloc(bytes ? bytes : 1))) return oom(ctx, src);
+      if (bytes) memcpy(p->in_sig[i].data, inputs[i].data, bytes);
+    }
   }
   for (int i = 0; i < src->n_outputs; i++) p->want[i] = !want || want[i];
   dm_status s = copy_graph(ctx, src, p);
@@ -259,6 +271,7 @@ int nn_plan_matches(const nn_plan *p, const dm_nn_tensor *inputs, const int *wan
     if (b->ndim < 0 || b->ndim > DM_NN_MAX_DIMS) return 0;
     for (int d = 0; d < a->ndim; d++)
       if (a->dims[d] != b->dims[d]) return 0;
+    if (a->data && memcmp(a->data, b->data, (size_t)dm_nn_numel(b) * dm_nn_dtype_size(b->dtype))) return 0;
   }
   for (int i = 0; i < p->g.n_outputs; i++)
     if (p->want[i] != (!want || want[i])) return 0;
@@ -277,6 +290,7 @@ void nn_plan_free(nn_plan *p) {
   free(g->values), free(g->nodes), free(p->owns);
   free(p->order), free(p->ptrs), free(p->ptr_base);
   free(p->arena), free(p->scratch);
+  for (int i = 0; p->in_sig && i < g->n_inputs; i++) free(p->in_sig[i].data);
   free(p->in_sig), free(p->want), free(p->node_time);
   memset(p, 0, sizeof *p);
 }

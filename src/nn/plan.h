@@ -30,7 +30,19 @@ typedef struct nn_plan {
   int profiled_runs;
 } nn_plan;
 
-/* Build a plan from the loaded graph for these inputs (data ignored). */
+/* Tiny inputs (at most 64 int64 / int32 elements, at most 8 floats) are
+ * taken as plan-time constants and the plan is keyed on their values: they
+ * are the shapes, axes, scales and limits that Reshape, Slice, Expand, Tile,
+ * Pad, Resize, Range... must know to plan statically. Image tensors are never
+ * this small, and re-planning when such a value changes is cheap. */
+static inline int nn_input_specialised(const dm_nn_tensor *t) {
+  int64_t n = dm_nn_numel(t);
+  if (t->dtype == DM_NN_INT64 || t->dtype == DM_NN_INT32) return n >= 0 && n <= 64;
+  return t->dtype == DM_NN_FLOAT && n >= 0 && n <= 8;
+}
+
+/* Build a plan from the loaded graph for these inputs (data ignored, except
+ * for specialised inputs). */
 dm_status nn_plan_build(dm_context *ctx, const nn_graph *src, const dm_nn_tensor *inputs,
                         const int *want, nn_plan *p);
 void nn_plan_free(nn_plan *p);
