@@ -196,6 +196,13 @@ for v in ((2, 0), (3, 0)):
         fmt.write_array(f, (i * 0.25).astype("<f4").reshape(4, 6), version=v)
 PYEOF
   ;;
+fuzz_onnx_run)
+  # Every node model of the ONNX test suite (libonnx-testdata): each op's
+  # graphs and attributes, to be planned and run.
+  for d in /usr/share/libonnx-testdata/data/node/test_*/; do
+    [ -f "$d/model.onnx" ] && cp "$d/model.onnx" "$out/$(basename "$d").onnx"
+  done
+  ;;
 fuzz_onnx)
   # Node models and their .pb tensors from the ONNX test suite
   # (libonnx-testdata): convs, resize, casts (float16, string), a subgraph;

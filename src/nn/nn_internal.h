@@ -23,6 +23,11 @@
 #define NN_MAX_NODE_IO 4096
 #define NN_MAX_ATTRS 256
 #define NN_MAX_ELEMS (INT64_C(1) << 32) /* per tensor */
+/* Largest tensor a plan may create (ISNet's largest is 256 MiB). The fuzz
+ * build lowers it so hostile graphs cannot exhaust the fuzzer's memory. */
+#ifndef NN_MAX_TENSOR_BYTES
+#define NN_MAX_TENSOR_BYTES (UINT64_C(4) << 30)
+#endif
 
 /* ONNX AttributeProto.AttributeType codes. */
 enum { NN_ATTR_FLOAT = 1, NN_ATTR_INT = 2, NN_ATTR_STRING = 3, NN_ATTR_TENSOR = 4,

@@ -163,6 +163,10 @@ static dm_status infer_all(dm_context *ctx, nn_plan *p) {
       if (!k.out[j]) continue;
       if (!dm_nn_dtype_size(k.out[j]->dtype) || dm_nn_numel(k.out[j]) < 0)
         s = nn_fail(&k, DM_ERR_FORMAT, "output %d has no valid type or shape", j);
+      else if ((uint64_t)dm_nn_numel(k.out[j]) * dm_nn_dtype_size(k.out[j]->dtype) > NN_MAX_TENSOR_BYTES)
+        s = nn_fail(&k, DM_ERR_FORMAT, "output %d would take %.1f GiB (limit %.1f GiB)", j,
+                    (double)dm_nn_numel(k.out[j]) * (double)dm_nn_dtype_size(k.out[j]->dtype) / 1073741824.0,
+                    (double)NN_MAX_TENSOR_BYTES / 1073741824.0);
     }
     for (int j = 0; j < n->n_in; j++)
       if (k.in[j] && !p->g.values[n->in[j]].is_const) all_const = 0;
