@@ -1,4 +1,139 @@
-/* Placeholder until the conv kernels land. */
-#include "nn/nn_internal.h"
+/* Conv (1-D, 2-D, 3-D and beyond; groups, dilations, strides, pads,
+ * auto_pad, optional bias, fused Relu/Clip) and the list of the
+ * convolution and pooling kernels.
+ *
+ * Algorithms, picked at prepare:
+ *   1x1, stride 1, no pads  straight on the input, per column tile (the
+ *                           small-K kernel or one sgemm, as below)
+ *   depthwise 2-D           direct kernel (conv_dw.c)
+ *   2-D stride 1, small K   register-blocked kernel on padded input bands,
+ *                           no im2col (conv_band.c)
+ *   anything else           im2col over tiles of output positions, then the
+ *                           small-K kernel or sgemm (conv_gemm.c); scratch
+ *                           bounded per thread */
+#include <cblas.h>
+#include <limits.h>
+#include <stdlib.h>
 
-const nn_op *const nn_ops_conv[] = {NULL};
+#include "nn/conv_internal.h"
+
+/* Our pool splits a conv into tiles, each worker calling a one-thread sgemm
+ * (measured faster on 2 cores than one OpenBLAS-threaded sgemm per image,
+ * and im2col runs in parallel too); OpenBLAS threads on top of that would
+ * oversubscribe the cores. Setting the count only stores a number while
+ * OpenBLAS' threads exist, so switching per run is cheap. */
+int nn_conv_blas_enter(void) {
+  int saved = openblas_get_num_threads();
+  if (saved != 1) openblas_set_num_threads(1);
+  return saved;
+}
+
+void nn_conv_blas_leave(int saved) {
+  if (saved != 1) openblas_set_num_threads(saved);
+}
+
+static dm_status conv_shape(nn_kctx *k, nn_conv_shape *sh) {
+  if (k->n_in < 2 || !k->in[0] || !k->in[1])
+    return nn_fail(k, DM_ERR_FORMAT, "needs inputs X and W");
+  if (k->n_out < 1 || !k->out[0]) return nn_fail(k, DM_ERR_FORMAT, "needs output Y");
+  const dm_nn_tensor *x = k->in[0], *w = k->in[1], *b = k->n_in > 2 ? k->in[2] : NULL;
+  dm_status s;
+  if ((s = nn_conv_need_float(k, x, "X")) || (s = nn_conv_need_float(k, w, "W")) ||
+      (b && (s = nn_conv_need_float(k, b, "B"))))
+    return s;
+  if (w->ndim != x->ndim)
+    return nn_fail(k, DM_ERR_FORMAT, "W has rank %d, X rank %d", w->ndim, x->ndim);
+  if ((s = nn_win_parse(k, x, w->ndim >= 3 ? w->dims + 2 : NULL, NN_WIN_CONV, &sh->w))) return s;
+  sh->n = x->dims[0];
+  sh->c = x->dims[1];
+  sh->m = w->dims[0];
+  sh->group = nn_attr_int(k->node, "group", 1);
+  if (sh->group < 1 || sh->c % sh->group || sh->m % sh->group || sh->m < 1)
+    return nn_fail(k, DM_ERR_FORMAT, "group %lld does not divide %lld input and %lld output channels",
+                   (long long)sh->group, (long long)sh->c, (long long)sh->m);
+  sh->cg = sh->c / sh->group;
+  sh->mg = sh->m / sh->group;
+  if (w->dims[1] != sh->cg)
+    return nn_fail(k, DM_ERR_FORMAT, "W has %lld channels per group, X gives %lld", (long long)w->dims[1],
+                   (long long)sh->cg);
+  if (b && (b->ndim != 1 || b->dims[0] != sh->m))
+    return nn_fail(k, DM_ERR_FORMAT, "B must have shape [%lld]", (long long)sh->m);
+  sh->kdim = sh->cg * sh->w.kprod;
+  if (sh->kdim > INT_MAX || sh->w.out_prod > INT_MAX || sh->mg > INT_MAX)
+    return nn_fail(k, DM_ERR_FORMAT, "too large for a single matrix product");
+  return DM_OK;
+}
+
+static dm_status conv_infer(nn_kctx *k) {
+  nn_conv_shape sh;
+  dm_status s = conv_shape(k, &sh);
+  if (s) return s;
+  dm_nn_tensor *y = k->out[0];
+  y->dtype = DM_NN_FLOAT;
+  y->ndim = k->in[0]->ndim;
+  y->dims[0] = sh.n;
+  y->dims[1] = sh.m;
+  for (int i = 0; i < sh.w.nsp; i++) y->dims[2 + i] = sh.w.out[i];
+  return DM_OK;
+}
+
+static dm_status conv_prepare(nn_kctx *k) {
+  nn_conv_plan *p = calloc(1, sizeof *p);
+  if (!p) return nn_fail(k, DM_ERR_NOMEM, "out of memory");
+  dm_status s = conv_shape(k, &p->sh);
+  if (s) {
+    free(p);
+    return s;
+  }
+  const nn_win *w = &p->sh.w;
+  int pointwise = 1;
+  for (int i = 0; i < w->nsp; i++)
+    pointwise &= w->k[i] == 1 && w->s[i] == 1 && w->pb[i] == 0 && w->pe[i] == 0;
+  p->algo = pointwise ? NN_CONV_1X1
+            : nn_conv_dw_ok(&p->sh) ? NN_CONV_DW
+            : nn_conv_band_ok(&p->sh) ? NN_CONV_BAND
+                                      : NN_CONV_GEMM;
+  int nt = k->ctx && k->ctx->n_threads > 1 ? k->ctx->n_threads : 1;
+  if (p->algo == NN_CONV_BAND) {
+    if (nn_conv_band_plan(p, nt)) {
+      free(p);
+      return nn_fail(k, DM_ERR_NOMEM, "out of memory");
+    }
+  } else if (p->algo == NN_CONV_DW) {
+    nn_conv_dw_plan(p, nt);
+  } else {
+    nn_conv_gemm_plan(p, nt);
+  }
+  k->node->state = p;
+  k->node->scratch = (size_t)p->slots * p->slot_floats * sizeof(float);
+  return DM_OK;
+}
+
+static dm_status conv_run(nn_kctx *k) {
+  const nn_conv_plan *p = k->node->state;
+  if (!p) return nn_fail(k, DM_ERR_INTERNAL, "run before prepare");
+  const float *bias = k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL;
+  if (p->algo == NN_CONV_DW) {
+    nn_conv_dw_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
+  } else if (p->algo == NN_CONV_BAND) {
+    nn_conv_band_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
+  } else {
+    int saved = nn_conv_blas_enter();
+    nn_conv_gemm_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
+    nn_conv_blas_leave(saved);
+  }
+  return DM_OK;
+}
+
+static void conv_release(void *state) {
+  nn_conv_plan *p = state;
+  if (p) free(p->off);
+  free(p);
+}
+
+static const nn_op op_conv = {"Conv", 1, 22, NN_OP_ACT, conv_infer, conv_prepare, conv_run,
+                              conv_release};
+
+const nn_op *const nn_ops_conv[] = {
+    &op_conv, &nn_op_conv_transpose, &nn_op_batchnorm, &nn_op_maxpool, &nn_op_averagepool,
+    &nn_op_global_averagepool, &nn_op_global_maxpool, NULL};

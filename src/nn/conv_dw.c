@@ -1,0 +1,246 @@
+/* Direct 2-D depthwise convolution (group == C, one input channel per
+ * group, any channel multiplier, kernel size, stride, dilation and pads).
+ * im2col would copy every input pixel kh*kw times for a K = kh*kw product
+ * that sgemm cannot run fast; here each output row is accumulated in
+ * registers over all taps at once. The columns whose taps all fall inside
+ * the input use AVX2 (runtime-checked) for strides 1 and 2; the borders and
+ * other strides go through the scalar loop. Each worker first copies the
+ * rows its chunk needs into a zero-padded band, so that (for planes up to
+ * DW_PAD_MAX_BYTES) every column counts as inside. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "core/pool.h"
+#include "nn/conv_internal.h"
+
+#define DW_MAX_K 16 /* taps per axis handled by the row kernels */
+#define DW_PAD_MAX_BYTES (16u << 20) /* all threads' padded planes */
+#define DW_SLACK 32 /* floats after a band that the last vector may read */
+
+int nn_conv_dw_ok(const nn_conv_shape *sh) {
+  return sh->w.nsp == 2 && sh->cg == 1 && sh->group > 1 && sh->w.k[0] <= DW_MAX_K &&
+         sh->w.k[1] <= DW_MAX_K;
+}
+
+/* One output row: the valid input rows `rows[0..nr)` with their kernel
+ * rows `wr[0..nr)` (kw taps each). */
+typedef struct dw_row {
+  const float *rows[DW_MAX_K];
+  const float *wr[DW_MAX_K];
+  int nr;
+  int64_t kw, sw, dw, pl, iw;
+  float bias;
+} dw_row;
+
+static float dw_point(const dw_row *r, int64_t ox) {
+  float acc = r->bias;
+  for (int i = 0; i < r->nr; i++)
+    for (int64_t kx = 0; kx < r->kw; kx++) {
+      int64_t ix = ox * r->sw + kx * r->dw - r->pl;
+      if (ix >= 0 && ix < r->iw) acc += r->wr[i][kx] * r->rows[i][ix];
+    }
+  return acc;
+}
+
+/* Interior columns [x0, x1): every tap in range, no checks. */
+static void dw_span_c(const dw_row *r, float *out, int64_t x0, int64_t x1) {
+  for (int64_t ox = x0; ox < x1; ox++) {
+    float acc = r->bias;
+    const int64_t base = ox * r->sw - r->pl;
+    for (int i = 0; i < r->nr; i++)
+      for (int64_t kx = 0; kx < r->kw; kx++) acc += r->wr[i][kx] * r->rows[i][base + kx * r->dw];
+    out[ox] = acc;
+  }
+}
+
+/* The 8 floats p[0], p[2], ..., p[14]. */
+__attribute__((target("avx2,fma"))) static inline __m256 even8(const float *p) {
+  __m256 t = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), 0x88);
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), 0xD8));
+}
+
+/* Input tap i, kx of the 8 outputs from column ox. */
+#define DW_LOAD(i, kx, ox) \
+  (S == 1 ? _mm256_loadu_ps(row + (ox) + (kx) * dl) : even8(row + (ox) * 2 + (kx) * dl))
+
+/* Columns [x0, x1), 16 then 8 at a time; returns the first column left for
+ * the scalar loop. Stride 2 reads one float past the last tap, so the caller
+ * trims x1 for it; `tail` (a padded band with slack) finishes the last
+ * partial vector through a buffer instead. Even and odd kernel rows
+ * accumulate apart, halving the FMA dependency chains. S and KW are
+ * constants after inlining (KW 0: r->kw at run time). */
+__attribute__((target("avx2,fma"), always_inline)) static inline int64_t
+dw_span_t(const dw_row *r, float *out, int64_t x0, int64_t x1, int tail, const int S, const int KW) {
+  const int64_t kw = KW ? KW : r->kw, dl = r->dw; /* locals: no reloads after stores */
+  int64_t ox = x0;
+  for (; ox + 16 <= x1; ox += 16) {
+    __m256 a0 = _mm256_set1_ps(r->bias), a1 = a0, b0 = _mm256_setzero_ps(), b1 = b0;
+    for (int i = 0; i < r->nr; i++) {
+      const float *row = r->rows[i] - r->pl, *wr = r->wr[i];
+#pragma GCC unroll 5
+      for (int64_t kx = 0; kx < kw; kx++) {
+        const __m256 w = _mm256_broadcast_ss(wr + kx);
+        if (i & 1) {
+          b0 = _mm256_fmadd_ps(w, DW_LOAD(i, kx, ox), b0);
+          b1 = _mm256_fmadd_ps(w, DW_LOAD(i, kx, ox + 8), b1);
+        } else {
+          a0 = _mm256_fmadd_ps(w, DW_LOAD(i, kx, ox), a0);
+          a1 = _mm256_fmadd_ps(w, DW_LOAD(i, kx, ox + 8), a1);
+        }
+      }
+    }
+    _mm256_storeu_ps(out + ox, _mm256_add_ps(a0, b0));
+    _mm256_storeu_ps(out + ox + 8, _mm256_add_ps(a1, b1));
+  }
+  for (; ox < x1 && (ox + 8 <= x1 || tail); ox += 8) {
+    __m256 a0 = _mm256_set1_ps(r->bias), b0 = _mm256_setzero_ps();
+    for (int i = 0; i < r->nr; i++) {
+      const float *row = r->rows[i] - r->pl, *wr = r->wr[i];
+#pragma GCC unroll 5
+      for (int64_t kx = 0; kx < kw; kx++) {
+        const __m256 w = _mm256_broadcast_ss(wr + kx);
+        if (i & 1) b0 = _mm256_fmadd_ps(w, DW_LOAD(i, kx, ox), b0);
+        else a0 = _mm256_fmadd_ps(w, DW_LOAD(i, kx, ox), a0);
+      }
+    }
+    a0 = _mm256_add_ps(a0, b0);
+    if (ox + 8 <= x1) {
+      _mm256_storeu_ps(out + ox, a0);
+    } else {
+      float tmp[8];
+      _mm256_storeu_ps(tmp, a0);
+      for (int i = 0; ox + i < x1; i++) out[ox + i] = tmp[i];
+      return x1;
+    }
+  }
+  return ox;
+}
+
+__attribute__((target("avx2,fma"))) static int64_t dw_span_avx2(const dw_row *r, float *out, int64_t x0,
+                                                                  int64_t x1, int tail) {
+  if (r->sw == 1)
+    return r->kw == 3 ? dw_span_t(r, out, x0, x1, tail, 1, 3)
+         : r->kw == 5 ? dw_span_t(r, out, x0, x1, tail, 1, 5)
+                      : dw_span_t(r, out, x0, x1, tail, 1, 0);
+  return r->kw == 3 ? dw_span_t(r, out, x0, x1, tail, 2, 3)
+       : r->kw == 5 ? dw_span_t(r, out, x0, x1, tail, 2, 5)
+                    : dw_span_t(r, out, x0, x1, tail, 2, 0);
+}
+
+typedef struct dw_job {
+  const nn_conv_plan *p;
+  const float *x, *wt, *bias;
+  float *y, *scratch;
+  const nn_act *act;
+  int64_t chunks; /* row chunks per plane */
+  int avx2;
+  atomic_llong next;
+} dw_job;
+
+/* Where input rows come from: the plane itself (pads by bounds checks), or
+ * a zero-padded copy of the rows a chunk needs (every tap in range). Row iy
+ * is at p + (iy - row0) * stride; rows outside [0, ih) are padding. */
+typedef struct dw_src {
+  const float *p;
+  int64_t row0, ih, stride, iw, pt, pl;
+  int padded; /* all taps inside, and DW_SLACK floats readable past the end */
+} dw_src;
+
+static void dw_rows(const dw_job *j, const dw_src *src, int64_t m, float *yp, int64_t oy0, int64_t oy1) {
+  const nn_conv_shape *sh = &j->p->sh;
+  const nn_win *w = &sh->w;
+  const int64_t ow = w->out[1], kh = w->k[0], kw = w->k[1];
+  const float *wk = j->wt + m * kh * kw;
+  dw_row r = {.kw = kw, .sw = w->s[1], .dw = w->d[1], .pl = src->pl, .iw = src->iw,
+              .bias = j->bias ? j->bias[m] : 0.0f};
+  /* Columns whose taps are all inside; stride 2 vectors need one float more. */
+  int64_t xlo = (r.pl + r.sw - 1) / r.sw;
+  int64_t reach = r.iw - 1 - (kw - 1) * r.dw + r.pl; /* last ox * sw allowed */
+  int64_t xhi = reach < 0 ? 0 : reach / r.sw + 1;
+  int64_t xhv = r.sw == 2 ? (reach - 1 < 0 ? 0 : (reach - 1) / 2 + 1) : xhi;
+  if (xhi > ow) xhi = ow;
+  if (xhv > xhi) xhv = xhi;
+  if (xlo > xhi) xlo = xhi;
+  for (int64_t oy = oy0; oy < oy1; oy++) {
+    r.nr = 0;
+    for (int64_t ky = 0; ky < kh; ky++) {
+      int64_t iy = oy * w->s[0] + ky * w->d[0] - src->pt;
+      if (iy < 0 || iy >= src->ih) continue;
+      r.rows[r.nr] = src->p + (iy - src->row0) * src->stride;
+      r.wr[r.nr++] = wk + ky * kw;
+    }
+    float *out = yp + oy * ow;
+    for (int64_t ox = 0; ox < xlo; ox++) out[ox] = dw_point(&r, ox);
+    int64_t ox = xlo;
+    if (j->avx2 && (r.sw == 1 || r.sw == 2) && src->padded) ox = dw_span_avx2(&r, out, 0, ow, 1);
+    else if (j->avx2 && (r.sw == 1 || r.sw == 2) && xhv > xlo) ox = dw_span_avx2(&r, out, xlo, xhv, 0);
+    dw_span_c(&r, out, ox, xhi);
+    for (ox = xhi; ox < ow; ox++) out[ox] = dw_point(&r, ox);
+    nn_conv_act(j->act, out, (size_t)ow);
+  }
+}
+
+/* Padded rows [r0, r1) (padded coordinates) of input plane xin into band. */
+static void dw_pad_rows(const nn_win *w, const float *xin, float *band, int64_t r0, int64_t r1, int64_t pw) {
+  const int64_t ih = w->in[0], iw = w->in[1], pt = w->pb[0], pl = w->pb[1];
+  for (int64_t r = r0; r < r1; r++) {
+    float *dst = band + (r - r0) * pw;
+    int64_t iy = r - pt;
+    if (iy < 0 || iy >= ih) {
+      memset(dst, 0, (size_t)pw * sizeof *dst);
+      continue;
+    }
+    memset(dst, 0, (size_t)pl * sizeof *dst);
+    memcpy(dst + pl, xin + iy * iw, (size_t)iw * sizeof *dst);
+    memset(dst + pl + iw, 0, (size_t)(pw - pl - iw) * sizeof *dst);
+  }
+}
+
+static void dw_worker(void *user, int ith, int nth) {
+  dw_job *j = user;
+  const nn_conv_plan *p = j->p;
+  const nn_conv_shape *sh = &p->sh;
+  const nn_win *w = &sh->w;
+  if (nth > p->slots) nth = p->slots;
+  if (ith >= nth) return;
+  const int64_t oh = w->out[0], items = sh->n * sh->m * j->chunks;
+  const int64_t pw = w->in[1] + w->pb[1] + w->pe[1];
+  float *band = p->slot_floats ? j->scratch + (size_t)ith * p->slot_floats : NULL;
+  for (int64_t it; (it = nn_conv_next(&j->next)) < items;) {
+    int64_t plane = it / j->chunks, c = it % j->chunks;
+    int64_t n = plane / sh->m, m = plane % sh->m, ci = m / sh->mg;
+    int64_t oy0 = oh * c / j->chunks, oy1 = oh * (c + 1) / j->chunks;
+    const float *xin = j->x + (n * sh->c + ci) * w->in_prod;
+    dw_src src = {xin, 0, w->in[0], w->in[1], w->in[1], w->pb[0], w->pb[1], 0};
+    if (band && oy1 > oy0) {
+      int64_t r0 = oy0 * w->s[0], r1 = (oy1 - 1) * w->s[0] + (w->k[0] - 1) * w->d[0] + 1;
+      dw_pad_rows(w, xin, band, r0, r1, pw);
+      src = (dw_src){band, r0, r1, pw, pw, 0, 0, 1};
+    }
+    dw_rows(j, &src, m, j->y + plane * w->out_prod, oy0, oy1);
+  }
+}
+
+void nn_conv_dw_plan(nn_conv_plan *p, int n_threads) {
+  const nn_win *w = &p->sh.w;
+  /* the padded rows of a whole plane, when that is not too much to copy */
+  int64_t ph = (w->out[0] - 1) * w->s[0] + (w->k[0] - 1) * w->d[0] + 1;
+  int64_t pw = w->in[1] + w->pb[1] + w->pe[1];
+  p->slots = n_threads;
+  p->tile = w->out_prod;
+  p->msplit = 1;
+  int64_t slot = ph * pw + DW_SLACK;
+  p->slot_floats = slot * (int64_t)sizeof(float) * n_threads <= DW_PAD_MAX_BYTES ? (size_t)slot : 0;
+}
+
+void nn_conv_dw_run(nn_kctx *k, const nn_conv_plan *p, const float *x, const float *wt,
+                    const float *bias, float *y) {
+  dw_job j = {p, x, wt, bias, y, k->scratch, &k->node->act, 1, 0, 0};
+  const int64_t planes = p->sh.n * p->sh.m, oh = p->sh.w.out[0];
+  int nt = k->ctx && k->ctx->n_threads > 1 ? k->ctx->n_threads : 1;
+  const int64_t want = NN_CONV_ITEMS_PER_THREAD * nt;
+  if (planes < want) j.chunks = (want + planes - 1) / planes < oh ? (want + planes - 1) / planes : oh;
+  __builtin_cpu_init();
+  j.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  dm_parallel(k->ctx, dw_worker, &j);
+}
