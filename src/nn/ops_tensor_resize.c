@@ -142,6 +142,9 @@ static dm_status resize_spec(nn_kctx *k, nn_resize_spec *s) {
       s->out[a] = (int64_t)(common * (double)s->in[a] + 0.5); /* round half up */
     }
   }
+  for (int a = 0; s->antialias && a < r; a++)
+    if (s->scale[a] < 1.0 / 1024) /* the filter would span thousands of taps */
+      return nn_fail(k, DM_ERR_FORMAT, "scale %g of axis %d is too small to antialias", s->scale[a], a);
   dm_nn_tensor t = {.ndim = r};
   memcpy(t.dims, s->out, sizeof s->out);
   if (nn_numel(&t) < 0) return nn_fail(k, DM_ERR_FORMAT, "output too large");

@@ -108,7 +108,9 @@ static int build_axis(const nn_resize_spec *s, int a, nn_resize_axis *ax) {
     int32_t *idx = ax->idx + o * ntap;
     float *w = ax->w + o * ntap;
     int outside = s->coord == NN_RS_TF_CROP_AND_RESIZE && (x < 0 || x > (double)(n - 1));
-    /* Far-away coordinates only ever meet edge pixels: keep them near. */
+    /* Far-away coordinates only ever meet edge pixels: keep them near (and
+     * a NaN from a NaN roi at 0), so the integer conversions stay defined. */
+    if (x != x) x = 0;
     if (x < -8.0 * ntap) x = -8.0 * ntap;
     if (x > (double)n + 8.0 * ntap) x = (double)n + 8.0 * ntap;
     taps(s, a, x, ntap, start, s_eff, wt, idx, w);
