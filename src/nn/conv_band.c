@@ -38,12 +38,14 @@ dm_status nn_conv_band_plan(nn_conv_plan *p, int n_threads) {
   int64_t rows = budget / (int64_t)sizeof(float) / (sh->cg * p->band_w) - halo;
   if (rows < 1) rows = 1;
   /* enough bands per thread for the balancing, when there are rows enough */
-  int64_t units = sh->n * sh->group, want = NN_CONV_ITEMS_PER_THREAD * (int64_t)n_threads;
+  /* at least one unit and one row, so empty tensors (a 0 batch) plan safely */
+  int64_t units = sh->n * sh->group > 0 ? sh->n * sh->group : 1;
+  int64_t want = NN_CONV_ITEMS_PER_THREAD * (int64_t)n_threads;
   if (units * ((oh + rows - 1) / rows) < want) {
     int64_t per = (want + units - 1) / units;
     rows = (oh + per - 1) / per;
   }
-  rows = min64(rows, oh);
+  rows = min64(rows, oh > 0 ? oh : 1);
   p->tile = rows;
   p->band_h = rows + halo;
   p->slots = n_threads;
