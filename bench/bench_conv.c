@@ -3,10 +3,10 @@
  * Small at 518^2), driven like the planner drives a node. Reports GFLOP/s
  * (2 * multiply-adds; pools count one op per tap) for our kernel with the
  * chosen thread count (wall clock) and with one thread (CPU time, so a
- * busy machine shows less), and, for the im2col + sgemm
- * cases, the bare sgemm of the whole image with OpenBLAS' own threads (the
- * alternative threading design, without its im2col cost) as a peer. The
- * machines are shared: figures are the best of the repeats.
+ * busy machine shows less), and, for the dense Convs, a peer: the bare
+ * sgemm of the whole image (M x K x P) with OpenBLAS' own threads, i.e. the
+ * other threading design without even its im2col cost. The machines are
+ * shared: figures are the best of the repeats.
  *
  * usage: bench_conv [--threads N] [--repeat N] [NAME-SUBSTRING...] */
 #include <cblas.h>

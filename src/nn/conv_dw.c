@@ -226,6 +226,9 @@ void nn_conv_dw_plan(nn_conv_plan *p, int n_threads) {
   /* the padded rows of a whole plane, when that is not too much to copy */
   int64_t ph = (w->out[0] - 1) * w->s[0] + (w->k[0] - 1) * w->d[0] + 1;
   int64_t pw = w->in[1] + w->pb[1] + w->pe[1];
+  __builtin_cpu_init();
+  int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  p->smallk = avx2 ? NN_SMALLK_AVX2 : NN_SMALLK_NONE;
   p->slots = n_threads;
   p->tile = w->out_prod;
   p->msplit = 1;
@@ -240,7 +243,6 @@ void nn_conv_dw_run(nn_kctx *k, const nn_conv_plan *p, const float *x, const flo
   int nt = k->ctx && k->ctx->n_threads > 1 ? k->ctx->n_threads : 1;
   const int64_t want = NN_CONV_ITEMS_PER_THREAD * nt;
   if (planes < want) j.chunks = (want + planes - 1) / planes < oh ? (want + planes - 1) / planes : oh;
-  __builtin_cpu_init();
-  j.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  j.avx2 = p->smallk != NN_SMALLK_NONE;
   dm_parallel(k->ctx, dw_worker, &j);
 }

@@ -13,12 +13,13 @@
 #include "nn/conv_internal.h"
 
 /* Per-thread im2col budget: a tile of K x T floats that stays in L2 while
- * sgemm streams it, yet wide enough for sgemm to run at full speed. */
+ * the product streams it, yet wide enough for sgemm to run at full speed. */
 #define GEMM_SLOT_BYTES (512 * 1024)
 #define GEMM_MIN_TILE 128
 /* 1x1 tiles: the Mg x T output block the epilogue revisits stays cached. */
 #define PW_TILE_BYTES (512 * 1024)
 #define SCRATCH_MAX_BYTES (32u << 20)
+
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 

@@ -31,9 +31,8 @@ dm_status nn_win_parse(nn_kctx *k, const dm_nn_tensor *x, const int64_t *kern, n
                        nn_win *w);
 
 /* Workers take items from a shared counter rather than a fixed share: when
- * another process holds one core for a while, the other thread takes over
- * the rest instead of waiting (a fixed split ran ISNet 1.2x faster on 2
- * threads than on 1 under load; onnxruntime, which balances, 1.9x). */
+ * the OS holds one thread back (another process on its core), the others
+ * take over its part instead of waiting for it. */
 static inline int64_t nn_conv_next(atomic_llong *counter) {
   return (int64_t)atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 }
@@ -60,7 +59,8 @@ typedef struct nn_conv_plan {
   int slots;               /* threads the scratch was sized for */
   int64_t tile;            /* output positions per GEMM tile */
   int msplit;              /* output-channel chunks per tile (few tiles, many threads) */
-  int smallk;              /* NN_SMALLK_*: the register-blocked kernel's ISA, or sgemm */
+  int smallk;              /* NN_SMALLK_*: the register-blocked kernel's ISA, or sgemm
+                            * (NN_CONV_DW: AVX2 or scalar) */
   size_t slot_floats;      /* per-thread scratch, in floats */
   int64_t band_h, band_w;  /* NN_CONV_BAND: rows per channel and width of a band */
   int64_t *off;            /* NN_CONV_BAND: K offsets into a band (malloc'd) */

@@ -4,24 +4,26 @@
  *
  * Algorithms, picked at prepare:
  *   1x1, stride 1, no pads  straight on the input, per column tile (the
- *                           small-K kernel or one sgemm, as below)
+ *                           register-blocked kernel or one sgemm, as below)
  *   depthwise 2-D           direct kernel (conv_dw.c)
- *   2-D stride 1, small K   register-blocked kernel on padded input bands,
- *                           no im2col (conv_band.c)
+ *   2-D stride 1            register-blocked kernel (conv_smallk*.c) on
+ *                           padded input bands, no im2col (conv_band.c),
+ *                           when the CPU has AVX-512 (any K) or AVX2 (small K)
  *   anything else           im2col over tiles of output positions, then the
- *                           small-K kernel or sgemm (conv_gemm.c); scratch
- *                           bounded per thread */
+ *                           same kernel or OpenBLAS sgemm (conv_gemm.c)
+ * Every path splits its work over dm_parallel workers that take items from
+ * a shared counter; scratch is bounded per thread. */
 #include <cblas.h>
 #include <limits.h>
 #include <stdlib.h>
 
 #include "nn/conv_internal.h"
 
-/* Our pool splits a conv into tiles, each worker calling a one-thread sgemm
- * (measured faster on 2 cores than one OpenBLAS-threaded sgemm per image,
- * and im2col runs in parallel too); OpenBLAS threads on top of that would
- * oversubscribe the cores. Setting the count only stores a number while
- * OpenBLAS' threads exist, so switching per run is cheap. */
+/* Our pool splits a conv into tiles, each worker calling a one-thread kernel
+ * (faster on 2 cores than one OpenBLAS-threaded sgemm per image, and im2col
+ * runs in parallel too; see bench/bench_conv.c); OpenBLAS threads on top of
+ * that would oversubscribe the cores. Setting the count only stores a
+ * number while OpenBLAS' threads exist, so switching per run is cheap. */
 int nn_conv_blas_enter(void) {
   int saved = openblas_get_num_threads();
   if (saved != 1) openblas_set_num_threads(1);
@@ -117,6 +119,8 @@ static dm_status conv_run(nn_kctx *k) {
     nn_conv_dw_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
   } else if (p->algo == NN_CONV_BAND) {
     nn_conv_band_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
+  } else if (p->smallk) {
+    nn_conv_gemm_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
   } else {
     int saved = nn_conv_blas_enter();
     nn_conv_gemm_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);

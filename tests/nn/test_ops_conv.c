@@ -15,14 +15,18 @@
 static dm_context *g_ctx;
 static unsigned g_seed = 12345;
 /* Conv paths the CPU would not pick on its own: the AVX2 kernel on an
- * AVX-512 machine, and sgemm where the register-blocked kernel applies. */
+ * AVX-512 machine (and depthwise without its padded band), and sgemm where
+ * the register-blocked kernel applies (and scalar depthwise). */
 enum { FORCE_NONE, FORCE_AVX2, FORCE_SGEMM };
 static int g_force = FORCE_NONE;
 
 static void force_path(nn_node *node) {
   nn_conv_plan *p = node->state;
-  if (!g_force || strcmp(node->op_type, "Conv") || !p || p->algo == NN_CONV_DW) return;
-  if (g_force == FORCE_SGEMM) {
+  if (!g_force || strcmp(node->op_type, "Conv") || !p) return;
+  if (p->algo == NN_CONV_DW) {
+    if (g_force == FORCE_SGEMM) p->smallk = NN_SMALLK_NONE;
+    else p->slot_floats = 0;
+  } else if (g_force == FORCE_SGEMM) {
     if (p->algo == NN_CONV_BAND) {
       free(p->off);
       p->off = NULL;
