@@ -138,7 +138,7 @@ static dm_status fold(nn_plan *p, nn_kctx *k) {
   if (n->op->prepare) s = n->op->prepare(k);
   void *scratch = NULL;
   if (s == DM_OK && n->scratch && !(scratch = k->scratch = nn_alloc_aligned(n->scratch))) s = oom(k->ctx, &p->g);
-  if (s == DM_OK) s = n->op->run(k);
+  if (s == DM_OK && !nn_outputs_empty(k)) s = n->op->run(k);
   free(scratch);
   if (n->state && n->op->release) n->op->release(n->state);
   n->state = NULL, n->scratch = 0;

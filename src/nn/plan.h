@@ -65,6 +65,10 @@ void nn_plan_kctx(dm_context *ctx, nn_plan *p, int i, nn_kctx *k);
 #include <stdio.h>
 void nn_plan_print_profile(const nn_plan *p, FILE *fp);
 
+/* True when every output of the node is empty (a 0 dimension): there is
+ * nothing to compute, and kernels are not asked to. */
+int nn_outputs_empty(const nn_kctx *k);
+
 void *nn_alloc_aligned(size_t bytes);   /* 64-byte aligned, huge pages for large; free() */
 
 /* For tests and diagnostics: the current plan of a model (NULL before the

@@ -265,6 +265,7 @@ static dm_status pool_run_common(nn_kctx *k, int is_max) {
   pool_job j = {&p, k->in[0]->data, k->out[0]->data,
                 is_max && k->n_out > 1 && k->out[1] ? k->out[1]->data : NULL, 1, 0};
   const int64_t planes = p.n * p.c, oh = p.w.nsp == 2 ? p.w.out[0] : 1;
+  if (planes <= 0 || oh <= 0) return DM_OK; /* empty output */
   int nt = k->ctx && k->ctx->n_threads > 1 ? k->ctx->n_threads : 1;
   const int64_t want = NN_CONV_ITEMS_PER_THREAD * nt;
   if (planes < want) j.chunks = (want + planes - 1) / planes < oh ? (want + planes - 1) / planes : oh;
