@@ -121,4 +121,12 @@ nn_bin_kernel nn_bin_kernel_for(nn_binop op, dm_nn_dtype ta, dm_nn_dtype tb);
 NN_MATH_OPS(NN_MATH_DECLARE)
 #undef NN_MATH_DECLARE
 
+/* math_mm_blocked.c: batched row-major products Y = A.B (+ column bias,
+ * + activation) on the AVX-512 register-blocked kernel; ok() says whether
+ * this CPU has it. Strides are in elements between batch matrices. */
+int nn_mm_blocked_ok(int64_t k);
+void nn_mm_blocked(dm_context *ctx, const float *a, int64_t a_stride, const float *b, int64_t b_stride,
+                   const float *bias, float *y, int64_t batches, int64_t m, int64_t k, int64_t n,
+                   const nn_act *act);
+
 #endif

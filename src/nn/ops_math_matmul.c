@@ -118,13 +118,21 @@ static dm_status mm_run(nn_kctx *k) {
   dm_nn_tensor *y = k->out[0];
   int64_t total = nn_numel(y);
   if (total == 0) return DM_OK;
+  int64_t nb = nn_numel(&d.batch), na = nn_numel(&d.a_batch), nbb = nn_numel(&d.b_batch);
+  const dm_nn_tensor *bias = nn_has_in(k, 2) ? k->in[2] : NULL;
+  int plain_bias = !bias || (bias->ndim == 1 && bias->dims[0] == d.n);
+  if (d.k > 0 && plain_bias && (na == nb || na == 1) && (nbb == nb || nbb == 1) && nn_mm_blocked_ok(d.k)) {
+    /* no batch broadcasting beyond "shared": the blocked AVX-512 kernel */
+    nn_mm_blocked(k->ctx, k->in[0]->data, na == 1 ? 0 : d.m * d.k, k->in[1]->data, nbb == 1 ? 0 : d.k * d.n,
+                  bias ? bias->data : NULL, y->data, nb, d.m, d.k, d.n, &k->node->act);
+    return DM_OK;
+  }
   float beta = 0.0f;
   if (nn_has_in(k, 2)) {
     nn_bcast_copy(k->ctx, k->in[2], y, y->data);
     beta = 1.0f;
   }
   if (d.k == 0 && beta == 0.0f) memset(y->data, 0, (size_t)total * sizeof(float));
-  int64_t nb = nn_numel(&d.batch), na = nn_numel(&d.a_batch), nbb = nn_numel(&d.b_batch);
   if (nbb == 1 && na == nb && nb * d.m <= INT32_MAX) {
     /* B shared by every batch: one [nb*M, K] x [K, N] product. */
     sgemm1(&d, k->in[0]->data, k->in[1]->data, y->data, nb * d.m, beta);
