@@ -135,10 +135,14 @@ static dm_status fold(nn_plan *p, nn_kctx *k) {
     nn_plan_set_const(p, n->out[j], data);
   }
   dm_status s = DM_OK;
+  if (nn_outputs_empty(k)) { /* nothing to compute: outputs stay empty */
+    n->dead = 1;
+    return DM_OK;
+  }
   if (n->op->prepare) s = n->op->prepare(k);
   void *scratch = NULL;
   if (s == DM_OK && n->scratch && !(scratch = k->scratch = nn_alloc_aligned(n->scratch))) s = oom(k->ctx, &p->g);
-  if (s == DM_OK && !nn_outputs_empty(k)) s = n->op->run(k);
+  if (s == DM_OK) s = n->op->run(k);
   free(scratch);
   if (n->state && n->op->release) n->op->release(n->state);
   n->state = NULL, n->scratch = 0;
@@ -227,9 +231,9 @@ static dm_status prepare_all(dm_context *ctx, nn_plan *p) {
     for (int j = 0; j < n->n_out; j++) t[n->n_in + j] = n->out[j] >= 0 ? &g->values[n->out[j]].t : NULL;
     if (n->dead) continue;
     p->order[p->n_order++] = i;
-    if (n->op->prepare) {
-      nn_kctx k;
-      nn_plan_kctx(ctx, p, i, &k);
+    nn_kctx k;
+    nn_plan_kctx(ctx, p, i, &k);
+    if (n->op->prepare && !nn_outputs_empty(&k)) {
       k.scratch = NULL;
       dm_status s = n->op->prepare(&k);
       if (s != DM_OK) return s;
