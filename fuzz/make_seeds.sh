@@ -202,8 +202,6 @@ fuzz_onnx_run)
   for d in /usr/share/libonnx-testdata/data/node/test_*/; do
     [ -f "$d/model.onnx" ] && cp "$d/model.onnx" "$out/$(basename "$d").onnx"
   done
-  # and the inputs earlier runs crashed on (kept as regressions; tests/nn/test_fuzz_found.c)
-  cp fuzz/seeds/onnx_run/*.onnx "$out/"
   ;;
 fuzz_onnx)
   # Node models and their .pb tensors from the ONNX test suite
