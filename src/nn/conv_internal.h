@@ -51,7 +51,8 @@ typedef struct nn_conv_shape {
 } nn_conv_shape;
 
 /* Conv kernel plans, built at prepare and kept in node->state. */
-typedef enum { NN_CONV_GEMM, NN_CONV_1X1, NN_CONV_DW, NN_CONV_BAND } nn_conv_algo;
+/* NN_CONV_NO_INPUT: X has 0 channels, so the sum is empty (bias only). */
+typedef enum { NN_CONV_GEMM, NN_CONV_1X1, NN_CONV_DW, NN_CONV_BAND, NN_CONV_NO_INPUT } nn_conv_algo;
 
 typedef struct nn_conv_plan {
   nn_conv_shape sh;

@@ -91,7 +91,8 @@ static dm_status conv_prepare(nn_kctx *k) {
   int pointwise = 1;
   for (int i = 0; i < w->nsp; i++)
     pointwise &= w->k[i] == 1 && w->s[i] == 1 && w->pb[i] == 0 && w->pe[i] == 0;
-  p->algo = pointwise ? NN_CONV_1X1
+  p->algo = p->sh.kdim == 0 ? NN_CONV_NO_INPUT
+            : pointwise ? NN_CONV_1X1
             : nn_conv_dw_ok(&p->sh) ? NN_CONV_DW
             : nn_conv_band_ok(&p->sh) ? NN_CONV_BAND
                                       : NN_CONV_GEMM;
@@ -103,7 +104,7 @@ static dm_status conv_prepare(nn_kctx *k) {
     }
   } else if (p->algo == NN_CONV_DW) {
     nn_conv_dw_plan(p, nt);
-  } else {
+  } else if (p->algo != NN_CONV_NO_INPUT) {
     nn_conv_gemm_plan(p, nt);
   }
   k->node->state = p;
@@ -115,7 +116,14 @@ static dm_status conv_run(nn_kctx *k) {
   const nn_conv_plan *p = k->node->state;
   if (!p) return nn_fail(k, DM_ERR_INTERNAL, "run before prepare");
   const float *bias = k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL;
-  if (p->algo == NN_CONV_DW) {
+  if (p->algo == NN_CONV_NO_INPUT) {
+    /* 0 input channels: every output is the bias (or 0), as ConvTranspose gives */
+    const int64_t plane = p->sh.w.out_prod;
+    float *y = k->out[0]->data;
+    for (int64_t i = 0; i < p->sh.n * p->sh.m; i++)
+      nn_conv_fill(y + i * plane, (size_t)plane, bias ? bias[i % p->sh.m] : 0.0f);
+    nn_conv_act(&k->node->act, y, (size_t)(p->sh.n * p->sh.m * plane));
+  } else if (p->algo == NN_CONV_DW) {
     nn_conv_dw_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
   } else if (p->algo == NN_CONV_BAND) {
     nn_conv_band_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
