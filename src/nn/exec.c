@@ -59,14 +59,12 @@ void nn_plan_print_profile(const nn_plan *p, FILE *fp) {
   for (int s = 0; s < p->n_order; s++) {
     const nn_node *n = &p->g.nodes[p->order[s]];
     const char *name = n->op->name;
-    char fused = n->act.kind != NN_ACT_NONE;
     int j = 0;
     while (j < m && strcmp(tot[j].op, name)) j++;
     if (j == m) tot[m++] = (op_total){name, 0, 0};
     tot[j].secs += p->node_time[p->order[s]];
     tot[j].count += 1;
     all += p->node_time[p->order[s]];
-    (void)fused;
   }
   qsort(tot, (size_t)m, sizeof *tot, by_time);
   fprintf(fp, "%-24s %6s %10s %6s\n", "op", "nodes", "ms/run", "share");
