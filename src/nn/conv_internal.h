@@ -102,6 +102,8 @@ void nn_conv_dw_run(nn_kctx *k, const nn_conv_plan *p, const float *x, const flo
 /* conv_act.c: the fused activation over n floats (vectorised), and a fill. */
 void nn_conv_act(const nn_act *a, float *x, size_t n);
 void nn_conv_fill(float *x, size_t n, float v);
+/* Conv and ConvTranspose's output: float32, [N, M, spatial out...]. */
+void nn_conv_set_output(dm_nn_tensor *y, const dm_nn_tensor *x, const nn_conv_shape *sh);
 
 /* Every BLAS call in these kernels runs single-threaded inside dm_parallel
  * workers. OpenBLAS' thread count is process-wide and MatMul/Gemm use its

@@ -160,3 +160,11 @@ dm_status nn_win_parse(nn_kctx *k, const dm_nn_tensor *x, const int64_t *kern, n
   }
   return DM_OK;
 }
+
+void nn_conv_set_output(dm_nn_tensor *y, const dm_nn_tensor *x, const nn_conv_shape *sh) {
+  y->dtype = DM_NN_FLOAT;
+  y->ndim = x->ndim;
+  y->dims[0] = sh->n;
+  y->dims[1] = sh->m;
+  for (int i = 0; i < sh->w.nsp; i++) y->dims[2 + i] = sh->w.out[i];
+}

@@ -70,12 +70,7 @@ static dm_status conv_infer(nn_kctx *k) {
   nn_conv_shape sh;
   dm_status s = conv_shape(k, &sh);
   if (s) return s;
-  dm_nn_tensor *y = k->out[0];
-  y->dtype = DM_NN_FLOAT;
-  y->ndim = k->in[0]->ndim;
-  y->dims[0] = sh.n;
-  y->dims[1] = sh.m;
-  for (int i = 0; i < sh.w.nsp; i++) y->dims[2 + i] = sh.w.out[i];
+  nn_conv_set_output(k->out[0], k->in[0], &sh);
   return DM_OK;
 }
 
