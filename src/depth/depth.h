@@ -2,8 +2,10 @@
  * plane the size of the photo, 0 = nearest, 1 = farthest, linear in inverse
  * depth (disparity), with the metric range kept when it is known:
  *   near01 = (1/z_near - 1/z) / (1/z_near - 1/z_far).
- * This file: the sources that exist so far (a depth file); embedded depth
- * and the networks join them later through the same struct. */
+ * Sources: a depth file (depth_file.c), embedded depth (embedded.h), the
+ * depth networks (net_depth.c); fusion with the subject matte and
+ * refinement to full resolution (fuse.h); everything together, cached, in
+ * scene.h. */
 #ifndef DM_DEPTH_H
 #define DM_DEPTH_H
 
@@ -39,5 +41,18 @@ typedef struct dm_depth_file_spec {
 dm_status dm_depth_from_file(dm_context *ctx, const dm_depth_file_spec *spec, int width, int height,
                              dm_depth *out);
 void dm_depth_free(dm_depth *d);
+
+struct dm_model_entry;
+
+/* Monocular depth from the best installed depth network (Depth Anything V2
+ * Small when added, else FastDepth), run through src/nn. `srgb` is the photo
+ * (3 channels, sRGB-encoded, [0, 1]) at any size, usually a ~1 MP proxy;
+ * `out` (allocated here, srgb's size) is near01: the network's disparity
+ * (FastDepth's metres inverted) normalised robustly (percentiles) so 0 =
+ * nearest, 1 = farthest. Relative only: no metric range. *used (may be
+ * NULL) gets the model that ran. DM_ERR_IO when no depth model is
+ * installed. */
+dm_status dm_depth_network(dm_context *ctx, const dm_image *srgb, dm_image *out,
+                           const struct dm_model_entry **used);
 
 #endif

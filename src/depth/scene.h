@@ -1,0 +1,51 @@
+/* A photo's scene: its depth (near01, full resolution), subject matte and
+ * depth confidence, from the sources DESIGN section 3 orders, cached on disk.
+ * The render, mask, depth and info commands (and later the editor and
+ * batch) all get their depth here. */
+#ifndef DM_DEPTH_SCENE_H
+#define DM_DEPTH_SCENE_H
+
+#include "depth/depth.h"
+
+typedef enum dm_depth_mode {
+  DM_DEPTH_MODE_AUTO = 0, /* file if given, else embedded, else the networks */
+  DM_DEPTH_MODE_AI,       /* the networks, even when the file carries depth */
+  DM_DEPTH_MODE_EMBEDDED, /* embedded only; a file without it is an error */
+  DM_DEPTH_MODE_FILE,     /* --depth FILE */
+  DM_DEPTH_MODE_NONE      /* no depth at all (commands that do not need it) */
+} dm_depth_mode;
+
+typedef enum dm_matte_mode {
+  DM_MATTE_MODE_AUTO = 0, /* embedded portrait matte, else ISNet */
+  DM_MATTE_MODE_NONE,
+  DM_MATTE_MODE_FILE      /* --matte FILE */
+} dm_matte_mode;
+
+typedef struct dm_scene_options {
+  dm_depth_mode depth_mode;
+  dm_depth_file_spec depth_file; /* DM_DEPTH_MODE_FILE */
+  dm_matte_mode matte_mode;
+  const char *matte_path;        /* DM_MATTE_MODE_FILE */
+  const char *cache_dir;         /* NULL = dm_cache_default_dir, "" = no cache */
+  long long cache_cap_bytes;     /* 0 = DM_CACHE_DEFAULT_CAP */
+} dm_scene_options;
+
+typedef struct dm_scene {
+  dm_depth depth;          /* near01 at the photo's size */
+  dm_image matte;          /* photo size; data NULL with --matte none */
+  dm_image confidence;     /* photo size, 1 = depth separates; data NULL when
+                              the depth came from a file or the phone */
+  char depth_source[160];  /* one line for `info` and logs */
+  char matte_source[160];
+  int cached;              /* 1 when depth and matte came from the cache */
+  float ambiguous;         /* share of the subject (matte >= 0.5) with confidence < 0.5 */
+} dm_scene;
+
+/* Build the scene of the photo at `in_path`, whose decoded, upright,
+ * working-space (linear) pixels are `work` (EXIF `orientation` as the
+ * decoder applied it). */
+dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *work, int orientation,
+                         const dm_scene_options *opt, dm_scene *out);
+void dm_scene_free(dm_scene *s);
+
+#endif
