@@ -55,4 +55,11 @@ struct dm_model_entry;
 dm_status dm_depth_network(dm_context *ctx, const dm_image *srgb, dm_image *out,
                            const struct dm_model_entry **used);
 
+/* Lightroom's "Visualize Depth": a heat map of `near01` (1 channel) in a new
+ * 3-channel sRGB-encoded image `rgb_out` of its size, near = warm yellow,
+ * through orange and magenta, far = deep blue-purple (matplotlib's
+ * 'plasma', reversed: luminance rises monotonically from far to near).
+ * Values are clamped to [0, 1]; NaN (no depth) is black. */
+dm_status dm_depth_heatmap(dm_context *ctx, const dm_image *near01, dm_image *rgb_out);
+
 #endif
