@@ -1,4 +1,4 @@
-/* Resampling of 1-channel planes (masks, depth, mattes): separable, each
+/* Resampling of planes (masks, depth, mattes) and images: separable, each
  * axis on its own, area-averaged when it shrinks (every source pixel counts,
  * no aliasing) and bilinear on pixel centres when it grows; the same size is
  * a copy. */
@@ -81,12 +81,15 @@ static void pass_x(void *user, int ith, int nth) {
   for (int y = y0; y < y1; y++) {
     const float *s = dm_row(j->src, y);
     float *d = dm_row(j->dst, y);
+    const int c = j->dst->channels;
     for (int x = 0; x < j->dst->width; x++) {
       const float *w = j->a->w + (size_t)x * (size_t)j->a->k;
-      const float *p = s + j->a->start[x];
-      float v = 0;
-      for (int n = 0; n < j->a->count[x]; n++) v += w[n] * p[n];
-      d[x] = j->clamp ? clamp01(v) : v;
+      const float *p = s + (size_t)j->a->start[x] * c;
+      for (int k = 0; k < c; k++) {
+        float v = 0;
+        for (int n = 0; n < j->a->count[x]; n++) v += w[n] * p[n * c + k];
+        d[x * c + k] = j->clamp ? clamp01(v) : v;
+      }
     }
   }
 }
@@ -99,13 +102,14 @@ static void pass_y(void *user, int ith, int nth) {
   for (int y = y0; y < y1; y++) {
     const float *w = j->a->w + (size_t)y * (size_t)j->a->k;
     float *d = dm_row(j->dst, y);
-    for (int x = 0; x < j->dst->width; x++) d[x] = 0;
+    const int n_f = j->dst->width * j->dst->channels;
+    for (int x = 0; x < n_f; x++) d[x] = 0;
     for (int n = 0; n < j->a->count[y]; n++) {
       const float *s = dm_row(j->src, j->a->start[y] + n);
-      for (int x = 0; x < j->dst->width; x++) d[x] += w[n] * s[x];
+      for (int x = 0; x < n_f; x++) d[x] += w[n] * s[x];
     }
     if (j->clamp)
-      for (int x = 0; x < j->dst->width; x++) d[x] = clamp01(d[x]);
+      for (int x = 0; x < n_f; x++) d[x] = clamp01(d[x]);
   }
 }
 
@@ -127,6 +131,9 @@ dm_status dm_grey_plane(dm_context *ctx, const dm_image *img, const float weight
 }
 
 dm_status dm_resize_plane(dm_context *ctx, const dm_image *g, dm_image *out, int clamp, const char *name) {
+  if (g->channels != out->channels)
+    return dm_fail(ctx, DM_ERR_INTERNAL, name, "resize from %d to %d channels", g->channels,
+                   out->channels);
   axis_weights ax = {0}, ay = {0};
   dm_image tmp = {0};
   dm_status s = weights_make(ctx, g->width, out->width, &ax, name);
@@ -134,8 +141,8 @@ dm_status dm_resize_plane(dm_context *ctx, const dm_image *g, dm_image *out, int
   /* Go through the smaller intermediate: new width x old height, or old
    * width x new height. */
   int x_first = (double)out->width * g->height <= (double)g->width * out->height;
-  if (!s) s = x_first ? dm_image_alloc(ctx, &tmp, out->width, g->height, 1)
-                      : dm_image_alloc(ctx, &tmp, g->width, out->height, 1);
+  if (!s) s = x_first ? dm_image_alloc(ctx, &tmp, out->width, g->height, g->channels)
+                      : dm_image_alloc(ctx, &tmp, g->width, out->height, g->channels);
   if (!s) {
     pass_job first = {.src = g, .dst = &tmp, .a = x_first ? &ax : &ay};
     pass_job second = {.src = &tmp, .dst = out, .a = x_first ? &ay : &ax, .clamp = clamp};

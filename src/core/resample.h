@@ -5,7 +5,8 @@
 
 #include "core/image.h"
 
-/* Resize the 1-channel `src` into the caller-allocated 1-channel `dst`
+/* Resize `src` into the caller-allocated `dst` of the same channel count
+ * (1 for planes; images with 3 work the same way)
  * (area when shrinking, bilinear when growing); with `clamp`, values end in
  * [0, 1] and NaN becomes 0. `name` is used in error messages. */
 dm_status dm_resize_plane(dm_context *ctx, const dm_image *src, dm_image *dst, int clamp,

@@ -1,0 +1,28 @@
+/* Box means (window 2r+1 clipped to the image) of several per-pixel
+ * quantities at once, by running sums, without storing the quantities as
+ * planes: the caller produces each row of quantities on demand and
+ * receives each row of means. Cost is O(1) per pixel whatever the radius.
+ *
+ * Rows are processed in fixed blocks, each restarting its column sums, so
+ * the result does not depend on the number of threads. Sums are in double:
+ * the guided filter takes variances as E[I^2] - E[I]^2 from these means. */
+#ifndef DM_BOX_H
+#define DM_BOX_H
+
+#include "core/image.h"
+
+typedef struct dm_box_stream {
+  int width, height;
+  int k;      /* quantities per pixel */
+  int radius; /* window 2r+1 along each axis, clipped at the borders */
+  /* Write quantity q of pixel x of row y to vals[q * width + x]. Called from
+   * several threads at once, for any row, possibly more than once per row. */
+  void (*row_in)(void *user, int y, double *vals);
+  /* Receive the means of row y, mean[q * width + x]; called once per row. */
+  void (*row_out)(void *user, int y, const double *mean);
+  void *user;
+} dm_box_stream;
+
+dm_status dm_box_means(dm_context *ctx, const dm_box_stream *b);
+
+#endif

@@ -1,0 +1,291 @@
+/* The guided filter (He, Sun & Tang 2010/2013) and its fast upsampling
+ * variant (He & Sun 2015).
+ *
+ * In each window the output is fitted as q = a . I + b to the input p:
+ *   a = (Sigma + eps Id)^-1 cov(I, p),  b = mean(p) - a . mean(I),
+ * with Sigma the guide's (co)variance in the window (3x3 for a colour
+ * guide, solved per pixel). The a, b of all windows covering a pixel are
+ * averaged and applied to its guide value. Both averaging steps are box
+ * means (core/box.h); the first streams the 4 or 13 products I, p, I p,
+ * I I^T of each row without storing them as planes. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/box.h"
+#include "core/guided.h"
+#include "core/pool.h"
+#include "core/resample.h"
+
+typedef struct {
+  const dm_image *guide; /* 1 or 3 channels */
+  const dm_image *src;   /* 1 channel */
+  double eps;
+  int gc;                /* guide channels */
+  dm_image *ab;          /* gc + 1 channels: a (gc values), b */
+} fit_job;
+
+/* Quantities per pixel: I (gc), p, I p (gc), then the upper triangle of I I^T. */
+static void fit_row_in(void *user, int y, double *v) {
+  const fit_job *j = user;
+  const int w = j->src->width;
+  const float *g = dm_row(j->guide, y), *p = dm_row(j->src, y);
+  if (j->gc == 1) {
+    for (int x = 0; x < w; x++) {
+      const double i = g[x], s = p[x];
+      v[x] = i;
+      v[w + x] = s;
+      v[2 * w + x] = i * s;
+      v[3 * w + x] = i * i;
+    }
+    return;
+  }
+  for (int x = 0; x < w; x++) {
+    const double r = g[3 * x], gr = g[3 * x + 1], bl = g[3 * x + 2], s = p[x];
+    double *o = v + x;
+    o[0] = r;
+    o[(size_t)w] = gr;
+    o[2 * (size_t)w] = bl;
+    o[3 * (size_t)w] = s;
+    o[4 * (size_t)w] = r * s;
+    o[5 * (size_t)w] = gr * s;
+    o[6 * (size_t)w] = bl * s;
+    o[7 * (size_t)w] = r * r;
+    o[8 * (size_t)w] = r * gr;
+    o[9 * (size_t)w] = r * bl;
+    o[10 * (size_t)w] = gr * gr;
+    o[11 * (size_t)w] = gr * bl;
+    o[12 * (size_t)w] = bl * bl;
+  }
+}
+
+static void fit_row_out(void *user, int y, const double *m) {
+  const fit_job *j = user;
+  const int w = j->src->width;
+  float *ab = dm_row(j->ab, y);
+  const double eps = j->eps;
+  if (j->gc == 1) {
+    for (int x = 0; x < w; x++) {
+      const double mi = m[x], mp = m[w + x];
+      const double cov = m[2 * w + x] - mi * mp, var = m[3 * w + x] - mi * mi;
+      const double a = cov / ((var > 0 ? var : 0) + eps);
+      ab[2 * x] = (float)a;
+      ab[2 * x + 1] = (float)(mp - a * mi);
+    }
+    return;
+  }
+  for (int x = 0; x < w; x++) {
+    const double *o = m + x;
+    const size_t W = (size_t)w;
+    const double mr = o[0], mg = o[W], mb = o[2 * W], mp = o[3 * W];
+    const double cr = o[4 * W] - mr * mp, cg = o[5 * W] - mg * mp, cb = o[6 * W] - mb * mp;
+    /* Sigma + eps Id, symmetric: [s00 s01 s02; s01 s11 s12; s02 s12 s22]. */
+    const double s00 = o[7 * W] - mr * mr + eps, s01 = o[8 * W] - mr * mg, s02 = o[9 * W] - mr * mb;
+    const double s11 = o[10 * W] - mg * mg + eps, s12 = o[11 * W] - mg * mb;
+    const double s22 = o[12 * W] - mb * mb + eps;
+    /* Inverse by the adjugate; the matrix is positive definite (>= eps Id)
+     * up to rounding, so the determinant is >= eps^3 > 0. */
+    const double i00 = s11 * s22 - s12 * s12, i01 = s02 * s12 - s01 * s22, i02 = s01 * s12 - s02 * s11;
+    const double i11 = s00 * s22 - s02 * s02, i12 = s01 * s02 - s00 * s12, i22 = s00 * s11 - s01 * s01;
+    double det = s00 * i00 + s01 * i01 + s02 * i02;
+    if (!(det > eps * eps * eps)) det = eps * eps * eps;
+    const double ar = (i00 * cr + i01 * cg + i02 * cb) / det;
+    const double ag = (i01 * cr + i11 * cg + i12 * cb) / det;
+    const double abl = (i02 * cr + i12 * cg + i22 * cb) / det;
+    float *d = ab + 4 * x;
+    d[0] = (float)ar;
+    d[1] = (float)ag;
+    d[2] = (float)abl;
+    d[3] = (float)(mp - ar * mr - ag * mg - abl * mb);
+  }
+}
+
+/* Second averaging: the means of the a, b planes, either applied to the
+ * guide (the plain filter) or stored (upsampling applies them later). */
+typedef struct {
+  const dm_image *ab;    /* gc + 1 channels */
+  const dm_image *guide; /* NULL: store the means in `out` (gc + 1 channels) */
+  dm_image *out;
+  int gc;
+} apply_job;
+
+static void ab_row_in(void *user, int y, double *v) {
+  const apply_job *j = user;
+  const int w = j->ab->width, n = j->gc + 1;
+  const float *ab = dm_row(j->ab, y);
+  for (int x = 0; x < w; x++)
+    for (int c = 0; c < n; c++) v[(size_t)c * w + x] = ab[n * x + c];
+}
+
+static void ab_row_out(void *user, int y, const double *m) {
+  const apply_job *j = user;
+  const int w = j->ab->width, n = j->gc + 1;
+  float *o = dm_row(j->out, y);
+  if (!j->guide) {
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < n; c++) o[n * x + c] = (float)m[(size_t)c * w + x];
+    return;
+  }
+  const float *g = dm_row(j->guide, y);
+  for (int x = 0; x < w; x++) {
+    double q = m[(size_t)j->gc * w + x];
+    for (int c = 0; c < j->gc; c++) q += m[(size_t)c * w + x] * g[j->gc * x + c];
+    o[x] = (float)q;
+  }
+}
+
+static dm_status check_args(dm_context *ctx, const dm_image *guide, const dm_image *src, int radius,
+                            float eps, int same_size) {
+  if (guide->channels != 1 && guide->channels != 3)
+    return dm_fail(ctx, DM_ERR_PARAM, "guided filter", "the guide has %d channels, not 1 or 3",
+                   guide->channels);
+  if (src->channels != 1)
+    return dm_fail(ctx, DM_ERR_PARAM, "guided filter", "the input has %d channels, not 1", src->channels);
+  if (guide->width <= 0 || guide->height <= 0 || src->width <= 0 || src->height <= 0)
+    return dm_fail(ctx, DM_ERR_PARAM, "guided filter", "empty image");
+  if (same_size && (src->width != guide->width || src->height != guide->height))
+    return dm_fail(ctx, DM_ERR_PARAM, "guided filter", "input %dx%d is not the guide's size %dx%d",
+                   src->width, src->height, guide->width, guide->height);
+  if (!same_size && (src->width > guide->width || src->height > guide->height))
+    return dm_fail(ctx, DM_ERR_PARAM, "guided upsampling", "input %dx%d is larger than the guide %dx%d",
+                   src->width, src->height, guide->width, guide->height);
+  if (radius < 0 || radius > DM_MAX_DIM)
+    return dm_fail(ctx, DM_ERR_RANGE, "guided filter", "radius %d out of range", radius);
+  if (!(eps > 0) || !isfinite(eps))
+    return dm_fail(ctx, DM_ERR_RANGE, "guided filter", "eps %g must be positive", (double)eps);
+  return DM_OK;
+}
+
+/* The averaged coefficients (gc + 1 channels, src's size) of guide -> src. */
+static dm_status fit_means(dm_context *ctx, const dm_image *guide, const dm_image *src, int radius,
+                           float eps, dm_image *means, const dm_image *apply_to, dm_image *out) {
+  const int gc = guide->channels, w = src->width, h = src->height;
+  dm_image ab = {0};
+  dm_status s = dm_image_alloc(ctx, &ab, w, h, gc + 1);
+  if (s) return s;
+  fit_job f = {.guide = guide, .src = src, .eps = eps, .gc = gc, .ab = &ab};
+  dm_box_stream b1 = {.width = w, .height = h, .k = gc == 1 ? 4 : 13, .radius = radius,
+                      .row_in = fit_row_in, .row_out = fit_row_out, .user = &f};
+  s = dm_box_means(ctx, &b1);
+  if (!s) {
+    apply_job a = {.ab = &ab, .guide = apply_to, .out = apply_to ? out : means, .gc = gc};
+    dm_box_stream b2 = {.width = w, .height = h, .k = gc + 1, .radius = radius,
+                        .row_in = ab_row_in, .row_out = ab_row_out, .user = &a};
+    s = dm_box_means(ctx, &b2);
+  }
+  dm_image_free(&ab);
+  return s;
+}
+
+dm_status dm_guided_filter(dm_context *ctx, const dm_image *guide, const dm_image *src, int radius,
+                           float eps, dm_image *out) {
+  dm_status s = check_args(ctx, guide, src, radius, eps, 1);
+  if (s) return s;
+  s = dm_image_alloc(ctx, out, src->width, src->height, 1);
+  if (s) return s;
+  s = fit_means(ctx, guide, src, radius, eps, NULL, guide, out);
+  if (s) dm_image_free(out);
+  return s;
+}
+
+/* Bilinear position on pixel centres, as dm_resize_plane grows a plane. */
+static void centre_weight(int i, double scale, int n, int *j0, float *fr) {
+  double s = (i + 0.5) * scale - 0.5;
+  if (s < 0) s = 0;
+  if (s > n - 1) s = n - 1;
+  *j0 = (int)floor(s);
+  if (*j0 > n - 2) *j0 = n > 1 ? n - 2 : 0;
+  *fr = n > 1 ? (float)(s - *j0) : 0.0f;
+}
+
+typedef struct {
+  const dm_image *guide, *means; /* means: gc + 1 channels at low resolution */
+  dm_image *out;
+  const int *x0;
+  const float *xf;
+  int gc;
+} up_job;
+
+static void upsample_rows(void *user, int ith, int nth) {
+  up_job *j = user;
+  const int n = j->gc + 1, lw = j->means->width, lh = j->means->height;
+  const double sy = (double)lh / j->out->height;
+  int y0, y1;
+  dm_split_rows(j->out->height, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
+    int r0;
+    float fy;
+    centre_weight(y, sy, lh, &r0, &fy);
+    const float *m0 = dm_row(j->means, r0), *m1 = dm_row(j->means, lh > 1 ? r0 + 1 : r0);
+    const float *g = dm_row(j->guide, y);
+    float *o = dm_row(j->out, y);
+    for (int x = 0; x < j->out->width; x++) {
+      const int c0 = j->x0[x] * n, c1 = (lw > 1 ? j->x0[x] + 1 : j->x0[x]) * n;
+      const float fx = j->xf[x];
+      float coef[4] = {0};
+      for (int c = 0; c < n; c++) {
+        const float top = m0[c0 + c] + fx * (m0[c1 + c] - m0[c0 + c]);
+        const float bot = m1[c0 + c] + fx * (m1[c1 + c] - m1[c0 + c]);
+        coef[c] = top + fy * (bot - top);
+      }
+      float q = coef[j->gc];
+      for (int c = 0; c < j->gc; c++) q += coef[c] * g[j->gc * x + c];
+      o[x] = q;
+    }
+  }
+}
+
+dm_status dm_guided_upsample(dm_context *ctx, const dm_image *guide, const dm_image *src_low,
+                             int radius, float eps, dm_image *out) {
+  dm_status s = check_args(ctx, guide, src_low, radius, eps, 0);
+  if (s) return s;
+  const int gc = guide->channels, lw = src_low->width, lh = src_low->height;
+  const int W = guide->width, H = guide->height;
+  dm_image small = {0}, chan = {0}, plane = {0}, means = {0};
+  int *x0 = NULL;
+  float *xf = NULL;
+  /* The guide brought to src_low's size by area averaging, a channel at a time. */
+  s = dm_image_alloc(ctx, &small, lw, lh, gc);
+  if (!s && gc > 1) s = dm_image_alloc(ctx, &chan, W, H, 1);
+  if (!s && gc > 1) s = dm_image_alloc(ctx, &plane, lw, lh, 1);
+  for (int c = 0; !s && c < gc; c++) {
+    if (gc == 1) {
+      s = dm_resize_plane(ctx, guide, &small, 0, "guided upsampling");
+      break;
+    }
+    for (int y = 0; y < H; y++) {
+      const float *g = dm_row(guide, y);
+      float *d = dm_row(&chan, y);
+      for (int x = 0; x < W; x++) d[x] = g[gc * x + c];
+    }
+    s = dm_resize_plane(ctx, &chan, &plane, 0, "guided upsampling");
+    for (int y = 0; !s && y < lh; y++) {
+      const float *p = dm_row(&plane, y);
+      float *d = dm_row(&small, y);
+      for (int x = 0; x < lw; x++) d[gc * x + c] = p[x];
+    }
+  }
+  dm_image_free(&chan);
+  dm_image_free(&plane);
+  /* The radius in low-resolution pixels (at least 1: a window of one pixel fits nothing). */
+  const double scale = 0.5 * ((double)lw / W + (double)lh / H);
+  int rlow = (int)lround(radius * scale);
+  if (rlow < 1) rlow = 1;
+  if (!s) s = dm_image_alloc(ctx, &means, lw, lh, gc + 1);
+  if (!s) s = fit_means(ctx, &small, src_low, rlow, eps, &means, NULL, NULL);
+  dm_image_free(&small);
+  if (!s) {
+    x0 = malloc((size_t)W * sizeof *x0);
+    xf = malloc((size_t)W * sizeof *xf);
+    if (!x0 || !xf) s = dm_fail(ctx, DM_ERR_NOMEM, "guided upsampling", "out of memory");
+  }
+  if (!s) s = dm_image_alloc(ctx, out, W, H, 1);
+  if (!s) {
+    for (int x = 0; x < W; x++) centre_weight(x, (double)lw / W, lw, &x0[x], &xf[x]);
+    up_job u = {.guide = guide, .means = &means, .out = out, .x0 = x0, .xf = xf, .gc = gc};
+    dm_parallel(ctx, upsample_rows, &u);
+  }
+  free(x0);
+  free(xf);
+  dm_image_free(&means);
+  return s;
+}
