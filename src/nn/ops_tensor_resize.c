@@ -87,7 +87,7 @@ static dm_status resize_spec(nn_kctx *k, nn_resize_spec *s) {
   if (s->mode != NN_RS_NEAREST && x->dtype != DM_NN_FLOAT)
     return nn_fail(k, DM_ERR_FORMAT, "unsupported element type %s (linear and cubic need float32)",
                    dm_nn_dtype_name(x->dtype));
-  int axes[DM_NN_MAX_DIMS], na;
+  int axes[DM_NN_MAX_DIMS], na = 0;
   if ((st = parse_axes(k, r, axes, &na)) != DM_OK) return st;
   for (int a = 0; a < r; a++) {
     s->in[a] = s->out[a] = x->dims[a];
