@@ -277,5 +277,20 @@ if fastdepth:
     save("fastdepth-slim.onnx", m)
 PYEOF
   ;;
+fuzz_depth_xmp)
+  # JPEGs with embedded depth as the depth tests build them (GDepth with
+  # Extended XMP chunks out of order, Dynamic Depth with appended items),
+  # from small versions of the dof-eval scenes: written by the test binary
+  # tests/depth/test_embedded_jpeg --write-seeds (any build folder).
+  gen=""
+  for b in "${DM_BUILD_DIR:-}" "$here"/../build*; do
+    [ -n "$b" ] && [ -x "$b/depth_test_embedded_jpeg" ] && { gen="$b/depth_test_embedded_jpeg"; break; }
+  done
+  if [ -n "$gen" ]; then
+    "$gen" --write-seeds "$out"
+  else
+    echo "fuzz_depth_xmp: build depth_test_embedded_jpeg first (cmake --build BUILD --target depth_test_embedded_jpeg)" >&2
+  fi
+  ;;
 esac
 echo "$(ls "$out" | wc -l) seeds in $out"
