@@ -1,0 +1,306 @@
+/* depthmask-depth-eval: how well depth maps separate the subject, on the
+ * ../shared/dof-eval scenes (aif.png in; depth16.png + camera.json and
+ * mask_gt.png as truth), for four maps: the true depth, raw FastDepth (its
+ * metres, bilinear to the photo), the ISNet matte alone (1 - matte) and the
+ * fused near01 (dm_depth_fuse of the two networks' outputs).
+ *   order  the fraction of pixel pairs ordered like the true depth, over
+ *          PAIRS random pairs (fixed seed) whose true depths differ by more
+ *          than 15 % (max/min > 1.15); a tie in the map counts one half;
+ *   iou    the best two-handled band: the map histogrammed into BINS bins
+ *          over its range, every lo <= hi tried, the IoU of the pixels in
+ *          [lo, hi] with mask_gt >= 0.5 (what a Depth Range mask can select).
+ *
+ * usage: depthmask-depth-eval [--out DIR] [--portrait PHOTO]... [--time PHOTO]
+ *                             [--threads N] [--verbose] [SCENE_DIR]...
+ *   --out DIR        write SCENE_fused.png and SCENE_confidence.png (16-bit)
+ *   --portrait P     a real photo: mean fused near01 inside matte >= 0.5 and
+ *                    outside (the subject must be nearer)
+ *   --time P         P upscaled to 4000x3000 (12 MP): time dm_depth_fuse (best
+ *                    of 3: wall seconds and CPU seconds of all threads)
+ * Lines are machine-readable: "map SCENE NAME order X iou Y lo A hi B",
+ * "portrait NAME inside X outside Y", "time W H wall S cpu S threads N". */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/file.h"
+#include "core/resample.h"
+#include "depth/depth.h"
+#include "depth/fuse.h"
+#include "io/io.h"
+#include "matte/matte.h"
+#include "nn/model_store.h"
+#include "nn/nn_image.h"
+
+#define PAIRS 200000
+#define BINS 1024
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t splitmix(uint64_t *s) {
+  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+static double pair_order(const dm_image *map, const dm_image *z) {
+  uint64_t seed = 12345;
+  size_t n = (size_t)z->width * z->height;
+  double good = 0, total = 0;
+  for (int i = 0; i < PAIRS; i++) {
+    size_t a = splitmix(&seed) % n, b = splitmix(&seed) % n;
+    float za = dm_row(z, (int)(a / z->width))[a % z->width], zb = dm_row(z, (int)(b / z->width))[b % z->width];
+    if (fmaxf(za, zb) <= 1.15f * fminf(za, zb)) continue;
+    float ma = dm_row(map, (int)(a / z->width))[a % z->width], mb = dm_row(map, (int)(b / z->width))[b % z->width];
+    total += 1;
+    if (ma == mb) good += 0.5;
+    else if ((ma < mb) == (za < zb)) good += 1;
+  }
+  return total > 0 ? good / total : 0;
+}
+
+static double band_iou(const dm_image *map, const dm_image *gt, double *lo_out, double *hi_out) {
+  float lo = INFINITY, hi = -INFINITY;
+  for (int y = 0; y < map->height; y++)
+    for (int x = 0; x < map->width; x++) {
+      float v = dm_row(map, y)[x];
+      lo = fminf(lo, v), hi = fmaxf(hi, v);
+    }
+  static double ct[BINS + 1], cg[BINS + 1];
+  double nt[BINS] = {0}, ng[BINS] = {0}, G = 0;
+  for (int y = 0; y < map->height; y++)
+    for (int x = 0; x < map->width; x++) {
+      double t = hi > lo ? (dm_row(map, y)[x] - lo) / (hi - lo) : 0;
+      int b = (int)(t * BINS);
+      b = b < 0 ? 0 : b >= BINS ? BINS - 1 : b;
+      int g = dm_row(gt, y)[x] >= 0.5f;
+      nt[b] += 1, ng[b] += g, G += g;
+    }
+  ct[0] = cg[0] = 0;
+  for (int b = 0; b < BINS; b++) ct[b + 1] = ct[b] + nt[b], cg[b + 1] = cg[b] + ng[b];
+  double best = 0;
+  int bl = 0, bh = 0;
+  for (int l = 0; l < BINS; l++)
+    for (int h = l; h < BINS; h++) {
+      double inter = cg[h + 1] - cg[l], uni = ct[h + 1] - ct[l] + G - inter;
+      if (uni > 0 && inter / uni > best) best = inter / uni, bl = l, bh = h;
+    }
+  *lo_out = lo + (hi - lo) * bl / BINS;
+  *hi_out = lo + (hi - lo) * (bh + 1) / BINS;
+  return best;
+}
+
+static int read_image(dm_context *ctx, const char *path, int channels, dm_image *out) {
+  dm_decoded d;
+  if (dm_io_read(ctx, path, &d) != DM_OK) return 0;
+  if (d.img.channels != channels) {
+    fprintf(stderr, "depthmask-depth-eval: %s: expected %d channel(s)\n", path, channels);
+    dm_decoded_free(&d);
+    return 0;
+  }
+  *out = d.img;
+  d.img = (dm_image){0};
+  dm_decoded_free(&d);
+  return 1;
+}
+
+static double json_number(const char *json, const char *key) {
+  char pat[128];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = strstr(json, pat);
+  return p ? strtod(p + strlen(pat), NULL) : NAN;
+}
+
+/* Matte (ISNet, refined to the photo) and network near01 for a photo. */
+static dm_status run_networks(dm_context *ctx, const dm_image *photo, dm_image *matte,
+                              dm_image *net) {
+  dm_image low = {0};
+  dm_status s = dm_matte_network(ctx, photo, &low, NULL);
+  if (!s) s = dm_matte_refine(ctx, photo, &low, matte);
+  dm_image_free(&low);
+  if (!s) s = dm_depth_network(ctx, photo, net, NULL);
+  return s;
+}
+
+/* FastDepth's own output (metres), bilinear to the photo's size. */
+static dm_status raw_network(dm_context *ctx, const dm_image *photo, dm_image *out) {
+  static const dm_nn_norm unit = {{0, 0, 0}, {1, 1, 1}};
+  const dm_model_entry *m = NULL;
+  char path[4096];
+  dm_image low = {0};
+  dm_status s = dm_models_best(ctx, DM_MODEL_DEPTH, &m, path, sizeof path);
+  if (!s) s = dm_nn_run_on_image(ctx, path, photo, m->input_w, m->input_h, &unit, &low);
+  if (!s) s = dm_image_alloc(ctx, out, photo->width, photo->height, 1);
+  if (!s) s = dm_resize_plane(ctx, &low, out, 0, path);
+  dm_image_free(&low);
+  return s;
+}
+
+static void write_plane(dm_context *ctx, const char *dir, const char *scene, const char *what,
+                        const dm_image *p) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s_%s.png", dir, scene, what);
+  dm_write_options wo = {0};
+  wo.format = DM_FMT_PNG;
+  wo.bits = 16;
+  if (dm_io_write(ctx, path, p, &wo) != DM_OK)
+    fprintf(stderr, "depthmask-depth-eval: %s\n", dm_context_error(ctx));
+}
+
+static int eval_scene(dm_context *ctx, const char *dir, const char *out_dir) {
+  const char *name = strrchr(dir, '/');
+  char base[256], path[4096];
+  snprintf(base, sizeof base, "%s", name && name[1] ? name + 1 : dir);
+  dm_image aif = {0}, d16 = {0}, gt = {0}, matte = {0}, net = {0}, raw = {0}, fused = {0}, conf = {0};
+  int ok = 0;
+  snprintf(path, sizeof path, "%s/aif.png", dir);
+  if (!read_image(ctx, path, 3, &aif)) goto done;
+  snprintf(path, sizeof path, "%s/depth16.png", dir);
+  if (!read_image(ctx, path, 1, &d16)) goto done;
+  snprintf(path, sizeof path, "%s/mask_gt.png", dir);
+  if (!read_image(ctx, path, 1, &gt)) goto done;
+  snprintf(path, sizeof path, "%s/camera.json", dir);
+  unsigned char *json = NULL;
+  size_t len = 0;
+  if (dm_read_file(ctx, path, 1 << 20, &json, &len) != DM_OK) goto done;
+  char *js = malloc(len + 1);
+  if (!js) goto done;
+  memcpy(js, json, len);
+  js[len] = 0;
+  free(json);
+  double zn = json_number(js, "depth16_near_m"), zf = json_number(js, "depth16_far_m");
+  free(js);
+  if (!(zf > zn)) {
+    fprintf(stderr, "depthmask-depth-eval: %s: no depth16 range\n", path);
+    goto done;
+  }
+  for (int y = 0; y < d16.height; y++)
+    for (int x = 0; x < d16.width; x++) dm_row(&d16, y)[x] = (float)(zn + dm_row(&d16, y)[x] * (zf - zn));
+  double t0 = now();
+  if (run_networks(ctx, &aif, &matte, &net) || raw_network(ctx, &aif, &raw)) goto done;
+  double t1 = now();
+  dm_fuse_inputs in = {.guide = &aif, .net = &net, .matte = &matte};
+  if (dm_depth_fuse(ctx, &in, &fused, &conf) != DM_OK) goto done;
+  double t2 = now();
+  fprintf(stderr, "%s: networks %.2f s, fusion %.3f s\n", base, t1 - t0, t2 - t1);
+  for (int y = 0; y < matte.height; y++)
+    for (int x = 0; x < matte.width; x++) dm_row(&matte, y)[x] = 1 - dm_row(&matte, y)[x];
+  const char *names[4] = {"true_depth", "raw_fastdepth", "isnet_matte", "fused"};
+  const dm_image *maps[4] = {&d16, &raw, &matte, &fused};
+  for (int k = 0; k < 4; k++) {
+    double lo, hi, iou = band_iou(maps[k], &gt, &lo, &hi);
+    printf("map %s %s order %.4f iou %.4f lo %.4f hi %.4f\n", base, names[k], pair_order(maps[k], &d16),
+           iou, lo, hi);
+  }
+  if (out_dir) {
+    write_plane(ctx, out_dir, base, "fused", &fused);
+    write_plane(ctx, out_dir, base, "confidence", &conf);
+  }
+  ok = 1;
+done:
+  if (!ok) fprintf(stderr, "depthmask-depth-eval: %s: %s\n", dir, dm_context_error(ctx));
+  dm_image_free(&aif), dm_image_free(&d16), dm_image_free(&gt), dm_image_free(&matte);
+  dm_image_free(&net), dm_image_free(&raw), dm_image_free(&fused), dm_image_free(&conf);
+  return ok;
+}
+
+static int eval_portrait(dm_context *ctx, const char *path, const char *out_dir) {
+  dm_image photo = {0}, matte = {0}, net = {0}, fused = {0}, conf = {0};
+  int ok = 0;
+  if (!read_image(ctx, path, 3, &photo)) goto done;
+  if (run_networks(ctx, &photo, &matte, &net)) goto done;
+  dm_fuse_inputs in = {.guide = &photo, .net = &net, .matte = &matte};
+  if (dm_depth_fuse(ctx, &in, &fused, &conf) != DM_OK) goto done;
+  double si = 0, so = 0, ni = 0, no = 0;
+  for (int y = 0; y < photo.height; y++)
+    for (int x = 0; x < photo.width; x++) {
+      float v = dm_row(&fused, y)[x];
+      if (dm_row(&matte, y)[x] >= 0.5f) si += v, ni += 1;
+      else so += v, no += 1;
+    }
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  printf("portrait %s inside %.4f outside %.4f\n", base, ni > 0 ? si / ni : NAN, no > 0 ? so / no : NAN);
+  if (out_dir) {
+    write_plane(ctx, out_dir, base, "fused", &fused);
+    write_plane(ctx, out_dir, base, "confidence", &conf);
+  }
+  ok = 1;
+done:
+  if (!ok) fprintf(stderr, "depthmask-depth-eval: %s: %s\n", path, dm_context_error(ctx));
+  dm_image_free(&photo), dm_image_free(&matte), dm_image_free(&net);
+  dm_image_free(&fused), dm_image_free(&conf);
+  return ok;
+}
+
+/* The photo upscaled to 4000 x 3000 with its matte; dm_depth_fuse timed. */
+static int time_fuse(dm_context *ctx, const char *path) {
+  dm_image photo = {0}, matte = {0}, net = {0}, big = {0}, bigm = {0}, fused = {0}, conf = {0};
+  int ok = 0, W = 4000, H = 3000;
+  if (!read_image(ctx, path, 3, &photo) || run_networks(ctx, &photo, &matte, &net)) goto done;
+  if (dm_image_alloc(ctx, &big, W, H, 3) || dm_resize_plane(ctx, &photo, &big, 1, path) ||
+      dm_image_alloc(ctx, &bigm, W, H, 1) || dm_resize_plane(ctx, &matte, &bigm, 1, path))
+    goto done;
+  dm_fuse_inputs in = {.guide = &big, .net = &net, .matte = &bigm};
+  double best = INFINITY, best_cpu = INFINITY;
+  for (int r = 0; r < 3; r++) {
+    double t0 = now(), c0 = cpu_now();
+    if (dm_depth_fuse(ctx, &in, &fused, &conf) != DM_OK) goto done;
+    best = fmin(best, now() - t0);
+    best_cpu = fmin(best_cpu, cpu_now() - c0);
+    dm_image_free(&fused), dm_image_free(&conf);
+  }
+  printf("time %d %d wall %.3f cpu %.3f threads %d\n", W, H, best, best_cpu, ctx->n_threads);
+  ok = 1;
+done:
+  if (!ok) fprintf(stderr, "depthmask-depth-eval: %s: %s\n", path, dm_context_error(ctx));
+  dm_image_free(&photo), dm_image_free(&matte), dm_image_free(&net), dm_image_free(&big);
+  dm_image_free(&bigm), dm_image_free(&fused), dm_image_free(&conf);
+  return ok;
+}
+
+static void log_stderr(void *user, dm_log_level level, const char *msg) {
+  (void)user, (void)level;
+  fprintf(stderr, "  %s\n", msg);
+}
+
+int main(int argc, char **argv) {
+  const char *out_dir = NULL, *time_photo = NULL, *portraits[16], *scenes[16];
+  int np = 0, ns = 0, threads = 0, verbose = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--out") && i + 1 < argc) out_dir = argv[++i];
+    else if (!strcmp(argv[i], "--portrait") && i + 1 < argc && np < 16) portraits[np++] = argv[++i];
+    else if (!strcmp(argv[i], "--time") && i + 1 < argc) time_photo = argv[++i];
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--verbose")) verbose = 1;
+    else if (argv[i][0] != '-' && ns < 16) scenes[ns++] = argv[i];
+    else {
+      fprintf(stderr, "usage: depthmask-depth-eval [--out DIR] [--portrait PHOTO]... [--time PHOTO] "
+                      "[--threads N] [--verbose] [SCENE_DIR]...\n");
+      return 2;
+    }
+  }
+  dm_context *ctx = dm_context_new(threads);
+  if (!ctx) return 1;
+  if (verbose) ctx->log = log_stderr;
+  int ok = 1;
+  for (int i = 0; i < ns; i++) ok &= eval_scene(ctx, scenes[i], out_dir);
+  for (int i = 0; i < np; i++) ok &= eval_portrait(ctx, portraits[i], out_dir);
+  if (time_photo) ok &= time_fuse(ctx, time_photo);
+  dm_context_free(ctx);
+  return ok ? 0 : 1;
+}
