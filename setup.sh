@@ -20,7 +20,7 @@ PACKAGES=(
   # tests and benchmarks: reference tools and real photographs
   liblcms2-utils libgs-common libimage-exiftool-perl libheif-examples libvips-tools time
   rawtran-doc
-  python3-skimage python-matplotlib-data python3-numpy python3-pil python3-scipy
+  python3-skimage python-matplotlib-data opencv-doc python3-numpy python3-pil python3-scipy
   # network tests: inputs, random DA-V2-S weights (tools/nn/*.py)
   python3-onnx
 )

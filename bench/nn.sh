@@ -16,7 +16,7 @@ W=$BUILD/bench-nn
 ASTRONAUT=/usr/lib/python3/dist-packages/skimage/data/astronaut.png
 HOPPER=/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
 
-cmake -S "$ROOT" -B "$BUILD" >/dev/null && cmake --build "$BUILD" -j2 --target depthmask-onnx >/dev/null
+cmake -S "$ROOT" -B "$BUILD" >/dev/null && cmake --build "$BUILD" -j2 --target depthmask_onnx >/dev/null
 [ -d "$ROOT/tools/ort/node_modules/onnxruntime-node" ] ||
   { echo "nn.sh: onnxruntime-node is not installed (run ./setup.sh)" >&2; exit 1; }
 mkdir -p "$W"

@@ -12,6 +12,8 @@ set(DM_TEST_ENV
   "DM_BIN=$<TARGET_FILE:depthmask>"
   "DM_SOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR}"
   "DM_BUILD_DIR=${CMAKE_CURRENT_BINARY_DIR}"
+  # The depth cache of the tests, never the user's.
+  "XDG_CACHE_HOME=${CMAKE_CURRENT_BINARY_DIR}/test-cache"
   "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1"
   "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 

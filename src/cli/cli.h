@@ -29,10 +29,11 @@ typedef struct cli_render_args {
   const char *compression;   /* --compression */
   int no_sidecar;            /* --no-sidecar */
   int threads;               /* --threads, 0 = all cores */
-  const char *depth;         /* --depth auto|FILE (ai / embedded arrive with the networks) */
+  const char *depth;         /* --depth auto|ai|embedded|FILE */
   const char *depth_range;   /* --depth-range NEAR_M:FAR_M */
   const char *depth_encoding; /* --depth-encoding linear|inverse|near01 */
   const char *matte;         /* --matte auto|none|FILE */
+  const char *cache;         /* --cache DIR ("" with --no-cache), NULL = default */
 } cli_render_args;
 
 /* Parse argv (after the sub-command name). Returns 0, or an exit code. */
@@ -56,5 +57,6 @@ int cmd_render(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_depth(int argc, char **argv);
 
 #endif

@@ -1,11 +1,58 @@
 /* depthmask info: what a file carries (format, size, profile, metadata,
- * sidecar). Depth and matte sources join this list with src/depth. */
+ * the depth maps and mattes embedded in it, sidecar) and what `--depth
+ * auto` would use, with the depth confidence when it has been computed. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "core/file.h"
+#include "depth/embedded.h"
+
+static void print_embedded(dm_context *ctx, const char *path) {
+  unsigned char *data = NULL;
+  size_t len = 0;
+  dm_embedded_list list;
+  if (dm_read_file(ctx, path, (size_t)2 << 30, &data, &len) != DM_OK ||
+      dm_embedded_scan(ctx, data, len, path, &list) != DM_OK) {
+    printf("embedded:    (not read: %s)\n", dm_context_error(ctx));
+    free(data);
+    return;
+  }
+  free(data);
+  if (list.n == 0) printf("embedded:    no depth or matte\n");
+  for (int i = 0; i < list.n; i++) {
+    const dm_embedded_item *it = &list.items[i];
+    printf("embedded:    %s (%s, %s", dm_embedded_kind_name(it->kind),
+           dm_embedded_container_name(it->container), it->type);
+    if (it->width) printf(", %dx%d", it->width, it->height);
+    if (it->bits) printf(", %d-bit", it->bits);
+    if (it->encoding[0]) printf(", %s", it->encoding);
+    if (it->far_m > 0) printf(", %.3g-%.3g m", (double)it->near_m, (double)it->far_m);
+    if (it->mime[0]) printf(", %s", it->mime);
+    printf(", %zu bytes)%s%s\n", it->bytes, it->usable ? "" : " UNUSABLE: ", it->usable ? "" : it->problem);
+  }
+}
+
+/* What `--depth auto` gives, from the cache only: info never runs the networks. */
+static void print_scene(dm_context *ctx, const char *path, const dm_image *work, int orientation) {
+  dm_scene_options opt = {.depth_mode = DM_DEPTH_MODE_AUTO, .lookup_only = 1};
+  dm_scene sc;
+  if (dm_scene_build(ctx, path, work, orientation, &opt, &sc) != DM_OK) {
+    printf("depth:       (%s)\n", dm_context_error(ctx));
+    return;
+  }
+  printf("depth:       %s%s\n", sc.depth_source, sc.cached ? " (cached)" : "");
+  printf("matte:       %s\n", sc.matte_source);
+  if (sc.confidence.data)
+    printf("confidence:  %.1f %% of the subject sits at a depth its surroundings share%s\n",
+           100.0 * sc.ambiguous,
+           sc.ambiguous > 0.2f ? " (a Depth Range mask cannot separate it: use Subject)" : "");
+  else if (!sc.depth.near01.data)
+    printf("confidence:  run `depthmask depth` to compute depth, matte and confidence\n");
+  dm_scene_free(&sc);
+}
 
 static void print_sidecar(dm_context *ctx, const char *input) {
   char sidecar[4096];
@@ -58,6 +105,8 @@ int cmd_info(int argc, char **argv) {
   if (d.meta.camera[0]) printf("camera:      %s\n", d.meta.camera);
   printf("exif:        %s", d.meta.exif ? "" : "none\n");
   if (d.meta.exif) printf("%zu bytes\n", d.meta.exif_len);
+  print_embedded(ctx, path);
+  if (dm_color_to_working_inplace(ctx, &d, path) == DM_OK) print_scene(ctx, path, &d.img, d.meta.orientation);
   print_sidecar(ctx, path);
   dm_decoded_free(&d);
   dm_context_free(ctx);

@@ -10,9 +10,13 @@ static const char usage[] =
     "  render IN [-o OUT] [--recipe R.xmp | --preset P.xmp] [--set KEY=VALUE]...\n"
     "         [--format jpeg|png|tiff] [--bits 8|16|32] [--profile srgb|adobergb|p3|prophoto]\n"
     "         [--quality 1-100] [--compression none|lzw|deflate] [--no-sidecar] [--threads N]\n"
-    "         [--depth auto|FILE] [--depth-range NEAR_M:FAR_M] [--depth-encoding linear|inverse|near01]\n"
-    "         [--matte auto|none|FILE]\n"
-    "  info IN                 what the file carries: format, size, profile, metadata, sidecar\n"
+    "         [--depth auto|ai|embedded|FILE] [--depth-range NEAR_M:FAR_M]\n"
+    "         [--depth-encoding linear|inverse|near01] [--matte auto|none|FILE]\n"
+    "         [--cache DIR | --no-cache]\n"
+    "  depth IN -o DEPTH.png [--viz HEAT.png] [--matte-out MATTE.png] [--confidence-out C.png]\n"
+    "         [--depth ...] [--matte ...] [--cache DIR]   16-bit, 0 = near, linear in disparity\n"
+    "  info IN                 what the file carries: format, size, profile, metadata, the depth\n"
+    "                          and mattes embedded in it, sidecar\n"
     "  demo                    render a real sample photo into ./demo-out/\n"
     "  models list             the known networks: installed or not, size, sha256 check, path\n"
     "  models add FILE...      install a known network's weights (checked by sha256)\n"
@@ -52,6 +56,7 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(cmd, "render")) return cmd_render(argc - 2, argv + 2);
   if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
+  if (!strcmp(cmd, "depth")) return cmd_depth(argc - 2, argv + 2);
   if (!strcmp(cmd, "demo")) return cmd_demo(argc - 2, argv + 2);
   if (!strcmp(cmd, "models")) return cmd_models(argc - 2, argv + 2);
   return cli_usage_error("unknown command \"%s\"", cmd);

@@ -79,6 +79,11 @@ int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
     } else if (is_opt(arg, "--matte")) {
       VALUE("--matte");
       a->matte = v;
+    } else if (is_opt(arg, "--cache")) {
+      VALUE("--cache");
+      a->cache = v;
+    } else if (!strcmp(arg, "--no-cache")) {
+      a->cache = "";
     } else if (!strcmp(arg, "--no-sidecar")) {
       a->no_sidecar = 1;
     } else if (arg[0] == '-' && arg[1]) {
@@ -151,9 +156,10 @@ void cli_log(void *user, dm_log_level level, const char *msg) {
   if (level >= DM_LOG_WARN) fprintf(stderr, "depthmask: warning: %s\n", msg);
 }
 
-/* --depth, --depth-range, --depth-encoding, --matte into the options. */
+/* --depth, --depth-range, --depth-encoding, --matte, --cache into the options. */
 static int cli_resolve_scene(const cli_render_args *a, dm_render_options *opt) {
-  dm_depth_file_spec *d = &opt->depth;
+  dm_scene_options *sc = &opt->scene;
+  dm_depth_file_spec *d = &sc->depth_file;
   d->encoding = DM_DEPTH_LINEAR;
   if (a->depth_encoding && !dm_depth_encoding_from_name(a->depth_encoding, &d->encoding))
     return cli_usage_error("--depth-encoding must be linear, inverse or near01, not \"%s\"",
@@ -170,16 +176,24 @@ static int cli_resolve_scene(const cli_render_args *a, dm_render_options *opt) {
       return cli_usage_error("--depth-range must be NEAR_M:FAR_M with 0 < NEAR_M < FAR_M, not \"%s\"",
                              a->depth_range);
   }
-  if (a->depth && strcmp(a->depth, "auto") != 0) {
-    if (!strcmp(a->depth, "ai") || !strcmp(a->depth, "embedded"))
-      return cli_usage_error("--depth %s is not available in this build yet; give --depth FILE",
-                             a->depth);
-    d->path = a->depth;
-  } else if (a->depth_range || a->depth_encoding) {
-    return cli_usage_error("--depth-range and --depth-encoding describe a --depth FILE");
+  const char *depth = a->depth ? a->depth : "auto";
+  if (!strcmp(depth, "auto")) sc->depth_mode = DM_DEPTH_MODE_AUTO;
+  else if (!strcmp(depth, "ai")) sc->depth_mode = DM_DEPTH_MODE_AI;
+  else if (!strcmp(depth, "embedded")) sc->depth_mode = DM_DEPTH_MODE_EMBEDDED;
+  else {
+    sc->depth_mode = DM_DEPTH_MODE_FILE;
+    d->path = depth;
   }
-  if (a->matte && strcmp(a->matte, "auto") != 0 && strcmp(a->matte, "none") != 0)
-    opt->matte_path = a->matte;
+  if (sc->depth_mode != DM_DEPTH_MODE_FILE && (a->depth_range || a->depth_encoding))
+    return cli_usage_error("--depth-range and --depth-encoding describe a --depth FILE");
+  const char *matte = a->matte ? a->matte : "auto";
+  if (!strcmp(matte, "auto")) sc->matte_mode = DM_MATTE_MODE_AUTO;
+  else if (!strcmp(matte, "none")) sc->matte_mode = DM_MATTE_MODE_NONE;
+  else {
+    sc->matte_mode = DM_MATTE_MODE_FILE;
+    sc->matte_path = matte;
+  }
+  sc->cache_dir = a->cache; /* NULL = the default folder; "" = none */
   return 0;
 }
 

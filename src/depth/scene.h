@@ -28,6 +28,7 @@ typedef struct dm_scene_options {
   const char *matte_path;        /* DM_MATTE_MODE_FILE */
   const char *cache_dir;         /* NULL = dm_cache_default_dir, "" = no cache */
   long long cache_cap_bytes;     /* 0 = DM_CACHE_DEFAULT_CAP */
+  int lookup_only;               /* never run the networks: what is not cached stays empty */
 } dm_scene_options;
 
 typedef struct dm_scene {

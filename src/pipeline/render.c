@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "core/file.h"
-#include "matte/matte.h"
 
 void dm_dirname(const char *path, char *out, size_t out_len) {
   const char *slash = strrchr(path, '/');
@@ -36,25 +35,21 @@ dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe 
   return s;
 }
 
+int dm_recipe_needs_scene(const dm_recipe *r) { return r->lens_blur.active != 0.0f; }
+
 dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r,
-                             const dm_render_options *opt, const char *in_path) {
+                             const dm_scene *scene, const char *in_path) {
   if (r->lens_blur.active == 0.0f) return DM_OK;
-  if (!opt->depth.path)
+  const dm_depth *depth = &scene->depth;
+  if (!depth->near01.data)
+    return dm_fail(ctx, DM_ERR_PARAM, in_path, "lens blur needs a depth map (--depth auto, ai, embedded or FILE)");
+  if (r->lens_blur.mode == DM_BLUR_PHYSICAL && depth->z_far_m == 0)
     return dm_fail(ctx, DM_ERR_PARAM, in_path,
-                   "lens blur needs a depth map: give --depth FILE (with --depth-range NEAR_M:FAR_M)");
-  dm_depth depth = {0};
-  dm_image matte = {0};
-  dm_status s = dm_depth_from_file(ctx, &opt->depth, work->width, work->height, &depth);
-  if (!s && opt->matte_path) s = dm_matte_from_file(ctx, opt->matte_path, work->width, work->height, &matte);
-  if (!s && r->lens_blur.mode == DM_BLUR_PHYSICAL && depth.z_far_m == 0)
-    s = dm_fail(ctx, DM_ERR_PARAM, opt->depth.path,
-                "physical lens blur needs metric depth: give --depth-range NEAR_M:FAR_M");
-  if (!s)
-    s = dm_lens_blur_apply(ctx, work, &depth.near01, depth.z_near_m, depth.z_far_m,
-                           matte.data ? &matte : NULL, &r->lens_blur);
-  dm_image_free(&matte);
-  dm_depth_free(&depth);
-  return s;
+                   "physical lens blur needs metric depth (%s has none): give --depth FILE "
+                   "--depth-range NEAR_M:FAR_M",
+                   scene->depth_source);
+  return dm_lens_blur_apply(ctx, work, &depth->near01, depth->z_near_m, depth->z_far_m,
+                            scene->matte.data ? &scene->matte : NULL, &r->lens_blur);
 }
 
 dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *r,
@@ -62,13 +57,19 @@ dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *
   if (dm_same_file(in_path, out_path))
     return dm_fail(ctx, DM_ERR_PARAM, out_path, "is the input file; originals are never written");
   dm_decoded dec = {0};
+  dm_scene scene = {0};
   unsigned char *icc = NULL;
   size_t icc_len = 0;
   /* One full-size buffer all the way: decoded -> working -> encoded in place. */
   dm_status s = dm_io_read(ctx, in_path, &dec);
   if (!s) s = dm_color_to_working_inplace(ctx, &dec, in_path);
+  /* The scene sees the photo as shot, before any correction, so its cache
+   * key is the file's content. */
+  if (!s && dm_recipe_needs_scene(r))
+    s = dm_scene_build(ctx, in_path, &dec.img, dec.meta.orientation, &opt->scene, &scene);
   if (!s) s = dm_apply_corrections(ctx, &dec.img, r, base_dir);
-  if (!s) s = dm_apply_lens_blur(ctx, &dec.img, r, opt, in_path);
+  if (!s) s = dm_apply_lens_blur(ctx, &dec.img, r, &scene, in_path);
+  dm_scene_free(&scene);
   if (!s) s = dm_color_from_working_inplace(ctx, &dec.img, opt->profile, &icc, &icc_len);
   if (!s) {
     dm_write_options wo = {

@@ -5,7 +5,7 @@
 #define DM_RENDER_H
 
 #include "color/color.h"
-#include "depth/depth.h"
+#include "depth/scene.h"
 #include "io/io.h"
 #include "recipe/recipe.h"
 
@@ -15,9 +15,8 @@ typedef struct dm_render_options {
   int bits;                   /* 8 or 16 (TIFF: also 32 = float) */
   int quality;                /* JPEG, 0 = default */
   dm_compression compression; /* TIFF */
-  /* Scene inputs for the depth-driven stages (lens blur). */
-  dm_depth_file_spec depth;   /* depth.path NULL = none */
-  const char *matte_path;     /* NULL = no matte */
+  /* Where depth and matte come from, for the depth-driven stages. */
+  dm_scene_options scene;
 } dm_render_options;
 
 /* Apply every active correction of `r` to `work` (3-channel linear working
@@ -26,10 +25,13 @@ typedef struct dm_render_options {
 dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                const char *base_dir);
 
-/* The lens blur stage: loads the depth (and matte) named in `opt` and blurs
- * `work` in place when the recipe's lens blur is active. */
+/* True when the recipe has a stage that needs the scene (depth, matte). */
+int dm_recipe_needs_scene(const dm_recipe *r);
+
+/* The lens blur stage: blurs `work` in place with the scene's depth and
+ * matte when the recipe's lens blur is active. */
 dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r,
-                             const dm_render_options *opt, const char *in_path);
+                             const dm_scene *scene, const char *in_path);
 
 /* Decode `in_path`, apply `r`, encode to `out_path` (atomically). Never
  * writes `in_path`. */

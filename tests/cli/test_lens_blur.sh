@@ -48,12 +48,13 @@ $PY -c "from PIL import Image; im=Image.open('$S/depth16.png'); im.resize((480,3
   --set lens_blur.mode=physical --set lens_blur.focus_m=2.5 >/dev/null 2>"$T/err" || fail "small depth: $(cat "$T/err")"
 [ "$(grep -c 'warning: .*resampled' "$T/err")" = 1 ] || fail "want one resample warning, got: $(cat "$T/err")"
 
-# Bad input: colour depth, missing range, focus inside the focal length, f-number <= 0, no depth.
+# Bad input: colour depth, missing range, focus inside the focal length, f-number <= 0, no
+# embedded depth when only embedded depth is asked for.
 expect_error 1 "$S/aif.png: " -- "$DM" render "$T/photo.png" -o "$T/x1.png" --no-sidecar --depth "$S/aif.png" --depth-range 1:12 --set lens_blur.amount=60
 expect_error 2 "--depth-range" -- "$DM" render "$T/photo.png" -o "$T/x2.png" --no-sidecar --depth "$S/depth16.png" --depth-range 5:1
 expect_error 1 "focus" -- "$DM" render "$T/photo.png" -o "$T/x3.png" --no-sidecar "${args[@]}" --set lens_blur.mode=physical --set lens_blur.f_mm=85 --set lens_blur.focus_m=0.05
 expect_error 2 "lens_blur.f_number" -- "$DM" render "$T/photo.png" -o "$T/x4.png" --no-sidecar "${args[@]}" --set lens_blur.f_number=0
-expect_error 1 "depth" -- "$DM" render "$T/photo.png" -o "$T/x5.png" --no-sidecar --set lens_blur.amount=60
+expect_error 1 "no usable depth" -- "$DM" render "$T/photo.png" -o "$T/x5.png" --no-sidecar --depth embedded --set lens_blur.amount=60
 for x in x1 x2 x3 x4 x5; do [ -e "$T/$x.png" ] && fail "output left behind for $x"; done
 expect_no_temp "$T"
 finish

@@ -1,0 +1,140 @@
+/* depthmask depth: the photo's depth map as a 16-bit grey image (0 = near,
+ * linear in disparity), optionally the heat map Lightroom calls Visualize
+ * Depth, the subject matte and the depth confidence. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/file.h"
+
+typedef struct depth_outputs {
+  const char *viz, *matte, *confidence;
+} depth_outputs;
+
+/* Take this command's own options out of argv; the rest are the shared ones. */
+static int take_outputs(int *argc, char **argv, depth_outputs *o) {
+  int n = 0;
+  for (int i = 0; i < *argc; i++) {
+    const char **dst = !strcmp(argv[i], "--viz")              ? &o->viz
+                       : !strcmp(argv[i], "--matte-out")      ? &o->matte
+                       : !strcmp(argv[i], "--confidence-out") ? &o->confidence
+                                                              : NULL;
+    if (!dst) {
+      argv[n++] = argv[i];
+      continue;
+    }
+    if (i + 1 >= *argc) return cli_usage_error("%s needs a file name", argv[i]);
+    *dst = argv[++i];
+  }
+  *argc = n;
+  return 0;
+}
+
+/* Refuse the render-only options rather than ignore them. */
+static int check_shared_only(const cli_render_args *a) {
+  if (a->recipe || a->preset || a->n_sets || a->format_name || a->bits || a->profile_name ||
+      a->quality || a->compression || a->no_sidecar)
+    return cli_usage_error("depth takes -o, --viz, --matte-out, --confidence-out and the --depth, "
+                           "--matte, --cache, --threads options only");
+  if (!a->output) return cli_usage_error("depth needs -o DEPTH.png (or .tif)");
+  return 0;
+}
+
+static dm_status write_grey(dm_context *ctx, const char *path, const dm_image *plane) {
+  dm_format f = dm_format_from_extension(path);
+  if (f != DM_FMT_PNG && f != DM_FMT_TIFF)
+    return dm_fail(ctx, DM_ERR_PARAM, path, "write depth, matte and confidence as .png or .tif (16-bit)");
+  dm_write_options wo = {.format = f, .bits = 16};
+  return dm_io_write(ctx, path, plane, &wo);
+}
+
+static dm_status write_viz(dm_context *ctx, const char *path, const dm_image *near01) {
+  dm_format f = dm_format_from_extension(path);
+  if (f == DM_FMT_UNKNOWN || f == DM_FMT_HEIC || f == DM_FMT_RAW)
+    return dm_fail(ctx, DM_ERR_PARAM, path, "write the heat map as .png, .jpg or .tif");
+  dm_image rgb = {0}, one = {0}, tmp = {0};
+  unsigned char *icc = NULL;
+  size_t icc_len = 0;
+  dm_status s = dm_depth_heatmap(ctx, near01, &rgb);
+  /* The heat map is sRGB-encoded; its profile comes from the colour stage. */
+  if (!s) s = dm_image_alloc_zero(ctx, &one, 1, 1, 3);
+  if (!s) s = dm_color_from_working(ctx, &one, DM_PROFILE_SRGB, &tmp, &icc, &icc_len);
+  if (!s) {
+    dm_write_options wo = {.format = f, .bits = 8, .icc = icc, .icc_len = icc_len};
+    s = dm_io_write(ctx, path, &rgb, &wo);
+  }
+  free(icc);
+  dm_image_free(&tmp);
+  dm_image_free(&one);
+  dm_image_free(&rgb);
+  return s;
+}
+
+static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_options *opt,
+                     const depth_outputs *o) {
+  const char *outs[] = {a->output, o->viz, o->matte, o->confidence};
+  for (int i = 0; i < 4; i++)
+    if (outs[i] && dm_same_file(a->input, outs[i]))
+      return dm_fail(ctx, DM_ERR_PARAM, outs[i], "is the input file; originals are never written");
+  dm_decoded dec = {0};
+  dm_scene scene = {0};
+  dm_status s = dm_io_read(ctx, a->input, &dec);
+  if (!s) s = dm_color_to_working_inplace(ctx, &dec, a->input);
+  if (!s) s = dm_scene_build(ctx, a->input, &dec.img, dec.meta.orientation, &opt->scene, &scene);
+  dm_decoded_free(&dec);
+  if (!s) s = write_grey(ctx, a->output, &scene.depth.near01);
+  if (!s && o->viz) s = write_viz(ctx, o->viz, &scene.depth.near01);
+  if (!s && o->matte) {
+    if (!scene.matte.data) s = dm_fail(ctx, DM_ERR_PARAM, o->matte, "no matte (--matte none)");
+    else s = write_grey(ctx, o->matte, &scene.matte);
+  }
+  if (!s && o->confidence) {
+    if (!scene.confidence.data)
+      s = dm_fail(ctx, DM_ERR_PARAM, o->confidence, "no confidence map: the depth is %s",
+                  scene.depth_source);
+    else s = write_grey(ctx, o->confidence, &scene.confidence);
+  }
+  if (!s) {
+    printf("depth:       %s%s\n", scene.depth_source, scene.cached ? " (cached)" : "");
+    printf("matte:       %s\n", scene.matte_source);
+    if (scene.confidence.data)
+      printf("confidence:  %.1f %% of the subject sits at a depth its surroundings share%s\n",
+             100.0 * scene.ambiguous,
+             scene.ambiguous > 0.2f ? " (a Depth Range mask cannot separate it: use Subject)" : "");
+    if (scene.depth.z_far_m > 0)
+      printf("range:       %.3g m to %.3g m\n", (double)scene.depth.z_near_m,
+             (double)scene.depth.z_far_m);
+  }
+  dm_scene_free(&scene);
+  return s;
+}
+
+int cmd_depth(int argc, char **argv) {
+  depth_outputs o = {0};
+  cli_render_args a;
+  int rc = take_outputs(&argc, argv, &o);
+  if (rc) return rc;
+  rc = cli_parse_render_args(argc, argv, &a);
+  if (!rc) rc = check_shared_only(&a);
+  dm_render_options opt;
+  char unused[4096];
+  if (!rc) rc = cli_resolve_output(&a, &opt, unused, sizeof unused);
+  if (rc) {
+    cli_render_args_free(&a);
+    return rc;
+  }
+  dm_context *ctx = dm_context_new(a.threads);
+  if (!ctx) {
+    fputs("depthmask: out of memory\n", stderr);
+    cli_render_args_free(&a);
+    return DM_EXIT_INPUT;
+  }
+  ctx->log = cli_log;
+  dm_status s = dm_check_input(ctx, a.input);
+  if (!s) s = run(ctx, &a, &opt, &o);
+  rc = cli_report(ctx, s);
+  dm_context_free(ctx);
+  cli_render_args_free(&a);
+  return rc;
+}

@@ -1,0 +1,271 @@
+/* The scene of a photo: depth, matte and confidence from the sources in
+ * DESIGN section 3's order, with the network results cached on disk.
+ *
+ * Two cache entries per photo, so that a depth file or embedded depth can
+ * still reuse the network matte:
+ *   matte  = f(file content, ISNet's checksum, refinement version)
+ *   fused  = f(file content, depth model's checksum, the matte's key, fusion version)
+ * Bump the versions below whenever the refinement or fusion changes its
+ * output, so old entries are never served for new code. */
+#include "depth/scene.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "color/color.h"
+#include "core/file.h"
+#include "core/hash.h"
+#include "core/resample.h"
+#include "depth/cache.h"
+#include "depth/embedded.h"
+#include "depth/fuse.h"
+#include "matte/matte.h"
+#include "nn/model_store.h"
+#include "scene_internal.h"
+
+#define MATTE_VERSION "matte-1"
+#define FUSED_VERSION "fused-1"
+/* Photos are read whole to look for embedded depth; a bigger file is not a photo. */
+#define SCENE_MAX_FILE (2LL << 30)
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+/* Stage times go to the log at INFO level (bench/depth.sh prints them). */
+static void stage_done(dm_context *ctx, const char *stage, double *t) {
+  double t1 = now_ms();
+  dm_log(ctx, DM_LOG_INFO, "scene: %s %.1f ms", stage, t1 - *t);
+  *t = t1;
+}
+
+void dm_scene_free(dm_scene *s) {
+  if (!s) return;
+  dm_depth_free(&s->depth);
+  dm_image_free(&s->matte);
+  dm_image_free(&s->confidence);
+  memset(s, 0, sizeof *s);
+}
+
+static dm_hash key_of(dm_hash file, const char *what, const char *a, const char *b, int w, int h) {
+  dm_hasher *hs = dm_hasher_new();
+  if (!hs) return (dm_hash){0, 0};
+  dm_hasher_update(hs, &file, sizeof file);
+  dm_hasher_update_str(hs, what);
+  dm_hasher_update_str(hs, a ? a : "");
+  dm_hasher_update_str(hs, b ? b : "");
+  int dims[2] = {w, h};
+  dm_hasher_update(hs, dims, sizeof dims);
+  dm_hash k = dm_hasher_digest(hs);
+  dm_hasher_free(hs);
+  return k;
+}
+
+/* The cache folder for this build, or NULL when caching is off. */
+static const char *cache_folder(dm_context *ctx, const dm_scene_options *opt, char *buf, size_t n) {
+  if (opt->cache_dir) return opt->cache_dir[0] ? opt->cache_dir : NULL;
+  if (dm_cache_default_dir(ctx, buf, n) != DM_OK) return NULL;
+  return buf;
+}
+
+/* Move plane i of a cache entry into `dst` (ownership passes). */
+static void take_plane(dm_cache_entry *e, const char *name, dm_image *dst) {
+  for (int i = 0; i < e->n_planes; i++)
+    if (!strcmp(e->names[i], name)) {
+      *dst = e->planes[i];
+      memset(&e->planes[i], 0, sizeof e->planes[i]);
+      return;
+    }
+}
+
+static void store(dm_context *ctx, const dm_scene_build_state *b, dm_hash key, const char **names,
+                  const dm_image **planes, int n, const char *meta) {
+  if (!b->cache) return;
+  dm_cache_entry e;
+  memset(&e, 0, sizeof e);
+  e.n_planes = n;
+  for (int i = 0; i < n; i++) {
+    snprintf(e.names[i], sizeof e.names[i], "%s", names[i]);
+    e.planes[i] = *planes[i]; /* borrowed: not freed here */
+  }
+  snprintf(e.meta, sizeof e.meta, "%s", meta);
+  /* The cache only saves time: a full disk must not fail the render. */
+  if (dm_cache_put(ctx, b->cache, key, &e, b->opt->cache_cap_bytes) != DM_OK)
+    dm_log(ctx, DM_LOG_WARN, "%s: depth cache not written: %s", b->cache, dm_context_error(ctx));
+}
+
+/* The matte: a file, the photo's own portrait matte, or ISNet (cached). */
+static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene *out) {
+  const dm_scene_options *opt = b->opt;
+  int w = b->work->width, h = b->work->height;
+  if (opt->matte_mode == DM_MATTE_MODE_NONE) {
+    snprintf(out->matte_source, sizeof out->matte_source, "none");
+    return DM_OK;
+  }
+  if (opt->matte_mode == DM_MATTE_MODE_FILE) {
+    snprintf(out->matte_source, sizeof out->matte_source, "file %s", opt->matte_path);
+    dm_status s = dm_image_alloc_zero(ctx, &out->matte, w, h, 1);
+    return s ? s : dm_matte_from_file(ctx, opt->matte_path, w, h, &out->matte);
+  }
+  int found = 0;
+  dm_status s = dm_embedded_matte(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,
+                                  &out->matte, &found, out->matte_source, sizeof out->matte_source);
+  if (s || found) return s;
+  const dm_model_entry *m = dm_models_find("isnet-medium");
+  b->matte_key = key_of(b->file_hash, MATTE_VERSION, m ? m->sha256 : "", NULL, w, h);
+  snprintf(out->matte_source, sizeof out->matte_source, "ISNet subject matte (%s)",
+           m ? m->id : "isnet");
+  if (b->cache) {
+    dm_cache_entry e;
+    int hit = 0;
+    s = dm_cache_get(ctx, b->cache, b->matte_key, &e, &hit);
+    if (s) return s;
+    if (hit) {
+      take_plane(&e, "matte", &out->matte);
+      dm_cache_entry_free(&e);
+      if (out->matte.data && out->matte.width == w && out->matte.height == h) {
+        b->matte_cached = 1;
+        return DM_OK;
+      }
+      dm_image_free(&out->matte);
+    }
+  }
+  if (opt->lookup_only) {
+    snprintf(out->matte_source, sizeof out->matte_source, "ISNet subject matte: not computed yet");
+    return DM_OK;
+  }
+  double t = now_ms();
+  s = dm_scene_prepare_guide(ctx, b);
+  if (!s) stage_done(ctx, "guide", &t);
+  dm_image low = {0};
+  if (!s) s = dm_matte_network(ctx, &b->proxy, &low, NULL);
+  if (!s) stage_done(ctx, "matte network", &t);
+  if (!s) s = dm_matte_refine(ctx, &b->guide, &low, &out->matte);
+  if (!s) stage_done(ctx, "matte refinement", &t);
+  dm_image_free(&low);
+  if (!s) {
+    const char *names[] = {"matte"};
+    const dm_image *planes[] = {&out->matte};
+    store(ctx, b, b->matte_key, names, planes, 1, out->matte_source);
+  }
+  return s;
+}
+
+/* Depth from the networks, fused with the matte (cached). */
+static dm_status build_fused(dm_context *ctx, dm_scene_build_state *b, dm_scene *out) {
+  int w = b->work->width, h = b->work->height;
+  const dm_model_entry *m = NULL;
+  char model_path[4096];
+  dm_status s = dm_models_best(ctx, DM_MODEL_DEPTH, &m, model_path, sizeof model_path);
+  if (s) return s;
+  int isnet_matte = b->matte_key.lo || b->matte_key.hi;
+  char matte_key[33];
+  dm_hash_hex(b->matte_key, matte_key);
+  if (!isnet_matte) snprintf(matte_key, sizeof matte_key, "no-matte");
+  dm_hash key = key_of(b->file_hash, FUSED_VERSION, m->sha256, matte_key, w, h);
+  snprintf(out->depth_source, sizeof out->depth_source, "network %s%s", m->id,
+           out->matte.data ? " fused with the subject matte" : "");
+  /* A matte from a file or the phone is not in the key's matte hash; do
+   * not cache what depends on it. */
+  int cacheable = b->cache && (isnet_matte || !out->matte.data);
+  if (cacheable) {
+    dm_cache_entry e;
+    int hit = 0;
+    s = dm_cache_get(ctx, b->cache, key, &e, &hit);
+    if (s) return s;
+    if (hit) {
+      take_plane(&e, "depth", &out->depth.near01);
+      take_plane(&e, "confidence", &out->confidence);
+      dm_cache_entry_free(&e);
+      if (out->depth.near01.data && out->depth.near01.width == w && out->depth.near01.height == h &&
+          out->confidence.data) {
+        out->cached = b->matte_cached || !out->matte.data;
+        return DM_OK;
+      }
+      dm_image_free(&out->depth.near01);
+      dm_image_free(&out->confidence);
+    }
+  }
+  if (b->opt->lookup_only) {
+    snprintf(out->depth_source, sizeof out->depth_source, "network %s: not computed yet", m->id);
+    return DM_OK;
+  }
+  double t = now_ms();
+  s = dm_scene_prepare_guide(ctx, b);
+  if (!s) stage_done(ctx, "guide", &t);
+  dm_image net = {0};
+  if (!s) s = dm_depth_network(ctx, &b->proxy, &net, NULL);
+  if (!s) stage_done(ctx, "depth network", &t);
+  dm_fuse_inputs in = {.guide = &b->guide, .net = &net, .matte = out->matte.data ? &out->matte : NULL};
+  if (!s) s = dm_depth_fuse(ctx, &in, &out->depth.near01, &out->confidence);
+  if (!s) stage_done(ctx, "fusion", &t);
+  dm_image_free(&net);
+  if (!s && cacheable) {
+    const char *names[] = {"depth", "confidence"};
+    const dm_image *planes[] = {&out->depth.near01, &out->confidence};
+    store(ctx, b, key, names, planes, 2, out->depth_source);
+  }
+  return s;
+}
+
+static dm_status build_depth(dm_context *ctx, dm_scene_build_state *b, dm_scene *out) {
+  const dm_scene_options *opt = b->opt;
+  int w = b->work->width, h = b->work->height;
+  if (opt->depth_mode == DM_DEPTH_MODE_NONE) return DM_OK;
+  if (opt->depth_mode == DM_DEPTH_MODE_FILE) {
+    snprintf(out->depth_source, sizeof out->depth_source, "file %s (%s)", opt->depth_file.path,
+             dm_depth_encoding_name(opt->depth_file.encoding));
+    return dm_depth_from_file(ctx, &opt->depth_file, w, h, &out->depth);
+  }
+  if (opt->depth_mode != DM_DEPTH_MODE_AI) {
+    int found = 0;
+    dm_status s = dm_embedded_depth(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,
+                                    &out->depth, &found, out->depth_source,
+                                    sizeof out->depth_source);
+    if (s || found) return s;
+    if (opt->depth_mode == DM_DEPTH_MODE_EMBEDDED)
+      return dm_fail(ctx, DM_ERR_FORMAT, b->in_path,
+                     "carries no usable depth (see depthmask info); use --depth ai or --depth FILE");
+  }
+  return build_fused(ctx, b, out);
+}
+
+static float ambiguous_share(const dm_scene *s) {
+  if (!s->matte.data || !s->confidence.data) return 0;
+  double in = 0, low = 0;
+  for (int y = 0; y < s->matte.height; y++) {
+    const float *m = dm_row(&s->matte, y), *c = dm_row(&s->confidence, y);
+    for (int x = 0; x < s->matte.width; x++)
+      if (m[x] >= 0.5f) in += 1, low += c[x] < 0.5f;
+  }
+  return in > 0 ? (float)(low / in) : 0;
+}
+
+dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *work, int orientation,
+                         const dm_scene_options *opt, dm_scene *out) {
+  memset(out, 0, sizeof *out);
+  dm_scene_build_state b;
+  memset(&b, 0, sizeof b);
+  b.opt = opt;
+  b.work = work;
+  b.in_path = in_path;
+  b.orientation = orientation;
+  char cache_buf[1024];
+  b.cache = cache_folder(ctx, opt, cache_buf, sizeof cache_buf);
+  double t = now_ms();
+  dm_status s = dm_read_file(ctx, in_path, SCENE_MAX_FILE, &b.file, &b.file_len);
+  if (!s) b.file_hash = dm_hash_bytes(b.file, b.file_len);
+  if (!s) stage_done(ctx, "read and hash", &t);
+  /* The matte first: the fused depth is built around it. */
+  if (!s) s = build_matte(ctx, &b, out);
+  if (!s) s = build_depth(ctx, &b, out);
+  if (!s) out->ambiguous = ambiguous_share(out);
+  if (!s) stage_done(ctx, "matte and depth", &t);
+  dm_scene_build_state_free(&b);
+  if (s) dm_scene_free(out);
+  return s;
+}
