@@ -50,6 +50,11 @@ int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r);
 int cli_resolve_output(const cli_render_args *a, dm_render_options *opt, char *out_path,
                        size_t out_len);
 
+/* Parse and resolve the shared options, then make the context (warnings
+ * logged by cli_log). Returns 0, or an exit code after freeing `a`. */
+int cli_start(int argc, char **argv, cli_render_args *a, dm_render_options *opt, char *out_path,
+              size_t out_len, dm_context **ctx);
+
 /* Prints warnings from the library as `depthmask: warning: ...`. */
 void cli_log(void *user, dm_log_level level, const char *msg);
 

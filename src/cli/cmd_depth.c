@@ -113,24 +113,17 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
 int cmd_depth(int argc, char **argv) {
   depth_outputs o = {0};
   cli_render_args a;
-  int rc = take_outputs(&argc, argv, &o);
-  if (rc) return rc;
-  rc = cli_parse_render_args(argc, argv, &a);
-  if (!rc) rc = check_shared_only(&a);
   dm_render_options opt;
   char unused[4096];
-  if (!rc) rc = cli_resolve_output(&a, &opt, unused, sizeof unused);
-  if (rc) {
+  dm_context *ctx;
+  int rc = take_outputs(&argc, argv, &o);
+  if (!rc) rc = cli_start(argc, argv, &a, &opt, unused, sizeof unused, &ctx);
+  if (rc) return rc;
+  if ((rc = check_shared_only(&a)) != 0) {
+    dm_context_free(ctx);
     cli_render_args_free(&a);
     return rc;
   }
-  dm_context *ctx = dm_context_new(a.threads);
-  if (!ctx) {
-    fputs("depthmask: out of memory\n", stderr);
-    cli_render_args_free(&a);
-    return DM_EXIT_INPUT;
-  }
-  ctx->log = cli_log;
   dm_status s = dm_check_input(ctx, a.input);
   if (!s) s = run(ctx, &a, &opt, &o);
   rc = cli_report(ctx, s);

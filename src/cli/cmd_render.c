@@ -7,21 +7,11 @@
 
 int cmd_render(int argc, char **argv) {
   cli_render_args a;
-  int rc = cli_parse_render_args(argc, argv, &a);
   dm_render_options opt;
   char out_path[4096], sidecar[4096], base_dir[4096];
-  if (!rc) rc = cli_resolve_output(&a, &opt, out_path, sizeof out_path);
-  if (rc) {
-    cli_render_args_free(&a);
-    return rc;
-  }
-  dm_context *ctx = dm_context_new(a.threads);
-  if (!ctx) {
-    fputs("depthmask: out of memory\n", stderr);
-    cli_render_args_free(&a);
-    return DM_EXIT_INPUT;
-  }
-  ctx->log = cli_log;
+  dm_context *ctx;
+  int rc = cli_start(argc, argv, &a, &opt, out_path, sizeof out_path, &ctx);
+  if (rc) return rc;
   dm_sidecar_path(a.input, sidecar, sizeof sidecar);
   dm_recipe r;
   dm_status s = dm_recipe_init(ctx, &r);

@@ -247,3 +247,20 @@ int cli_resolve_output(const cli_render_args *a, dm_render_options *opt, char *o
   }
   return 0;
 }
+
+int cli_start(int argc, char **argv, cli_render_args *a, dm_render_options *opt, char *out_path,
+              size_t out_len, dm_context **ctx) {
+  *ctx = NULL;
+  int rc = cli_parse_render_args(argc, argv, a);
+  if (!rc) rc = cli_resolve_output(a, opt, out_path, out_len);
+  if (!rc && !(*ctx = dm_context_new(a->threads))) {
+    fputs("depthmask: out of memory\n", stderr);
+    rc = DM_EXIT_INPUT;
+  }
+  if (rc) {
+    cli_render_args_free(a);
+    return rc;
+  }
+  (*ctx)->log = cli_log;
+  return 0;
+}

@@ -154,3 +154,11 @@ dm_status dm_resize_plane(dm_context *ctx, const dm_image *g, dm_image *out, int
   weights_free(&ay);
   return s;
 }
+
+dm_status dm_resized_plane(dm_context *ctx, const dm_image *src, int width, int height, int clamp,
+                           dm_image *out, const char *name) {
+  dm_status s = dm_image_alloc(ctx, out, width, height, src->channels);
+  if (!s) s = dm_resize_plane(ctx, src, out, clamp, name);
+  if (s) dm_image_free(out);
+  return s;
+}

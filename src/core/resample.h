@@ -12,6 +12,10 @@
 dm_status dm_resize_plane(dm_context *ctx, const dm_image *src, dm_image *dst, int clamp,
                           const char *name);
 
+/* The same into a new buffer of width x height (allocated here). */
+dm_status dm_resized_plane(dm_context *ctx, const dm_image *src, int width, int height, int clamp,
+                           dm_image *out, const char *name);
+
 /* 1-channel version of `img`: a view of it when it has one channel, else a
  * new plane of weights . rgb. */
 dm_status dm_grey_plane(dm_context *ctx, const dm_image *img, const float weights[3], dm_image *grey);

@@ -25,13 +25,8 @@ dm_status dm_fuse_confidence(dm_context *ctx, const dm_image *matte, const dm_im
   int w = matte->width, h = matte->height, side = w > h ? w : h;
   int r = side / 20 > 1 ? side / 20 : 1;
   dm_image core = {0}, near = {0}, ring = {0}, contact = {0}, mring = {0}, mcontact = {0};
-  dm_status s = dm_image_alloc(ctx, &core, w, h, 1);
+  dm_status s = dm_fuse_core(ctx, matte, &core);
   if (s) return s;
-  for (int y = 0; y < h; y++) {
-    const float *a = dm_row(matte, y);
-    float *o = dm_row(&core, y);
-    for (int x = 0; x < w; x++) o[x] = a[x] >= 0.5f ? 1.0f : 0.0f;
-  }
   /* The background within r of the subject: its ring. */
   const dm_image *src1[1] = {&core};
   dm_image *dst1[1] = {&near};

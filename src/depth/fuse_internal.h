@@ -13,6 +13,9 @@
 /* Proxy size for a width x height photo (never larger than the photo). */
 void dm_fuse_proxy_size(int width, int height, int *pw, int *ph);
 
+/* The subject's core: 1 where matte >= 0.5, else 0 (allocated here). */
+dm_status dm_fuse_core(dm_context *ctx, const dm_image *matte, dm_image *core);
+
 /* Box means (window 2r+1, clipped) of k planes of equal size at once into
  * out[i] (allocated here, 1 channel). */
 dm_status dm_fuse_box_means(dm_context *ctx, const dm_image *const *src, int k, int radius,

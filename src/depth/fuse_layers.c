@@ -14,10 +14,11 @@
 
 #include "depth/fuse_internal.h"
 
-#define SPLIT_RATIO 3.0f     /* blur ratio (sigma + SIGMA_FLOOR) between the parts */
+#define SPLIT_RATIO 2.7f     /* blur ratio (sigma + SIGMA_FLOOR) between the parts */
+#define SPLIT_NET_DEPTH 0.12f /* near01 between the parts' network medians */
 #define SIGMA_FLOOR 0.1f     /* sigma below this is "sharp", whatever its value */
-#define SPLIT_MIN_SHARE 0.15f /* each part holds at least this share of the core */
 #define SPLIT_MIN_PART 0.05f /* smaller parts join the other side */
+#define SPLIT_MIN_SHARE 0.15f /* each part holds at least this share of the core */
 #define NET_VOTE_MIN 0.05f  /* the network orders the layers: it may move parts */
 #define OCCLUSION_TOLERANCE 0.12f /* near01 */
 #define MIN_SEPARATION 0.15f /* near01 between the two layers */
@@ -35,14 +36,57 @@ static double count_where(const dm_image *m) {
   return n;
 }
 
-/* Candidate split of the core into sharp (weight 0) and blurry (weight 1). */
-static dm_status split_by_defocus(dm_context *ctx, const dm_image *core, const dm_image *sigma,
-                                  const dm_image *cert, dm_image *blurry, int *found) {
+/* A two-cluster split of v inside `core`: Otsu's threshold over pixels where
+ * vote > 0.5, then a majority vote over a window weighted by `vote` (0
+ * outside the core; parts are large regions, not texture), small parts
+ * dropped; label (allocated here when *ok) is 1 on the high side of v. */
+static dm_status two_clusters(dm_context *ctx, const dm_image *v, const dm_image *core,
+                              const dm_image *vote, dm_image *label, int *ok) {
   int w = core->width, h = core->height, side = w > h ? w : h;
-  *found = 0;
-  dm_image logs = {0}, lab = {0}, mlab = {0}, mcore = {0}, wcore = {0};
+  *ok = 0;
+  dm_image lab = {0}, mlab = {0}, mvote = {0};
+  dm_status s = dm_image_alloc(ctx, &lab, w, h, 1);
+  if (s) return s;
+  for (int y = 0; y < h; y++) /* lab: the certain part of the core, for Otsu */
+    for (int x = 0; x < w; x++) dm_row(&lab, y)[x] = dm_row(vote, y)[x] > 0.5f;
+  int found = 0;
+  float t = dm_fuse_otsu(v, &lab, &found);
+  if (!found) goto done;
+  for (int y = 0; y < h; y++) {
+    const float *a = dm_row(v, y), *c = dm_row(vote, y);
+    float *o = dm_row(&lab, y);
+    for (int x = 0; x < w; x++) o[x] = a[x] >= t ? c[x] : 0.0f;
+  }
+  const dm_image *src[2] = {&lab, vote};
+  dm_image *dst[2] = {&mlab, &mvote};
+  int r = side / 30 > 1 ? side / 30 : 1;
+  s = dm_fuse_box_means(ctx, src, 2, r, dst);
+  if (!s) s = dm_image_alloc(ctx, label, w, h, 1);
+  if (s) goto done;
+  for (int y = 0; y < h; y++) {
+    const float *a = dm_row(&mlab, y), *b = dm_row(&mvote, y), *c = dm_row(core, y);
+    float *o = dm_row(label, y);
+    for (int x = 0; x < w; x++) o[x] = c[x] > 0.5f && b[x] > 1e-6f && a[x] >= 0.5f * b[x] ? 1.0f : 0.0f;
+  }
+  s = dm_fuse_drop_small_parts(ctx, label, core, SPLIT_MIN_PART * count_where(core));
+  if (s) dm_image_free(label);
+  *ok = !s;
+done:
+  dm_image_free(&lab);
+  dm_image_free(&mlab);
+  dm_image_free(&mvote);
+  return s;
+}
+
+/* The defocus cue: a candidate split of the core into sharp (weight 0) and
+ * blurry (weight 1) and the blur ratio of the parts (0 when no candidate). */
+static dm_status split_by_defocus(dm_context *ctx, const dm_image *core, const dm_image *sigma,
+                                  const dm_image *cert, dm_image *blurry, float *ratio) {
+  int w = core->width, h = core->height;
+  *ratio = 0.0f;
+  dm_image logs = {0}, sharp = {0}, wcore = {0};
   dm_status s = dm_image_alloc(ctx, &logs, w, h, 1);
-  if (!s) s = dm_image_alloc(ctx, &lab, w, h, 1);
+  if (!s) s = dm_image_alloc(ctx, &sharp, w, h, 1);
   if (!s) s = dm_image_alloc(ctx, &wcore, w, h, 1);
   if (s) goto done;
   /* Only estimates near edges vote: in a smooth area (a cup, a cheek) the
@@ -56,48 +100,26 @@ static dm_status split_by_defocus(dm_context *ctx, const dm_image *core, const d
     }
   }
   int ok = 0;
-  for (int y = 0; y < h; y++) /* lab: the certain part of the core, for Otsu */
-    for (int x = 0; x < w; x++) dm_row(&lab, y)[x] = dm_row(&wcore, y)[x] > 0.5f;
-  float t = dm_fuse_otsu(&logs, &lab, &ok);
-  if (!ok) goto done;
-  for (int y = 0; y < h; y++) {
-    const float *a = dm_row(&logs, y), *c = dm_row(&wcore, y);
-    float *o = dm_row(&lab, y);
-    for (int x = 0; x < w; x++) o[x] = a[x] >= t ? c[x] : 0.0f;
-  }
-  const dm_image *src[2] = {&lab, &wcore};
-  dm_image *dst[2] = {&mlab, &mcore};
-  int r = side / 30 > 1 ? side / 30 : 1;
-  s = dm_fuse_box_means(ctx, src, 2, r, dst);
-  if (!s) s = dm_image_alloc(ctx, blurry, w, h, 1);
-  if (s) goto done;
-  for (int y = 0; y < h; y++) {
-    const float *a = dm_row(&mlab, y), *b = dm_row(&mcore, y), *c = dm_row(core, y);
-    float *o = dm_row(blurry, y);
-    for (int x = 0; x < w; x++) o[x] = c[x] > 0.5f && b[x] > 1e-6f && a[x] >= 0.5f * b[x] ? 1.0f : 0.0f;
-  }
-  /* Parts are large regions: an eye or a smooth cheek is not a layer. */
-  s = dm_fuse_drop_small_parts(ctx, blurry, core, SPLIT_MIN_PART * count_where(core));
-  if (s) goto done;
-  /* sharp = core minus blurry, in lab */
+  s = two_clusters(ctx, &logs, core, &wcore, blurry, &ok);
+  if (s || !ok) goto done;
   for (int y = 0; y < h; y++) {
     const float *c = dm_row(core, y), *b = dm_row(blurry, y);
-    float *o = dm_row(&lab, y);
+    float *o = dm_row(&sharp, y);
     for (int x = 0; x < w; x++) o[x] = c[x] > 0.5f && b[x] < 0.5f ? 1.0f : 0.0f;
   }
   double n_core = count_where(core), n_blur = count_where(blurry), n_sharp = n_core - n_blur;
-  if (n_blur < SPLIT_MIN_SHARE * n_core || n_sharp < SPLIT_MIN_SHARE * n_core) goto done;
+  if (n_blur < SPLIT_MIN_SHARE * n_core || n_sharp < SPLIT_MIN_SHARE * n_core) {
+    dm_image_free(blurry);
+    goto done;
+  }
   float m_blur = dm_fuse_quantile(sigma, blurry, 0.0f, 16.0f, 0.5f, 0.0f);
-  float m_sharp = dm_fuse_quantile(sigma, &lab, 0.0f, 16.0f, 0.5f, 0.0f);
+  float m_sharp = dm_fuse_quantile(sigma, &sharp, 0.0f, 16.0f, 0.5f, 0.0f);
+  *ratio = (m_blur + SIGMA_FLOOR) / (m_sharp + SIGMA_FLOOR);
   dm_log(ctx, DM_LOG_DEBUG, "fuse: defocus split candidate: sharp %.2f px (%.0f%%), blurry %.2f px",
          m_sharp, 100.0 * n_sharp / n_core, m_blur);
-  *found = m_blur + SIGMA_FLOOR >= SPLIT_RATIO * (m_sharp + SIGMA_FLOOR);
 done:
-  if (!*found) dm_image_free(blurry);
   dm_image_free(&logs);
-  dm_image_free(&lab);
-  dm_image_free(&mlab);
-  dm_image_free(&mcore);
+  dm_image_free(&sharp);
   dm_image_free(&wcore);
   return s;
 }
@@ -121,43 +143,70 @@ static int closer_to_other(void *user, const int *px, int n) {
   return fabsf(m - v->other) < fabsf(m - v->own);
 }
 
+/* The candidate partition after the network's vote on its small parts;
+ * *a, *b: the network's medians of part 0 and part 1. */
+static dm_status relabel_by_net(dm_context *ctx, const dm_image *core, const dm_image *net,
+                                float v0, dm_image *blurry, float *a, float *b) {
+  int w = core->width, h = core->height;
+  dm_image sharp = {0};
+  dm_status s = dm_image_alloc(ctx, &sharp, w, h, 1);
+  for (int pass = 0; !s && pass < 2; pass++) {
+    for (int y = 0; y < h; y++) {
+      const float *bb = dm_row(blurry, y), *c = dm_row(core, y);
+      float *o = dm_row(&sharp, y);
+      for (int x = 0; x < w; x++) o[x] = c[x] > 0.5f && bb[x] < 0.5f ? 1.0f : 0.0f;
+    }
+    *a = median_where(net, &sharp, v0), *b = median_where(net, blurry, v0);
+    if (pass == 1 || fabsf(*b - *a) < NET_VOTE_MIN) break;
+    net_vote vb = {net, *b, *a, 0.5 * count_where(blurry)}, vs = {net, *a, *b, 0.5 * count_where(&sharp)};
+    s = dm_fuse_relabel_parts(ctx, blurry, core, 1.0f, closer_to_other, &vb);
+    if (!s) s = dm_fuse_relabel_parts(ctx, blurry, core, 0.0f, closer_to_other, &vs);
+  }
+  dm_image_free(&sharp);
+  return s;
+}
+
+/* Two layers only when two cues agree, so that no single threshold decides:
+ * the defocus (or texture-scale) estimate calls one part blurrier, and the
+ * network puts the two parts (after its vote on their small pieces) at
+ * clearly different depths. Each margin logged is how far (log blur ratio,
+ * near01) its cue is from flipping. */
+static dm_status split_by_cues(dm_context *ctx, const dm_image *core, const dm_image *net,
+                               const dm_image *sigma, const dm_image *cert, float v0,
+                               dm_image *blurry, int *found) {
+  *found = 0;
+  float ratio = 0.0f, a = 0.0f, b = 0.0f;
+  dm_status s = split_by_defocus(ctx, core, sigma, cert, blurry, &ratio);
+  if (s || !blurry->data) return s;
+  s = relabel_by_net(ctx, core, net, v0, blurry, &a, &b);
+  if (s) {
+    dm_image_free(blurry);
+    return s;
+  }
+  float m_defocus = logf(ratio / SPLIT_RATIO), m_net = fabsf(b - a) - SPLIT_NET_DEPTH;
+  dm_log(ctx, DM_LOG_DEBUG, "fuse: split margins: defocus %+.3f (ratio %.2f), network %+.3f (%.3f/%.3f)",
+         m_defocus, ratio, m_net, a, b);
+  *found = m_defocus >= 0 && m_net >= 0;
+  if (!*found) dm_image_free(blurry);
+  return s;
+}
+
 dm_status dm_fuse_find_layers(dm_context *ctx, const dm_image *matte, const dm_image *net,
                               const dm_image *sigma, const dm_image *cert, dm_fuse_layers *out) {
   *out = (dm_fuse_layers){.count = 1};
   int w = matte->width, h = matte->height;
   dm_image core = {0}, blurry = {0};
-  dm_status s = dm_image_alloc(ctx, &core, w, h, 1);
+  dm_status s = dm_fuse_core(ctx, matte, &core);
   if (s) return s;
-  for (int y = 0; y < h; y++) {
-    const float *a = dm_row(matte, y);
-    float *o = dm_row(&core, y);
-    for (int x = 0; x < w; x++) o[x] = a[x] >= 0.5f ? 1.0f : 0.0f;
-  }
   float v0 = median_where(net, &core, 0.5f);
   out->value[0] = out->net_value[0] = v0;
   int found = 0;
-  if (count_where(&core) >= 0.01 * (double)w * h) s = split_by_defocus(ctx, &core, sigma, cert, &blurry, &found);
-  dm_image core_copy = {0};
-  if (!s && found) s = dm_image_copy(ctx, &core_copy, &core);
+  if (count_where(&core) >= 0.01 * (double)w * h) s = split_by_cues(ctx, &core, net, sigma, cert, v0, &blurry, &found);
   if (!s && found) {
-    dm_image sharp = core; /* reuse the plane: core minus the blurry part */
-    for (int y = 0; y < h; y++) {
-      const float *b = dm_row(&blurry, y);
-      float *o = dm_row(&sharp, y);
-      for (int x = 0; x < w; x++) o[x] = o[x] > 0.5f && b[x] < 0.5f ? 1.0f : 0.0f;
-    }
-    float a = median_where(net, &sharp, v0), b = median_where(net, &blurry, v0);
-    if (fabsf(b - a) >= NET_VOTE_MIN) {
-      net_vote vb = {net, b, a, 0.5 * count_where(&blurry)}, vs = {net, a, b, 0.5 * count_where(&sharp)};
-      s = dm_fuse_relabel_parts(ctx, &blurry, &core_copy, 1.0f, closer_to_other, &vb);
-      if (!s) s = dm_fuse_relabel_parts(ctx, &blurry, &core_copy, 0.0f, closer_to_other, &vs);
-      for (int y = 0; y < h; y++) {
-        const float *bb = dm_row(&blurry, y), *c = dm_row(&core_copy, y);
-        float *o = dm_row(&sharp, y);
-        for (int x = 0; x < w; x++) o[x] = c[x] > 0.5f && bb[x] < 0.5f ? 1.0f : 0.0f;
-      }
-      a = median_where(net, &sharp, v0), b = median_where(net, &blurry, v0);
-    }
+    float a = median_where(net, &core, v0), b = median_where(net, &blurry, v0);
+    for (int y = 0; y < h; y++) /* core minus the blurry part */
+      for (int x = 0; x < w; x++) dm_row(&core, y)[x] *= dm_row(&blurry, y)[x] < 0.5f;
+    a = median_where(net, &core, v0);
     out->count = 2;
     out->net_value[0] = a, out->net_value[1] = b;
     if (fabsf(b - a) < MIN_SEPARATION) {
@@ -174,7 +223,6 @@ dm_status dm_fuse_find_layers(dm_context *ctx, const dm_image *matte, const dm_i
     dm_log(ctx, DM_LOG_DEBUG, "fuse: two layers in the matte: subject %.3f, blurrier part %.3f", a, b);
   }
   dm_image_free(&core);
-  dm_image_free(&core_copy);
   dm_image_free(&blurry);
   return s;
 }

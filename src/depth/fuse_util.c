@@ -223,3 +223,14 @@ dm_status dm_fuse_drop_small_parts(dm_context *ctx, dm_image *label, const dm_im
   if (!s) s = dm_fuse_flip_small(ctx, label, core, 0.0f, min_px);
   return s;
 }
+
+dm_status dm_fuse_core(dm_context *ctx, const dm_image *matte, dm_image *core) {
+  dm_status s = dm_image_alloc(ctx, core, matte->width, matte->height, 1);
+  if (s) return s;
+  for (int y = 0; y < matte->height; y++) {
+    const float *a = dm_row(matte, y);
+    float *o = dm_row(core, y);
+    for (int x = 0; x < matte->width; x++) o[x] = a[x] >= 0.5f ? 1.0f : 0.0f;
+  }
+  return DM_OK;
+}

@@ -63,11 +63,7 @@ dm_status dm_depth_network(dm_context *ctx, const dm_image *srgb, dm_image *out,
       for (int x = 0; x < low.width; x++) p[x] = 1.0f / (p[x] > 0.01f ? p[x] : 0.01f);
     }
   if (!s) s = disparity_to_near01(ctx, &low, path);
-  if (!s) {
-    s = dm_image_alloc(ctx, out, srgb->width, srgb->height, 1);
-    if (!s) s = dm_resize_plane(ctx, &low, out, 1, path);
-    if (s) dm_image_free(out);
-  }
+  if (!s) s = dm_resized_plane(ctx, &low, srgb->width, srgb->height, 1, out, path);
   dm_image_free(&low);
   if (!s && used) *used = m;
   return s;

@@ -108,8 +108,7 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   }
   if (opt->matte_mode == DM_MATTE_MODE_FILE) {
     snprintf(out->matte_source, sizeof out->matte_source, "file %s", opt->matte_path);
-    dm_status s = dm_image_alloc_zero(ctx, &out->matte, w, h, 1);
-    return s ? s : dm_matte_from_file(ctx, opt->matte_path, w, h, &out->matte);
+    return dm_matte_from_file(ctx, opt->matte_path, w, h, &out->matte);
   }
   int found = 0;
   dm_status s = dm_embedded_matte(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,

@@ -22,11 +22,7 @@ dm_status dm_matte_network(dm_context *ctx, const dm_image *srgb, dm_image *out,
   if (used) *used = NULL;
   dm_status s = dm_models_best(ctx, DM_MODEL_MATTE, &m, path, sizeof path);
   if (!s) s = dm_nn_run_on_image(ctx, path, srgb, m->input_w, m->input_h, &isnet_norm, &low);
-  if (!s) {
-    s = dm_image_alloc(ctx, out, srgb->width, srgb->height, 1);
-    if (!s) s = dm_resize_plane(ctx, &low, out, 1, path);
-    if (s) dm_image_free(out);
-  }
+  if (!s) s = dm_resized_plane(ctx, &low, srgb->width, srgb->height, 1, out, path);
   dm_image_free(&low);
   if (!s && used) *used = m;
   return s;
