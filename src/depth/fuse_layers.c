@@ -1,20 +1,26 @@
 /* The subject's depth layers. The matte's core (matte >= 0.5) is one layer
- * placed at the network's robust (median) depth for it, unless it holds a
- * large, much blurrier part: ISNet takes an out-of-focus foreground object
- * next to the subject for part of the subject, and only defocus (or depth)
- * can split them. The split: Otsu's threshold on log(defocus sigma) inside
- * the core, cleaned by a majority vote over a window (parts are large
- * regions, not texture), kept only when both parts are sizeable and one is
- * at least SPLIT_RATIO times blurrier. The sharper part is the subject
- * (photographers focus on it); each part gets the network's median depth
- * for it, pushed apart to at least MIN_SEPARATION so that a Depth Range
- * mask can hold one without the other. */
+ * placed at the network's robust (median) depth for it, unless it holds two
+ * large parts at different depths: ISNet takes a foreground object next to
+ * the subject for part of the subject. The candidate split: Otsu's
+ * threshold on log(defocus sigma) inside the core, cleaned by a majority
+ * vote over a window (parts are large regions, not texture), both parts
+ * sizeable; then the network votes small pieces over to the part whose
+ * depth they share. It is kept only when two independent cues agree: one
+ * part is at least SPLIT_RATIO times blurrier (defocus, or on a pinhole
+ * photo only the texture's scale), and the network's medians of the parts
+ * lie at least SPLIT_NET_DEPTH apart. Either cue alone misleads: the blur
+ * ratio of parts of one person reaches 2.4 (clothes against skin), and the
+ * network puts a footballer's legs on the grass well nearer than his head.
+ * The sharper part is the subject (photographers focus on it); each part
+ * gets the network's median depth for it, pushed apart to at least
+ * MIN_SEPARATION so that a Depth Range mask can hold one without the
+ * other. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "depth/fuse_internal.h"
 
-#define SPLIT_RATIO 2.7f     /* blur ratio (sigma + SIGMA_FLOOR) between the parts */
+#define SPLIT_RATIO 2.6f     /* blur ratio (sigma + SIGMA_FLOOR) between the parts */
 #define SPLIT_NET_DEPTH 0.12f /* near01 between the parts' network medians */
 #define SIGMA_FLOOR 0.1f     /* sigma below this is "sharp", whatever its value */
 #define SPLIT_MIN_PART 0.05f /* smaller parts join the other side */
@@ -201,12 +207,12 @@ dm_status dm_fuse_find_layers(dm_context *ctx, const dm_image *matte, const dm_i
   float v0 = median_where(net, &core, 0.5f);
   out->value[0] = out->net_value[0] = v0;
   int found = 0;
-  if (count_where(&core) >= 0.01 * (double)w * h) s = split_by_cues(ctx, &core, net, sigma, cert, v0, &blurry, &found);
+  if (count_where(&core) >= 0.01 * (double)w * h)
+    s = split_by_cues(ctx, &core, net, sigma, cert, v0, &blurry, &found);
   if (!s && found) {
-    float a = median_where(net, &core, v0), b = median_where(net, &blurry, v0);
     for (int y = 0; y < h; y++) /* core minus the blurry part */
       for (int x = 0; x < w; x++) dm_row(&core, y)[x] *= dm_row(&blurry, y)[x] < 0.5f;
-    a = median_where(net, &core, v0);
+    float a = median_where(net, &core, v0), b = median_where(net, &blurry, v0);
     out->count = 2;
     out->net_value[0] = a, out->net_value[1] = b;
     if (fabsf(b - a) < MIN_SEPARATION) {

@@ -47,7 +47,9 @@ check_scene() {
 }
 
 # check_portrait PHOTO: the subject (matte >= 0.5) is nearer on average
-# than the rest, by a clear margin (0.1 in near01).
+# than the rest, by a clear margin (0.1 in near01), and kept whole: at least
+# 90 % of it within 0.1 of its median (no part of the person is split off
+# into another depth layer).
 check_portrait() {
   [ -f "$1" ] || { fail "$1 missing"; return; }
   run_eval --portrait "$1"
@@ -61,4 +63,5 @@ check_portrait() {
   else
     fail "$b: subject not clearly nearer than the rest ($line)"
   fi
+  [ -n "$line" ] && at_least "$(echo "$line" | awk '{ print $8 }')" 0.9 "$b: subject kept whole"
 }

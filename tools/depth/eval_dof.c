@@ -11,14 +11,17 @@
  *          [lo, hi] with mask_gt >= 0.5 (what a Depth Range mask can select).
  *
  * usage: depthmask-depth-eval [--out DIR] [--portrait PHOTO]... [--time PHOTO]
- *                             [--threads N] [--verbose] [SCENE_DIR]...
+ *                             [--threads N] [--verbose] [--soften] [SCENE_DIR]...
  *   --out DIR        write SCENE_fused.png and SCENE_confidence.png (16-bit)
  *   --portrait P     a real photo: mean fused near01 inside matte >= 0.5 and
- *                    outside (the subject must be nearer)
+ *                    outside (the subject must be nearer), and the share of
+ *                    the inside within 0.1 of its median (kept whole)
+ *   --soften         the scenes' photos softened (about a 0.5 px blur; the
+ *                    scene's name gets "_soft")
  *   --time P         P upscaled to 4000x3000 (12 MP): time dm_depth_fuse (best
  *                    of 3: wall seconds and CPU seconds of all threads)
  * Lines are machine-readable: "map SCENE NAME order X iou Y lo A hi B",
- * "portrait NAME inside X outside Y", "time W H wall S cpu S threads N". */
+ * "portrait NAME inside X outside Y whole Z", "time W H wall S cpu S threads N". */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -161,14 +164,46 @@ static void write_plane(dm_context *ctx, const char *dir, const char *scene, con
     fprintf(stderr, "depthmask-depth-eval: %s\n", dm_context_error(ctx));
 }
 
-static int eval_scene(dm_context *ctx, const char *dir, const char *out_dir) {
+/* --soften: half the photo plus half its 3x3 binomial blur (about a 0.5 px
+ * blur): the same scene with weaker fine texture, for the split's margin. */
+static int soften(dm_context *ctx, dm_image *im) {
+  static const float k[3] = {0.25f, 0.5f, 0.25f};
+  dm_image t = {0};
+  if (dm_image_copy(ctx, &t, im) != DM_OK) return 0;
+  int w = im->width, h = im->height, c = im->channels;
+  for (int y = 0; y < h; y++) /* horizontal pass into t */
+    for (int x = 0; x < w; x++)
+      for (int ch = 0; ch < c; ch++) {
+        float v = 0;
+        for (int d = -1; d <= 1; d++) {
+          int xx = x + d < 0 ? 0 : x + d >= w ? w - 1 : x + d;
+          v += k[d + 1] * dm_row(im, y)[xx * c + ch];
+        }
+        dm_row(&t, y)[x * c + ch] = v;
+      }
+  for (int y = 0; y < h; y++) /* vertical pass of t, mixed half and half into im */
+    for (int x = 0; x < w; x++)
+      for (int ch = 0; ch < c; ch++) {
+        float v = 0;
+        for (int d = -1; d <= 1; d++) {
+          int yy = y + d < 0 ? 0 : y + d >= h ? h - 1 : y + d;
+          v += k[d + 1] * dm_row(&t, yy)[x * c + ch];
+        }
+        float *o = &dm_row(im, y)[x * c + ch];
+        *o = 0.5f * (*o + v);
+      }
+  dm_image_free(&t);
+  return 1;
+}
+
+static int eval_scene(dm_context *ctx, const char *dir, const char *out_dir, int soft) {
   const char *name = strrchr(dir, '/');
   char base[256], path[4096];
-  snprintf(base, sizeof base, "%s", name && name[1] ? name + 1 : dir);
+  snprintf(base, sizeof base, "%s%s", name && name[1] ? name + 1 : dir, soft ? "_soft" : "");
   dm_image aif = {0}, d16 = {0}, gt = {0}, matte = {0}, net = {0}, raw = {0}, fused = {0}, conf = {0};
   int ok = 0;
   snprintf(path, sizeof path, "%s/aif.png", dir);
-  if (!read_image(ctx, path, 3, &aif)) goto done;
+  if (!read_image(ctx, path, 3, &aif) || (soft && !soften(ctx, &aif))) goto done;
   snprintf(path, sizeof path, "%s/depth16.png", dir);
   if (!read_image(ctx, path, 1, &d16)) goto done;
   snprintf(path, sizeof path, "%s/mask_gt.png", dir);
@@ -218,6 +253,34 @@ done:
   return ok;
 }
 
+/* The share of the subject (matte >= 0.5) whose fused near01 lies within
+ * WHOLE_BAND of the subject's median: a portrait split into depth layers
+ * puts a sizeable part of the person in another band. */
+#define WHOLE_BAND 0.1
+static double whole_share(const dm_image *fused, const dm_image *matte) {
+  enum { NB = 1000 };
+  static const int nb = NB;
+  double hist[NB] = {0}, n = 0;
+  for (int y = 0; y < fused->height; y++)
+    for (int x = 0; x < fused->width; x++)
+      if (dm_row(matte, y)[x] >= 0.5f) {
+        float v = dm_row(fused, y)[x];
+        int b = (int)(v * nb);
+        hist[b < 0 ? 0 : b >= nb ? nb - 1 : b] += 1, n += 1;
+      }
+  if (n <= 0) return NAN;
+  double acc = 0, med = 0;
+  for (int b = 0; b < nb; b++)
+    if ((acc += hist[b]) >= 0.5 * n) {
+      med = (b + 0.5) / nb;
+      break;
+    }
+  double in = 0;
+  for (int b = 0; b < nb; b++)
+    if (fabs((b + 0.5) / nb - med) <= WHOLE_BAND) in += hist[b];
+  return in / n;
+}
+
 static int eval_portrait(dm_context *ctx, const char *path, const char *out_dir) {
   dm_image photo = {0}, matte = {0}, net = {0}, fused = {0}, conf = {0};
   int ok = 0;
@@ -234,7 +297,8 @@ static int eval_portrait(dm_context *ctx, const char *path, const char *out_dir)
     }
   const char *base = strrchr(path, '/');
   base = base ? base + 1 : path;
-  printf("portrait %s inside %.4f outside %.4f\n", base, ni > 0 ? si / ni : NAN, no > 0 ? so / no : NAN);
+  printf("portrait %s inside %.4f outside %.4f whole %.4f\n", base, ni > 0 ? si / ni : NAN,
+         no > 0 ? so / no : NAN, whole_share(&fused, &matte));
   if (out_dir) {
     write_plane(ctx, out_dir, base, "fused", &fused);
     write_plane(ctx, out_dir, base, "confidence", &conf);
@@ -280,17 +344,18 @@ static void log_stderr(void *user, dm_log_level level, const char *msg) {
 
 int main(int argc, char **argv) {
   const char *out_dir = NULL, *time_photo = NULL, *portraits[16], *scenes[16];
-  int np = 0, ns = 0, threads = 0, verbose = 0;
+  int np = 0, ns = 0, threads = 0, verbose = 0, soft = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--out") && i + 1 < argc) out_dir = argv[++i];
     else if (!strcmp(argv[i], "--portrait") && i + 1 < argc && np < 16) portraits[np++] = argv[++i];
     else if (!strcmp(argv[i], "--time") && i + 1 < argc) time_photo = argv[++i];
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--verbose")) verbose = 1;
+    else if (!strcmp(argv[i], "--soften")) soft = 1;
     else if (argv[i][0] != '-' && ns < 16) scenes[ns++] = argv[i];
     else {
       fprintf(stderr, "usage: depthmask-depth-eval [--out DIR] [--portrait PHOTO]... [--time PHOTO] "
-                      "[--threads N] [--verbose] [SCENE_DIR]...\n");
+                      "[--threads N] [--verbose] [--soften] [SCENE_DIR]...\n");
       return 2;
     }
   }
@@ -298,7 +363,7 @@ int main(int argc, char **argv) {
   if (!ctx) return 1;
   if (verbose) ctx->log = log_stderr;
   int ok = 1;
-  for (int i = 0; i < ns; i++) ok &= eval_scene(ctx, scenes[i], out_dir);
+  for (int i = 0; i < ns; i++) ok &= eval_scene(ctx, scenes[i], out_dir, soft);
   for (int i = 0; i < np; i++) ok &= eval_portrait(ctx, portraits[i], out_dir);
   if (time_photo) ok &= time_fuse(ctx, time_photo);
   dm_context_free(ctx);
