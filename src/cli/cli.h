@@ -50,10 +50,20 @@ int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r);
 int cli_resolve_output(const cli_render_args *a, dm_render_options *opt, char *out_path,
                        size_t out_len);
 
+/* Take a command's own "--name VALUE" options out of argv (values[k] gets
+ * the value of names[k], NULL when absent); the rest stay, in order, for
+ * cli_start. Returns 0 or exit code 2. */
+int cli_take_options(int *argc, char **argv, const char *const *names, const char **values, int n);
+
 /* Parse and resolve the shared options, then make the context (warnings
  * logged by cli_log). Returns 0, or an exit code after freeing `a`. */
 int cli_start(int argc, char **argv, cli_render_args *a, dm_render_options *opt, char *out_path,
               size_t out_len, dm_context **ctx);
+
+/* A 1-channel plane as 16-bit grey PNG or TIFF (by the name). */
+dm_status cli_write_grey(dm_context *ctx, const char *path, const dm_image *plane);
+/* An sRGB-encoded 3-channel picture as 8-bit PNG, JPEG or TIFF with sRGB's profile. */
+dm_status cli_write_srgb(dm_context *ctx, const char *path, const dm_image *rgb);
 
 /* Prints warnings from the library as `depthmask: warning: ...`. */
 void cli_log(void *user, dm_log_level level, const char *msg);
@@ -63,5 +73,6 @@ int cmd_info(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_depth(int argc, char **argv);
+int cmd_mask(int argc, char **argv);
 
 #endif

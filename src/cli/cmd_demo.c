@@ -1,6 +1,7 @@
 /* depthmask demo: renders a real photograph shipped by Debian with a sample
  * recipe into ./demo-out/, the way a retoucher would: the photo copied in,
- * its sidecar beside it, a 16-bit TIFF master and a JPEG proof. */
+ * its sidecar beside it, a 16-bit TIFF master and a JPEG proof; then the
+ * client's "make the background darker" as one changed slider. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,26 +18,19 @@ static const char *const demo_photos[] = {
     "/usr/lib/python3/dist-packages/skimage/data/coffee.png",
 };
 
-/* Background darker and calmer, face lifted: the everyday portrait recipe,
- * written with the same --set keys a user types. */
+/* The everyday portrait recipe, written with the same --set keys a user
+ * types: the background (Select Background) darker with its highlights
+ * held, the subject (Select Subject) lifted, a lens blur from the fused
+ * depth. */
 static const char *const demo_recipe[] = {
-    "correction[0].name=Background",
-    "correction[0].mask[0].kind=radial_gradient",
-    "correction[0].mask[0].left=0.18", "correction[0].mask[0].right=0.82",
-    "correction[0].mask[0].top=0.06", "correction[0].mask[0].bottom=0.80",
-    "correction[0].mask[0].feather=60", "correction[0].mask[0].invert=true",
-    "correction[0].exposure=-0.7", "correction[0].highlights=-40", "correction[0].saturation=-20",
-    "correction[0].clarity=-30",
-    "correction[1].name=Face",
-    "correction[1].mask[0].kind=radial_gradient",
-    "correction[1].mask[0].left=0.25", "correction[1].mask[0].right=0.75",
-    "correction[1].mask[0].top=0.08", "correction[1].mask[0].bottom=0.62",
-    "correction[1].mask[0].feather=70",
-    "correction[1].mask[1].kind=luminance_range", "correction[1].mask[1].mode=intersect",
-    "correction[1].mask[1].luminance_range=5,25,100,100",
-    "correction[1].exposure=0.2", "correction[1].shadows=25", "correction[1].texture=10",
-    "correction[1].temperature=8",
+    "correction[0].name=Background", "correction[0].mask[0].kind=background",
+    "correction[0].exposure=-0.7", "correction[0].highlights=-40",
+    "correction[1].name=Subject", "correction[1].mask[0].kind=subject",
+    "correction[1].exposure=0.2", "correction[1].texture=10",
+    "lens_blur.amount=50",
 };
+/* Three weeks later the client wants the background darker: one slider. */
+static const char *const client_change = "correction[0].exposure=-1.2";
 
 static dm_status copy_file(dm_context *ctx, const char *from, const char *to) {
   unsigned char *data;
@@ -66,14 +60,16 @@ int cmd_demo(int argc, char **argv) {
   const char *name = strrchr(src, '/') + 1;
   const char *dot = strrchr(name, '.');
   int stem = (int)(dot - name);
-  char photo[512], sidecar[512], tiff[512], jpeg[512];
+  char photo[512], sidecar[512], tiff[512], jpeg[512], tiff2[512];
   snprintf(photo, sizeof photo, "demo-out/%s", name);
   snprintf(tiff, sizeof tiff, "demo-out/%.*s-dm.tif", stem, name);
   snprintf(jpeg, sizeof jpeg, "demo-out/%.*s-dm.jpg", stem, name);
+  snprintf(tiff2, sizeof tiff2, "demo-out/%.*s-dm-v2.tif", stem, name);
   dm_sidecar_path(photo, sidecar, sizeof sidecar);
 
   dm_context *ctx = dm_context_new(0);
   if (!ctx) return DM_EXIT_INPUT;
+  ctx->log = cli_log;
   dm_recipe r;
   dm_status s = dm_recipe_init(ctx, &r);
   for (size_t i = 0; !s && i < sizeof demo_recipe / sizeof *demo_recipe; i++)
@@ -84,12 +80,22 @@ int cmd_demo(int argc, char **argv) {
   if (!s) s = dm_render_file(ctx, photo, &r, tiff, &master, "demo-out");
   if (!s) s = dm_render_file(ctx, photo, &r, jpeg, &proof, "demo-out");
   if (!s) s = dm_recipe_write_file(ctx, sidecar, &r);
+  /* The client's change, from the saved sidecar: depth and matte come from the cache. */
+  dm_recipe v2;
+  if (!s) s = dm_recipe_init(ctx, &v2);
+  if (!s) {
+    s = dm_recipe_read_file(ctx, sidecar, &v2);
+    if (!s) s = dm_recipe_set(ctx, &v2, client_change);
+    if (!s) s = dm_render_file(ctx, photo, &v2, tiff2, &master, "demo-out");
+    dm_recipe_free(&v2);
+  }
   int rc = cli_report(ctx, s);
   if (!s) {
     printf("demo: %s (from %s)\n", photo, src);
-    printf("demo: %s (recipe: background -0.7 EV, face +0.2 EV)\n", sidecar);
+    printf("demo: %s (recipe: background -0.7 EV, highlights -40; subject +0.2 EV, texture +10; lens blur 50)\n", sidecar);
     printf("demo: %s (16-bit TIFF, sRGB)\n", tiff);
     printf("demo: %s (JPEG proof)\n", jpeg);
+    printf("demo: %s (the client's change: %s)\n", tiff2, client_change);
   }
   dm_recipe_free(&r);
   dm_context_free(ctx);

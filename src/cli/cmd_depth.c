@@ -2,7 +2,6 @@
  * linear in disparity), optionally the heat map Lightroom calls Visualize
  * Depth, the subject matte and the depth confidence. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -12,23 +11,13 @@ typedef struct depth_outputs {
   const char *viz, *matte, *confidence;
 } depth_outputs;
 
-/* Take this command's own options out of argv; the rest are the shared ones. */
+/* This command's own options; the rest are the shared ones. */
 static int take_outputs(int *argc, char **argv, depth_outputs *o) {
-  int n = 0;
-  for (int i = 0; i < *argc; i++) {
-    const char **dst = !strcmp(argv[i], "--viz")              ? &o->viz
-                       : !strcmp(argv[i], "--matte-out")      ? &o->matte
-                       : !strcmp(argv[i], "--confidence-out") ? &o->confidence
-                                                              : NULL;
-    if (!dst) {
-      argv[n++] = argv[i];
-      continue;
-    }
-    if (i + 1 >= *argc) return cli_usage_error("%s needs a file name", argv[i]);
-    *dst = argv[++i];
-  }
-  *argc = n;
-  return 0;
+  static const char *const names[] = {"--viz", "--matte-out", "--confidence-out"};
+  const char *values[3] = {0};
+  int rc = cli_take_options(argc, argv, names, values, 3);
+  o->viz = values[0], o->matte = values[1], o->confidence = values[2];
+  return rc;
 }
 
 /* Refuse the render-only options rather than ignore them. */
@@ -41,32 +30,10 @@ static int check_shared_only(const cli_render_args *a) {
   return 0;
 }
 
-static dm_status write_grey(dm_context *ctx, const char *path, const dm_image *plane) {
-  dm_format f = dm_format_from_extension(path);
-  if (f != DM_FMT_PNG && f != DM_FMT_TIFF)
-    return dm_fail(ctx, DM_ERR_PARAM, path, "write depth, matte and confidence as .png or .tif (16-bit)");
-  dm_write_options wo = {.format = f, .bits = 16};
-  return dm_io_write(ctx, path, plane, &wo);
-}
-
 static dm_status write_viz(dm_context *ctx, const char *path, const dm_image *near01) {
-  dm_format f = dm_format_from_extension(path);
-  if (f == DM_FMT_UNKNOWN || f == DM_FMT_HEIC || f == DM_FMT_RAW)
-    return dm_fail(ctx, DM_ERR_PARAM, path, "write the heat map as .png, .jpg or .tif");
-  dm_image rgb = {0}, one = {0}, tmp = {0};
-  unsigned char *icc = NULL;
-  size_t icc_len = 0;
+  dm_image rgb = {0};
   dm_status s = dm_depth_heatmap(ctx, near01, &rgb);
-  /* The heat map is sRGB-encoded; its profile comes from the colour stage. */
-  if (!s) s = dm_image_alloc_zero(ctx, &one, 1, 1, 3);
-  if (!s) s = dm_color_from_working(ctx, &one, DM_PROFILE_SRGB, &tmp, &icc, &icc_len);
-  if (!s) {
-    dm_write_options wo = {.format = f, .bits = 8, .icc = icc, .icc_len = icc_len};
-    s = dm_io_write(ctx, path, &rgb, &wo);
-  }
-  free(icc);
-  dm_image_free(&tmp);
-  dm_image_free(&one);
+  if (!s) s = cli_write_srgb(ctx, path, &rgb);
   dm_image_free(&rgb);
   return s;
 }
@@ -83,17 +50,17 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
   if (!s) s = dm_color_to_working_inplace(ctx, &dec, a->input);
   if (!s) s = dm_scene_build(ctx, a->input, &dec.img, dec.meta.orientation, &opt->scene, &scene);
   dm_decoded_free(&dec);
-  if (!s) s = write_grey(ctx, a->output, &scene.depth.near01);
+  if (!s) s = cli_write_grey(ctx, a->output, &scene.depth.near01);
   if (!s && o->viz) s = write_viz(ctx, o->viz, &scene.depth.near01);
   if (!s && o->matte) {
     if (!scene.matte.data) s = dm_fail(ctx, DM_ERR_PARAM, o->matte, "no matte (--matte none)");
-    else s = write_grey(ctx, o->matte, &scene.matte);
+    else s = cli_write_grey(ctx, o->matte, &scene.matte);
   }
   if (!s && o->confidence) {
     if (!scene.confidence.data)
       s = dm_fail(ctx, DM_ERR_PARAM, o->confidence, "no confidence map: the depth is %s",
                   scene.depth_source);
-    else s = write_grey(ctx, o->confidence, &scene.confidence);
+    else s = cli_write_grey(ctx, o->confidence, &scene.confidence);
   }
   if (!s) {
     printf("depth:       %s%s\n", scene.depth_source, scene.cached ? " (cached)" : "");

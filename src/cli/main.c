@@ -15,6 +15,9 @@ static const char usage[] =
     "         [--cache DIR | --no-cache]\n"
     "  depth IN -o DEPTH.png [--viz HEAT.png] [--matte-out MATTE.png] [--confidence-out C.png]\n"
     "         [--depth ...] [--matte ...] [--cache DIR]   16-bit, 0 = near, linear in disparity\n"
+    "  mask IN -o MASK.png [--recipe R.xmp] [--set KEY=VALUE]... [--correction N]\n"
+    "         [--overlay OUT.png] [--sample X,Y[,R]] [--depth ...] [--matte ...]\n"
+    "                          one correction's mask (16-bit), the red overlay, the depth eyedropper\n"
     "  info IN                 what the file carries: format, size, profile, metadata, the depth\n"
     "                          and mattes embedded in it, sidecar\n"
     "  demo                    render a real sample photo into ./demo-out/\n"
@@ -57,6 +60,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "render")) return cmd_render(argc - 2, argv + 2);
   if (!strcmp(cmd, "info")) return cmd_info(argc - 2, argv + 2);
   if (!strcmp(cmd, "depth")) return cmd_depth(argc - 2, argv + 2);
+  if (!strcmp(cmd, "mask")) return cmd_mask(argc - 2, argv + 2);
   if (!strcmp(cmd, "demo")) return cmd_demo(argc - 2, argv + 2);
   if (!strcmp(cmd, "models")) return cmd_models(argc - 2, argv + 2);
   return cli_usage_error("unknown command \"%s\"", cmd);

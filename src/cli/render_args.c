@@ -264,3 +264,19 @@ int cli_start(int argc, char **argv, cli_render_args *a, dm_render_options *opt,
   (*ctx)->log = cli_log;
   return 0;
 }
+
+int cli_take_options(int *argc, char **argv, const char *const *names, const char **values, int n) {
+  int kept = 0;
+  for (int i = 0; i < *argc; i++) {
+    int k = 0;
+    while (k < n && strcmp(argv[i], names[k]) != 0) k++;
+    if (k == n) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    if (i + 1 >= *argc) return cli_usage_error("%s needs a value", argv[i]);
+    values[k] = argv[++i];
+  }
+  *argc = kept;
+  return 0;
+}

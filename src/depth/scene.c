@@ -82,6 +82,18 @@ static void take_plane(dm_cache_entry *e, const char *name, dm_image *dst) {
     }
 }
 
+/* The cache keeps planes as 16-bit; fresh results are rounded the same way
+ * so that a render from the cache is bit-identical to the first one. */
+static void quantize16(dm_image *p) {
+  for (int y = 0; y < p->height; y++) {
+    float *v = dm_row(p, y);
+    for (int x = 0; x < p->width; x++) {
+      float t = v[x] > 0.0f ? (v[x] < 1.0f ? v[x] : 1.0f) : 0.0f; /* NaN -> 0 */
+      v[x] = (float)(int)(t * 65535.0f + 0.5f) / 65535.0f;
+    }
+  }
+}
+
 static void store(dm_context *ctx, const dm_scene_build_state *b, dm_hash key, const char **names,
                   const dm_image **planes, int n, const char *meta) {
   if (!b->cache) return;
@@ -147,6 +159,7 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   if (!s) stage_done(ctx, "matte refinement", &t);
   dm_image_free(&low);
   if (!s) {
+    quantize16(&out->matte);
     const char *names[] = {"matte"};
     const dm_image *planes[] = {&out->matte};
     store(ctx, b, b->matte_key, names, planes, 1, out->matte_source);
@@ -203,6 +216,10 @@ static dm_status build_fused(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   if (!s) s = dm_depth_fuse(ctx, &in, &out->depth.near01, &out->confidence);
   if (!s) stage_done(ctx, "fusion", &t);
   dm_image_free(&net);
+  if (!s) {
+    quantize16(&out->depth.near01);
+    quantize16(&out->confidence);
+  }
   if (!s && cacheable) {
     const char *names[] = {"depth", "confidence"};
     const dm_image *planes[] = {&out->depth.near01, &out->confidence};
@@ -263,6 +280,8 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
   if (!s) s = build_matte(ctx, &b, out);
   if (!s) s = build_depth(ctx, &b, out);
   if (!s) out->ambiguous = ambiguous_share(out);
+  /* Without depth, the matte alone says whether the networks ran. */
+  if (!s && opt->depth_mode == DM_DEPTH_MODE_NONE) out->cached = b.matte_cached;
   if (!s) stage_done(ctx, "matte and depth", &t);
   dm_scene_build_state_free(&b);
   if (s) dm_scene_free(out);

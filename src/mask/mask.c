@@ -12,7 +12,8 @@
 #include "mask/mask_kinds.h"
 
 static const char *const kind_names[] = {"whole_image", "luminance_range", "linear_gradient",
-                                         "radial_gradient", "file"};
+                                         "radial_gradient", "file", "depth_range",
+                                         "subject", "background"};
 static_assert(sizeof kind_names / sizeof *kind_names == DM_MASK_KIND_COUNT,
               "one name per mask kind");
 static const char *const mode_names[] = {"add", "subtract", "intersect"};
@@ -111,6 +112,23 @@ static const dm_param radial_params[] = {
 
 static const dm_param file_params[] = {COMMON_PARAMS};
 
+/* Depth range. The default selects every depth (as a fresh Lightroom Depth
+ * Range does before the user drags the handles); smoothness 25 is a modest
+ * ramp (see depth_range.c for the curve). The recipe maps the XMP fields. */
+static const float depth_range_def[2] = {0, 100};
+static const dm_param depth_range_params[] = {
+    COMMON_PARAMS,
+    {.key = "depth_range", .label = "Depth Range", .type = DM_PARAM_VEC, .count = 2,
+     .offset = OFF(depth_range), .def = 0, .defs = depth_range_def, .min = 0, .max = 100,
+     .ui_min = 0, .ui_max = 100,
+     .doc = "min,max of the selected depths, 0 nearest .. 100 farthest (default 0,100)"},
+    {.key = "smoothness", .label = "Smoothness", .type = DM_PARAM_FLOAT, .count = 1,
+     .offset = OFF(smoothness), .def = 25, .min = 0, .max = 100, .ui_min = 0, .ui_max = 100,
+     .doc = "width of the fall-off outside the range: 0 hard edge, 100 about 10 depth units"},
+};
+
+static const dm_param subject_params[] = {COMMON_PARAMS};
+
 #define N_OF(t) ((int)(sizeof t / sizeof *t))
 
 const dm_param *dm_mask_params(dm_mask_kind kind, int *n) {
@@ -120,6 +138,9 @@ const dm_param *dm_mask_params(dm_mask_kind kind, int *n) {
     case DM_MASK_LINEAR_GRADIENT: *n = N_OF(linear_params); return linear_params;
     case DM_MASK_RADIAL_GRADIENT: *n = N_OF(radial_params); return radial_params;
     case DM_MASK_FILE: *n = N_OF(file_params); return file_params;
+    case DM_MASK_DEPTH_RANGE: *n = N_OF(depth_range_params); return depth_range_params;
+    case DM_MASK_SUBJECT:
+    case DM_MASK_BACKGROUND: *n = N_OF(subject_params); return subject_params;
     default: *n = 0; return NULL;
   }
 }
@@ -133,6 +154,7 @@ void dm_mask_component_init(dm_mask_component *c, dm_mask_kind kind) {
   dm_param_defaults(luminance_params, N_OF(luminance_params), c);
   dm_param_defaults(linear_params, N_OF(linear_params), c);
   dm_param_defaults(radial_params, N_OF(radial_params), c);
+  dm_param_defaults(depth_range_params, N_OF(depth_range_params), c);
 }
 
 /* "subject.key", or just "key" without a subject. */
@@ -189,6 +211,13 @@ dm_status dm_mask_component_check(dm_context *ctx, const dm_mask_component *c,
         field_name(name, sizeof name, subject, "bottom");
         return dm_fail(ctx, DM_ERR_RANGE, name, "%g must be greater than top (%g)",
                        (double)c->bottom, (double)c->top);
+      }
+      break;
+    case DM_MASK_DEPTH_RANGE:
+      if (!(c->depth_range[0] <= c->depth_range[1])) {
+        field_name(name, sizeof name, subject, "depth_range");
+        return dm_fail(ctx, DM_ERR_RANGE, name, "min %g is above max %g",
+                       (double)c->depth_range[0], (double)c->depth_range[1]);
       }
       break;
     case DM_MASK_FILE:
@@ -257,8 +286,21 @@ static dm_status render_component(dm_context *ctx, const dm_mask_component *c,
     case DM_MASK_LINEAR_GRADIENT: return dm_mask_linear_gradient_render(ctx, c, in, plane);
     case DM_MASK_RADIAL_GRADIENT: return dm_mask_radial_gradient_render(ctx, c, in, plane);
     case DM_MASK_FILE: return dm_mask_file_render(ctx, c, in, plane);
+    case DM_MASK_DEPTH_RANGE: return dm_mask_depth_range_render(ctx, c, in, plane);
+    case DM_MASK_SUBJECT:
+    case DM_MASK_BACKGROUND: return dm_mask_subject_render(ctx, c, in, plane);
     default: return DM_OK; /* whole image: no plane, c = 1 */
   }
+}
+
+int dm_mask_needs(const dm_mask_component *comps, int n) {
+  int needs = 0;
+  for (int i = 0; comps && i < n; i++) {
+    if (comps[i].kind == DM_MASK_DEPTH_RANGE) needs |= DM_MASK_NEEDS_DEPTH | DM_MASK_NEEDS_MATTE;
+    if (comps[i].kind == DM_MASK_SUBJECT || comps[i].kind == DM_MASK_BACKGROUND)
+      needs |= DM_MASK_NEEDS_MATTE;
+  }
+  return needs;
 }
 
 dm_status dm_mask_render(dm_context *ctx, const dm_mask_component *comps, int n,

@@ -10,7 +10,8 @@
  *
  * Geometry is in normalised image coordinates (0..1 across the upright
  * image), as Lightroom stores it, so a mask is the same at any resolution.
- * Depth range, subject and background arrive with src/depth and src/matte. */
+ * Depth range reads the scene's near01 depth, subject and background its
+ * matte (src/depth/scene.h); their edges are refined against the photo. */
 #ifndef DM_MASK_H
 #define DM_MASK_H
 
@@ -23,6 +24,9 @@ typedef enum dm_mask_kind {
   DM_MASK_LINEAR_GRADIENT,
   DM_MASK_RADIAL_GRADIENT,
   DM_MASK_FILE,             /* a grey image file, resized to the photo */
+  DM_MASK_DEPTH_RANGE,      /* Lightroom's Depth Range: [min, max] of near01 x 100 */
+  DM_MASK_SUBJECT,          /* Select Subject: the matte */
+  DM_MASK_BACKGROUND,       /* Select Background: 1 - the matte */
   DM_MASK_KIND_COUNT
 } dm_mask_kind;
 
@@ -44,6 +48,11 @@ typedef struct dm_mask_component {
   /* radial_gradient: the ellipse's bounding box before rotation (normalised),
    * rotation in degrees, feather 0..100 (0 = hard edge), 1 inside. */
   float top, left, bottom, right, angle, feather;
+  /* depth_range: 1 inside [min, max] on the 0 (near) .. 100 (far) depth
+   * scale, falling off outside over a width that grows with smoothness
+   * (0..100, 0 = hard edge). */
+  float depth_range[2];
+  float smoothness;
   /* file: path of a grey image (8/16-bit), relative to the recipe's folder. */
   char path[DM_MASK_PATH_MAX];
 } dm_mask_component;
@@ -65,7 +74,22 @@ dm_status dm_mask_component_check(dm_context *ctx, const dm_mask_component *c, c
 typedef struct dm_mask_inputs {
   const dm_image *image;    /* the working image (3 ch, linear Rec.2020) */
   const char *base_dir;     /* folder that relative `file` paths start from; NULL = cwd */
+  const dm_image *depth;    /* near01 at the image's size; NULL = none (depth_range fails) */
+  const dm_image *matte;    /* subject matte at the image's size; NULL = none */
 } dm_mask_inputs;
+
+/* What the components need from the scene: DM_MASK_NEEDS_DEPTH and/or
+ * DM_MASK_NEEDS_MATTE (depth_range needs both: its edge follows the matte
+ * where the matte is confident). */
+enum { DM_MASK_NEEDS_DEPTH = 1, DM_MASK_NEEDS_MATTE = 2 };
+int dm_mask_needs(const dm_mask_component *comps, int n);
+
+/* The eyedropper of a depth range: the depth (0..100) at pixel (x, y) of
+ * `depth` (the median over a box of half-size `r` pixels, r = 0 for one
+ * pixel) and a suggested [min, max] around it that holds the surface there
+ * (from the spread of depth in the box and the depth histogram around it). */
+dm_status dm_mask_depth_sample(dm_context *ctx, const dm_image *depth, int x, int y, int r,
+                               float *value, float range[2]);
 
 /* Render the combination of `n` components into `out`, a caller-allocated
  * 1-channel image the size of in->image. n == 0 gives an all-ones mask. */

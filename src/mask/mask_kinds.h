@@ -16,6 +16,33 @@ dm_status dm_mask_radial_gradient_render(dm_context *ctx, const dm_mask_componen
                                          const dm_mask_inputs *in, dm_image *plane);
 dm_status dm_mask_file_render(dm_context *ctx, const dm_mask_component *c,
                               const dm_mask_inputs *in, dm_image *plane);
+/* depth_range needs in->depth (its error says so); in->matte is optional
+ * (edge refinement uses it when present). subject/background need
+ * in->matte and write it (or 1 - it), clamped to [0, 1]. */
+dm_status dm_mask_depth_range_render(dm_context *ctx, const dm_mask_component *c,
+                                     const dm_mask_inputs *in, dm_image *plane);
+dm_status dm_mask_subject_render(dm_context *ctx, const dm_mask_component *c,
+                                 const dm_mask_inputs *in, dm_image *plane);
+
+/* The raw depth-range value at depth d (0..100): 1 inside [lo, hi],
+ * smoothstep fall-off over `width` depth units outside; width 0 = hard. */
+float dm_mask_depth_ramp(float d, float lo, float hi, float width);
+/* Ramp width in depth units of a smoothness 0..100 (see depth_range.c). */
+float dm_mask_depth_ramp_width(float smoothness);
+
+/* The raw depth-range value of a pixel: dm_mask_depth_ramp of its depth. */
+typedef struct dm_mask_ramp {
+  const dm_image *depth; /* near01, the image's size */
+  float lo, hi, width;   /* depth units (0..100) */
+} dm_mask_ramp;
+
+/* Write into `plane` (1 channel, the image's size) the depth-range value
+ * refined so its edges follow the photo's (edge_refine.c): a guided filter
+ * with the gamma-encoded image as guide, at about 1 MP whatever the size,
+ * then, where the matte is confident and agrees with the range around a
+ * pixel, the full-resolution matte's value. `matte` may be NULL. */
+dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
+                               const dm_mask_ramp *ramp, dm_image *plane);
 
 /* The trapezoid of a luminance_range component at lightness L (0..100):
  * 0 at and below r[0], smoothstep up to 1 at r[1], 1 up to r[2], smoothstep

@@ -16,14 +16,26 @@ void dm_dirname(const char *path, char *out, size_t out_len) {
     snprintf(out, out_len, "%.*s", (int)(slash - path), path);
 }
 
+static int correction_runs(const dm_correction *c) {
+  return c->active != 0.0f && c->amount != 0.0f && !dm_adjust_is_neutral(&c->sliders);
+}
+
+dm_mask_inputs dm_scene_mask_inputs(const dm_image *work, const char *base_dir,
+                                    const dm_scene *scene) {
+  dm_mask_inputs in = {.image = work, .base_dir = base_dir};
+  if (scene && scene->depth.near01.data) in.depth = &scene->depth.near01;
+  if (scene && scene->matte.data) in.matte = &scene->matte;
+  return in;
+}
+
 dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
-                               const char *base_dir) {
+                               const char *base_dir, const dm_scene *scene) {
   dm_image mask = {0};
   dm_status s = DM_OK;
-  dm_mask_inputs in = {.image = work, .base_dir = base_dir};
+  dm_mask_inputs in = dm_scene_mask_inputs(work, base_dir, scene);
   for (int i = 0; i < r->n_corrections && !s; i++) {
     const dm_correction *c = &r->corrections[i];
-    if (c->active == 0.0f || c->amount == 0.0f || dm_adjust_is_neutral(&c->sliders)) continue;
+    if (!correction_runs(c)) continue;
     if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
     if (!mask.data) s = dm_image_alloc(ctx, &mask, work->width, work->height, 1);
     /* The mask is computed from the image as it is at this point in the
@@ -35,7 +47,21 @@ dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe 
   return s;
 }
 
-int dm_recipe_needs_scene(const dm_recipe *r) { return r->lens_blur.active != 0.0f; }
+int dm_recipe_needs_scene(const dm_recipe *r) {
+  int needs = r->lens_blur.active != 0.0f ? DM_MASK_NEEDS_DEPTH | DM_MASK_NEEDS_MATTE : 0;
+  for (int i = 0; i < r->n_corrections; i++)
+    if (correction_runs(&r->corrections[i]))
+      needs |= dm_mask_needs(r->corrections[i].masks, r->corrections[i].n_masks);
+  return needs;
+}
+
+dm_scene_options dm_scene_options_for(const dm_scene_options *opt, int needs) {
+  dm_scene_options o = *opt;
+  if (!(needs & DM_MASK_NEEDS_DEPTH)) o.depth_mode = DM_DEPTH_MODE_NONE;
+  /* The network depth is fused with the matte, so depth alone still wants it. */
+  if (!needs) o.matte_mode = DM_MATTE_MODE_NONE;
+  return o;
+}
 
 dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r,
                              const dm_scene *scene, const char *in_path) {
@@ -65,9 +91,12 @@ dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *
   if (!s) s = dm_color_to_working_inplace(ctx, &dec, in_path);
   /* The scene sees the photo as shot, before any correction, so its cache
    * key is the file's content. */
-  if (!s && dm_recipe_needs_scene(r))
-    s = dm_scene_build(ctx, in_path, &dec.img, dec.meta.orientation, &opt->scene, &scene);
-  if (!s) s = dm_apply_corrections(ctx, &dec.img, r, base_dir);
+  int needs = s ? 0 : dm_recipe_needs_scene(r);
+  if (needs) {
+    dm_scene_options so = dm_scene_options_for(&opt->scene, needs);
+    s = dm_scene_build(ctx, in_path, &dec.img, dec.meta.orientation, &so, &scene);
+  }
+  if (!s) s = dm_apply_corrections(ctx, &dec.img, r, base_dir, &scene);
   if (!s) s = dm_apply_lens_blur(ctx, &dec.img, r, &scene, in_path);
   dm_scene_free(&scene);
   if (!s) s = dm_color_from_working_inplace(ctx, &dec.img, opt->profile, &icc, &icc_len);

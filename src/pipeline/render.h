@@ -21,12 +21,24 @@ typedef struct dm_render_options {
 
 /* Apply every active correction of `r` to `work` (3-channel linear working
  * space) in order: render its mask, then its sliders weighted by
- * mask x amount. `base_dir` resolves relative mask file paths. */
+ * mask x amount. `base_dir` resolves relative mask file paths; `scene`
+ * (may be NULL) gives depth_range, subject and background their depth and
+ * matte. */
 dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
-                               const char *base_dir);
+                               const char *base_dir, const dm_scene *scene);
 
-/* True when the recipe has a stage that needs the scene (depth, matte). */
+/* The mask inputs of `work` with the scene's depth and matte when present. */
+dm_mask_inputs dm_scene_mask_inputs(const dm_image *work, const char *base_dir,
+                                    const dm_scene *scene);
+
+/* What the recipe needs from the scene: DM_MASK_NEEDS_DEPTH and/or
+ * DM_MASK_NEEDS_MATTE (lens blur needs both; masks what their components
+ * need). 0 = no scene at all. */
 int dm_recipe_needs_scene(const dm_recipe *r);
+
+/* `opt` narrowed to what `needs` asks for (no networks for what no stage
+ * reads). */
+dm_scene_options dm_scene_options_for(const dm_scene_options *opt, int needs);
 
 /* The lens blur stage: blurs `work` in place with the scene's depth and
  * matte when the recipe's lens blur is active. */

@@ -66,10 +66,25 @@
  *    and Roundness are whole numbers in Lightroom's UI. Booleans inside
  *    MaskGroupBasedCorrections are "true"/"false" (top-level settings use
  *    "True"/"False"). Both are accepted on reading.
- *  - crs:What="Mask/Paint" (brush, inside Mask/Aggregate), "Mask/Image" (AI
- *    subject/sky/background, MaskSubType), Type 1/3 range masks, and
- *    components with MaskActive="false" are not modelled: they are kept in
- *    place, unrendered (see recipe.h).
+ *  - Depth Range (Lightroom 12+ on photos with depth): a Mask/RangeMask
+ *    whose CorrectionRangeMask has Type="3" and DepthMin, DepthMax,
+ *    DepthFeather, reals in 0..1 (exiftool's %sCorrRangeMask; 0 = near).
+ *    Lightroom's eyedropper sample (DepthSampleInfo / SampleType 0) is kept
+ *    when read; new depth ranges are written like new luminance ranges
+ *    (Version="4", SampleType="2": no sample point, use the numbers).
+ *  - AI masks: crs:What="Mask/Image" with crs:MaskSubType 0 = object or a
+ *    scene category named by crs:MaskSubCategoryID (22 = Select
+ *    Background, 2 = sky, ...), 1 = Select Subject, 2 = Select Sky (Lightroom
+ *    11), 3 = people and their parts. Lightroom stores the click point
+ *    (ReferencePoint), MaskVersion="1" and digests of the raster it
+ *    computed; those are kept as read. Subject (1, no category) and
+ *    background (0 + 22) are modelled; the other types are kept, and a
+ *    MaskSubType outside 0..3 is an error (a typo, not a future type we
+ *    could silently drop).
+ *  - crs:What="Mask/Paint" (brush, inside Mask/Aggregate), other Mask/Image
+ *    types, Type 1 (colour) range masks, and components with
+ *    MaskActive="false" are not modelled: they are kept in place,
+ *    unrendered (see recipe.h).
  *
  * depthmask's own mapping:
  *  - mode add: MaskBlendMode 0, MaskInverted = invert, MaskValue = opacity/100.
@@ -88,7 +103,9 @@
  *    dm:Path="mask.png" (relative to the sidecar's folder), with the usual
  *    crs:Mask* attributes.
  *  - Mask parameters with an xmp_name in dm_mask_params() use crs:<name> x
- *    xmp_scale; luminance_range, zero and full are mapped here; a parameter
+ *    xmp_scale; luminance_range, zero, full, depth_range (DepthMin /
+ *    DepthMax = value / 100) and smoothness (DepthFeather = value / 100)
+ *    are mapped here; a parameter
  *    with neither is written as dm:<key> in our units.
  *  - dm:RecipeVersion on the top rdf:Description; crs:Version="14.0",
  *    crs:ProcessVersion="11.0" (PV 2012, what Lightroom 11's masks need)
@@ -169,6 +186,16 @@ dm_lr_field dm_lr_mask_field(const dm_param *p, int i) {
     f.name = "LumRange";
     f.inv = 100.0;
     f.element = (int)((off - MOFF(lum_range)) / sizeof(float));
+  } else if (off == MOFF(depth_range) || off == MOFF(depth_range) + sizeof(float)) {
+    f.where = DM_LR_RANGE_ATTR;
+    f.name = off == MOFF(depth_range) ? "DepthMin" : "DepthMax";
+    f.inv = 100.0;
+    f.element = 0;
+  } else if (off == MOFF(smoothness)) {
+    f.where = DM_LR_RANGE_ATTR;
+    f.name = "DepthFeather";
+    f.inv = 100.0;
+    f.element = 0;
   } else if (off >= MOFF(zero) && off < MOFF(zero) + 2 * sizeof(float)) {
     f.where = DM_LR_ATTR;
     f.name = zero_names[(off - MOFF(zero)) / sizeof(float)];
@@ -192,6 +219,9 @@ const char *dm_lr_mask_label(dm_mask_kind kind) {
     case DM_MASK_LINEAR_GRADIENT: return "Linear Gradient";
     case DM_MASK_RADIAL_GRADIENT: return "Radial Gradient";
     case DM_MASK_FILE: return "Mask File";
+    case DM_MASK_DEPTH_RANGE: return "Depth Range";
+    case DM_MASK_SUBJECT: return "Subject";
+    case DM_MASK_BACKGROUND: return "Background";
     default: return "Mask";
   }
 }

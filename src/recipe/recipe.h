@@ -105,8 +105,9 @@ void dm_sidecar_path(const char *image_path, char *out, size_t out_len);
  * a bad --set before rendering. dm_recipe_write_* call it. */
 dm_status dm_recipe_check(dm_context *ctx, const dm_recipe *r);
 
-/* Mask components of Lightroom kinds depthmask does not render (Mask/Image,
- * brushes, colour ranges, disabled components, ...) are kept in the
+/* Mask components of Lightroom kinds depthmask does not render (AI masks
+ * other than Select Subject / Select Background, brushes, colour ranges,
+ * disabled components, ...) are kept in the
  * correction's `extra`, at their place in the file's order, and written back
  * unchanged. They are not in `masks` and are not rendered. --set indices
  * (correction[N].mask[M]) count them, so they match Lightroom's order:

@@ -131,11 +131,13 @@ dm_status dm_xmp_serialize(dm_context *ctx, xmlDocPtr doc, char **out, size_t *l
 #define DM_LR_GRADIENT "Mask/Gradient"
 #define DM_LR_RADIAL "Mask/CircularGradient"
 #define DM_LR_RANGE "Mask/RangeMask"
+#define DM_LR_IMAGE "Mask/Image"
 #define DM_LR_FILE "dm:File"
 /* Where a component float lives in Lightroom's fields. */
 typedef enum dm_lr_where {
   DM_LR_ATTR,      /* crs:<name> on the component, value x scale */
   DM_LR_LUMRANGE,  /* one of the four crs:LumRange numbers inside crs:CorrectionRangeMask */
+  DM_LR_RANGE_ATTR, /* crs:<name> inside crs:CorrectionRangeMask, value x scale (DepthMin...) */
   DM_LR_DM,        /* dm:<key>, our own units */
   DM_LR_SPECIAL,   /* invert and opacity: MaskInverted / MaskValue, see lr_fields.c */
 } dm_lr_where;
@@ -161,6 +163,9 @@ void dm_lr_format_affine(char *out, size_t len, float u, double a, double b, int
 const dm_param *dm_lr_correction_params(int *n);
 /* The linear gradient that stands for whole_image in Lightroom. */
 extern const float dm_lr_whole_zero[2], dm_lr_whole_full[2];
+/* Lightroom's AI mask types (crs:MaskSubType of a Mask/Image) and the
+ * crs:MaskSubCategoryID of Select Background (lr_fields.c). */
+enum { DM_LR_SUB_OBJECT = 0, DM_LR_SUB_SUBJECT = 1, DM_LR_SUB_MAX = 3, DM_LR_CAT_BACKGROUND = 22 };
 /* UI name Lightroom gives a new component of `kind`: "Radial Gradient". */
 const char *dm_lr_mask_label(dm_mask_kind kind);
 /* 32 upper-case hex digits, from a hash of the words given. */

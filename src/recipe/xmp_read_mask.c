@@ -70,6 +70,8 @@ static dm_status read_params(dm_rd *rd, const comp_in *in, dm_mask_component *m)
         s = dm_rd_param(rd, in->C, DM_CRS_NS, f.name, in->where, &t[j], f.inv, &dst[i], &found);
       else if (f.where == DM_LR_LUMRANGE && f.element == 0 && in->R)
         s = read_lumrange(rd, in, &t[j], dst);
+      else if (f.where == DM_LR_RANGE_ATTR && in->R)
+        s = dm_rd_param(rd, in->R, DM_CRS_NS, f.name, in->where, &t[j], f.inv, &dst[i], &found);
       else if (f.where == DM_LR_DM && i == 0 && t[j].count == 1)
         s = dm_rd_param(rd, in->C, DM_XMP_NS, f.name, in->where, &t[j], 1.0, &dst[0], &found);
       else if (f.where == DM_LR_DM && i == 0) {
@@ -99,6 +101,48 @@ static void allowed_dm(dm_mask_kind kind, const char **list, int cap) {
   list[n] = NULL;
 }
 
+/* An optional whole-number property in lo..hi; *v = -1 when absent. */
+static dm_status read_int(dm_rd *rd, const comp_in *in, const char *local, int lo, int hi,
+                          const char *what, int *v) {
+  double x = 0;
+  int found = 0;
+  *v = -1;
+  dm_status s = dm_rd_number(rd, in->C, DM_CRS_NS, local, in->where, &x, &found);
+  if (s || !found) return s;
+  if (x != floor(x) || x < lo || x > hi)
+    return dm_rd_fail(rd, DM_ERR_RANGE, "crs:%s in %s: %g is not %s", local, in->where, x, what);
+  *v = (int)x;
+  return DM_OK;
+}
+
+/* A Mask/Image (Lightroom's AI masks, see lr_fields.c): Select Subject and
+ * Select Background are ours, the other types are kept. */
+static dm_status classify_image(dm_rd *rd, const comp_in *in, int *kind) {
+  int sub, cat;
+  dm_status s = read_int(rd, in, "MaskSubType", 0, DM_LR_SUB_MAX, "a Lightroom AI mask type "
+                         "(0 object or scene, 1 subject, 2 sky, 3 people)", &sub);
+  if (!s) s = read_int(rd, in, "MaskSubCategoryID", 0, 1 << 20, "a category number", &cat);
+  if (s) return s;
+  if (sub == DM_LR_SUB_SUBJECT && cat <= 0) *kind = DM_MASK_SUBJECT;
+  if (sub == DM_LR_SUB_OBJECT && cat == DM_LR_CAT_BACKGROUND) *kind = DM_MASK_BACKGROUND;
+  return DM_OK;
+}
+
+/* Depth Range: DepthMin and DepthMax are required (a range without them
+ * says nothing) and must be in order. */
+static dm_status check_depth(dm_rd *rd, const comp_in *in, const dm_mask_component *m) {
+  static const char *const need[] = {"DepthMin", "DepthMax"};
+  for (int i = 0; i < 2; i++)
+    if (!dm_xml_has_prop(in->R, DM_CRS_NS, need[i]))
+      return dm_rd_fail(rd, DM_ERR_FORMAT, "crs:%s in %s: missing (a CorrectionRangeMask of "
+                        "Type 3 is a depth range)", need[i], in->where);
+  if (!(m->depth_range[0] <= m->depth_range[1]))
+    return dm_rd_fail(rd, DM_ERR_RANGE, "crs:DepthMin in %s: %g is above crs:DepthMax %g",
+                      in->where, (double)m->depth_range[0] / 100.0,
+                      (double)m->depth_range[1] / 100.0);
+  return DM_OK;
+}
+
 /* Which kind a component is, or -1 to keep it as it is. */
 static dm_status classify(dm_rd *rd, comp_in *in, const char *what, int *kind) {
   *kind = -1;
@@ -114,10 +158,14 @@ static dm_status classify(dm_rd *rd, comp_in *in, const char *what, int *kind) {
     char *type;
     dm_status s = text_of(rd, in->R, DM_CRS_NS, "crs", "Type", in->where, &type);
     if (s) return s;
-    if (type && !strcmp(type, "2")) *kind = DM_MASK_LUMINANCE_RANGE; /* 1 colour, 3 depth: kept */
+    if (type && !strcmp(type, "2")) *kind = DM_MASK_LUMINANCE_RANGE; /* 1 colour: kept */
+    if (type && !strcmp(type, "3")) *kind = DM_MASK_DEPTH_RANGE;
     free(type);
     static const char *const none[] = {NULL};
     if (*kind >= 0 && (s = dm_rd_only_dm(rd, in->R, in->where, none))) return s;
+  } else if (!strcmp(what, DM_LR_IMAGE)) {
+    dm_status s = classify_image(rd, in, kind);
+    if (s) return s;
   }
   if (*kind < 0) return DM_OK;
   int active = 1, found;
@@ -181,6 +229,7 @@ static dm_status read_known(dm_rd *rd, comp_in *in, int kind, dm_mask_component 
     if (s) return s;
   }
   if ((s = read_params(rd, in, m))) return s;
+  if (kind == DM_MASK_DEPTH_RANGE && (s = check_depth(rd, in, m))) return s;
   if (whole && m->zero[0] == dm_lr_whole_zero[0] && m->zero[1] == dm_lr_whole_zero[1] &&
       m->full[0] == dm_lr_whole_full[0] && m->full[1] == dm_lr_whole_full[1]) {
     /* Our stand-in for whole_image, untouched by Lightroom. */

@@ -45,7 +45,10 @@ static xmlNodePtr new_child(wr *w, xmlNodePtr parent, const char *ns, const char
 
 static const char *lr_what(dm_mask_kind kind) {
   switch (kind) {
-    case DM_MASK_LUMINANCE_RANGE: return DM_LR_RANGE;
+    case DM_MASK_LUMINANCE_RANGE:
+    case DM_MASK_DEPTH_RANGE: return DM_LR_RANGE;
+    case DM_MASK_SUBJECT:
+    case DM_MASK_BACKGROUND: return DM_LR_IMAGE;
     case DM_MASK_RADIAL_GRADIENT: return DM_LR_RADIAL;
     case DM_MASK_FILE: return DM_LR_FILE;
     default: return DM_LR_GRADIENT; /* linear, and whole_image's stand-in */
@@ -74,18 +77,55 @@ static void put_params(wr *w, const dm_mask_component *m, const dm_mask_componen
   }
 }
 
-static void put_lumrange(wr *w, const dm_mask_component *m) {
+/* crs:CorrectionRangeMask, found or made, with its Version and Type. */
+static xmlNodePtr range_node(wr *w, const char *type) {
   dm_prop p;
   dm_xml_find_prop(w->C, DM_CRS_NS, "CorrectionRangeMask", &p);
   xmlNodePtr R = p.elem ? dm_xml_props(p.elem) : new_child(w, w->C, DM_CRS_NS, "crs",
                                                            "CorrectionRangeMask");
-  if (!R) return;
-  /* New ranges say "no sample point, use LumRange" (see lr_fields.c). */
+  if (!R) return NULL;
+  /* New ranges say "no sample point, use the numbers" (see lr_fields.c). */
   set_if_absent(w, R, "Version", "4");
-  set(w, R, DM_CRS_NS, "Type", "2");
+  set(w, R, DM_CRS_NS, "Type", type);
+  return R;
+}
+
+static void put_lumrange(wr *w, const dm_mask_component *m) {
+  xmlNodePtr R = range_node(w, "2");
+  if (!R) return;
   set_bool(w, R, "Invert", 0);
   set_if_absent(w, R, "SampleType", "2");
   set_num(w, R, DM_CRS_NS, "LumRange", m->lum_range, 4, 100.0, 0.0, 6, " ");
+}
+
+/* DepthMin, DepthMax, DepthFeather (0..1) in exiftool's table order,
+ * before Invert and SampleType. */
+static void put_depthrange(wr *w, const dm_mask_component *m) {
+  xmlNodePtr R = range_node(w, "3");
+  if (!R) return;
+  int n;
+  const dm_param *t = dm_mask_params(m->kind, &n);
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < t[j].count; i++) {
+      dm_lr_field f = dm_lr_mask_field(&t[j], i);
+      if (f.where == DM_LR_RANGE_ATTR)
+        set_num(w, R, DM_CRS_NS, f.name, dm_param_ptr(&t[j], (void *)m) + i, 1, f.inv, 0.0, 0, "");
+    }
+  set_bool(w, R, "Invert", 0);
+  set_if_absent(w, R, "SampleType", "2");
+}
+
+/* Select Subject / Select Background: Lightroom computes the raster from
+ * these; a component read from a file keeps its click point and digests. */
+static void put_image(wr *w, const dm_mask_component *m) {
+  set_if_absent(w, w->C, "MaskVersion", "1");
+  const float sub = m->kind == DM_MASK_SUBJECT ? DM_LR_SUB_SUBJECT : DM_LR_SUB_OBJECT;
+  set_num(w, w->C, DM_CRS_NS, "MaskSubType", &sub, 1, 1.0, 0.0, 0, "");
+  if (m->kind == DM_MASK_BACKGROUND) {
+    const float cat = DM_LR_CAT_BACKGROUND;
+    set_num(w, w->C, DM_CRS_NS, "MaskSubCategoryID", &cat, 1, 1.0, 0.0, 0, "");
+  }
+  set_if_absent(w, w->C, "ReferencePoint", "0.500000 0.500000");
 }
 
 dm_status dm_wr_component(dm_context *ctx, xmlNodePtr seq, const dm_correction *c, int ci,
@@ -104,8 +144,8 @@ dm_status dm_wr_component(dm_context *ctx, xmlNodePtr seq, const dm_correction *
     li = new_child(&w, seq, DM_RDF_NS, "rdf", "li");
     /* Attributes on the rdf:li, as Lightroom writes simple components; a
      * range mask has a child element, so it gets an rdf:Description. */
-    w.C = li && m->kind == DM_MASK_LUMINANCE_RANGE ? new_child(&w, li, DM_RDF_NS, "rdf", "Description")
-                                                   : li;
+    int nested = m->kind == DM_MASK_LUMINANCE_RANGE || m->kind == DM_MASK_DEPTH_RANGE;
+    w.C = li && nested ? new_child(&w, li, DM_RDF_NS, "rdf", "Description") : li;
     if (!w.C) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory");
   }
 
@@ -151,6 +191,15 @@ dm_status dm_wr_component(dm_context *ctx, xmlNodePtr seq, const dm_correction *
     case DM_MASK_LUMINANCE_RANGE:
       put_params(&w, m, m);
       put_lumrange(&w, m);
+      break;
+    case DM_MASK_DEPTH_RANGE:
+      put_params(&w, m, m);
+      put_depthrange(&w, m);
+      break;
+    case DM_MASK_SUBJECT:
+    case DM_MASK_BACKGROUND:
+      put_params(&w, m, m);
+      put_image(&w, m);
       break;
     case DM_MASK_FILE:
       put_params(&w, m, m);

@@ -27,6 +27,10 @@ static void test_names(void) {
   CHECK(!strcmp(dm_mask_kind_name(DM_MASK_RADIAL_GRADIENT), "radial_gradient"));
   CHECK(!strcmp(dm_mask_kind_name(DM_MASK_ALL), "whole_image"));
   CHECK(!strcmp(dm_mask_mode_name(DM_MASK_INTERSECT), "intersect"));
+  CHECK(!strcmp(dm_mask_kind_name(DM_MASK_DEPTH_RANGE), "depth_range"));
+  CHECK(!strcmp(dm_mask_kind_name(DM_MASK_SUBJECT), "subject"));
+  CHECK(!strcmp(dm_mask_kind_name(DM_MASK_BACKGROUND), "background"));
+  CHECK(!strcmp(dm_mask_kind_name(DM_MASK_KIND_COUNT), "unknown"));
 }
 
 /* The bytes of the component a descriptor covers must lie inside the struct,
@@ -132,6 +136,25 @@ static void test_relations(void) {
 
   dm_mask_component_init(&c, DM_MASK_FILE);
   expect_bad(ctx, &c, "path"); /* no file named */
+
+  dm_mask_component_init(&c, DM_MASK_DEPTH_RANGE);
+  CHECK(c.depth_range[0] == 0 && c.depth_range[1] == 100 && c.smoothness == 25);
+  int nd;
+  const dm_param *td = dm_mask_params(DM_MASK_DEPTH_RANGE, &nd);
+  const dm_param *dr = dm_param_find(td, nd, "depth_range");
+  CHECK(dr != NULL && dm_param_find(td, nd, "smoothness") != NULL);
+  if (dr) {
+    CHECK_OK(ctx, dm_param_parse(ctx, dr, &c, "0,3", "depth_range"));
+    CHECK(c.depth_range[0] == 0 && c.depth_range[1] == 3);
+    CHECK_OK(ctx, dm_mask_component_check(ctx, &c, "m"));
+    CHECK_OK(ctx, dm_param_parse(ctx, dr, &c, "30,30", "depth_range")); /* one depth */
+    CHECK_OK(ctx, dm_mask_component_check(ctx, &c, "m"));
+    CHECK_OK(ctx, dm_param_parse(ctx, dr, &c, "40,30", "depth_range"));
+    expect_bad(ctx, &c, "depth_range");
+  }
+  dm_mask_component_init(&c, DM_MASK_DEPTH_RANGE);
+  c.smoothness = 100.5f;
+  expect_bad(ctx, &c, "smoothness");
 
   dm_mask_component_init(&c, DM_MASK_ALL);
   c.mode = DM_MASK_MODE_COUNT;

@@ -102,4 +102,61 @@ exiftool -struct -j -G1 "$tmp/lrb.xmp" | grep -v '"SourceFile"\|"System:\|"XMP-d
 if ! diff -u "$tmp/lrb_before.json" "$tmp/lrb_after.json"; then
   echo "FAIL: exiftool sees a different Lens Blur after our rewrite"; exit 1
 fi
+# Depth Range, Select Subject and Select Background (issue 7) as Lightroom
+# stores them; the sample and its values are in tests/recipe/test_lightroom_depth.c.
+depth="$DM_BUILD_DIR/recipe_test_lightroom_depth"
+[ -x "$depth" ] || { echo "build recipe_test_lightroom_depth first"; exit 1; }
+"$depth" "$tmp/depth.xmp" >/dev/null
+exiftool -struct -j "$tmp/depth.xmp" > "$tmp/depth.json"
+python3 - "$tmp/depth.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))[0]
+fail = []
+def expect(what, got, want):
+    if got != want or type(got) != type(want):
+        fail.append(f"{what}: exiftool says {got!r}, we wrote {want!r}")
+def fields(where, obj, want):
+    for k, v in want.items():
+        expect(f"{where} {k}", obj.get(k), v)
+c = d.get("MaskGroupBasedCorrections", [])
+expect("corrections", len(c), 2)
+if len(c) == 2:
+    m = c[0].get("CorrectionMasks", [])
+    expect("[0] components", len(m), 2)
+    if len(m) == 2:
+        fields("[0][0]", m[0], {"What": "Mask/RangeMask", "MaskBlendMode": 0, "MaskInverted": False,
+                                "MaskValue": 1})
+        fields("[0][0] CorrectionRangeMask", m[0].get("CorrectionRangeMask", {}),
+               {"Type": 3, "DepthMin": 0.2, "DepthMax": 0.45, "DepthFeather": 0.3, "Invert": False})
+        # intersect = subtract of the inverted subject
+        fields("[0][1]", m[1], {"What": "Mask/Image", "MaskSubType": 1, "MaskBlendMode": 1,
+                                "MaskInverted": True, "MaskValue": 0})
+        expect("[0][1] no MaskSubCategoryID", "MaskSubCategoryID" in m[1], False)
+    m = c[1].get("CorrectionMasks", [])
+    expect("[1] components", len(m), 2)
+    if len(m) == 2:
+        fields("[1][0]", m[0], {"What": "Mask/Image", "MaskSubType": 0, "MaskSubCategoryID": 22,
+                                "MaskBlendMode": 0, "MaskInverted": False, "MaskValue": 0.8})
+        fields("[1][1]", m[1], {"What": "Mask/RangeMask", "MaskBlendMode": 1, "MaskInverted": False,
+                                "MaskValue": 0.75})
+        fields("[1][1] CorrectionRangeMask", m[1].get("CorrectionRangeMask", {}),
+               {"Type": 3, "DepthMin": 0, "DepthMax": 0.125, "DepthFeather": 0})
+for f in fail:
+    print("FAIL", f)
+sys.exit(1 if fail else 0)
+PY
+if exiftool -validate -warning -error -a "$tmp/depth.xmp" | grep -v '\[minor\]' | grep -qi 'error\|warning  *: [^\[]'; then
+  echo "FAIL: exiftool reports problems:"; exiftool -validate -warning -error -a "$tmp/depth.xmp"; exit 1
+fi
+# The hand-written Lightroom-style depth sidecar reads the same in exiftool
+# after our rewrite (DepthSampleInfo, MaskDigest, ErrorReason included).
+cp "$DM_SOURCE_DIR/tests/recipe/fixtures/lightroom_depth.xmp" "$tmp/lrd.xmp"
+# (trailing commas dropped: dm:RecipeVersion is the last field after the rewrite)
+exiftool -struct -j -G1 "$tmp/lrd.xmp" | grep -v '"SourceFile"\|"System:' | sed 's/,$//' > "$tmp/lrd_before.json"
+grep -q '"DepthSampleInfo": "0.331 0.612305 0.418945"' "$tmp/lrd_before.json" || { echo "FAIL: exiftool does not see the fixture's DepthSampleInfo"; exit 1; }
+"$DM_BUILD_DIR/recipe_test_xmp_sample" --rewrite "$tmp/lrd.xmp" >/dev/null
+exiftool -struct -j -G1 "$tmp/lrd.xmp" | grep -v '"SourceFile"\|"System:\|"XMP-dm:RecipeVersion"' | sed 's/,$//' > "$tmp/lrd_after.json"
+if ! diff -u "$tmp/lrd_before.json" "$tmp/lrd_after.json"; then
+  echo "FAIL: exiftool sees a different depth sidecar after our rewrite"; exit 1
+fi
 echo "recipe/exiftool: exiftool $(exiftool -ver) reads what we write"

@@ -196,7 +196,7 @@ static void test_lightroom_sidecar(dm_context *ctx) {
   CHECK(contains(&c, "LocalExposure2012=-0.25"));                   /* the sky's, untouched */
   CHECK(contains(&c, "LumRange=0.100000 0.200000 0.600000 0.700000"));
   CHECK(contains(&c, "LuminanceDepthSampleInfo=0 0.331378 0.207031")); /* kept beside it */
-  CHECK(contains(&c, "ReferencePoint=0.136719 0.363636"));           /* the subject mask */
+  CHECK(contains(&c, "ReferencePoint=0.136719 0.363636"));           /* the sky mask */
   CHECK(contains(&c, "#text=d 0.418000 0.223500"));                   /* the brush */
   CHECK(contains(&c, "Radial Gradient 2"));                           /* radial 3 */
   dm_recipe r3;

@@ -22,6 +22,9 @@ static const char *const recipe_sets[] = {
     "correction[0].mask[2].kind=linear_gradient", "correction[0].mask[2].mode=subtract",
     "correction[0].mask[2].opacity=50", "correction[0].mask[2].zero=0.5,1",
     "correction[0].mask[2].full=0.5,0.6",
+    "correction[0].mask[3].kind=depth_range", "correction[0].mask[3].depth_range=12.5,61",
+    "correction[0].mask[3].smoothness=35",
+    "correction[0].mask[4].kind=subject", "correction[0].mask[4].mode=intersect",
     "correction[1].name=Face",
     "correction[1].amount=150", "correction[1].active=false",
     "correction[1].temperature=8", "correction[1].tint=-3", "correction[1].exposure=0.25",
@@ -35,6 +38,7 @@ static const char *const recipe_sets[] = {
     "correction[1].mask[2].opacity=33.5", "correction[1].mask[2].feather=0",
     "correction[1].mask[3].kind=luminance_range", "correction[1].mask[3].invert=true",
     "correction[1].mask[3].luminance_range=0,0,12.5,40",
+    "correction[1].mask[4].kind=background", "correction[1].mask[4].opacity=60",
 };
 
 static void test_round_trip(dm_context *ctx) {
@@ -44,7 +48,7 @@ static void test_round_trip(dm_context *ctx) {
   CHECK_OK(ctx, dm_recipe_init(ctx, &c));
   apply_sets(ctx, &a, recipe_sets, sizeof recipe_sets / sizeof *recipe_sets);
   CHECK(a.n_corrections == 2);
-  CHECK(a.corrections[0].n_masks == 3 && a.corrections[1].n_masks == 4);
+  CHECK(a.corrections[0].n_masks == 5 && a.corrections[1].n_masks == 5);
   /* Every slider away from its default. */
   for (int ci = 0; ci < 2; ci++)
     for (int i = 0; i < DM_ADJ_COUNT; i++)

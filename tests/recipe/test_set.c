@@ -162,7 +162,7 @@ static void test_kept_components(dm_context *ctx) {
   /* Appending goes after the kept components of the sky: slot 4. */
   CHECK_OK(ctx, dm_recipe_set(ctx, &r, "correction[1].mask[4].kind=whole_image"));
   CHECK(dm_correction_slot_mask(&r.corrections[1], 4, NULL) == 2);
-  /* Replacing the subject mask by a radial of ours. */
+  /* Replacing the sky mask (kept, not rendered) by a radial of ours. */
   CHECK_OK(ctx, dm_recipe_set(ctx, &r, "correction[0].mask[0].kind=radial_gradient"));
   CHECK(bg->n_masks == 2 && dm_correction_n_preserved(bg) == 0);
   CHECK(dm_correction_slot_mask(bg, 0, NULL) == 0 && dm_correction_slot_mask(bg, 1, NULL) == 1);
