@@ -25,25 +25,29 @@
  *    pixel (m < 0.1 or m > 0.9) votes, "disagree" when it falls on the
  *    other side of 0.5 than the depth-range value. In a window of four
  *    times the filter's radius, C = the share of confident pixels and D =
- *    the share of disagreeing votes among them. Where the matte is
+ *    the share of disagreeing votes among them, E = the share of pixels
+ *    where the guided value is in (0.02, 0.98) (the range's edge band).
+ *    Near an edge of the range (E above ~0.05), where the matte is
  *    confident somewhere around (C above ~0.25) and most votes agree (D
  *    below ~0.35), both say the same thing about the neighbourhood and the
  *    matte decides the edge:
- *      c = g + a (m - g),  a = smoothstep((C - 0.1) / 0.3)
+ *      c = g + a (t - g),  a = smoothstep(E / 0.05) smoothstep((C - 0.1) / 0.3)
  *                              (1 - smoothstep((D - 0.2) / 0.3)),
- *    with g the guided result brought back to full size bilinearly and m
- *    the full-resolution matte. The window and thresholds are wide enough
- *    that a depth edge 15 px off the matte's (network depth) still counts
- *    as agreeing (tests/mask/test_depth_range.c); a region the matte holds
- *    and the range does not (a foreground card) votes D near 1 and keeps
- *    the range's value. An unsure matte (a grey subject) never
- *    overrides the depth. */
+ *    with g the guided result brought back to full size bilinearly and t
+ *    the full-resolution matte with its confident plateaus snapped to 0 and
+ *    1 (see blend_rows). Away from the range's edges the matte has no say,
+ *    so a matte of 0.8 inside a face does not grey the mask. The window and
+ *    thresholds are wide enough that a depth edge 15 px off the matte's
+ *    (network depth) still counts as agreeing (tests/mask/test_depth_range.c);
+ *    a region the matte holds and the range does not (a foreground card)
+ *    votes D near 1 and keeps the range's value. An unsure matte (a grey
+ *    subject) never overrides the depth. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "core/box.h"
-#include "core/guided.h"
 #include "color/color.h"
+#include "core/guided.h"
 #include "core/pool.h"
 #include "mask/mask_kinds.h"
 
@@ -107,29 +111,31 @@ static void shrink_rows(void *user, int ith, int nth) {
 
 /* Disagreement votes, box-averaged into the matte's weight `a`. */
 typedef struct {
-  const dm_image *raw, *matte; /* at the fitting scale */
+  const dm_image *raw, *matte, *guided; /* at the fitting scale */
   dm_image *weight;
 } vote_job;
 
 static void vote_row_in(void *user, int y, double *v) {
   const vote_job *j = user;
   const int w = j->raw->width;
-  const float *r = dm_row(j->raw, y), *m = dm_row(j->matte, y);
+  const float *r = dm_row(j->raw, y), *m = dm_row(j->matte, y), *g = dm_row(j->guided, y);
   for (int x = 0; x < w; x++) {
     const int confident = m[x] < 0.1f || m[x] > 0.9f;
     v[x] = confident;
     v[w + x] = confident && ((r[x] > 0.5f) != (m[x] > 0.5f));
+    v[2 * w + x] = g[x] > 0.02f && g[x] < 0.98f; /* the range's edge band */
   }
 }
 
-/* a = (enough confident votes) x (few of them disagree). */
+/* a = (an edge of the range nearby) x (enough confident votes) x (few of
+ * them disagree). */
 static void vote_row_out(void *user, int y, const double *mean) {
   const vote_job *j = user;
   const int w = j->weight->width;
   float *a = dm_row(j->weight, y);
   for (int x = 0; x < w; x++) {
-    const float conf = (float)mean[x], dis = (float)mean[w + x];
-    a[x] = dm_smoothstep01((conf - 0.1f) / 0.3f) *
+    const float conf = (float)mean[x], dis = (float)mean[w + x], edge = (float)mean[2 * w + x];
+    a[x] = dm_smoothstep01(edge / 0.05f) * dm_smoothstep01((conf - 0.1f) / 0.3f) *
            (1.0f - dm_smoothstep01((dis / (conf > 1e-6f ? conf : 1e-6f) - 0.2f) / 0.3f));
   }
 }
@@ -175,7 +181,16 @@ static void blend_rows(void *user, int ith, int nth) {
     for (int x = 0; x < j->plane->width; x++) {
       const int c0 = j->x0[x], c1 = lw > 1 ? c0 + 1 : c0;
       float v = lerp2(g0, g1, c0, c1, j->xf[x], fy);
-      if (m) v += lerp2(a0, a1, c0, c1, j->xf[x], fy) * (m[x] - v);
+      if (m) {
+        /* A confident plateau is certain (a matte of 0.92 inside a face
+         * would leave the face 8% unselected): values above 0.85 reach 1
+         * by 0.95, below 0.15 reach 0 by 0.05; soft hair alpha in between
+         * is kept as it is. */
+        float t = m[x];
+        t += (1.0f - t) * dm_smoothstep01((t - 0.85f) * 10.0f);
+        t *= 1.0f - dm_smoothstep01((0.15f - t) * 10.0f);
+        v += lerp2(a0, a1, c0, c1, j->xf[x], fy) * (t - v);
+      }
       v = v > 0.0f ? v : 0.0f; /* also NaN */
       p[x] = v < 1.0f ? v : 1.0f;
     }
@@ -188,7 +203,9 @@ dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_
   const int f = (side + FIT_SIDE - 1) / FIT_SIDE;
   const int lw = (W + f - 1) / f, lh = (H + f - 1) / f;
   int radius = (int)lround(side / 200.0 / f);
-  if (radius < 2) radius = 2;
+  /* Below 200 px (thumbnails) there is no edge band to refine: the raw
+   * value is written as it is (f is 1 there). */
+  const int refine = radius >= 1;
   dm_image guide = {0}, raw = {0}, mlow = {0}, guided = {0}, weight = {0};
   int *x0 = malloc((size_t)W * sizeof *x0);
   float *xf = malloc((size_t)W * sizeof *xf);
@@ -200,18 +217,24 @@ dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_
     shrink_job sj = {.image = image, .ramp = ramp, .matte = matte,
                      .guide = &guide, .raw = &raw, .mlow = &mlow, .f = f};
     dm_parallel(ctx, shrink_rows, &sj);
-    s = dm_guided_filter(ctx, &guide, &raw, radius, GUIDED_EPS, &guided);
+    if (!refine) {
+      for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) dm_row(plane, y)[x] = dm_row(&raw, y)[x];
+      matte = NULL; /* and skip the rest */
+    } else {
+      s = dm_guided_filter(ctx, &guide, &raw, radius, GUIDED_EPS, &guided);
+    }
   }
   if (!s && matte) {
     s = dm_image_alloc(ctx, &weight, lw, lh, 1);
     if (!s) {
-      vote_job v = {.raw = &raw, .matte = &mlow, .weight = &weight};
-      dm_box_stream b = {.width = lw, .height = lh, .k = 2, .radius = 4 * radius,
+      vote_job v = {.raw = &raw, .matte = &mlow, .guided = &guided, .weight = &weight};
+      dm_box_stream b = {.width = lw, .height = lh, .k = 3, .radius = 4 * radius,
                          .row_in = vote_row_in, .row_out = vote_row_out, .user = &v};
       s = dm_box_means(ctx, &b);
     }
   }
-  if (!s) {
+  if (!s && refine) {
     for (int x = 0; x < W; x++) centre_weight(x, f, lw, &x0[x], &xf[x]);
     blend_job j = {.plane = plane, .guided = &guided, .matte = matte,
                    .weight = matte ? &weight : NULL, .x0 = x0, .xf = xf, .f = f};

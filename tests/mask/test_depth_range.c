@@ -216,6 +216,22 @@ static void test_needs_and_errors(dm_context *ctx) {
   CHECK(strstr(dm_context_error(ctx), "mask[0].depth_range:") != NULL);
   dm_image_free(&m);
   dm_image_free(&img);
+
+  /* Tiny images (a thumbnail strip) render too: a 3x2 crop of the photo. */
+  dm_image tiny, td, tm;
+  mt_load_photo(ctx, "coffee", &img);
+  CHECK_OK(ctx, dm_image_alloc(ctx, &tiny, 3, 2, 3));
+  for (int y = 0; y < 2; y++)
+    for (int x = 0; x < 9; x++) dm_row(&tiny, y)[x] = dm_row(&img, 100 + y)[300 * 3 + x];
+  gradient_depth(ctx, &tiny, &td);
+  dm_mask_component_init(&c[2], DM_MASK_DEPTH_RANGE);
+  c[2].depth_range[0] = 0, c[2].depth_range[1] = 10, c[2].smoothness = 0;
+  render(ctx, &c[2], 1, &tiny, &td, &td, &tm);
+  CHECK(mt_at(&tm, 0, 0) > 0.5f && mt_at(&tm, 2, 1) < 0.5f);
+  dm_image_free(&tm);
+  dm_image_free(&td);
+  dm_image_free(&tiny);
+  dm_image_free(&img);
 }
 
 int main(void) {
