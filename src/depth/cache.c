@@ -91,6 +91,19 @@ static inline uint16_t quantise(float v) {
   return (uint16_t)(v * 65535.0f + 0.5f);
 }
 
+static inline float dequantise(uint16_t k) {
+  /* a division, not a multiplication by 1/65535: k / 65535 then
+   * round-trips bit-exactly (16-bit PNG depth decodes to exactly that) */
+  return (float)k / 65535.0f;
+}
+
+void dm_cache_round_plane(dm_image *p) {
+  for (int y = 0; y < p->height; y++) {
+    float *v = dm_row(p, y);
+    for (int x = 0; x < p->width * p->channels; x++) v[x] = dequantise(quantise(v[x]));
+  }
+}
+
 /* Values [i, end) of the concatenated planes. */
 static void convert_values(block_job *j, size_t i, size_t end) {
   const layout *l = j->l;
@@ -110,9 +123,7 @@ static void convert_values(block_job *j, size_t i, size_t end) {
     } else {
       float *out = j->dst[p] + o;
       const uint16_t *src = q + i;
-      /* a division, not a multiplication by 1/65535: k / 65535 then
-       * round-trips bit-exactly (16-bit PNG depth decodes to exactly that) */
-      for (size_t k = 0; k < n; k++) out[k] = (float)src[k] / 65535.0f;
+      for (size_t k = 0; k < n; k++) out[k] = dequantise(src[k]);
     }
     i += n;
   }

@@ -43,4 +43,9 @@ dm_status dm_cache_put(dm_context *ctx, const char *dir, dm_hash key, const dm_c
 
 void dm_cache_entry_free(dm_cache_entry *e);
 
+/* Round `p` in place to exactly what a store and a load give back (16-bit
+ * steps, clamped to [0, 1], NaN -> 0), so that results used fresh and
+ * results read from the cache are bit-identical. */
+void dm_cache_round_plane(dm_image *p);
+
 #endif

@@ -72,30 +72,32 @@ static const char *cache_folder(dm_context *ctx, const dm_scene_options *opt, ch
   return buf;
 }
 
-/* Move plane i of a cache entry into `dst` (ownership passes). */
-static void take_plane(dm_cache_entry *e, const char *name, dm_image *dst) {
-  for (int i = 0; i < e->n_planes; i++)
-    if (!strcmp(e->names[i], name)) {
-      *dst = e->planes[i];
-      memset(&e->planes[i], 0, sizeof e->planes[i]);
-      return;
-    }
-}
-
-/* The cache keeps planes as 16-bit; fresh results are rounded the same way
- * so that a render from the cache is bit-identical to the first one. */
-static void quantize16(dm_image *p) {
-  for (int y = 0; y < p->height; y++) {
-    float *v = dm_row(p, y);
-    for (int x = 0; x < p->width; x++) {
-      float t = v[x] > 0.0f ? (v[x] < 1.0f ? v[x] : 1.0f) : 0.0f; /* NaN -> 0 */
-      v[x] = (float)(int)(t * 65535.0f + 0.5f) / 65535.0f;
-    }
+/* Load planes `names` of entry `key` into `dst` (ownership passes). A hit
+ * needs every plane, at the photo's size; anything less is a miss. */
+static dm_status lookup(dm_context *ctx, const dm_scene_build_state *b, dm_hash key,
+                        const char *const *names, dm_image *const *dst, int n, int *hit) {
+  dm_cache_entry e;
+  int found = 0;
+  *hit = 0;
+  dm_status s = dm_cache_get(ctx, b->cache, key, &e, &found);
+  if (s || !found) return s;
+  *hit = 1;
+  for (int i = 0; i < n; i++) {
+    for (int k = 0; k < e.n_planes; k++)
+      if (!strcmp(e.names[k], names[i])) {
+        *dst[i] = e.planes[k];
+        memset(&e.planes[k], 0, sizeof e.planes[k]);
+        break;
+      }
+    *hit &= dst[i]->data && dst[i]->width == b->work->width && dst[i]->height == b->work->height;
   }
+  dm_cache_entry_free(&e);
+  for (int i = 0; i < n && !*hit; i++) dm_image_free(dst[i]);
+  return DM_OK;
 }
 
-static void store(dm_context *ctx, const dm_scene_build_state *b, dm_hash key, const char **names,
-                  const dm_image **planes, int n, const char *meta) {
+static void store(dm_context *ctx, const dm_scene_build_state *b, dm_hash key,
+                  const char *const *names, dm_image *const *planes, int n, const char *meta) {
   if (!b->cache) return;
   dm_cache_entry e;
   memset(&e, 0, sizeof e);
@@ -126,24 +128,19 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   dm_status s = dm_embedded_matte(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,
                                   &out->matte, &found, out->matte_source, sizeof out->matte_source);
   if (s || found) return s;
-  const dm_model_entry *m = dm_models_find("isnet-medium");
-  b->matte_key = key_of(b->file_hash, MATTE_VERSION, m ? m->sha256 : "", NULL, w, h);
-  snprintf(out->matte_source, sizeof out->matte_source, "ISNet subject matte (%s)",
-           m ? m->id : "isnet");
-  if (b->cache) {
-    dm_cache_entry e;
-    int hit = 0;
-    s = dm_cache_get(ctx, b->cache, b->matte_key, &e, &hit);
-    if (s) return s;
-    if (hit) {
-      take_plane(&e, "matte", &out->matte);
-      dm_cache_entry_free(&e);
-      if (out->matte.data && out->matte.width == w && out->matte.height == h) {
-        b->matte_cached = 1;
-        return DM_OK;
-      }
-      dm_image_free(&out->matte);
-    }
+  const dm_model_entry *m = NULL;
+  char model_path[4096];
+  s = dm_models_best(ctx, DM_MODEL_MATTE, &m, model_path, sizeof model_path);
+  if (s) return s;
+  b->matte_key = key_of(b->file_hash, MATTE_VERSION, m->sha256, NULL, w, h);
+  snprintf(out->matte_source, sizeof out->matte_source, "ISNet subject matte (%s)", m->id);
+  static const char *const names[] = {"matte"};
+  dm_image *const planes[] = {&out->matte};
+  int hit = 0;
+  if (b->cache) s = lookup(ctx, b, b->matte_key, names, planes, 1, &hit);
+  if (s || hit) {
+    b->matte_cached = hit;
+    return s;
   }
   if (opt->lookup_only) {
     snprintf(out->matte_source, sizeof out->matte_source, "ISNet subject matte: not computed yet");
@@ -159,9 +156,7 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   if (!s) stage_done(ctx, "matte refinement", &t);
   dm_image_free(&low);
   if (!s) {
-    quantize16(&out->matte);
-    const char *names[] = {"matte"};
-    const dm_image *planes[] = {&out->matte};
+    dm_cache_round_plane(&out->matte);
     store(ctx, b, b->matte_key, names, planes, 1, out->matte_source);
   }
   return s;
@@ -184,23 +179,13 @@ static dm_status build_fused(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   /* A matte from a file or the phone is not in the key's matte hash; do
    * not cache what depends on it. */
   int cacheable = b->cache && (isnet_matte || !out->matte.data);
-  if (cacheable) {
-    dm_cache_entry e;
-    int hit = 0;
-    s = dm_cache_get(ctx, b->cache, key, &e, &hit);
-    if (s) return s;
-    if (hit) {
-      take_plane(&e, "depth", &out->depth.near01);
-      take_plane(&e, "confidence", &out->confidence);
-      dm_cache_entry_free(&e);
-      if (out->depth.near01.data && out->depth.near01.width == w && out->depth.near01.height == h &&
-          out->confidence.data) {
-        out->cached = b->matte_cached || !out->matte.data;
-        return DM_OK;
-      }
-      dm_image_free(&out->depth.near01);
-      dm_image_free(&out->confidence);
-    }
+  static const char *const names[] = {"depth", "confidence"};
+  dm_image *const planes[] = {&out->depth.near01, &out->confidence};
+  int hit = 0;
+  if (cacheable) s = lookup(ctx, b, key, names, planes, 2, &hit);
+  if (s || hit) {
+    out->cached = hit && (b->matte_cached || !out->matte.data);
+    return s;
   }
   if (b->opt->lookup_only) {
     snprintf(out->depth_source, sizeof out->depth_source, "network %s: not computed yet", m->id);
@@ -217,14 +202,10 @@ static dm_status build_fused(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   if (!s) stage_done(ctx, "fusion", &t);
   dm_image_free(&net);
   if (!s) {
-    quantize16(&out->depth.near01);
-    quantize16(&out->confidence);
+    dm_cache_round_plane(&out->depth.near01);
+    dm_cache_round_plane(&out->confidence);
   }
-  if (!s && cacheable) {
-    const char *names[] = {"depth", "confidence"};
-    const dm_image *planes[] = {&out->depth.near01, &out->confidence};
-    store(ctx, b, key, names, planes, 2, out->depth_source);
-  }
+  if (!s && cacheable) store(ctx, b, key, names, planes, 2, out->depth_source);
   return s;
 }
 
