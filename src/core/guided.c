@@ -240,32 +240,12 @@ dm_status dm_guided_upsample(dm_context *ctx, const dm_image *guide, const dm_im
   if (s) return s;
   const int gc = guide->channels, lw = src_low->width, lh = src_low->height;
   const int W = guide->width, H = guide->height;
-  dm_image small = {0}, chan = {0}, plane = {0}, means = {0};
+  dm_image small = {0}, means = {0};
   int *x0 = NULL;
   float *xf = NULL;
-  /* The guide brought to src_low's size by area averaging, a channel at a time. */
+  /* The guide brought to src_low's size by area averaging. */
   s = dm_image_alloc(ctx, &small, lw, lh, gc);
-  if (!s && gc > 1) s = dm_image_alloc(ctx, &chan, W, H, 1);
-  if (!s && gc > 1) s = dm_image_alloc(ctx, &plane, lw, lh, 1);
-  for (int c = 0; !s && c < gc; c++) {
-    if (gc == 1) {
-      s = dm_resize_plane(ctx, guide, &small, 0, "guided upsampling");
-      break;
-    }
-    for (int y = 0; y < H; y++) {
-      const float *g = dm_row(guide, y);
-      float *d = dm_row(&chan, y);
-      for (int x = 0; x < W; x++) d[x] = g[gc * x + c];
-    }
-    s = dm_resize_plane(ctx, &chan, &plane, 0, "guided upsampling");
-    for (int y = 0; !s && y < lh; y++) {
-      const float *p = dm_row(&plane, y);
-      float *d = dm_row(&small, y);
-      for (int x = 0; x < lw; x++) d[gc * x + c] = p[x];
-    }
-  }
-  dm_image_free(&chan);
-  dm_image_free(&plane);
+  if (!s) s = dm_resize_plane(ctx, guide, &small, 0, "guided upsampling");
   /* The radius in low-resolution pixels (at least 1: a window of one pixel fits nothing). */
   const double scale = 0.5 * ((double)lw / W + (double)lh / H);
   int rlow = (int)lround(radius * scale);

@@ -15,23 +15,21 @@ dm_status dm_nn_image_to_tensor(dm_context *ctx, const dm_image *srgb, int w, in
     return dm_fail(ctx, DM_ERR_INTERNAL, name, "bad network input size %dx%d", w, h);
   const size_t plane_px = (size_t)w * (size_t)h;
   float *data = malloc(3 * plane_px * sizeof *data);
-  dm_image chan = {0};
+  dm_image small = {0};
   dm_status s = data ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, name, "out of memory");
-  if (!s) s = dm_image_alloc(ctx, &chan, srgb->width, srgb->height, 1);
+  /* Shrink the photo first (all its channels at once), then lay the first
+   * three out as the tensor's planes, normalised. */
+  if (!s) s = dm_image_alloc(ctx, &small, w, h, srgb->channels);
+  if (!s) s = dm_resize_plane(ctx, srgb, &small, 0, name);
   for (int c = 0; !s && c < 3; c++) {
-    for (int y = 0; y < srgb->height; y++) {
-      const float *p = dm_row(srgb, y) + c;
-      float *d = dm_row(&chan, y);
-      for (int x = 0; x < srgb->width; x++, p += srgb->channels) d[x] = *p;
-    }
-    /* The tensor's channel plane is the resize's destination. */
-    dm_image dst = {.width = w, .height = h, .channels = 1, .stride = (size_t)w,
-                    .data = data + (size_t)c * plane_px};
-    s = dm_resize_plane(ctx, &chan, &dst, 0, name);
     const float mean = norm->mean[c], inv = 1.0f / norm->std[c];
-    for (size_t i = 0; !s && i < plane_px; i++) dst.data[i] = (dst.data[i] - mean) * inv;
+    float *d = data + (size_t)c * plane_px;
+    for (int y = 0; y < h; y++) {
+      const float *p = dm_row(&small, y) + c;
+      for (int x = 0; x < w; x++, p += small.channels) *d++ = (*p - mean) * inv;
+    }
   }
-  dm_image_free(&chan);
+  dm_image_free(&small);
   if (s) {
     free(data);
     return s;
