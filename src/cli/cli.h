@@ -65,6 +65,10 @@ dm_status cli_write_grey(dm_context *ctx, const char *path, const dm_image *plan
 /* An sRGB-encoded 3-channel picture as 8-bit PNG, JPEG or TIFF with sRGB's profile. */
 dm_status cli_write_srgb(dm_context *ctx, const char *path, const dm_image *rgb);
 
+/* Where the scene's depth and matte came from ("(cached)" on the first
+ * line when the networks did not run) and its confidence. */
+void cli_print_scene(const dm_scene *sc);
+
 /* Prints warnings from the library as `depthmask: warning: ...`. */
 void cli_log(void *user, dm_log_level level, const char *msg);
 

@@ -63,12 +63,7 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
     else s = cli_write_grey(ctx, o->confidence, &scene.confidence);
   }
   if (!s) {
-    printf("depth:       %s%s\n", scene.depth_source, scene.cached ? " (cached)" : "");
-    printf("matte:       %s\n", scene.matte_source);
-    if (scene.confidence.data)
-      printf("confidence:  %.1f %% of the subject sits at a depth its surroundings share%s\n",
-             100.0 * scene.ambiguous,
-             scene.ambiguous > 0.2f ? " (a Depth Range mask cannot separate it: use Subject)" : "");
+    cli_print_scene(&scene);
     if (scene.depth.z_far_m > 0)
       printf("range:       %.3g m to %.3g m\n", (double)scene.depth.z_near_m,
              (double)scene.depth.z_far_m);

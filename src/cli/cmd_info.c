@@ -43,13 +43,8 @@ static void print_scene(dm_context *ctx, const char *path, const dm_image *work,
     printf("depth:       (%s)\n", dm_context_error(ctx));
     return;
   }
-  printf("depth:       %s%s\n", sc.depth_source, sc.cached ? " (cached)" : "");
-  printf("matte:       %s\n", sc.matte_source);
-  if (sc.confidence.data)
-    printf("confidence:  %.1f %% of the subject sits at a depth its surroundings share%s\n",
-           100.0 * sc.ambiguous,
-           sc.ambiguous > 0.2f ? " (a Depth Range mask cannot separate it: use Subject)" : "");
-  else if (!sc.depth.near01.data)
+  cli_print_scene(&sc);
+  if (!sc.confidence.data && !sc.depth.near01.data)
     printf("confidence:  run `depthmask depth` to compute depth, matte and confidence\n");
   dm_scene_free(&sc);
 }

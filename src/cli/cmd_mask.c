@@ -126,11 +126,7 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
              100.0 * sum / ((double)mask.width * mask.height));
     }
   }
-  if (!s && needs) {
-    if (scene.depth.near01.data) printf("depth: %s\n", scene.depth_source);
-    if (scene.matte.data) printf("matte: %s\n", scene.matte_source);
-    printf("scene: %s\n", scene.cached ? "cached" : "computed");
-  }
+  if (!s && needs) cli_print_scene(&scene);
   dm_image_free(&mask);
   dm_image_free(&photo);
   dm_scene_free(&scene);

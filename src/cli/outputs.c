@@ -1,4 +1,5 @@
 /* Writing the planes and pictures the depth and mask commands produce. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
@@ -29,4 +30,14 @@ dm_status cli_write_srgb(dm_context *ctx, const char *path, const dm_image *rgb)
   dm_image_free(&tmp);
   dm_image_free(&one);
   return s;
+}
+
+void cli_print_scene(const dm_scene *sc) {
+  const char *cached = sc->cached ? " (cached)" : "";
+  if (sc->depth_source[0]) printf("depth:       %s%s\n", sc->depth_source, cached), cached = "";
+  if (sc->matte_source[0]) printf("matte:       %s%s\n", sc->matte_source, cached);
+  if (sc->confidence.data)
+    printf("confidence:  %.1f %% of the subject sits at a depth its surroundings share%s\n",
+           100.0 * sc->ambiguous,
+           sc->ambiguous > 0.2f ? " (a Depth Range mask cannot separate it: use Subject)" : "");
 }
