@@ -32,22 +32,6 @@ static double pair_order(const dm_image *near01, const dm_image *depth16) {
   return n ? (double)good / (double)n : 0;
 }
 
-static void check_missing_models(dm_context *ctx, const dm_image *photo) {
-  const char *old = getenv("DEPTHMASK_MODELS");
-  char *saved = old ? strdup(old) : NULL;
-  setenv("DEPTHMASK_MODELS", "/nonexistent", 1);
-  dm_image out = {0};
-  const dm_model_entry *used = (const dm_model_entry *)1;
-  CHECK(dm_depth_network(ctx, photo, &out, &used) == DM_ERR_IO);
-  CHECK(used == NULL && out.data == NULL);
-  printf("no models: %s\n", dm_context_error(ctx));
-  CHECK(strstr(dm_context_error(ctx), "/nonexistent") != NULL);
-  CHECK(strstr(dm_context_error(ctx), "depth") != NULL);
-  if (saved) setenv("DEPTHMASK_MODELS", saved, 1);
-  else unsetenv("DEPTHMASK_MODELS");
-  free(saved);
-}
-
 int main(void) {
   dm_context *ctx = dm_context_new(2);
   for (int i = 0; i < DM_N_SCENES; i++) {
@@ -88,7 +72,7 @@ int main(void) {
       double mean_abs, max_abs;
       dm_test_image_diff(&d, &d2, &mean_abs, &max_abs);
       CHECK(max_abs == 0);
-      check_missing_models(ctx, &photo);
+      check_missing_models(ctx, &photo, dm_depth_network, "depth");
     }
     dm_image_free(&photo);
     dm_image_free(&truth);

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/resample.h"
 #include "dm_test.h"
@@ -23,12 +24,13 @@ static inline const char *scene_path(const char *scene, const char *file) {
   return path;
 }
 
-/* An RGB photo as encoded (sRGB, [0, 1]); 0 on failure. */
-static inline int load_rgb(dm_context *ctx, const char *path, dm_image *out) {
+/* A file with `channels` channels (3: an RGB photo as encoded, sRGB
+ * [0, 1]; 1: a grey plane in [0, 1]); 0 on failure. */
+static inline int load_channels(dm_context *ctx, const char *path, int channels, dm_image *out) {
   dm_decoded d = {0};
   dm_status s = dm_io_read(ctx, path, &d);
-  if (s || d.img.channels != 3) {
-    fprintf(stderr, "%s: %s\n", path, s ? dm_context_error(ctx) : "not RGB");
+  if (s || d.img.channels != channels) {
+    fprintf(stderr, "%s: %s\n", path, s ? dm_context_error(ctx) : channels == 3 ? "not RGB" : "not grey");
     dm_test_failures++;
     dm_decoded_free(&d);
     return 0;
@@ -40,21 +42,34 @@ static inline int load_rgb(dm_context *ctx, const char *path, dm_image *out) {
   return 1;
 }
 
-/* A grey file as one plane in [0, 1]; 0 on failure. */
+static inline int load_rgb(dm_context *ctx, const char *path, dm_image *out) {
+  return load_channels(ctx, path, 3, out);
+}
+
 static inline int load_grey(dm_context *ctx, const char *path, dm_image *out) {
-  dm_decoded d = {0};
-  dm_status s = dm_io_read(ctx, path, &d);
-  if (s || d.img.channels != 1) {
-    fprintf(stderr, "%s: %s\n", path, s ? dm_context_error(ctx) : "not grey");
-    dm_test_failures++;
-    dm_decoded_free(&d);
-    return 0;
-  }
-  *out = d.img;
-  d.img.data = NULL;
-  d.img.owns = 0;
-  dm_decoded_free(&d);
-  return 1;
+  return load_channels(ctx, path, 1, out);
+}
+
+/* A network wrapper (dm_matte_network, dm_depth_network) with the models
+ * folder pointed at nothing: DM_ERR_IO, nothing returned, and a message
+ * naming the folder and `role`. */
+typedef dm_status (*network_fn)(dm_context *, const dm_image *, dm_image *,
+                                const struct dm_model_entry **);
+static inline void check_missing_models(dm_context *ctx, const dm_image *photo, network_fn run,
+                                        const char *role) {
+  const char *old = getenv("DEPTHMASK_MODELS");
+  char *saved = old ? strdup(old) : NULL;
+  setenv("DEPTHMASK_MODELS", "/nonexistent", 1);
+  dm_image out = {0};
+  const struct dm_model_entry *used = (const struct dm_model_entry *)1;
+  CHECK(run(ctx, photo, &out, &used) == DM_ERR_IO);
+  CHECK(used == NULL && out.data == NULL);
+  printf("no models: %s\n", dm_context_error(ctx));
+  CHECK(strstr(dm_context_error(ctx), "/nonexistent") != NULL);
+  CHECK(strstr(dm_context_error(ctx), role) != NULL);
+  if (saved) setenv("DEPTHMASK_MODELS", saved, 1);
+  else unsetenv("DEPTHMASK_MODELS");
+  free(saved);
 }
 
 /* Intersection over union of (a >= 0.5) and (b >= 0.5). */

@@ -10,22 +10,6 @@
 #include "nn/model_store.h"
 #include "scene_util.h"
 
-static void check_missing_models(dm_context *ctx, const dm_image *photo) {
-  const char *old = getenv("DEPTHMASK_MODELS");
-  char *saved = old ? strdup(old) : NULL;
-  setenv("DEPTHMASK_MODELS", "/nonexistent", 1);
-  dm_image out = {0};
-  const dm_model_entry *used = (const dm_model_entry *)1;
-  CHECK(dm_matte_network(ctx, photo, &out, &used) == DM_ERR_IO);
-  CHECK(used == NULL && out.data == NULL);
-  printf("no models: %s\n", dm_context_error(ctx));
-  CHECK(strstr(dm_context_error(ctx), "/nonexistent") != NULL);
-  CHECK(strstr(dm_context_error(ctx), "matte") != NULL);
-  if (saved) setenv("DEPTHMASK_MODELS", saved, 1);
-  else unsetenv("DEPTHMASK_MODELS");
-  free(saved);
-}
-
 int main(void) {
   dm_context *ctx = dm_context_new(2);
   const char *dir = dm_test_tmpdir("matte_net");
@@ -68,7 +52,7 @@ int main(void) {
       dm_test_image_diff(&m, &m2, &mean_abs, &max_abs);
       CHECK(max_abs == 0);
     }
-    check_missing_models(ctx, &photo);
+    check_missing_models(ctx, &photo, dm_matte_network, "matte");
   }
   dm_image_free(&photo);
   dm_image_free(&truth);
