@@ -28,6 +28,7 @@ typedef struct cli_render_args {
   int quality;               /* --quality */
   const char *compression;   /* --compression */
   int no_sidecar;            /* --no-sidecar */
+  int skip_unknown_masks;    /* --skip-unknown-masks */
   int threads;               /* --threads, 0 = all cores */
   const char *depth;         /* --depth auto|ai|embedded|FILE */
   const char *depth_range;   /* --depth-range NEAR_M:FAR_M */

@@ -95,6 +95,12 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
       return dm_fail(ctx, DM_ERR_PARAM, a->input, "the recipe has %d correction%s, no correction[%d]",
                      r->n_corrections, r->n_corrections == 1 ? "" : "s", m->index);
     c = &r->corrections[m->index];
+    const char *what;
+    int slot = dm_correction_unrendered(c, &what);
+    if (slot >= 0)
+      return dm_fail(ctx, DM_ERR_FORMAT, a->input, "correction[%d]: mask[%d] is a %s component, "
+                     "which depthmask cannot render, so its mask cannot be shown", m->index, slot,
+                     what);
   }
   int needs = c ? dm_mask_needs(c->masks, c->n_masks) : 0;
   if (m->sample) needs |= DM_MASK_NEEDS_DEPTH;
@@ -111,6 +117,7 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
     if (m->overlay) s = dm_image_copy(ctx, &photo, &dec.img);
     dm_recipe before = *r;
     before.n_corrections = m->index;
+    if (!s) s = dm_recipe_check_rendered(ctx, &before, a->input);
     if (!s) s = dm_apply_corrections(ctx, &dec.img, &before, base_dir, &scene);
     if (!s) s = dm_image_alloc(ctx, &mask, dec.img.width, dec.img.height, 1);
     dm_mask_inputs in = dm_scene_mask_inputs(&dec.img, base_dir, &scene);

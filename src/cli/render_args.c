@@ -86,6 +86,8 @@ int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
       a->cache = "";
     } else if (!strcmp(arg, "--no-sidecar")) {
       a->no_sidecar = 1;
+    } else if (!strcmp(arg, "--skip-unknown-masks")) {
+      a->skip_unknown_masks = 1;
     } else if (arg[0] == '-' && arg[1]) {
       return cli_usage_error("unknown option \"%s\"", arg);
     } else if (!a->input) {
@@ -262,6 +264,7 @@ int cli_start(int argc, char **argv, cli_render_args *a, dm_render_options *opt,
     return rc;
   }
   (*ctx)->log = cli_log;
+  (*ctx)->skip_unrendered_masks = a->skip_unknown_masks;
   return 0;
 }
 

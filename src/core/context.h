@@ -23,6 +23,9 @@ typedef struct dm_context {
   void *log_user;
   atomic_int cancel;        /* set non-zero from any thread to cancel */
   char cache_dir[1024];
+  /* --skip-unknown-masks: a correction whose mask holds a component that
+   * cannot be rendered is skipped (with a warning) instead of refused. */
+  int skip_unrendered_masks;
   char error[1024];         /* last error, "FILE: problem" */
 } dm_context;
 

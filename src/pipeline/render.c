@@ -16,8 +16,34 @@ void dm_dirname(const char *path, char *out, size_t out_len) {
     snprintf(out, out_len, "%.*s", (int)(slash - path), path);
 }
 
-static int correction_runs(const dm_correction *c) {
+/* Would the correction change the picture if its mask could be rendered? */
+static int correction_changes(const dm_correction *c) {
   return c->active != 0.0f && c->amount != 0.0f && !dm_adjust_is_neutral(&c->sliders);
+}
+
+/* A correction with a switched-on component we cannot render never runs:
+ * dm_recipe_check_rendered refuses it or (asked to) skips it. */
+static int correction_runs(const dm_correction *c) {
+  return correction_changes(c) && dm_correction_unrendered(c, NULL) < 0;
+}
+
+dm_status dm_recipe_check_rendered(dm_context *ctx, const dm_recipe *r, const char *file) {
+  for (int i = 0; i < r->n_corrections; i++) {
+    const dm_correction *c = &r->corrections[i];
+    const char *what;
+    int slot = dm_correction_unrendered(c, &what);
+    if (slot < 0 || !correction_changes(c)) continue;
+    char name[160] = "";
+    if (c->name[0]) snprintf(name, sizeof name, " \"%.120s\"", c->name);
+    if (!ctx->skip_unrendered_masks)
+      return dm_fail(ctx, DM_ERR_FORMAT, file,
+                     "correction[%d]%s: mask[%d] is a %s component, which depthmask cannot "
+                     "render; without it the adjustment would reach the wrong pixels "
+                     "(--skip-unknown-masks skips this correction)", i, name, slot, what);
+    dm_log(ctx, DM_LOG_WARN, "%s: correction[%d]%s skipped: mask[%d] is a %s component, which "
+           "depthmask cannot render", file, i, name, slot, what);
+  }
+  return DM_OK;
 }
 
 dm_mask_inputs dm_scene_mask_inputs(const dm_image *work, const char *base_dir,
@@ -87,7 +113,8 @@ dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *
   unsigned char *icc = NULL;
   size_t icc_len = 0;
   /* One full-size buffer all the way: decoded -> working -> encoded in place. */
-  dm_status s = dm_io_read(ctx, in_path, &dec);
+  dm_status s = dm_recipe_check_rendered(ctx, r, in_path);
+  if (!s) s = dm_io_read(ctx, in_path, &dec);
   if (!s) s = dm_color_to_working_inplace(ctx, &dec, in_path);
   /* The scene sees the photo as shot, before any correction, so its cache
    * key is the file's content. */

@@ -27,6 +27,14 @@ typedef struct dm_render_options {
 dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                const char *base_dir, const dm_scene *scene);
 
+/* Refuse a recipe with a correction that would change the picture and
+ * whose mask holds a switched-on component depthmask cannot render (a
+ * Lightroom kind it does not model, a blend mode it does not know): one
+ * error naming `file`, the correction, the component and its type. With
+ * ctx->skip_unrendered_masks each such correction gets a warning instead
+ * and is skipped by dm_apply_corrections (which skips them in any case). */
+dm_status dm_recipe_check_rendered(dm_context *ctx, const dm_recipe *r, const char *file);
+
 /* The mask inputs of `work` with the scene's depth and matte when present. */
 dm_mask_inputs dm_scene_mask_inputs(const dm_image *work, const char *base_dir,
                                     const dm_scene *scene);

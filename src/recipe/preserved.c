@@ -50,7 +50,7 @@ dm_preserved *dm_preserved_copy(const dm_preserved *p) {
   return q;
 }
 
-int dm_preserved_add_kept(dm_preserved *p, int slot, int index, const char *what) {
+int dm_preserved_add_kept(dm_preserved *p, int slot, int index, const char *what, int active) {
   if (p->n_kept == p->cap_kept) {
     int cap = p->cap_kept ? p->cap_kept * 2 : 4;
     dm_kept_comp *nk = realloc(p->kept, (size_t)cap * sizeof *nk);
@@ -62,6 +62,7 @@ int dm_preserved_add_kept(dm_preserved *p, int slot, int index, const char *what
   k->slot = slot;
   k->index = index;
   snprintf(k->what, sizeof k->what, "%s", what && *what ? what : "(no crs:What)");
+  k->active = active;
   return 1;
 }
 
@@ -134,4 +135,16 @@ int dm_correction_slot_mask(const dm_correction *c, int slot, const char **what)
     }
   if (what) *what = NULL;
   return -2;
+}
+
+int dm_correction_unrendered(const dm_correction *c, const char **what) {
+  dm_slot_iter it = {0, 0, 0};
+  int k, j;
+  while (dm_slot_next(c, &it, &k, &j))
+    if (k < 0 && c->extra->kept[j].active) {
+      if (what) *what = c->extra->kept[j].what;
+      return it.s - 1;
+    }
+  if (what) *what = NULL;
+  return -1;
 }

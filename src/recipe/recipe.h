@@ -118,6 +118,11 @@ int dm_correction_n_slots(const dm_correction *c);
  * component (then *what, if given, is its crs:What), -2 when M is not
  * below dm_correction_n_slots(). */
 int dm_correction_slot_mask(const dm_correction *c, int slot, const char **what);
+/* The slot of the first kept component that is switched on (crs:MaskActive
+ * absent or true): it would change the picture, so rendering the
+ * correction without it would be wrong (DESIGN section 6). -1 when there is
+ * none; *what (if given) gets its crs:What. Switched-off ones never count. */
+int dm_correction_unrendered(const dm_correction *c, const char **what);
 
 /* A correction with defaults: active, amount 100, sliders neutral, no masks. */
 void dm_correction_init(dm_correction *c);

@@ -24,6 +24,7 @@ typedef struct dm_kept_comp {
   int slot;      /* position among the correction's components (file order) */
   int index;     /* index of its <rdf:li> among the stored Seq's element children */
   char what[64]; /* its crs:What, for messages */
+  int active;    /* it would change the picture (crs:MaskActive not false) */
 } dm_kept_comp;
 
 struct dm_preserved {
@@ -41,7 +42,7 @@ struct dm_preserved {
 dm_preserved *dm_preserved_new(void);
 void dm_preserved_free(dm_preserved *p);
 dm_preserved *dm_preserved_copy(const dm_preserved *p); /* NULL on OOM */
-int dm_preserved_add_kept(dm_preserved *p, int slot, int index, const char *what);
+int dm_preserved_add_kept(dm_preserved *p, int slot, int index, const char *what, int active);
 /* The correction's stored <rdf:Seq> of components, or NULL. */
 xmlNodePtr dm_preserved_seq(const dm_preserved *p);
 /* Element child number `index` of the stored Seq, or NULL. */

@@ -144,8 +144,13 @@ static dm_status check_depth(dm_rd *rd, const comp_in *in, const dm_mask_compone
 }
 
 /* Which kind a component is, or -1 to keep it as it is. */
-static dm_status classify(dm_rd *rd, comp_in *in, const char *what, int *kind) {
+static dm_status classify(dm_rd *rd, comp_in *in, const char *what, int *kind, int *active) {
   *kind = -1;
+  *active = 1;
+  int found;
+  /* Switched off in Lightroom (any kind): kept, never rendered, never refused. */
+  dm_status s0 = dm_rd_bool(rd, in->C, DM_CRS_NS, "MaskActive", in->where, active, &found);
+  if (s0) return s0;
   if (!what) return DM_OK;
   if (!strcmp(what, DM_LR_GRADIENT)) *kind = DM_MASK_LINEAR_GRADIENT;
   else if (!strcmp(what, DM_LR_RADIAL)) *kind = DM_MASK_RADIAL_GRADIENT;
@@ -168,11 +173,9 @@ static dm_status classify(dm_rd *rd, comp_in *in, const char *what, int *kind) {
     if (s) return s;
   }
   if (*kind < 0) return DM_OK;
-  int active = 1, found;
-  dm_status s = dm_rd_bool(rd, in->C, DM_CRS_NS, "MaskActive", in->where, &active, &found);
-  if (s) return s;
-  if (!active) *kind = -1; /* switched off in Lightroom: keep, do not render */
+  if (!*active) *kind = -1; /* switched off in Lightroom: keep, do not render */
   double blend = 0;
+  dm_status s;
   if ((s = dm_rd_number(rd, in->C, DM_CRS_NS, "MaskBlendMode", in->where, &blend, &found))) return s;
   if (blend != floor(blend))
     return dm_rd_fail(rd, DM_ERR_PARAM, "crs:MaskBlendMode in %s: %g is not a whole number",
@@ -271,14 +274,14 @@ dm_status dm_rd_components(dm_rd *rd, xmlNodePtr seq, int ci, dm_correction *c) 
     comp_in in = {.C = dm_xml_props(li), .R = NULL, .where = where};
     char *what;
     dm_status s = text_of(rd, in.C, DM_CRS_NS, "crs", "What", where, &what);
-    int kind = -1;
-    if (!s) s = classify(rd, &in, what, &kind);
+    int kind = -1, active = 1;
+    if (!s) s = classify(rd, &in, what, &kind, &active);
     if (!s && kind < 0) {
       /* Kept as it is; its dm: fields, if any, are its own business. */
       in.C->_private = NULL;
       const char *const any[] = {"Kind", "Path", NULL};
       s = dm_rd_only_dm(rd, in.C, where, any);
-      if (!s && !dm_preserved_add_kept(c->extra, idx, idx, what))
+      if (!s && !dm_preserved_add_kept(c->extra, idx, idx, what, active))
         s = dm_fail(rd->ctx, DM_ERR_NOMEM, rd->file, "out of memory");
     } else if (!s) {
       if (c->n_masks >= DM_MAX_MASKS)
