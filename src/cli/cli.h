@@ -4,6 +4,8 @@
 #ifndef DM_CLI_H
 #define DM_CLI_H
 
+#include <stdio.h>
+
 #include "pipeline/render.h"
 
 enum { DM_EXIT_OK = 0, DM_EXIT_INPUT = 1, DM_EXIT_USAGE = 2 };
@@ -73,7 +75,14 @@ void cli_print_scene(const dm_scene *sc);
 /* Prints warnings from the library as `depthmask: warning: ...`. */
 void cli_log(void *user, dm_log_level level, const char *msg);
 
+/* The overview (every command's synopsis); COMMAND --help (exit 0, or 2
+ * for an unknown command); is --help or -h among the arguments? */
+void cli_print_usage(FILE *f);
+int cli_print_help(const char *cmd);
+int cli_help_wanted(int argc, char **argv);
+
 int cmd_render(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_models(int argc, char **argv);

@@ -130,15 +130,66 @@ dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, dm_recipe *
   return s;
 }
 
+/* Where an assignment goes in the order --set lines are applied, so that
+ * their order on the command line does not matter: corrections by index,
+ * within one its own fields, then its components by index, each
+ * component's kind before its other fields (a kind resets them); the
+ * lens_blur keys after, in the order given (lens_blur.active=false keeps
+ * its meaning of "off, whatever else was set" only after the others). */
+static void set_order(const char *as, long rank[4]) {
+  rank[0] = 2, rank[1] = rank[2] = rank[3] = 0;
+  if (!strncmp(as, "lens_blur.", 10)) {
+    rank[0] = 1;
+    rank[1] = !strncmp(as, "lens_blur.active=", 17);
+    return;
+  }
+  if (strncmp(as, "correction[", 11)) return;
+  rank[0] = 0;
+  char *end;
+  rank[1] = strtol(as + 11, &end, 10);
+  if (strncmp(end, "].mask[", 7)) return;
+  rank[2] = 1 + strtol(end + 7, &end, 10);
+  rank[3] = strncmp(end, "].kind=", 7) != 0;
+}
+
+static int rank_after(const long a[4], const long b[4]) {
+  for (int i = 0; i < 4; i++)
+    if (a[i] != b[i]) return a[i] > b[i];
+  return 0;
+}
+
 int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r) {
+  /* A stable insertion sort by set_order: a handful of lines. */
+  const char **order = malloc(((size_t)a->n_sets + 1) * sizeof *order);
+  long (*rank)[4] = malloc(((size_t)a->n_sets + 1) * sizeof *rank);
+  if (!order || !rank) {
+    free(order), free(rank);
+    fputs("depthmask: out of memory\n", stderr);
+    return DM_EXIT_INPUT;
+  }
   for (int i = 0; i < a->n_sets; i++) {
-    if (dm_recipe_set(ctx, r, a->sets[i]) != DM_OK) {
+    long k[4];
+    set_order(a->sets[i], k);
+    int j = i;
+    while (j > 0 && rank_after(rank[j - 1], k)) {
+      order[j] = order[j - 1];
+      memcpy(rank[j], rank[j - 1], sizeof k);
+      j--;
+    }
+    order[j] = a->sets[i];
+    memcpy(rank[j], k, sizeof k);
+  }
+  int rc = 0;
+  for (int i = 0; i < a->n_sets && !rc; i++) {
+    if (dm_recipe_set(ctx, r, order[i]) != DM_OK) {
       /* A bad --set is a command-line mistake: usage, exit 2. */
       fprintf(stderr, "depthmask: %s\n", dm_context_error(ctx));
-      return DM_EXIT_USAGE;
+      rc = DM_EXIT_USAGE;
     }
   }
-  return 0;
+  free(order);
+  free(rank);
+  return rc;
 }
 
 static int format_from_name(const char *name, dm_format *f) {

@@ -96,6 +96,26 @@ dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment);
  * stay as r's sidecar has them). */
 dm_status dm_recipe_apply_preset(dm_context *ctx, dm_recipe *r, const dm_recipe *preset);
 
+/* The --set keys, as `depthmask keys` lists them, from the parameter
+ * tables (the only source). `key` is written with N and M for the indices;
+ * `param` is NULL for the keys that take a name or text (name, kind, mode,
+ * path), with `choices` ("a|b|c") where the names are fixed; `kinds` lists
+ * the mask kinds that have a component key (NULL: every kind). */
+typedef struct dm_set_key {
+  char key[96];
+  const char *field;
+  const dm_param *param;
+  const char *kinds;
+  const char *choices;
+  const char *doc;
+} dm_set_key;
+enum { DM_KEYS_CORRECTION = 1, DM_KEYS_MASK = 2, DM_KEYS_LENS_BLUR = 4, DM_KEYS_ALL = 7 };
+typedef void (*dm_set_key_fn)(void *user, const dm_set_key *k);
+void dm_set_keys_each(unsigned scopes, dm_set_key_fn fn, void *user);
+/* "did you mean X? valid: a, b, ..." (or "valid: ...") for an unknown field
+ * `word` among the keys of `scopes`. */
+void dm_set_keys_suggest(unsigned scopes, const char *word, char *out, size_t out_len);
+
 /* photo.ext -> photo.xmp (the last extension replaced; none: ".xmp"
  * appended). `out` is set to "" if it is too small. */
 void dm_sidecar_path(const char *image_path, char *out, size_t out_len);

@@ -104,10 +104,29 @@ static dm_status set_mask_field(dm_context *ctx, dm_mask_component *m, const cha
   int n;
   const dm_param *t = dm_mask_params(m->kind, &n);
   const dm_param *p = dm_param_find(t, n, field);
-  if (p) return dm_param_parse(ctx, p, m, value, key);
+  if (p) {
+    dm_mask_component tmp = *m;
+    dm_status s = dm_param_parse(ctx, p, &tmp, value, key);
+    if (s) return s;
+    if (p->offset == offsetof(dm_mask_component, depth_range)) {
+      if (!(tmp.depth_range[0] <= tmp.depth_range[1]))
+        return dm_fail(ctx, DM_ERR_RANGE, key, "expected MIN,MAX with MIN <= MAX (0 = near .. "
+                       "100 = far), got %s", value);
+      if (tmp.depth_range[1] <= 1.0f && tmp.depth_range[1] > 0.0f)
+        dm_log(ctx, DM_LOG_WARN, "%s=%s: depth_range is on the 0 (near) .. 100 (far) scale; "
+               "Lightroom's XMP stores it as 0..1, so %g,%g may mean %g,%g", key, value,
+               (double)tmp.depth_range[0], (double)tmp.depth_range[1],
+               100.0 * tmp.depth_range[0], 100.0 * tmp.depth_range[1]);
+    }
+    *m = tmp;
+    return DM_OK;
+  }
   if (param_of_any_kind(field))
-    return dm_fail(ctx, DM_ERR_PARAM, key, "not a parameter of %s", dm_mask_kind_name(m->kind));
-  return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key");
+    return dm_fail(ctx, DM_ERR_PARAM, key, "not a parameter of %s (set the kind first: "
+                   "correction[N].mask[M].kind=...)", dm_mask_kind_name(m->kind));
+  char hint[1200];
+  dm_set_keys_suggest(DM_KEYS_MASK, field, hint, sizeof hint);
+  return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (%s)", hint);
 }
 
 static dm_status set_mask(dm_context *ctx, dm_correction *c, int ci, const char *rest,
@@ -167,11 +186,9 @@ static dm_status set_lens_blur(dm_context *ctx, dm_lens_blur *lb, const char *fi
   const dm_param *t = dm_lens_blur_params(&n);
   const dm_param *p = dm_param_find(t, n, field);
   if (!p) {
-    char list[512] = "";
-    size_t used = 0;
-    for (int i = 0; i < n && used < sizeof list; i++)
-      used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", t[i].key);
-    return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (lens_blur keys: %s)", list);
+    char hint[1200];
+    dm_set_keys_suggest(DM_KEYS_LENS_BLUR, field, hint, sizeof hint);
+    return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (%s)", hint);
   }
   dm_lens_blur tmp = *lb;
   float *v = dm_param_ptr(p, &tmp);
@@ -206,7 +223,10 @@ static dm_status set_correction_field(dm_context *ctx, dm_correction *c, const c
   if (p) return dm_param_parse(ctx, p, c, value, key);
   p = dm_param_find(dm_adjust_params(), DM_ADJ_COUNT, field);
   if (p) return dm_param_parse(ctx, p, &c->sliders, value, key);
-  return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key");
+  char hint[1200];
+  dm_set_keys_suggest(DM_KEYS_CORRECTION, field, hint, sizeof hint);
+  return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (%s; masks: correction[N].mask[M].FIELD)",
+                 hint);
 }
 
 dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment) {

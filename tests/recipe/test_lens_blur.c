@@ -333,7 +333,7 @@ static void test_set(dm_context *ctx) {
     dm_recipe_free(&tmp);
   }
   /* Bad keys and values name the key. */
-  expect_set_fail(ctx, &r, "lens_blur.aperture=2", "lens_blur.aperture: unknown key (lens_blur keys: active,");
+  expect_set_fail(ctx, &r, "lens_blur.aperture=2", "lens_blur.aperture: unknown key (valid: active,");
   expect_set_fail(ctx, &r, "lens_blur.=2", "lens_blur.: unknown key");
   expect_set_fail(ctx, &r, "lens_blur.mode=fisheye",
                   "lens_blur.mode: unknown mode \"fisheye\" (artistic, physical, or 0..1)");

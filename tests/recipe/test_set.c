@@ -57,7 +57,7 @@ static void test_corrections(dm_context *ctx) {
   expect_fail(ctx, &r, "correction[0].exposure", "correction[0].exposure: expected KEY=VALUE");
   expect_fail(ctx, &r, "=1", "empty key");
   expect_fail(ctx, &r, "exposure=1", "exposure: unknown key");
-  expect_fail(ctx, &r, "lens_blur.blur=70", "lens_blur.blur: unknown key (lens_blur keys: active, amount,");
+  expect_fail(ctx, &r, "lens_blur.blur=70", "lens_blur.blur: unknown key (valid: active, amount,");
   expect_fail(ctx, &r, "corrections[0].exposure=1", "malformed key");
   CHECK(r.n_corrections == 2);
   dm_recipe_free(&r);
