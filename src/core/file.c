@@ -1,22 +1,41 @@
-#define _POSIX_C_SOURCE 200809L
-#include "core/file.h"
+#include "core/file.h" /* fopencookie: _GNU_SOURCE comes from the build */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-dm_status dm_check_input(dm_context *ctx, const char *path) {
-  struct stat st;
-  if (stat(path, &st) != 0) {
-    if (errno == ENOENT) return dm_fail(ctx, DM_ERR_IO, path, "no such file");
-    return dm_fail(ctx, DM_ERR_IO, path, "%s", strerror(errno));
+int dm_open_regular(dm_context *ctx, const char *path) {
+  /* O_NONBLOCK: a FIFO planted at the name must not hang the open; the
+   * fstat then refuses it before any read could block. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ENOENT) dm_fail(ctx, DM_ERR_IO, path, "no such file");
+    else dm_fail(ctx, DM_ERR_IO, path, "%s", strerror(errno));
+    return -1;
   }
-  if (S_ISDIR(st.st_mode)) return dm_fail(ctx, DM_ERR_IO, path, "is a directory");
-  if (!S_ISREG(st.st_mode)) return dm_fail(ctx, DM_ERR_IO, path, "not a regular file");
-  if (access(path, R_OK) != 0) return dm_fail(ctx, DM_ERR_IO, path, "not readable: %s", strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int dir = S_ISDIR(st.st_mode);
+    close(fd);
+    dm_fail(ctx, DM_ERR_IO, path, dir ? "is a directory" : "not a regular file");
+    return -1;
+  }
+  /* Regular files never block; reads go back to blocking mode. */
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+dm_status dm_check_input(dm_context *ctx, const char *path) {
+  int fd = dm_open_regular(ctx, path);
+  if (fd < 0) return DM_ERR_IO;
+  close(fd);
   return DM_OK;
 }
 
@@ -24,10 +43,13 @@ dm_status dm_read_file(dm_context *ctx, const char *path, size_t max_bytes, unsi
                        size_t *len) {
   *data = NULL;
   *len = 0;
-  dm_status s = dm_check_input(ctx, path);
-  if (s) return s;
-  FILE *f = fopen(path, "rb");
-  if (!f) return dm_fail(ctx, DM_ERR_IO, path, "%s", strerror(errno));
+  int fd = dm_open_regular(ctx, path);
+  if (fd < 0) return DM_ERR_IO;
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    close(fd);
+    return dm_fail(ctx, DM_ERR_IO, path, "%s", strerror(errno));
+  }
   /* Grow geometrically; read at most max_bytes + 1 to detect oversize. */
   size_t cap = 0, n = 0;
   unsigned char *buf = NULL;
@@ -64,54 +86,208 @@ dm_status dm_read_file(dm_context *ctx, const char *path, size_t max_bytes, unsi
   return DM_OK;
 }
 
+/* ---- temporary files a signal must not leave behind ------------------- */
+
+/* A fixed table the signal handler can walk without locks or allocation:
+ * a slot is claimed by compare-and-swap and holds its path until released. */
+#define DM_TEMP_SLOTS 64
+static struct {
+  atomic_int used;
+  char path[4096];
+} temp_slots[DM_TEMP_SLOTS];
+
+void dm_temp_register(const char *path) {
+  if (strlen(path) >= sizeof temp_slots[0].path) return;
+  for (int i = 0; i < DM_TEMP_SLOTS; i++) {
+    int expect = 0;
+    if (atomic_compare_exchange_strong(&temp_slots[i].used, &expect, 1)) {
+      strcpy(temp_slots[i].path, path);
+      atomic_store(&temp_slots[i].used, 2); /* visible to the handler only when complete */
+      return;
+    }
+  }
+}
+
+void dm_temp_unregister(const char *path) {
+  for (int i = 0; i < DM_TEMP_SLOTS; i++)
+    if (atomic_load(&temp_slots[i].used) == 2 && !strcmp(temp_slots[i].path, path)) {
+      atomic_store(&temp_slots[i].used, 0);
+      return;
+    }
+}
+
+static void on_fatal_signal(int sig) {
+  /* Only async-signal-safe calls: unlink, signal, raise. */
+  for (int i = 0; i < DM_TEMP_SLOTS; i++)
+    if (atomic_load(&temp_slots[i].used) == 2) unlink(temp_slots[i].path);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void dm_temp_install_handlers(void) {
+  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    /* Keep an inherited "ignore" (nohup, a batch runner's choice). */
+    if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    sigaction(sigs[i], &sa, NULL);
+  }
+}
+
+/* Is `name` dm_atomic_open's temporary name for `base`: ".BASE.XXXXXX"? */
+static int is_temp_of(const char *name, const char *base) {
+  size_t bl = strlen(base), nl = strlen(name);
+  if (nl != bl + 8 || name[0] != '.' || strncmp(name + 1, base, bl) || name[bl + 1] != '.') return 0;
+  for (size_t i = bl + 2; i < nl; i++) {
+    char c = name[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return 0;
+  }
+  return 1;
+}
+
+void dm_temp_sweep(const char *final_path) {
+  char dir[4096];
+  const char *slash = strrchr(final_path, '/');
+  const char *base = slash ? slash + 1 : final_path;
+  if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - final_path + (slash == final_path)), final_path);
+  else snprintf(dir, sizeof dir, ".");
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!is_temp_of(e->d_name, base)) continue;
+    int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+    if (fd < 0) continue;
+    struct stat st;
+    /* A live writer holds its lock until commit or abort; a killed one's is gone. */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0)
+      unlinkat(dirfd(d), e->d_name, 0);
+    close(fd);
+  }
+  closedir(d);
+}
+
+/* ---- atomic files ------------------------------------------------------- */
+
+/* fp writes through these, so the first write(2) error is kept with its
+ * errno: encoders (libtiff, libpng) only say "Write error". */
+static ssize_t cookie_write(void *c, const char *buf, size_t len) {
+  dm_atomic_file *af = c;
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = write(af->fd, buf + done, len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (!af->write_errno) af->write_errno = n < 0 ? errno : EIO;
+      return done ? (ssize_t)done : -1;
+    }
+    done += (size_t)n;
+  }
+  return (ssize_t)done;
+}
+
+static ssize_t cookie_read(void *c, char *buf, size_t len) {
+  (void)c, (void)buf, (void)len;
+  return -1;
+}
+
+static int cookie_seek(void *c, off64_t *pos, int whence) {
+  dm_atomic_file *af = c;
+  off_t r = lseek(af->fd, (off_t)*pos, whence);
+  if (r < 0) return -1;
+  *pos = r;
+  return 0;
+}
+
+static int cookie_close(void *c) {
+  (void)c; /* the fd is closed by prepare/abort */
+  return 0;
+}
+
 dm_status dm_atomic_open(dm_context *ctx, dm_atomic_file *af, const char *path) {
   memset(af, 0, sizeof *af);
+  af->fd = -1;
   if (strlen(path) + 16 >= sizeof af->tmp_path)
     return dm_fail(ctx, DM_ERR_IO, path, "path too long");
   snprintf(af->final_path, sizeof af->final_path, "%s", path);
+  /* Leftovers of a killed run writing this same file go first. */
+  dm_temp_sweep(path);
   /* Temporary name beside the target: ".NAME.XXXXXX" in the same folder. */
   const char *slash = strrchr(path, '/');
   size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
   snprintf(af->tmp_path, sizeof af->tmp_path, "%.*s.%s.XXXXXX", (int)dirlen, path,
            path + dirlen);
-  int fd = mkstemp(af->tmp_path);
+  int fd = mkostemp(af->tmp_path, O_CLOEXEC);
   if (fd < 0) {
+    int e = errno;
     af->tmp_path[0] = 0;
-    return dm_fail(ctx, DM_ERR_IO, path, "cannot create a temporary file: %s", strerror(errno));
+    return dm_fail(ctx, DM_ERR_IO, path, "cannot create a temporary file beside it: %s",
+                   strerror(e));
   }
+  dm_temp_register(af->tmp_path);
+  /* Held while we write: dm_temp_sweep leaves locked temporaries alone. */
+  flock(fd, LOCK_EX | LOCK_NB);
   fchmod(fd, 0644);
-  af->fp = fdopen(fd, "wb");
+  af->fd = fd;
+  cookie_io_functions_t io = {cookie_read, cookie_write, cookie_seek, cookie_close};
+  af->fp = fopencookie(af, "wb", io);
   if (!af->fp) {
-    close(fd);
-    unlink(af->tmp_path);
-    af->tmp_path[0] = 0;
-    return dm_fail(ctx, DM_ERR_IO, path, "%s", strerror(errno));
+    int e = errno;
+    dm_atomic_abort(af);
+    return dm_fail(ctx, DM_ERR_IO, path, "%s", strerror(e));
   }
   return DM_OK;
 }
 
-dm_status dm_atomic_commit(dm_context *ctx, dm_atomic_file *af) {
-  int ok = af->fp && fflush(af->fp) == 0 && !ferror(af->fp) && fsync(fileno(af->fp)) == 0;
-  int e = errno;
+dm_status dm_atomic_write_error(dm_context *ctx, const dm_atomic_file *af, dm_status s) {
+  if (!af->write_errno) return s;
+  return dm_fail(ctx, DM_ERR_IO, af->final_path, "cannot write: %s", strerror(af->write_errno));
+}
+
+dm_status dm_atomic_prepare(dm_context *ctx, dm_atomic_file *af) {
+  int ok = af->fp && fflush(af->fp) == 0 && !ferror(af->fp);
+  int e = af->write_errno ? af->write_errno : errno;
   if (af->fp && fclose(af->fp) != 0) ok = 0;
   af->fp = NULL;
+  if (ok && fsync(af->fd) != 0) ok = 0, e = errno;
+  if (af->fd >= 0 && close(af->fd) != 0 && ok) ok = 0, e = errno;
+  af->fd = -1;
   if (!ok) {
+    if (af->write_errno) e = af->write_errno;
     dm_atomic_abort(af);
-    return dm_fail(ctx, DM_ERR_IO, af->final_path, "write failed: %s", strerror(e));
+    return dm_fail(ctx, DM_ERR_IO, af->final_path, "cannot write: %s", strerror(e));
   }
+  return DM_OK;
+}
+
+dm_status dm_atomic_publish(dm_context *ctx, dm_atomic_file *af) {
   if (rename(af->tmp_path, af->final_path) != 0) {
-    e = errno;
+    int e = errno;
     dm_atomic_abort(af);
-    return dm_fail(ctx, DM_ERR_IO, af->final_path, "rename failed: %s", strerror(e));
+    return dm_fail(ctx, DM_ERR_IO, af->final_path, "cannot replace it: %s", strerror(e));
   }
+  dm_temp_unregister(af->tmp_path);
   af->tmp_path[0] = 0;
   return DM_OK;
+}
+
+dm_status dm_atomic_commit(dm_context *ctx, dm_atomic_file *af) {
+  dm_status s = dm_atomic_prepare(ctx, af);
+  return s ? s : dm_atomic_publish(ctx, af);
 }
 
 void dm_atomic_abort(dm_atomic_file *af) {
   if (af->fp) fclose(af->fp);
   af->fp = NULL;
-  if (af->tmp_path[0]) unlink(af->tmp_path);
+  if (af->fd >= 0) close(af->fd);
+  af->fd = -1;
+  if (af->tmp_path[0]) {
+    unlink(af->tmp_path);
+    dm_temp_unregister(af->tmp_path);
+  }
   af->tmp_path[0] = 0;
 }
 
@@ -120,9 +296,9 @@ dm_status dm_write_file_atomic(dm_context *ctx, const char *path, const void *da
   dm_status s = dm_atomic_open(ctx, &af, path);
   if (s) return s;
   if (len && fwrite(data, 1, len, af.fp) != len) {
-    int e = errno;
+    s = dm_atomic_write_error(ctx, &af, dm_fail(ctx, DM_ERR_IO, path, "cannot write"));
     dm_atomic_abort(&af);
-    return dm_fail(ctx, DM_ERR_IO, path, "write failed: %s", strerror(e));
+    return s;
   }
   return dm_atomic_commit(ctx, &af);
 }

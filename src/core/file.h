@@ -22,15 +22,45 @@ dm_status dm_check_input(dm_context *ctx, const char *path);
 
 typedef struct dm_atomic_file {
   FILE *fp;           /* write here */
+  int fd;
+  int write_errno;    /* the first write(2) error under fp (ENOSPC, EFBIG, EIO), 0 if none */
   char tmp_path[4096];
   char final_path[4096];
 } dm_atomic_file;
 
+/* The temporary file is registered with dm_temp_register so a SIGINT or
+ * SIGTERM removes it. `af` must stay where it is until commit or abort
+ * (fp writes through it). */
 dm_status dm_atomic_open(dm_context *ctx, dm_atomic_file *af, const char *path);
 /* fflush + fsync + rename; closes fp. */
 dm_status dm_atomic_commit(dm_context *ctx, dm_atomic_file *af);
+/* The two halves of commit, for a caller that commits several files as one
+ * transaction: prepare flushes, fsyncs and closes (every write error shows
+ * here, naming its cause); publish renames onto the final name. */
+dm_status dm_atomic_prepare(dm_context *ctx, dm_atomic_file *af);
+dm_status dm_atomic_publish(dm_context *ctx, dm_atomic_file *af);
 /* Close and delete the temporary file (safe to call after a failed commit). */
 void dm_atomic_abort(dm_atomic_file *af);
+/* After an encoder failed on af->fp: a message naming the write error
+ * ("No space left on device") when there was one; returns DM_ERR_IO then,
+ * else `s` with the encoder's message left as it is. */
+dm_status dm_atomic_write_error(dm_context *ctx, const dm_atomic_file *af, dm_status s);
+
+/* Temporary files of this process that a fatal signal must not leave
+ * behind: dm_temp_install_handlers() (once, from main) makes SIGINT, SIGTERM
+ * and SIGHUP unlink every registered path and re-raise. */
+void dm_temp_install_handlers(void);
+void dm_temp_register(const char *path);
+void dm_temp_unregister(const char *path);
+/* Remove our own leftovers of a killed run beside `final_path`: temporary
+ * files named ".NAME.XXXXXX" (dm_atomic_open's names for that file) that no
+ * live writer holds (each writer keeps an flock on its temporary file). */
+void dm_temp_sweep(const char *final_path);
+
+/* Open `path` for reading without blocking on a FIFO or device, and check
+ * it is a regular file before anything reads it. Returns the fd or -1 with
+ * the reason in ctx. */
+int dm_open_regular(dm_context *ctx, const char *path);
 /* Convenience: write `len` bytes to `path` atomically. */
 dm_status dm_write_file_atomic(dm_context *ctx, const char *path, const void *data, size_t len);
 

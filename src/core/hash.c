@@ -1,5 +1,9 @@
 #include "core/hash.h"
 
+#include <unistd.h>
+
+#include "core/file.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,8 +45,13 @@ dm_hash dm_hash_bytes(const void *data, size_t len) {
 }
 
 dm_status dm_hash_file(dm_context *ctx, const char *path, dm_hash *out) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return dm_fail(ctx, DM_ERR_IO, path, "%s", strerror(errno));
+  int fd = dm_open_regular(ctx, path); /* never blocks on a FIFO */
+  if (fd < 0) return DM_ERR_IO;
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    close(fd);
+    return dm_fail(ctx, DM_ERR_IO, path, "%s", strerror(errno));
+  }
   dm_hasher *h = dm_hasher_new();
   if (!h) {
     fclose(f);

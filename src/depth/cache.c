@@ -210,7 +210,9 @@ dm_status dm_cache_get(dm_context *ctx, const char *dir, dm_hash key, dm_cache_e
   *hit = 0;
   char path[4096];
   entry_path(path, sizeof path, dir, key);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO planted at the entry's name must not hang us; the
+   * fstat below leaves anything but a regular file alone. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
   if (fd < 0) {
     if (errno != ENOENT && errno != ENOTDIR)
       dm_log(ctx, DM_LOG_WARN, "%s: cannot open cache entry: %s", path, strerror(errno));
@@ -218,6 +220,7 @@ dm_status dm_cache_get(dm_context *ctx, const char *dir, dm_hash key, dm_cache_e
   }
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* not ours: leave it alone */
+    dm_log(ctx, DM_LOG_WARN, "%s: not a regular file; cache entry ignored", path);
     close(fd);
     return DM_OK;
   }

@@ -180,25 +180,32 @@ static dm_status check_write(dm_context *ctx, const char *path, const dm_image *
   }
 }
 
-dm_status dm_io_write(dm_context *ctx, const char *path, const dm_image *img,
-                      const dm_write_options *opt) {
+dm_status dm_io_write_prepared(dm_context *ctx, const char *path, const dm_image *img,
+                               const dm_write_options *opt, dm_atomic_file *af) {
   int bits = 0;
   dm_status s = check_write(ctx, path, img, opt, &bits);
   if (s) return s;
   dm_write_options o = *opt;
   o.bits = bits;
-  dm_atomic_file af;
-  s = dm_atomic_open(ctx, &af, path);
+  s = dm_atomic_open(ctx, af, path);
   if (s) return s;
   switch (o.format) {
-    case DM_FMT_JPEG: s = dm_jpeg_write(ctx, af.fp, img, &o, path); break;
-    case DM_FMT_PNG: s = dm_png_write(ctx, af.fp, img, &o, path); break;
-    default: s = dm_tiff_write(ctx, af.fp, img, &o, path); break;
+    case DM_FMT_JPEG: s = dm_jpeg_write(ctx, af->fp, img, &o, path); break;
+    case DM_FMT_PNG: s = dm_png_write(ctx, af->fp, img, &o, path); break;
+    default: s = dm_tiff_write(ctx, af->fp, img, &o, path); break;
   }
   if (!s && dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, path, "cancelled");
   if (s) {
-    dm_atomic_abort(&af); /* no partial output */
+    s = dm_atomic_write_error(ctx, af, s); /* "No space left on device", not "Write error" */
+    dm_atomic_abort(af); /* no partial output */
     return s;
   }
-  return dm_atomic_commit(ctx, &af);
+  return dm_atomic_prepare(ctx, af);
+}
+
+dm_status dm_io_write(dm_context *ctx, const char *path, const dm_image *img,
+                      const dm_write_options *opt) {
+  dm_atomic_file af;
+  dm_status s = dm_io_write_prepared(ctx, path, img, opt, &af);
+  return s ? s : dm_atomic_publish(ctx, &af);
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/file.h"
 #include "core/image.h"
 
 typedef enum dm_format {
@@ -85,6 +86,10 @@ typedef struct dm_write_options {
  * to `path` atomically (temporary file + fsync + rename). */
 dm_status dm_io_write(dm_context *ctx, const char *path, const dm_image *img,
                       const dm_write_options *opt);
+/* The same, stopping before the rename: the encoded file is flushed and
+ * fsync'ed under af->tmp_path; the caller publishes or aborts `af`. */
+dm_status dm_io_write_prepared(dm_context *ctx, const char *path, const dm_image *img,
+                               const dm_write_options *opt, dm_atomic_file *af);
 
 /* Per-format entry points, called by dm_io_read / dm_io_write. */
 dm_status dm_jpeg_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);

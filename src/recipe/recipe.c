@@ -34,6 +34,7 @@ dm_status dm_recipe_init(dm_context *ctx, dm_recipe *r) {
   memset(r, 0, sizeof *r);
   r->version = DM_RECIPE_VERSION;
   r->source_version = DM_RECIPE_VERSION;
+  r->photo.process_version = DM_PROCESS_VERSION;
   dm_lens_blur_defaults(&r->lens_blur);
   /* Zeroed, so untouched pages cost nothing (a dm_correction is ~36 KiB);
    * entries are given their defaults when they come into use. */
@@ -65,6 +66,8 @@ void dm_recipe_clear(dm_recipe *r) {
   r->extra = NULL;
   r->n_corrections = 0;
   r->version = r->source_version = DM_RECIPE_VERSION;
+  memset(&r->photo, 0, sizeof r->photo);
+  r->photo.process_version = DM_PROCESS_VERSION;
 }
 
 dm_status dm_recipe_apply_preset(dm_context *ctx, dm_recipe *r, const dm_recipe *preset) {

@@ -28,6 +28,12 @@
 #include "mask/mask.h"
 
 #define DM_RECIPE_VERSION 1 /* dm:RecipeVersion written by this build */
+/* dm:ProcessVersion: bumped by every change that alters the pixels an
+ * existing recipe renders (DESIGN section 6). A recipe keeps the version it
+ * was made with; src/pipeline renders old versions as they rendered where
+ * that is cheap, and otherwise warns once naming what changed. Sidecars
+ * without one were made by version 1. */
+#define DM_PROCESS_VERSION 1
 #define DM_XMP_NS "http://ns.depthmask.org/1.0/"                 /* prefix dm: */
 #define DM_CRS_NS "http://ns.adobe.com/camera-raw-settings/1.0/" /* prefix crs: */
 #define DM_MAX_CORRECTIONS 64
@@ -45,6 +51,19 @@ typedef struct dm_correction {
   dm_preserved *extra;      /* unknown attributes / components of this correction */
 } dm_correction;
 
+/* Per-photo fields (dm: namespace), never taken from a preset. Text, ""
+ * when unknown. */
+typedef struct dm_recipe_photo {
+  char source_file[256];   /* dm:SourceFile: the photo's file name (no folder) */
+  char source_hash[33];    /* dm:SourceHash: XXH3-128 of the photo's bytes, hex */
+  char output_file[4096];  /* dm:OutputFile: the output last rendered (absolute path) */
+  char output_hash[33];    /* dm:OutputHash: XXH3-128 of that output's bytes */
+  char depth_source[512];  /* dm:DepthSource: "file PATH", "embedded KIND", "networks" */
+  char depth_models[512];  /* dm:DepthModels: "name sha256" of each network used, ", "-joined */
+  char fusion_version[16]; /* dm:FusionVersion of the fused network depth */
+  int process_version;     /* dm:ProcessVersion */
+} dm_recipe_photo;
+
 typedef struct dm_recipe {
   int version;              /* dm:RecipeVersion of the file read (DM_RECIPE_VERSION after upgrade) */
   int source_version;       /* dm:RecipeVersion as found in the file (0: none, a plain Lightroom
@@ -53,6 +72,7 @@ typedef struct dm_recipe {
   dm_correction *corrections; /* DM_MAX_CORRECTIONS entries allocated; those from n_corrections
                                  on are all zero until used (dm_recipe_set appends with defaults) */
   dm_preserved *extra;      /* the rest of the document */
+  dm_recipe_photo photo;    /* who the sidecar belongs to, its last output, provenance */
   dm_lens_blur lens_blur;   /* crs:LensBlur + dm:LensBlurSettings; defaults (inactive) from
                                dm_recipe_init. --set lens_blur.<key> of any key but `active`
                                also sets active = 1 (a later lens_blur.active=false wins) */

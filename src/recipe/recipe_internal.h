@@ -215,6 +215,13 @@ const char *const *dm_lb_names(const dm_param *p);
 int dm_lb_name_value(const dm_param *p, const char *text, float *out);
 void dm_lb_names_list(const char *const *names, char *out, size_t len); /* "a, b, c" */
 
+/* ---- xmp_photo.c ---- */
+/* The dm: names allowed on a top-level rdf:Description (NULL-terminated). */
+const char *const *dm_photo_dm_names(void);
+dm_status dm_rd_photo(dm_rd *rd, xmlNodePtr rdf, dm_recipe_photo *p);
+/* Put p's fields on `main` (removing them elsewhere); 0 on OOM. */
+int dm_wr_photo(xmlNodePtr rdf, xmlNodePtr main, const dm_recipe_photo *p);
+
 /* ---- write side (xmp_write*.c) ---- */
 dm_status dm_wr_component(dm_context *ctx, xmlNodePtr seq, const dm_correction *c, int ci,
                           int k, int slot);

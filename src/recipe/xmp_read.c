@@ -240,8 +240,7 @@ static dm_status read_version(dm_rd *rd, xmlNodePtr rdf, int *version) {
   for (xmlNodePtr d = dm_xml_child(rdf, DM_RDF_NS, "Description"); d;
        d = dm_xml_next_elem(d)) {
     if (!dm_xml_is(d, DM_RDF_NS, "Description")) continue;
-    static const char *const top_dm[] = {"RecipeVersion", "LensBlurSettings", NULL};
-    dm_status s = dm_rd_only_dm(rd, d, "the sidecar", top_dm);
+    dm_status s = dm_rd_only_dm(rd, d, "the sidecar", dm_photo_dm_names());
     if (s) return s;
     double v;
     int found;
@@ -284,6 +283,7 @@ static dm_status read_doc(dm_rd *rd, xmlDocPtr doc, dm_recipe *r) {
   if (!s && version < DM_RECIPE_VERSION) s = dm_recipe_upgrade(rd->ctx, rd->file, doc, rdf, version);
   if (!s) s = find_group(rd, rdf, &group);
   if (!s) s = dm_rd_lens_blur(rd, rdf, &r->lens_blur);
+  if (!s) s = dm_rd_photo(rd, rdf, &r->photo);
   if (s) return s;
   r->source_version = version;
   r->version = DM_RECIPE_VERSION;

@@ -218,6 +218,7 @@ static dm_status build(out *o, const dm_recipe *r) {
   }
   /* After the corrections, so a new sidecar reads corrections, then blur. */
   if (!o->oom && !dm_wr_lens_blur(rdf, main, &r->lens_blur)) o->oom = 1;
+  if (!o->oom && !dm_wr_photo(rdf, main, &r->photo)) o->oom = 1;
   return DM_OK;
 }
 

@@ -83,11 +83,11 @@ if exiftool -validate -warning -error -a "$tmp/photo.xmp" | grep -v '\[minor\]' 
 fi
 
 # A Lightroom sidecar read and rewritten by us still reads the same in exiftool,
-# apart from our own dm:RecipeVersion.
+# apart from our own dm:RecipeVersion and dm:ProcessVersion.
 cp "$DM_SOURCE_DIR/tests/recipe/fixtures/lightroom_masks.xmp" "$tmp/lr.xmp"
 exiftool -struct -j -G1 "$tmp/lr.xmp" | grep -v '"SourceFile"\|"System:' > "$tmp/lr_before.json"
 "$DM_BUILD_DIR/recipe_test_xmp_sample" --rewrite "$tmp/lr.xmp" >/dev/null
-exiftool -struct -j -G1 "$tmp/lr.xmp" | grep -v '"SourceFile"\|"System:\|"XMP-dm:RecipeVersion"' > "$tmp/lr_after.json"
+exiftool -struct -j -G1 "$tmp/lr.xmp" | grep -v '"SourceFile"\|"System:\|"XMP-dm:RecipeVersion"\|"XMP-dm:ProcessVersion"' > "$tmp/lr_after.json"
 if ! diff -u "$tmp/lr_before.json" "$tmp/lr_after.json"; then
   echo "FAIL: exiftool sees a different Lightroom sidecar after our rewrite"; exit 1
 fi
@@ -98,7 +98,7 @@ cp "$DM_SOURCE_DIR/tests/recipe/fixtures/lightroom_lens_blur.xmp" "$tmp/lrb.xmp"
 exiftool -struct -j -G1 "$tmp/lrb.xmp" | grep -v '"SourceFile"\|"System:' > "$tmp/lrb_before.json"
 grep -q '"BlurAmount": 63' "$tmp/lrb_before.json" || { echo "FAIL: exiftool does not see the fixture's LensBlur"; exit 1; }
 "$DM_BUILD_DIR/recipe_test_xmp_sample" --rewrite "$tmp/lrb.xmp" >/dev/null
-exiftool -struct -j -G1 "$tmp/lrb.xmp" | grep -v '"SourceFile"\|"System:\|"XMP-dm:RecipeVersion"' > "$tmp/lrb_after.json"
+exiftool -struct -j -G1 "$tmp/lrb.xmp" | grep -v '"SourceFile"\|"System:\|"XMP-dm:RecipeVersion"\|"XMP-dm:ProcessVersion"' > "$tmp/lrb_after.json"
 if ! diff -u "$tmp/lrb_before.json" "$tmp/lrb_after.json"; then
   echo "FAIL: exiftool sees a different Lens Blur after our rewrite"; exit 1
 fi
@@ -155,7 +155,7 @@ cp "$DM_SOURCE_DIR/tests/recipe/fixtures/lightroom_depth.xmp" "$tmp/lrd.xmp"
 exiftool -struct -j -G1 "$tmp/lrd.xmp" | grep -v '"SourceFile"\|"System:' | sed 's/,$//' > "$tmp/lrd_before.json"
 grep -q '"DepthSampleInfo": "0.331 0.612305 0.418945"' "$tmp/lrd_before.json" || { echo "FAIL: exiftool does not see the fixture's DepthSampleInfo"; exit 1; }
 "$DM_BUILD_DIR/recipe_test_xmp_sample" --rewrite "$tmp/lrd.xmp" >/dev/null
-exiftool -struct -j -G1 "$tmp/lrd.xmp" | grep -v '"SourceFile"\|"System:\|"XMP-dm:RecipeVersion"' | sed 's/,$//' > "$tmp/lrd_after.json"
+exiftool -struct -j -G1 "$tmp/lrd.xmp" | grep -v '"SourceFile"\|"System:\|"XMP-dm:RecipeVersion"\|"XMP-dm:ProcessVersion"' | sed 's/,$//' > "$tmp/lrd_after.json"
 if ! diff -u "$tmp/lrd_before.json" "$tmp/lrd_after.json"; then
   echo "FAIL: exiftool sees a different depth sidecar after our rewrite"; exit 1
 fi

@@ -59,7 +59,7 @@ static void test_fixtures(dm_context *ctx) {
       {"bad_range.xmp", "crs:LocalExposure2012 in correction[0]: 2 is outside -1..1 (exposure -4..4)"},
       {"bad_newer.xmp", "dm:RecipeVersion: written by a newer depthmask (version 7); this build "
                         "reads up to 1"},
-      {"bad_dm_field.xmp", "dm:DepthSource in the sidecar: unknown depthmask field"},
+      {"bad_dm_field.xmp", "dm:DepthGuess in the sidecar: unknown depthmask field"},
       {"bad_doctype.xmp", "a DOCTYPE is not allowed"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
