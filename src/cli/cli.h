@@ -31,6 +31,8 @@ typedef struct cli_render_args {
   const char *compression;   /* --compression */
   int no_sidecar;            /* --no-sidecar */
   int skip_unknown_masks;    /* --skip-unknown-masks */
+  const char *sidecar;       /* --sidecar PATH: read and write the edit there */
+  int allow_outside_paths;   /* --allow-outside-paths: `file` masks anywhere */
   int threads;               /* --threads, 0 = all cores */
   const char *depth;         /* --depth auto|ai|embedded|FILE */
   const char *depth_range;   /* --depth-range NEAR_M:FAR_M */
@@ -43,9 +45,18 @@ typedef struct cli_render_args {
 int cli_parse_render_args(int argc, char **argv, cli_render_args *a);
 void cli_render_args_free(cli_render_args *a);
 
-/* Build the recipe for a render: --recipe, else the sidecar beside the input
- * if there is one, then --preset. */
-dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, dm_recipe *r);
+/* The sidecar a command saves to: --sidecar PATH, else the photo's own
+ * (dm_sidecar_path); "" with --no-sidecar. */
+void cli_sidecar_target(const cli_render_args *a, char *out, size_t len);
+/* Build the recipe for a render: --recipe, else --sidecar PATH or the
+ * photo's sidecar (its own, or a legacy one it may read) when there is one,
+ * then --preset. A sidecar that names another photo is not used (warning);
+ * *foreign (may be NULL) is then set to 1 when it sits where this photo's
+ * edit would be saved. `photo_hash` is the photo's content hash (hex). */
+dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, const char *photo_hash,
+                          dm_recipe *r, int *foreign);
+/* The photo's content hash as dm:SourceHash holds it. */
+dm_status cli_photo_hash(dm_context *ctx, const char *path, char hex[33]);
 /* Apply each --set in order. Returns 0, or exit code 2 after printing. */
 int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r);
 /* Output format/bits/profile from the flags and the output name; fills the

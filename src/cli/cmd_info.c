@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/file.h"
+#include "core/hash.h"
 #include "depth/embedded.h"
 
 static void print_embedded(dm_context *ctx, const char *path) {
@@ -49,25 +50,51 @@ static void print_scene(dm_context *ctx, const char *path, const dm_image *work,
   dm_scene_free(&sc);
 }
 
+/* Is the output the sidecar names the one it produced? */
+static void print_output(dm_context *ctx, const dm_recipe_photo *p) {
+  if (!p->output_file[0]) return;
+  struct stat st;
+  dm_hash h;
+  char hex[33] = "";
+  if (stat(p->output_file, &st) != 0) {
+    printf("output:      %s (missing)\n", p->output_file);
+    return;
+  }
+  if (dm_hash_file(ctx, p->output_file, &h) == DM_OK) dm_hash_hex(h, hex);
+  printf("output:      %s (%s)\n", p->output_file,
+         !strcmp(hex, p->output_hash) ? "as last rendered from this recipe"
+                                      : "STALE: not the file this recipe last produced; render again");
+}
+
 static void print_sidecar(dm_context *ctx, const char *input) {
   char sidecar[4096];
-  struct stat st;
-  dm_sidecar_path(input, sidecar, sizeof sidecar);
-  if (stat(sidecar, &st) != 0) {
+  int legacy = 0;
+  if (!dm_sidecar_find(input, sidecar, sizeof sidecar, &legacy)) {
+    dm_sidecar_path(input, sidecar, sizeof sidecar);
     printf("sidecar:     none (%s would be written by render)\n", sidecar);
     return;
   }
   dm_recipe r;
   if (dm_recipe_init(ctx, &r) != DM_OK) return;
   if (dm_recipe_read_file(ctx, sidecar, &r) == DM_OK) {
-    printf("sidecar:     %s (recipe version %d, %d correction%s)\n", sidecar, r.version,
-           r.n_corrections, r.n_corrections == 1 ? "" : "s");
+    char hex[33] = "";
+    const char *other = dm_sidecar_other_owner(&r, input, NULL);
+    if (other && cli_photo_hash(ctx, input, hex) == DM_OK) other = dm_sidecar_other_owner(&r, input, hex);
+    printf("sidecar:     %s (recipe version %d, process version %d, %d correction%s)%s\n", sidecar,
+           r.version, r.photo.process_version, r.n_corrections, r.n_corrections == 1 ? "" : "s",
+           legacy ? " legacy name: read, never rewritten" : "");
+    if (other) printf("             belongs to %s, not to this photo: not used\n", other);
+    if (r.photo.process_version < DM_PROCESS_VERSION)
+      printf("             made by process version %d; this build's is %d\n",
+             r.photo.process_version, DM_PROCESS_VERSION);
+    if (r.photo.depth_source[0]) printf("  depth was: %s\n", r.photo.depth_source);
     for (int i = 0; i < r.n_corrections; i++) {
       const dm_correction *c = &r.corrections[i];
       printf("  correction[%d] \"%s\"%s: amount %g %%, %d mask component%s\n", i, c->name,
              c->active != 0 ? "" : " (inactive)", (double)c->amount, c->n_masks,
              c->n_masks == 1 ? "" : "s");
     }
+    print_output(ctx, &r.photo);
   } else {
     printf("sidecar:     %s (unreadable: %s)\n", sidecar, dm_context_error(ctx));
   }

@@ -155,7 +155,7 @@ int cmd_mask(int argc, char **argv) {
   if ((rc = check_args(&a, &m)) == 0) {
     s = dm_recipe_init(ctx, &r);
     if (!s) s = dm_check_input(ctx, a.input);
-    if (!s) s = cli_load_recipe(ctx, &a, &r);
+    if (!s) s = cli_load_recipe(ctx, &a, NULL, &r, NULL);
     if (s) rc = cli_report(ctx, s);
     else if ((rc = cli_apply_sets(ctx, &a, &r)) == 0) {
       dm_dirname(a.recipe ? a.recipe : a.preset ? a.preset : a.input, base_dir, sizeof base_dir);

@@ -1,40 +1,66 @@
-/* depthmask render: decode, apply the recipe, encode, save the sidecar. */
+/* depthmask render: decode, apply the recipe, encode, save the sidecar.
+ *
+ * The whole read-modify-write of the sidecar holds the photo's lock
+ * (dm_lock): the sidecar is read under it, this command's --preset and
+ * --set are applied to what it holds then, the photo is rendered from that
+ * and both files are committed before the lock goes. So concurrent edits
+ * of one photo (several renders, later the editor and batch) each see the
+ * others' fields and all survive, and output and sidecar always agree. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "core/file.h"
 
+/* Where the sidecar's `file` mask paths start: the recipe's folder. */
+static void recipe_dir(const cli_render_args *a, const char *sidecar, char *out, size_t len) {
+  const char *from = a->recipe ? a->recipe : a->preset ? a->preset : sidecar[0] ? sidecar : a->input;
+  dm_dirname(from, out, len);
+}
+
 int cmd_render(int argc, char **argv) {
   cli_render_args a;
   dm_render_options opt;
-  char out_path[4096], sidecar[4096], base_dir[4096];
+  char out_path[4096], sidecar[4096], base_dir[4096], photo_hash[33];
   dm_context *ctx;
   int rc = cli_start(argc, argv, &a, &opt, out_path, sizeof out_path, &ctx);
   if (rc) return rc;
-  dm_sidecar_path(a.input, sidecar, sizeof sidecar);
+  cli_sidecar_target(&a, sidecar, sizeof sidecar);
   dm_recipe r;
+  int lock = -1, foreign = 0;
   dm_status s = dm_recipe_init(ctx, &r);
   if (!s) s = dm_check_input(ctx, a.input);
-  if (!s && !a.no_sidecar && !strcmp(out_path, sidecar))
+  if (!s && sidecar[0] && !strcmp(out_path, sidecar))
     s = dm_fail(ctx, DM_ERR_PARAM, out_path, "is where the sidecar goes; choose another name");
-  if (!s) s = cli_load_recipe(ctx, &a, &r);
+  if (!s && sidecar[0] && dm_same_file(a.input, sidecar))
+    s = dm_fail(ctx, DM_ERR_PARAM, sidecar, "is the photo; originals are never written");
+  if (!s && (lock = dm_lock(ctx, a.input)) < 0) s = DM_ERR_IO;
+  if (!s) s = cli_photo_hash(ctx, a.input, photo_hash);
+  if (!s) s = cli_load_recipe(ctx, &a, photo_hash, &r, &foreign);
+  if (!s && foreign)
+    s = dm_fail(ctx, DM_ERR_IO, sidecar, "holds another photo's edit and is not overwritten; "
+                "move it, or save this edit elsewhere with --sidecar PATH");
   if (s) {
     rc = cli_report(ctx, s);
   } else if ((rc = cli_apply_sets(ctx, &a, &r)) == 0 && (s = dm_recipe_check(ctx, &r)) != DM_OK) {
     /* Fields that are fine alone but not together (focus inside the focal length). */
     rc = cli_report(ctx, s);
   } else if (rc == 0) {
-    /* Mask files named in the recipe are relative to the recipe's folder. */
-    dm_dirname(a.recipe ? a.recipe : a.preset ? a.preset : a.input, base_dir, sizeof base_dir);
-    s = dm_render_file(ctx, a.input, &r, out_path, &opt, base_dir);
-    if (!s && !a.no_sidecar) s = dm_recipe_write_file(ctx, sidecar, &r);
+    /* The sidecar records its photo: name and content. */
+    const char *slash = strrchr(a.input, '/');
+    snprintf(r.photo.source_file, sizeof r.photo.source_file, "%s", slash ? slash + 1 : a.input);
+    snprintf(r.photo.source_hash, sizeof r.photo.source_hash, "%s", photo_hash);
+    recipe_dir(&a, sidecar, base_dir, sizeof base_dir);
+    dm_atomic_file out;
+    s = dm_render_prepared(ctx, a.input, &r, out_path, &opt, base_dir, &out, &r.photo);
+    if (!s) s = dm_commit_render(ctx, sidecar[0] ? sidecar : NULL, &r, &out);
     rc = cli_report(ctx, s);
     if (!s) {
       printf("%s\n", out_path);
-      if (!a.no_sidecar) printf("%s\n", sidecar);
+      if (sidecar[0]) printf("%s\n", sidecar);
     }
   }
+  dm_unlock(lock);
   dm_recipe_free(&r);
   dm_context_free(ctx);
   cli_render_args_free(&a);

@@ -27,7 +27,8 @@ static const cmd_help helps[] = {
      "         [--quality 1-100] [--compression none|lzw|deflate] [--no-sidecar] [--threads N]\n"
      "         [--depth auto|ai|embedded|FILE] [--depth-range NEAR_M:FAR_M]\n"
      "         [--depth-encoding linear|inverse|near01] [--matte auto|none|FILE]\n"
-     "         [--skip-unknown-masks] [--cache DIR | --no-cache]\n",
+     "         [--sidecar PATH] [--skip-unknown-masks] [--allow-outside-paths]\n"
+     "         [--cache DIR | --no-cache]\n",
      "Applies the recipe (the sidecar beside IN, or --recipe) with any --set changes, writes\n"
      "OUT (default IN-dm.tif) and saves the recipe back to the sidecar. IN is never written.\n"
      "\n"
@@ -39,6 +40,8 @@ static const cmd_help helps[] = {
      "  --format, --bits, --profile, --quality, --compression   the output file (default\n"
      "                          16-bit TIFF, sRGB)\n"
      "  --no-sidecar            do not save the recipe\n"
+     "  --sidecar PATH          read and save the edit at PATH instead of beside the photo\n"
+     "  --allow-outside-paths   let `file` masks name files outside the recipe's folder\n"
      "  --skip-unknown-masks    skip (with a warning) a correction whose mask holds a component\n"
      "                          depthmask cannot render, instead of refusing the render\n" SCENE_OPTS
      "\nExample:\n"
@@ -88,7 +91,8 @@ static const cmd_help helps[] = {
 void cli_print_usage(FILE *f) {
   fputs("usage: depthmask COMMAND [ARGS]     (depthmask COMMAND --help for details)\n\n", f);
   for (size_t i = 0; i < sizeof helps / sizeof *helps; i++) fputs(helps[i].synopsis, f);
-  fputs("\nEvery edit lives in a sidecar (photo.xmp beside photo.ext); the photo is never written.\n"
+  fputs("\nEvery edit lives in a sidecar (photo.jpg.xmp; photo.xmp for a RAW photo.cr2); the photo is\n"
+        "never written.\n"
         "Exit status: 0 ok, 1 bad input, 2 bad usage.\n", f);
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/file.h"
 
 int cli_usage_error(const char *fmt, ...) {
   va_list ap;
@@ -21,6 +22,8 @@ int cli_report(dm_context *ctx, dm_status s) {
 }
 
 int main(int argc, char **argv) {
+  /* A Ctrl-C or SIGTERM while a file is written removes its temporary file. */
+  dm_temp_install_handlers();
   if (argc < 2) {
     cli_print_usage(stderr);
     return DM_EXIT_USAGE;

@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/hash.h"
 #include "core/param.h"
 
 /* Value of an option that takes one: "--opt VALUE" or "--opt=VALUE". */
@@ -88,6 +90,11 @@ int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
       a->no_sidecar = 1;
     } else if (!strcmp(arg, "--skip-unknown-masks")) {
       a->skip_unknown_masks = 1;
+    } else if (!strcmp(arg, "--allow-outside-paths")) {
+      a->allow_outside_paths = 1;
+    } else if (is_opt(arg, "--sidecar")) {
+      VALUE("--sidecar");
+      a->sidecar = v;
     } else if (arg[0] == '-' && arg[1]) {
       return cli_usage_error("unknown option \"%s\"", arg);
     } else if (!a->input) {
@@ -99,6 +106,8 @@ int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
   }
   if (!a->input) return cli_usage_error("no input file");
   if (a->recipe && a->preset) return cli_usage_error("use --recipe or --preset, not both");
+  if (a->sidecar && a->no_sidecar) return cli_usage_error("use --sidecar PATH or --no-sidecar, not both");
+  if (a->sidecar && !*a->sidecar) return cli_usage_error("--sidecar needs a file name");
   return 0;
 }
 
@@ -107,19 +116,51 @@ void cli_render_args_free(cli_render_args *a) {
   a->sets = NULL;
 }
 
-static int file_exists(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0;
+void cli_sidecar_target(const cli_render_args *a, char *out, size_t len) {
+  if (a->no_sidecar) out[0] = 0;
+  else if (a->sidecar) snprintf(out, len, "%s", a->sidecar);
+  else dm_sidecar_path(a->input, out, len);
 }
 
-dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, dm_recipe *r) {
+dm_status cli_photo_hash(dm_context *ctx, const char *path, char hex[33]) {
+  dm_hash h;
+  dm_status s = dm_hash_file(ctx, path, &h);
+  if (!s) dm_hash_hex(h, hex);
+  return s;
+}
+
+/* Read the photo's sidecar at `path` unless it belongs to another photo. */
+static dm_status read_sidecar(dm_context *ctx, const cli_render_args *a, const char *path,
+                              const char *photo_hash, dm_recipe *r, int *foreign) {
+  dm_status s = dm_recipe_read_file(ctx, path, r);
+  if (s) return s;
+  char hex[33];
+  const char *other = dm_sidecar_other_owner(r, a->input, NULL);
+  if (other && !photo_hash && (s = cli_photo_hash(ctx, a->input, hex)) == DM_OK) photo_hash = hex;
+  if (s) return s;
+  if (other) other = dm_sidecar_other_owner(r, a->input, photo_hash);
+  if (!other) return DM_OK;
+  dm_log(ctx, DM_LOG_WARN, "%s: belongs to %s, not to %s; not used", path, other, a->input);
+  char target[4096];
+  cli_sidecar_target(a, target, sizeof target);
+  if (foreign && target[0] && !strcmp(target, path)) *foreign = 1;
+  dm_recipe_clear(r);
+  return DM_OK;
+}
+
+dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, const char *photo_hash,
+                          dm_recipe *r, int *foreign) {
   char sidecar[4096];
-  dm_sidecar_path(a->input, sidecar, sizeof sidecar);
+  int legacy = 0;
   dm_status s = DM_OK;
-  if (a->recipe)
+  if (foreign) *foreign = 0;
+  if (a->recipe) {
     s = dm_recipe_read_file(ctx, a->recipe, r);
-  else if (file_exists(sidecar))
-    s = dm_recipe_read_file(ctx, sidecar, r);
+  } else if (a->sidecar) {
+    if (access(a->sidecar, F_OK) == 0) s = read_sidecar(ctx, a, a->sidecar, photo_hash, r, foreign);
+  } else if (dm_sidecar_find(a->input, sidecar, sizeof sidecar, &legacy)) {
+    s = read_sidecar(ctx, a, sidecar, photo_hash, r, foreign);
+  }
   if (!s && a->preset) {
     dm_recipe preset;
     s = dm_recipe_init(ctx, &preset);
@@ -316,6 +357,7 @@ int cli_start(int argc, char **argv, cli_render_args *a, dm_render_options *opt,
   }
   (*ctx)->log = cli_log;
   (*ctx)->skip_unrendered_masks = a->skip_unknown_masks;
+  (*ctx)->allow_outside_paths = a->allow_outside_paths;
   return 0;
 }
 

@@ -26,6 +26,9 @@ typedef struct dm_context {
   /* --skip-unknown-masks: a correction whose mask holds a component that
    * cannot be rendered is skipped (with a warning) instead of refused. */
   int skip_unrendered_masks;
+  /* --allow-outside-paths: `file` mask paths may leave the recipe's folder
+   * (a client's sidecar must not read the retoucher's other files). */
+  int allow_outside_paths;
   char error[1024];         /* last error, "FILE: problem" */
 } dm_context;
 

@@ -303,6 +303,25 @@ dm_status dm_write_file_atomic(dm_context *ctx, const char *path, const void *da
   return dm_atomic_commit(ctx, &af);
 }
 
+int dm_lock(dm_context *ctx, const char *path) {
+  int fd = dm_open_regular(ctx, path);
+  if (fd < 0) return -1;
+  int r;
+  while ((r = flock(fd, LOCK_EX)) != 0 && errno == EINTR) {
+  }
+  if (r != 0) {
+    int e = errno;
+    close(fd);
+    dm_fail(ctx, DM_ERR_IO, path, "cannot lock: %s", strerror(e));
+    return -1;
+  }
+  return fd;
+}
+
+void dm_unlock(int fd) {
+  if (fd >= 0) close(fd); /* closing the only descriptor releases the flock */
+}
+
 int dm_same_file(const char *a, const char *b) {
   struct stat sa, sb;
   if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return 0;

@@ -64,6 +64,14 @@ int dm_open_regular(dm_context *ctx, const char *path);
 /* Convenience: write `len` bytes to `path` atomically. */
 dm_status dm_write_file_atomic(dm_context *ctx, const char *path, const void *data, size_t len);
 
+/* An exclusive advisory lock (flock) on an existing file, held until
+ * dm_unlock: every read-modify-write of a photo's sidecar holds its photo's
+ * lock (the photo, never replaced, is a stable inode to lock; a read-only
+ * folder still allows it). Waits for another holder. Returns the fd, or -1
+ * with the reason in ctx. */
+int dm_lock(dm_context *ctx, const char *path);
+void dm_unlock(int fd);
+
 /* True if a and b name the same existing file (same device and inode). */
 int dm_same_file(const char *a, const char *b);
 

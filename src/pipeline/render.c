@@ -106,6 +106,20 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
 
 dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *r,
                          const char *out_path, const dm_render_options *opt, const char *base_dir) {
+  dm_atomic_file af;
+  dm_status s = dm_render_prepared(ctx, in_path, r, out_path, opt, base_dir, &af, NULL);
+  return s ? s : dm_atomic_publish(ctx, &af);
+}
+
+/* What the scene says about where depth came from, for the sidecar. */
+static void record_provenance(const dm_scene *scene, int needs, dm_recipe_photo *prov) {
+  if (!prov || !(needs & DM_MASK_NEEDS_DEPTH) || !scene->depth_source[0]) return;
+  snprintf(prov->depth_source, sizeof prov->depth_source, "%s", scene->depth_source);
+}
+
+dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_recipe *r,
+                             const char *out_path, const dm_render_options *opt,
+                             const char *base_dir, dm_atomic_file *af, dm_recipe_photo *prov) {
   if (dm_same_file(in_path, out_path))
     return dm_fail(ctx, DM_ERR_PARAM, out_path, "is the input file; originals are never written");
   dm_decoded dec = {0};
@@ -123,6 +137,7 @@ dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *
     dm_scene_options so = dm_scene_options_for(&opt->scene, needs);
     s = dm_scene_build(ctx, in_path, &dec.img, dec.meta.orientation, &so, &scene);
   }
+  if (!s) record_provenance(&scene, needs, prov);
   if (!s) s = dm_apply_corrections(ctx, &dec.img, r, base_dir, &scene);
   if (!s) s = dm_apply_lens_blur(ctx, &dec.img, r, &scene, in_path);
   dm_scene_free(&scene);
@@ -138,7 +153,7 @@ dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *
         .exif = dec.meta.exif,
         .exif_len = dec.meta.exif_len,
     };
-    s = dm_io_write(ctx, out_path, &dec.img, &wo);
+    s = dm_io_write_prepared(ctx, out_path, &dec.img, &wo, af);
   }
   free(icc);
   dm_decoded_free(&dec);

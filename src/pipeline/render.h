@@ -57,6 +57,22 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
  * writes `in_path`. */
 dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *r,
                          const char *out_path, const dm_render_options *opt, const char *base_dir);
+/* The same, leaving the encoded output prepared (fsync'ed, not renamed) in
+ * `af` for dm_commit_render; `prov` (may be NULL) gets where the depth came
+ * from when a stage used it. */
+dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_recipe *r,
+                             const char *out_path, const dm_render_options *opt,
+                             const char *base_dir, dm_atomic_file *af, dm_recipe_photo *prov);
+
+/* Commit a render as one transaction (DESIGN section 6): the recipe is
+ * written to `sidecar` (NULL: none) through its own temporary file, then
+ * the sidecar (the source of truth) is renamed into place first and the
+ * prepared output `out` second; when the output cannot be renamed, the
+ * previous sidecar is put back (or the new one removed when there was
+ * none). r->photo.output_file/output_hash are set from `out` first, so the
+ * sidecar names the output it produced. Any failure names the file and the
+ * cause, and leaves no temporary file; `out` is always consumed. */
+dm_status dm_commit_render(dm_context *ctx, const char *sidecar, dm_recipe *r, dm_atomic_file *out);
 
 /* Folder part of a path ("." when it has none), into out. */
 void dm_dirname(const char *path, char *out, size_t out_len);

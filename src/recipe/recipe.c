@@ -94,16 +94,6 @@ dm_status dm_recipe_apply_preset(dm_context *ctx, dm_recipe *r, const dm_recipe 
   return DM_OK;
 }
 
-void dm_sidecar_path(const char *image_path, char *out, size_t out_len) {
-  if (!out || !out_len) return;
-  const char *base = strrchr(image_path, '/');
-  base = base ? base + 1 : image_path;
-  const char *dot = strrchr(base, '.');
-  size_t stem = dot && dot != base ? (size_t)(dot - image_path) : strlen(image_path);
-  int n = snprintf(out, out_len, "%.*s.xmp", (int)stem, image_path);
-  if (n < 0 || (size_t)n >= out_len) out[0] = 0;
-}
-
 /* ---- checks -------------------------------------------------------------- */
 
 static dm_status check_text(dm_context *ctx, const char *s, size_t cap, const char *field) {

@@ -61,6 +61,7 @@ typedef struct dm_recipe_photo {
   char depth_source[512];  /* dm:DepthSource: "file PATH", "embedded KIND", "networks" */
   char depth_models[512];  /* dm:DepthModels: "name sha256" of each network used, ", "-joined */
   char fusion_version[16]; /* dm:FusionVersion of the fused network depth */
+  char raw_file_name[256]; /* crs:RawFileName as Lightroom wrote it (read only; kept in the document) */
   int process_version;     /* dm:ProcessVersion */
 } dm_recipe_photo;
 
@@ -136,9 +137,24 @@ void dm_set_keys_each(unsigned scopes, dm_set_key_fn fn, void *user);
  * `word` among the keys of `scopes`. */
 void dm_set_keys_suggest(unsigned scopes, const char *word, char *out, size_t out_len);
 
-/* photo.ext -> photo.xmp (the last extension replaced; none: ".xmp"
- * appended). `out` is set to "" if it is too small. */
+/* The sidecar a photo's edit is written to (sidecar.c): photo.cr2 ->
+ * photo.xmp for camera RAW (Lightroom), photo.jpg -> photo.jpg.xmp for
+ * every other file (darktable), so RAW+JPEG pairs never share one; a name
+ * without extension gets ".xmp". `out` is set to "" if it is too small. */
 void dm_sidecar_path(const char *image_path, char *out, size_t out_len);
+/* Is the name a camera RAW file's (by extension, as Lightroom tells)? */
+int dm_is_raw_name(const char *path);
+/* The sidecar to read for a photo: its own (dm_sidecar_path) when it
+ * exists, else a legacy photo.xmp beside a non-RAW photo when no RAW of
+ * that base name lies beside it (*legacy = 1: read it, never write it).
+ * Returns 0 when there is none. The caller still checks the owner. */
+int dm_sidecar_find(const char *image_path, char *out, size_t out_len, int *legacy);
+/* The file a sidecar read into `r` says it belongs to, when that is not
+ * `image_path` (by name: dm:SourceFile, else Lightroom's crs:RawFileName; a
+ * photo renamed with its sidecar is recognised by dm:SourceHash =
+ * image_hash); NULL when it is this photo's or names none. */
+const char *dm_sidecar_other_owner(const dm_recipe *r, const char *image_path,
+                                   const char *image_hash);
 
 /* Check everything a write would check (every value in its hard range, mask
  * components consistent, names and paths writable), so a caller can report

@@ -49,6 +49,11 @@ dm_status dm_rd_photo(dm_rd *rd, xmlNodePtr rdf, dm_recipe_photo *p) {
       free(t);
       if (s) return s;
     }
+    char *raw = NULL;
+    if (dm_xml_prop_text(d, DM_CRS_NS, "RawFileName", &raw) && raw &&
+        strlen(raw) < sizeof p->raw_file_name)
+      strcpy(p->raw_file_name, raw);
+    free(raw);
     double v;
     int found;
     dm_status s = dm_rd_number(rd, d, DM_XMP_NS, "ProcessVersion", "the sidecar", &v, &found);

@@ -8,7 +8,7 @@ grep -q "profile:" "$T/info" || fail "info does not describe the profile"
 
 cd "$T"
 "$DM" demo >"$T/demo" 2>"$T/err" || fail "demo failed: $(cat "$T/err")"
-for f in demo-out/grace_hopper.jpg demo-out/grace_hopper.xmp demo-out/grace_hopper-dm.tif demo-out/grace_hopper-dm.jpg; do
+for f in demo-out/grace_hopper.jpg demo-out/grace_hopper.jpg.xmp demo-out/grace_hopper-dm.tif demo-out/grace_hopper-dm.jpg; do
   [ -s "$f" ] || fail "demo did not write $f"
   grep -q "$f" "$T/demo" || fail "demo did not print $f"
 done

@@ -38,7 +38,7 @@ cp "$S/aif.png" "$T/photo.png"
 args=(--depth "$S/depth16.png" --depth-range 1:12 --depth-encoding linear --matte none)
 "$DM" render "$T/photo.png" -o "$T/a.png" "${args[@]}" --set lens_blur.mode=physical --set lens_blur.f_mm=50 \
   --set lens_blur.f_number=1.8 --set lens_blur.focus_m=2.5 >/dev/null 2>"$T/err" || fail "render: $(cat "$T/err")"
-grep -q "LensBlur" "$T/photo.xmp" || fail "sidecar has no crs:LensBlur"
+grep -q "LensBlur" "$T/photo.png.xmp" || fail "sidecar has no crs:LensBlur"
 "$DM" render "$T/photo.png" -o "$T/b.png" "${args[@]}" >/dev/null 2>"$T/err" || fail "re-render: $(cat "$T/err")"
 cmp -s "$T/a.png" "$T/b.png" && ok "re-render from the sidecar is identical" || fail "re-render differs"
 

@@ -12,7 +12,7 @@ sum_before=$(sha256sum "$T/hopper.jpg" | cut -d' ' -f1)
   --set 'correction[1].exposure=0.3' --set 'correction[1].texture=10' >"$T/out" 2>"$T/err" \
   || fail "render failed: $(cat "$T/err")"
 [ -s "$T/a.tif" ] || fail "no output TIFF"
-[ -s "$T/hopper.xmp" ] || fail "no sidecar beside the input"
+[ -s "$T/hopper.jpg.xmp" ] || fail "no sidecar beside the input"
 grep -qx "$T/a.tif" "$T/out" || fail "render did not print the output path"
 
 # 16-bit, sRGB profile embedded.
@@ -22,7 +22,7 @@ if command -v exiftool >/dev/null; then
   desc=$(exiftool -s3 -ProfileDescription "$T/a.tif")
   case "$desc" in *sRGB*) ok "profile: $desc" ;; *) fail "profile description '$desc'" ;; esac
   # A real client reads the sidecar: Lightroom's scaling, EV / 4.
-  exp=$(exiftool -s3 -struct -MaskGroupBasedCorrections "$T/hopper.xmp" | head -c 2000)
+  exp=$(exiftool -s3 -struct -MaskGroupBasedCorrections "$T/hopper.jpg.xmp" | head -c 2000)
   echo "$exp" | grep -q "LocalExposure2012=-0.175" || fail "exiftool does not see LocalExposure2012=-0.175: $exp"
   echo "$exp" | grep -q "LocalHighlights2012=-0.4" || fail "exiftool does not see LocalHighlights2012=-0.4"
   echo "$exp" | grep -q "LocalExposure2012=0.075" || fail "exiftool does not see LocalExposure2012=0.075"
@@ -34,7 +34,7 @@ fi
 "$DM" render "$T/hopper.jpg" -o "$T/b.tif" >/dev/null 2>"$T/err" || fail "re-render failed: $(cat "$T/err")"
 cmp -s "$T/a.tif" "$T/b.tif" && ok "re-render from sidecar is identical" || fail "re-render from the sidecar differs"
 # And through --recipe with a copy of the sidecar somewhere else.
-cp "$T/hopper.xmp" "$T/recipe-copy.xmp"
+cp "$T/hopper.jpg.xmp" "$T/recipe-copy.xmp"
 "$DM" render "$T/hopper.jpg" --recipe "$T/recipe-copy.xmp" --no-sidecar -o "$T/c.tif" >/dev/null 2>"$T/err" \
   || fail "--recipe render failed: $(cat "$T/err")"
 cmp -s "$T/a.tif" "$T/c.tif" || fail "--recipe render differs"
@@ -43,7 +43,7 @@ cmp -s "$T/a.tif" "$T/c.tif" || fail "--recipe render differs"
 "$DM" render "$T/hopper.jpg" -o "$T/d.tif" --set 'correction[0].exposure=-1.2' >/dev/null 2>"$T/err" \
   || fail "slider change failed: $(cat "$T/err")"
 cmp -s "$T/a.tif" "$T/d.tif" && fail "changing exposure did not change the output"
-grep -q 'LocalExposure2012="-0.3' "$T/hopper.xmp" || fail "sidecar does not hold the new exposure"
+grep -q 'LocalExposure2012="-0.3' "$T/hopper.jpg.xmp" || fail "sidecar does not hold the new exposure"
 
 # Default output name and the other formats.
 "$DM" render "$T/hopper.jpg" --no-sidecar >/dev/null 2>"$T/err" || fail "default output: $(cat "$T/err")"

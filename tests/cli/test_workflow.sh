@@ -16,18 +16,18 @@ sets=(--set 'correction[0].name=Background' --set 'correction[0].mask[0].kind=ba
   --set 'correction[1].exposure=0.2' --set 'correction[1].texture=10' --set 'lens_blur.amount=50')
 
 "$DM" render "$T/hopper.jpg" -o "$T/v1.tif" "${sets[@]}" >/dev/null 2>"$T/err" || fail "render: $(cat "$T/err")"
-[ -s "$T/hopper.xmp" ] || fail "no sidecar written"
-grep -q 'MaskSubCategoryID="22"\|<crs:MaskSubCategoryID>22<' "$T/hopper.xmp" || fail "sidecar lacks the background mask"
+[ -s "$T/hopper.jpg.xmp" ] || fail "no sidecar written"
+grep -q 'MaskSubCategoryID="22"\|<crs:MaskSubCategoryID>22<' "$T/hopper.jpg.xmp" || fail "sidecar lacks the background mask"
 "$DM" mask "$T/hopper.jpg" -o "$T/bg.png" --correction 0 >"$T/mout" 2>"$T/err" || fail "mask: $(cat "$T/err")"
 "$DM" mask "$T/hopper.jpg" -o "$T/subject.png" --correction 1 --overlay "$T/overlay.png" >/dev/null 2>"$T/err" ||
   fail "subject mask: $(cat "$T/err")"
 grep -q "cached" "$T/mout" && ok "mask reuses the cached depth and matte" || fail "mask output: $(cat "$T/mout")"
 
 # The client's change: one slider, from the saved sidecar.
-cp "$T/hopper.xmp" "$T/saved.xmp"
+cp "$T/hopper.jpg.xmp" "$T/saved.xmp"
 "$DM" render "$T/hopper.jpg" --recipe "$T/saved.xmp" --set 'correction[0].exposure=-1.2' -o "$T/v2.tif" \
   --no-sidecar >/dev/null 2>"$T/err" || fail "re-render: $(cat "$T/err")"
-cmp -s "$T/hopper.xmp" "$T/saved.xmp" || fail "--no-sidecar rewrote the sidecar"
+cmp -s "$T/hopper.jpg.xmp" "$T/saved.xmp" || fail "--no-sidecar rewrote the sidecar"
 
 $PY - "$T" <<'EOF' && ok "only the background changed, and it is darker" || fail "workflow pixels"
 import sys

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 #include <tiffio.h>
+#include <unistd.h>
 
 #include "core/file.h"
 #include "mask_test.h"
@@ -236,7 +237,8 @@ static void test_rgb(dm_context *ctx, const dm_image *photo, const dm_image *g) 
   dm_image_free(&colour);
 }
 
-/* Relative to base_dir; an absolute path ignores base_dir. */
+/* Relative to base_dir; an absolute path ignores base_dir (allowed only
+ * with ctx->allow_outside_paths); paths that leave base_dir are refused. */
 static void test_paths(dm_context *ctx, const dm_image *g) {
   char sub[PATH_MAX], abs_path[PATH_MAX];
   path_in_tmp(sub, sizeof sub, "sub");
@@ -250,7 +252,28 @@ static void test_paths(dm_context *ctx, const dm_image *g) {
   mt_alloc_mask(ctx, &canvas, &m2);
   dm_mask_component c = file_comp(abs_path);
   dm_mask_inputs in = {.image = &canvas, .base_dir = "/nonexistent-dir"};
+  /* A client's recipe must not read the retoucher's other files. */
+  CHECK(dm_mask_render(ctx, &c, 1, &in, &m2) == DM_ERR_PARAM);
+  CHECK(strstr(dm_context_error(ctx), "is an absolute path") != NULL);
+  char sub_dir[PATH_MAX];
+  path_in_tmp(sub_dir, sizeof sub_dir, "sub");
+  in.base_dir = sub_dir;
+  dm_mask_component up = file_comp("../sub/m.png");
+  CHECK(dm_mask_render(ctx, &up, 1, &in, &m2) == DM_ERR_PARAM);
+  CHECK(strstr(dm_context_error(ctx), "climbs out") != NULL);
+  char link_path[PATH_MAX];
+  path_in_tmp(link_path, sizeof link_path, "sub/out.png");
+  unlink(link_path);
+  CHECK(symlink("/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg", link_path) == 0);
+  dm_mask_component via = file_comp("out.png");
+  CHECK(dm_mask_render(ctx, &via, 1, &in, &m2) == DM_ERR_PARAM);
+  CHECK(strstr(dm_context_error(ctx), "symbolic link") != NULL);
+  dm_mask_component inside = file_comp("m.png");
+  CHECK_OK(ctx, dm_mask_render(ctx, &inside, 1, &in, &m2));
+  in.base_dir = "/nonexistent-dir";
+  ctx->allow_outside_paths = 1;
   CHECK_OK(ctx, dm_mask_render(ctx, &c, 1, &in, &m2));
+  ctx->allow_outside_paths = 0;
   double mean, max;
   dm_test_image_diff(&m1, &m2, &mean, &max);
   CHECK(max == 0);

@@ -218,18 +218,27 @@ static void test_preset(dm_context *ctx) {
 
 static void test_sidecar_path(void) {
   char out[64];
+  /* Non-RAW: darktable's NAME.EXT.xmp; RAW: Lightroom's NAME.xmp. */
   dm_sidecar_path("photo.jpg", out, sizeof out);
-  CHECK(!strcmp(out, "photo.xmp"));
+  CHECK(!strcmp(out, "photo.jpg.xmp"));
   dm_sidecar_path("/a/b.c/IMG_0001.CR3", out, sizeof out);
   CHECK(!strcmp(out, "/a/b.c/IMG_0001.xmp"));
+  dm_sidecar_path("/a/IMG_0001.nef", out, sizeof out);
+  CHECK(!strcmp(out, "/a/IMG_0001.xmp"));
+  dm_sidecar_path("x/IMG_0001.DNG", out, sizeof out);
+  CHECK(!strcmp(out, "x/IMG_0001.xmp"));
   dm_sidecar_path("dir.d/photo", out, sizeof out);
   CHECK(!strcmp(out, "dir.d/photo.xmp"));
   dm_sidecar_path("archive.tar.gz", out, sizeof out);
-  CHECK(!strcmp(out, "archive.tar.xmp"));
+  CHECK(!strcmp(out, "archive.tar.gz.xmp"));
   dm_sidecar_path(".hidden", out, sizeof out);
   CHECK(!strcmp(out, ".hidden.xmp"));
   dm_sidecar_path("photo.", out, sizeof out);
-  CHECK(!strcmp(out, "photo.xmp"));
+  CHECK(!strcmp(out, "photo..xmp"));
+  dm_sidecar_path("a.png", out, sizeof out);
+  CHECK(!strcmp(out, "a.png.xmp"));
+  CHECK(dm_is_raw_name("IMG.CR2") && dm_is_raw_name("a/b.raf") && !dm_is_raw_name("a.jpg") &&
+        !dm_is_raw_name("cr2") && !dm_is_raw_name("x.cr2/y"));
   char tiny[8];
   dm_sidecar_path("longname.jpg", tiny, sizeof tiny);
   CHECK(tiny[0] == 0);
