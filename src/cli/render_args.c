@@ -140,10 +140,12 @@ static dm_status read_sidecar(dm_context *ctx, const cli_render_args *a, const c
   if (s) return s;
   if (other) other = dm_sidecar_other_owner(r, a->input, photo_hash);
   if (!other) return DM_OK;
-  dm_log(ctx, DM_LOG_WARN, "%s: belongs to %s, not to %s; not used", path, other, a->input);
   char target[4096];
   cli_sidecar_target(a, target, sizeof target);
-  if (foreign && target[0] && !strcmp(target, path)) *foreign = 1;
+  if (foreign && target[0] && !strcmp(target, path))
+    *foreign = 1; /* the caller refuses, naming it */
+  else
+    dm_log(ctx, DM_LOG_WARN, "%s: belongs to %s, not to %s; not used", path, other, a->input);
   dm_recipe_clear(r);
   return DM_OK;
 }

@@ -1,5 +1,7 @@
 #include "core/file.h" /* fopencookie: _GNU_SOURCE comes from the build */
 
+#include <stdint.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +11,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "core/hash.h"
 
 int dm_open_regular(dm_context *ctx, const char *path) {
   /* O_NONBLOCK: a FIFO planted at the name must not hang the open; the
@@ -162,8 +167,11 @@ void dm_temp_sweep(const char *final_path) {
     int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
     if (fd < 0) continue;
     struct stat st;
-    /* A live writer holds its lock until commit or abort; a killed one's is gone. */
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && flock(fd, LOCK_EX | LOCK_NB) == 0)
+    /* A live writer holds its lock until commit or abort; a killed one's is
+     * gone. The age rule covers the instant between a writer's mkstemp and
+     * its flock, when its file is young and not locked yet. */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && time(NULL) - st.st_mtime >= 10 &&
+        flock(fd, LOCK_EX | LOCK_NB) == 0)
       unlinkat(dirfd(d), e->d_name, 0);
     close(fd);
   }
@@ -220,17 +228,32 @@ dm_status dm_atomic_open(dm_context *ctx, dm_atomic_file *af, const char *path) 
   size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
   snprintf(af->tmp_path, sizeof af->tmp_path, "%.*s.%s.XXXXXX", (int)dirlen, path,
            path + dirlen);
-  int fd = mkostemp(af->tmp_path, O_CLOEXEC);
-  if (fd < 0) {
+  /* Unnamed until published (O_TMPFILE): a killed run leaves nothing. File
+   * systems without it get a named temporary file. */
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%.*s", dirlen ? (int)dirlen : 1, dirlen ? path : ".");
+  int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    af->anonymous = 1;
+  } else if (errno == EACCES || errno == EROFS || errno == ENOSPC || errno == EDQUOT ||
+             errno == ENOENT) {
     int e = errno;
     af->tmp_path[0] = 0;
     return dm_fail(ctx, DM_ERR_IO, path, "cannot create a temporary file beside it: %s",
                    strerror(e));
+  } else {
+    fd = mkostemp(af->tmp_path, O_CLOEXEC);
+    if (fd < 0) {
+      int e = errno;
+      af->tmp_path[0] = 0;
+      return dm_fail(ctx, DM_ERR_IO, path, "cannot create a temporary file beside it: %s",
+                     strerror(e));
+    }
+    dm_temp_register(af->tmp_path);
+    /* Held while we write: dm_temp_sweep leaves locked temporaries alone. */
+    flock(fd, LOCK_EX | LOCK_NB);
+    fchmod(fd, 0644);
   }
-  dm_temp_register(af->tmp_path);
-  /* Held while we write: dm_temp_sweep leaves locked temporaries alone. */
-  flock(fd, LOCK_EX | LOCK_NB);
-  fchmod(fd, 0644);
   af->fd = fd;
   cookie_io_functions_t io = {cookie_read, cookie_write, cookie_seek, cookie_close};
   af->fp = fopencookie(af, "wb", io);
@@ -253,8 +276,11 @@ dm_status dm_atomic_prepare(dm_context *ctx, dm_atomic_file *af) {
   if (af->fp && fclose(af->fp) != 0) ok = 0;
   af->fp = NULL;
   if (ok && fsync(af->fd) != 0) ok = 0, e = errno;
-  if (af->fd >= 0 && close(af->fd) != 0 && ok) ok = 0, e = errno;
-  af->fd = -1;
+  /* An unnamed file lives only through its descriptor until publish. */
+  if (!af->anonymous) {
+    if (af->fd >= 0 && close(af->fd) != 0 && ok) ok = 0, e = errno;
+    af->fd = -1;
+  }
   if (!ok) {
     if (af->write_errno) e = af->write_errno;
     dm_atomic_abort(af);
@@ -263,7 +289,40 @@ dm_status dm_atomic_prepare(dm_context *ctx, dm_atomic_file *af) {
   return DM_OK;
 }
 
+/* Give the unnamed file a hidden name beside its target (linkat through
+ * /proc, which needs no privilege), so rename can put it in place. */
+static int name_anonymous(dm_atomic_file *af) {
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", af->fd);
+  size_t n = strlen(af->tmp_path);
+  for (int attempt = 0; attempt < 100; attempt++) {
+    static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    unsigned long r = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 8) ^
+                      (unsigned long)(uintptr_t)af ^ ((unsigned long)attempt * 2654435761u);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    r ^= (unsigned long)ts.tv_nsec * 40503u;
+    for (int i = 0; i < 6; i++, r /= 62) af->tmp_path[n - 6 + (size_t)i] = set[r % 62];
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, af->tmp_path, AT_SYMLINK_FOLLOW) == 0) {
+      dm_temp_register(af->tmp_path);
+      return 0;
+    }
+    if (errno != EEXIST) return errno;
+  }
+  return EEXIST;
+}
+
 dm_status dm_atomic_publish(dm_context *ctx, dm_atomic_file *af) {
+  if (af->anonymous) {
+    int e = name_anonymous(af);
+    close(af->fd);
+    af->fd = -1;
+    af->anonymous = 0;
+    if (e) {
+      af->tmp_path[0] = 0;
+      return dm_fail(ctx, DM_ERR_IO, af->final_path, "cannot name the new file: %s", strerror(e));
+    }
+  }
   if (rename(af->tmp_path, af->final_path) != 0) {
     int e = errno;
     dm_atomic_abort(af);
@@ -282,13 +341,21 @@ dm_status dm_atomic_commit(dm_context *ctx, dm_atomic_file *af) {
 void dm_atomic_abort(dm_atomic_file *af) {
   if (af->fp) fclose(af->fp);
   af->fp = NULL;
-  if (af->fd >= 0) close(af->fd);
+  if (af->fd >= 0) close(af->fd); /* an unnamed file is gone with it */
   af->fd = -1;
+  if (af->anonymous) af->tmp_path[0] = 0;
+  af->anonymous = 0;
   if (af->tmp_path[0]) {
     unlink(af->tmp_path);
     dm_temp_unregister(af->tmp_path);
   }
   af->tmp_path[0] = 0;
+}
+
+dm_status dm_atomic_hash(dm_context *ctx, const dm_atomic_file *af, dm_hash *out) {
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", af->fd);
+  return dm_hash_file(ctx, af->anonymous ? proc : af->tmp_path, out);
 }
 
 dm_status dm_write_file_atomic(dm_context *ctx, const char *path, const void *data, size_t len) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "core/context.h"
+#include "core/hash.h"
 
 /* Read all of `path` (a regular file, at most max_bytes) into a malloc'd
  * buffer with one extra NUL byte after the data. */
@@ -24,12 +25,14 @@ typedef struct dm_atomic_file {
   FILE *fp;           /* write here */
   int fd;
   int write_errno;    /* the first write(2) error under fp (ENOSPC, EFBIG, EIO), 0 if none */
+  int anonymous;      /* an O_TMPFILE without a name until publish (fd stays open) */
   char tmp_path[4096];
   char final_path[4096];
 } dm_atomic_file;
 
-/* The temporary file is registered with dm_temp_register so a SIGINT or
- * SIGTERM removes it. `af` must stay where it is until commit or abort
+/* The temporary file is unnamed (O_TMPFILE) where the file system allows,
+ * so a killed run leaves nothing; else ".NAME.XXXXXX", registered with
+ * dm_temp_register so a SIGINT or SIGTERM removes it. `af` must stay where it is until commit or abort
  * (fp writes through it). */
 dm_status dm_atomic_open(dm_context *ctx, dm_atomic_file *af, const char *path);
 /* fflush + fsync + rename; closes fp. */
@@ -39,6 +42,8 @@ dm_status dm_atomic_commit(dm_context *ctx, dm_atomic_file *af);
  * here, naming its cause); publish renames onto the final name. */
 dm_status dm_atomic_prepare(dm_context *ctx, dm_atomic_file *af);
 dm_status dm_atomic_publish(dm_context *ctx, dm_atomic_file *af);
+/* The content hash of a prepared file (before publish). */
+dm_status dm_atomic_hash(dm_context *ctx, const dm_atomic_file *af, dm_hash *out);
 /* Close and delete the temporary file (safe to call after a failed commit). */
 void dm_atomic_abort(dm_atomic_file *af);
 /* After an encoder failed on af->fp: a message naming the write error

@@ -18,8 +18,8 @@ static void absolute_output(const char *path, char *abs, size_t len) {
   dm_dirname(path, dir, sizeof dir);
   const char *slash = strrchr(path, '/');
   const char *base = slash ? slash + 1 : path;
-  if (realpath(dir, real)) snprintf(abs, len, "%s/%s", strcmp(real, "/") ? real : "", base);
-  else snprintf(abs, len, "%s", path);
+  int n = realpath(dir, real) ? snprintf(abs, len, "%s/%s", strcmp(real, "/") ? real : "", base) : -1;
+  if (n < 0 || (size_t)n >= len) snprintf(abs, len, "%s", path);
 }
 
 /* A hard link to the current sidecar under a fresh hidden name, so it can
@@ -56,7 +56,7 @@ dm_status dm_commit_render(dm_context *ctx, const char *sidecar, dm_recipe *r, d
   if (out) {
     dm_hash h;
     char hex[33];
-    s = dm_hash_file(ctx, out->tmp_path, &h);
+    s = dm_atomic_hash(ctx, out, &h);
     if (s) {
       dm_atomic_abort(out);
       return s;

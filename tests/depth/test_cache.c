@@ -3,9 +3,11 @@
  * one warning), LRU eviction and the hit refreshing the time, stale
  * temporaries, and 4 processes sharing one small folder. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -366,6 +368,49 @@ static void test_default_dir(dm_context *ctx) {
   CHECK(!strcmp(out, "/home/someone/.cache/depthmask"));
 }
 
+/* A FIFO planted at an entry's name in a shared folder is a miss with a
+ * warning, at once (it used to block the open forever), and a put replaces
+ * it; a killed writer's temporary file for that entry is swept by the next
+ * put, a live writer's (locked) is not. */
+static void test_planted(dm_context *ctx, const char *dir) {
+  dm_cache_entry e;
+  memset(&e, 0, sizeof e);
+  e.n_planes = 1;
+  strcpy(e.names[0], "depth");
+  CHECK_OK(ctx, dm_image_alloc_zero(ctx, &e.planes[0], 16, 8, 1));
+  dm_hash k = key_of("planted");
+  char hex[33], path[4400], tmp[4500], live[4500];
+  dm_hash_hex(k, hex);
+  entry_file(path, sizeof path, dir, k);
+  CHECK(mkdir(dir, 0755) == 0 || errno == EEXIST);
+  unlink(path);
+  CHECK(mkfifo(path, 0644) == 0);
+  dm_cache_entry got;
+  int hit = 1, before = g_warnings;
+  CHECK_OK(ctx, dm_cache_get(ctx, dir, k, &got, &hit)); /* must return, not hang */
+  CHECK(hit == 0 && g_warnings == before + 1);
+  /* Leftovers: one unlocked (its writer was killed), one held by a live writer. */
+  snprintf(tmp, sizeof tmp, "%s/.%s.dmc.AbC123", dir, hex);
+  snprintf(live, sizeof live, "%s/.%s.dmc.LiVe99", dir, hex);
+  FILE *f = fopen(tmp, "w");
+  CHECK(f && fputs("partial", f) >= 0 && fclose(f) == 0);
+  struct timespec old[2] = {{.tv_sec = time(NULL) - 60}, {.tv_sec = time(NULL) - 60}};
+  CHECK(utimensat(AT_FDCWD, tmp, old, 0) == 0); /* killed a minute ago */
+  int lfd = open(live, O_CREAT | O_WRONLY, 0644);
+  CHECK(lfd >= 0 && flock(lfd, LOCK_EX) == 0 && utimensat(AT_FDCWD, live, old, 0) == 0);
+  CHECK_OK(ctx, dm_cache_put(ctx, dir, k, &e, 0));
+  CHECK(access(tmp, F_OK) != 0);  /* swept */
+  CHECK(access(live, F_OK) == 0); /* kept */
+  close(lfd);
+  unlink(live);
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode));
+  CHECK_OK(ctx, dm_cache_get(ctx, dir, k, &got, &hit));
+  CHECK(hit == 1);
+  dm_cache_entry_free(&got);
+  dm_image_free(&e.planes[0]);
+}
+
 int main(void) {
   char base[4096], dir[4200];
   snprintf(base, sizeof base, "%s", dm_test_tmpdir("depth_cache"));
@@ -380,6 +425,8 @@ int main(void) {
   snprintf(dir, sizeof dir, "%s/evict", base);
   test_eviction(ctx, dir);
   test_default_dir(ctx);
+  snprintf(dir, sizeof dir, "%s/planted", base);
+  test_planted(ctx, dir);
   dm_context_free(ctx);
   return dm_test_done("depth/test_cache");
 }
