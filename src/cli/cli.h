@@ -33,6 +33,7 @@ typedef struct cli_render_args {
   int skip_unknown_masks;    /* --skip-unknown-masks */
   const char *sidecar;       /* --sidecar PATH: read and write the edit there */
   int allow_outside_paths;   /* --allow-outside-paths: `file` masks anywhere */
+  long long max_memory;      /* --max-memory SIZE in bytes, 0 = the default */
   int threads;               /* --threads, 0 = all cores */
   const char *depth;         /* --depth auto|ai|embedded|FILE */
   const char *depth_range;   /* --depth-range NEAR_M:FAR_M */
@@ -55,6 +56,12 @@ void cli_sidecar_target(const cli_render_args *a, char *out, size_t len);
  * edit would be saved. `photo_hash` is the photo's content hash (hex). */
 dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, const char *photo_hash,
                           dm_recipe *r, int *foreign);
+/* Without --depth (--matte), a re-render takes its depth (matte) where the
+ * recipe's did (dm:DepthSource, dm:MatteSource: a file while it exists, the
+ * networks even when the photo carries depth, no matte), not a fresh
+ * automatic choice. `path` (8 KiB) holds recorded file names for opt. */
+void cli_use_recorded_depth(dm_context *ctx, const cli_render_args *a, const dm_recipe *r,
+                            dm_render_options *opt, char *path, size_t path_len);
 /* The photo's content hash as dm:SourceHash holds it. */
 dm_status cli_photo_hash(dm_context *ctx, const char *path, char hex[33]);
 /* Apply each --set in order. Returns 0, or exit code 2 after printing. */

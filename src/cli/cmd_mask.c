@@ -158,7 +158,10 @@ int cmd_mask(int argc, char **argv) {
     if (!s) s = cli_load_recipe(ctx, &a, NULL, &r, NULL);
     if (s) rc = cli_report(ctx, s);
     else if ((rc = cli_apply_sets(ctx, &a, &r)) == 0) {
-      dm_dirname(a.recipe ? a.recipe : a.preset ? a.preset : a.input, base_dir, sizeof base_dir);
+      dm_dirname(a.recipe ? a.recipe : a.preset ? a.preset : a.sidecar ? a.sidecar : a.input,
+                 base_dir, sizeof base_dir);
+      char depth_path[8192]; /* the depth the recipe's render used, as render takes it */
+      cli_use_recorded_depth(ctx, &a, &r, &opt, depth_path, sizeof depth_path);
       rc = cli_report(ctx, run(ctx, &a, &opt, &r, &m, base_dir));
     }
     dm_recipe_free(&r);

@@ -18,7 +18,9 @@ typedef struct cmd_help {
   "                          how a depth FILE's grey values map to metres\n"                   \
   "  --matte auto|none|FILE  the subject matte (auto: the phone's portrait matte, else ISNet)\n" \
   "  --cache DIR | --no-cache   the depth and matte cache (default ~/.cache/depthmask)\n"      \
-  "  --threads N             worker threads (default: every core)\n"
+  "  --threads N             worker threads (default: every core)\n"                          \
+  "  --max-memory SIZE       refuse photos whose work needs more (e.g. 4G; default 3/4 of\n"  \
+  "                          the RAM or the cgroup's limit)\n"
 
 static const cmd_help helps[] = {
     {"render",
@@ -28,6 +30,7 @@ static const cmd_help helps[] = {
      "         [--depth auto|ai|embedded|FILE] [--depth-range NEAR_M:FAR_M]\n"
      "         [--depth-encoding linear|inverse|near01] [--matte auto|none|FILE]\n"
      "         [--sidecar PATH] [--skip-unknown-masks] [--allow-outside-paths]\n"
+     "         [--max-memory SIZE]\n"
      "         [--cache DIR | --no-cache]\n",
      "Applies the recipe (the sidecar beside IN, or --recipe) with any --set changes, writes\n"
      "OUT (default IN-dm.tif) and saves the recipe back to the sidecar. IN is never written.\n"

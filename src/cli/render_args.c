@@ -92,6 +92,10 @@ int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
       a->skip_unknown_masks = 1;
     } else if (!strcmp(arg, "--allow-outside-paths")) {
       a->allow_outside_paths = 1;
+    } else if (is_opt(arg, "--max-memory")) {
+      VALUE("--max-memory");
+      if (!dm_parse_size(v, &a->max_memory))
+        return cli_usage_error("--max-memory must be a size such as 4G or 512M, not \"%s\"", v);
     } else if (is_opt(arg, "--sidecar")) {
       VALUE("--sidecar");
       a->sidecar = v;
@@ -171,6 +175,39 @@ dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, const char 
     dm_recipe_free(&preset);
   }
   return s;
+}
+
+void cli_use_recorded_depth(dm_context *ctx, const cli_render_args *a, const dm_recipe *r,
+                            dm_render_options *opt, char *path, size_t path_len) {
+  const char *mrec = r->photo.matte_source;
+  if (!a->matte && mrec[0]) {
+    dm_scene_options so = opt->scene;
+    char *mpath = path + path_len / 2; /* the second half of the buffer */
+    if (!dm_matte_source_parse(mrec, &so, mpath, path_len / 2))
+      dm_log(ctx, DM_LOG_WARN, "%s: dm:MatteSource \"%s\" is not one this build knows; matte "
+             "chosen automatically", a->input, mrec);
+    else if (so.matte_mode == DM_MATTE_MODE_FILE && access(mpath, R_OK) != 0)
+      dm_log(ctx, DM_LOG_WARN, "%s: the matte file the recipe was made with (%s) is gone; matte "
+             "chosen automatically", a->input, mpath);
+    else
+      opt->scene = so;
+  }
+  path_len /= 2;
+  const char *rec = r->photo.depth_source;
+  if (a->depth || !rec[0]) return; /* --depth given, or nothing recorded */
+  dm_scene_options so = opt->scene;
+  if (!dm_depth_source_parse(rec, &so, path, path_len)) {
+    dm_log(ctx, DM_LOG_WARN, "%s: dm:DepthSource \"%s\" is not one this build knows; depth "
+           "chosen automatically", a->input, rec);
+    return;
+  }
+  if (so.depth_mode == DM_DEPTH_MODE_FILE && access(path, R_OK) != 0) {
+    dm_log(ctx, DM_LOG_WARN, "%s: the depth file the recipe was made with (%s) is gone; depth "
+           "chosen automatically", a->input, path);
+    return;
+  }
+  if (so.depth_mode == DM_DEPTH_MODE_EMBEDDED) so.depth_mode = DM_DEPTH_MODE_AUTO; /* the same choice */
+  opt->scene = so;
 }
 
 /* Where an assignment goes in the order --set lines are applied, so that
@@ -360,6 +397,7 @@ int cli_start(int argc, char **argv, cli_render_args *a, dm_render_options *opt,
   (*ctx)->log = cli_log;
   (*ctx)->skip_unrendered_masks = a->skip_unknown_masks;
   (*ctx)->allow_outside_paths = a->allow_outside_paths;
+  if (a->max_memory) (*ctx)->max_memory = a->max_memory;
   return 0;
 }
 

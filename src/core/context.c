@@ -15,6 +15,7 @@ dm_context *dm_context_new(int n_threads) {
     n_threads = n > 0 ? (int)n : 1;
   }
   ctx->n_threads = n_threads;
+  ctx->max_memory = dm_default_max_memory();
   atomic_init(&ctx->cancel, 0);
   if (n_threads > 1) {
     ctx->pool = dm_pool_new(n_threads);

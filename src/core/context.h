@@ -29,6 +29,12 @@ typedef struct dm_context {
   /* --allow-outside-paths: `file` mask paths may leave the recipe's folder
    * (a client's sidecar must not read the retoucher's other files). */
   int allow_outside_paths;
+  /* Memory: what a job may use (bytes; 0 = no limit; dm_context_new sets
+   * dm_default_max_memory) and what the caller's job holds per photo pixel
+   * at its peak (0 = decoding alone). dm_check_memory, called by every
+   * decoder once it knows the size, refuses what would not fit. */
+  long long max_memory;
+  int bytes_per_pixel;
   char error[1024];         /* last error, "FILE: problem" */
 } dm_context;
 
@@ -43,6 +49,14 @@ dm_status dm_fail(dm_context *ctx, dm_status s, const char *subject, const char 
 const char *dm_context_error(const dm_context *ctx);
 void dm_log(dm_context *ctx, dm_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* 3/4 of the RAM, or of the cgroup's limit when that is lower. */
+long long dm_default_max_memory(void);
+/* "4G", "512MiB", "2.5g", "1000000" (bytes) -> bytes; 0 when malformed. */
+int dm_parse_size(const char *text, long long *out);
+/* Refuse a w x h photo whose work (ctx->bytes_per_pixel) exceeds
+ * ctx->max_memory, naming its size and the memory it needs. */
+dm_status dm_check_memory(dm_context *ctx, const char *name, long long w, long long h);
+
 static inline int dm_cancelled(dm_context *ctx) { return atomic_load(&ctx->cancel) != 0; }
 
 #endif

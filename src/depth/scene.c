@@ -112,28 +112,39 @@ static void store(dm_context *ctx, const dm_scene_build_state *b, dm_hash key,
     dm_log(ctx, DM_LOG_WARN, "%s: depth cache not written: %s", b->cache, dm_context_error(ctx));
 }
 
+/* Provenance: the network `m` made part of this scene. */
+static void add_model(dm_scene *out, const dm_model_entry *m) {
+  size_t n = strlen(out->models);
+  snprintf(out->models + n, sizeof out->models - n, "%s%s %s", n ? "; " : "", m->id, m->sha256);
+}
+
 /* The matte: a file, the photo's own portrait matte, or ISNet (cached). */
 static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene *out) {
   const dm_scene_options *opt = b->opt;
   int w = b->work->width, h = b->work->height;
   if (opt->matte_mode == DM_MATTE_MODE_NONE) {
     snprintf(out->matte_source, sizeof out->matte_source, "none");
+    out->matte_used = "none";
     return DM_OK;
   }
   if (opt->matte_mode == DM_MATTE_MODE_FILE) {
     snprintf(out->matte_source, sizeof out->matte_source, "file %s", opt->matte_path);
+    out->matte_used = "file";
     return dm_matte_from_file(ctx, opt->matte_path, w, h, &out->matte);
   }
   int found = 0;
   dm_status s = dm_embedded_matte(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,
                                   &out->matte, &found, out->matte_source, sizeof out->matte_source);
+  if (found) out->matte_used = "embedded";
   if (s || found) return s;
+  out->matte_used = "network";
   const dm_model_entry *m = NULL;
   char model_path[4096];
   s = dm_models_best(ctx, DM_MODEL_MATTE, &m, model_path, sizeof model_path);
   if (s) return s;
   b->matte_key = key_of(b->file_hash, MATTE_VERSION, m->sha256, NULL, w, h);
   snprintf(out->matte_source, sizeof out->matte_source, "ISNet subject matte (%s)", m->id);
+  add_model(out, m);
   static const char *const names[] = {"matte"};
   dm_image *const planes[] = {&out->matte};
   int hit = 0;
@@ -176,6 +187,9 @@ static dm_status build_fused(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   dm_hash key = key_of(b->file_hash, FUSED_VERSION, m->sha256, matte_key, w, h);
   snprintf(out->depth_source, sizeof out->depth_source, "network %s%s", m->id,
            out->matte.data ? " fused with the subject matte" : "");
+  add_model(out, m);
+  out->depth_used = DM_DEPTH_MODE_AI;
+  out->fusion_version = FUSED_VERSION;
   /* A matte from a file or the phone is not in the key's matte hash; do
    * not cache what depends on it. */
   int cacheable = b->cache && (isnet_matte || !out->matte.data);
@@ -216,6 +230,7 @@ static dm_status build_depth(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   if (opt->depth_mode == DM_DEPTH_MODE_FILE) {
     snprintf(out->depth_source, sizeof out->depth_source, "file %s (%s)", opt->depth_file.path,
              dm_depth_encoding_name(opt->depth_file.encoding));
+    out->depth_used = DM_DEPTH_MODE_FILE;
     return dm_depth_from_file(ctx, &opt->depth_file, w, h, &out->depth);
   }
   if (opt->depth_mode != DM_DEPTH_MODE_AI) {
@@ -223,6 +238,7 @@ static dm_status build_depth(dm_context *ctx, dm_scene_build_state *b, dm_scene 
     dm_status s = dm_embedded_depth(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,
                                     &out->depth, &found, out->depth_source,
                                     sizeof out->depth_source);
+    if (found) out->depth_used = DM_DEPTH_MODE_EMBEDDED;
     if (s || found) return s;
     if (opt->depth_mode == DM_DEPTH_MODE_EMBEDDED)
       return dm_fail(ctx, DM_ERR_FORMAT, b->in_path,
@@ -245,6 +261,7 @@ static float ambiguous_share(const dm_scene *s) {
 dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *work, int orientation,
                          const dm_scene_options *opt, dm_scene *out) {
   memset(out, 0, sizeof *out);
+  out->depth_used = DM_DEPTH_MODE_NONE;
   dm_scene_build_state b;
   memset(&b, 0, sizeof b);
   b.opt = opt;

@@ -37,6 +37,12 @@ typedef struct dm_scene {
   dm_image confidence;     /* photo size, 1 = depth separates; data NULL when
                               the depth came from a file or the phone */
   char depth_source[160];  /* one line for `info` and logs */
+  dm_depth_mode depth_used; /* where the depth came from: FILE, EMBEDDED, AI (the networks);
+                               NONE when there is none */
+  char models[400];        /* "id sha256" of each network the depth or matte came from,
+                              "; "-joined ("" when none ran or was looked up) */
+  const char *fusion_version; /* of the fused network depth, NULL otherwise */
+  const char *matte_used;  /* "none", "file", "embedded" or "network" (NULL: not built) */
   char matte_source[160];
   int cached;              /* 1 when depth and matte came from the cache */
   float ambiguous;         /* share of the subject (matte >= 0.5) with confidence < 0.5 */

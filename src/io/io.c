@@ -87,7 +87,7 @@ dm_status dm_io_check_dims(dm_context *ctx, const char *name, long long w, long 
     return dm_fail(ctx, DM_ERR_RANGE, name,
                    "image is %lldx%lld pixels, more than the %lld-pixel (%d per side) limit", w, h,
                    max_pixels, DM_MAX_DIM);
-  return DM_OK;
+  return dm_check_memory(ctx, name, w, h);
 }
 
 dm_status dm_io_read_mem_ex(dm_context *ctx, const unsigned char *data, size_t len,

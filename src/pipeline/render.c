@@ -1,5 +1,6 @@
 #include "pipeline/render.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,10 +112,72 @@ dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *
   return s ? s : dm_atomic_publish(ctx, &af);
 }
 
-/* What the scene says about where depth came from, for the sidecar. */
-static void record_provenance(const dm_scene *scene, int needs, dm_recipe_photo *prov) {
-  if (!prov || !(needs & DM_MASK_NEEDS_DEPTH) || !scene->depth_source[0]) return;
-  snprintf(prov->depth_source, sizeof prov->depth_source, "%s", scene->depth_source);
+/* Where the depth came from, for the sidecar (dm_depth_source_parse reads
+ * it back): "file ENCODING NEAR FAR PATH", "embedded" or "networks", the
+ * networks' ids and sha256s, the fusion version. A change of networks
+ * since the recipe was saved gets a warning: the depth, and so the masks
+ * and the blur, may differ. */
+static void record_provenance(dm_context *ctx, const dm_scene *scene, const dm_scene_options *so,
+                              const char *in_path, dm_recipe_photo *prov) {
+  if (!prov) return;
+  if (scene->models[0] && prov->depth_models[0] && strcmp(scene->models, prov->depth_models))
+    dm_log(ctx, DM_LOG_WARN, "%s: the recipe was saved with the networks %s; now %s: depth, "
+           "masks and blur may differ", in_path, prov->depth_models, scene->models);
+  if (scene->depth_used == DM_DEPTH_MODE_NONE) return;
+  const dm_depth_file_spec *f = &so->depth_file;
+  char real[PATH_MAX];
+  if (scene->depth_used == DM_DEPTH_MODE_FILE) {
+    int n = snprintf(prov->depth_source, sizeof prov->depth_source, "file %s %g %g %s",
+                     dm_depth_encoding_name(f->encoding), (double)f->near_m, (double)f->far_m,
+                     realpath(f->path, real) ? real : f->path);
+    if (n < 0 || (size_t)n >= sizeof prov->depth_source) prov->depth_source[0] = 0; /* not recordable */
+  } else
+    snprintf(prov->depth_source, sizeof prov->depth_source, "%s",
+             scene->depth_used == DM_DEPTH_MODE_EMBEDDED ? "embedded" : "networks");
+  if (scene->matte_used) {
+    int n = !strcmp(scene->matte_used, "file")
+                ? snprintf(prov->matte_source, sizeof prov->matte_source, "file %s",
+                           realpath(so->matte_path, real) ? real : so->matte_path)
+                : snprintf(prov->matte_source, sizeof prov->matte_source, "%s", scene->matte_used);
+    if (n < 0 || (size_t)n >= sizeof prov->matte_source) prov->matte_source[0] = 0;
+  }
+  snprintf(prov->depth_models, sizeof prov->depth_models, "%s", scene->models);
+  snprintf(prov->fusion_version, sizeof prov->fusion_version, "%s",
+           scene->fusion_version ? scene->fusion_version : "");
+}
+
+int dm_matte_source_parse(const char *text, dm_scene_options *so, char *path, size_t path_len) {
+  if (!strcmp(text, "none")) so->matte_mode = DM_MATTE_MODE_NONE;
+  else if (!strcmp(text, "embedded") || !strcmp(text, "network")) so->matte_mode = DM_MATTE_MODE_AUTO;
+  else if (!strncmp(text, "file ", 5) && text[5] && snprintf(path, path_len, "%s", text + 5) < (int)path_len)
+    so->matte_mode = DM_MATTE_MODE_FILE, so->matte_path = path;
+  else return 0;
+  return 1;
+}
+
+int dm_depth_source_parse(const char *text, dm_scene_options *so, char *path, size_t path_len) {
+  if (!strcmp(text, "embedded")) {
+    so->depth_mode = DM_DEPTH_MODE_EMBEDDED;
+    return 1;
+  }
+  if (!strcmp(text, "networks")) {
+    so->depth_mode = DM_DEPTH_MODE_AI;
+    return 1;
+  }
+  char enc[16];
+  float near_m, far_m;
+  int at = 0;
+  if (sscanf(text, "file %15s %f %f %n", enc, &near_m, &far_m, &at) != 3 || !at || !text[at])
+    return 0;
+  dm_depth_encoding e;
+  if (!dm_depth_encoding_from_name(enc, &e) || snprintf(path, path_len, "%s", text + at) >= (int)path_len)
+    return 0;
+  so->depth_mode = DM_DEPTH_MODE_FILE;
+  so->depth_file.path = path;
+  so->depth_file.encoding = e;
+  so->depth_file.near_m = near_m;
+  so->depth_file.far_m = far_m;
+  return 1;
 }
 
 dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_recipe *r,
@@ -128,7 +191,16 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
   size_t icc_len = 0;
   /* One full-size buffer all the way: decoded -> working -> encoded in place. */
   dm_status s = dm_recipe_check_rendered(ctx, r, in_path);
+  /* What this render holds per pixel at its peak, for the decoder's memory
+   * check: the float image and its encoding (24 B), a mask (8 B with its
+   * scratch), the scene's depth, matte and confidence (16 B), the lens
+   * blur's layers (24 B). The seed workflow's 72 B/px is what a 24 MP render
+   * measured (1.6 GB peak RSS, issue 17). */
+  int saved_bpp = ctx->bytes_per_pixel, needs0 = dm_recipe_needs_scene(r);
+  ctx->bytes_per_pixel = 24 + (r->n_corrections ? 8 : 0) + (needs0 ? 16 : 0) +
+                         (r->lens_blur.active != 0.0f ? 24 : 0);
   if (!s) s = dm_io_read(ctx, in_path, &dec);
+  ctx->bytes_per_pixel = saved_bpp;
   if (!s) s = dm_color_to_working_inplace(ctx, &dec, in_path);
   /* The scene sees the photo as shot, before any correction, so its cache
    * key is the file's content. */
@@ -137,7 +209,7 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
     dm_scene_options so = dm_scene_options_for(&opt->scene, needs);
     s = dm_scene_build(ctx, in_path, &dec.img, dec.meta.orientation, &so, &scene);
   }
-  if (!s) record_provenance(&scene, needs, prov);
+  if (!s && needs) record_provenance(ctx, &scene, &opt->scene, in_path, prov);
   if (!s) s = dm_apply_corrections(ctx, &dec.img, r, base_dir, &scene);
   if (!s) s = dm_apply_lens_blur(ctx, &dec.img, r, &scene, in_path);
   dm_scene_free(&scene);

@@ -64,6 +64,15 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
                              const char *out_path, const dm_render_options *opt,
                              const char *base_dir, dm_atomic_file *af, dm_recipe_photo *prov);
 
+/* The depth source a recipe recorded (dm:DepthSource) as scene options:
+ * "embedded", "networks" or "file ENCODING NEAR FAR PATH" (the path copied
+ * into `path`). Returns 0 for text it does not know, leaving `so` as it was. */
+int dm_depth_source_parse(const char *text, dm_scene_options *so, char *path, size_t path_len);
+
+/* The same for dm:MatteSource: "none", "file PATH", "embedded", "network"
+ * (the last two are what auto picks for the same photo). */
+int dm_matte_source_parse(const char *text, dm_scene_options *so, char *path, size_t path_len);
+
 /* Commit a render as one transaction (DESIGN section 6): the recipe is
  * written to `sidecar` (NULL: none) through its own temporary file, then
  * the sidecar (the source of truth) is renamed into place first and the

@@ -59,6 +59,7 @@ typedef struct dm_recipe_photo {
   char output_file[4096];  /* dm:OutputFile: the output last rendered (absolute path) */
   char output_hash[33];    /* dm:OutputHash: XXH3-128 of that output's bytes */
   char depth_source[512];  /* dm:DepthSource: "file PATH", "embedded KIND", "networks" */
+  char matte_source[512];  /* dm:MatteSource: "none", "file PATH", "embedded", "network" */
   char depth_models[512];  /* dm:DepthModels: "name sha256" of each network used, ", "-joined */
   char fusion_version[16]; /* dm:FusionVersion of the fused network depth */
   char raw_file_name[256]; /* crs:RawFileName as Lightroom wrote it (read only; kept in the document) */

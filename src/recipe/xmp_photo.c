@@ -16,7 +16,8 @@ static const struct photo_field {
 } fields[] = {
     PF("SourceFile", source_file),   PF("SourceHash", source_hash),
     PF("OutputFile", output_file),   PF("OutputHash", output_hash),
-    PF("DepthSource", depth_source), PF("DepthModels", depth_models),
+    PF("DepthSource", depth_source), PF("MatteSource", matte_source),
+    PF("DepthModels", depth_models),
     PF("FusionVersion", fusion_version),
 };
 #define N_FIELDS (sizeof fields / sizeof *fields)
@@ -24,7 +25,7 @@ static const struct photo_field {
 const char *const *dm_photo_dm_names(void) {
   static const char *const names[] = {"RecipeVersion", "LensBlurSettings", "ProcessVersion",
                                       "SourceFile",    "SourceHash",       "OutputFile",
-                                      "OutputHash",    "DepthSource",      "DepthModels",
+                                      "OutputHash",    "DepthSource",      "MatteSource",     "DepthModels",
                                       "FusionVersion", NULL};
   return names;
 }

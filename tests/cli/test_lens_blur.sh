@@ -41,6 +41,13 @@ args=(--depth "$S/depth16.png" --depth-range 1:12 --depth-encoding linear --matt
 grep -q "LensBlur" "$T/photo.png.xmp" || fail "sidecar has no crs:LensBlur"
 "$DM" render "$T/photo.png" -o "$T/b.png" "${args[@]}" >/dev/null 2>"$T/err" || fail "re-render: $(cat "$T/err")"
 cmp -s "$T/a.png" "$T/b.png" && ok "re-render from the sidecar is identical" || fail "re-render differs"
+# Provenance: the sidecar names the depth file (absolute) and its mapping, and no matte; a
+# re-render without --depth and --matte takes them from there, not a fresh automatic choice.
+grep -q "dm:DepthSource=\"file linear 1 12 $(realpath "$S/depth16.png")\"" "$T/photo.png.xmp" \
+  || fail "depth source: $(grep -o 'dm:DepthSource="[^"]*"' "$T/photo.png.xmp")"
+grep -q 'dm:MatteSource="none"' "$T/photo.png.xmp" || fail "matte source not recorded"
+"$DM" render "$T/photo.png" -o "$T/b2.png" >/dev/null 2>"$T/err" || fail "re-render, no options: $(cat "$T/err")"
+cmp -s "$T/a.png" "$T/b2.png" && ok "re-render uses the recorded depth and matte" || fail "recorded depth not used"
 
 # A smaller depth map is resampled, with one warning line.
 $PY -c "from PIL import Image; im=Image.open('$S/depth16.png'); im.resize((480,320)).save('$T/small16.png')"

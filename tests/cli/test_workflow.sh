@@ -18,6 +18,17 @@ sets=(--set 'correction[0].name=Background' --set 'correction[0].mask[0].kind=ba
 "$DM" render "$T/hopper.jpg" -o "$T/v1.tif" "${sets[@]}" >/dev/null 2>"$T/err" || fail "render: $(cat "$T/err")"
 [ -s "$T/hopper.jpg.xmp" ] || fail "no sidecar written"
 grep -q 'MaskSubCategoryID="22"\|<crs:MaskSubCategoryID>22<' "$T/hopper.jpg.xmp" || fail "sidecar lacks the background mask"
+# Provenance: where the depth came from, which networks (with their sha256), the fusion version.
+grep -q 'dm:DepthSource="networks"' "$T/hopper.jpg.xmp" || fail "sidecar does not name the depth source"
+grep -q 'dm:DepthModels="isnet[^ ]* [0-9a-f]\{64\}; fastdepth[^ ]* [0-9a-f]\{64\}"' "$T/hopper.jpg.xmp" \
+  || fail "sidecar does not name the networks: $(grep -o 'dm:DepthModels="[^"]*"' "$T/hopper.jpg.xmp")"
+grep -q 'dm:FusionVersion="fused-[0-9]*"' "$T/hopper.jpg.xmp" || fail "sidecar lacks the fusion version"
+# A recipe saved with other networks warns (the depth may differ).
+sed 's/\(dm:DepthModels="isnet[^ ]* \)[0-9a-f]/\1x/' "$T/hopper.jpg.xmp" >"$T/other-models.xmp"
+"$DM" render "$T/hopper.jpg" --recipe "$T/other-models.xmp" --no-sidecar -o "$T/om.tif" >/dev/null 2>"$T/err" \
+  || fail "render with other recorded models: $(cat "$T/err")"
+grep -q "warning: .*the recipe was saved with the networks isnet" "$T/err" && ok "changed networks warn" \
+  || fail "no warning for changed networks: $(cat "$T/err")"
 "$DM" mask "$T/hopper.jpg" -o "$T/bg.png" --correction 0 >"$T/mout" 2>"$T/err" || fail "mask: $(cat "$T/err")"
 "$DM" mask "$T/hopper.jpg" -o "$T/subject.png" --correction 1 --overlay "$T/overlay.png" >/dev/null 2>"$T/err" ||
   fail "subject mask: $(cat "$T/err")"
