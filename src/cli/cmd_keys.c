@@ -64,6 +64,10 @@ static void show(void *user, const dm_set_key *k) {
 }
 
 int cmd_keys(int argc, char **argv) {
+  if (argc == 1 && !strcmp(argv[0], "--crs")) {
+    dm_crs_fields_table(stdout); /* what the README's table of Lightroom fields is made from */
+    return DM_EXIT_OK;
+  }
   if (argc > 1) return cli_usage_error("keys takes at most one PREFIX (got \"%s\")", argv[1]);
   keys_ctx c = {.prefix = argc ? argv[0] : NULL};
   dm_set_keys_each(DM_KEYS_ALL, show, &c);

@@ -77,10 +77,14 @@ static const cmd_help helps[] = {
      "                          and mattes embedded in it, sidecar\n",
      "Reads IN and prints what it carries; never runs the networks (cached depth only).\n"},
     {"keys",
-     "  keys [PREFIX]           every --set key: type, default, range, meaning\n",
+     "  keys [PREFIX]           every --set key: type, default, range, meaning\n"
+     "  keys --crs              every Lightroom crs: field and what depthmask does with it\n",
      "Lists every key --set takes, from the parameter tables, with its type, default, hard\n"
      "range and one line of meaning. PREFIX narrows the list (e.g. `lens_blur`, `correction`,\n"
-     "`mask`, or a field name such as `depth_range`).\n"},
+     "`mask`, or a field name such as `depth_range`).\n"
+     "--crs prints, as a Markdown table, every Lightroom Develop setting (crs:) a sidecar may\n"
+     "carry: applied, kept but not applied (a render warns when it is off its default), or\n"
+     "refused (local edits in forms depthmask cannot render).\n"},
     {"demo", "  demo                    render a real sample photo into ./demo-out/\n",
      "Renders Grace Hopper's portrait with a background/subject edit and lens blur into\n"
      "./demo-out/, with its sidecar.\n"},

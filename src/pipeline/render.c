@@ -29,6 +29,17 @@ static int correction_runs(const dm_correction *c) {
 }
 
 dm_status dm_recipe_check_rendered(dm_context *ctx, const dm_recipe *r, const char *file) {
+  /* Lightroom's own settings: local edits we cannot render are refused, the
+   * global ones we keep but do not apply are named once. */
+  char kept[1024], refused[512];
+  dm_recipe_unapplied(r, kept, sizeof kept, refused, sizeof refused);
+  if (refused[0] && !ctx->skip_unrendered_masks)
+    return dm_fail(ctx, DM_ERR_FORMAT, file, "the recipe holds Lightroom edits depthmask cannot "
+                   "render (%s); --skip-unknown-masks renders without them", refused);
+  if (refused[0])
+    dm_log(ctx, DM_LOG_WARN, "%s: rendered without the recipe's %s", file, refused);
+  if (kept[0])
+    dm_log(ctx, DM_LOG_WARN, "%s: Lightroom settings kept but not applied: %s", file, kept);
   for (int i = 0; i < r->n_corrections; i++) {
     const dm_correction *c = &r->corrections[i];
     const char *what;

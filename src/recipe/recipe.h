@@ -22,6 +22,7 @@
 #define DM_RECIPE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "adjust/adjust.h"
 #include "blur/blur.h"
@@ -137,6 +138,16 @@ void dm_set_keys_each(unsigned scopes, dm_set_key_fn fn, void *user);
 /* "did you mean X? valid: a, b, ..." (or "valid: ...") for an unknown field
  * `word` among the keys of `scopes`. */
 void dm_set_keys_suggest(unsigned scopes, const char *word, char *out, size_t out_len);
+
+/* Lightroom settings the recipe holds but a render does not apply
+ * (crs_fields.c): `kept` lists, ", "-joined, the global Develop settings
+ * off their default (Exposure2012=+0.35, ...) and crs fields this build
+ * does not know; `refused` the local edits in forms depthmask cannot render
+ * (legacy PaintBasedCorrections, Lens Blur refine strokes, ...). "" when
+ * none. */
+void dm_recipe_unapplied(const dm_recipe *r, char *kept, size_t klen, char *refused, size_t rlen);
+/* The README's table of every crs field and what depthmask does with it. */
+void dm_crs_fields_table(FILE *f);
 
 /* The sidecar a photo's edit is written to (sidecar.c): photo.cr2 ->
  * photo.xmp for camera RAW (Lightroom), photo.jpg -> photo.jpg.xmp for

@@ -35,6 +35,12 @@ n=$(grep -c '^lens_blur\.' "$T/keys")
 "$DM" keys depth_range | grep -q "only on kind depth_range" || fail "keys depth_range"
 expect_error 2 "no --set key matches" -- "$DM" keys zzz
 
+# The README's table of Lightroom fields is the one the code uses.
+"$DM" keys --crs >"$T/crs" || fail "keys --crs"
+[ "$(wc -l <"$T/crs")" -gt 100 ] || fail "keys --crs lists $(wc -l <"$T/crs") lines"
+missing=$(grep -vxF -f "$DM_SOURCE_DIR/README.md" "$T/crs" | head -3)
+[ -z "$missing" ] && ok "README's crs table is current" || fail "README lacks crs rows: $missing"
+
 cp "$HOPPER" "$T/hopper.jpg"
 # --set order does not matter: a kind's parameter before the kind, a later
 # correction before an earlier one.

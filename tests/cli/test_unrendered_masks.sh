@@ -83,5 +83,33 @@ sed 's/crs:CorrectionAmount="1"/crs:CorrectionAmount="0"/' "$T/SKY.xmp" >"$T/zer
 "$DM" render "$T/hopper.jpg" --recipe "$T/zero.xmp" --no-sidecar -o "$T/zero.tif" >/dev/null 2>"$T/err" \
   || fail "amount 0 with an unrendered component refused: $(cat "$T/err")"
 
+# Lightroom's global settings that are kept but not applied: one warning line naming the
+# ones off their default (not the defaults, not the bookkeeping).
+sed 's|crs:CorrectionName="Background"|&|; s|<rdf:Description rdf:about="" |<rdf:Description rdf:about="" crs:Exposure2012="+0.35" crs:Contrast2012="0" crs:WhiteBalance="As Shot" crs:Version="16.0" crs:HasCrop="True" crs:CropTop="0.1" crs:Vibrance="+0" crs:FutureSlider="3" |' \
+  "$T/plain.xmp" >"$T/global.xmp"
+"$DM" render "$T/hopper.jpg" --recipe "$T/global.xmp" --no-sidecar -o "$T/global.tif" >/dev/null 2>"$T/err" \
+  || fail "global settings: $(cat "$T/err")"
+[ "$(grep -c warning "$T/err")" = 1 ] || fail "want one warning line, got: $(cat "$T/err")"
+grep -q "Lightroom settings kept but not applied: Exposure2012=+0.35, HasCrop=True, CropTop=0.1, FutureSlider (unknown)$" "$T/err" \
+  && ok "global settings named once" || fail "global warning: $(cat "$T/err")"
+cmp -s "$T/global.tif" "$T/plain.tif" || fail "kept global settings changed the render"
+
+# Local edits in Lightroom's forms before its masks: refused, or skipped when asked.
+sed 's|</crs:MaskGroupBasedCorrections>|&<crs:PaintBasedCorrections><rdf:Seq><rdf:li><rdf:Description crs:What="Correction" crs:CorrectionAmount="1" crs:LocalExposure="-0.5"/></rdf:li></rdf:Seq></crs:PaintBasedCorrections>|' \
+  "$T/plain.xmp" >"$T/paint.xmp"
+expect_error 1 "Lightroom edits depthmask cannot render (PaintBasedCorrections)" -- \
+  "$DM" render "$T/hopper.jpg" --recipe "$T/paint.xmp" --no-sidecar -o "$T/paint.tif"
+"$DM" render "$T/hopper.jpg" --recipe "$T/paint.xmp" --no-sidecar --skip-unknown-masks -o "$T/paint.tif" \
+  >/dev/null 2>"$T/err" || fail "skip paint: $(cat "$T/err")"
+grep -q "warning: .*rendered without the recipe's PaintBasedCorrections" "$T/err" || fail "no skip warning: $(cat "$T/err")"
+# Lens Blur's refine strokes only matter with the lens blur on.
+sed 's|</crs:MaskGroupBasedCorrections>|&<crs:DepthBasedCorrections><rdf:Seq><rdf:li><rdf:Description crs:What="Correction" crs:LocalCorrectedDepth="0.5"/></rdf:li></rdf:Seq></crs:DepthBasedCorrections>|' \
+  "$T/plain.xmp" >"$T/refine.xmp"
+"$DM" render "$T/hopper.jpg" --recipe "$T/refine.xmp" --no-sidecar -o "$T/refine.tif" >/dev/null 2>"$T/err" \
+  || fail "refine strokes without lens blur: $(cat "$T/err")"
+/usr/bin/python3 -c "from PIL import Image; Image.open('$HOPPER').convert('L').save('$T/grey.png')"
+expect_error 1 "(DepthBasedCorrections)" -- "$DM" render "$T/hopper.jpg" --recipe "$T/refine.xmp" \
+  --no-sidecar -o "$T/refine2.tif" --set lens_blur.amount=40 --depth "$T/grey.png" --depth-encoding near01
+
 expect_no_temp "$T"
 finish
