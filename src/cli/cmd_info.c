@@ -108,7 +108,10 @@ int cmd_info(int argc, char **argv) {
   dm_context *ctx = dm_context_new(0);
   if (!ctx) return DM_EXIT_INPUT;
   dm_decoded d = {0};
+  /* Headers only: info on a 400 MP photo must not decode 400 MP. */
+  ctx->header_only = 1;
   dm_status s = dm_io_read(ctx, path, &d);
+  ctx->header_only = 0;
   if (s) {
     int rc = cli_report(ctx, s);
     dm_context_free(ctx);
@@ -128,7 +131,7 @@ int cmd_info(int argc, char **argv) {
   printf("exif:        %s", d.meta.exif ? "" : "none\n");
   if (d.meta.exif) printf("%zu bytes\n", d.meta.exif_len);
   print_embedded(ctx, path);
-  if (dm_color_to_working_inplace(ctx, &d, path) == DM_OK) print_scene(ctx, path, &d.img, d.meta.orientation);
+  print_scene(ctx, path, &d.img, d.meta.orientation); /* the size is all the cache lookup needs */
   print_sidecar(ctx, path);
   dm_decoded_free(&d);
   dm_context_free(ctx);

@@ -35,6 +35,9 @@ typedef struct dm_context {
    * decoder once it knows the size, refuses what would not fit. */
   long long max_memory;
   int bytes_per_pixel;
+  /* Decoders stop after the header (size, format, profile, EXIF): the image
+   * comes back with its size and no pixels (`info` on any photo). */
+  int header_only;
   char error[1024];         /* last error, "FILE: problem" */
 } dm_context;
 

@@ -138,7 +138,10 @@ dm_status dm_heic_read_ex(dm_context *ctx, const unsigned char *data, size_t len
     s = read_profile(ctx, name, h, &out->meta);
   }
   if (!s) s = read_exif(ctx, name, h, &out->meta);
-  if (!s) s = decode(ctx, name, h, max_pixels, out);
+  if (!s && dm_io_header_only(ctx, out, hw, hh, 3))
+    out->meta.bits = heif_image_handle_get_luma_bits_per_pixel(h); /* the handle's size is upright */
+  else if (!s)
+    s = decode(ctx, name, h, max_pixels, out);
   if (h) heif_image_handle_release(h);
   heif_context_free(hc);
   if (s) dm_decoded_free(out);

@@ -80,6 +80,15 @@ dm_format dm_format_from_extension(const char *path) {
   return DM_FMT_UNKNOWN;
 }
 
+int dm_io_header_only(dm_context *ctx, dm_decoded *out, long long w, long long h, int channels) {
+  if (!ctx || !ctx->header_only) return 0;
+  out->img.width = (int)w;
+  out->img.height = (int)h;
+  out->img.channels = channels;
+  out->img.data = NULL;
+  return 1;
+}
+
 dm_status dm_io_check_dims(dm_context *ctx, const char *name, long long w, long long h,
                            long long max_pixels) {
   if (w <= 0 || h <= 0) return dm_fail(ctx, DM_ERR_FORMAT, name, "image has no pixels (%lldx%lld)", w, h);

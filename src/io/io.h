@@ -91,6 +91,11 @@ dm_status dm_io_write(dm_context *ctx, const char *path, const dm_image *img,
 dm_status dm_io_write_prepared(dm_context *ctx, const char *path, const dm_image *img,
                                const dm_write_options *opt, dm_atomic_file *af);
 
+/* For decoders, once the header is read: with ctx->header_only, record the
+ * size (before orientation) in out->img without pixels and return 1: the
+ * decoder then skips the pixels. */
+int dm_io_header_only(dm_context *ctx, dm_decoded *out, long long w, long long h, int channels);
+
 /* Per-format entry points, called by dm_io_read / dm_io_write. */
 dm_status dm_jpeg_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);
 dm_status dm_png_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);

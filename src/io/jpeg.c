@@ -139,6 +139,11 @@ dm_status dm_jpeg_read_ex(dm_context *ctx, const unsigned char *data, size_t len
   }
   s = read_exif(ctx, &cinfo, &out->meta, name);
   if (s) longjmp(e.jb, (int)s);
+  if (dm_io_header_only(ctx, out, cinfo.image_width, cinfo.image_height, channels)) {
+    jpeg_destroy_decompress(&cinfo);
+    out->meta.orientation = out->meta.exif ? dm_exif_orientation(out->meta.exif, out->meta.exif_len) : 1;
+    return dm_orient_apply(ctx, &out->img, out->meta.orientation);
+  }
   jpeg_start_decompress(&cinfo);
   s = dm_image_alloc(ctx, &out->img, (int)cinfo.output_width, (int)cinfo.output_height, channels);
   if (s) longjmp(e.jb, (int)s);

@@ -13,6 +13,10 @@ dm_status dm_orient_apply(dm_context *ctx, dm_image *img, int orientation) {
   if (orientation < 2 || orientation > 8) return DM_OK;
   const int w = img->width, h = img->height, c = img->channels;
   const int swap = orientation >= 5;
+  if (!img->data) { /* a header read (dm_io_header_only): the size only */
+    if (swap) img->width = h, img->height = w;
+    return DM_OK;
+  }
   dm_image out;
   dm_status s = dm_image_alloc(ctx, &out, swap ? h : w, swap ? w : h, c);
   if (s) return s;

@@ -121,6 +121,7 @@ static void decode(png_state *p, png_structp png, png_infop info, long long max_
       rowbytes != (size_t)w * (size_t)stride_ch * (size_t)(out_depth / 8))
     png_error(png, "unexpected row layout");
   s = read_colour_chunks(p, png, info, &out->meta);
+  if (!s && dm_io_header_only(p->ctx, out, w, h, channels)) return; /* eXIf before IDAT only */
   if (!s) s = dm_image_alloc(p->ctx, &out->img, (int)w, (int)h, channels);
   /* Interlaced images need the whole image before any row is final. */
   size_t nrows = passes > 1 ? h : 1;

@@ -111,7 +111,8 @@ dm_status dm_raw_read_ex(dm_context *ctx, const unsigned char *data, size_t len,
   /* The sensor and the output size, before LibRaw allocates for either. */
   if (!s) s = dm_io_check_dims(ctx, name, lr->sizes.raw_width, lr->sizes.raw_height, max_pixels);
   if (!s) s = dm_io_check_dims(ctx, name, lr->sizes.width, lr->sizes.height, max_pixels);
-  if (!s) {
+  int header = !s && dm_io_header_only(ctx, out, lr->sizes.width, lr->sizes.height, 3);
+  if (!s && !header) {
     lr->params.output_bps = 16;
     lr->params.gamm[0] = 1.0;
     lr->params.gamm[1] = 1.0;
@@ -121,21 +122,23 @@ dm_status dm_raw_read_ex(dm_context *ctx, const unsigned char *data, size_t len,
     rc = libraw_unpack(lr);
     if (rc || st.data_errors) s = raw_fail(ctx, name, &st, rc);
   }
-  if (!s) {
+  if (!s && !header) {
     rc = libraw_dcraw_process(lr);
     if (rc || st.data_errors) s = raw_fail(ctx, name, &st, rc);
   }
   libraw_processed_image_t *pi = NULL;
-  if (!s) {
+  if (!s && !header) {
     pi = libraw_dcraw_make_mem_image(lr, &rc);
     if (!pi) s = raw_fail(ctx, name, &st, rc ? rc : LIBRAW_UNSUFFICIENT_MEMORY);
   }
-  if (!s) s = to_image(ctx, name, pi, &out->img);
+  if (!s && !header) s = to_image(ctx, name, pi, &out->img);
   if (!s) {
     out->meta.format = DM_FMT_RAW;
     out->meta.bits = 16;
     out->meta.space = DM_SPACE_LINEAR_PROPHOTO;
     out->meta.orientation = flip_to_orientation(lr->sizes.flip);
+    /* LibRaw turns the pixels upright itself; a header read turns the size. */
+    if (header) s = dm_orient_apply(ctx, &out->img, out->meta.orientation);
     const char *make = lr->idata.make, *model = lr->idata.model;
     if (make[0] && strncmp(model, make, strlen(make)) != 0)
       snprintf(out->meta.camera, sizeof out->meta.camera, "%.63s %.63s", make, model);

@@ -207,8 +207,10 @@ dm_status dm_tiff_read_ex(dm_context *ctx, const unsigned char *data, size_t len
   tiff_layout L;
   int direct = layout(ctx, name, tif, &L);
   dm_status s = direct < 0 ? DM_ERR_FORMAT : dm_io_check_dims(ctx, name, L.w, L.h, max_pixels);
-  if (!s) s = dm_image_alloc(ctx, &out->img, (int)L.w, (int)L.h, L.channels);
-  if (!s) s = direct ? read_blocks(ctx, name, tif, &c, &L, &out->img) : read_rgba(ctx, name, tif, &c, &L, &out->img);
+  int header = !s && dm_io_header_only(ctx, out, L.w, L.h, L.channels);
+  if (!s && !header) s = dm_image_alloc(ctx, &out->img, (int)L.w, (int)L.h, L.channels);
+  if (!s && !header)
+    s = direct ? read_blocks(ctx, name, tif, &c, &L, &out->img) : read_rgba(ctx, name, tif, &c, &L, &out->img);
   if (!s) {
     out->meta.format = DM_FMT_TIFF;
     out->meta.bits = direct ? L.bps : 8;

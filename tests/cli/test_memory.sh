@@ -31,6 +31,12 @@ rss_mb=$(( $(tail -1 "$T/rss") / 1024 ))
 [ -e "$T/out.tif" ] && fail "an output was written"
 [ -e "$T/huge.png.xmp" ] && fail "a sidecar was written"
 
+# info reads headers only: the size of the 400 MP file, in little memory.
+/usr/bin/time -f "%M" -o "$T/rss" "$DM" info "$T/huge.png" >"$T/info" 2>"$T/err" || fail "info: $(cat "$T/err")"
+grep -q "^size: *20000 x 20000 (400.0 MP)" "$T/info" || fail "info size: $(grep size "$T/info")"
+rss_mb=$(( $(tail -1 "$T/rss") / 1024 ))
+[ "$rss_mb" -lt 400 ] && ok "info on 400 MP in $rss_mb MB" || fail "info took $rss_mb MB"
+
 # A small photo under a tiny limit is refused the same way; under a fair one it renders.
 cp "$HOPPER" "$T/hopper.jpg"
 expect_error 1 "need about" -- "$DM" render "$T/hopper.jpg" -o "$T/a.tif" --no-sidecar --max-memory 1M
