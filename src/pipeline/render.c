@@ -202,6 +202,7 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
   size_t icc_len = 0;
   /* One full-size buffer all the way: decoded -> working -> encoded in place. */
   dm_status s = dm_recipe_check_rendered(ctx, r, in_path);
+  if (!s) dm_process_version_note(ctx, r, in_path);
   /* What this render holds per pixel at its peak, for the decoder's memory
    * check: the float image and its encoding (24 B), a mask (8 B with its
    * scratch), the scene's depth, matte and confidence (16 B), the lens

@@ -35,6 +35,11 @@ dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe 
  * and is skipped by dm_apply_corrections (which skips them in any case). */
 dm_status dm_recipe_check_rendered(dm_context *ctx, const dm_recipe *r, const char *file);
 
+/* A recipe of an older dm:ProcessVersion rendered by this build: one
+ * warning naming each change since its version that touches its picture
+ * (process_version.c). Returns how many were named. */
+int dm_process_version_note(dm_context *ctx, const dm_recipe *r, const char *file);
+
 /* The mask inputs of `work` with the scene's depth and matte when present. */
 dm_mask_inputs dm_scene_mask_inputs(const dm_image *work, const char *base_dir,
                                     const dm_scene *scene);
