@@ -40,6 +40,19 @@ dm_status dm_recipe_check_rendered(dm_context *ctx, const dm_recipe *r, const ch
     dm_log(ctx, DM_LOG_WARN, "%s: rendered without the recipe's %s", file, refused);
   if (kept[0])
     dm_log(ctx, DM_LOG_WARN, "%s: Lightroom settings kept but not applied: %s", file, kept);
+  /* Refine strokes matter while the lens blur is on. */
+  for (int i = 0; r->lens_blur.active != 0.0f && i < r->refine.n; i++) {
+    const dm_correction *c = &r->refine.strokes[i];
+    const char *what;
+    int slot = dm_correction_unrendered(c, &what);
+    if (slot < 0 || c->active == 0.0f || c->amount == 0.0f) continue;
+    if (!ctx->skip_unrendered_masks)
+      return dm_fail(ctx, DM_ERR_FORMAT, file, "lens blur refine[%d]: mask[%d] is a %s component, "
+                     "which depthmask cannot render (--skip-unknown-masks skips this stroke set)",
+                     i, slot, what);
+    dm_log(ctx, DM_LOG_WARN, "%s: lens blur refine[%d] skipped: mask[%d] is a %s component, which "
+           "depthmask cannot render", file, i, slot, what);
+  }
   for (int i = 0; i < r->n_corrections; i++) {
     const dm_correction *c = &r->corrections[i];
     const char *what;
@@ -101,6 +114,32 @@ dm_scene_options dm_scene_options_for(const dm_scene_options *opt, int needs) {
   return o;
 }
 
+/* depth <- depth + (target - depth) * mask * amount for each active refine
+ * stroke set, into `out` (left empty when there is none). The masks see the
+ * photo as the corrections left it, like every other mask. */
+static dm_status apply_refine(dm_context *ctx, const dm_image *work, const dm_recipe *r,
+                              const dm_scene *scene, dm_image *out) {
+  const dm_refine *f = &r->refine;
+  dm_image mask = {0};
+  dm_status s = DM_OK;
+  dm_mask_inputs in = dm_scene_mask_inputs(work, NULL, scene);
+  for (int i = 0; i < f->n && !s; i++) {
+    const dm_correction *c = &f->strokes[i];
+    if (c->active == 0.0f || c->amount == 0.0f || dm_correction_unrendered(c, NULL) >= 0) continue;
+    if (!out->data) s = dm_image_copy(ctx, out, &scene->depth.near01);
+    if (!s && !mask.data) s = dm_image_alloc(ctx, &mask, work->width, work->height, 1);
+    if (!s) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, &mask);
+    float a = c->amount / 100.0f, t = f->depth[i];
+    for (int y = 0; !s && y < out->height; y++) {
+      float *d = dm_row(out, y);
+      const float *m = dm_row(&mask, y);
+      for (int x = 0; x < out->width; x++) d[x] += (t - d[x]) * m[x] * a;
+    }
+  }
+  dm_image_free(&mask);
+  return s;
+}
+
 dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r,
                              const dm_scene *scene, const char *in_path) {
   if (r->lens_blur.active == 0.0f) return DM_OK;
@@ -112,8 +151,14 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
                    "physical lens blur needs metric depth (%s has none): give --depth FILE "
                    "--depth-range NEAR_M:FAR_M",
                    scene->depth_source);
-  return dm_lens_blur_apply(ctx, work, &depth->near01, depth->z_near_m, depth->z_far_m,
-                            scene->matte.data ? &scene->matte : NULL, &r->lens_blur);
+  /* Lens Blur's refine strokes reshape the depth the blur reads (xmp_refine.c). */
+  dm_image refined = {0};
+  dm_status s = apply_refine(ctx, work, r, scene, &refined);
+  if (!s)
+    s = dm_lens_blur_apply(ctx, work, refined.data ? &refined : &depth->near01, depth->z_near_m,
+                           depth->z_far_m, scene->matte.data ? &scene->matte : NULL, &r->lens_blur);
+  dm_image_free(&refined);
+  return s;
 }
 
 dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *r,

@@ -6,8 +6,7 @@
  *   quiet    kept, and never changes the picture by itself (versions,
  *            digests, names, settings that only matter with another one);
  *   refused  local edits made through masks depthmask does not render: a
- *            render refuses them (--skip-unknown-masks: ignored, warned);
- *            Lens Blur's refine strokes only while the lens blur is on.
+ *            render refuses them (--skip-unknown-masks: ignored, warned).
  * Field names and kinds from exiftool's crs table (Image::ExifTool::XMP);
  * defaults are Lightroom's for a fresh import (several where raw and
  * rendered files differ, "|"-separated). `depthmask keys --crs` prints this
@@ -19,7 +18,7 @@
 
 #include "recipe/recipe_internal.h"
 
-typedef enum { APPLIED, KEPT, QUIET, REFUSED, REFUSED_WITH_BLUR } crs_use;
+typedef enum { APPLIED, KEPT, QUIET, REFUSED } crs_use;
 
 typedef struct crs_field {
   const char *name; /* a name, or a prefix ending in '*' */
@@ -103,7 +102,7 @@ static const crs_field fields[] = {
     {"PaintBasedCorrections", REFUSED, NULL}, {"GradientBasedCorrections", REFUSED, NULL},
     {"CircularGradientBasedCorrections", REFUSED, NULL},
     /* Lens Blur's refine strokes: they reshape the depth the blur uses */
-    {"DepthBasedCorrections", REFUSED_WITH_BLUR, NULL},
+    {"DepthBasedCorrections", APPLIED, NULL},
     /* Bookkeeping */
     {"Version", QUIET, NULL}, {"ProcessVersion", QUIET, NULL}, {"CompatibleVersion", QUIET, NULL},
     {"HasSettings", QUIET, NULL}, {"AlreadyApplied", QUIET, NULL}, {"RawFileName", QUIET, NULL},
@@ -197,8 +196,8 @@ static void note(const char *name, const char *value, crs_use use, char *kept, s
 }
 
 /* One property of a top-level rdf:Description. */
-static void visit(const char *name, xmlNodePtr elem, const xmlChar *attr, int blur, char *kept,
-                  size_t klen, char *refused, size_t rlen) {
+static void visit(const char *name, xmlNodePtr elem, const xmlChar *attr, char *kept, size_t klen,
+                  char *refused, size_t rlen) {
   const crs_field *f = find(name);
   char value[512];
   value_text(elem, attr, value, sizeof value);
@@ -206,7 +205,7 @@ static void visit(const char *name, xmlNodePtr elem, const xmlChar *attr, int bl
     note(name, NULL, KEPT, kept, klen, refused, rlen);
     return;
   }
-  crs_use use = f->use == REFUSED_WITH_BLUR ? (blur ? REFUSED : QUIET) : f->use;
+  crs_use use = f->use;
   if (use == APPLIED || use == QUIET) return;
   if (use == REFUSED) {
     if (value[0]) note(name, value, REFUSED, kept, klen, refused, rlen);
@@ -218,7 +217,6 @@ static void visit(const char *name, xmlNodePtr elem, const xmlChar *attr, int bl
 void dm_recipe_unapplied(const dm_recipe *r, char *kept, size_t klen, char *refused, size_t rlen) {
   kept[0] = refused[0] = 0;
   if (!r->extra || !r->extra->doc) return;
-  int blur = r->lens_blur.active != 0.0f;
   xmlNodePtr root = xmlDocGetRootElement(r->extra->doc);
   xmlNodePtr rdf = dm_xml_is(root, DM_RDF_NS, "RDF") ? root : dm_xml_child(root, DM_RDF_NS, "RDF");
   for (xmlNodePtr d = dm_xml_first_elem(rdf); d; d = dm_xml_next_elem(d)) {
@@ -226,20 +224,18 @@ void dm_recipe_unapplied(const dm_recipe *r, char *kept, size_t klen, char *refu
     for (xmlAttrPtr a = d->properties; a; a = a->next)
       if (a->ns && a->ns->href && !strcmp((const char *)a->ns->href, DM_CRS_NS)) {
         xmlChar *v = xmlNodeGetContent((xmlNodePtr)a);
-        visit((const char *)a->name, NULL, v ? v : (const xmlChar *)"", blur, kept, klen, refused,
-              rlen);
+        visit((const char *)a->name, NULL, v ? v : (const xmlChar *)"", kept, klen, refused, rlen);
         xmlFree(v);
       }
     for (xmlNodePtr c = dm_xml_first_elem(d); c; c = dm_xml_next_elem(c))
       if (c->ns && c->ns->href && !strcmp((const char *)c->ns->href, DM_CRS_NS))
-        visit((const char *)c->name, c, NULL, blur, kept, klen, refused, rlen);
+        visit((const char *)c->name, c, NULL, kept, klen, refused, rlen);
   }
 }
 
 void dm_crs_fields_table(FILE *f) {
   static const char *const uses[] = {"applied", "kept, not applied (warned when not the default)",
-                                     "kept (no effect by itself)", "refused (--skip-unknown-masks ignores it)",
-                                     "refused while the lens blur is on (--skip-unknown-masks ignores it)"};
+                                     "kept (no effect by itself)", "refused (--skip-unknown-masks ignores it)"};
   fputs("| crs: field | what depthmask does | Lightroom's default |\n|---|---|---|\n", f);
   for (size_t i = 0; i < N_FIELDS; i++) {
     char def[96] = "";

@@ -52,6 +52,7 @@ void dm_recipe_free(dm_recipe *r) {
       dm_preserved_free(r->corrections[i].extra);
   free(r->corrections);
   dm_preserved_free(r->extra);
+  dm_refine_free(&r->refine);
   memset(r, 0, sizeof *r);
 }
 
@@ -64,6 +65,7 @@ void dm_recipe_clear(dm_recipe *r) {
   }
   dm_preserved_free(r->extra);
   r->extra = NULL;
+  dm_refine_free(&r->refine);
   r->n_corrections = 0;
   r->version = r->source_version = DM_RECIPE_VERSION;
   memset(&r->photo, 0, sizeof r->photo);

@@ -67,6 +67,16 @@ typedef struct dm_recipe_photo {
   int process_version;     /* dm:ProcessVersion */
 } dm_recipe_photo;
 
+/* Lens Blur's refine strokes (crs:DepthBasedCorrections): read from the
+ * sidecar and applied to the depth before the blur (see xmp_refine.c for
+ * the reading of LocalCorrectedDepth); kept in the document as written, not
+ * edited through --set. */
+typedef struct dm_refine {
+  int n;
+  dm_correction *strokes;   /* n entries: their masks, amount, active */
+  float *depth;             /* n entries: crs:LocalCorrectedDepth, 0 (near) .. 1 (far) */
+} dm_refine;
+
 typedef struct dm_recipe {
   int version;              /* dm:RecipeVersion of the file read (DM_RECIPE_VERSION after upgrade) */
   int source_version;       /* dm:RecipeVersion as found in the file (0: none, a plain Lightroom
@@ -76,6 +86,7 @@ typedef struct dm_recipe {
                                  on are all zero until used (dm_recipe_set appends with defaults) */
   dm_preserved *extra;      /* the rest of the document */
   dm_recipe_photo photo;    /* who the sidecar belongs to, its last output, provenance */
+  dm_refine refine;         /* Lens Blur's refine strokes (per photo; a preset keeps the photo's) */
   dm_lens_blur lens_blur;   /* crs:LensBlur + dm:LensBlurSettings; defaults (inactive) from
                                dm_recipe_init. --set lens_blur.<key> of any key but `active`
                                also sets active = 1 (a later lens_blur.active=false wins) */
@@ -143,7 +154,7 @@ void dm_set_keys_suggest(unsigned scopes, const char *word, char *out, size_t ou
  * (crs_fields.c): `kept` lists, ", "-joined, the global Develop settings
  * off their default (Exposure2012=+0.35, ...) and crs fields this build
  * does not know; `refused` the local edits in forms depthmask cannot render
- * (legacy PaintBasedCorrections, Lens Blur refine strokes, ...). "" when
+ * (legacy PaintBasedCorrections, ...). "" when
  * none. */
 void dm_recipe_unapplied(const dm_recipe *r, char *kept, size_t klen, char *refused, size_t rlen);
 /* The README's table of every crs field and what depthmask does with it. */
@@ -191,6 +202,8 @@ int dm_correction_slot_mask(const dm_correction *c, int slot, const char **what)
  * correction without it would be wrong (DESIGN section 6). -1 when there is
  * none; *what (if given) gets its crs:What. Switched-off ones never count. */
 int dm_correction_unrendered(const dm_correction *c, const char **what);
+
+void dm_refine_free(dm_refine *f);
 
 /* A correction with defaults: active, amount 100, sliders neutral, no masks. */
 void dm_correction_init(dm_correction *c);

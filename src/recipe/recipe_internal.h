@@ -215,6 +215,14 @@ const char *const *dm_lb_names(const dm_param *p);
 int dm_lb_name_value(const dm_param *p, const char *text, float *out);
 void dm_lb_names_list(const char *const *names, char *out, size_t len); /* "a, b, c" */
 
+/* ---- xmp_read.c, xmp_refine.c ---- */
+/* One crs:What="Correction" <rdf:li> into c (its copy kept in c->extra);
+ * messages name it label[ci]. */
+dm_status dm_rd_correction(dm_rd *rd, xmlNodePtr li, const char *label, int ci, dm_correction *c);
+/* Lens Blur's refine strokes (crs:DepthBasedCorrections) into r->refine;
+ * the XML stays in the document and is written back as it was. */
+dm_status dm_rd_refine(dm_rd *rd, xmlNodePtr rdf, dm_recipe *r);
+
 /* ---- xmp_photo.c ---- */
 /* The dm: names allowed on a top-level rdf:Description (NULL-terminated). */
 const char *const *dm_photo_dm_names(void);

@@ -148,9 +148,10 @@ static dm_status stray_dm(dm_rd *rd, xmlNodePtr n, const char *where) {
 
 /* ---- a correction ---------------------------------------------------------- */
 
-static dm_status read_correction(dm_rd *rd, xmlNodePtr li_in, int ci, dm_correction *c) {
+dm_status dm_rd_correction(dm_rd *rd, xmlNodePtr li_in, const char *label, int ci,
+                           dm_correction *c) {
   char where[64];
-  snprintf(where, sizeof where, "correction[%d]", ci);
+  snprintf(where, sizeof where, "%s[%d]", label, ci);
   dm_correction_init(c);
   /* The correction keeps its own copy of its <rdf:li>; everything below reads
    * the copy, so the kept nodes are the ones written back. */
@@ -284,6 +285,7 @@ static dm_status read_doc(dm_rd *rd, xmlDocPtr doc, dm_recipe *r) {
   if (!s) s = find_group(rd, rdf, &group);
   if (!s) s = dm_rd_lens_blur(rd, rdf, &r->lens_blur);
   if (!s) s = dm_rd_photo(rd, rdf, &r->photo);
+  if (!s) s = dm_rd_refine(rd, rdf, r);
   if (s) return s;
   r->source_version = version;
   r->version = DM_RECIPE_VERSION;
@@ -300,7 +302,7 @@ static dm_status read_doc(dm_rd *rd, xmlDocPtr doc, dm_recipe *r) {
       return dm_rd_fail(rd, DM_ERR_FORMAT, "crs:MaskGroupBasedCorrections: more than %d corrections",
                         DM_MAX_CORRECTIONS);
     r->n_corrections = ci + 1;
-    if ((s = read_correction(rd, li, ci, &r->corrections[ci]))) return s;
+    if ((s = dm_rd_correction(rd, li, "correction", ci, &r->corrections[ci]))) return s;
   }
   if (dm_xml_has_text(seq))
     return dm_rd_fail(rd, DM_ERR_FORMAT, "crs:MaskGroupBasedCorrections: text in the rdf:Seq");
@@ -344,6 +346,7 @@ dm_status dm_recipe_read_mem(dm_context *ctx, const char *xml, size_t len, const
         dm_preserved_free(tmp.corrections[i].extra);
         memset(&tmp.corrections[i], 0, sizeof tmp.corrections[i]);
       }
+      dm_refine_free(&tmp.refine);
     } else {
       dm_recipe_free(&tmp);
     }

@@ -5,6 +5,7 @@
 cp "$HOPPER" "$T/good.jpg"
 cp "$COFFEE" "$T/coffee.png"
 head -c 9000 "$HOPPER" >"$T/trunc.jpg"
+head -c 300 "$HOPPER" >"$T/header-cut.jpg"
 head -c 20000 "$COFFEE" >"$T/trunc.png"
 head -c 300000 /dev/urandom >"$T/noise.jpg" 2>/dev/null || true
 : >"$T/empty.png"
@@ -18,7 +19,11 @@ for f in trunc.jpg trunc.png trunc.tif noise.jpg empty.png adir.jpg missing.jpg;
   [ -e "$T/out-$f.tif" ] && fail "partial output left for $f"
   [ -e "$T/${f%.*}.xmp" ] && fail "sidecar written for bad input $f"
 done
-expect_error 1 "$T/trunc.jpg: " -- "$DM" info "$T/trunc.jpg"
+# info reads headers only (a 400 MP photo must not be decoded to list what it carries):
+# a file cut inside its header is refused, one cut in its pixels is listed (render refuses it).
+expect_error 1 "$T/header-cut.jpg: " -- "$DM" info "$T/header-cut.jpg"
+"$DM" info "$T/trunc.jpg" >"$T/info" 2>&1 && grep -q "^size: *512 x 600" "$T/info" \
+  || fail "info on a file cut in its pixels: $(cat "$T/info")"
 
 # Sidecars: broken XML, wrong type, out of range.
 hdr='<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:crs="http://ns.adobe.com/camera-raw-settings/1.0/" xmlns:dm="http://ns.depthmask.org/1.0/" dm:RecipeVersion="1"><crs:MaskGroupBasedCorrections><rdf:Seq><rdf:li><rdf:Description crs:What="Correction" crs:CorrectionAmount="1" crs:CorrectionActive="true"'
