@@ -9,11 +9,12 @@
 #include <string.h>
 
 #include "core/pool.h"
+#include "mask/brush.h"
 #include "mask/mask_kinds.h"
 
 static const char *const kind_names[] = {"whole_image", "luminance_range", "linear_gradient",
                                          "radial_gradient", "file", "depth_range",
-                                         "subject", "background"};
+                                         "subject", "background", "brush"};
 static_assert(sizeof kind_names / sizeof *kind_names == DM_MASK_KIND_COUNT,
               "one name per mask kind");
 static const char *const mode_names[] = {"add", "subtract", "intersect"};
@@ -129,6 +130,10 @@ static const dm_param depth_range_params[] = {
 
 static const dm_param subject_params[] = {COMMON_PARAMS};
 
+/* A brush's own values are per stroke (dm_brush_stroke_params, mask/brush.h);
+ * the component has only what every component has. */
+static const dm_param brush_params[] = {COMMON_PARAMS};
+
 #define N_OF(t) ((int)(sizeof t / sizeof *t))
 
 const dm_param *dm_mask_params(dm_mask_kind kind, int *n) {
@@ -141,6 +146,7 @@ const dm_param *dm_mask_params(dm_mask_kind kind, int *n) {
     case DM_MASK_DEPTH_RANGE: *n = N_OF(depth_range_params); return depth_range_params;
     case DM_MASK_SUBJECT:
     case DM_MASK_BACKGROUND: *n = N_OF(subject_params); return subject_params;
+    case DM_MASK_BRUSH: *n = N_OF(brush_params); return brush_params;
     default: *n = 0; return NULL;
   }
 }
@@ -155,6 +161,20 @@ void dm_mask_component_init(dm_mask_component *c, dm_mask_kind kind) {
   dm_param_defaults(linear_params, N_OF(linear_params), c);
   dm_param_defaults(radial_params, N_OF(radial_params), c);
   dm_param_defaults(depth_range_params, N_OF(depth_range_params), c);
+}
+
+dm_status dm_mask_component_copy(dm_context *ctx, dm_mask_component *dst,
+                                 const dm_mask_component *src) {
+  *dst = *src;
+  dst->brush = NULL;
+  dm_status s = dm_brush_copy(ctx, src->brush, &dst->brush);
+  if (s) dm_mask_component_init(dst, DM_MASK_ALL);
+  return s;
+}
+
+void dm_mask_component_free(dm_mask_component *c) {
+  dm_brush_free(c->brush);
+  c->brush = NULL;
 }
 
 /* "subject.key", or just "key" without a subject. */
@@ -226,6 +246,7 @@ dm_status dm_mask_component_check(dm_context *ctx, const dm_mask_component *c,
         return dm_fail(ctx, DM_ERR_PARAM, name, "no mask file given");
       }
       break;
+    case DM_MASK_BRUSH: return dm_brush_check(ctx, c->brush, subject);
     default: break;
   }
   return DM_OK;
@@ -289,6 +310,7 @@ static dm_status render_component(dm_context *ctx, const dm_mask_component *c,
     case DM_MASK_DEPTH_RANGE: return dm_mask_depth_range_render(ctx, c, in, plane);
     case DM_MASK_SUBJECT:
     case DM_MASK_BACKGROUND: return dm_mask_subject_render(ctx, c, in, plane);
+    case DM_MASK_BRUSH: return dm_mask_brush_render(ctx, c, in, plane);
     default: return DM_OK; /* whole image: no plane, c = 1 */
   }
 }

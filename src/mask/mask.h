@@ -27,12 +27,15 @@ typedef enum dm_mask_kind {
   DM_MASK_DEPTH_RANGE,      /* Lightroom's Depth Range: [min, max] of near01 x 100 */
   DM_MASK_SUBJECT,          /* Select Subject: the matte */
   DM_MASK_BACKGROUND,       /* Select Background: 1 - the matte */
+  DM_MASK_BRUSH,            /* Lightroom's brush: painted strokes of dabs (mask/brush.h) */
   DM_MASK_KIND_COUNT
 } dm_mask_kind;
 
 typedef enum dm_mask_mode { DM_MASK_ADD = 0, DM_MASK_SUBTRACT, DM_MASK_INTERSECT, DM_MASK_MODE_COUNT } dm_mask_mode;
 
 #define DM_MASK_PATH_MAX 1024
+
+typedef struct dm_brush dm_brush; /* a brush's strokes (mask/brush.h) */
 
 typedef struct dm_mask_component {
   dm_mask_kind kind;
@@ -55,9 +58,13 @@ typedef struct dm_mask_component {
   float smoothness;
   /* file: path of a grey image (8/16-bit), relative to the recipe's folder. */
   char path[DM_MASK_PATH_MAX];
+  /* brush: its strokes, OWNED by the component (NULL = no stroke yet). A
+   * component that may hold one is copied with dm_mask_component_copy and
+   * released with dm_mask_component_free, never with `=` or memset alone. */
+  dm_brush *brush;
 } dm_mask_component;
 
-const char *dm_mask_kind_name(dm_mask_kind k);   /* "whole_image", "luminance_range", ... */
+const char *dm_mask_kind_name(dm_mask_kind k);   /* "whole_image", "luminance_range", ..., "brush" */
 int dm_mask_kind_from_name(const char *name, dm_mask_kind *out);
 const char *dm_mask_mode_name(dm_mask_mode m);   /* "add", "subtract", "intersect" */
 int dm_mask_mode_from_name(const char *name, dm_mask_mode *out);
@@ -66,8 +73,15 @@ int dm_mask_mode_from_name(const char *name, dm_mask_mode *out);
  * floats), offsets relative to dm_mask_component. kind/mode/path are
  * strings and are handled by name by the recipe. */
 const dm_param *dm_mask_params(dm_mask_kind kind, int *n);
-/* A component of `kind` with every parameter at its default. */
+/* A component of `kind` with every parameter at its default (and no brush
+ * strokes). It overwrites c without freeing what c owned. */
 void dm_mask_component_init(dm_mask_component *c, dm_mask_kind kind);
+/* Deep copy (a brush's strokes included); dst owns nothing before. On
+ * failure dst is a whole_image component owning nothing. */
+dm_status dm_mask_component_copy(dm_context *ctx, dm_mask_component *dst,
+                                 const dm_mask_component *src);
+/* Free what c owns (a brush's strokes); c keeps its kind and parameters. */
+void dm_mask_component_free(dm_mask_component *c);
 /* Check every parameter against its hard range; errors name `subject`. */
 dm_status dm_mask_component_check(dm_context *ctx, const dm_mask_component *c, const char *subject);
 

@@ -23,6 +23,9 @@ dm_status dm_mask_depth_range_render(dm_context *ctx, const dm_mask_component *c
                                      const dm_mask_inputs *in, dm_image *plane);
 dm_status dm_mask_subject_render(dm_context *ctx, const dm_mask_component *c,
                                  const dm_mask_inputs *in, dm_image *plane);
+/* brush: the component's strokes (c->brush may be NULL: all 0). */
+dm_status dm_mask_brush_render(dm_context *ctx, const dm_mask_component *c,
+                               const dm_mask_inputs *in, dm_image *plane);
 
 /* The raw depth-range value at depth d (0..100): 1 inside [lo, hi],
  * smoothstep fall-off over `width` depth units outside; width 0 = hard. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mask/brush.h"
 #include "recipe/recipe_internal.h"
 
 static void param_key(dm_set_key_fn fn, void *user, const char *prefix, const dm_param *p,
@@ -76,6 +77,15 @@ void dm_set_keys_each(unsigned scopes, dm_set_key_fn fn, void *user) {
     }
     text_key(fn, user, mask, "path", "file", NULL,
              "a grey image (8/16-bit) used as the mask, relative to the recipe's folder");
+  }
+  if (scopes & DM_KEYS_STROKE) {
+    static const char stroke[] = "correction[N].mask[M].stroke[S].";
+    int n;
+    const dm_param *t = dm_brush_stroke_params(&n);
+    text_key(fn, user, stroke, "dabs", "brush", NULL,
+             "the stroke's dabs, x,y,x,y,... (fractions of the photo), replacing the ones it "
+             "had; they take the stroke's radius, flow and feather");
+    for (int i = 0; i < n; i++) param_key(fn, user, stroke, &t[i], "brush", NULL);
   }
   if (scopes & DM_KEYS_LENS_BLUR) {
     int n;

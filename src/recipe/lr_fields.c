@@ -81,9 +81,13 @@
  *    background (0 + 22) are modelled; the other types are kept, and a
  *    MaskSubType outside 0..3 is an error (a typo, not a future type we
  *    could silently drop).
- *  - crs:What="Mask/Paint" (brush, inside Mask/Aggregate), other Mask/Image
- *    types, Type 1 (colour) range masks, and components with
- *    MaskActive="false" are not modelled: they are kept in place,
+ *  - Brush: crs:What="Mask/Aggregate" (MaskName "Brush 1") whose crs:Masks
+ *    holds the strokes, one crs:What="Mask/Paint" each (Radius, Flow,
+ *    CenterWeight, MaskValue, Dabs); read and written by xmp_brush.c, drawn
+ *    by src/mask/brush.c (where the sources are). An Aggregate of another
+ *    shape, or one Camera Raw stored as an opaque crs:MaskBrushTable, is kept.
+ *  - Other Mask/Image types, Type 1 (colour) range masks, and components
+ *    with MaskActive="false" are not modelled: they are kept in place,
  *    unrendered (see recipe.h).
  *
  * depthmask's own mapping:
@@ -222,6 +226,7 @@ const char *dm_lr_mask_label(dm_mask_kind kind) {
     case DM_MASK_DEPTH_RANGE: return "Depth Range";
     case DM_MASK_SUBJECT: return "Subject";
     case DM_MASK_BACKGROUND: return "Background";
+    case DM_MASK_BRUSH: return "Brush";
     default: return "Mask";
   }
 }

@@ -15,19 +15,28 @@ void dm_correction_init(dm_correction *c) {
   dm_adjust_defaults(&c->sliders);
 }
 
-void dm_correction_clear(dm_correction *c) {
+void dm_correction_release(dm_correction *c) {
+  for (int k = 0; k < c->n_masks && k < DM_MAX_MASKS; k++) dm_mask_component_free(&c->masks[k]);
   dm_preserved_free(c->extra);
+  c->extra = NULL;
+}
+
+void dm_correction_clear(dm_correction *c) {
+  dm_correction_release(c);
   dm_correction_init(c);
 }
 
 dm_status dm_correction_copy(dm_context *ctx, dm_correction *dst, const dm_correction *src) {
   *dst = *src;
   dst->extra = NULL;
-  if (src->extra && !(dst->extra = dm_preserved_copy(src->extra))) {
-    dm_correction_init(dst);
-    return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory copying a correction");
-  }
-  return DM_OK;
+  for (int k = 0; k < src->n_masks && k < DM_MAX_MASKS; k++) dst->masks[k].brush = NULL;
+  dm_status s = DM_OK;
+  if (src->extra && !(dst->extra = dm_preserved_copy(src->extra)))
+    s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory copying a correction");
+  for (int k = 0; !s && k < src->n_masks && k < DM_MAX_MASKS; k++)
+    s = dm_mask_component_copy(ctx, &dst->masks[k], &src->masks[k]);
+  if (s) dm_correction_clear(dst);
+  return s;
 }
 
 dm_status dm_recipe_init(dm_context *ctx, dm_recipe *r) {
@@ -49,7 +58,7 @@ void dm_recipe_free(dm_recipe *r) {
    * pages of a mostly unused array). */
   if (r->corrections)
     for (int i = 0; i < r->n_corrections && i < DM_MAX_CORRECTIONS; i++)
-      dm_preserved_free(r->corrections[i].extra);
+      dm_correction_release(&r->corrections[i]);
   free(r->corrections);
   dm_preserved_free(r->extra);
   dm_refine_free(&r->refine);
@@ -60,7 +69,7 @@ void dm_recipe_clear(dm_recipe *r) {
   dm_lens_blur_defaults(&r->lens_blur);
   if (!r->corrections) return;
   for (int i = 0; i < r->n_corrections && i < DM_MAX_CORRECTIONS; i++) {
-    dm_preserved_free(r->corrections[i].extra);
+    dm_correction_release(&r->corrections[i]);
     memset(&r->corrections[i], 0, sizeof r->corrections[i]);
   }
   dm_preserved_free(r->extra);
@@ -80,7 +89,7 @@ dm_status dm_recipe_apply_preset(dm_context *ctx, dm_recipe *r, const dm_recipe 
   for (int i = 0; i < preset->n_corrections && !s; i++)
     s = dm_correction_copy(ctx, &fresh[i], &preset->corrections[i]);
   if (s) {
-    for (int i = 0; i < preset->n_corrections; i++) dm_preserved_free(fresh[i].extra);
+    for (int i = 0; i < preset->n_corrections; i++) dm_correction_release(&fresh[i]);
     free(fresh);
     return s;
   }
@@ -89,7 +98,7 @@ dm_status dm_recipe_apply_preset(dm_context *ctx, dm_recipe *r, const dm_recipe 
    * preset wrote them. Lightroom's lens blur fields depthmask does not model
    * (BokehShape, CatEyeScale, ...) stay as the photo's sidecar has them. */
   r->lens_blur = preset->lens_blur;
-  for (int i = 0; i < r->n_corrections; i++) dm_preserved_free(r->corrections[i].extra);
+  for (int i = 0; i < r->n_corrections; i++) dm_correction_release(&r->corrections[i]);
   free(r->corrections);
   r->corrections = fresh;
   r->n_corrections = preset->n_corrections;

@@ -116,10 +116,12 @@ dm_status dm_recipe_write_mem(dm_context *ctx, const dm_recipe *r, char **xml, s
  *   correction[0].exposure=-0.7   correction[1].amount=80
  *   correction[0].mask[0].kind=radial_gradient   correction[0].mask[0].feather=60
  *   correction[0].mask[1].mode=subtract          correction[0].mask[0].path=m.png
+ *   correction[0].mask[2].kind=brush   correction[0].mask[2].stroke[0].radius=0.04
+ *   correction[0].mask[2].stroke[0].dabs=0.5,0.5,0.52,0.5 (set.c has every key)
  *   lens_blur.amount=70  lens_blur.focal_range=0,0,35,60  lens_blur.mode=physical
  *   lens_blur.bokeh=blades  lens_blur.active=false
- * Indexing one past the end appends a new correction / component with
- * defaults. Setting a lens_blur key other than `active` turns the lens blur
+ * Indexing one past the end appends a new correction / component / stroke
+ * with defaults. Setting a lens_blur key other than `active` turns the lens blur
  * on; lens_blur.active=false after it turns it off (values kept). Checks
  * across lens blur fields wait for dm_recipe_check. Unknown keys and bad
  * values fail naming the key. */
@@ -131,7 +133,7 @@ dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment);
 dm_status dm_recipe_apply_preset(dm_context *ctx, dm_recipe *r, const dm_recipe *preset);
 
 /* The --set keys, as `depthmask keys` lists them, from the parameter
- * tables (the only source). `key` is written with N and M for the indices;
+ * tables (the only source). `key` is written with N, M and S for the indices;
  * `param` is NULL for the keys that take a name or text (name, kind, mode,
  * path), with `choices` ("a|b|c") where the names are fixed; `kinds` lists
  * the mask kinds that have a component key (NULL: every kind). */
@@ -143,7 +145,8 @@ typedef struct dm_set_key {
   const char *choices;
   const char *doc;
 } dm_set_key;
-enum { DM_KEYS_CORRECTION = 1, DM_KEYS_MASK = 2, DM_KEYS_LENS_BLUR = 4, DM_KEYS_ALL = 7 };
+enum { DM_KEYS_CORRECTION = 1, DM_KEYS_MASK = 2, DM_KEYS_LENS_BLUR = 4, DM_KEYS_STROKE = 8,
+       DM_KEYS_ALL = 15 }; /* STROKE: correction[N].mask[M].stroke[S]. of a brush */
 typedef void (*dm_set_key_fn)(void *user, const dm_set_key *k);
 void dm_set_keys_each(unsigned scopes, dm_set_key_fn fn, void *user);
 /* "did you mean X? valid: a, b, ..." (or "valid: ...") for an unknown field
@@ -185,8 +188,9 @@ const char *dm_sidecar_other_owner(const dm_recipe *r, const char *image_path,
 dm_status dm_recipe_check(dm_context *ctx, const dm_recipe *r);
 
 /* Mask components of Lightroom kinds depthmask does not render (AI masks
- * other than Select Subject / Select Background, brushes, colour ranges,
- * disabled components, ...) are kept in the
+ * other than Select Subject / Select Background, colour ranges, brushes
+ * Camera Raw stored as an opaque crs:MaskBrushTable, disabled components,
+ * ...) are kept in the
  * correction's `extra`, at their place in the file's order, and written back
  * unchanged. They are not in `masks` and are not rendered. --set indices
  * (correction[N].mask[M]) count them, so they match Lightroom's order:
@@ -207,9 +211,14 @@ void dm_refine_free(dm_refine *f);
 
 /* A correction with defaults: active, amount 100, sliders neutral, no masks. */
 void dm_correction_init(dm_correction *c);
-/* Deep copy (extra included); dst must not hold anything (init'ed or freed). */
+/* Deep copy (extra and brush strokes included); dst must not hold anything
+ * (init'ed or freed). On failure dst is as dm_correction_init leaves it. */
 dm_status dm_correction_copy(dm_context *ctx, dm_correction *dst, const dm_correction *src);
-/* Free what a correction owns (its extra) and reset it with defaults. */
+/* Free what a correction owns (its extra, its components' brush strokes)
+ * and reset it with defaults. */
 void dm_correction_clear(dm_correction *c);
+/* Free what it owns and nothing more (the rest is left as it was, the
+ * pointers NULL): for arrays that are zeroed or dropped next. */
+void dm_correction_release(dm_correction *c);
 
 #endif

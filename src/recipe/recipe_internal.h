@@ -134,6 +134,8 @@ dm_status dm_xmp_serialize(dm_context *ctx, xmlDocPtr doc, char **out, size_t *l
 #define DM_LR_RANGE "Mask/RangeMask"
 #define DM_LR_IMAGE "Mask/Image"
 #define DM_LR_FILE "dm:File"
+#define DM_LR_AGGREGATE "Mask/Aggregate" /* a Brush: crs:Masks of strokes */
+#define DM_LR_PAINT "Mask/Paint"         /* one brush stroke */
 /* Where a component float lives in Lightroom's fields. */
 typedef enum dm_lr_where {
   DM_LR_ATTR,      /* crs:<name> on the component, value x scale */
@@ -233,5 +235,22 @@ int dm_wr_photo(xmlNodePtr rdf, xmlNodePtr main, const dm_recipe_photo *p);
 /* ---- write side (xmp_write*.c) ---- */
 dm_status dm_wr_component(dm_context *ctx, xmlNodePtr seq, const dm_correction *c, int ci,
                           int k, int slot);
+/* Set numbers read as x * a + b (count of them, joined by sep), Lightroom's
+ * spelling (dm_lr_format_affine, min_dec), unless the property already says
+ * the same (then its spelling stays). Stops at the first OOM (*oom). */
+void dm_wr_num(int *oom, xmlNodePtr n, const char *ns, const char *local, const float *u,
+               int count, double a, double b, int min_dec, const char *sep);
+
+/* ---- xmp_brush.c: Brush components (Mask/Aggregate of Mask/Paint strokes) ---- */
+/* Is the Aggregate C one depthmask renders (*ok = 1: strokes only, each
+ * switched on, adding, not inverted; no crs:MaskBrushTable)? Otherwise it
+ * is kept as written. Fails only on a field of the wrong type. */
+dm_status dm_rd_brush_shape(dm_rd *rd, xmlNodePtr C, const char *where, int *ok);
+/* Read C's strokes into m (kind brush), strictly: every field of the wrong
+ * type or out of range, every malformed crs:Dabs entry fails, naming it. */
+dm_status dm_rd_brush(dm_rd *rd, xmlNodePtr C, const char *where, dm_mask_component *m);
+/* Write m's strokes into C's crs:Masks (found or made); strokes and dabs
+ * that did not change keep the file's spelling. Sets *oom on OOM. */
+void dm_wr_brush(int *oom, xmlNodePtr C, const dm_mask_component *m, int ci, int slot);
 
 #endif

@@ -5,8 +5,14 @@
  *   correction[N].mask[M].mode=add|subtract|intersect
  *   correction[N].mask[M].invert|opacity|<parameter of the component's kind>
  *   correction[N].mask[M].path=FILE    (kind file)
- * N or M equal to the current count appends (a new correction: active,
- * amount 100, sliders neutral, no masks; a new component: whole_image, add).
+ *   correction[N].mask[M].stroke[S].dabs=X,Y,X,Y,...   (kind brush: the
+ *     stroke's dabs, fractions of the photo, replacing the ones it had)
+ *   correction[N].mask[M].stroke[S].radius|flow|feather|density|erase
+ *     (dm_brush_stroke_params; radius, flow and feather go to every dab)
+ * N, M or S equal to the current count appends (a new correction: active,
+ * amount 100, sliders neutral, no masks; a new component: whole_image, add;
+ * a new stroke: the stroke defaults, no dabs). kind=brush makes an empty
+ * brush; strokes are only ever appended, in painting order.
  * M counts Lightroom components depthmask keeps but does not render (see
  * recipe.h); on one of those only kind= is allowed, and replaces it.
  *   lens_blur.<key>                   every key of dm_lens_blur_params():
@@ -27,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mask/brush.h"
 #include "recipe/recipe_internal.h"
 
 /* "[N]" at *p: N >= 0 in decimal, no sign, no spaces. */
@@ -77,9 +84,52 @@ static int param_of_any_kind(const char *field) {
   return 0;
 }
 
+static int is_stroke_key(const char *field) {
+  int n;
+  const dm_param *t = dm_brush_stroke_params(&n);
+  return !strcmp(field, "dabs") || dm_param_find(t, n, field);
+}
+
+/* correction[N].mask[M].stroke[S].<key> of a brush component. Nothing
+ * changes on failure. */
+static dm_status set_stroke(dm_context *ctx, dm_mask_component *m, const char *field,
+                            const char *value, const char *key) {
+  if (m->kind != DM_MASK_BRUSH)
+    return dm_fail(ctx, DM_ERR_PARAM, key, "strokes belong to brush components, not %s "
+                   "(kind=brush first)", dm_mask_kind_name(m->kind));
+  const char *p = field + 6;
+  int si;
+  if (!parse_index(&p, &si) || *p != '.' || !p[1])
+    return dm_fail(ctx, DM_ERR_PARAM, key, "malformed key: expected "
+                   "correction[N].mask[M].stroke[S].FIELD with S >= 0");
+  const char *sk = p + 1;
+  if (!is_stroke_key(sk)) {
+    char hint[512];
+    dm_set_keys_suggest(DM_KEYS_STROKE, sk, hint, sizeof hint);
+    return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (%s)", hint);
+  }
+  int n = dm_brush_n_strokes(m->brush), all = dm_brush_n_dabs(m->brush);
+  if (si > n)
+    return dm_fail(ctx, DM_ERR_PARAM, key, "the brush has %d stroke%s; stroke[%d] would add one",
+                   n, n == 1 ? "" : "s", n);
+  if (si < n) {
+    dm_brush_stroke *s = &m->brush->strokes[si];
+    return dm_brush_stroke_set(ctx, s, sk, value, all - s->n_dabs, key);
+  }
+  dm_brush_stroke s;
+  dm_brush_stroke_init(&s);
+  dm_status st = dm_brush_stroke_set(ctx, &s, sk, value, all, key);
+  if (!st) st = dm_brush_add_stroke(ctx, m, &s);
+  dm_brush_stroke_free(&s);
+  return st;
+}
+
+
 static dm_status set_mask_field(dm_context *ctx, dm_mask_component *m, const char *field,
                                 const char *value, const char *key, int *kind_changed) {
   *kind_changed = 0;
+  if (!strncmp(field, "stroke", 6) && (field[6] == '[' || field[6] == '.' || !field[6]))
+    return set_stroke(ctx, m, field, value, key);
   if (!strcmp(field, "kind")) {
     dm_mask_kind kind;
     if (!dm_mask_kind_from_name(value, &kind)) return kinds_list(ctx, key, value);
@@ -121,7 +171,10 @@ static dm_status set_mask_field(dm_context *ctx, dm_mask_component *m, const cha
     *m = tmp;
     return DM_OK;
   }
-  if (param_of_any_kind(field))
+  if (m->kind == DM_MASK_BRUSH && is_stroke_key(field))
+    return dm_fail(ctx, DM_ERR_PARAM, key, "belongs to the brush's strokes: set "
+                   "correction[N].mask[M].stroke[S].%s", field);
+  if (param_of_any_kind(field) || is_stroke_key(field))
     return dm_fail(ctx, DM_ERR_PARAM, key, "not a parameter of %s (set the kind first: "
                    "correction[N].mask[M].kind=...)", dm_mask_kind_name(m->kind));
   char hint[1200];
@@ -160,14 +213,17 @@ static dm_status set_mask(dm_context *ctx, dm_correction *c, int ci, const char 
     while (it.s <= slot && dm_slot_next(c, &it, &kk, &jj)) kept_j = jj;
     k = it.k;
   }
+  /* m shares c->masks[k]'s brush; set_mask_field changes nothing on failure. */
   dm_mask_component m;
   if (append || kept)
     dm_mask_component_init(&m, DM_MASK_ALL);
   else
     m = c->masks[k];
+  dm_brush *old_brush = m.brush;
   int kind_changed;
   dm_status s = set_mask_field(ctx, &m, field, value, key, &kind_changed);
   if (s) return s;
+  if (old_brush && m.brush != old_brush) dm_brush_free(old_brush); /* kind changed */
   if (append || kept) {
     if (kept) dm_preserved_remove_kept(c->extra, kept_j);
     memmove(&c->masks[k + 1], &c->masks[k], (size_t)(c->n_masks - k) * sizeof *c->masks);
@@ -279,7 +335,7 @@ dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment) {
     return s;
   }
   if (append) {
-    dm_preserved_free(r->corrections[ci].extra);
+    dm_correction_release(&r->corrections[ci]);
     r->corrections[ci] = fresh;
     r->n_corrections++;
   }

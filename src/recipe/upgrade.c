@@ -27,7 +27,10 @@
  * crs:MaskGroupBasedCorrections (created if missing), its component gaining
  * MaskActive="true", MaskBlendMode="0" and MaskInverted (= !Flipped for a
  * radial, false for a linear gradient). Brush corrections stay where they
- * are (depthmask has no brush yet; they are kept untouched). */
+ * are, kept untouched and unrendered: how Lightroom 11 turns each old
+ * stroke into a Brush component (crs:What="Mask/Aggregate", xmp_brush.c)
+ * is not documented anywhere we found, and a guess here would change what
+ * those sidecars render without a fixture to check it against. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -343,7 +343,7 @@ dm_status dm_recipe_read_mem(dm_context *ctx, const char *xml, size_t len, const
     xmlFreeDoc(doc);
     if (reuse) {
       for (int i = 0; i < tmp.n_corrections; i++) {
-        dm_preserved_free(tmp.corrections[i].extra);
+        dm_correction_release(&tmp.corrections[i]);
         memset(&tmp.corrections[i], 0, sizeof tmp.corrections[i]);
       }
       dm_refine_free(&tmp.refine);

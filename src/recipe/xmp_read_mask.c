@@ -1,7 +1,8 @@
 /* Reading a correction's mask components (crs:CorrectionMasks). Kinds we
  * model become dm_mask_components; every other Lightroom component (and any
  * that is switched off, or uses a blend mode we do not know) is kept in
- * place, unrendered. See lr_fields.c for the mapping. */
+ * place, unrendered. See lr_fields.c for the mapping, xmp_brush.c for the
+ * strokes of a brush. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,11 @@ static dm_status classify(dm_rd *rd, comp_in *in, const char *what, int *kind, i
   } else if (!strcmp(what, DM_LR_IMAGE)) {
     dm_status s = classify_image(rd, in, kind);
     if (s) return s;
+  } else if (!strcmp(what, DM_LR_AGGREGATE)) {
+    int brush;
+    dm_status s = dm_rd_brush_shape(rd, in->C, in->where, &brush);
+    if (s) return s;
+    if (brush) *kind = DM_MASK_BRUSH;
   }
   if (*kind < 0) return DM_OK;
   if (!*active) *kind = -1; /* switched off in Lightroom: keep, do not render */
@@ -233,6 +239,7 @@ static dm_status read_known(dm_rd *rd, comp_in *in, int kind, dm_mask_component 
   }
   if ((s = read_params(rd, in, m))) return s;
   if (kind == DM_MASK_DEPTH_RANGE && (s = check_depth(rd, in, m))) return s;
+  if (kind == DM_MASK_BRUSH && (s = dm_rd_brush(rd, in->C, in->where, m))) return s;
   if (whole && m->zero[0] == dm_lr_whole_zero[0] && m->zero[1] == dm_lr_whole_zero[1] &&
       m->full[0] == dm_lr_whole_full[0] && m->full[1] == dm_lr_whole_full[1]) {
     /* Our stand-in for whole_image, untouched by Lightroom. */
@@ -287,7 +294,9 @@ dm_status dm_rd_components(dm_rd *rd, xmlNodePtr seq, int ci, dm_correction *c) 
       if (c->n_masks >= DM_MAX_MASKS)
         s = dm_rd_fail(rd, DM_ERR_FORMAT, "correction[%d]: more than %d mask components "
                        "depthmask renders", ci, DM_MAX_MASKS);
-      else if (!(s = read_known(rd, &in, kind, &c->masks[c->n_masks]))) {
+      else if ((s = read_known(rd, &in, kind, &c->masks[c->n_masks])))
+        dm_mask_component_free(&c->masks[c->n_masks]); /* a brush read half-way */
+      else {
         int k = c->n_masks++;
         c->extra->known_index[k] = idx;
         c->extra->known_kind[k] = c->masks[k].kind == DM_MASK_ALL ? DM_MASK_ALL : (dm_mask_kind)kind;

@@ -16,18 +16,23 @@ static void set(wr *w, xmlNodePtr n, const char *ns, const char *local, const ch
   dm_xml_put(&w->oom, n, ns, local, value);
 }
 
-/* Numbers read as x * a + b, written Lightroom's way unless the node
- * already says the same (then its spelling stays). */
-static void set_num(wr *w, xmlNodePtr n, const char *ns, const char *local, const float *u,
-                    int count, double a, double b, int min_dec, const char *sep) {
-  if (dm_xml_prop_same_numbers(n, ns, local, u, count, a, b)) return;
+void dm_wr_num(int *oom, xmlNodePtr n, const char *ns, const char *local, const float *u,
+               int count, double a, double b, int min_dec, const char *sep) {
+  if (*oom || dm_xml_prop_same_numbers(n, ns, local, u, count, a, b)) return;
   char list[512] = "", v[64];
   size_t used = 0;
   for (int e = 0; e < count && used < sizeof list; e++) {
     dm_lr_format_affine(v, sizeof v, u[e], a, b, min_dec);
     used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", e ? sep : "", v);
   }
-  set(w, n, ns, local, list);
+  dm_xml_put(oom, n, ns, local, list);
+}
+
+/* Numbers read as x * a + b, written Lightroom's way unless the node
+ * already says the same (then its spelling stays). */
+static void set_num(wr *w, xmlNodePtr n, const char *ns, const char *local, const float *u,
+                    int count, double a, double b, int min_dec, const char *sep) {
+  dm_wr_num(&w->oom, n, ns, local, u, count, a, b, min_dec, sep);
 }
 
 static void set_bool(wr *w, xmlNodePtr n, const char *local, int v) {
@@ -51,6 +56,7 @@ static const char *lr_what(dm_mask_kind kind) {
     case DM_MASK_BACKGROUND: return DM_LR_IMAGE;
     case DM_MASK_RADIAL_GRADIENT: return DM_LR_RADIAL;
     case DM_MASK_FILE: return DM_LR_FILE;
+    case DM_MASK_BRUSH: return DM_LR_AGGREGATE;
     default: return DM_LR_GRADIENT; /* linear, and whole_image's stand-in */
   }
 }
@@ -143,8 +149,9 @@ dm_status dm_wr_component(dm_context *ctx, xmlNodePtr seq, const dm_correction *
   } else {
     li = new_child(&w, seq, DM_RDF_NS, "rdf", "li");
     /* Attributes on the rdf:li, as Lightroom writes simple components; a
-     * range mask has a child element, so it gets an rdf:Description. */
-    int nested = m->kind == DM_MASK_LUMINANCE_RANGE || m->kind == DM_MASK_DEPTH_RANGE;
+     * range mask or a brush has child elements, so it gets an rdf:Description. */
+    int nested = m->kind == DM_MASK_LUMINANCE_RANGE || m->kind == DM_MASK_DEPTH_RANGE ||
+                 m->kind == DM_MASK_BRUSH;
     w.C = li && nested ? new_child(&w, li, DM_RDF_NS, "rdf", "Description") : li;
     if (!w.C) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory");
   }
@@ -204,6 +211,10 @@ dm_status dm_wr_component(dm_context *ctx, xmlNodePtr seq, const dm_correction *
     case DM_MASK_FILE:
       put_params(&w, m, m);
       set(&w, w.C, DM_XMP_NS, "Path", m->path);
+      break;
+    case DM_MASK_BRUSH:
+      put_params(&w, m, m);
+      dm_wr_brush(&w.oom, w.C, m, ci, slot);
       break;
     default: break;
   }

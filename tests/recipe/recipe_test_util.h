@@ -9,6 +9,7 @@
 
 #include "core/file.h"
 #include "dm_test.h"
+#include "mask/brush.h"
 #include "recipe/recipe.h"
 
 static inline void apply_sets(dm_context *ctx, dm_recipe *r, const char *const *sets, size_t n) {
@@ -55,6 +56,23 @@ static inline int corrections_equal(const dm_correction *a, const dm_correction 
         DIFF(u != v, "mask %d %s[%d] %.9g vs %.9g", k, t[j].key, e, (double)u, (double)v);
       }
     if (x->kind == DM_MASK_FILE) DIFF(strcmp(x->path, y->path), "mask %d path differs", k);
+    if (x->kind == DM_MASK_BRUSH) {
+      int ns = dm_brush_n_strokes(x->brush);
+      DIFF(ns != dm_brush_n_strokes(y->brush), "mask %d: %d strokes vs %d", k, ns,
+           dm_brush_n_strokes(y->brush));
+      for (int i = 0; ok && i < ns; i++) {
+        const dm_brush_stroke *p = &x->brush->strokes[i], *q = &y->brush->strokes[i];
+        DIFF(p->radius != q->radius || p->flow != q->flow || p->feather != q->feather ||
+                 p->density != q->density || p->erase != q->erase,
+             "mask %d stroke %d: settings differ", k, i);
+        DIFF(p->n_dabs != q->n_dabs, "mask %d stroke %d: %d dabs vs %d", k, i, p->n_dabs, q->n_dabs);
+        for (int d = 0; ok && d < p->n_dabs; d++)
+          DIFF(memcmp(&p->dabs[d], &q->dabs[d], sizeof p->dabs[d]), "mask %d stroke %d dab %d "
+               "differs (%.9g,%.9g r %.9g vs %.9g,%.9g r %.9g)", k, i, d, (double)p->dabs[d].x,
+               (double)p->dabs[d].y, (double)p->dabs[d].radius, (double)q->dabs[d].x,
+               (double)q->dabs[d].y, (double)q->dabs[d].radius);
+      }
+    }
   }
 #undef DIFF
   return ok;

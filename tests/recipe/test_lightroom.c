@@ -8,6 +8,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "mask/brush.h"
 #include "recipe_test_util.h"
 
 /* ---- canonical form: one line per attribute / text, with its path -------- */
@@ -135,10 +136,22 @@ static void check_read(dm_recipe *r) {
   CHECK(!strcmp(sky->name, "Sky") && sky->amount == 65);
   CHECK_NEAR(sky->sliders.v[DM_ADJ_EXPOSURE], -1, 1e-6);
   CHECK_NEAR(sky->sliders.v[DM_ADJ_DEHAZE], 15, 1e-5);
-  /* [linear] [luminance, intersect] [brush, kept] [colour range, kept] */
-  CHECK(sky->n_masks == 2 && dm_correction_n_preserved(sky) == 2);
-  CHECK(dm_correction_slot_mask(sky, 2, &what) == -1 && !strcmp(what, "Mask/Aggregate"));
+  /* [linear] [luminance, intersect] [brush, subtract] [colour range, kept] */
+  CHECK(sky->n_masks == 3 && dm_correction_n_preserved(sky) == 1);
+  CHECK(dm_correction_slot_mask(sky, 2, &what) == 2);
   CHECK(dm_correction_slot_mask(sky, 3, &what) == -1 && !strcmp(what, "Mask/RangeMask"));
+  m = &sky->masks[2];
+  CHECK(m->kind == DM_MASK_BRUSH && m->mode == DM_MASK_SUBTRACT && m->invert == 0 &&
+        m->opacity == 100);
+  CHECK(dm_brush_n_strokes(m->brush) == 1 && dm_brush_n_dabs(m->brush) == 2);
+  if (dm_brush_n_strokes(m->brush) == 1 && dm_brush_n_dabs(m->brush) == 2) {
+    const dm_brush_stroke *st = &m->brush->strokes[0];
+    CHECK(st->radius == 0.082157f && st->flow == 100 && st->feather == 100);
+    CHECK(st->density == 100 && st->erase == 0);
+    CHECK(st->dabs[0].x == 0.412f && st->dabs[0].y == 0.221f);
+    CHECK(st->dabs[1].x == 0.418f && st->dabs[1].y == 0.2235f);
+    CHECK(st->dabs[1].radius == 0.082157f && st->dabs[1].flow == 100 && st->dabs[1].feather == 100);
+  }
   m = &sky->masks[0];
   CHECK(m->kind == DM_MASK_LINEAR_GRADIENT && m->mode == DM_MASK_ADD);
   CHECK_NEAR(m->zero[1], 0.6, 1e-7);
@@ -207,9 +220,11 @@ static void test_lightroom_sidecar(dm_context *ctx) {
   if (r3.n_corrections == 3) {
     CHECK(r3.corrections[0].sliders.v[DM_ADJ_EXPOSURE] == -1);
     CHECK(dm_correction_n_slots(&r3.corrections[1]) == 5);
-    CHECK(dm_correction_slot_mask(&r3.corrections[1], 4, NULL) == 2);
-    CHECK(r3.corrections[1].masks[2].kind == DM_MASK_RADIAL_GRADIENT);
-    CHECK(dm_correction_slot_mask(&r3.corrections[1], 2, NULL) == -1);
+    CHECK(dm_correction_slot_mask(&r3.corrections[1], 4, NULL) == 3);
+    CHECK(r3.corrections[1].masks[3].kind == DM_MASK_RADIAL_GRADIENT);
+    CHECK(dm_correction_slot_mask(&r3.corrections[1], 2, NULL) == 2);
+    CHECK(r3.corrections[1].masks[2].kind == DM_MASK_BRUSH);
+    CHECK(dm_correction_slot_mask(&r3.corrections[1], 3, NULL) == -1);
   } else {
     CHECK(0);
   }

@@ -39,6 +39,11 @@ static const char *const recipe_sets[] = {
     "correction[1].mask[3].kind=luminance_range", "correction[1].mask[3].invert=true",
     "correction[1].mask[3].luminance_range=0,0,12.5,40",
     "correction[1].mask[4].kind=background", "correction[1].mask[4].opacity=60",
+    "correction[1].mask[5].kind=brush", "correction[1].mask[5].opacity=90",
+    "correction[1].mask[5].stroke[0].radius=0.04", "correction[1].mask[5].stroke[0].flow=60",
+    "correction[1].mask[5].stroke[0].feather=25", "correction[1].mask[5].stroke[0].density=80",
+    "correction[1].mask[5].stroke[0].dabs=0.3,0.4,0.35,0.42,0.1234567,1.05",
+    "correction[1].mask[5].stroke[1].erase=true", "correction[1].mask[5].stroke[1].dabs=0.31,0.41",
 };
 
 static void test_round_trip(dm_context *ctx) {
@@ -48,7 +53,7 @@ static void test_round_trip(dm_context *ctx) {
   CHECK_OK(ctx, dm_recipe_init(ctx, &c));
   apply_sets(ctx, &a, recipe_sets, sizeof recipe_sets / sizeof *recipe_sets);
   CHECK(a.n_corrections == 2);
-  CHECK(a.corrections[0].n_masks == 5 && a.corrections[1].n_masks == 5);
+  CHECK(a.corrections[0].n_masks == 5 && a.corrections[1].n_masks == 6);
   /* Every slider away from its default. */
   for (int ci = 0; ci < 2; ci++)
     for (int i = 0; i < DM_ADJ_COUNT; i++)
@@ -112,6 +117,21 @@ static void test_round_trip(dm_context *ctx) {
   CHECK(strstr(x1, "crs:MaskValue=\"0.5\""));
   CHECK(strstr(x1, "crs:MaskValue=\"0.665\""));
   CHECK(strstr(x1, "crs:MaskValue=\"0.75\""));
+  /* The brush as Lightroom 11+ writes one: an Aggregate of Paint strokes. */
+  CHECK(strstr(x1, "crs:What=\"Mask/Aggregate\""));
+  CHECK(strstr(x1, "crs:MaskName=\"Brush 1\""));
+  CHECK(strstr(x1, "crs:MaskValue=\"0.9\""));
+  CHECK(strstr(x1, "<crs:Masks>"));
+  CHECK(strstr(x1, "crs:What=\"Mask/Paint\""));
+  CHECK(strstr(x1, "crs:Radius=\"0.04\""));
+  CHECK(strstr(x1, "crs:Flow=\"0.6\""));
+  CHECK(strstr(x1, "crs:CenterWeight=\"0.75\""));
+  CHECK(strstr(x1, "crs:MaskValue=\"0.8\""));
+  CHECK(strstr(x1, "crs:CenterWeight=\"0.5\"")); /* the eraser, default feather 50 */
+  CHECK(strstr(x1, "crs:MaskValue=\"0\""));        /* the eraser */
+  CHECK(strstr(x1, "<rdf:li>d 0.300000 0.400000</rdf:li>"));
+  CHECK(strstr(x1, "<rdf:li>d 0.1234567 1.050000</rdf:li>")); /* exact, past six places */
+  CHECK(strstr(x1, "<rdf:li>d 0.310000 0.410000</rdf:li>"));
   free(x1);
   free(x2);
   dm_recipe_free(&a);
