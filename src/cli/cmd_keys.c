@@ -32,10 +32,12 @@ static const char *nth_choice(const char *choices, int n) {
 
 static void show(void *user, const dm_set_key *k) {
   keys_ctx *c = user;
-  /* PREFIX matches the start of the key, or of its last part, or a kind. */
+  /* PREFIX matches the start of the key, or of its last part, or a kind
+   * ("mask" and "stroke" every key of those). */
   const char *pre = c->prefix;
   if (pre && strncmp(k->key, pre, strlen(pre)) && strncmp(k->field, pre, strlen(pre)) &&
-      !(k->kinds && strstr(k->kinds, pre)) && !(!strcmp(pre, "mask") && strstr(k->key, ".mask[")))
+      !(k->kinds && strstr(k->kinds, pre)) && !(!strcmp(pre, "mask") && strstr(k->key, ".mask[")) &&
+      !(!strcmp(pre, "stroke") && strstr(k->key, ".stroke[")))
     return;
   char type[200], def[96] = "", range[64] = "";
   type_of(k, type, sizeof type);

@@ -210,12 +210,20 @@ void cli_use_recorded_depth(dm_context *ctx, const cli_render_args *a, const dm_
   opt->scene = so;
 }
 
+/* An index of a --set key, clamped (dm_recipe_set refuses big ones). */
+static long key_index(const char *s, char **end) {
+  long v = strtol(s, end, 10);
+  return v < 0 ? 0 : v > 1000000 ? 1000000 : v;
+}
+
 /* Where an assignment goes in the order --set lines are applied, so that
  * their order on the command line does not matter: corrections by index,
  * within one its own fields, then its components by index, each
- * component's kind before its other fields (a kind resets them); the
- * lens_blur keys after, in the order given (lens_blur.active=false keeps
- * its meaning of "off, whatever else was set" only after the others). */
+ * component's kind before its other fields (a kind resets them), a brush's
+ * strokes last, by index (a stroke is appended when its index is the
+ * count); the lens_blur keys after, in the order given
+ * (lens_blur.active=false keeps its meaning of "off, whatever else was
+ * set" only after the others). */
 static void set_order(const char *as, long rank[4]) {
   rank[0] = 2, rank[1] = rank[2] = rank[3] = 0;
   if (!strncmp(as, "lens_blur.", 10)) {
@@ -228,8 +236,9 @@ static void set_order(const char *as, long rank[4]) {
   char *end;
   rank[1] = strtol(as + 11, &end, 10);
   if (strncmp(end, "].mask[", 7)) return;
-  rank[2] = 1 + strtol(end + 7, &end, 10);
+  rank[2] = 1 + key_index(end + 7, &end);
   rank[3] = strncmp(end, "].kind=", 7) != 0;
+  if (!strncmp(end, "].stroke[", 9)) rank[3] = 2 + key_index(end + 9, &end);
 }
 
 static int rank_after(const long a[4], const long b[4]) {
