@@ -9,7 +9,12 @@
  * dm_mask_render over --repeat runs (default 2 threads, 7 repeats):
  *   depth_range            [25, 35], smoothness 25
  *   depth_range & subject  the same, intersected with Subject
- *   subject                the matte alone (the floor: one copy) */
+ *   subject                the matte alone (the floor: one copy)
+ *   brush, 1 long stroke   645 dabs of radius 0.05 (200 px) 0.2 radius apart,
+ *                          feather 50: the largest stroke of a public census
+ *                          of real Lightroom brushes (src/mask/brush.c)
+ *   brush, 17 strokes      17 strokes of 42 dabs (that census' mean), radius
+ *                          0.02, flow 50, one of them an eraser */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +25,7 @@
 #include "color/color.h"
 #include "core/resample.h"
 #include "io/io.h"
+#include "mask/brush.h"
 #include "mask/mask.h"
 
 #define CHELSEA "/usr/lib/python3/dist-packages/skimage/data/chelsea.png"
@@ -110,6 +116,35 @@ int main(int argc, char **argv) {
   time_render(ctx, "depth_range", c, 1, &in, &out, repeat);
   time_render(ctx, "depth_range & subject", c, 2, &in, &out, repeat);
   time_render(ctx, "subject", &subject, 1, &in, &out, repeat);
+  /* Brushes: dabs along a wavy line, as Lightroom lays them (0.2 R apart). */
+  dm_mask_component brush[2];
+  for (int b = 0; b < 2; b++) {
+    dm_mask_component_init(&brush[b], DM_MASK_BRUSH);
+    const int strokes = b ? 17 : 1, dabs = b ? 42 : 645;
+    const float r = b ? 0.02f : 0.05f;
+    for (int s = 0; s < strokes; s++) {
+      dm_brush_stroke st;
+      dm_brush_stroke_init(&st);
+      st.radius = r, st.feather = 50, st.flow = b ? 50 : 100, st.erase = (float)(b && s == 5);
+      st.dabs = malloc((size_t)dabs * sizeof *st.dabs);
+      if (!st.dabs) die(NULL, "alloc");
+      st.n_dabs = dabs;
+      double x = 0.1 + 0.04 * s, y = 0.1;
+      for (int i = 0; i < dabs; i++) {
+        st.dabs[i] = (dm_brush_dab){(float)x, (float)y, st.radius, st.flow, st.feather};
+        double step = 0.2 * r * W, a = 1.3 * sin(0.011 * i + s); /* px along, heading */
+        x += step * cos(a) / W, y += step * fabs(sin(a)) / H * 0.6;
+        if (x < 0.05 || x > 0.95) x = 0.5;
+        if (y > 0.95) y = 0.1;
+      }
+      if (dm_brush_add_stroke(ctx, &brush[b], &st)) die(ctx, "brush");
+      dm_brush_stroke_free(&st);
+    }
+  }
+  time_render(ctx, "brush, 1 long stroke", &brush[0], 1, &in, &out, repeat);
+  time_render(ctx, "brush, 17 strokes", &brush[1], 1, &in, &out, repeat);
+  dm_mask_component_free(&brush[0]);
+  dm_mask_component_free(&brush[1]);
   dm_image_free(&photo);
   dm_image_free(&depth);
   dm_image_free(&matte);

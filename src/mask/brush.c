@@ -73,10 +73,11 @@
  *  - The component's opacity, invert and mode then apply as for every kind
  *    (mask.c).
  *
- * COST. Each dab touches only the pixels of its bounding box, twice (its
- * coverage, then the stroke's update), so a render costs the painted area
- * times the dabs' overlap, plus one pass that zeroes the plane; never the
- * image size times the number of dabs. The coverage scratch spans only the
+ * COST. Each dab touches only the pixels of its disc (row by row, its
+ * chord and a pixel of margin), twice (its coverage, then the stroke's
+ * update), so a render costs the painted area times the dabs' overlap,
+ * plus one pass that zeroes the plane; never the image size times the
+ * number of dabs. The coverage scratch spans only the
  * bounding box of all the dabs. Rows are shared among the threads
  * (interleaved, for balance); every pixel sees its dabs in the same order
  * whatever the thread count, so the result is bit-identical on any. */
@@ -117,6 +118,19 @@ static int first_row(int y0, int ith, int nth) {
   return y0 + (ith - r + nth) % nth;
 }
 
+/* The pixels [*xa, *xb] of row offset dy (from the dab's centre) that can
+ * lie within R: the disc's chord, with a pixel of margin (the per-pixel
+ * test decides); 0 when the row misses the disc. */
+static int chord(const dab_px *d, float dy, int *xa, int *xb) {
+  const float h2 = d->r2 - dy * dy;
+  if (h2 < 0.0f) return 0;
+  const float hw = sqrtf(h2);
+  const float a = floorf(-d->ox - hw) - 1.0f, b = ceilf(-d->ox + hw) + 1.0f;
+  *xa = a > (float)d->x0 ? (int)a : d->x0;
+  *xb = b < (float)d->x1 ? (int)b : d->x1;
+  return *xa <= *xb;
+}
+
 static void brush_rows(void *user, int ith, int nth) {
   brush_job *j = user;
   const dab_px *dabs = j->dabs;
@@ -131,13 +145,15 @@ static void brush_rows(void *user, int ith, int nth) {
       for (int y = first_row(d->y0, ith, nth); y <= d->y1; y += nth) {
         float *c = j->cover + (size_t)(y - j->cy0) * (size_t)j->cw - j->cx0;
         const float dy = (float)y + d->oy, dy2 = dy * dy;
+        int xa, xb;
+        if (!chord(d, dy, &xa, &xb)) continue;
         if (f <= 0.0f) {
-          for (int x = d->x0; x <= d->x1; x++) {
+          for (int x = xa; x <= xb; x++) {
             const float dx = (float)x + d->ox;
             if (dx * dx + dy2 <= d->r2 && d->flow > c[x]) c[x] = d->flow;
           }
         } else {
-          for (int x = d->x0; x <= d->x1; x++) {
+          for (int x = xa; x <= xb; x++) {
             const float dx = (float)x + d->ox;
             const float w = d->flow * dm_smoothstep01((1.0f - sqrtf(dx * dx + dy2) * d->inv_r) * inv_f);
             c[x] = w > c[x] ? w : c[x];
@@ -153,7 +169,9 @@ static void brush_rows(void *user, int ith, int nth) {
       for (int y = first_row(d->y0, ith, nth); y <= d->y1; y += nth) {
         float *c = j->cover + (size_t)(y - j->cy0) * (size_t)j->cw - j->cx0;
         float *m = dm_row(j->plane, y);
-        for (int x = d->x0; x <= d->x1; x++) {
+        int xa, xb;
+        if (!chord(d, (float)y + d->oy, &xa, &xb)) continue;
+        for (int x = xa; x <= xb; x++) {
           if (c[x] > 0.0f) {
             m[x] += (v - m[x]) * c[x];
             c[x] = 0.0f;

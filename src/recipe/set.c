@@ -124,7 +124,6 @@ static dm_status set_stroke(dm_context *ctx, dm_mask_component *m, const char *f
   return st;
 }
 
-
 static dm_status set_mask_field(dm_context *ctx, dm_mask_component *m, const char *field,
                                 const char *value, const char *key, int *kind_changed) {
   *kind_changed = 0;
