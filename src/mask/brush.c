@@ -33,43 +33,46 @@
  *    the census reader above) found crs:Radius to be a fraction of the image
  *    width in Lightroom's unrotated sensor frame, and the dab's support to
  *    end exactly at that radius. Camera sensors are landscape, so the sensor
- *    width is the long side whichever way the photo is turned; the long side
- *    is that, and is the same for the upright photo depthmask works on.
+ *    width is the long side whichever way the photo is turned: we take the
+ *    long side, which does not change when the photo is turned upright.
  *  - Feather f = feather / 100 shapes the dab as radial_gradient's feather
  *    does: with d = |P - C| / R, the dab gives
  *        k(d) = 1 for d <= 1 - f,  smoothstep((1 - d) / f) up to d = 1,  0 beyond;
  *    f = 0 is a hard disc (k = 1 for d <= 1). So feather 100 falls off from
  *    the centre: k(0) = 1, k(1/2) = 1/2, k(1/4) = 0.84375; feather 50 holds
- *    1 out to R/2 and reaches 1/2 at 3R/4. This follows Lightroom's
- *    documented behaviour ("Feather 0: a very sharp edge; 50 keeps the
- *    centre at full strength and softens towards the edge", user guides) and
- *    reads crs:CenterWeight as Lightroom's hardness, CenterWeight = 1 - f:
- *    two independent readers found it rising with the brush's hardness
- *    (0.196 on a soft stroke, 0.619 on a harder one; 1 a near top-hat), and
- *    the commonest value in real files, 0, is Lightroom's default Feather
- *    100. (The measurement above fits a different profile, (1 - d^m)^n with
- *    hardness-dependent exponents, to single dabs; we keep the plateau form,
- *    which is what a user sees along a stroke, and one documented curve for
- *    both feathered mask kinds.)
+ *    1 out to R/2 and reaches 1/2 at 3R/4. This follows how tutorials
+ *    describe Lightroom's Feather slider (wild-eye.co.za: 0 gives a sharp
+ *    edge, 50 keeps the centre at full strength and softens towards the
+ *    edge) and reads crs:CenterWeight as the brush's hardness,
+ *    CenterWeight = 1 - f: two of the readers above found it rising with
+ *    hardness (0.196 on a stroke its author called soft, 0.619 on a harder
+ *    one; near a top-hat at 1). (The measurement above fits another
+ *    profile to single dabs, (1 - d^m)^n with hardness-dependent exponents;
+ *    we keep the plateau form, one documented curve for both feathered mask
+ *    kinds, since a stroke's cross-section, which is what users see, is
+ *    the envelope of its dabs.)
  *  - A stroke covers each pixel once, with the strongest of its dabs:
  *        s(P) = max over the stroke's dabs i of  flow_i / 100 * k_i(P).
  *    Dabs of one stroke do not build up on each other, so a stroke is the
- *    same whether its dabs are dense (Lightroom lays one every 0.2 R) or a
- *    few typed by hand; this is Lightroom's documented Flow: "with Flow 50
- *    the first stroke applies 50 %; brush over it again to build up".
+ *    same whether its dabs are dense (the census reader found Lightroom's
+ *    0.2 R apart) or a few typed by hand; and Flow acts as tutorials say
+ *    Lightroom's does (wild-eye.co.za, lightroomkillertips.com): at Flow 50
+ *    one stroke applies half, and brushing over it again builds up.
  *  - Strokes accumulate in painting order, each moving the mask towards the
  *    value it paints, v = density / 100 (crs:MaskValue), or v = 0 for an
  *    eraser, by its coverage:
  *        m <- m + (v - m) s(P),    m = 0 before the first stroke.
  *    So Density is a cap: strokes at density 60 approach 0.6 and never pass
- *    it, and painting at density 60 over a part at 1 brings it down to 0.6
- *    (both as user guides describe Lightroom's Density). Flow 50 twice
- *    gives 0.5, then 0.75. An eraser (v = 0) removes: m <- m (1 - s). This
- *    is the same reading of MaskValue, "the value a component paints
- *    towards", that lr_fields.c found for subtract components. (The
+ *    it (hueandhatchet.com, wild-eye.co.za: however often one brushes at
+ *    Density 50, no more than half the effect), and painting at density 60
+ *    over a part at 1 brings it down to 0.6 (arnoldfoto.no describes
+ *    exactly that for Lightroom). Flow 50 twice gives 0.5, then 0.75. An
+ *    eraser (v = 0) removes: m <- m (1 - s). This is the reading of
+ *    MaskValue, "the value a component paints towards", that lr_fields.c
+ *    found for subtract components. (The
  *    measurement above instead fits density as a per-dab factor, the dabs
  *    screened together; that reading lets repeated strokes pass Density,
- *    which the documented behaviour rules out.)
+ *    which every description of Lightroom's Density we found rules out.)
  *  - The component's opacity, invert and mode then apply as for every kind
  *    (mask.c).
  *
@@ -77,8 +80,8 @@
  * chord and a pixel of margin), twice (its coverage, then the stroke's
  * update), so a render costs the painted area times the dabs' overlap,
  * plus one pass that zeroes the plane; never the image size times the
- * number of dabs. The coverage scratch spans only the
- * bounding box of all the dabs. Rows are shared among the threads
+ * number of dabs. The coverage scratch spans only the bounding box of all
+ * the dabs. Rows are shared among the threads
  * (interleaved, for balance); every pixel sees its dabs in the same order
  * whatever the thread count, so the result is bit-identical on any. */
 #include <math.h>
