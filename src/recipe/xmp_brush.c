@@ -19,8 +19,9 @@
  *             then unused, read as 100); an eraser is written MaskValue 0
  * and crs:Dabs entries "d X Y" (a dab at the current settings), "r R",
  * "f F", "h H" (radius, flow, centre weight from there on, scaled as the
- * attributes). Absent attributes read as Lightroom's values for them (Flow
- * 1, CenterWeight 0, MaskValue 1); crs:Radius and crs:Dabs are required.
+ * attributes). Lightroom writes them all (the census cited in brush.c); absent ones
+ * read as Flow 1, CenterWeight 0, MaskValue 1 (full flow and density, the
+ * softest edge); crs:Radius and crs:Dabs are required.
  * New numbers are written as Lightroom does: plain decimals, dab centres
  * with six ("d 0.500000 0.500000"). A stroke read from the file whose values
  * did not change keeps its spelling, attribute by attribute, and its crs:Dabs
@@ -265,7 +266,7 @@ static dm_status read_stroke(dm_rd *rd, xmlNodePtr P, const char *sw, int room, 
                        fields[f].crs, sw, x);
       if (!r && found) *dst = (float)(x * fields[f].a + fields[f].b);
     }
-    /* Absent: what Lightroom means by it (Flow 1, CenterWeight 0, MaskValue 1). */
+    /* Absent: Flow 1, CenterWeight 0, MaskValue 1 (see the top). */
     if (!r && !found && f == F_FEATHER) *dst = 100;
     if (!r && !found && (f == F_FLOW || f == F_DENSITY)) *dst = 100;
     if (r) return r;

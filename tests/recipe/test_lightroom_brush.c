@@ -304,7 +304,7 @@ static void test_strict(dm_context *ctx) {
     /* The recipe read before is untouched. */
     CHECK(good.n_corrections == 1 && dm_brush_n_dabs(good.corrections[0].masks[0].brush) == 1);
   }
-  /* A stroke without Flow, CenterWeight, MaskValue: Lightroom's 1, 0, 1. */
+  /* A stroke without Flow, CenterWeight, MaskValue: read as 1, 0, 1. */
   const char *bare = brush_sidecar("", one_stroke("crs:Radius=\"0.1\"", ONE_DAB));
   dm_recipe r;
   CHECK_OK(ctx, dm_recipe_init(ctx, &r));
