@@ -14,15 +14,25 @@ typedef struct pv_change {
   int (*applies)(const dm_recipe *r);   /* does it touch this recipe's picture? */
 } pv_change;
 
-static int always(const dm_recipe *r) {
-  (void)r;
-  return 1;
+static int has_brush(const dm_recipe *r) {
+  for (int i = 0; i < r->n_corrections; i++)
+    for (int k = 0; k < r->corrections[i].n_masks; k++)
+      if (r->corrections[i].masks[k].kind == DM_MASK_BRUSH) return 1;
+  return 0;
 }
 
-/* Version 1 is where process versions start: nothing before it to differ
- * from. Each later version adds its entry. */
+static int has_refine(const dm_recipe *r) {
+  return r->refine.n > 0 && r->lens_blur.active != 0.0f;
+}
+
+/* Version 1 is where process versions start. Neither change of version 2
+ * keeps the old path: version 1 rendered these recipes wrongly (a brush's
+ * adjustment reached the whole photo), which no one should get back. */
 static const pv_change changes[] = {
-    {1, NULL, always},
+    {2, "Lightroom brushes are rendered (version 1 left them out and adjusted the whole photo)",
+     has_brush},
+    {2, "Lens Blur refine strokes reshape the depth before the blur (version 1 ignored them)",
+     has_refine},
 };
 
 int dm_process_version_note(dm_context *ctx, const dm_recipe *r, const char *file) {

@@ -33,8 +33,10 @@
  * existing recipe renders (DESIGN section 6). A recipe keeps the version it
  * was made with; src/pipeline renders old versions as they rendered where
  * that is cheap, and otherwise warns once naming what changed. Sidecars
- * without one were made by version 1. */
-#define DM_PROCESS_VERSION 1
+ * without one were made by version 1.
+ *   1  every sidecar before process versions
+ *   2  Lightroom brushes rendered; Lens Blur refine strokes applied */
+#define DM_PROCESS_VERSION 2
 #define DM_XMP_NS "http://ns.depthmask.org/1.0/"                 /* prefix dm: */
 #define DM_CRS_NS "http://ns.adobe.com/camera-raw-settings/1.0/" /* prefix crs: */
 #define DM_MAX_CORRECTIONS 64
