@@ -120,6 +120,24 @@ cmp -s "$T/tx/hopper.jpg.xmp" "$T/tx/before.xmp" || fail "sidecar changed althou
 [ -e "$T/tx/big.tif" ] && fail "partial output left"
 expect_no_temp "$T/tx"
 
+# --- a client's sidecar must not read the retoucher's other files ----------
+mkdir -p "$T/client/job"
+cp "$HOPPER" "$T/client/job/hopper.jpg"
+/usr/bin/python3 -c "from PIL import Image; Image.new('L', (64, 64), 200).save('$T/client/secret.png')"
+cp "$T/client/secret.png" "$T/client/job/inside.png"
+for p in "../secret.png" "$T/client/secret.png"; do
+  expect_error 1 "it must lie inside the recipe's folder" -- "$DM" render "$T/client/job/hopper.jpg" \
+    -o "$T/client/job/x.tif" --set 'correction[0].mask[0].kind=file' --set "correction[0].mask[0].path=$p" \
+    --set 'correction[0].exposure=-1'
+done
+[ -e "$T/client/job/x.tif" ] && fail "rendered with a mask from outside the recipe's folder"
+"$DM" render "$T/client/job/hopper.jpg" -o "$T/client/job/y.tif" --no-sidecar --allow-outside-paths \
+  --set 'correction[0].mask[0].kind=file' --set "correction[0].mask[0].path=../secret.png" \
+  --set 'correction[0].exposure=-1' >/dev/null 2>"$T/err" || fail "--allow-outside-paths: $(cat "$T/err")"
+"$DM" render "$T/client/job/hopper.jpg" -o "$T/client/job/z.tif" --no-sidecar \
+  --set 'correction[0].mask[0].kind=file' --set "correction[0].mask[0].path=inside.png" \
+  --set 'correction[0].exposure=-1' >/dev/null 2>"$T/err" || fail "a mask inside: $(cat "$T/err")"
+
 # --- four processes, four sliders, one photo ------------------------------
 mkdir -p "$T/conc"
 cp "$HOPPER" "$T/conc/hopper.jpg"
