@@ -158,14 +158,10 @@ static void value_text(xmlNodePtr prop_elem, const xmlChar *attr_value, char *ou
   xmlNodePtr c = dm_xml_first_elem(prop_elem);
   if (!c) {
     xmlChar *t = xmlNodeGetContent(prop_elem);
-    if (t) {
-      const char *s = (const char *)t;
-      while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r') s++;
-      snprintf(out, len, "%s", s);
-      size_t n = strlen(out);
-      while (n && (out[n - 1] == ' ' || out[n - 1] == '\n' || out[n - 1] == '\t' || out[n - 1] == '\r')) out[--n] = 0;
-      xmlFree(t);
-    }
+    char *trimmed = t ? dm_xml_trimmed_dup(t) : NULL;
+    if (trimmed) snprintf(out, len, "%s", trimmed);
+    free(trimmed);
+    xmlFree(t);
     return;
   }
   if (dm_xml_is(c, DM_RDF_NS, "Seq") || dm_xml_is(c, DM_RDF_NS, "Bag") || dm_xml_is(c, DM_RDF_NS, "Alt")) {

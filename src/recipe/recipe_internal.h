@@ -98,6 +98,11 @@ int dm_xml_prop_text(xmlNodePtr n, const char *ns, const char *local, char **out
 int dm_xml_prop_set(xmlNodePtr n, const char *ns, const char *prefix, const char *local,
                     const char *value);
 void dm_xml_prop_remove(xmlNodePtr n, const char *ns, const char *local);
+/* A malloc'd copy of s (NULL: "") without leading and trailing white space;
+ * NULL on OOM. */
+char *dm_xml_trimmed_dup(const xmlChar *s);
+/* Unlink and free every child of n. */
+void dm_xml_remove_children(xmlNodePtr n);
 /* Whether n has the property at all. */
 int dm_xml_has_prop(xmlNodePtr n, const char *ns, const char *local);
 /* Writers' helpers that stop at the first OOM and remember it in *oom:

@@ -176,7 +176,7 @@ void dm_xml_find_prop(xmlNodePtr n, const char *ns, const char *local, dm_prop *
     }
 }
 
-static char *trimmed_dup(const xmlChar *s) {
+char *dm_xml_trimmed_dup(const xmlChar *s) {
   if (!s) s = (const xmlChar *)"";
   const char *b = (const char *)s;
   while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r') b++;
@@ -205,7 +205,7 @@ int dm_xml_prop_text(xmlNodePtr n, const char *ns, const char *local, char **out
       if (!ns_is(a->ns, "http://www.w3.org/XML/1998/namespace")) return 0;
     v = xmlNodeGetContent(p.elem);
   }
-  *out = trimmed_dup(v);
+  *out = dm_xml_trimmed_dup(v);
   xmlFree(v);
   return *out != NULL;
 }
@@ -387,4 +387,14 @@ xmlNodePtr dm_xml_new_child(int *oom, xmlNodePtr parent, const char *ns, const c
     return NULL;
   }
   return e;
+}
+
+void dm_xml_remove_children(xmlNodePtr n) {
+  xmlNodePtr c = n->children;
+  while (c) {
+    xmlNodePtr next = c->next;
+    xmlUnlinkNode(c);
+    xmlFreeNode(c);
+    c = next;
+  }
 }

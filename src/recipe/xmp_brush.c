@@ -142,15 +142,7 @@ static char *entry_text(xmlNodePtr li) {
   if (!dm_xml_is(li, DM_RDF_NS, "li") || dm_xml_first_elem(li)) return NULL;
   xmlChar *v = xmlNodeGetContent(li);
   if (!v) return NULL;
-  const char *b = (const char *)v;
-  while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r') b++;
-  size_t l = strlen(b);
-  while (l && (b[l - 1] == ' ' || b[l - 1] == '\t' || b[l - 1] == '\n' || b[l - 1] == '\r')) l--;
-  char *r = malloc(l + 1);
-  if (r) {
-    memcpy(r, b, l);
-    r[l] = 0;
-  }
+  char *r = dm_xml_trimmed_dup(v);
   xmlFree(v);
   return r;
 }
@@ -302,15 +294,6 @@ dm_status dm_rd_brush(dm_rd *rd, xmlNodePtr C, const char *where, dm_mask_compon
 
 /* ---- writing ------------------------------------------------------------- */
 
-static void remove_children(xmlNodePtr n) {
-  xmlNodePtr c = n->children;
-  while (c) {
-    xmlNodePtr next = c->next;
-    xmlUnlinkNode(c);
-    xmlFreeNode(c);
-    c = next;
-  }
-}
 
 /* Do the entries of D give exactly s's dabs, read with s's settings? */
 static int same_dabs(xmlNodePtr D, const dm_brush_stroke *s) {
@@ -349,7 +332,7 @@ static void put_dabs(int *oom, xmlNodePtr P, const dm_brush_stroke *s) {
   if (p.attr) dm_xml_prop_remove(P, DM_CRS_NS, "Dabs");
   xmlNodePtr D = p.elem ? p.elem : dm_xml_new_child(oom, P, DM_CRS_NS, "crs", "Dabs");
   if (!D) return;
-  remove_children(D);
+  dm_xml_remove_children(D);
   xmlNodePtr seq = dm_xml_new_child(oom, D, DM_RDF_NS, "rdf", "Seq");
   brush_state st = {s->radius, s->flow, s->feather};
   char a[64], b[64], line[160];
@@ -411,7 +394,7 @@ void dm_wr_brush(int *oom, xmlNodePtr C, const dm_mask_component *m, int ci, int
   if (!masks) return;
   xmlNodePtr seq = strokes_seq(C);
   if (!seq) {
-    remove_children(masks);
+    dm_xml_remove_children(masks);
     seq = dm_xml_new_child(oom, masks, DM_RDF_NS, "rdf", "Seq");
     if (!seq) return;
   }

@@ -308,13 +308,7 @@ static dm_status read_doc(dm_rd *rd, xmlDocPtr doc, dm_recipe *r) {
     return dm_rd_fail(rd, DM_ERR_FORMAT, "crs:MaskGroupBasedCorrections: text in the rdf:Seq");
   /* The group's content now lives in the corrections: empty it, leaving it as
    * the marker of where they go back. */
-  xmlNodePtr ch = group->children;
-  while (ch) {
-    xmlNodePtr next = ch->next;
-    xmlUnlinkNode(ch);
-    xmlFreeNode(ch);
-    ch = next;
-  }
+  dm_xml_remove_children(group);
   return stray_dm(rd, xmlDocGetRootElement(doc), "the sidecar");
 }
 

@@ -28,15 +28,6 @@ static xmlNodePtr new_child(out *o, xmlNodePtr parent, const char *ns, const cha
   return dm_xml_new_child(&o->oom, parent, ns, pfx, local);
 }
 
-static void remove_children(xmlNodePtr n) {
-  xmlNodePtr c = n->children;
-  while (c) {
-    xmlNodePtr next = c->next;
-    xmlUnlinkNode(c);
-    xmlFreeNode(c);
-    c = next;
-  }
-}
 
 /* ---- one correction --------------------------------------------------------- */
 
@@ -92,7 +83,7 @@ static dm_status write_correction(out *o, xmlNodePtr seq, const dm_correction *c
   dm_xml_find_prop(P, DM_CRS_NS, "CorrectionMasks", &mp);
   xmlNodePtr masks = mp.elem ? mp.elem : new_child(o, P, DM_CRS_NS, "crs", "CorrectionMasks");
   if (!masks) return DM_OK;
-  remove_children(masks);
+  dm_xml_remove_children(masks);
   xmlNodePtr mseq = new_child(o, masks, DM_RDF_NS, "rdf", "Seq");
   if (!mseq) return DM_OK;
   dm_slot_iter it = {0, 0, 0};
@@ -209,7 +200,7 @@ static dm_status build(out *o, const dm_recipe *r) {
   } else {
     if (!group) group = new_child(o, main, DM_CRS_NS, "crs", "MaskGroupBasedCorrections");
     if (!group) return DM_OK;
-    remove_children(group);
+    dm_xml_remove_children(group);
     xmlNodePtr seq = new_child(o, group, DM_RDF_NS, "rdf", "Seq");
     for (int i = 0; seq && !o->oom && i < r->n_corrections; i++) {
       dm_status s = write_correction(o, seq, &r->corrections[i], i);
