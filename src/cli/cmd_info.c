@@ -87,6 +87,11 @@ static void print_sidecar(dm_context *ctx, const char *input) {
     if (r.photo.process_version < DM_PROCESS_VERSION)
       printf("             made by process version %d; this build's is %d\n",
              r.photo.process_version, DM_PROCESS_VERSION);
+    char kept[1024], refused[512];
+    dm_recipe_unapplied(&r, kept, sizeof kept, refused, sizeof refused);
+    if (kept[0]) printf("             Lightroom settings kept, not applied: %s\n", kept);
+    if (refused[0]) printf("             Lightroom edits render refuses: %s\n", refused);
+    if (r.refine.n) printf("             lens blur refine strokes: %d set%s\n", r.refine.n, r.refine.n == 1 ? "" : "s");
     if (r.photo.depth_source[0]) printf("  depth was: %s\n", r.photo.depth_source);
     for (int i = 0; i < r.n_corrections; i++) {
       const dm_correction *c = &r.corrections[i];
