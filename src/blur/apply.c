@@ -43,6 +43,7 @@ static dm_status check_inputs(dm_context *ctx, const dm_image *rgb, const dm_ima
 static void state_free(bl_state *st) {
   free(st->rad);
   free(st->sid);
+  free(st->boost_w);
   free(st->bid);
   free(st->m8);
   free(st->subj.fill);
@@ -80,6 +81,7 @@ static dm_status prepare(bl_state *st, const dm_image *near01, float z_near_m, f
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur (%dx%d)", st->w, st->h);
   if ((s = bl_front_maps(st, near01, &fn)) != DM_OK) return s;
   bl_boost_setup(st);
+  if ((s = bl_boost_sizes(st)) != DM_OK) return s;
   if (st->m8 && (s = bl_subject_colour(st)) != DM_OK) return s;
   if ((s = bl_kernels_build(ctx, st->p, &st->kern)) != DM_OK) return s;
   /* fills of full-resolution slices: on the 2x grid, 4x for large images

@@ -71,6 +71,8 @@ typedef struct dm_lens_blur {
   float cat_eye;         /* 0..100: mechanical vignetting towards the frame's edges */
   float boost;           /* 0..100: highlight boost */
   float boost_threshold; /* 0..100: where the boost starts, see boost.c */
+  int boost_light_size;  /* not a parameter: 1 = only regions small against their CoC are
+                            lights (process version 3, boost.c); 0 = every clipped pixel (1, 2) */
   float mode;            /* dm_blur_mode */
   float f_mm;            /* physical mode: focal length */
   float f_number;        /* physical mode: N */

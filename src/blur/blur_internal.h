@@ -135,6 +135,7 @@ typedef struct bl_state {
   const dm_image *in;      /* the caller's image: read until the band pass overwrites it */
   const dm_image *matte;   /* may be NULL */
   float boost_g, boost_lo; /* highlight boost (boost.c), applied on the fly */
+  uint8_t *boost_w;        /* w*h: w_size x 255 of each clipped pixel's region, or NULL (boost.c) */
   float *rad;              /* w*h: signed CoC radius of the front content */
   uint8_t *sid;            /* w*h: candidate slice of the front content (slices.c) */
   uint8_t *m8;             /* w*h subject alpha x 255: the matte, or one made from the depth
@@ -207,15 +208,19 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
 /* Highlight boost: the light a pixel of colour I and CoC radius r spreads
  * (boost.c explains the gain). bl_boost_setup fills st->boost_*. */
 void bl_boost_setup(bl_state *st);
-static inline void bl_boosted(const bl_state *st, const float *I, float r, float out[3]) {
+/* After bl_front_maps: st->boost_w from the clipped regions' sizes. */
+dm_status bl_boost_sizes(bl_state *st);
+/* I is pixel i's colour. */
+static inline void bl_boosted(const bl_state *st, size_t i, const float *I, float r, float out[3]) {
   float gain = 1.0f;
-  if (st->boost_g > 0.0f) {
+  if (st->boost_g > 0.0f && (!st->boost_w || st->boost_w[i])) {
     float m = I[0] < I[1] ? I[0] : I[1], a = fabsf(r);
     m = m < I[2] ? m : I[2];
     if (m > st->boost_lo && a > BL_FOCUS_R) {
       float wl = m >= 1.0f ? 1.0f : (m - st->boost_lo) / (1.0f - st->boost_lo);
       float wb = (a - BL_FOCUS_R) / BL_FOCUS_R;
-      gain = 1.0f + st->boost_g * wl * wl * (wb > 1.0f ? 1.0f : wb);
+      float ws = st->boost_w ? st->boost_w[i] * (1.0f / 255.0f) : 1.0f;
+      gain = 1.0f + st->boost_g * wl * wl * (wb > 1.0f ? 1.0f : wb) * ws;
     }
   }
   out[0] = I[0] * gain, out[1] = I[1] * gain, out[2] = I[2] * gain;

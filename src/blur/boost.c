@@ -5,7 +5,7 @@
  * as dull grey discs. Boost multiplies the light of clipped pixels before
  * they are spread (bl_boosted, blur_internal.h), so bokeh balls glow again:
  *
- *   gain = 1 + (BOOST_MAX_GAIN − 1) · boost/100 · w_level² · w_blur
+ *   gain = 1 + (BOOST_MAX_GAIN − 1) · boost/100 · w_level² · w_blur · w_size
  *
  * w_level ramps from 0 at `lo` to 1 at clipped white, measured on the
  * pixel's smallest channel: lights clip to white in every channel, while a
@@ -16,7 +16,26 @@
  * as they are. At the defaults (Boost 50) a clipped light spreads 4.5 times
  * its clipped value; measured on the dof-eval scenes, whose lights are 8x
  * white and clip over a disc a little larger than the light, gains of 4 to
- * 5.5 come closest. */
+ * 5.5 come closest.
+ *
+ * w_size (process version 3) tells a light from a white shirt. It looks at
+ * each connected clipped region (8-connected pixels above `lo`) as a whole:
+ * its area A gives the radius ρ = √(A/π) of a disc as large, its pixels'
+ * mean CoC radius R the disc the blur spreads each point into, and
+ *   w_size = 1 for ρ ≤ R/2,  0 for ρ ≥ R,  smoothstep between.
+ * Why this is physics, not a fit: blurring spreads each point over its CoC,
+ * so a region much smaller than its CoC ends up spread over (R/ρ)² times
+ * its area: the light clipping hid (a lamp is many times white) is what
+ * makes its bokeh disc bright, and only a boost can give it back. A region
+ * at least as wide as its CoC keeps its own clipped value over its middle
+ * whatever its true brightness, so a boost can only add a bright rim at its
+ * edge; and a large area at the clip point in a well-exposed photo is lit,
+ * not a lamp (a lamp that large would have set the exposure). The bounds
+ * are those two geometric cases, R/2 and R, not numbers chosen on scenes. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
 #include "blur/blur_internal.h"
 
 #define BOOST_MAX_GAIN 8.0f
@@ -26,4 +45,75 @@ void bl_boost_setup(bl_state *st) {
   st->boost_g = (BOOST_MAX_GAIN - 1.0f) * st->p->boost / 100.0f;
   st->boost_lo = 1.0f - BOOST_RANGE * (1.0f - st->p->boost_threshold / 100.0f);
   if (st->boost_lo > 0.999f) st->boost_lo = 0.999f;
+}
+
+static int clipped(const bl_state *st, int x, int y) {
+  const float *I = dm_px(st->in, x, y);
+  float m = I[0] < I[1] ? I[0] : I[1];
+  return (m < I[2] ? m : I[2]) > st->boost_lo;
+}
+
+#define NONE UINT32_MAX
+
+static uint32_t find(uint32_t *parent, uint32_t a) {
+  while (parent[a] != a) a = parent[a] = parent[parent[a]];
+  return a;
+}
+
+dm_status bl_boost_sizes(bl_state *st) {
+  if (st->boost_g <= 0.0f || !st->p->boost_light_size) return DM_OK;
+  size_t n = (size_t)st->w * st->h;
+  /* Union-find over clipped pixels: lab[i] = i's parent pixel, NONE when i
+   * is not clipped; roots point to themselves. */
+  uint32_t *lab = malloc(n * sizeof *lab);
+  st->boost_w = bl_alloc(n);
+  if (!lab || !st->boost_w) {
+    free(lab);
+    return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");
+  }
+  for (int y = 0; y < st->h; y++)
+    for (int x = 0; x < st->w; x++) {
+      size_t i = (size_t)y * st->w + x;
+      lab[i] = NONE;
+      if (!clipped(st, x, y)) continue;
+      lab[i] = (uint32_t)i;
+      /* the already visited 8-neighbours: left, and the three above */
+      static const int dx[4] = {-1, -1, 0, 1}, dy[4] = {0, -1, -1, -1};
+      for (int k = 0; k < 4; k++) {
+        int nx = x + dx[k], ny = y + dy[k];
+        if (nx < 0 || ny < 0 || nx >= st->w) continue;
+        size_t j = (size_t)ny * st->w + nx;
+        if (lab[j] == NONE) continue;
+        uint32_t a = find(lab, (uint32_t)i), b = find(lab, (uint32_t)j);
+        if (a != b) lab[a > b ? a : b] = a < b ? a : b; /* roots point to the smaller label */
+      }
+    }
+  /* Per region (indexed by its root's pixel): area and summed |CoC radius|,
+   * kept in two arrays the size of the image only where roots are. */
+  float *area = calloc(n, sizeof *area), *rsum = calloc(n, sizeof *rsum);
+  dm_status s = DM_OK;
+  if (!area || !rsum) s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");
+  for (size_t i = 0; !s && i < n; i++) {
+    if (lab[i] == NONE) continue;
+    uint32_t r = find(lab, (uint32_t)i);
+    area[r] += 1.0f;
+    rsum[r] += fabsf(st->rad[i]);
+  }
+  for (size_t i = 0; !s && i < n; i++) {
+    st->boost_w[i] = 0;
+    if (lab[i] == NONE) continue;
+    uint32_t r = find(lab, (uint32_t)i);
+    float R = rsum[r] / area[r], rho = sqrtf(area[r] / 3.14159265f), w;
+    if (rho <= 0.5f * R) w = 1.0f;
+    else if (rho >= R) w = 0.0f;
+    else {
+      float t = (R - rho) / (0.5f * R);
+      w = t * t * (3.0f - 2.0f * t);
+    }
+    st->boost_w[i] = (uint8_t)(w * 255.0f + 0.5f);
+  }
+  free(area);
+  free(rsum);
+  free(lab);
+  return s;
 }

@@ -181,7 +181,7 @@ static void band_run(void *user, int ith, int nth) {
           if (s > c || (s < c && !sl->fill)) continue;
           float v[4], rad, u = 0, w = 0;
           if (s == c && !(m8 && bl_soft(m8[x], bid[x]))) { /* the common case, inline */
-            bl_boosted(st, in + 3 * x, radr[x], v);
+            bl_boosted(st, r0 + x, in + 3 * x, radr[x], v);
             v[3] = 1.0f;
             rad = fabsf(radr[x]);
           } else {

@@ -355,7 +355,7 @@ static void own_run(void *user, int ith, int nth) {
           if (m8 && bl_soft(m8[x], bid[x])) {
             bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
           } else {
-            bl_boosted(st, in + 3 * x, rad[x], v);
+            bl_boosted(st, r0 + x, in + 3 * x, rad[x], v);
             v[3] = 1.0f;
             r = fabsf(rad[x]);
           }
@@ -377,7 +377,7 @@ static void own_run(void *user, int ith, int nth) {
           if (m8 && bl_soft(m8[x], bid[x])) {
             bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
           } else {
-            bl_boosted(st, in + 3 * x, rad[x], v);
+            bl_boosted(st, r0 + x, in + 3 * x, rad[x], v);
             v[3] = 1.0f;
             r = fabsf(rad[x]);
           }

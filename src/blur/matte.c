@@ -51,7 +51,7 @@ static void grid_run(void *user, int ith, int nth) {
           if (j->what == 1 && m <= BL_ALPHA_EPS) o[0] += st->rad[i], o[3] += 1.0;
           if (j->what == 2 && m >= 0.98f) {
             float c[3];
-            bl_boosted(st, dm_px(st->in, x, y), st->rad[i], c);
+            bl_boosted(st, i, dm_px(st->in, x, y), st->rad[i], c);
             o[0] += c[0], o[1] += c[1], o[2] += c[2], o[3] += 1.0;
           }
         }
@@ -190,7 +190,7 @@ int bl_content(const bl_state *st, int k, int x, int y, int role, const float *I
   float S[3], B[4], c[3];
   if (role == BL_OWN) {
     float m = bl_matte_at(st, x, y);
-    bl_boosted(st, I, st->rad[i], c);
+    bl_boosted(st, i, I, st->rad[i], c);
     if (m > BL_ALPHA_EPS && m < 1.0f) {
       bl_mixed_at(st, x, y, m, c, S, B);
       v[0] = S[0], v[1] = S[1], v[2] = S[2], v[3] = m;
@@ -201,7 +201,7 @@ int bl_content(const bl_state *st, int k, int x, int y, int role, const float *I
     return 1;
   }
   if (role == BL_BEHIND) {
-    bl_boosted(st, I, st->rad[i], c);
+    bl_boosted(st, i, I, st->rad[i], c);
     if (!bl_mixed_at(st, x, y, bl_matte_at(st, x, y), c, S, B)) return 0;
     v[0] = B[0], v[1] = B[1], v[2] = B[2], v[3] = 1.0f;
     *radius = B[3];

@@ -67,6 +67,7 @@ void dm_lens_blur_defaults(dm_lens_blur *p) {
   int n;
   const dm_param *t = dm_lens_blur_params(&n);
   dm_param_defaults(t, n, p);
+  p->boost_light_size = 1; /* today's rule; src/pipeline turns it off for older recipes */
 }
 
 dm_status dm_lens_blur_check(dm_context *ctx, const dm_lens_blur *p) {

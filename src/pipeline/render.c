@@ -154,9 +154,13 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
   /* Lens Blur's refine strokes reshape the depth the blur reads (xmp_refine.c). */
   dm_image refined = {0};
   dm_status s = apply_refine(ctx, work, r, scene, &refined);
+  /* Recipes of process versions 1 and 2 keep their Boost: every clipped
+   * pixel a light (a flag, so cheap to keep; boost.c). */
+  dm_lens_blur p = r->lens_blur;
+  p.boost_light_size = r->photo.process_version >= 3;
   if (!s)
     s = dm_lens_blur_apply(ctx, work, refined.data ? &refined : &depth->near01, depth->z_near_m,
-                           depth->z_far_m, scene->matte.data ? &scene->matte : NULL, &r->lens_blur);
+                           depth->z_far_m, scene->matte.data ? &scene->matte : NULL, &p);
   dm_image_free(&refined);
   return s;
 }

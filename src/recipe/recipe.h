@@ -35,8 +35,10 @@
  * that is cheap, and otherwise warns once naming what changed. Sidecars
  * without one were made by version 1.
  *   1  every sidecar before process versions
- *   2  Lightroom brushes rendered; Lens Blur refine strokes applied */
-#define DM_PROCESS_VERSION 2
+ *   2  Lightroom brushes rendered; Lens Blur refine strokes applied
+ *   3  Boost lifts only clipped regions small against their CoC (older
+ *      recipes keep their Boost: src/blur/boost.c) */
+#define DM_PROCESS_VERSION 3
 #define DM_XMP_NS "http://ns.depthmask.org/1.0/"                 /* prefix dm: */
 #define DM_CRS_NS "http://ns.adobe.com/camera-raw-settings/1.0/" /* prefix crs: */
 #define DM_MAX_CORRECTIONS 64
