@@ -393,22 +393,30 @@ static void write_crs(wr *w, xmlNodePtr C, const dm_lens_blur *lb, int fresh) {
 
 int dm_wr_lens_blur(xmlNodePtr rdf, xmlNodePtr main, const dm_lens_blur *lb) {
   wr w = {0};
-  if (!dm_wr_lens_blur_wanted(rdf, lb)) return 1;
   int n;
   const dm_param *t = dm_lens_blur_params(&n);
 
-  xmlNodePtr ce = find_struct(rdf, DM_CRS_NS, CRS_STRUCT);
-  int fresh = !ce;
-  if (fresh) ce = new_struct(&w, main, NULL, DM_CRS_NS, "crs", CRS_STRUCT);
-  if (!ce) return 0;
-  write_crs(&w, dm_xml_props(ce), lb, fresh);
+  xmlNodePtr ce = NULL;
+  int fresh;
+  if (dm_wr_lens_blur_wanted(rdf, lb)) {
+    ce = find_struct(rdf, DM_CRS_NS, CRS_STRUCT);
+    fresh = !ce;
+    if (fresh) ce = new_struct(&w, main, NULL, DM_CRS_NS, "crs", CRS_STRUCT);
+    if (!ce) return 0;
+    write_crs(&w, dm_xml_props(ce), lb, fresh);
+  }
 
+  /* A dm:LensBlurSettings read is updated even without a crs:LensBlur
+   * beside it (the lens blur back at its defaults): left as read, it would
+   * give its old values to the next read. */
   xmlNodePtr de = find_struct(rdf, DM_XMP_NS, DM_STRUCT);
   int dm_wanted = de != NULL;
   for (int i = 0; i < n && !dm_wanted; i++)
     if (!t[i].xmp_name && !at_default(&t[i], lb)) dm_wanted = 1;
   if (!dm_wanted) return !w.oom;
   fresh = !de;
+  /* A new one follows crs:LensBlur, which is there: a field off its
+   * default makes the lens blur wanted. */
   if (fresh) de = new_struct(&w, ce->parent, ce, DM_XMP_NS, "dm", DM_STRUCT);
   if (!de) return 0;
   xmlNodePtr D = dm_xml_props(de);

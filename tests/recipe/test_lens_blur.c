@@ -225,6 +225,44 @@ static void test_forms(dm_context *ctx) {
   }
 }
 
+/* A sidecar with dm:LensBlurSettings and no crs:LensBlur whose lens blur
+ * goes back to the defaults (a preset without one, as fuzz_sidecar found;
+ * or --set): the struct is rewritten with them, not left saying the old
+ * values, which the file read back would have again. */
+static void test_settings_alone(dm_context *ctx) {
+  static const char body[] =
+      "<dm:LensBlurSettings dm:bokeh=\"blades\" dm:blades=\"7\" dm:mode=\"physical\" "
+      "dm:f_mm=\"135\" dm:focus_m=\"3.25\"/>";
+  static const char *const back_to_defaults[] = {
+      "lens_blur.bokeh=circle", "lens_blur.blades=6",    "lens_blur.mode=artistic",
+      "lens_blur.f_mm=85",      "lens_blur.focus_m=0",   "lens_blur.active=false",
+  };
+  for (int way = 0; way < 2; way++) {
+    dm_recipe r, preset, back;
+    CHECK_OK(ctx, dm_recipe_init(ctx, &r));
+    CHECK_OK(ctx, dm_recipe_init(ctx, &preset));
+    CHECK_OK(ctx, dm_recipe_init(ctx, &back));
+    CHECK_OK(ctx, read_xml(ctx, doc(body), &r));
+    CHECK(r.lens_blur.mode == DM_BLUR_PHYSICAL && r.lens_blur.blades == 7);
+    if (way == 0)
+      CHECK_OK(ctx, dm_recipe_apply_preset(ctx, &r, &preset));
+    else
+      apply_sets(ctx, &r, back_to_defaults, sizeof back_to_defaults / sizeof *back_to_defaults);
+    CHECK(lens_blur_is_default(&r.lens_blur));
+    char *xml = write_xml(ctx, &r);
+    CHECK(xml && strstr(xml, "dm:bokeh=\"circle\"") && strstr(xml, "dm:mode=\"artistic\""));
+    CHECK_OK(ctx, read_xml(ctx, xml, &back));
+    CHECK(lens_blur_is_default(&back.lens_blur));
+    char *xml2 = write_xml(ctx, &back);
+    CHECK(xml && xml2 && !strcmp(xml, xml2));
+    free(xml);
+    free(xml2);
+    dm_recipe_free(&r);
+    dm_recipe_free(&preset);
+    dm_recipe_free(&back);
+  }
+}
+
 static void test_strict(dm_context *ctx) {
   static const struct {
     const char *body, *msg;
@@ -366,6 +404,7 @@ int main(void) {
   test_untouched(ctx);
   test_lightroom(ctx);
   test_forms(ctx);
+  test_settings_alone(ctx);
   test_strict(ctx);
   test_set(ctx);
   dm_context_free(ctx);
