@@ -277,6 +277,17 @@ if fastdepth:
     save("fastdepth-slim.onnx", m)
 PYEOF
   ;;
+fuzz_sidecar)
+  # Every pair (sidecar, preset) of the sidecars the recipe tests read and
+  # of fuzz/seeds/xmp, bad ones included; and each alone (no preset).
+  sidecars=("$here"/../tests/recipe/fixtures/*.xmp "$here"/seeds/xmp/*.xmp)
+  for a in "${sidecars[@]}"; do
+    cp "$a" "$out/$(basename "$a" .xmp).seed"
+    for b in "${sidecars[@]}"; do
+      { cat "$a"; printf '\n=== preset ===\n'; cat "$b"; } >"$out/$(basename "$a" .xmp)+$(basename "$b" .xmp).seed"
+    done
+  done
+  ;;
 fuzz_depth_xmp)
   # JPEGs with embedded depth as the depth tests build them (GDepth with
   # Extended XMP chunks out of order, Dynamic Depth with appended items),
