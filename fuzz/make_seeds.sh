@@ -29,6 +29,16 @@ if [ -d "$here/seeds/${target#fuzz_}" ]; then
   cp -n "$here/seeds/${target#fuzz_}"/* "$out"/ 2>/dev/null || true
 fi
 
+# A test binary of a build folder ($DM_BUILD_DIR, else build*/), for the
+# targets whose seeds the tests write.
+test_bin() {
+  for b in "${DM_BUILD_DIR:-}" "$here"/../build*; do
+    [ -n "$b" ] && [ -x "$b/$1" ] && { echo "$b/$1"; return 0; }
+  done
+  echo "$target: build $1 first (cmake --build BUILD --target $1)" >&2
+  return 1
+}
+
 photos=(/usr/lib/python3/dist-packages/skimage/data/coffee.png
         /usr/lib/python3/dist-packages/skimage/data/astronaut.png
         /usr/lib/python3/dist-packages/skimage/data/chelsea.png
@@ -293,15 +303,12 @@ fuzz_depth_xmp)
   # Extended XMP chunks out of order, Dynamic Depth with appended items),
   # from small versions of the dof-eval scenes: written by the test binary
   # tests/depth/test_embedded_jpeg --write-seeds (any build folder).
-  gen=""
-  for b in "${DM_BUILD_DIR:-}" "$here"/../build*; do
-    [ -n "$b" ] && [ -x "$b/depth_test_embedded_jpeg" ] && { gen="$b/depth_test_embedded_jpeg"; break; }
-  done
-  if [ -n "$gen" ]; then
-    "$gen" --write-seeds "$out"
-  else
-    echo "fuzz_depth_xmp: build depth_test_embedded_jpeg first (cmake --build BUILD --target depth_test_embedded_jpeg)" >&2
-  fi
+  gen=$(test_bin depth_test_embedded_jpeg) && "$gen" --write-seeds "$out"
+  ;;
+fuzz_cache)
+  # Depth cache entries of dev1's depth and mask at small sizes, written
+  # by dm_cache_put in tests/depth/test_cache --write-seeds.
+  gen=$(test_bin depth_test_cache) && "$gen" --write-seeds "$out"
   ;;
 esac
 echo "$(ls "$out" | wc -l) seeds in $out"

@@ -1,7 +1,9 @@
 /* The on-disk depth cache: round trip of a real scene's depth and subject
  * mask (dof-eval dev1), misses, damaged entries (a miss, the file removed,
  * one warning), LRU eviction and the hit refreshing the time, stale
- * temporaries, and 4 processes sharing one small folder. */
+ * temporaries, and 4 processes sharing one small folder. `--write-seeds
+ * DIR` writes entries of that scene's planes at small sizes into DIR, for
+ * fuzz_cache. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/file.h"
+#include "core/resample.h"
 #include "depth/cache.h"
 #include "dm_test.h"
 #include "io/io.h"
@@ -411,7 +414,59 @@ static void test_planted(dm_context *ctx, const char *dir) {
   dm_image_free(&e.planes[0]);
 }
 
-int main(void) {
+/* ---- seeds for fuzz_cache ---- */
+
+/* Entries written by dm_cache_put from dev1's depth and mask: one to four
+ * planes, 1x1 to 64x43, with and without meta. All in one 1 MiB block: an
+ * entry of two is over libFuzzer's default input size (1 MiB), and several
+ * blocks are test_round_trip's (four). */
+static int write_seeds(dm_context *ctx, const char *dir) {
+  dm_image depth = read_grey(ctx, "depth16.png"), mask = read_grey(ctx, "mask_gt.png");
+  if (!depth.data || !mask.data) return 1;
+  static const struct {
+    int w, h, n;
+    const char *meta;
+  } seeds[] = {
+      {24, 16, 1, "z_near=1.2\nz_far=5\nsource=dof-eval dev1"},
+      {32, 21, 3, "source=fused\nconfidence=0.83"},
+      {7, 5, 2, ""},
+      {1, 1, 4, "x"},
+      {64, 43, 4, "z_near=0.5\nz_far=15"},
+  };
+  static const char *const names[] = {"depth", "matte", "confidence", "near01"};
+  int failed = 0;
+  for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
+    dm_cache_entry e;
+    memset(&e, 0, sizeof e);
+    e.n_planes = seeds[i].n;
+    snprintf(e.meta, sizeof e.meta, "%s", seeds[i].meta);
+    dm_status s = DM_OK;
+    for (int p = 0; p < e.n_planes && !s; p++) {
+      snprintf(e.names[p], sizeof e.names[p], "%s", names[p]);
+      s = dm_resized_plane(ctx, p % 2 ? &mask : &depth, seeds[i].w, seeds[i].h, p < 2, &e.planes[p],
+                           "seed");
+      if (!s && p == 2) /* out of [0, 1] and NaN, as the store clamps them */
+        for (int k = 0; k < seeds[i].w; k += 3) dm_row(&e.planes[p], 0)[k] = k % 2 ? NAN : 1.5f;
+    }
+    char what[32];
+    snprintf(what, sizeof what, "fuzz seed %zu", i);
+    if (!s) s = dm_cache_put(ctx, dir, key_of(what), &e, 0);
+    if (s) fprintf(stderr, "seed %zu: %s\n", i, dm_context_error(ctx));
+    failed |= s != DM_OK;
+    dm_cache_entry_free(&e);
+  }
+  dm_image_free(&depth);
+  dm_image_free(&mask);
+  return failed;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "--write-seeds")) {
+    dm_context *ctx = dm_context_new(1);
+    int r = write_seeds(ctx, argv[2]);
+    dm_context_free(ctx);
+    return r;
+  }
   char base[4096], dir[4200];
   snprintf(base, sizeof base, "%s", dm_test_tmpdir("depth_cache"));
   /* first, before this process has a context (and pool threads) that the
