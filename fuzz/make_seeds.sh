@@ -305,6 +305,91 @@ fuzz_depth_xmp)
   # tests/depth/test_embedded_jpeg --write-seeds (any build folder).
   gen=$(test_bin depth_test_embedded_jpeg) && "$gen" --write-seeds "$out"
   ;;
+fuzz_heic_aux)
+  # HEICs with auxiliary depth and mattes as the depth tests build them
+  # (tests/depth/test_embedded_heic --write-seeds), and the real iPhone 14
+  # files of ../shared/phone (MIT, see its README and tests/FIXTURES.md)
+  # made small: at 1.1 MB they are over libFuzzer's 1 MiB input size, which
+  # cuts them short, and libheif then refuses the whole file. Apple's boxes
+  # stay as they are; the mdat keeps the data of the auxiliary images under
+  # 16 KB (the 480x640 depth map); every other item (the photo's tiles, the
+  # 1158x1544 mattes, which fuzz_heic_aux lists without decoding) points at
+  # the data of the smallest tile: 30-45 KB a file.
+  gen=$(test_bin depth_test_embedded_heic) && "$gen" --write-seeds "$out"
+  for f in "$here"/../../shared/phone/*.heic; do
+    [ -e "$f" ] || continue
+    "$PY" - "$f" "$out/$(basename "$f" .heic)" <<'PYEOF' || echo "cannot trim $f" >&2
+import sys
+
+def u(b, o, n):
+    return int.from_bytes(b[o:o + n], "big")
+
+def boxes(b, off, end):
+    while off + 8 <= end:
+        sz, t = u(b, off, 4), b[off + 4:off + 8].decode("latin1")
+        sz = u(b, off + 8, 8) if sz == 1 else sz or end - off
+        yield off, sz, t
+        off += sz
+
+def trim(d, keep):
+    """d with the data of every item but the auxiliary images of keep(size)
+    replaced by the smallest grid tile's (all iloc offsets rewritten)."""
+    top = {t: (o, s) for o, s, t in boxes(d, 0, len(d))}
+    mo, ms = top["meta"]
+    m = {t: (o, s) for o, s, t in boxes(d, mo + 12, mo + ms)}
+    tiles, aux = set(), set()
+    o, s = m["iref"]
+    w = 2 if d[o + 8] == 0 else 4
+    for bo, bs, bt in boxes(d, o + 12, o + s):
+        c = u(d, bo + 8 + w, 2)
+        if bt == "dimg":
+            tiles.update(u(d, bo + 10 + w + i * w, w) for i in range(c))
+        elif bt == "auxl":
+            aux.add(u(d, bo + 8, w))
+    o, s = m["iloc"]
+    v, q = d[o + 8], o + 12
+    osz, lsz, bsz, isz = d[q] >> 4, d[q] & 15, d[q + 1] >> 4, (d[q + 1] & 15) if v >= 1 else 0
+    idw = 2 if v < 2 else 4
+    n, q = u(d, q + 2, idw), q + 2 + idw
+    items = []  # (id, method, base field, extents as (offset field, length field, data))
+    for _ in range(n):
+        iid, q = u(d, q, idw), q + idw
+        method = d[q + 1] & 15 if v >= 1 else 0
+        q += 4 if v >= 1 else 2
+        bpos, base = q, u(d, q, bsz)
+        ec, q = u(d, q + bsz, 2), q + bsz + 2
+        ex = []
+        for _ in range(ec):
+            q += isz
+            off, ln = u(d, q, osz), u(d, q + osz, lsz)
+            ex.append((q, q + osz, d[base + off:base + off + ln]))
+            q += osz + lsz
+        items.append((iid, method, bpos, ex))
+    size = {iid: sum(len(e[2]) for e in ex) for iid, _, _, ex in items}
+    small = min((iid for iid in tiles if iid in size), key=lambda i: size[i])
+    stand_in = b"".join(e[2] for iid, _, _, ex in items if iid == small for e in ex)
+    out = bytearray(d[:mo + ms])
+    data, where = bytearray(), {}
+    for iid, method, bpos, ex in items:
+        if method != 0:
+            continue
+        out[bpos:bpos + bsz] = bytes(bsz)
+        for opos, lpos, chunk in ex:
+            if iid in tiles or (iid in aux and not keep(size[iid])):
+                chunk = stand_in
+            if chunk not in where:
+                where[chunk] = len(out) + 8 + len(data)
+                data += chunk
+            out[opos:opos + osz] = where[chunk].to_bytes(osz, "big")
+            out[lpos:lpos + lsz] = len(chunk).to_bytes(lsz, "big")
+    return bytes(out + (8 + len(data)).to_bytes(4, "big") + b"mdat" + data)
+
+src, dst = sys.argv[1], sys.argv[2]
+d = open(src, "rb").read()
+open(dst + "-slim.heic", "wb").write(trim(d, lambda n: n < 16384))
+PYEOF
+  done
+  ;;
 fuzz_cache)
   # Depth cache entries of dev1's depth and mask at small sizes, written
   # by dm_cache_put in tests/depth/test_cache --write-seeds.

@@ -230,11 +230,18 @@ dm_status dm_embedded_depth(dm_context *ctx, const unsigned char *data, size_t l
                               out, found, desc, desc_len);
 }
 
+dm_status dm_embedded_matte_ex(dm_context *ctx, const unsigned char *data, size_t len,
+                               const char *name, long long max_pixels, int orientation, int width,
+                               int height, dm_image *out, int *found, char *desc, size_t desc_len) {
+  memset(out, 0, sizeof *out);
+  float n, f;
+  return first_of(ctx, data, len, name, max_pixels, DM_EMB_MATTE_PORTRAIT, orientation, width, height,
+                  out, &n, &f, found, desc, desc_len);
+}
+
 dm_status dm_embedded_matte(dm_context *ctx, const unsigned char *data, size_t len, const char *name,
                             int orientation, int width, int height, dm_image *out, int *found,
                             char *desc, size_t desc_len) {
-  memset(out, 0, sizeof *out);
-  float n, f;
-  return first_of(ctx, data, len, name, DM_EMB_MAX_PIXELS, DM_EMB_MATTE_PORTRAIT, orientation, width, height, out, &n,
-                  &f, found, desc, desc_len);
+  return dm_embedded_matte_ex(ctx, data, len, name, DM_EMB_MAX_PIXELS, orientation, width, height,
+                              out, found, desc, desc_len);
 }

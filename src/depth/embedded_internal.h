@@ -36,6 +36,9 @@ dm_status dm_embedded_scan_ex(dm_context *ctx, const unsigned char *data, size_t
 dm_status dm_embedded_depth_ex(dm_context *ctx, const unsigned char *data, size_t len,
                                const char *name, long long max_pixels, int orientation, int width,
                                int height, dm_depth *out, int *found, char *desc, size_t desc_len);
+dm_status dm_embedded_matte_ex(dm_context *ctx, const unsigned char *data, size_t len,
+                               const char *name, long long max_pixels, int orientation, int width,
+                               int height, dm_image *out, int *found, char *desc, size_t desc_len);
 /* Shared bookkeeping. */
 /* A new item at the end of the list (NULL when DM_EMBEDDED_MAX are listed). */
 dm_embedded_item *dm_emb_add(dm_embedded_list *l, dm_embedded_kind kind, dm_embedded_container c,

@@ -272,6 +272,17 @@ static inline void eb_dd_jpeg(const eb_buf *photo_jpeg, const eb_buf *depth, con
   eb_dd_items(depth, conf, d, out);
 }
 
+/* Write b to dir/name (the fuzzer's seeds). */
+static inline void eb_save(const char *dir, const char *name, const eb_buf *b) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  if (f) {
+    fwrite(b->p, 1, b->n, f);
+    fclose(f);
+  }
+}
+
 /* The dof-eval scene: photo (sRGB), true depth as stored in depth16.png
  * (linear: z = near + v (far - near)) and its metric range from
  * camera.json. */

@@ -2,8 +2,11 @@
  * as an auxiliary depth image (disparity, with Apple's apdi XMP) and its
  * true subject mask as Apple's portrait effects matte, built with x265 and
  * box edits (embed_heic.h), read back through libheif. HEVC is lossy, so
- * the check is a small mean error and preserved depth order. */
+ * the check is a small mean error and preserved depth order. `--write-seeds
+ * DIR` writes small files of every kind built here into DIR, for
+ * fuzz_heic_aux. */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "depth/embedded.h"
 #include "dm_test.h"
@@ -184,7 +187,67 @@ static void test_plain(dm_context *ctx) {
   dm_image_free(&disp);
 }
 
-int main(void) {
+/* Small files (a 96 px photo with 96 px aux images) for fuzz_heic_aux's
+ * seeds: apdi disparity with its range and a portrait matte; apdi depth
+ * (metric Z) with skin and teeth mattes; depth without metadata, a hair
+ * matte and an aux type we do not use; the AVIF depth URN. */
+static int write_seeds(dm_context *ctx, const char *dir) {
+  mkdir(dir, 0777);
+  dm_image photo, lin, near01, disp;
+  double zn, zf;
+  if (!eb_small_scene(ctx, SCENE, 96, 64, &photo, &lin, &zn, &zf) || !eb_near01(ctx, &lin, zn, zf, &near01) ||
+      dm_image_alloc(ctx, &disp, 96, 64, 1))
+    return 1;
+  for (int y = 0; y < disp.height; y++)
+    for (int x = 0; x < disp.width; x++) dm_row(&disp, y)[x] = 1.0f - dm_row(&near01, y)[x];
+  char disparity[1024], depth[1024];
+  static const char apdi[] =
+      "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
+      "<rdf:Description rdf:about=\"\" xmlns:apdi=\"http://ns.apple.com/pixeldatainfo/1.0/\">"
+      "<apdi:AuxiliaryImageType>%s</apdi:AuxiliaryImageType><apdi:NativeFormat>%ld</apdi:NativeFormat>"
+      "<apdi:FloatMinValue>%.9g</apdi:FloatMinValue><apdi:FloatMaxValue>%.9g</apdi:FloatMaxValue>"
+      "</rdf:Description></rdf:RDF></x:xmpmeta>";
+  snprintf(disparity, sizeof disparity, apdi, "disparity", 0x68646973L /* hdis */, 1.0 / zf, 1.0 / zn);
+  snprintf(depth, sizeof depth, apdi, "depth", 0x66646570L /* fdep */, zn, zf);
+  const char *const skin = "urn:com:apple:photo:2019:aux:semanticskinmatte";
+  const char *const teeth = "urn:com:apple:photo:2019:aux:semanticteethmatte";
+  const char *const hair = "urn:com:apple:photo:2019:aux:semantichairmatte";
+  const struct {
+    const char *name;
+    int n;
+    eh_aux aux[4];
+  } seeds[] = {
+      {"apdi-disparity.heic", 2, {{&disp, "urn:mpeg:hevc:2015:auxid:2", disparity}, {&near01, PORTRAIT, NULL}}},
+      {"apdi-depth.heic", 3, {{&lin, "urn:mpeg:hevc:2015:auxid:2", depth}, {&near01, skin, NULL}, {&disp, teeth, NULL}}},
+      {"plain.heic", 3, {{&disp, "urn:mpeg:hevc:2015:auxid:2", NULL}, {&near01, hair, NULL},
+                         {&near01, "urn:example:aux:gainmap", NULL}}},
+      {"avif-urn.heic", 2, {{&disp, "urn:mpeg:mpegB:cicp:systems:auxiliary:depth", NULL}, {&disp, PORTRAIT, NULL}}},
+  };
+  int failed = 0;
+  for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
+    uint32_t ids[4];
+    eb_buf file;
+    if (eh_build(&photo, seeds[i].aux, seeds[i].n, 50, &file, ids)) {
+      eb_save(dir, seeds[i].name, &file);
+      free(file.p);
+    } else {
+      failed = 1;
+    }
+  }
+  dm_image_free(&photo);
+  dm_image_free(&lin);
+  dm_image_free(&near01);
+  dm_image_free(&disp);
+  return failed;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "--write-seeds")) {
+    dm_context *ctx = dm_context_new(1);
+    int r = write_seeds(ctx, argv[2]);
+    dm_context_free(ctx);
+    return r;
+  }
   dm_context *ctx = dm_context_new(2);
   ctx->log = count_warn;
   test_apple_style(ctx);

@@ -190,16 +190,6 @@ static void test_gdepth_jpeg_depth(dm_context *ctx, const char *scene) {
   free(file.p);
 }
 
-static void save(const char *dir, const char *name, const eb_buf *b) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "wb");
-  if (f) {
-    fwrite(b->p, 1, b->n, f);
-    fclose(f);
-  }
-}
-
 /* Small versions (a 96 px photo and depth) for the fuzzer's seeds. */
 static int write_seeds(dm_context *ctx, const char *dir) {
   mkdir(dir, 0777);
@@ -218,12 +208,12 @@ static int write_seeds(dm_context *ctx, const char *dir) {
     eb_gdepth_jpeg(&jpeg, &png, "image/png", &g, &file);
     char name[64];
     snprintf(name, sizeof name, "gdepth-%d.jpg", s);
-    save(dir, name, &file);
+    eb_save(dir, name, &file);
     free(file.p);
     eb_dd dd = {.format = "RangeInverse", .near_m = zn, .far_m = zf, .padding = 2};
     eb_dd_jpeg(&jpeg, &pn, &pn, &dd, &file);
     snprintf(name, sizeof name, "dd-%d.jpg", s);
-    save(dir, name, &file);
+    eb_save(dir, name, &file);
     free(file.p);
     /* Both in one file, Dynamic Depth's Item:Length wrong. */
     char desc[4096];
@@ -233,7 +223,7 @@ static int write_seeds(dm_context *ctx, const char *dir) {
     eb_gdepth_jpeg(&jpeg, &pn, "image/png", &g2, &file);
     eb_dd_items(&pn, &pn, &dd, &file);
     snprintf(name, sizeof name, "both-%d.jpg", s);
-    save(dir, name, &file);
+    eb_save(dir, name, &file);
     free(file.p);
     free(jpeg.p);
     free(png.p);
