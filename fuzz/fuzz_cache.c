@@ -19,6 +19,7 @@
 
 #include "depth/cache.h"
 #include "depth/cache_evict.h"
+#include "fuzz_common.h"
 
 /* cache.c's layout: a fixed header of 112 bytes, a 16-byte checksum per
  * block of payload, the header's own checksum, the payload. */
@@ -103,10 +104,7 @@ static void lookup(const uint8_t *data, size_t size, dm_hash key) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!ctx) {
-    /* tmpfs where there is one: dm_cache_put fsyncs, which on a disk
-     * costs more than all the rest of an input. */
-    snprintf(dir, sizeof dir, "%s/fuzz_cache.XXXXXX", access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
-    if (!mkdtemp(dir) || !(ctx = dm_context_new(1))) abort();
+    if (!dm_fuzz_mkdtemp(dir, sizeof dir, "fuzz_cache") || !(ctx = dm_context_new(1))) abort();
     atexit(remove_dir);
   }
   dm_hash key = {0, 0};
