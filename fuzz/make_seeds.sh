@@ -298,6 +298,72 @@ fuzz_sidecar)
     done
   done
   ;;
+fuzz_onnx_ext)
+  # Bundles for fuzz_onnx_ext (model, then "\n@file NAME\n" and each
+  # file's bytes): small models written with python3-onnx whose
+  # initializers and Constant attributes are in external files (one file
+  # or several, a subfolder, offsets, no offset or length, float16, int64
+  # shapes), and the broken cases the loader must refuse: a location that
+  # climbs out or is absolute, a missing file, a folder, a file too short,
+  # a length that disagrees with the dims.
+  "$PY" - "$out" <<'PYEOF'
+import sys
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+out = sys.argv[1]
+
+def ext(name, array, location, offset=None, length=None):
+    t = numpy_helper.from_array(array, name)
+    t.ClearField("raw_data")
+    t.data_location = TensorProto.EXTERNAL
+    t.external_data.add(key="location", value=location)
+    if offset is not None:
+        t.external_data.add(key="offset", value=str(offset))
+    if length is not None:
+        t.external_data.add(key="length", value=str(length))
+    return t
+
+def bundle(name, nodes, inits, files, inputs=None, outputs=None):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    g = helper.make_graph(nodes, name, inputs or [x], outputs or [y], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    data = m.SerializeToString()
+    for fname, content in files:
+        data += b"\n@file " + fname.encode() + b"\n" + content
+    with open(f"{out}/{name}.bundle", "wb") as f:
+        f.write(data)
+
+w = np.arange(4, dtype=np.float32).reshape(2, 2)
+b = np.full((2, 2), 0.5, np.float32)
+add = [helper.make_node("Add", ["x", "w"], ["y"])]
+two = [helper.make_node("Add", ["x", "w"], ["t"]), helper.make_node("Mul", ["t", "b"], ["y"])]
+pad = b"\xab" * 8
+
+bundle("one", add, [ext("w", w, "weights.bin", 0, 16)], [("weights.bin", w.tobytes())])
+bundle("no_offset", add, [ext("w", w, "weights.bin")], [("weights.bin", w.tobytes())])
+bundle("shared", two, [ext("w", w, "all.bin", 8, 16), ext("b", b, "all.bin", 24, 16)],
+       [("all.bin", pad + w.tobytes() + b.tobytes())])
+bundle("subfolder", two, [ext("w", w, "sub/w.bin", 0, 16), ext("b", b, "./b.bin")],
+       [("sub/w.bin", w.tobytes()), ("b.bin", b.tobytes())])
+bundle("float16", add, [ext("w", w.astype(np.float16), "h.bin", 2, 8)],
+       [("h.bin", b"\0\0" + w.astype(np.float16).tobytes())])
+shape = np.array([4, 1], np.int64)
+bundle("reshape", [helper.make_node("Reshape", ["x", "s"], ["y"])], [ext("s", shape, "s.bin", 0, 16)],
+       [("s.bin", shape.tobytes())])
+const = helper.make_node("Constant", [], ["w"], value=ext("cw", w, "c.bin", 0, 16))
+bundle("constant", [const] + add, [], [("c.bin", w.tobytes())])
+for name, loc, files in (("climbs_out", "../w.bin", [("w.bin", w.tobytes())]),
+                         ("absolute", "/etc/hostname", []),
+                         ("missing", "gone.bin", [("w.bin", w.tobytes())]),
+                         ("folder", "sub", [("sub/x.bin", w.tobytes())]),
+                         ("short", "w.bin", [("w.bin", w.tobytes()[:12])])):
+    bundle(name, add, [ext("w", w, loc, 0)], files)
+bundle("wrong_length", add, [ext("w", w, "w.bin", 0, 12)], [("w.bin", w.tobytes())])
+bundle("past_end", add, [ext("w", w, "w.bin", 4, 16)], [("w.bin", w.tobytes())])
+PYEOF
+  ;;
 fuzz_depth_xmp)
   # JPEGs with embedded depth as the depth tests build them (GDepth with
   # Extended XMP chunks out of order, Dynamic Depth with appended items),
