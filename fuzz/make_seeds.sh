@@ -2,12 +2,18 @@
 # Writes small seed files for a fuzz target, made from the real photographs
 # of tests/FIXTURES.md (resized to a few dozen pixels so each run is fast).
 #   fuzz/make_seeds.sh TARGET DIR     TARGET = fuzz_jpeg, fuzz_png, fuzz_tiff, fuzz_npy,
-#                                     fuzz_heic, fuzz_raw, or any target with
-#                                     a fuzz/seeds/<name>/ folder (fuzz_xmp...)
+#                                     fuzz_heic, fuzz_raw, fuzz_icc, fuzz_onnx,
+#                                     fuzz_onnx_run, fuzz_onnx_ext, fuzz_sidecar,
+#                                     fuzz_depth_xmp, fuzz_heic_aux, fuzz_cache,
+#                                     or any target with a fuzz/seeds/<name>/
+#                                     folder (fuzz_xmp, fuzz_set...)
 #   fuzz/make_seeds.sh DIR            every image target, into DIR/<target>/
 # Needs Debian's python3-pil and python3-numpy (PIL for JPEG/PNG/TIFF),
-# libheif-examples (heif-enc) for HEIC; the raw seeds are small LinearRaw
-# DNGs written here plus the head of the CR2 in rawtran-doc.
+# libheif-examples (heif-enc) for HEIC, python3-onnx for the ONNX targets;
+# the raw seeds are small LinearRaw DNGs written here plus the head of the
+# CR2 in rawtran-doc. fuzz_depth_xmp, fuzz_heic_aux and fuzz_cache take
+# their seeds from test binaries (--write-seeds) of a build folder: build
+# the tests first.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3 # Debian's, which has PIL (a pyenv python may not)
