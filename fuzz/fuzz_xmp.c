@@ -1,7 +1,8 @@
 /* libFuzzer target for the XMP sidecar reader: read the bytes as a recipe;
  * if that works, write it and read it back, which must work too (anything
  * we read we can write, and anything we write we can read), and a second
- * write must give the same bytes (fuzz_recipe.h). Seeds: fuzz/seeds/xmp/. */
+ * write must give the same bytes (fuzz_recipe.h). Seeds: tests/recipe/fixtures
+ * and fuzz/seeds/xmp (fuzz/make_seeds.sh). */
 #include <stdint.h>
 #include <stdlib.h>
 

@@ -293,6 +293,10 @@ if fastdepth:
     save("fastdepth-slim.onnx", m)
 PYEOF
   ;;
+fuzz_xmp)
+  # The sidecars the recipe tests read, beside fuzz/seeds/xmp's own.
+  cp "$here"/../tests/recipe/fixtures/*.xmp "$out"/
+  ;;
 fuzz_sidecar)
   # Every pair (sidecar, preset) of the sidecars the recipe tests read and
   # of fuzz/seeds/xmp, bad ones included; and each alone (no preset).
