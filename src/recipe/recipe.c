@@ -109,9 +109,8 @@ dm_status dm_recipe_apply_preset(dm_context *ctx, dm_recipe *r, const dm_recipe 
 
 static dm_status check_text(dm_context *ctx, const char *s, size_t cap, const char *field) {
   if (!memchr(s, 0, cap)) return dm_fail(ctx, DM_ERR_PARAM, field, "longer than %zu bytes", cap - 1);
-  if (!dm_xml_text_ok(s))
-    return dm_fail(ctx, DM_ERR_PARAM, field, "not valid UTF-8 text (control characters?)");
-  return DM_OK;
+  const char *why = dm_xml_text_problem(s);
+  return why ? dm_fail(ctx, DM_ERR_PARAM, field, "%s", why) : DM_OK;
 }
 
 dm_status dm_recipe_check(dm_context *ctx, const dm_recipe *r) {

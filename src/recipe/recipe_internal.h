@@ -124,8 +124,10 @@ void dm_xml_tidy_ns(xmlNodePtr root);
 int dm_xml_prop_same_numbers(xmlNodePtr n, const char *ns, const char *local, const float *u,
                              int count, double a, double b);
 int dm_xml_prop_same_bool(xmlNodePtr n, const char *ns, const char *local, int v);
-/* Valid UTF-8 made of characters XML 1.0 allows. */
-int dm_xml_text_ok(const char *s);
+/* NULL when `s` can go into a sidecar and come back the same: valid UTF-8
+ * made of characters XML 1.0 allows, not starting or ending with white
+ * space (reads trim values); else what is wrong with it. */
+const char *dm_xml_text_problem(const char *s);
 
 /* ---- xmp_serialize.c ---- */
 /* The document as text, laid out the way Adobe's XMP toolkit lays out a

@@ -57,8 +57,8 @@ static int parse_index(const char **p, int *out) {
 static dm_status set_text(dm_context *ctx, char *dst, size_t cap, const char *value,
                           const char *key, int nonempty) {
   if (strlen(value) >= cap) return dm_fail(ctx, DM_ERR_PARAM, key, "longer than %zu bytes", cap - 1);
-  if (!dm_xml_text_ok(value))
-    return dm_fail(ctx, DM_ERR_PARAM, key, "not valid UTF-8 text (control characters?)");
+  const char *why = dm_xml_text_problem(value);
+  if (why) return dm_fail(ctx, DM_ERR_PARAM, key, "%s", why);
   if (nonempty && !*value) return dm_fail(ctx, DM_ERR_PARAM, key, "empty");
   strcpy(dst, value);
   return DM_OK;

@@ -176,12 +176,15 @@ void dm_xml_find_prop(xmlNodePtr n, const char *ns, const char *local, dm_prop *
     }
 }
 
+/* The white space reads trim from values. */
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 char *dm_xml_trimmed_dup(const xmlChar *s) {
   if (!s) s = (const xmlChar *)"";
   const char *b = (const char *)s;
-  while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r') b++;
+  while (is_space(*b)) b++;
   size_t l = strlen(b);
-  while (l && (b[l - 1] == ' ' || b[l - 1] == '\t' || b[l - 1] == '\n' || b[l - 1] == '\r')) l--;
+  while (l && is_space(b[l - 1])) l--;
   char *r = malloc(l + 1);
   if (r) {
     memcpy(r, b, l);
@@ -340,30 +343,34 @@ int dm_xml_prop_same_bool(xmlNodePtr n, const char *ns, const char *local, int v
   return same;
 }
 
-int dm_xml_text_ok(const char *s) {
+const char *dm_xml_text_problem(const char *s) {
+  static const char *const bad = "not valid UTF-8 text (control characters?)";
   const unsigned char *p = (const unsigned char *)s;
   while (*p) {
     unsigned c = *p, n, cp;
     if (c < 0x80) {
-      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return 0;
+      if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return bad;
       p++;
       continue;
     }
     if ((c & 0xE0) == 0xC0) n = 1, cp = c & 0x1F;
     else if ((c & 0xF0) == 0xE0) n = 2, cp = c & 0x0F;
     else if ((c & 0xF8) == 0xF0) n = 3, cp = c & 0x07;
-    else return 0;
+    else return bad;
     for (unsigned i = 1; i <= n; i++) {
-      if ((p[i] & 0xC0) != 0x80) return 0;
+      if ((p[i] & 0xC0) != 0x80) return bad;
       cp = (cp << 6) | (p[i] & 0x3F);
     }
     static const unsigned min_cp[4] = {0, 0x80, 0x800, 0x10000};
     if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
         cp == 0xFFFF)
-      return 0;
+      return bad;
     p += n + 1;
   }
-  return 1;
+  size_t l = strlen(s);
+  if (l && (is_space(s[0]) || is_space(s[l - 1])))
+    return "starts or ends with white space, which a sidecar does not keep";
+  return NULL;
 }
 
 int dm_xml_has_prop(xmlNodePtr n, const char *ns, const char *local) {

@@ -39,6 +39,22 @@ static void test_corrections(dm_context *ctx) {
   expect_fail(ctx, &r, "correction[0].sharpness=10", "correction[0].sharpness: unknown key");
   expect_fail(ctx, &r, "correction[0].name=tab\there\x01", "correction[0].name: not valid UTF-8");
   expect_fail(ctx, &r, "correction[0].name=\xff\xfe", "correction[0].name: not valid UTF-8");
+  /* Reads trim values, so text with white space at either end would not
+   * come back from the sidecar as it went in (fuzz_set: "tab\t"). */
+  expect_fail(ctx, &r, "correction[0].name=tab\t", "correction[0].name: starts or ends with white space");
+  expect_fail(ctx, &r, "correction[0].name= Sky", "correction[0].name: starts or ends with white space");
+  expect_fail(ctx, &r, "correction[0].name=Sky\r\n", "starts or ends with white space");
+  CHECK_OK(ctx, dm_recipe_set(ctx, &r, "correction[0].name=tab\there"));
+  dm_recipe back;
+  CHECK_OK(ctx, dm_recipe_init(ctx, &back));
+  char *xml = write_xml(ctx, &r);
+  CHECK(xml && read_xml(ctx, xml, &back) == DM_OK && !strcmp(back.corrections[0].name, "tab\there"));
+  free(xml);
+  dm_recipe_free(&back);
+  snprintf(r.corrections[0].name, sizeof r.corrections[0].name, "Sky ");
+  CHECK(dm_recipe_check(ctx, &r) != DM_OK &&
+        strstr(dm_context_error(ctx), "correction[0].name: starts or ends with white space"));
+  CHECK_OK(ctx, dm_recipe_set(ctx, &r, "correction[0].name=Hintergrund – Käse = gut"));
   char big[300] = "correction[0].name=";
   memset(big + strlen(big), 'x', 200);
   big[219] = 0;
@@ -121,6 +137,8 @@ static void test_masks(dm_context *ctx) {
   expect_fail(ctx, &r, "correction[0].mask[1].luminance_range=1,2,3",
               "correction[0].mask[1].luminance_range: expected 4 numbers");
   expect_fail(ctx, &r, "correction[0].mask[2].path=", "correction[0].mask[2].path: empty");
+  expect_fail(ctx, &r, "correction[0].mask[2].path=sky.png ",
+              "correction[0].mask[2].path: starts or ends with white space");
   expect_fail(ctx, &r, "correction[0].mask[4].kind=file",
               "correction[0].mask[4].kind: correction[0] has 3 mask components; mask[3] would add one");
   expect_fail(ctx, &r, "correction[0].mask[-1].kind=file", "malformed key");
