@@ -1,8 +1,8 @@
 /* libFuzzer target for the depth cache's entry reader (src/depth/cache.c):
- * the input is written as an entry file into a folder of this process
- * (in /dev/shm, else /tmp) and looked up with dm_cache_get, under the key its header
- * names (bytes 16..31; key 0 for a shorter input), so inputs get past the
- * key check. Every input is tried twice: as it is, and with its XXH3
+ * the input is written as an entry file into a folder of this process (in
+ * /dev/shm, else /tmp; dm_fuzz_mkdtemp) and looked up with dm_cache_get,
+ * under the key its header names (bytes 16..31; key 0 for a shorter
+ * input), so inputs get past the key check. Every input is tried twice: as it is, and with its XXH3
  * checksums recomputed where its header's sizes put them, since a mutation
  * almost never keeps a checksum right and the reader's work after the
  * checks would go unfuzzed. A hit is stored again with dm_cache_put and
@@ -10,7 +10,6 @@
  * k / 65535, which a store keeps), or abort(). The entry file is removed
  * after each input, the folder at exit. Seeds: entries dm_cache_put wrote
  * (tests/depth/test_cache --write-seeds, by fuzz/make_seeds.sh). */
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,14 +75,7 @@ static void lookup(const uint8_t *data, size_t size, dm_hash key) {
   char hex[33], path[128];
   dm_hash_hex(key, hex);
   snprintf(path, sizeof path, "%s/%s%s", dir, hex, DM_CACHE_SUFFIX);
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) abort();
-  for (size_t done = 0; done < size;) {
-    ssize_t w = write(fd, data + done, size - done);
-    if (w <= 0) abort();
-    done += (size_t)w;
-  }
-  close(fd);
+  if (!dm_fuzz_write(path, data, size)) abort();
   dm_cache_entry e, again;
   int hit = 0, hit2 = 0;
   if (dm_cache_get(ctx, dir, key, &e, &hit) == DM_OK && hit) {

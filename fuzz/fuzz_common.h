@@ -4,6 +4,7 @@
 #ifndef DM_FUZZ_COMMON_H
 #define DM_FUZZ_COMMON_H
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +40,20 @@ static inline int dm_fuzz_read(dm_reader_fn fn, const uint8_t *data, size_t size
 static inline int dm_fuzz_mkdtemp(char *dir, size_t len, const char *name) {
   snprintf(dir, len, "%s/%s.XXXXXX", access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm", name);
   return mkdtemp(dir) != NULL;
+}
+
+/* Create (or truncate) `path` and write `len` bytes; a symbolic link is not
+ * followed. 0 if the file could not be made or written whole. */
+static inline int dm_fuzz_write(const char *path, const uint8_t *data, size_t len) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return 0;
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = write(fd, data + done, len - done);
+    if (w <= 0) break;
+    done += (size_t)w;
+  }
+  return close(fd) == 0 && done == len;
 }
 
 #endif

@@ -1,9 +1,9 @@
 /* Shared by fuzz_depth_xmp and fuzz_heic_aux: everything the scene asks of
- * a photo's embedded depth and mattes (src/depth/embedded.h), items of
- * over max_pixels listed but not decoded. The list of every item (each decoded to check it),
- * then the first usable depth and portrait matte, turned by an EXIF
- * orientation taken from the input's size (0..8, 0 being invalid) and
- * resampled to a small size. */
+ * a photo's embedded depth and mattes (src/depth/embedded.h). The list of
+ * every item (each decoded to check it; those over max_pixels are listed
+ * without decoding), then the first usable depth and portrait matte,
+ * turned by an EXIF orientation taken from the input's size (0..8, 0 being
+ * invalid) and resampled to a small size. */
 #ifndef DM_FUZZ_EMBEDDED_H
 #define DM_FUZZ_EMBEDDED_H
 

@@ -14,7 +14,6 @@
  * whose initializers and Constant attributes live in external files, good
  * and broken, written with python3-onnx (fuzz/make_seeds.sh). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,13 +40,14 @@ static int name_ok(const char *n, size_t len) {
   for (size_t i = 0, start = 0; i <= len; i++) {
     if (i < len && n[i] != '/') {
       char c = n[i];
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-            c == '_' || c == '-'))
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '.' || c == '_' || c == '-'))
         return 0;
       continue;
     }
     size_t k = i - start;
-    if (!k || (k == 1 && n[start] == '.') || (k == 2 && n[start] == '.' && n[start + 1] == '.')) return 0;
+    if (!k || (k == 1 && n[start] == '.') || (k == 2 && n[start] == '.' && n[start + 1] == '.'))
+      return 0;
     if (i < len && ++parts > 2) return 0;
     start = i + 1;
   }
@@ -65,15 +65,8 @@ static void put_file(folder *f, const char *name, size_t name_len, const uint8_t
     else if (errno != EEXIST) return;
     *slash = '/';
   }
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return;
-  snprintf(f->files[f->n_files++], sizeof f->files[0], "%s", path);
-  for (size_t done = 0; done < len;) {
-    ssize_t w = write(fd, data + done, len - done);
-    if (w <= 0) break;
-    done += (size_t)w;
-  }
-  close(fd);
+  snprintf(f->files[f->n_files++], sizeof f->files[0], "%s", path); /* removed even if half made */
+  dm_fuzz_write(path, data, len);
 }
 
 static void remove_folder(folder *f) {
