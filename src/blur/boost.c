@@ -54,10 +54,17 @@ static int clipped(const bl_state *st, int x, int y) {
 }
 
 #define NONE UINT32_MAX
+#define REGION 0x80000000u /* lab[root] = REGION | its region's number (images < 2^31 px) */
 
 static uint32_t find(uint32_t *parent, uint32_t a) {
   while (parent[a] != a) a = parent[a] = parent[parent[a]];
   return a;
+}
+
+/* After numbering: pixel i's region number. */
+static uint32_t region_of(const uint32_t *lab, size_t i) {
+  uint32_t v = lab[i];
+  return (v & REGION ? v : lab[v]) & ~REGION;
 }
 
 dm_status bl_boost_sizes(bl_state *st) {
@@ -88,22 +95,32 @@ dm_status bl_boost_sizes(bl_state *st) {
         if (a != b) lab[a > b ? a : b] = a < b ? a : b; /* roots point to the smaller label */
       }
     }
-  /* Per region (indexed by its root's pixel): area and summed |CoC radius|,
-   * kept in two arrays the size of the image only where roots are. */
-  float *area = calloc(n, sizeof *area), *rsum = calloc(n, sizeof *rsum);
+  /* Number the regions in one pass in pixel order. Every parent has a
+   * smaller index than its child (unions point the larger root at the
+   * smaller, halving keeps that), so a root is its region's first pixel and
+   * a pixel's parent is already done: a root becomes REGION | its number,
+   * any other pixel its root's index. */
+  uint32_t n_regions = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t p = lab[i];
+    if (p == NONE) continue;
+    lab[i] = p == i ? REGION | n_regions++ : lab[p] & REGION ? p : lab[p];
+  }
+  /* Area and summed |CoC radius| per region. */
+  float *area = calloc(n_regions + 1, sizeof *area), *rsum = calloc(n_regions + 1, sizeof *rsum);
   dm_status s = DM_OK;
   if (!area || !rsum) s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");
   for (size_t i = 0; !s && i < n; i++) {
     if (lab[i] == NONE) continue;
-    uint32_t r = find(lab, (uint32_t)i);
-    area[r] += 1.0f;
-    rsum[r] += fabsf(st->rad[i]);
+    uint32_t k = region_of(lab, i);
+    area[k] += 1.0f;
+    rsum[k] += fabsf(st->rad[i]);
   }
   for (size_t i = 0; !s && i < n; i++) {
     st->boost_w[i] = 0;
     if (lab[i] == NONE) continue;
-    uint32_t r = find(lab, (uint32_t)i);
-    float R = rsum[r] / area[r], rho = sqrtf(area[r] / 3.14159265f), w;
+    uint32_t k = region_of(lab, i);
+    float R = rsum[k] / area[k], rho = sqrtf(area[k] / 3.14159265f), w;
     if (rho <= 0.5f * R) w = 1.0f;
     else if (rho >= R) w = 0.0f;
     else {
