@@ -59,9 +59,12 @@ dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, const char 
 /* Without --depth (--matte), a re-render takes its depth (matte) where the
  * recipe's did (dm:DepthSource, dm:MatteSource: a file while it exists, the
  * networks even when the photo carries depth, no matte), not a fresh
- * automatic choice. `path` (8 KiB) holds recorded file names for opt. */
+ * automatic choice. `paths` holds the recorded file names opt points at. */
+typedef struct cli_recorded_paths {
+  char depth[4096], matte[4096];
+} cli_recorded_paths;
 void cli_use_recorded_depth(dm_context *ctx, const cli_render_args *a, const dm_recipe *r,
-                            dm_render_options *opt, char *path, size_t path_len);
+                            dm_render_options *opt, cli_recorded_paths *paths);
 /* The photo's content hash as dm:SourceHash holds it. */
 dm_status cli_photo_hash(dm_context *ctx, const char *path, char hex[33]);
 /* Apply each --set in order. Returns 0, or exit code 2 after printing. */

@@ -160,8 +160,8 @@ int cmd_mask(int argc, char **argv) {
     else if ((rc = cli_apply_sets(ctx, &a, &r)) == 0) {
       dm_dirname(a.recipe ? a.recipe : a.preset ? a.preset : a.sidecar ? a.sidecar : a.input,
                  base_dir, sizeof base_dir);
-      char depth_path[8192]; /* the depth the recipe's render used, as render takes it */
-      cli_use_recorded_depth(ctx, &a, &r, &opt, depth_path, sizeof depth_path);
+      cli_recorded_paths paths; /* the depth and matte the recipe's render used, as render takes them */
+      cli_use_recorded_depth(ctx, &a, &r, &opt, &paths);
       rc = cli_report(ctx, run(ctx, &a, &opt, &r, &m, base_dir));
     }
     dm_recipe_free(&r);

@@ -51,8 +51,8 @@ int cmd_render(int argc, char **argv) {
     snprintf(r.photo.source_file, sizeof r.photo.source_file, "%s", slash ? slash + 1 : a.input);
     snprintf(r.photo.source_hash, sizeof r.photo.source_hash, "%s", photo_hash);
     recipe_dir(&a, sidecar, base_dir, sizeof base_dir);
-    char depth_path[8192];
-    cli_use_recorded_depth(ctx, &a, &r, &opt, depth_path, sizeof depth_path);
+    cli_recorded_paths paths;
+    cli_use_recorded_depth(ctx, &a, &r, &opt, &paths);
     dm_atomic_file out;
     s = dm_render_prepared(ctx, a.input, &r, out_path, &opt, base_dir, &out, &r.photo);
     if (!s) s = dm_commit_render(ctx, sidecar[0] ? sidecar : NULL, &r, &out);

@@ -178,12 +178,12 @@ dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, const char 
 }
 
 void cli_use_recorded_depth(dm_context *ctx, const cli_render_args *a, const dm_recipe *r,
-                            dm_render_options *opt, char *path, size_t path_len) {
+                            dm_render_options *opt, cli_recorded_paths *paths) {
   const char *mrec = r->photo.matte_source;
   if (!a->matte && mrec[0]) {
     dm_scene_options so = opt->scene;
-    char *mpath = path + path_len / 2; /* the second half of the buffer */
-    if (!dm_matte_source_parse(mrec, &so, mpath, path_len / 2))
+    char *mpath = paths->matte;
+    if (!dm_matte_source_parse(mrec, &so, mpath, sizeof paths->matte))
       dm_log(ctx, DM_LOG_WARN, "%s: dm:MatteSource \"%s\" is not one this build knows; matte "
              "chosen automatically", a->input, mrec);
     else if (so.matte_mode == DM_MATTE_MODE_FILE && access(mpath, R_OK) != 0)
@@ -192,11 +192,11 @@ void cli_use_recorded_depth(dm_context *ctx, const cli_render_args *a, const dm_
     else
       opt->scene = so;
   }
-  path_len /= 2;
+  char *path = paths->depth;
   const char *rec = r->photo.depth_source;
   if (a->depth || !rec[0]) return; /* --depth given, or nothing recorded */
   dm_scene_options so = opt->scene;
-  if (!dm_depth_source_parse(rec, &so, path, path_len)) {
+  if (!dm_depth_source_parse(rec, &so, path, sizeof paths->depth)) {
     dm_log(ctx, DM_LOG_WARN, "%s: dm:DepthSource \"%s\" is not one this build knows; depth "
            "chosen automatically", a->input, rec);
     return;
