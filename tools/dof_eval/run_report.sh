@@ -4,9 +4,9 @@
 # tests/cli/test_lens_blur.sh), with default Boost and with lens_blur.boost=0, beside
 # gegl:lens-blur (the kit's gegl_baseline.sh), all scored by the kit's score.py
 # (whole image and 12-px band around mask_gt's edge). REPORT ONLY: never tune on it.
-#   tools/dof_eval/run_report.sh [BUILD_DIR] [--matte gt|none] [-- extra render args]
+#   tools/dof_eval/run_report.sh [BUILD_DIR] [--matte gt|none|auto] [-- extra render args]
 # BUILD_DIR defaults to build (it must hold depthmask); --matte gt (default) passes
-# mask_gt.png as the subject matte, none passes --matte none.
+# mask_gt.png as the subject matte, none passes --matte none, auto the automatic matte (ISNet).
 # Prints two markdown tables: PSNR (whole, band) and SSIM (whole, band), one row a scene.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,7 +29,7 @@ render() { # scene_dir out.png [extra --set ...]
   local S=$1 out=$2; shift 2
   local f N focus near far matte
   read -r f N focus near far < <("$PY" -c "import json; c=json.load(open('$S/camera.json')); print(c['f_mm'], c['N'], c['focus_m'], c['depth16_near_m'], c['depth16_far_m'])")
-  if [ "$MATTE" = none ]; then matte=none; else matte=$S/mask_gt.png; fi
+  case $MATTE in none | auto) matte=$MATTE ;; *) matte=$S/mask_gt.png ;; esac
   nice -n 19 "$DM" render "$S/aif.png" -o "$out" --bits 8 --no-sidecar --no-cache \
     --depth "$S/depth16.png" --depth-range "$near:$far" --depth-encoding linear --matte "$matte" \
     --set lens_blur.mode=physical --set lens_blur.f_mm="$f" --set lens_blur.f_number="$N" \
@@ -53,7 +53,7 @@ rows = {}
 for p in sorted(glob.glob(os.path.join(out, '*.json'))):
     name, method = os.path.basename(p)[:-5].rsplit('-', 1)
     rows.setdefault(name, {})[method] = json.load(open(p))
-m = 'mask_gt' if matte == 'gt' else 'none'
+m = 'mask_gt' if matte == 'gt' else matte
 print('matte: %s; gegl = gegl:lens-blur, dm = depthmask physical (default Boost), dm b0 = lens_blur.boost=0\n' % m)
 for metric, fmt, label in (('psnr', '%.2f', 'PSNR dB'), ('ssim', '%.4f', 'SSIM')):
     print('| scene | %s gegl | dm | dm b0 | band gegl | band dm | band dm b0 |' % label)
