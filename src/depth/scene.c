@@ -47,6 +47,7 @@ void dm_scene_free(dm_scene *s) {
   if (!s) return;
   dm_depth_free(&s->depth);
   dm_image_free(&s->matte);
+  dm_matte_layers_free(&s->layers);
   dm_image_free(&s->confidence);
   memset(s, 0, sizeof *s);
 }
@@ -258,6 +259,18 @@ static float ambiguous_share(const dm_scene *s) {
   return in > 0 ? (float)(low / in) : 0;
 }
 
+/* After the depth (fused around the network's own matte, as cached): the
+ * matte the edits and the blur use, and its soft pixels' two layers. */
+static dm_status build_layers(dm_context *ctx, const dm_image *work, dm_scene *out) {
+  if (!out->matte.data) return DM_OK;
+  double t = now_ms();
+  dm_status s = DM_OK;
+  if (strcmp(out->matte_used, "file")) s = dm_matte_from_colour(ctx, work, &out->matte);
+  if (!s) s = dm_matte_layers_build(ctx, work, &out->matte, &out->layers);
+  if (!s) stage_done(ctx, "matte layers", &t);
+  return s;
+}
+
 dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *work, int orientation,
                          const dm_scene_options *opt, dm_scene *out) {
   memset(out, 0, sizeof *out);
@@ -278,6 +291,7 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
   if (!s) s = build_matte(ctx, &b, out);
   if (!s) s = build_depth(ctx, &b, out);
   if (!s) out->ambiguous = ambiguous_share(out);
+  if (!s) s = build_layers(ctx, work, out);
   /* Without depth, the matte alone says whether the networks ran. */
   if (!s && opt->depth_mode == DM_DEPTH_MODE_NONE) out->cached = b.matte_cached;
   if (!s) stage_done(ctx, "matte and depth", &t);

@@ -6,6 +6,7 @@
 #define DM_DEPTH_SCENE_H
 
 #include "depth/depth.h"
+#include "matte/matte.h"
 
 typedef enum dm_depth_mode {
   DM_DEPTH_MODE_AUTO = 0, /* file if given, else embedded, else the networks */
@@ -46,11 +47,14 @@ typedef struct dm_scene {
   char matte_source[160];
   int cached;              /* 1 when depth and matte came from the cache */
   float ambiguous;         /* share of the subject (matte >= 0.5) with confidence < 0.5 */
+  dm_matte_layers layers;  /* F and B of the matte's soft pixels (empty without a matte) */
 } dm_scene;
 
 /* Build the scene of the photo at `in_path`, whose decoded, upright,
  * working-space (linear) pixels are `work` (EXIF `orientation` as the
- * decoder applied it). */
+ * decoder applied it). An automatic matte (network, phone) is then checked
+ * against the photo's colours and cleaned (dm_matte_from_colour; a matte
+ * file is used as given), and the layers of its soft pixels estimated. */
 dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *work, int orientation,
                          const dm_scene_options *opt, dm_scene *out);
 void dm_scene_free(dm_scene *s);

@@ -29,4 +29,37 @@ dm_status dm_matte_network(dm_context *ctx, const dm_image *srgb, dm_image *out,
  * is re-estimated from the photo's colours. */
 dm_status dm_matte_refine(dm_context *ctx, const dm_image *guide, const dm_image *low, dm_image *out);
 
+/* ---- the two layers of a soft edge (fb_estimate.c, matte_layers.c) ---- */
+
+/* Foreground and background colours F, B (3 channels each, allocated here,
+ * rgb's size) such that rgb ~ alpha·F + (1 − alpha)·B with both smooth
+ * where alpha changes: multi-level foreground estimation. `rgb` is linear
+ * light (the working space). */
+dm_status dm_matte_estimate_fb(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
+                               dm_image *fg, dm_image *bg);
+
+/* An automatic matte checked against the photo (linear `rgb`): its soft
+ * pixels re-estimated from the colours of F and B around them where these
+ * differ by more than the photo's noise, then dm_matte_clean. In place. */
+dm_status dm_matte_from_colour(dm_context *ctx, const dm_image *rgb, dm_image *alpha);
+
+/* Values below 1/16 not connected to the subject (through values of at
+ * least 1/16 to one of at least 0.5), and not next to it, become 0. */
+dm_status dm_matte_clean(dm_context *ctx, dm_image *alpha);
+
+/* F and B of every soft pixel (0 < alpha < 1), row by row. */
+typedef struct dm_matte_layers {
+  int width, height;
+  size_t n;          /* soft pixels */
+  size_t *row_start; /* height + 1: the slots of row y are row_start[y] .. row_start[y+1]-1 */
+  int *x;            /* column of each slot, ascending within a row */
+  float *fg, *bg;    /* 3 floats a slot, linear working space */
+} dm_matte_layers;
+
+dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
+                                dm_matte_layers *out);
+/* Slot of pixel (x, y), or -1 when it is not soft (or L is NULL/empty). */
+long dm_matte_layers_find(const dm_matte_layers *L, int x, int y);
+void dm_matte_layers_free(dm_matte_layers *L);
+
 #endif

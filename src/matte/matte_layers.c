@@ -1,0 +1,247 @@
+/* The two layers of a soft matte edge, and an automatic matte checked
+ * against the photo's colours.
+ *
+ * A pixel the matte calls partly subject (0 < a < 1) shows a mixture
+ * I = a·F + (1 − a)·B of the subject's colour F and the background's B.
+ * Edits that follow the matte (Subject, Background) act on F or on B, the
+ * lens blur blurs B, and the pixel is put back together as a·F' + (1 − a)·B'
+ * (pipeline/render.c, blur/matte.c): no band keeps the background's old
+ * brightness, no band is half blurred.
+ *
+ * A network matte is soft over a few pixels either side of the true edge
+ * (ISNet works at 1024 px and is resized). There the mixture model itself
+ * says how much subject a pixel holds: with F̂ the mean colour of the
+ * confident subject (a >= 1 − SURE) and B̂ that of the confident background
+ * (a <= SURE) around it, a' = (I − B̂)·(F̂ − B̂) / |F̂ − B̂|², the position of I
+ * between them. Means of confident pixels, not the multi-level F and B:
+ * those may absorb a dark or light fringe at the edge into B and F and so
+ * explain it as a mixture; the fringe is the background's. The means are
+ * taken in windows of radius 3, 9 and 27 px, the smallest holding at least
+ * MIN_SHARE confident pixels. a' is trusted as far as F̂ and B̂ differ by
+ * more than the photo's noise, weight |F̂ − B̂|² / (|F̂ − B̂|² + NOISE²), so
+ * where subject and background have the same colour the network's alpha
+ * stands. Two rounds (the first settles the band's outer pixels, which then
+ * count as confident); then the
+ * matte is cleaned: values below CLEAN that are not connected to the
+ * subject (through values of at least CLEAN to a pixel of at least 0.5) are
+ * background, so no stray haze of the network darkens or blurs patches of
+ * the background. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/box.h"
+#include "core/pool.h"
+#include "matte/matte.h"
+
+/* Noise of a photo's colour in linear light, per channel: about two 8-bit
+ * codes at mid-grey (JPEG and sensor noise of a typical portrait). Alpha
+ * from colour is trusted where F and B differ by several times this. */
+#define NOISE 0.02f
+/* Rounds of (local colours; re-estimate alpha). */
+#define ROUNDS 2
+/* Confident: within this of 0 or 1. */
+#define SURE 0.02f
+/* A window's mean needs this share of confident pixels. */
+#define MIN_SHARE 0.05
+#define N_RADII 3
+static const int radii[N_RADII] = {3, 9, 27};
+/* A stray value below this moves an edit by less than 1/16 of its
+ * strength (under 0.07 EV of a one-stop change): cleaned unless connected. */
+#define CLEAN (1.0f / 16.0f)
+
+static int is_soft(float a) { return a > 0.0f && a < 1.0f; }
+
+/* F̂ and B̂ of every soft pixel: one box pass per radius, each filling
+ * what the smaller ones left (have: bit 1 F̂ known, bit 2 B̂ known). */
+typedef struct local_job {
+  const dm_image *rgb, *alpha;
+  dm_image *fg, *bg;
+  uint8_t *have;
+} local_job;
+
+static void local_in(void *user, int y, double *v) {
+  local_job *j = user;
+  const int w = j->alpha->width;
+  const float *I = dm_row(j->rgb, y), *A = dm_row(j->alpha, y);
+  for (int x = 0; x < w; x++) {
+    double f = A[x] >= 1.0f - SURE, b = A[x] <= SURE;
+    v[x] = f, v[4 * w + x] = b;
+    for (int c = 0; c < 3; c++) v[(1 + c) * w + x] = f * I[3 * x + c], v[(5 + c) * w + x] = b * I[3 * x + c];
+  }
+}
+
+static void local_out(void *user, int y, const double *m) {
+  local_job *j = user;
+  const int w = j->alpha->width;
+  const float *A = dm_row(j->alpha, y);
+  float *F = dm_row(j->fg, y), *B = dm_row(j->bg, y);
+  uint8_t *have = j->have + (size_t)y * w;
+  for (int x = 0; x < w; x++) {
+    if (!is_soft(A[x])) continue;
+    if (!(have[x] & 1) && m[x] >= MIN_SHARE) {
+      for (int c = 0; c < 3; c++) F[3 * x + c] = (float)(m[(1 + c) * w + x] / m[x]);
+      have[x] |= 1;
+    }
+    if (!(have[x] & 2) && m[4 * w + x] >= MIN_SHARE) {
+      for (int c = 0; c < 3; c++) B[3 * x + c] = (float)(m[(5 + c) * w + x] / m[4 * w + x]);
+      have[x] |= 2;
+    }
+  }
+}
+
+typedef struct project_job {
+  const dm_image *rgb, *fg, *bg;
+  const uint8_t *have;
+  dm_image *alpha;
+} project_job;
+
+static void project_rows(void *user, int ith, int nth) {
+  project_job *j = user;
+  int y0, y1;
+  dm_split_rows(j->alpha->height, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
+    const float *I = dm_row(j->rgb, y), *F = dm_row(j->fg, y), *B = dm_row(j->bg, y);
+    const uint8_t *have = j->have + (size_t)y * j->alpha->width;
+    float *A = dm_row(j->alpha, y);
+    for (int x = 0; x < j->alpha->width; x++) {
+      if (!is_soft(A[x]) || have[x] != 3) continue;
+      float dd = 0.0f, dot = 0.0f;
+      for (int c = 0; c < 3; c++) {
+        float d = F[3 * x + c] - B[3 * x + c];
+        dd += d * d, dot += (I[3 * x + c] - B[3 * x + c]) * d;
+      }
+      if (!(dd > 0.0f)) continue;
+      float a = dot / dd, wgt = dd / (dd + NOISE * NOISE);
+      a = a < 0.0f ? 0.0f : (a > 1.0f ? 1.0f : a);
+      A[x] += wgt * (a - A[x]);
+    }
+  }
+}
+
+static dm_status reestimate(dm_context *ctx, const dm_image *rgb, dm_image *alpha) {
+  const int w = alpha->width, h = alpha->height;
+  dm_image fg = {0}, bg = {0};
+  uint8_t *have = calloc((size_t)w * h, 1);
+  dm_status s = have ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  if (!s) s = dm_image_alloc(ctx, &fg, w, h, 3);
+  if (!s) s = dm_image_alloc(ctx, &bg, w, h, 3);
+  local_job j = {rgb, alpha, &fg, &bg, have};
+  for (int r = 0; r < N_RADII && !s; r++) {
+    dm_box_stream b = {w, h, 8, radii[r], local_in, local_out, &j};
+    s = dm_box_means(ctx, &b);
+  }
+  if (!s) {
+    project_job p = {rgb, &fg, &bg, have, alpha};
+    dm_parallel(ctx, project_rows, &p);
+  }
+  free(have);
+  dm_image_free(&fg);
+  dm_image_free(&bg);
+  return s;
+}
+
+dm_status dm_matte_clean(dm_context *ctx, dm_image *alpha) {
+  const int w = alpha->width, h = alpha->height;
+  const size_t n = (size_t)w * h;
+  /* 0 unvisited, 1 connected to the subject; a flood fill from every pixel
+   * of at least 0.5 through pixels of at least CLEAN (explicit stack). */
+  uint8_t *seen = calloc(n, 1);
+  uint32_t *stack = malloc(n * sizeof *stack);
+  if (!seen || !stack) {
+    free(seen), free(stack);
+    return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory cleaning the matte");
+  }
+  size_t top = 0;
+  for (int y = 0; y < h; y++) {
+    const float *A = dm_row(alpha, y);
+    for (int x = 0; x < w; x++)
+      if (A[x] >= 0.5f) seen[(size_t)y * w + x] = 1, stack[top++] = (uint32_t)((size_t)y * w + x);
+  }
+  while (top) {
+    size_t i = stack[--top];
+    int x = (int)(i % w), y = (int)(i / w);
+    for (int dy = -1; dy <= 1; dy++)
+      for (int dx = -1; dx <= 1; dx++) {
+        int xx = x + dx, yy = y + dy;
+        if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+        size_t k = (size_t)yy * w + xx;
+        if (!seen[k] && dm_row(alpha, yy)[xx] >= CLEAN) seen[k] = 1, stack[top++] = (uint32_t)k;
+      }
+  }
+  /* Below CLEAN: kept only next to the connected region (an edge's tail). */
+  for (int y = 0; y < h; y++) {
+    float *A = dm_row(alpha, y);
+    for (int x = 0; x < w; x++) {
+      if (A[x] <= 0.0f || A[x] >= CLEAN || seen[(size_t)y * w + x]) continue;
+      int near = 0;
+      for (int dy = -1; dy <= 1 && !near; dy++)
+        for (int dx = -1; dx <= 1 && !near; dx++) {
+          int xx = x + dx, yy = y + dy;
+          near = xx >= 0 && yy >= 0 && xx < w && yy < h && seen[(size_t)yy * w + xx] == 1 &&
+                 dm_row(alpha, yy)[xx] >= CLEAN;
+        }
+      if (!near) A[x] = 0.0f;
+    }
+  }
+  free(seen), free(stack);
+  return DM_OK;
+}
+
+dm_status dm_matte_from_colour(dm_context *ctx, const dm_image *rgb, dm_image *alpha) {
+  dm_status s = DM_OK;
+  for (int round = 0; round < ROUNDS && !s; round++) s = reestimate(ctx, rgb, alpha);
+  return s ? s : dm_matte_clean(ctx, alpha);
+}
+
+void dm_matte_layers_free(dm_matte_layers *L) {
+  free(L->row_start), free(L->x), free(L->fg), free(L->bg);
+  memset(L, 0, sizeof *L);
+}
+
+dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
+                                dm_matte_layers *out) {
+  memset(out, 0, sizeof *out);
+  const int w = alpha->width, h = alpha->height;
+  size_t n = 0;
+  for (int y = 0; y < h; y++) {
+    const float *A = dm_row(alpha, y);
+    for (int x = 0; x < w; x++) n += is_soft(A[x]);
+  }
+  dm_image fg = {0}, bg = {0};
+  dm_status s = n ? dm_matte_estimate_fb(ctx, rgb, alpha, &fg, &bg) : DM_OK;
+  out->width = w, out->height = h, out->n = n;
+  out->row_start = malloc(((size_t)h + 1) * sizeof *out->row_start);
+  out->x = malloc((n ? n : 1) * sizeof *out->x);
+  out->fg = malloc((n ? n : 1) * 3 * sizeof *out->fg);
+  out->bg = malloc((n ? n : 1) * 3 * sizeof *out->bg);
+  if (!s && (!out->row_start || !out->x || !out->fg || !out->bg))
+    s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
+  for (int y = 0, k = 0; !s && y < h; y++) {
+    const float *A = dm_row(alpha, y);
+    out->row_start[y] = (size_t)k;
+    for (int x = 0; x < w; x++) {
+      if (!is_soft(A[x])) continue;
+      out->x[k] = x;
+      memcpy(out->fg + 3 * (size_t)k, dm_px(&fg, x, y), 3 * sizeof(float));
+      memcpy(out->bg + 3 * (size_t)k, dm_px(&bg, x, y), 3 * sizeof(float));
+      k++;
+    }
+    if (y == h - 1) out->row_start[h] = (size_t)k;
+  }
+  dm_image_free(&fg);
+  dm_image_free(&bg);
+  if (s) dm_matte_layers_free(out);
+  return s;
+}
+
+long dm_matte_layers_find(const dm_matte_layers *L, int x, int y) {
+  if (!L || !L->n || y < 0 || y >= L->height) return -1;
+  size_t lo = L->row_start[y], hi = L->row_start[y + 1];
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (L->x[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < L->row_start[y + 1] && L->x[lo] == x ? (long)lo : -1;
+}
