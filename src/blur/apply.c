@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "blur/blur_internal.h"
+#include "matte/matte.h"
 #include "core/pool.h"
 
 /* The depth map and the optional matte: 1 channel, w x h. */
@@ -133,6 +134,12 @@ static bl_state *state_new(dm_context *ctx, const dm_lens_blur *p, int w, int h,
 
 dm_status dm_lens_blur_apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, float z_near_m,
                              float z_far_m, const dm_image *matte, const dm_lens_blur *p) {
+  return dm_lens_blur_apply_layers(ctx, rgb, near01, z_near_m, z_far_m, matte, NULL, p);
+}
+
+dm_status dm_lens_blur_apply_layers(dm_context *ctx, dm_image *rgb, const dm_image *near01,
+                                    float z_near_m, float z_far_m, const dm_image *matte,
+                                    const struct dm_matte_layers *layers, const dm_lens_blur *p) {
   dm_status s = dm_lens_blur_check(ctx, p);
   if (s != DM_OK) return s;
   if (!p->active) return DM_OK;
@@ -140,6 +147,8 @@ dm_status dm_lens_blur_apply(dm_context *ctx, dm_image *rgb, const dm_image *nea
   bl_state *st = state_new(ctx, p, rgb->width, rgb->height, matte);
   if (!st) return DM_ERR_NOMEM;
   st->in = rgb;
+  if (layers && matte && layers->width == rgb->width && layers->height == rgb->height)
+    st->layers = layers;
   s = prepare(st, near01, z_near_m, z_far_m);
   if (s == DM_OK && dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
   if (s == DM_OK) s = bl_render_bands(st, rgb);

@@ -151,4 +151,12 @@ dm_status dm_lens_blur_apply(dm_context *ctx, dm_image *rgb, const dm_image *nea
                              float z_near_m, float z_far_m, const dm_image *matte,
                              const dm_lens_blur *p);
 
+/* The same with the matte's two layers (matte/matte.h, NULL for none): a
+ * soft pixel's subject part is matte·F, and B is what the layer behind it
+ * blurs, instead of a split estimated here from smooth colours. */
+struct dm_matte_layers;
+dm_status dm_lens_blur_apply_layers(dm_context *ctx, dm_image *rgb, const dm_image *near01,
+                                    float z_near_m, float z_far_m, const dm_image *matte,
+                                    const struct dm_matte_layers *layers, const dm_lens_blur *p);
+
 #endif

@@ -134,6 +134,7 @@ typedef struct bl_state {
   int w, h;
   const dm_image *in;      /* the caller's image: read until the band pass overwrites it */
   const dm_image *matte;   /* may be NULL */
+  const struct dm_matte_layers *layers; /* F and B of the matte's soft pixels, or NULL */
   float boost_g, boost_lo; /* highlight boost (boost.c), applied on the fly */
   uint8_t *boost_w;        /* w*h: w_size x 255 of each clipped pixel's region, or NULL (boost.c) */
   float *rad;              /* w*h: signed CoC radius of the front content */

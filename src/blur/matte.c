@@ -12,7 +12,9 @@
  *
  * which keeps I = m·F + (1 − m)·B exactly: where m is small the texture
  * goes to the background (and is blurred), where m is near 1 it stays on
- * the subject.
+ * the subject. When the scene gives the layers (multi-level foreground
+ * estimation over the whole photo, edited by the corrections that follow
+ * the matte; matte/matte_layers.c), F and B are theirs.
  *
  * The subject's CoC is the depth's where m >= 0.5, carried to the soft
  * edge by push-pull; the layer behind a soft edge pixel is the slice of the
@@ -23,6 +25,7 @@
 
 #include "blur/blur_internal.h"
 #include "core/pool.h"
+#include "matte/matte.h"
 
 typedef struct grid_job {
   const bl_state *st;
@@ -168,6 +171,16 @@ int bl_mixed_at(const bl_state *st, int x, int y, float m, const float I[3], flo
     for (int c = 0; c < 3; c++) S[c] = m * I[c], B[c] = I[c];
     B[3] = 0.0f;
     return 0;
+  }
+  long slot = dm_matte_layers_find(st->layers, x, y);
+  if (slot >= 0) { /* the scene's layers, boosted as the pixel is */
+    const dm_matte_layers *L = st->layers;
+    float fb[3], bb[3];
+    bl_boosted(st, i, L->fg + 3 * slot, st->rad[i], fb);
+    bl_boosted(st, i, L->bg + 3 * slot, g[3], bb);
+    for (int c = 0; c < 3; c++) S[c] = m * fb[c], B[c] = bb[c];
+    B[3] = g[3];
+    return 1;
   }
   if (!have_f) f[0] = I[0], f[1] = I[1], f[2] = I[2];
   float D = m * m + (1.0f - m) * (1.0f - m);

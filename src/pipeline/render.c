@@ -80,7 +80,7 @@ dm_mask_inputs dm_scene_mask_inputs(const dm_image *work, const char *base_dir,
 }
 
 dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
-                               const char *base_dir, const dm_scene *scene) {
+                               const char *base_dir, dm_scene *scene) {
   dm_image mask = {0};
   dm_status s = DM_OK;
   dm_mask_inputs in = dm_scene_mask_inputs(work, base_dir, scene);
@@ -89,10 +89,17 @@ dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe 
     if (!correction_runs(c)) continue;
     if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
     if (!mask.data) s = dm_image_alloc(ctx, &mask, work->width, work->height, 1);
+    if (!s && dm_correction_on_layers(c, scene)) {
+      s = dm_apply_on_layers(ctx, work, c, &in, scene, &mask);
+      continue;
+    }
     /* The mask is computed from the image as it is at this point in the
      * stack, as Lightroom's luminance ranges see earlier corrections. */
+    float *old = s ? NULL : dm_layers_save(scene, work);
     if (!s) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, &mask);
     if (!s) s = dm_adjust_apply(ctx, work, &mask, c->amount / 100.0f, &c->sliders);
+    if (!s && old) dm_layers_follow(scene, work, old);
+    free(old);
   }
   dm_image_free(&mask);
   return s;
@@ -159,8 +166,9 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
   dm_lens_blur p = r->lens_blur;
   p.boost_light_size = r->photo.process_version >= 3;
   if (!s)
-    s = dm_lens_blur_apply(ctx, work, refined.data ? &refined : &depth->near01, depth->z_near_m,
-                           depth->z_far_m, scene->matte.data ? &scene->matte : NULL, &p);
+    s = dm_lens_blur_apply_layers(ctx, work, refined.data ? &refined : &depth->near01,
+                                  depth->z_near_m, depth->z_far_m,
+                                  scene->matte.data ? &scene->matte : NULL, &scene->layers, &p);
   dm_image_free(&refined);
   return s;
 }

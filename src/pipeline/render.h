@@ -23,9 +23,26 @@ typedef struct dm_render_options {
  * space) in order: render its mask, then its sliders weighted by
  * mask x amount. `base_dir` resolves relative mask file paths; `scene`
  * (may be NULL) gives depth_range, subject and background their depth and
- * matte. */
+ * matte; a correction whose mask reads the matte acts on the two layers of
+ * its soft pixels, whose colours the scene keeps up to date (layers.c). */
 dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
-                               const char *base_dir, const dm_scene *scene);
+                               const char *base_dir, dm_scene *scene);
+
+/* ---- layers.c: the soft edge's two layers through the corrections ---- */
+
+/* Does correction `c` act on the layers (its mask reads the matte and the
+ * scene has soft pixels)? */
+int dm_correction_on_layers(const dm_correction *c, const dm_scene *scene);
+/* Apply `c` to the F layer with the mask it has where the matte is 1 and
+ * to the B layer with the mask where it is 0; `work` becomes their
+ * composite. `mask` is scratch of work's size, 1 channel. */
+dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correction *c,
+                             const dm_mask_inputs *in, dm_scene *scene, dm_image *mask);
+/* Before a correction on the composite: the soft pixels' colours (malloc'ed,
+ * NULL without layers); after it, dm_layers_follow scales both layers by
+ * each pixel's change, so the composite stays a·F + (1 − a)·B. */
+float *dm_layers_save(const dm_scene *scene, const dm_image *work);
+void dm_layers_follow(dm_scene *scene, const dm_image *work, const float *old);
 
 /* Refuse a recipe with a correction that would change the picture and
  * whose mask holds a switched-on component depthmask cannot render (a
