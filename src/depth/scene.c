@@ -25,7 +25,7 @@
 #include "nn/model_store.h"
 #include "scene_internal.h"
 
-#define MATTE_VERSION "matte-1"
+#define MATTE_VERSION "matte-2" /* 2: checked against the colours (dm_matte_from_colour) */
 #define FUSED_VERSION "fused-1"
 /* Photos are read whole to look for embedded depth; a bigger file is not a photo. */
 #define SCENE_MAX_FILE (2LL << 30)
@@ -137,6 +137,8 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   dm_status s = dm_embedded_matte(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,
                                   &out->matte, &found, out->matte_source, sizeof out->matte_source);
   if (found) out->matte_used = "embedded";
+  /* The phone's matte is at a quarter or less of the photo's size. */
+  if (!s && found && b->work->data) s = dm_matte_from_colour(ctx, b->work, &out->matte);
   if (s || found) return s;
   out->matte_used = "network";
   const dm_model_entry *m = NULL;
@@ -165,6 +167,9 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   if (!s) s = dm_matte_network(ctx, &b->proxy, &low, NULL);
   if (!s) stage_done(ctx, "matte network", &t);
   if (!s) s = dm_matte_refine(ctx, &b->guide, &low, &out->matte);
+  /* checked against the photo's colours before the depth is fused around
+   * it and before it is cached */
+  if (!s) s = dm_matte_from_colour(ctx, b->work, &out->matte);
   if (!s) stage_done(ctx, "matte refinement", &t);
   dm_image_free(&low);
   if (!s) {
@@ -259,14 +264,11 @@ static float ambiguous_share(const dm_scene *s) {
   return in > 0 ? (float)(low / in) : 0;
 }
 
-/* After the depth (fused around the network's own matte, as cached): the
- * matte the edits and the blur use, and its soft pixels' two layers. */
+/* After the depth: the matte's soft pixels' two layers. */
 static dm_status build_layers(dm_context *ctx, const dm_image *work, dm_scene *out) {
-  if (!out->matte.data) return DM_OK;
+  if (!out->matte.data || !work->data) return DM_OK; /* no matte; `info` reads headers only */
   double t = now_ms();
-  dm_status s = DM_OK;
-  if (strcmp(out->matte_used, "file")) s = dm_matte_from_colour(ctx, work, &out->matte);
-  if (!s) s = dm_matte_layers_build(ctx, work, &out->matte, &out->layers);
+  dm_status s = dm_matte_layers_build(ctx, work, &out->matte, &out->layers);
   if (!s) stage_done(ctx, "matte layers", &t);
   return s;
 }

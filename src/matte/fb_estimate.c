@@ -78,8 +78,9 @@ static void sweep_rows(void *user, int ith, int nth) {
         W += w;
         for (int c = 0; c < 3; c++) sf[c] += w * nf[k][c], sb[c] += w * nb[k][c];
       }
+      if (!n) continue; /* a 1x1 level: the mean colour stays */
       float a00 = a * a + W, a01 = a * (1.0f - a), a11 = (1.0f - a) * (1.0f - a) + W;
-      float inv = 1.0f / (a00 * a11 - a01 * a01);
+      float inv = 1.0f / (a00 * a11 - a01 * a01); /* > 0: W > 0 */
       for (int c = 0; c < 3; c++) {
         float b0 = a * I[3 * x + c] + sf[c], b1 = (1.0f - a) * I[3 * x + c] + sb[c];
         float f = (a11 * b0 - a01 * b1) * inv, b = (a00 * b1 - a01 * b0) * inv;

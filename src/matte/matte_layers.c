@@ -18,9 +18,10 @@
  * explain it as a mixture; the fringe is the background's. The means are
  * taken in windows of radius 3, 9 and 27 px, the smallest holding at least
  * MIN_SHARE confident pixels. a' is trusted as far as F̂ and B̂ differ by
- * more than the photo's noise, weight |F̂ − B̂|² / (|F̂ − B̂|² + NOISE²), so
- * where subject and background have the same colour the network's alpha
- * stands. Two rounds (the first settles the band's outer pixels, which then
+ * more than the colours they average spread (texture) and the photo's
+ * noise: weight |F̂ − B̂|² / (|F̂ − B̂|² + var F + var B + NOISE²), so where
+ * subject and background have the same colour, or a textured one, the
+ * network's alpha stands. Two rounds (the first settles the band's outer pixels, which then
  * count as confident); then the
  * matte is cleaned: values below CLEAN that are not connected to the
  * subject (through values of at least CLEAN to a pixel of at least 0.5) are
@@ -57,17 +58,27 @@ static int is_soft(float a) { return a > 0.0f && a < 1.0f; }
 typedef struct local_job {
   const dm_image *rgb, *alpha;
   dm_image *fg, *bg;
+  float *spread; /* var F + var B (summed over channels), per pixel */
   uint8_t *have;
 } local_job;
+
+/* Quantities per pixel: for F then for B, the confident indicator, its
+ * colour (3) and its squared norm. */
+enum { Q_PER_SIDE = 5, Q_ALL = 2 * Q_PER_SIDE };
 
 static void local_in(void *user, int y, double *v) {
   local_job *j = user;
   const int w = j->alpha->width;
   const float *I = dm_row(j->rgb, y), *A = dm_row(j->alpha, y);
   for (int x = 0; x < w; x++) {
-    double f = A[x] >= 1.0f - SURE, b = A[x] <= SURE;
-    v[x] = f, v[4 * w + x] = b;
-    for (int c = 0; c < 3; c++) v[(1 + c) * w + x] = f * I[3 * x + c], v[(5 + c) * w + x] = b * I[3 * x + c];
+    double on[2] = {A[x] >= 1.0f - SURE, A[x] <= SURE}, n2 = 0;
+    for (int c = 0; c < 3; c++) n2 += (double)I[3 * x + c] * I[3 * x + c];
+    for (int side = 0; side < 2; side++) {
+      double *q = v + (size_t)side * Q_PER_SIDE * w;
+      q[x] = on[side];
+      for (int c = 0; c < 3; c++) q[(1 + c) * w + x] = on[side] * I[3 * x + c];
+      q[4 * w + x] = on[side] * n2;
+    }
   }
 }
 
@@ -75,23 +86,29 @@ static void local_out(void *user, int y, const double *m) {
   local_job *j = user;
   const int w = j->alpha->width;
   const float *A = dm_row(j->alpha, y);
-  float *F = dm_row(j->fg, y), *B = dm_row(j->bg, y);
+  float *out[2] = {dm_row(j->fg, y), dm_row(j->bg, y)};
   uint8_t *have = j->have + (size_t)y * w;
+  float *spread = j->spread + (size_t)y * w;
   for (int x = 0; x < w; x++) {
     if (!is_soft(A[x])) continue;
-    if (!(have[x] & 1) && m[x] >= MIN_SHARE) {
-      for (int c = 0; c < 3; c++) F[3 * x + c] = (float)(m[(1 + c) * w + x] / m[x]);
-      have[x] |= 1;
-    }
-    if (!(have[x] & 2) && m[4 * w + x] >= MIN_SHARE) {
-      for (int c = 0; c < 3; c++) B[3 * x + c] = (float)(m[(5 + c) * w + x] / m[4 * w + x]);
-      have[x] |= 2;
+    for (int side = 0; side < 2; side++) {
+      const double *q = m + (size_t)side * Q_PER_SIDE * w;
+      if ((have[x] & (1 << side)) || q[x] < MIN_SHARE) continue;
+      double mean2 = 0;
+      for (int c = 0; c < 3; c++) {
+        double mc = q[(1 + c) * w + x] / q[x];
+        out[side][3 * x + c] = (float)mc, mean2 += mc * mc;
+      }
+      double var = q[4 * w + x] / q[x] - mean2;
+      spread[x] += var > 0 ? (float)var : 0.0f;
+      have[x] |= (uint8_t)(1 << side);
     }
   }
 }
 
 typedef struct project_job {
   const dm_image *rgb, *fg, *bg;
+  const float *spread;
   const uint8_t *have;
   dm_image *alpha;
 } project_job;
@@ -103,6 +120,7 @@ static void project_rows(void *user, int ith, int nth) {
   for (int y = y0; y < y1; y++) {
     const float *I = dm_row(j->rgb, y), *F = dm_row(j->fg, y), *B = dm_row(j->bg, y);
     const uint8_t *have = j->have + (size_t)y * j->alpha->width;
+    const float *spread = j->spread + (size_t)y * j->alpha->width;
     float *A = dm_row(j->alpha, y);
     for (int x = 0; x < j->alpha->width; x++) {
       if (!is_soft(A[x]) || have[x] != 3) continue;
@@ -112,9 +130,12 @@ static void project_rows(void *user, int ith, int nth) {
         dd += d * d, dot += (I[3 * x + c] - B[3 * x + c]) * d;
       }
       if (!(dd > 0.0f)) continue;
-      float a = dot / dd, wgt = dd / (dd + NOISE * NOISE);
+      float a = dot / dd, wgt = dd / (dd + spread[x] + NOISE * NOISE);
       a = a < 0.0f ? 0.0f : (a > 1.0f ? 1.0f : a);
       A[x] += wgt * (a - A[x]);
+      /* as confident as the pixels F̂ and B̂ came from: settled */
+      if (A[x] <= SURE) A[x] = 0.0f;
+      if (A[x] >= 1.0f - SURE) A[x] = 1.0f;
     }
   }
 }
@@ -123,19 +144,21 @@ static dm_status reestimate(dm_context *ctx, const dm_image *rgb, dm_image *alph
   const int w = alpha->width, h = alpha->height;
   dm_image fg = {0}, bg = {0};
   uint8_t *have = calloc((size_t)w * h, 1);
-  dm_status s = have ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  float *spread = calloc((size_t)w * h, sizeof *spread);
+  dm_status s = have && spread ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
   if (!s) s = dm_image_alloc(ctx, &fg, w, h, 3);
   if (!s) s = dm_image_alloc(ctx, &bg, w, h, 3);
-  local_job j = {rgb, alpha, &fg, &bg, have};
+  local_job j = {rgb, alpha, &fg, &bg, spread, have};
   for (int r = 0; r < N_RADII && !s; r++) {
-    dm_box_stream b = {w, h, 8, radii[r], local_in, local_out, &j};
+    dm_box_stream b = {w, h, Q_ALL, radii[r], local_in, local_out, &j};
     s = dm_box_means(ctx, &b);
   }
   if (!s) {
-    project_job p = {rgb, &fg, &bg, have, alpha};
+    project_job p = {rgb, &fg, &bg, spread, have, alpha};
     dm_parallel(ctx, project_rows, &p);
   }
   free(have);
+  free(spread);
   dm_image_free(&fg);
   dm_image_free(&bg);
   return s;
