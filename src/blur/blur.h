@@ -78,6 +78,8 @@ typedef struct dm_lens_blur {
   float f_number;        /* physical mode: N */
   float focus_m;         /* physical mode: focus distance; 0 = auto (the subject's depth) */
   float sensor_width_mm; /* physical mode: sensor width (full frame = 36) */
+  float subject_distance_m;    /* physical mode: metres to the subject, 0 = not given; with */
+  float background_distance_m; /* the background's, pins relative depth (dm_lens_blur_pin_range) */
 } dm_lens_blur;
 
 /* The parameter table (key, label, ranges, XMP names). `*n` receives the
@@ -96,7 +98,8 @@ dm_status dm_lens_blur_check(dm_context *ctx, const dm_lens_blur *p);
 /* ---- depth helpers ---------------------------------------------------- */
 
 /* near01 of a metric depth z (metres) for the range [z_near, z_far]:
- * (1/z_near − 1/z)/(1/z_near − 1/z_far), not clamped. */
+ * (1/z_near − 1/z)/(1/z_near − 1/z_far), not clamped. z_far may be +inf
+ * or negative ("beyond infinity", dm_lens_blur_pin_range). */
 float dm_near01_from_depth(float z, float z_near_m, float z_far_m);
 /* Its inverse: z = 1/(1/z_near − near01·(1/z_near − 1/z_far)); +inf past
  * the far plane at infinity. */
@@ -106,6 +109,25 @@ float dm_depth_from_near01(float near01, float z_near_m, float z_far_m);
  * Non-finite or non-positive depths are an error naming the pixel. */
 dm_status dm_near01_from_metric(dm_context *ctx, const dm_image *depth_m, float *z_near_m,
                                 float *z_far_m, dm_image *out);
+
+/* Relative depth made metric (DESIGN §3, issue 13): near01 is linear in
+ * disparity, 1/z = a − b·near01, so two depths fix it. The median near01
+ * of the subject (matte >= 0.5) is put at subject_m and the median of the
+ * rest (matte < 0.5) at background_m; the range that follows goes to *z_near_m, *z_far_m (the
+ * metric range of near01 = 0 and 1). When the background's depth is so
+ * close to the far end that 1/z_far = a − b ≤ 0, *z_far_m is +inf (a = b)
+ * or negative (a < b: "beyond infinity", 1/z_far < 0; what lies past
+ * infinity is blurred as at infinity). Needs 0 < subject_m < background_m, a matte
+ * with both a subject and a rest, and the subject's median nearer than the
+ * rest's (DM_ERR_PARAM / DM_ERR_RANGE naming what is missing). */
+dm_status dm_lens_blur_pin_range(dm_context *ctx, const dm_image *near01, const dm_image *matte,
+                                 float subject_m, float background_m, float *z_near_m,
+                                 float *z_far_m);
+/* The checks of the two distances, naming them `subject_name` and
+ * `background_name` (the --set keys or the command-line options): both or
+ * neither, each finite, beyond the focal length, subject nearer. */
+dm_status dm_lens_blur_check_distances(dm_context *ctx, const dm_lens_blur *p,
+                                       const char *subject_name, const char *background_name);
 
 /* Signed CoC diameter in pixels of a point at depth z for the physical
  * lens of `p` on an image `image_width` pixels wide:
@@ -139,7 +161,8 @@ dm_status dm_lens_blur_coc_map(dm_context *ctx, const dm_image *near01, float z_
  *   near01   1 channel, same size: canonical depth (0 near .. 1 far);
  *            non-finite values are treated as in focus (logged once).
  *   z_near_m, z_far_m  the metric range of near01, or 0, 0 when unknown
- *            (physical mode needs them: DM_ERR_PARAM otherwise).
+ *            (physical mode needs them: DM_ERR_PARAM otherwise); z_far_m
+ *            may be +inf or negative (beyond infinity, see above).
  *   matte    1 channel [0, 1] subject alpha of the same size, or NULL.
  *   p        parameters; when p->active is 0 the image is left untouched.
  * In physical mode `amount` and `focal_range` are not used: the lens

@@ -61,16 +61,17 @@ float dm_lens_blur_coc_physical(const dm_lens_blur *p, float focus_m, float z_m,
   return (float)(f * f / (n * (s - f)) * rel / pitch);
 }
 
-/* Weighted quantiles of near01 over the matte (weights = alpha) or over the
- * central third of the frame, from a 4096-bin histogram. */
+/* Weighted quantiles of near01 from a 4096-bin histogram. Weights: the
+ * matte's alpha (W_ALPHA), 1 where it is >= 0.5 (W_INSIDE) or < 0.5
+ * (W_OUTSIDE); without a matte, 1 over the central third. Returns the
+ * total weight (0: nothing weighed, the quantiles are not set; < 0: out of
+ * memory). */
 #define AF_BINS 4096
-static void focus_quantiles(const dm_image *near01, const dm_image *matte, const float *q, int nq,
-                            float *out) {
+enum { W_ALPHA, W_INSIDE, W_OUTSIDE };
+static double weighted_quantiles(const dm_image *near01, const dm_image *matte, int weights,
+                                 const float *q, int nq, float *out) {
   double *hist = calloc(AF_BINS, sizeof *hist);
-  if (!hist) {
-    for (int i = 0; i < nq; i++) out[i] = 0.5f;
-    return;
-  }
+  if (!hist) return -1.0;
   int w = near01->width, h = near01->height;
   int x0 = 0, x1 = w, y0 = 0, y1 = h;
   if (!matte) {
@@ -84,7 +85,7 @@ static void focus_quantiles(const dm_image *near01, const dm_image *matte, const
     const float *m = matte ? dm_row(matte, y) : NULL;
     for (int x = x0; x < x1; x++) {
       float n = d[x];
-      double wt = m ? (double)m[x] : 1.0;
+      double wt = !m ? 1.0 : weights == W_ALPHA ? (double)m[x] : (m[x] >= 0.5f) == (weights == W_INSIDE);
       if (!isfinite(n) || !(wt > 0.0)) continue;
       n = n < 0.0f ? 0.0f : (n > 1.0f ? 1.0f : n);
       int b = (int)(n * (AF_BINS - 1) + 0.5f);
@@ -92,16 +93,7 @@ static void focus_quantiles(const dm_image *near01, const dm_image *matte, const
       total += wt;
     }
   }
-  if (!(total > 0.0)) { /* an empty matte: fall back to the centre */
-    free(hist);
-    if (matte) {
-      focus_quantiles(near01, NULL, q, nq, out);
-      return;
-    }
-    for (int i = 0; i < nq; i++) out[i] = 0.5f;
-    return;
-  }
-  for (int i = 0; i < nq; i++) {
+  for (int i = 0; i < nq && total > 0.0; i++) {
     double target = q[i] * total, acc = 0.0;
     int b = 0;
     for (; b < AF_BINS - 1; b++) {
@@ -111,12 +103,55 @@ static void focus_quantiles(const dm_image *near01, const dm_image *matte, const
     out[i] = (float)b / (AF_BINS - 1);
   }
   free(hist);
+  return total;
+}
+
+/* The quantiles auto focus uses: over the matte, or over the central third
+ * when there is none or it is empty; 0.5 when nothing can be weighed. */
+static void focus_quantiles(const dm_image *near01, const dm_image *matte, const float *q, int nq,
+                            float *out) {
+  if (weighted_quantiles(near01, matte, W_ALPHA, q, nq, out) > 0.0) return;
+  if (matte && weighted_quantiles(near01, NULL, W_ALPHA, q, nq, out) > 0.0) return;
+  for (int i = 0; i < nq; i++) out[i] = 0.5f;
 }
 
 float dm_lens_blur_auto_focus(const dm_image *near01, const dm_image *matte) {
   float q = 0.5f, m;
   focus_quantiles(near01, matte, &q, 1, &m);
   return m;
+}
+
+dm_status dm_lens_blur_pin_range(dm_context *ctx, const dm_image *near01, const dm_image *matte,
+                                 float subject_m, float background_m, float *z_near_m,
+                                 float *z_far_m) {
+  const char *key = "lens_blur.subject_distance_m";
+  if (!(subject_m > 0.0f) || !(background_m > subject_m) || !isfinite(background_m))
+    return dm_fail(ctx, DM_ERR_RANGE, key, "expected 0 < subject distance < background distance, "
+                   "got %g m and %g m", (double)subject_m, (double)background_m);
+  if (!near01 || near01->channels != 1 || !near01->data)
+    return dm_fail(ctx, DM_ERR_PARAM, "depth", "expected a 1-channel depth map");
+  if (!matte || !matte->data)
+    return dm_fail(ctx, DM_ERR_PARAM, key, "pinning the depth to the subject's distance needs "
+                   "the subject matte (--matte auto or FILE)");
+  if (matte->channels != 1 || matte->width != near01->width || matte->height != near01->height)
+    return dm_fail(ctx, DM_ERR_PARAM, "matte", "expected a 1-channel matte the size of the depth");
+  float half = 0.5f, ns = 0.0f, nb = 0.0f;
+  double ws = weighted_quantiles(near01, matte, W_INSIDE, &half, 1, &ns);
+  double wb = ws < 0.0 ? ws : weighted_quantiles(near01, matte, W_OUTSIDE, &half, 1, &nb);
+  if (ws < 0.0 || wb < 0.0) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory");
+  if (!(ws > 0.0) || !(wb > 0.0))
+    return dm_fail(ctx, DM_ERR_PARAM, key, "the matte holds %s, so there is no %s depth to pin",
+                   ws > 0.0 ? "the whole frame" : "no subject", ws > 0.0 ? "background" : "subject");
+  if (!(nb - ns >= 1.0f / (AF_BINS - 1)))
+    return dm_fail(ctx, DM_ERR_RANGE, key, "the depth map puts the subject (median %.3f on the "
+                   "0..1 near->far scale) no nearer than the rest (%.3f): the distances cannot "
+                   "pin it", (double)ns, (double)nb);
+  /* 1/z = a − b·n through (ns, 1/subject) and (nb, 1/background). */
+  double b = (1.0 / subject_m - 1.0 / background_m) / ((double)nb - ns);
+  double a = 1.0 / subject_m + b * ns, far_inv = a - b;
+  *z_near_m = (float)(1.0 / a);
+  *z_far_m = far_inv == 0.0 ? INFINITY : (float)(1.0 / far_inv); /* < 0: beyond infinity */
+  return DM_OK;
 }
 
 static int is_auto_range(const float *fr) {
@@ -128,10 +163,11 @@ dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, 
   memset(fn, 0, sizeof *fn);
   int w = near01->width, h = near01->height;
   if (p->mode == DM_BLUR_PHYSICAL) {
-    if (!(z_near_m > 0.0f) || !(z_far_m > 0.0f) || isnan(z_far_m))
+    /* z_far < 0 is "beyond infinity" (dm_lens_blur_pin_range) */
+    if (!(z_near_m > 0.0f) || z_far_m == 0.0f || isnan(z_far_m))
       return dm_fail(ctx, DM_ERR_PARAM, "lens_blur.mode",
                      "physical mode needs metric depth (the depth map's near and far distances)");
-    if (!(z_far_m >= z_near_m))
+    if (z_far_m > 0.0f && !(z_far_m >= z_near_m))
       return dm_fail(ctx, DM_ERR_RANGE, "depth", "far depth %g m is nearer than near depth %g m",
                      (double)z_far_m, (double)z_near_m);
     float s = p->focus_m;

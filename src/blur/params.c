@@ -55,6 +55,12 @@ static const dm_param params[] = {
       "physical mode: focus distance in metres; 0 = the subject's depth"),
     P("sensor_width_mm", "Sensor Width", DM_PARAM_FLOAT, 1, sensor_width_mm, 36, 1, 200, 4, 60, NULL,
       "physical mode: sensor width in mm (full frame 36)"),
+    P("subject_distance_m", "Subject Distance", DM_PARAM_FLOAT, 1, subject_distance_m, 0, 0, 100000,
+      0, 100, NULL, "physical mode: metres to the subject; with background_distance_m it makes "
+      "relative depth metric (the matte's median depth there); 0 = the depth's own range"),
+    P("background_distance_m", "Background Distance", DM_PARAM_FLOAT, 1, background_distance_m, 0, 0,
+      100000, 0, 1000, NULL, "physical mode: metres to the background (the median depth outside "
+      "the matte); 0 with subject_distance_m"),
 };
 
 
@@ -98,5 +104,28 @@ dm_status dm_lens_blur_check(dm_context *ctx, const dm_lens_blur *p) {
     return dm_fail(ctx, DM_ERR_RANGE, "lens_blur.focus_m",
                    "focus distance %g m is not beyond the focal length %g mm", (double)p->focus_m,
                    (double)p->f_mm);
+  return dm_lens_blur_check_distances(ctx, p, "lens_blur.subject_distance_m",
+                                      "lens_blur.background_distance_m");
+}
+
+dm_status dm_lens_blur_check_distances(dm_context *ctx, const dm_lens_blur *p,
+                                       const char *subject_name, const char *background_name) {
+  float zs = p->subject_distance_m, zb = p->background_distance_m;
+  if (zs == 0.0f && zb == 0.0f) return DM_OK; /* not given */
+  const char *names[2] = {subject_name, background_name};
+  float v[2] = {zs, zb};
+  for (int i = 0; i < 2; i++) {
+    if (v[i] == 0.0f)
+      return dm_fail(ctx, DM_ERR_RANGE, names[i], "needed with %s (two distances pin the depth)",
+                     names[1 - i]);
+    if (!isfinite(v[i]) || v[i] < 0.0f)
+      return dm_fail(ctx, DM_ERR_RANGE, names[i], "%g is not a distance in metres", (double)v[i]);
+    if (v[i] * 1000.0f <= p->f_mm)
+      return dm_fail(ctx, DM_ERR_RANGE, names[i], "%g m is not beyond the focal length %g mm",
+                     (double)v[i], (double)p->f_mm);
+  }
+  if (!(zs < zb))
+    return dm_fail(ctx, DM_ERR_RANGE, subject_name, "%g m is not less than %s %g m", (double)zs,
+                   background_name, (double)zb);
   return DM_OK;
 }

@@ -40,6 +40,8 @@ typedef struct cli_render_args {
   const char *depth_encoding; /* --depth-encoding linear|inverse|near01 */
   const char *matte;         /* --matte auto|none|FILE */
   const char *cache;         /* --cache DIR ("" with --no-cache), NULL = default */
+  float subject_distance;    /* --subject-distance M, 0 = not given (lens_blur.subject_distance_m) */
+  float background_distance; /* --background-distance M (lens_blur.background_distance_m) */
 } cli_render_args;
 
 /* Parse argv (after the sub-command name). Returns 0, or an exit code. */
@@ -67,7 +69,9 @@ void cli_use_recorded_depth(dm_context *ctx, const cli_render_args *a, const dm_
                             dm_render_options *opt, cli_recorded_paths *paths);
 /* The photo's content hash as dm:SourceHash holds it. */
 dm_status cli_photo_hash(dm_context *ctx, const char *path, char hex[33]);
-/* Apply each --set in order. Returns 0, or exit code 2 after printing. */
+/* Apply each --set in order, then --subject-distance and
+ * --background-distance (checked together with the recipe's lens: exit 2
+ * naming the option). Returns 0, or exit code 2 after printing. */
 int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r);
 /* Output format/bits/profile from the flags and the output name; fills the
  * default output path. Returns 0 or an exit code. */

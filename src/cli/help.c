@@ -29,6 +29,7 @@ static const cmd_help helps[] = {
      "         [--quality 1-100] [--compression none|lzw|deflate] [--no-sidecar] [--threads N]\n"
      "         [--depth auto|ai|embedded|FILE] [--depth-range NEAR_M:FAR_M]\n"
      "         [--depth-encoding linear|inverse|near01] [--matte auto|none|FILE]\n"
+     "         [--subject-distance M --background-distance M]\n"
      "         [--sidecar PATH] [--skip-unknown-masks] [--allow-outside-paths]\n"
      "         [--max-memory SIZE]\n"
      "         [--cache DIR | --no-cache]\n",
@@ -42,6 +43,10 @@ static const cmd_help helps[] = {
      "                          order of --set options does not matter\n"
      "  --format, --bits, --profile, --quality, --compression   the output file (default\n"
      "                          16-bit TIFF, sRGB)\n"
+     "  --subject-distance M --background-distance M   physical lens blur on any depth: the\n"
+     "                          subject matte's median depth is put at M metres, the median\n"
+     "                          outside it at the other M (saved as lens_blur.subject_distance_m,\n"
+     "                          lens_blur.background_distance_m; they win over --depth-range)\n"
      "  --no-sidecar            do not save the recipe\n"
      "  --sidecar PATH          read and save the edit at PATH instead of beside the photo\n"
      "  --allow-outside-paths   let `file` masks name files outside the recipe's folder\n"

@@ -81,6 +81,15 @@ int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
     } else if (is_opt(arg, "--matte")) {
       VALUE("--matte");
       a->matte = v;
+    } else if (is_opt(arg, "--subject-distance") || is_opt(arg, "--background-distance")) {
+      int subject = is_opt(arg, "--subject-distance");
+      const char *name = subject ? "--subject-distance" : "--background-distance";
+      VALUE(name);
+      float *d = subject ? &a->subject_distance : &a->background_distance;
+      /* 0 is "not given" inside; here it is a distance within the focal length */
+      if (!dm_parse_float(v, d) || !(*d > 0.0f))
+        return cli_usage_error("%s must be a distance in metres beyond the focal length, not \"%s\"",
+                               name, v);
     } else if (is_opt(arg, "--cache")) {
       VALUE("--cache");
       a->cache = v;
@@ -247,6 +256,25 @@ static int rank_after(const long a[4], const long b[4]) {
   return 0;
 }
 
+/* --subject-distance and --background-distance: lens blur keys like any
+ * --set (so they turn the lens blur on and are saved with the recipe),
+ * checked with the lens they end up with. */
+static int apply_distances(dm_context *ctx, const cli_render_args *a, dm_recipe *r) {
+  if (!a->subject_distance && !a->background_distance) return 0;
+  dm_lens_blur *lb = &r->lens_blur;
+  if (a->subject_distance) lb->subject_distance_m = a->subject_distance;
+  if (a->background_distance) lb->background_distance_m = a->background_distance;
+  lb->active = 1;
+  if (dm_lens_blur_check_distances(ctx, lb, "--subject-distance", "--background-distance")) {
+    fprintf(stderr, "depthmask: %s\n", dm_context_error(ctx));
+    return DM_EXIT_USAGE;
+  }
+  if (lb->mode != DM_BLUR_PHYSICAL)
+    dm_log(ctx, DM_LOG_WARN, "--subject-distance and --background-distance are saved but used "
+           "only in physical mode (--set lens_blur.mode=physical)");
+  return 0;
+}
+
 int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r) {
   /* A stable insertion sort by set_order: a handful of lines. */
   const char **order = malloc(((size_t)a->n_sets + 1) * sizeof *order);
@@ -278,7 +306,7 @@ int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r) {
   }
   free(order);
   free(rank);
-  return rc;
+  return rc ? rc : apply_distances(ctx, a, r);
 }
 
 static int format_from_name(const char *name, dm_format *f) {

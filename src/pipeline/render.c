@@ -151,24 +151,36 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
                              const dm_scene *scene, const char *in_path) {
   if (r->lens_blur.active == 0.0f) return DM_OK;
   const dm_depth *depth = &scene->depth;
+  const dm_lens_blur *lb = &r->lens_blur;
+  int pinned = lb->mode == DM_BLUR_PHYSICAL && lb->subject_distance_m > 0.0f;
   if (!depth->near01.data)
     return dm_fail(ctx, DM_ERR_PARAM, in_path, "lens blur needs a depth map (--depth auto, ai, embedded or FILE)");
-  if (r->lens_blur.mode == DM_BLUR_PHYSICAL && depth->z_far_m == 0)
+  if (lb->mode == DM_BLUR_PHYSICAL && depth->z_far_m == 0 && !pinned)
     return dm_fail(ctx, DM_ERR_PARAM, in_path,
-                   "physical lens blur needs metric depth (%s has none): give --depth FILE "
-                   "--depth-range NEAR_M:FAR_M",
+                   "physical lens blur needs metric depth (%s has none): give --subject-distance M "
+                   "--background-distance M, or --depth FILE --depth-range NEAR_M:FAR_M",
                    scene->depth_source);
   /* Lens Blur's refine strokes reshape the depth the blur reads (xmp_refine.c). */
   dm_image refined = {0};
   dm_status s = apply_refine(ctx, work, r, scene, &refined);
+  const dm_image *near01 = refined.data ? &refined : &depth->near01;
+  const dm_image *matte = scene->matte.data ? &scene->matte : NULL;
+  /* The user's two distances pin the depth the blur reads, whatever metric
+   * range the depth came with: theirs is the explicit word on this photo. */
+  float zn = depth->z_near_m, zf = depth->z_far_m;
+  if (!s && pinned) {
+    s = dm_lens_blur_pin_range(ctx, near01, matte, lb->subject_distance_m,
+                               lb->background_distance_m, &zn, &zf);
+    if (!s && depth->z_far_m != 0)
+      dm_log(ctx, DM_LOG_WARN, "%s: the subject and background distances (%g m, %g m) replace "
+             "the depth's own range (%g to %g m)", in_path, (double)lb->subject_distance_m,
+             (double)lb->background_distance_m, (double)depth->z_near_m, (double)depth->z_far_m);
+  }
   /* Recipes of process versions 1 and 2 keep their Boost: every clipped
    * pixel a light (a flag, so cheap to keep; boost.c). */
-  dm_lens_blur p = r->lens_blur;
+  dm_lens_blur p = *lb;
   p.boost_light_size = r->photo.process_version >= 3;
-  if (!s)
-    s = dm_lens_blur_apply_layers(ctx, work, refined.data ? &refined : &depth->near01,
-                                  depth->z_near_m, depth->z_far_m,
-                                  scene->matte.data ? &scene->matte : NULL, &scene->layers, &p);
+  if (!s) s = dm_lens_blur_apply_layers(ctx, work, near01, zn, zf, matte, &scene->layers, &p);
   dm_image_free(&refined);
   return s;
 }

@@ -58,7 +58,9 @@
  *    dm:f_mm="85"
  *    dm:f_number="1.8"
  *    dm:focus_m="1.5"
- *    dm:sensor_width_mm="36"/>
+ *    dm:sensor_width_mm="36"
+ *    dm:subject_distance_m="1.5"            relative depth pinned (blur.h)
+ *    dm:background_distance_m="10"/>
  *
  * A struct rather than flat dm:LensBlur* attributes: it groups the fields
  * as crs:LensBlur does and is kept or dropped as one. Not named

@@ -35,6 +35,7 @@ static const char *const all_set[] = {
     "lens_blur.boost_threshold=95",  "lens_blur.mode=physical",
     "lens_blur.f_mm=135",            "lens_blur.f_number=2.8",
     "lens_blur.focus_m=3.25",        "lens_blur.sensor_width_mm=23.5",
+    "lens_blur.subject_distance_m=2.75", "lens_blur.background_distance_m=14.5",
 };
 
 static void test_roundtrip(dm_context *ctx) {
@@ -58,6 +59,7 @@ static void test_roundtrip(dm_context *ctx) {
   CHECK(strstr(xml, "    crs:BokehRotation=\"-22.5\"\n    crs:SphericalAberration=\"0\"/>\n"
                     "   <dm:LensBlurSettings\n    dm:bokeh=\"blades\"\n    dm:blades=\"7\"\n") != NULL);
   CHECK(strstr(xml, "dm:mode=\"physical\"") && strstr(xml, "dm:focus_m=\"3.25\""));
+  CHECK(strstr(xml, "dm:subject_distance_m=\"2.75\"") && strstr(xml, "dm:background_distance_m=\"14.5\""));
   CHECK(strstr(xml, "crs:HighlightsThreshold=\"95\"") && strstr(xml, "crs:CatEyeAmount=\"12\""));
   CHECK_OK(ctx, read_xml(ctx, xml, &back));
   CHECK(lens_blur_equal(&r.lens_blur, &back.lens_blur));
