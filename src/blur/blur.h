@@ -80,6 +80,8 @@ typedef struct dm_lens_blur {
   float sensor_width_mm; /* physical mode: sensor width (full frame = 36) */
   float subject_distance_m;    /* physical mode: metres to the subject, 0 = not given; with */
   float background_distance_m; /* the background's, pins relative depth (dm_lens_blur_pin_range) */
+  int amount_curve;      /* not a parameter: 1 = Amount 100 is 10 % of the long side, growing
+                            as Amount² (process version 4); 0 = 4 % of the diagonal, linear (1..3) */
 } dm_lens_blur;
 
 /* The parameter table (key, label, ranges, XMP names). `*n` receives the
@@ -141,12 +143,22 @@ float dm_lens_blur_coc_physical(const dm_lens_blur *p, float focus_m, float z_m,
  * a matte is given, else the median over the central third of the frame. */
 float dm_lens_blur_auto_focus(const dm_image *near01, const dm_image *matte);
 
-/* Largest CoC diameter in artistic mode, as a fraction of the image
- * diagonal, at Amount 100 (it scales linearly with Amount): 4 %, i.e. 290 px
- * on a 24 MP frame at 100 and 145 px at the default 50, a fast portrait
- * lens's background. Adobe does not publish its scale; this is a choice,
- * not a measurement. */
+/* The full-blur CoC diameter of artistic mode (Adobe does not publish its
+ * scale; these are choices):
+ *  - process version 4 on (amount_curve = 1): DM_LENS_BLUR_MAX_COC_LONG of
+ *    the frame's long side x (Amount/100)². Amount 100 = 10 %, the CoC at
+ *    infinity of an 85 mm f/1.4 focused at 1.5 m on full frame (its
+ *    background at 10 m is 8.6 % of the width, reached at Amount 93);
+ *    Amount 50 = 2.5 %, about what 50 gave before (2 % of a 3:2 or 4:3
+ *    diagonal = 2.4 / 2.5 % of the width); the square keeps fine control
+ *    low down (Amount 20 = 0.4 %, 24 px on a 6000 px frame).
+ *  - process versions 1..3 (amount_curve = 0): DM_LENS_BLUR_MAX_COC_FRAC of
+ *    the diagonal x Amount/100, linear: 4 %, 290 px on a 24 MP frame, less
+ *    than an 85 mm f/1.8 head-and-shoulders portrait's background. */
+#define DM_LENS_BLUR_MAX_COC_LONG 0.10f
 #define DM_LENS_BLUR_MAX_COC_FRAC 0.04f
+/* That diameter in pixels for an image w x h. */
+float dm_lens_blur_max_coc(const dm_lens_blur *p, int w, int h);
 
 /* The signed CoC diameter map (pixels, 1 channel, allocated here) the blur
  * uses, for the editor's "Visualize Depth" and for tests. Arguments as in

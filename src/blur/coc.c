@@ -154,6 +154,16 @@ dm_status dm_lens_blur_pin_range(dm_context *ctx, const dm_image *near01, const 
   return DM_OK;
 }
 
+float dm_lens_blur_max_coc(const dm_lens_blur *p, int w, int h) {
+  if (p->amount_curve) {
+    float a = p->amount / 100.0f;
+    return DM_LENS_BLUR_MAX_COC_LONG * (float)(w > h ? w : h) * a * a;
+  }
+  /* as versions 1..3 computed it, to the last bit */
+  float diag = sqrtf((float)w * w + (float)h * h);
+  return DM_LENS_BLUR_MAX_COC_FRAC * diag * p->amount / 100.0f;
+}
+
 static int is_auto_range(const float *fr) {
   return fr[0] == 0.0f && fr[1] == 0.0f && fr[2] == 100.0f && fr[3] == 100.0f;
 }
@@ -185,8 +195,7 @@ dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, 
     fn->dz_inv = (float)(1.0 / z_near_m - 1.0 / z_far_m);
     return DM_OK;
   }
-  float diag = sqrtf((float)w * w + (float)h * h);
-  fn->rmax = 0.5f * DM_LENS_BLUR_MAX_COC_FRAC * diag * p->amount / 100.0f;
+  fn->rmax = 0.5f * dm_lens_blur_max_coc(p, w, h);
   if (is_auto_range(p->focal_range)) {
     /* Auto: the subject's depth range (20th..80th percentile under the
      * matte, the centre's median without one) is sharp; blur then grows

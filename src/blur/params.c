@@ -24,7 +24,8 @@ static const float focal_range_defs[4] = {0, 0, 100, 100};
 static const dm_param params[] = {
     P("active", "Apply", DM_PARAM_BOOL, 1, active, 0, 0, 1, 0, 1, "Active", "apply the lens blur"),
     P("amount", "Blur Amount", DM_PARAM_FLOAT, 1, amount, 50, 0, 100, 0, 100, "BlurAmount",
-      "strength of the blur in artistic mode (largest CoC = 4% of the diagonal x amount/100)"),
+      "strength of the blur in artistic mode (largest CoC = 10% of the long side x (amount/100)^2; "
+      "recipes of process version 3 and before: 4% of the diagonal x amount/100)"),
     {.key = "focal_range", .label = "Focal Range", .type = DM_PARAM_VEC, .count = 4,
      .offset = offsetof(dm_lens_blur, focal_range), .def = 0, .min = -1000, .max = 1000,
      .ui_min = 0, .ui_max = 100, .xmp_name = "FocalRange", .xmp_scale = 1.0f,
@@ -73,7 +74,9 @@ void dm_lens_blur_defaults(dm_lens_blur *p) {
   int n;
   const dm_param *t = dm_lens_blur_params(&n);
   dm_param_defaults(t, n, p);
-  p->boost_light_size = 1; /* today's rule; src/pipeline turns it off for older recipes */
+  /* today's rules; src/pipeline turns them off for older recipes */
+  p->boost_light_size = 1;
+  p->amount_curve = 1;
 }
 
 dm_status dm_lens_blur_check(dm_context *ctx, const dm_lens_blur *p) {

@@ -176,10 +176,12 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
              "the depth's own range (%g to %g m)", in_path, (double)lb->subject_distance_m,
              (double)lb->background_distance_m, (double)depth->z_near_m, (double)depth->z_far_m);
   }
-  /* Recipes of process versions 1 and 2 keep their Boost: every clipped
-   * pixel a light (a flag, so cheap to keep; boost.c). */
+  /* Older recipes keep what is cheap to keep (flags; boost.c, coc.c): process
+   * versions 1 and 2 their Boost (every clipped pixel a light), 1..3 their
+   * Amount scale (4 % of the diagonal, linear). */
   dm_lens_blur p = *lb;
   p.boost_light_size = r->photo.process_version >= 3;
+  p.amount_curve = r->photo.process_version >= 4;
   if (!s) s = dm_lens_blur_apply_layers(ctx, work, near01, zn, zf, matte, &scene->layers, &p);
   dm_image_free(&refined);
   return s;

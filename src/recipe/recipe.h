@@ -37,8 +37,10 @@
  *   1  every sidecar before process versions
  *   2  Lightroom brushes rendered; Lens Blur refine strokes applied
  *   3  Boost lifts only clipped regions small against their CoC (older
- *      recipes keep their Boost: src/blur/boost.c) */
-#define DM_PROCESS_VERSION 3
+ *      recipes keep their Boost: src/blur/boost.c)
+ *   4  artistic Amount 100 = 10 % of the long side, growing as Amount²
+ *      (older recipes keep 4 % of the diagonal, linear: src/blur/coc.c) */
+#define DM_PROCESS_VERSION 4
 #define DM_XMP_NS "http://ns.depthmask.org/1.0/"                 /* prefix dm: */
 #define DM_CRS_NS "http://ns.adobe.com/camera-raw-settings/1.0/" /* prefix crs: */
 #define DM_MAX_CORRECTIONS 64

@@ -1,10 +1,13 @@
-/* Relative depth made metric (issue 13 item 6):
+/* Relative depth made metric and the Amount scale (issue 13 item 6):
  *   - two distances pin the medians of near01 inside (matte >= 0.5) and
  *     outside the matte: the CoC map then equals the physical CoC of the
  *     depths the pins imply, on a synthetic near01 with spread depths;
  *   - a far end past infinity (1/z_far < 0) gives a negative z_far and a
  *     finite CoC map whose farthest pixels blur as at infinity;
- *   - no matte, an empty or full matte, a subject behind the rest: errors. */
+ *   - no matte, an empty or full matte, a subject behind the rest: errors;
+ *   - Amount 100 reaches the background of an 85 mm f/1.4 at 1.5 m (8.6 %
+ *     of the width) from process version 4 on; versions 1..3 keep 4 % of
+ *     the diagonal, linear. */
 #include <math.h>
 #include <string.h>
 
@@ -132,6 +135,42 @@ static void test_distance_checks(dm_context *ctx) {
   CHECK(strstr(dm_context_error(ctx), "--s: 0.08 m is not beyond the focal length") != NULL);
 }
 
+/* Artistic mode's full blur at Amount 100 and 50, on a 3:2 frame. */
+static void test_amount(dm_context *ctx) {
+  dm_image near01;
+  int w = 300, h = 200;
+  CHECK_OK(ctx, dm_image_alloc(ctx, &near01, w, h, 1));
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) *dm_px(&near01, x, y) = x < w / 3 ? 0.0f : 1.0f;
+  dm_lens_blur p;
+  dm_lens_blur_defaults(&p);
+  p.active = 1, p.amount = 100;
+  p.focal_range[0] = p.focal_range[1] = 0, p.focal_range[2] = 10, p.focal_range[3] = 90;
+  /* 85 mm f/1.4 at 1.5 m, background at 10 m, 36 mm wide: 8.6 % of the width */
+  dm_lens_blur lens;
+  physical(&lens);
+  float bg = dm_lens_blur_coc_physical(&lens, 1.5f, 10.0f, w);
+  CHECK(bg > 0.085f * w && bg < 0.087f * w);
+  float diag = sqrtf((float)w * w + (float)h * h);
+  for (int curve = 0; curve < 2; curve++)
+    for (int amount = 50; amount <= 100; amount += 50) {
+      p.amount_curve = curve, p.amount = (float)amount;
+      dm_image coc;
+      CHECK_OK(ctx, dm_lens_blur_coc_map(ctx, &near01, 0, 0, NULL, &p, &coc));
+      float got = *dm_px(&coc, w - 1, h / 2), a = amount / 100.0f;
+      float want = curve ? 0.10f * w * a * a : 0.04f * diag * a;
+      CHECK_NEAR(got, want, 1e-3);
+      CHECK_NEAR(dm_lens_blur_max_coc(&p, w, h), want, 1e-4);
+      if (curve && amount == 100) CHECK(got >= bg);
+      if (!curve && amount == 100) CHECK(got < bg); /* why version 4 changed it */
+      dm_image_free(&coc);
+    }
+  /* the long side, whichever way the frame is turned */
+  p.amount_curve = 1, p.amount = 100;
+  CHECK_NEAR(dm_lens_blur_max_coc(&p, h, w), dm_lens_blur_max_coc(&p, w, h), 0);
+  dm_image_free(&near01);
+}
+
 int main(void) {
   dm_context *ctx = dm_context_new(2);
   test_pins(ctx, 0.20f, 0.90f, 2.0f, 5.0f, 0);
@@ -141,6 +180,7 @@ int main(void) {
   test_pins(ctx, 0.10f, 0.95f, 1.2f, 40.0f, 1);
   test_refusals(ctx);
   test_distance_checks(ctx);
+  test_amount(ctx);
   dm_context_free(ctx);
   return dm_test_done("test_metric");
 }

@@ -2,7 +2,9 @@
 # depth made metric by pinning the matte's median depth and the median
 # outside it, so physical mode works without a metric range; saved as
 # lens_blur.subject_distance_m / background_distance_m, so a re-render
-# reproduces; bad values exit 2 with one line naming the option.
+# reproduces; bad values exit 2 with one line naming the option. And the
+# Amount scale of process version 4 (Amount 100 = 10 % of the long side,
+# as Amount²), which recipes of version 3 do not get.
 . "$(dirname "$0")/lib.sh"
 KIT="$DM_SOURCE_DIR/../shared/dof-eval"
 PY=/usr/bin/python3
@@ -84,5 +86,24 @@ grep -q "lens_blur.subject_distance_m" "$T/keys" && grep -q "lens_blur.backgroun
 grep -q "replace the depth's own range (1.2 to 5 m)" "$T/err" && ok "metric + distances warned" \
   || fail "no warning: $(cat "$T/err")"
 
+# Amount: process version 4 (10 % of the long side x (Amount/100)²) against
+# version 3 (4 % of the diagonal x Amount/100). On a 300 x 400 frame both
+# give a 10 px CoC at Amount 50; at 100, version 3 gives 20 px, version 4 40.
+$PY -c "
+from PIL import Image
+Image.open('$S/aif.png').crop((300, 100, 600, 500)).save('$T/small.png')
+Image.open('$T/near01.png').crop((300, 100, 600, 500)).save('$T/small_depth.png')"
+v3="$T/v3.xmp"
+printf '%s\n' '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dm="http://ns.depthmask.org/1.0/" dm:RecipeVersion="1" dm:ProcessVersion="3"/></rdf:RDF></x:xmpmeta>' >"$v3"
+amount() { # OUT AMOUNT [ARGS...]
+  local out=$1 a=$2; shift 2
+  "$DM" render "$T/small.png" -o "$T/$out.png" --bits 8 --no-sidecar --depth "$T/small_depth.png" \
+    --depth-encoding near01 --matte none --set lens_blur.amount="$a" "$@" >/dev/null 2>"$T/err" \
+    || fail "amount $a $*: $(cat "$T/err")"
+}
+amount v4_50 50; amount v4_100 100; amount v3_50 50 --recipe "$v3"; amount v3_100 100 --recipe "$v3"
+cmp -s "$T/v3_50.png" "$T/v4_50.png" && ok "Amount 50: 10 px in both versions" || fail "Amount 50 differs between versions"
+cmp -s "$T/v3_100.png" "$T/v4_100.png" && fail "Amount 100: version 3 rendered version 4's scale" \
+  || ok "Amount 100: version 3 keeps 4 % of the diagonal"
 expect_no_temp "$T"
 finish
