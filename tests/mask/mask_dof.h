@@ -15,6 +15,7 @@
 
 #include <sys/stat.h>
 
+#include "core/resample.h"
 #include "depth/scene.h"
 #include "mask/mask_kinds.h"
 #include "mask_test.h"
@@ -36,11 +37,21 @@ static inline double dof_json_number(const char *js, const char *key) {
   return p ? atof(p + 1) : NAN;
 }
 
-static inline void dof_load(dm_context *ctx, const char *name, int fused, dof_scene *s) {
+/* dir/file into out; a path that does not fit ends the test. */
+static inline void dof_path(char *out, size_t n, const char *dir, const char *file) {
+  if ((size_t)snprintf(out, n, "%s/%s", dir, file) >= n) {
+    fprintf(stderr, "path too long: %s/%s\n", dir, file);
+    exit(1);
+  }
+}
+
+/* A scene from its folder (the kit's, tests/data/dof-report's or any other
+ * folder the renderer wrote). */
+static inline void dof_load_dir(dm_context *ctx, const char *dir, int fused, dof_scene *s) {
   char path[1024];
   memset(s, 0, sizeof *s);
   s->fused = fused;
-  snprintf(path, sizeof path, DOF_DIR "%s/aif.png", name);
+  dof_path(path, sizeof path, dir, "aif.png");
   dm_decoded dec = {0};
   if (dm_io_read(ctx, path, &dec) || dm_color_to_working_inplace(ctx, &dec, path)) {
     fprintf(stderr, "%s: %s\n", path, dm_context_error(ctx));
@@ -49,7 +60,7 @@ static inline void dof_load(dm_context *ctx, const char *name, int fused, dof_sc
   s->work = dec.img;
   dec.img = (dm_image){0};
   const int w = s->work.width, h = s->work.height;
-  snprintf(path, sizeof path, DOF_DIR "%s/mask_gt.png", name);
+  dof_path(path, sizeof path, dir, "mask_gt.png");
   dm_depth g = {0};
   dm_depth_file_spec gs = {.path = path, .encoding = DM_DEPTH_NEAR01};
   if (dm_depth_from_file(ctx, &gs, w, h, &g)) { /* a grey file read as 0..1 */
@@ -58,14 +69,14 @@ static inline void dof_load(dm_context *ctx, const char *name, int fused, dof_sc
   }
   s->gt = g.near01;
   if (!fused) {
-    snprintf(path, sizeof path, DOF_DIR "%s/camera.json", name);
+    dof_path(path, sizeof path, dir, "camera.json");
     size_t len;
     char *js = (char *)dm_test_read(path, &len);
     if (!js) exit(1);
     js = realloc(js, len + 1);
     js[len] = 0;
     char dpath[1024];
-    snprintf(dpath, sizeof dpath, DOF_DIR "%s/depth16.png", name);
+    dof_path(dpath, sizeof dpath, dir, "depth16.png");
     dm_depth_file_spec spec = {.path = dpath, .encoding = DM_DEPTH_LINEAR,
                                .near_m = (float)dof_json_number(js, "\"depth16_near_m\""),
                                .far_m = (float)dof_json_number(js, "\"depth16_far_m\"")};
@@ -81,7 +92,7 @@ static inline void dof_load(dm_context *ctx, const char *name, int fused, dof_sc
     char cmd[1100];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", cache);
     if (system(cmd) != 0) exit(1);
-    snprintf(path, sizeof path, DOF_DIR "%s/aif.png", name);
+    dof_path(path, sizeof path, dir, "aif.png");
     dm_scene_options opt = {.cache_dir = cache};
     if (dm_scene_build(ctx, path, &s->work, 1, &opt, &s->scene)) {
       fprintf(stderr, "%s: %s\n", path, dm_context_error(ctx));
@@ -90,6 +101,24 @@ static inline void dof_load(dm_context *ctx, const char *name, int fused, dof_sc
     s->depth = s->scene.depth;
     s->matte = s->scene.matte;
   }
+}
+
+static inline void dof_load(dm_context *ctx, const char *name, int fused, dof_scene *s) {
+  char dir[1024];
+  snprintf(dir, sizeof dir, DOF_DIR "%s", name);
+  dof_load_dir(ctx, dir, fused, s);
+}
+
+/* Replace the depth by itself shrunk `factor` times (area) and brought back
+ * (bilinear): a depth map at 1/factor of the photo's resolution, upsampled
+ * as a phone's or a network's is. */
+static inline void dof_shrink_depth(dm_context *ctx, dof_scene *s, int factor) {
+  dm_image *d = &s->depth.near01, lo, up;
+  CHECK_OK(ctx, dm_resized_plane(ctx, d, d->width / factor, d->height / factor, 0, &lo, "depth"));
+  CHECK_OK(ctx, dm_resized_plane(ctx, &lo, d->width, d->height, 0, &up, "depth"));
+  dm_image_free(&lo);
+  dm_image_free(d);
+  *d = up;
 }
 
 static inline void dof_free(dof_scene *s) {
@@ -124,10 +153,11 @@ static inline void dof_click(const dof_scene *s, int *cx, int *cy) {
 }
 
 typedef struct {
-  double iou, band_refined, band_raw;
+  double iou, iou_raw, band_refined, band_raw;
 } dof_score;
 
-/* IoU of m >= 0.5 and band error of m and of `raw` against the truth. */
+/* IoU of m >= 0.5 (and of raw >= 0.5) and band error of m and of `raw`
+ * against the truth. */
 static inline dof_score dof_evaluate(const dm_image *m, const dm_image *raw, const dm_image *gt) {
   const int w = gt->width, h = gt->height, R = 12;
   /* Integral image of the binary truth, for the band test. */
@@ -136,12 +166,14 @@ static inline dof_score dof_evaluate(const dm_image *m, const dm_image *raw, con
     for (int x = 0; x < w; x++)
       ii[(size_t)(y + 1) * (w + 1) + x + 1] = (mt_at(gt, x, y) >= 0.5f) + ii[(size_t)y * (w + 1) + x + 1] +
                                              ii[(size_t)(y + 1) * (w + 1) + x] - ii[(size_t)y * (w + 1) + x];
-  double inter = 0, uni = 0, er = 0, eraw = 0, nb = 0;
+  double inter = 0, uni = 0, inter_raw = 0, uni_raw = 0, er = 0, eraw = 0, nb = 0;
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
       const float t = mt_at(gt, x, y), v = mt_at(m, x, y);
       inter += (v >= 0.5f) && (t >= 0.5f);
       uni += (v >= 0.5f) || (t >= 0.5f);
+      inter_raw += (mt_at(raw, x, y) >= 0.5f) && (t >= 0.5f);
+      uni_raw += (mt_at(raw, x, y) >= 0.5f) || (t >= 0.5f);
       int x0 = x - R < 0 ? 0 : x - R, x1 = x + R + 1 > w ? w : x + R + 1;
       int y0 = y - R < 0 ? 0 : y - R, y1 = y + R + 1 > h ? h : y + R + 1;
       double in = ii[(size_t)y1 * (w + 1) + x1] - ii[(size_t)y0 * (w + 1) + x1] -
@@ -153,7 +185,8 @@ static inline dof_score dof_evaluate(const dm_image *m, const dm_image *raw, con
       }
     }
   free(ii);
-  dof_score s = {.iou = uni > 0 ? inter / uni : 0, .band_refined = er / nb, .band_raw = eraw / nb};
+  dof_score s = {.iou = uni > 0 ? inter / uni : 0, .iou_raw = uni_raw > 0 ? inter_raw / uni_raw : 0,
+                 .band_refined = er / nb, .band_raw = eraw / nb};
   return s;
 }
 
@@ -195,9 +228,11 @@ static inline dof_score dof_run(dm_context *ctx, const char *name, dof_scene *s,
              with_subject ? "_subject" : "");
     dm_io_write(ctx, path, &raw, &wo);
   }
-  printf("%s %s%s: click %d,%d depth %.2f range %.2f..%.2f IoU %.4f band error refined %.4f raw %.4f\n",
+  printf("%s %s%s: click %d,%d depth %.2f range %.2f..%.2f IoU %.4f (raw %.4f) band error refined "
+         "%.4f raw %.4f\n",
          name, s->fused ? "fused" : "true-depth", with_subject ? " & subject" : "", cx, cy,
-         (double)value, (double)range[0], (double)range[1], sc.iou, sc.band_refined, sc.band_raw);
+         (double)value, (double)range[0], (double)range[1], sc.iou, sc.iou_raw, sc.band_refined,
+         sc.band_raw);
   dm_image_free(&m);
   dm_image_free(&raw);
   return sc;
