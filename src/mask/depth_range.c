@@ -27,13 +27,6 @@ float dm_mask_depth_ramp_width(float smoothness) {
   return 10.0f * s * s;
 }
 
-float dm_mask_depth_ramp(float d, float lo, float hi, float width) {
-  if (d >= lo && d <= hi) return 1.0f;
-  if (!(width > 0.0f)) return 0.0f; /* hard edge; also NaN depth */
-  const float t = d < lo ? (d - (lo - width)) / width : ((hi + width) - d) / width;
-  return dm_smoothstep01(t);
-}
-
 dm_status dm_mask_depth_range_render(dm_context *ctx, const dm_mask_component *c,
                                      const dm_mask_inputs *in, dm_image *plane) {
   const dm_image *depth = in->depth;

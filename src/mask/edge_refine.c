@@ -1,8 +1,10 @@
 /* Edge refinement of a depth-derived mask (depth_range).
  *
- * The depth map is blurrier than the photo at the subject's outline, so a
- * function of depth has the right shape but a soft, shifted edge. Two steps,
- * both at the fitting scale: the image shrunk by f = ceil(long side / 1280)
+ * A depth map brought up from a lower resolution (a network's, a phone's)
+ * is blurrier than the photo at the subject's outline, so a function of
+ * depth has the right shape but a soft, shifted edge. Two steps, both at
+ * the fitting scale, and both only as far as the depth's edge is itself
+ * uncertain (step 3): the image shrunk by f = ceil(long side / 1280)
  * (block means), about 1 MP whatever the photo's size, so the mask is the
  * same on a proxy and on the full-size photo and a 12 MP re-render costs
  * about what a 1 MP one does (an editor calls this on every slider move).
@@ -41,7 +43,16 @@
  *    (network depth) still counts as agreeing (tests/mask/test_depth_range.c);
  *    a region the matte holds and the range does not (a foreground card)
  *    votes D near 1 and keeps the range's value. An unsure matte (a grey
- *    subject) never overrides the depth. */
+ *    subject) never overrides the depth.
+ *
+ * 3. Only where the depth's edge is uncertain (edge_reach.c). Within
+ *    `reach` of the unrefined value's 0.5 contour the result is c above;
+ *    beyond it (all of a sharp depth edge: a depth file, a sharp embedded
+ *    map) the unrefined value r, at full resolution, keeps its side of 0.5
+ *    and softens only as far as the photo explains the mask (agreement q):
+ *      k = r + q (clamp of g to r's side of 0.5 - r),  out = k + reach (c - k).
+ *    So a good depth edge is never moved, and refinement is left to coarse
+ *    or uncertain depth. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -51,8 +62,8 @@
 #include "core/pool.h"
 #include "mask/mask_kinds.h"
 
-#define FIT_SIDE 1280
 #define GUIDED_EPS 1e-3f
+#define BELOW_HALF 0.49999997f /* the float below 0.5 */
 
 /* Block means of the photo's luminance (sqrt-encoded), the raw depth-range value
  * (computed here from the depth, never stored at full size) and the matte.
@@ -61,6 +72,7 @@ typedef struct {
   const dm_image *image, *matte;
   const dm_mask_ramp *ramp;
   dm_image *guide, *raw, *mlow; /* at the fitting scale; mlow unused without matte */
+  dm_image *stats; /* per block: depth min, max, largest 4-neighbour difference */
   int f;
 } shrink_job;
 
@@ -69,19 +81,22 @@ static void shrink_rows(void *user, int ith, int nth) {
   const dm_mask_ramp *rp = j->ramp;
   const int lw = j->raw->width, W = j->image->width, H = j->image->height, f = j->f;
   const int ch = j->image->channels;
-  float acc[5][FIT_SIDE];
+  float acc[5][DM_MASK_FIT_SIDE], ext[3][DM_MASK_FIT_SIDE];
   int y0, y1;
   dm_split_rows(j->raw->height, ith, nth, &y0, &y1);
   for (int ly = y0; ly < y1; ly++) {
     const int ya = ly * f, yb = ya + f < H ? ya + f : H;
     for (int q = 0; q < 5; q++)
       for (int lx = 0; lx < lw; lx++) acc[q][lx] = 0.0f;
+    for (int lx = 0; lx < lw; lx++) ext[0][lx] = INFINITY, ext[1][lx] = -INFINITY, ext[2][lx] = 0.0f;
     for (int y = ya; y < yb; y++) {
       const float *p = dm_row(j->image, y), *d = dm_row(rp->depth, y);
+      const float *dn = y + 1 < H ? dm_row(rp->depth, y + 1) : d; /* NaN compares false: skipped */
       const float *t = j->matte ? dm_row(j->matte, y) : NULL;
       for (int lx = 0, x = 0; lx < lw; lx++) {
         const int xb = x + f < W ? x + f : W;
         float s0 = 0, s1 = 0, s2 = 0, sr = 0, sm = 0;
+        float mn = ext[0][lx], mx = ext[1][lx], gm = ext[2][lx];
         for (; x < xb; x++) {
           if (ch >= 3) {
             s0 += p[x * ch], s1 += p[x * ch + 1], s2 += p[x * ch + 2];
@@ -90,10 +105,19 @@ static void shrink_rows(void *user, int ith, int nth) {
           }
           sr += dm_mask_depth_ramp(100.0f * d[x], rp->lo, rp->hi, rp->width);
           if (t) sm += t[x];
+          const float gx = x + 1 < W ? fabsf(d[x + 1] - d[x]) : 0.0f, gy = fabsf(dn[x] - d[x]);
+          mn = d[x] < mn ? d[x] : mn;
+          mx = d[x] > mx ? d[x] : mx;
+          gm = gx > gm ? gx : gm;
+          gm = gy > gm ? gy : gm;
         }
         acc[0][lx] += s0, acc[1][lx] += s1, acc[2][lx] += s2, acc[3][lx] += sr, acc[4][lx] += sm;
+        ext[0][lx] = mn, ext[1][lx] = mx, ext[2][lx] = gm;
       }
     }
+    float *st = dm_row(j->stats, ly);
+    for (int lx = 0; lx < lw; lx++)
+      st[3 * lx] = ext[0][lx], st[3 * lx + 1] = ext[1][lx], st[3 * lx + 2] = ext[2][lx];
     float *g = dm_row(j->guide, ly), *r = dm_row(j->raw, ly);
     float *m = j->matte ? dm_row(j->mlow, ly) : NULL;
     for (int lx = 0; lx < lw; lx++) {
@@ -153,6 +177,8 @@ static void centre_weight(int i, int f, int n, int *j0, float *fr) {
 typedef struct {
   dm_image *plane;
   const dm_image *guided, *matte, *weight; /* matte/weight NULL = no matte */
+  const dm_image *reach, *agree;           /* edge_reach.c: where refinement may act */
+  const dm_mask_ramp *ramp;
   const int *x0;
   const float *xf;
   int f;
@@ -176,12 +202,24 @@ static void blend_rows(void *user, int ith, int nth) {
     const float *g0 = dm_row(j->guided, r0), *g1 = dm_row(j->guided, r1);
     const float *a0 = j->weight ? dm_row(j->weight, r0) : NULL;
     const float *a1 = j->weight ? dm_row(j->weight, r1) : NULL;
+    const float *s0 = dm_row(j->reach, r0), *s1 = dm_row(j->reach, r1);
+    const float *q0 = dm_row(j->agree, r0), *q1 = dm_row(j->agree, r1);
     const float *m = j->matte ? dm_row(j->matte, y) : NULL;
+    const float *d = dm_row(j->ramp->depth, y);
     float *p = dm_row(j->plane, y);
     for (int x = 0; x < j->plane->width; x++) {
       const int c0 = j->x0[x], c1 = lw > 1 ? c0 + 1 : c0;
-      float v = lerp2(g0, g1, c0, c1, j->xf[x], fy);
-      if (m) {
+      /* Within the depth edge's own uncertainty (reach) the guided value;
+       * beyond it the unrefined edge stays where it is and only its
+       * profile softens, as far as the photo explains the mask there
+       * (agree), never across 0.5 (edge_reach.c). */
+      const float reach = lerp2(s0, s1, c0, c1, j->xf[x], fy);
+      const float raw = dm_mask_depth_ramp(100.0f * d[x], j->ramp->lo, j->ramp->hi, j->ramp->width);
+      const float g = lerp2(g0, g1, c0, c1, j->xf[x], fy);
+      const float side = raw >= 0.5f ? (g > 0.5f ? g : 0.5f) : (g < BELOW_HALF ? g : BELOW_HALF);
+      const float kept = raw + lerp2(q0, q1, c0, c1, j->xf[x], fy) * (side - raw);
+      float v = kept + reach * (g - kept);
+      if (m && reach > 0.0f) {
         /* A confident plateau is certain (a matte of 0.92 inside a face
          * would leave the face 8% unselected): values above 0.85 reach 1
          * by 0.95, below 0.15 reach 0 by 0.05; soft hair alpha in between
@@ -189,7 +227,7 @@ static void blend_rows(void *user, int ith, int nth) {
         float t = m[x];
         t += (1.0f - t) * dm_smoothstep01((t - 0.85f) * 10.0f);
         t *= 1.0f - dm_smoothstep01((0.15f - t) * 10.0f);
-        v += lerp2(a0, a1, c0, c1, j->xf[x], fy) * (t - v);
+        v += reach * lerp2(a0, a1, c0, c1, j->xf[x], fy) * (t - v);
       }
       v = v > 0.0f ? v : 0.0f; /* also NaN */
       p[x] = v < 1.0f ? v : 1.0f;
@@ -200,22 +238,24 @@ static void blend_rows(void *user, int ith, int nth) {
 dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
                                const dm_mask_ramp *ramp, dm_image *plane) {
   const int W = plane->width, H = plane->height, side = W > H ? W : H;
-  const int f = (side + FIT_SIDE - 1) / FIT_SIDE;
+  const int f = (side + DM_MASK_FIT_SIDE - 1) / DM_MASK_FIT_SIDE;
   const int lw = (W + f - 1) / f, lh = (H + f - 1) / f;
   int radius = (int)lround(side / 200.0 / f);
   /* Below 200 px (thumbnails) there is no edge band to refine: the raw
    * value is written as it is (f is 1 there). */
   const int refine = radius >= 1;
-  dm_image guide = {0}, raw = {0}, mlow = {0}, guided = {0}, weight = {0};
+  dm_image guide = {0}, raw = {0}, mlow = {0}, guided = {0}, weight = {0}, stats = {0}, reach = {0};
+  dm_image agree = {0};
   int *x0 = malloc((size_t)W * sizeof *x0);
   float *xf = malloc((size_t)W * sizeof *xf);
   dm_status s = x0 && xf ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, "depth_range", "out of memory");
   if (!s) s = dm_image_alloc(ctx, &guide, lw, lh, 1);
   if (!s) s = dm_image_alloc(ctx, &raw, lw, lh, 1);
   if (!s && matte) s = dm_image_alloc(ctx, &mlow, lw, lh, 1);
+  if (!s) s = dm_image_alloc(ctx, &stats, lw, lh, 3);
   if (!s) {
-    shrink_job sj = {.image = image, .ramp = ramp, .matte = matte,
-                     .guide = &guide, .raw = &raw, .mlow = &mlow, .f = f};
+    shrink_job sj = {.image = image, .ramp = ramp, .matte = matte, .guide = &guide,
+                     .raw = &raw, .mlow = &mlow, .stats = &stats, .f = f};
     dm_parallel(ctx, shrink_rows, &sj);
     if (!refine) {
       for (int y = 0; y < H; y++)
@@ -223,6 +263,8 @@ dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_
       matte = NULL; /* and skip the rest */
     } else {
       s = dm_guided_filter(ctx, &guide, &raw, radius, GUIDED_EPS, &guided);
+      if (!s) s = dm_mask_edge_reach(ctx, &stats, &raw, radius, f, &reach);
+      if (!s) s = dm_mask_edge_agreement(ctx, &guide, &raw, radius, &agree);
     }
   }
   if (!s && matte) {
@@ -237,7 +279,8 @@ dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_
   if (!s && refine) {
     for (int x = 0; x < W; x++) centre_weight(x, f, lw, &x0[x], &xf[x]);
     blend_job j = {.plane = plane, .guided = &guided, .matte = matte,
-                   .weight = matte ? &weight : NULL, .x0 = x0, .xf = xf, .f = f};
+                   .weight = matte ? &weight : NULL, .reach = &reach, .agree = &agree, .ramp = ramp,
+                   .x0 = x0, .xf = xf, .f = f};
     dm_parallel(ctx, blend_rows, &j);
   }
   free(x0);
@@ -247,5 +290,8 @@ dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_
   dm_image_free(&mlow);
   dm_image_free(&guided);
   dm_image_free(&weight);
+  dm_image_free(&stats);
+  dm_image_free(&reach);
+  dm_image_free(&agree);
   return s;
 }

@@ -27,9 +27,6 @@ dm_status dm_mask_subject_render(dm_context *ctx, const dm_mask_component *c,
 dm_status dm_mask_brush_render(dm_context *ctx, const dm_mask_component *c,
                                const dm_mask_inputs *in, dm_image *plane);
 
-/* The raw depth-range value at depth d (0..100): 1 inside [lo, hi],
- * smoothstep fall-off over `width` depth units outside; width 0 = hard. */
-float dm_mask_depth_ramp(float d, float lo, float hi, float width);
 /* Ramp width in depth units of a smoothness 0..100 (see depth_range.c). */
 float dm_mask_depth_ramp_width(float smoothness);
 
@@ -39,13 +36,31 @@ typedef struct dm_mask_ramp {
   float lo, hi, width;   /* depth units (0..100) */
 } dm_mask_ramp;
 
+/* The long side of the edge refinement's fitting scale (edge_refine.c). */
+#define DM_MASK_FIT_SIDE 1280
+
 /* Write into `plane` (1 channel, the image's size) the depth-range value
  * refined so its edges follow the photo's (edge_refine.c): a guided filter
  * with the gamma-encoded image as guide, at about 1 MP whatever the size,
  * then, where the matte is confident and agrees with the range around a
- * pixel, the full-resolution matte's value. `matte` may be NULL. */
+ * pixel, the full-resolution matte's value; both only as far from the
+ * unrefined edge as the depth's own edge is uncertain (a sharp depth edge
+ * keeps its place). `matte` may be NULL. */
 dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
                                const dm_mask_ramp *ramp, dm_image *plane);
+
+/* Where the refinement may change the depth range's value (edge_reach.c):
+ * `reach` (allocated here, raw's size, 0..1) is 1 within the depth edge's
+ * own uncertainty of raw's 0.5 contour and 0 beyond it, so a sharp depth
+ * edge is kept as it is. `stats` (3 channels, raw's size) holds per block
+ * of f x f photo pixels the depth's min, max and largest difference
+ * between 4-neighbours (overwritten: used as scratch); raw is the
+ * unrefined value's block means, radius the guided filter's
+ * (fitting-scale pixels). */
+dm_status dm_mask_edge_reach(dm_context *ctx, dm_image *stats, const dm_image *raw,
+                             int radius, int f, dm_image *reach);
+dm_status dm_mask_edge_agreement(dm_context *ctx, const dm_image *guide, const dm_image *raw,
+                                 int radius, dm_image *agree);
 
 /* The trapezoid of a luminance_range component at lightness L (0..100):
  * 0 at and below r[0], smoothstep up to 1 at r[1], 1 up to r[2], smoothstep
@@ -68,6 +83,16 @@ static inline float dm_smoothstep01(float t) {
   t = t > 0.0f ? t : 0.0f;
   t = t < 1.0f ? t : 1.0f;
   return t * t * (3.0f - 2.0f * t);
+}
+
+/* The raw depth-range value at depth d (0..100): 1 inside [lo, hi],
+ * smoothstep fall-off over `width` depth units outside; width 0 = hard
+ * (depth_range.c). Inline: the edge refinement evaluates it per pixel. */
+static inline float dm_mask_depth_ramp(float d, float lo, float hi, float width) {
+  if (d >= lo && d <= hi) return 1.0f;
+  if (!(width > 0.0f)) return 0.0f; /* hard edge; also NaN depth */
+  const float t = d < lo ? (d - (lo - width)) / width : ((hi + width) - d) / width;
+  return dm_smoothstep01(t);
 }
 
 #endif
