@@ -20,11 +20,12 @@
  * uncertain by T - 1 pixels, and the refinement may change the mask only
  * that close to the unrefined mask's 0.5 contour:
  *    reach = clamp(u - distance to the contour, 0, 1),  u = (T - 1) / f
- * in fitting-scale pixels. The window is the farthest the refinement
- * reaches anyway (4 x the guided filter's radius, the matte votes' window
- * in edge_refine.c): a wider transition, or a smooth slope (a ground
- * plane, where the range's edge crosses the surface), counts as uncertain
- * over the whole window.
+ * in fitting-scale pixels. The window reaches at least as far as the
+ * refinement does (4 x the guided filter's radius, the matte votes'
+ * window in edge_refine.c; measured on blocks of the guided radius, so 4
+ * to 5 radii): a wider transition, or a smooth slope (a ground plane,
+ * where the range's edge crosses the surface), counts as uncertain over
+ * the whole window.
  *
  * Agreement. Beyond the reach the contour stays, but the profile across it
  * may still soften where the photo explains it (fur, hair, antialiasing: a
@@ -38,59 +39,23 @@
 #include <stdlib.h>
 
 #include "core/box.h"
-#include "core/pool.h"
 #include "mask/mask_kinds.h"
 
-#define MAX_REACH 64 /* fitting-scale pixels; 4 x the guided radius is at most 28 */
-#define LINE_MAX (DM_MASK_FIT_SIDE + 2 * MAX_REACH)
 #define MAXF(a, b) ((a) > (b) ? (a) : (b)) /* no NaN here: fmaxf is a call at -O2 */
 #define MINF(a, b) ((a) < (b) ? (a) : (b))
 
-/* Window extremes along rows (horizontal pass) or columns (vertical pass)
- * of the 3-channel stats: channel 0 min, 1 and 2 max. */
-typedef struct {
-  const dm_image *src;
-  dm_image *dst;
-  int radius, vertical;
-} extreme_job;
-
-/* Max of v over every window of 2r+1 (van Herk / Gil-Werman: maxima from
- * the start and from the end of blocks of 2r+1, O(1) per value whatever
- * r). v holds n values after r and before r entries of -inf, so every
- * window has the full length; out[i] is the window centred on v[r + i]. */
-static void window_max(const float *v, int n, int r, float *pre, float *suf, float *out) {
-  const int k = 2 * r + 1, m = n + 2 * r;
-  for (int i = 0; i < m; i++) pre[i] = i % k ? MAXF(pre[i - 1], v[i]) : v[i];
-  for (int i = m - 1; i >= 0; i--) suf[i] = i % k != k - 1 && i + 1 < m ? MAXF(suf[i + 1], v[i]) : v[i];
-  for (int i = 0; i < n; i++) out[i] = MAXF(suf[i], pre[i + 2 * r]);
-}
-
-static void extreme_lines(void *user, int ith, int nth) {
-  extreme_job *j = user;
-  const int w = j->src->width, h = j->src->height, r = j->radius;
-  const int n = j->vertical ? h : w, lines = j->vertical ? w : h;
-  /* n + 2 r <= LINE_MAX: checked by the caller */
-  float v[3][LINE_MAX], out[3][LINE_MAX], pre[LINE_MAX], suf[LINE_MAX];
-  for (int c = 0; c < 3; c++)
-    for (int i = 0; i < r; i++) v[c][i] = v[c][r + n + i] = -INFINITY;
-  int l0, l1;
-  dm_split_rows(lines, ith, nth, &l0, &l1);
-  for (int l = l0; l < l1; l++) {
-    for (int i = 0; i < n; i++) {
-      const float *p = j->vertical ? dm_px(j->src, l, i) : dm_px(j->src, i, l);
-      v[0][r + i] = -p[0], v[1][r + i] = p[1], v[2][r + i] = p[2]; /* min as the max of -v */
-    }
-    for (int c = 0; c < 3; c++) window_max(v[c], n, r, pre, suf, out[c]);
-    for (int i = 0; i < n; i++) {
-      float *o = j->vertical ? dm_px(j->dst, l, i) : dm_px(j->dst, i, l);
-      o[0] = -out[0][i], o[1] = out[1][i], o[2] = out[2][i];
-    }
-  }
+/* o[x] = min(o[x], n[x] + d1, n[x -+ 1] + d2): the chamfer step from a
+ * neighbouring row n. */
+static void relax_from_row(float *o, const float *n, int w, float d1, float d2) {
+  o[0] = MINF(o[0], n[0] + d1);
+  if (w > 1) o[0] = MINF(o[0], n[1] + d2), o[w - 1] = MINF(o[w - 1], MINF(n[w - 1] + d1, n[w - 2] + d2));
+  for (int x = 1; x + 1 < w; x++)
+    o[x] = MINF(o[x], MINF(n[x] + d1, MINF(n[x - 1], n[x + 1]) + d2));
 }
 
 /* Chamfer distance (1, sqrt 2) in pixels to the raw mask's 0.5 contour:
- * 0 on both sides of it, capped at `cap` (beyond the reach). One forward and one backward
- * pass; sequential (O(1) per pixel). */
+ * 0 on both sides of it, capped at `cap` (beyond the reach). One forward
+ * and one backward pass, O(1) per pixel. */
 static void contour_distance(const dm_image *raw, float cap, dm_image *dist) {
   const int w = raw->width, h = raw->height;
   const float d1 = 1.0f, d2 = 1.41421356f;
@@ -105,31 +70,17 @@ static void contour_distance(const dm_image *raw, float cap, dm_image *dist) {
       o[x] = edge ? 0.0f : cap;
     }
   }
+  /* Each pass: the neighbours in the row before (independent of this
+   * row, so the loop vectorises), then along the row. */
   for (int y = 0; y < h; y++) {
-    float *o = dm_row(dist, y), *up = y > 0 ? dm_row(dist, y - 1) : NULL;
-    for (int x = 0; x < w; x++) {
-      float v = o[x];
-      if (x > 0) v = MINF(v, o[x - 1] + d1);
-      if (up) {
-        v = MINF(v, up[x] + d1);
-        if (x > 0) v = MINF(v, up[x - 1] + d2);
-        if (x + 1 < w) v = MINF(v, up[x + 1] + d2);
-      }
-      o[x] = v;
-    }
+    float *o = dm_row(dist, y);
+    if (y > 0) relax_from_row(o, dm_row(dist, y - 1), w, d1, d2);
+    for (int x = 1; x < w; x++) o[x] = MINF(o[x], o[x - 1] + d1);
   }
   for (int y = h - 1; y >= 0; y--) {
-    float *o = dm_row(dist, y), *dn = y + 1 < h ? dm_row(dist, y + 1) : NULL;
-    for (int x = w - 1; x >= 0; x--) {
-      float v = o[x];
-      if (x + 1 < w) v = MINF(v, o[x + 1] + d1);
-      if (dn) {
-        v = MINF(v, dn[x] + d1);
-        if (x + 1 < w) v = MINF(v, dn[x + 1] + d2);
-        if (x > 0) v = MINF(v, dn[x - 1] + d2);
-      }
-      o[x] = v;
-    }
+    float *o = dm_row(dist, y);
+    if (y + 1 < h) relax_from_row(o, dm_row(dist, y + 1), w, d1, d2);
+    for (int x = w - 2; x >= 0; x--) o[x] = MINF(o[x], o[x + 1] + d1);
   }
 }
 
@@ -175,34 +126,63 @@ dm_status dm_mask_edge_agreement(dm_context *ctx, const dm_image *guide, const d
   return dm_box_means(ctx, &b);
 }
 
-dm_status dm_mask_edge_reach(dm_context *ctx, dm_image *stats, const dm_image *raw,
+/* The uncertainty u (fitting-scale pixels, at most R) of the depth edge
+ * around each block of b x b pixels: T = (max - min) / G over the blocks
+ * within K of it, a window of at least R = K b pixels around any of its
+ * pixels. `stats` holds each pixel's min, max and G. */
+static dm_status block_uncertainty(dm_context *ctx, const dm_image *stats, int b, int K, int f,
+                                   float *u, int lb, int hb) {
+  const int w = stats->width, h = stats->height, R = K * b;
+  float *blk = malloc((size_t)3 * lb * hb * sizeof *blk);
+  if (!blk) return dm_fail(ctx, DM_ERR_NOMEM, "depth_range", "out of memory");
+  for (int i = 0; i < lb * hb; i++) blk[3 * i] = INFINITY, blk[3 * i + 1] = -INFINITY, blk[3 * i + 2] = 0;
+  for (int y = 0; y < h; y++) {
+    const float *e = dm_row(stats, y);
+    float *o = blk + (size_t)3 * (y / b) * lb;
+    for (int x0 = 0; x0 < w; x0 += b, o += 3)
+      for (int x = x0; x < x0 + b && x < w; x++)
+        o[0] = MINF(o[0], e[3 * x]), o[1] = MAXF(o[1], e[3 * x + 1]), o[2] = MAXF(o[2], e[3 * x + 2]);
+  }
+  for (int by = 0; by < hb; by++)
+    for (int bx = 0; bx < lb; bx++) {
+      float mn = INFINITY, mx = -INFINITY, g = 0.0f;
+      for (int j = by - K < 0 ? 0 : by - K; j <= by + K && j < hb; j++)
+        for (int i = bx - K < 0 ? 0 : bx - K; i <= bx + K && i < lb; i++) {
+          const float *o = blk + (size_t)3 * (j * lb + i);
+          mn = MINF(mn, o[0]), mx = MAXF(mx, o[1]), g = MAXF(g, o[2]);
+        }
+      /* No depth step in the window (flat, or no depth at all): no contour
+       * within it either, and the reach is the window's. */
+      const float t = g > 0.0f ? (mx - mn) / g : INFINITY;
+      const float v = (t - 1.0f) / (float)f;
+      u[by * lb + bx] = v < (float)R ? v : (float)R;
+    }
+  free(blk);
+  return DM_OK;
+}
+
+dm_status dm_mask_edge_reach(dm_context *ctx, const dm_image *stats, const dm_image *raw,
                              int radius, int f, dm_image *reach) {
-  const int w = raw->width, h = raw->height, R = 4 * radius; /* the matte votes' window */
-  if (R > MAX_REACH || (w > h ? w : h) > DM_MASK_FIT_SIDE)
-    return dm_fail(ctx, DM_ERR_INTERNAL, "depth_range", "edge reach: %dx%d, radius %d", w, h, radius);
-  dm_image tmp = {0};
-  dm_status s = dm_image_alloc(ctx, &tmp, w, h, 3);
+  /* Blocks of the guided radius, a window of 4 of them: the matte votes'
+   * window in edge_refine.c, the farthest the refinement reaches. */
+  const int w = raw->width, h = raw->height, b = radius, K = 4, R = K * b;
+  const int lb = (w + b - 1) / b, hb = (h + b - 1) / b;
+  float *u = malloc((size_t)lb * hb * sizeof *u);
+  dm_status s = u ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, "depth_range", "out of memory");
+  if (!s) s = block_uncertainty(ctx, stats, b, K, f, u, lb, hb);
   if (!s) s = dm_image_alloc(ctx, reach, w, h, 1);
   if (!s) {
-    extreme_job jh = {.src = stats, .dst = &tmp, .radius = R, .vertical = 0};
-    dm_parallel(ctx, extreme_lines, &jh);
-    extreme_job jv = {.src = &tmp, .dst = stats, .radius = R, .vertical = 1}; /* in place */
-    dm_parallel(ctx, extreme_lines, &jv);
-    const float far = (float)(R + 1);
-    contour_distance(raw, far, reach);
+    contour_distance(raw, (float)(R + 1), reach);
     for (int y = 0; y < h; y++) {
-      const float *e = dm_row(stats, y);
       float *o = dm_row(reach, y);
-      for (int x = 0; x < w; x++) {
-        const float span = e[3 * x + 1] - e[3 * x], g = e[3 * x + 2];
-        /* No depth step in the window (flat, or no depth at all): no
-         * contour within it either, and the reach is the window's. */
-        float u = g > 0.0f && span == span ? (span / g - 1.0f) / (float)f : (float)R;
-        u = (u < (float)R ? u : (float)R) - o[x];
-        o[x] = u > 0.0f ? (u < 1.0f ? u : 1.0f) : 0.0f;
-      }
+      const float *ub = u + (size_t)(y / b) * lb;
+      for (int x0 = 0; x0 < w; x0 += b, ub++)
+        for (int x = x0; x < x0 + b && x < w; x++) {
+          const float v = *ub - o[x];
+          o[x] = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+        }
     }
   }
-  dm_image_free(&tmp);
+  free(u);
   return s;
 }

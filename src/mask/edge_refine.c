@@ -62,6 +62,7 @@
 #include "core/pool.h"
 #include "mask/mask_kinds.h"
 
+#define FIT_SIDE 1280
 #define GUIDED_EPS 1e-3f
 #define BELOW_HALF 0.49999997f /* the float below 0.5 */
 
@@ -81,7 +82,7 @@ static void shrink_rows(void *user, int ith, int nth) {
   const dm_mask_ramp *rp = j->ramp;
   const int lw = j->raw->width, W = j->image->width, H = j->image->height, f = j->f;
   const int ch = j->image->channels;
-  float acc[5][DM_MASK_FIT_SIDE], ext[3][DM_MASK_FIT_SIDE];
+  float acc[5][FIT_SIDE], ext[3][FIT_SIDE];
   int y0, y1;
   dm_split_rows(j->raw->height, ith, nth, &y0, &y1);
   for (int ly = y0; ly < y1; ly++) {
@@ -238,7 +239,7 @@ static void blend_rows(void *user, int ith, int nth) {
 dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
                                const dm_mask_ramp *ramp, dm_image *plane) {
   const int W = plane->width, H = plane->height, side = W > H ? W : H;
-  const int f = (side + DM_MASK_FIT_SIDE - 1) / DM_MASK_FIT_SIDE;
+  const int f = (side + FIT_SIDE - 1) / FIT_SIDE;
   const int lw = (W + f - 1) / f, lh = (H + f - 1) / f;
   int radius = (int)lround(side / 200.0 / f);
   /* Below 200 px (thumbnails) there is no edge band to refine: the raw

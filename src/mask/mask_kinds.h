@@ -36,9 +36,6 @@ typedef struct dm_mask_ramp {
   float lo, hi, width;   /* depth units (0..100) */
 } dm_mask_ramp;
 
-/* The long side of the edge refinement's fitting scale (edge_refine.c). */
-#define DM_MASK_FIT_SIDE 1280
-
 /* Write into `plane` (1 channel, the image's size) the depth-range value
  * refined so its edges follow the photo's (edge_refine.c): a guided filter
  * with the gamma-encoded image as guide, at about 1 MP whatever the size,
@@ -54,11 +51,13 @@ dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_
  * own uncertainty of raw's 0.5 contour and 0 beyond it, so a sharp depth
  * edge is kept as it is. `stats` (3 channels, raw's size) holds per block
  * of f x f photo pixels the depth's min, max and largest difference
- * between 4-neighbours (overwritten: used as scratch); raw is the
- * unrefined value's block means, radius the guided filter's
- * (fitting-scale pixels). */
-dm_status dm_mask_edge_reach(dm_context *ctx, dm_image *stats, const dm_image *raw,
+ * between 4-neighbours; raw is the unrefined value's block means, radius
+ * the guided filter's (fitting-scale pixels). */
+dm_status dm_mask_edge_reach(dm_context *ctx, const dm_image *stats, const dm_image *raw,
                              int radius, int f, dm_image *reach);
+/* `agree` (allocated here, raw's size, 0..1): the squared correlation of
+ * the guide and raw over the guided filter's window (edge_reach.c), how far
+ * the profile of a kept edge may soften towards the guided value. */
 dm_status dm_mask_edge_agreement(dm_context *ctx, const dm_image *guide, const dm_image *raw,
                                  int radius, dm_image *agree);
 
