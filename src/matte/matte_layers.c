@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "core/box.h"
+#include "core/guided.h"
 #include "core/pool.h"
 #include "matte/matte.h"
 
@@ -45,6 +46,9 @@
 #define SURE 0.02f
 /* A window's mean needs this share of confident pixels. */
 #define MIN_SHARE 0.05
+/* The smoothing's regulariser (linear RGB squared): edges of contrast
+ * above ~0.03 keep alpha's step. */
+#define SMOOTH_EPS 1e-3f
 #define N_RADII 3
 static const int radii[N_RADII] = {3, 9, 27};
 /* A stray value below this moves an edit by less than 1/16 of its
@@ -133,9 +137,6 @@ static void project_rows(void *user, int ith, int nth) {
       float a = dot / dd, wgt = dd / (dd + spread[x] + NOISE * NOISE);
       a = a < 0.0f ? 0.0f : (a > 1.0f ? 1.0f : a);
       A[x] += wgt * (a - A[x]);
-      /* as confident as the pixels F̂ and B̂ came from: settled */
-      if (A[x] <= SURE) A[x] = 0.0f;
-      if (A[x] >= 1.0f - SURE) A[x] = 1.0f;
     }
   }
 }
@@ -153,10 +154,27 @@ static dm_status reestimate(dm_context *ctx, const dm_image *rgb, dm_image *alph
     dm_box_stream b = {w, h, Q_ALL, radii[r], local_in, local_out, &j};
     s = dm_box_means(ctx, &b);
   }
+  dm_image before = {0}, smooth = {0};
+  if (!s) s = dm_image_copy(ctx, &before, alpha);
   if (!s) {
     project_job p = {rgb, &fg, &bg, spread, have, alpha};
     dm_parallel(ctx, project_rows, &p);
   }
+  /* a' of single pixels carries the photo's noise: smoothed along the
+   * photo's edges (3x3 guided filter), then settled where as confident as
+   * the pixels F̂ and B̂ came from */
+  if (!s) s = dm_guided_filter(ctx, rgb, alpha, 1, SMOOTH_EPS, &smooth);
+  for (int y = 0; !s && y < h; y++) {
+    const float *b = dm_row(&before, y), *m = dm_row(&smooth, y);
+    float *A = dm_row(alpha, y);
+    for (int x = 0; x < w; x++) {
+      if (!is_soft(b[x])) continue;
+      float v = m[x];
+      A[x] = v <= SURE ? 0.0f : (v >= 1.0f - SURE ? 1.0f : v);
+    }
+  }
+  dm_image_free(&before);
+  dm_image_free(&smooth);
   free(have);
   free(spread);
   dm_image_free(&fg);
