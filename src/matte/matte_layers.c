@@ -27,6 +27,7 @@
  * subject (through values of at least CLEAN to a pixel of at least 0.5) are
  * background, so no stray haze of the network darkens or blurs patches of
  * the background. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,17 @@ static void project_rows(void *user, int ith, int nth) {
       }
       if (!(dd > 0.0f)) continue;
       float a = dot / dd, wgt = dd / (dd + spread[x] + NOISE * NOISE);
+      /* how far I lies off the line through B̂ and F̂, against their
+       * distance: at half of it a third colour explains I as well as any
+       * mix of the two (a part of the subject the confident pixels do not
+       * show), and the network's alpha stands */
+      float off = 0.0f;
+      for (int c = 0; c < 3; c++) {
+        float r = I[3 * x + c] - B[3 * x + c] - a * (F[3 * x + c] - B[3 * x + c]);
+        off += r * r;
+      }
+      float rho = sqrtf(off / dd);
+      wgt *= rho < 0.5f ? 1.0f - 2.0f * rho : 0.0f;
       a = a < 0.0f ? 0.0f : (a > 1.0f ? 1.0f : a);
       A[x] += wgt * (a - A[x]);
     }
