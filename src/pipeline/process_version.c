@@ -25,6 +25,10 @@ static int has_refine(const dm_recipe *r) {
   return r->refine.n > 0 && r->lens_blur.active != 0.0f;
 }
 
+static int reads_matte(const dm_recipe *r) {
+  return (dm_recipe_needs_scene(r) & DM_MASK_NEEDS_MATTE) != 0;
+}
+
 /* Version 1 is where process versions start. Neither change of version 2
  * keeps the old path: version 1 rendered these recipes wrongly (a brush's
  * adjustment reached the whole photo), which no one should get back. */
@@ -33,6 +37,10 @@ static const pv_change changes[] = {
      has_brush},
     {2, "Lens Blur refine strokes reshape the depth before the blur (version 1 ignored them)",
      has_refine},
+    /* Not kept: the old edges were the halos issue 13 is about. */
+    {4, "soft matte edges are two layers (Subject and Background edits and the lens blur act on "
+        "the subject's or the background's share of an edge pixel) and the automatic matte is "
+        "checked against the photo's colours", reads_matte},
 };
 
 int dm_process_version_note(dm_context *ctx, const dm_recipe *r, const char *file) {
