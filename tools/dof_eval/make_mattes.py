@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Rasterise the hand-drawn outlines into the 8-bit mattes the report scenes use.
+"""Rasterise the hand-drawn outlines into the 8-bit mattes the dof-eval scenes of tests/data use.
 
-usage: /usr/bin/python3 make_mattes.py            (writes <name>.png beside this script)
+usage: /usr/bin/python3 tools/dof_eval/make_mattes.py [report|tune ...]   (default: both sets)
+writes tests/data/dof-<set>/mattes/<name>.png from the outlines listed for that set below
 
 Each outline (a polygon with optional holes, or an ellipse; format in the .txt headers) is
 filled at 8x8 samples per photo pixel (coverage = antialiased edge), then softened with a
@@ -10,23 +11,31 @@ off the photo stays opaque there). Nothing else goes in: no network, no colour k
 Needs numpy, Pillow and scipy (Debian python3-numpy, python3-pil, python3-scipy).
 """
 import os
+import sys
 import numpy as np
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, '..', '..', '..', '..'))
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 SS = 8  # samples per photo pixel along each axis
 
-# name: (outline file, photo width, photo height, softening sigma in photo pixels)
-MATTES = {
+# set: {name: (outline file, relative to the set's mattes/ unless absolute; photo width, photo height,
+#             softening sigma in photo pixels)}
+SETS = {'report': {
     'astronaut': ('astronaut.txt', 512, 512, 0.8),
     'grace_hopper': (os.path.join(ROOT, 'tests', 'matte', 'fixtures', 'grace_hopper_outline.txt'), 512, 600, 0.8),
     'squirrel_cls': ('squirrel_cls.txt', 535, 426, 1.2),
     'orange': ('orange.txt', 512, 512, 0.7),
     'apple': ('apple.txt', 512, 512, 0.7),
     'butterfly': ('butterfly.txt', 493, 356, 0.6),
-}
+}, 'tune': {
+    'chicky_512': ('chicky_512.txt', 512, 512, 1.2),            # fur
+    'messi5': ('messi5.txt', 548, 342, 0.8),
+    'basketball1_left': ('basketball1_left.txt', 640, 480, 1.5),    # motion blur in the photo
+    'basketball1_right': ('basketball1_right.txt', 640, 480, 1.5),
+    'left01': ('left01.txt', 640, 480, 1.0),
+    'coffee': ('coffee.txt', 600, 400, 0.7),
+}}
 
 
 def read_outline(path):
@@ -67,12 +76,18 @@ def rasterise(shapes, w, h):
 
 
 def main():
-    for name, (src, w, h, sigma) in MATTES.items():
-        path = src if os.path.isabs(src) else os.path.join(HERE, src)
+    for which in sys.argv[1:] or sorted(SETS):
+        make_set(which)
+
+
+def make_set(which):
+    here = os.path.join(ROOT, 'tests', 'data', 'dof-' + which, 'mattes')
+    for name, (src, w, h, sigma) in SETS[which].items():
+        path = src if os.path.isabs(src) else os.path.join(here, src)
         cov = rasterise(read_outline(path), w, h)
         if sigma > 0:
             cov = ndimage.gaussian_filter(cov, sigma, mode='nearest')
-        out = os.path.join(HERE, name + '.png')
+        out = os.path.join(here, name + '.png')
         Image.fromarray((np.clip(cov, 0, 1) * 255 + 0.5).astype(np.uint8)).save(out)
         print('%s: %dx%d, %.1f %% subject, sigma %.1f -> %s' % (name, w, h, 100 * cov.mean(), sigma, os.path.relpath(out, ROOT)))
 
