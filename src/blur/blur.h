@@ -71,8 +71,10 @@ typedef struct dm_lens_blur {
   float cat_eye;         /* 0..100: mechanical vignetting towards the frame's edges */
   float boost;           /* 0..100: highlight boost */
   float boost_threshold; /* 0..100: where the boost starts, see boost.c */
-  int boost_light_size;  /* not a parameter: 1 = only regions small against their CoC are
-                            lights (process version 3, boost.c); 0 = every clipped pixel (1, 2) */
+  int boost_light_size;  /* not a parameter: 2 = only bright regions (within a stop of the
+                            boost's start) small against their CoC hold lights (process
+                            version 4), 1 = the same on clipped regions (3), 0 = every clipped
+                            pixel (1, 2); boost.c */
   float mode;            /* dm_blur_mode */
   float f_mm;            /* physical mode: focal length */
   float f_number;        /* physical mode: N */

@@ -75,7 +75,7 @@ void dm_lens_blur_defaults(dm_lens_blur *p) {
   const dm_param *t = dm_lens_blur_params(&n);
   dm_param_defaults(t, n, p);
   /* today's rules; src/pipeline turns them off for older recipes */
-  p->boost_light_size = 1;
+  p->boost_light_size = 2;
   p->amount_curve = 1;
 }
 

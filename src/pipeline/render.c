@@ -180,7 +180,7 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
    * versions 1 and 2 their Boost (every clipped pixel a light), 1..3 their
    * Amount scale (4 % of the diagonal, linear). */
   dm_lens_blur p = *lb;
-  p.boost_light_size = r->photo.process_version >= 3;
+  p.boost_light_size = r->photo.process_version >= 4 ? 2 : r->photo.process_version >= 3;
   p.amount_curve = r->photo.process_version >= 4;
   if (!s) s = dm_lens_blur_apply_layers(ctx, work, near01, zn, zf, matte, &scene->layers, &p);
   dm_image_free(&refined);
