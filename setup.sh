@@ -18,7 +18,7 @@ PACKAGES=(
   # model checksums (libcrypto's SHA-256)
   libssl-dev
   # tests and benchmarks: reference tools and real photographs
-  liblcms2-utils libgs-common libimage-exiftool-perl libheif-examples libvips-tools time
+  liblcms2-utils libgs-common libimage-exiftool-perl libheif-examples libvips-tools time gegl
   rawtran-doc
   python3-skimage python-matplotlib-data opencv-doc python3-numpy python3-pil python3-scipy
   # network tests: inputs, random DA-V2-S weights (tools/nn/*.py)
