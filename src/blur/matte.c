@@ -172,11 +172,16 @@ int bl_mixed_at(const bl_state *st, int x, int y, float m, const float I[3], flo
     B[3] = 0.0f;
     return 0;
   }
-  /* The scene's F (multi-level estimate, edited as the subject was) is a
-   * closer guess than the push-pulled subject colour; B̂ stays the fill of
-   * the layer behind, which knows depth */
   long slot = dm_matte_layers_find(st->layers, x, y);
-  if (slot >= 0) bl_boosted(st, i, st->layers->fg + 3 * slot, st->rad[i], f), have_f = 1;
+  if (slot >= 0) { /* the scene's layers (I = m·F + (1 − m)·B), boosted as the pixel is */
+    const dm_matte_layers *L = st->layers;
+    float fb[3], bb[3];
+    bl_boosted(st, i, L->fg + 3 * slot, st->rad[i], fb);
+    bl_boosted(st, i, L->bg + 3 * slot, g[3], bb);
+    for (int c = 0; c < 3; c++) S[c] = m * fb[c], B[c] = bb[c];
+    B[3] = g[3];
+    return 1;
+  }
   if (!have_f) f[0] = I[0], f[1] = I[1], f[2] = I[2];
   float D = m * m + (1.0f - m) * (1.0f - m);
   for (int c = 0; c < 3; c++) {

@@ -18,7 +18,12 @@
  * result does not depend on the thread count. On the large levels only
  * blocks near soft pixels are swept: elsewhere F (where a = 1) and B
  * (where a = 0) are the photo within the data term's pull and nothing reads
- * the other colour. */
+ * the other colour. The photo's own size is never held whole: each block
+ * of BLOCK x BLOCK pixels with a soft pixel is swept on its own with a
+ * MARGIN around it, whose outer ring keeps the level below's values, and
+ * only its soft pixels' F and B are kept (two sweeps carry nothing further
+ * than the margin), so the estimate costs memory for the soft pixels and a
+ * half-size level, not 24 bytes a pixel of the photo. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,44 +56,47 @@ typedef struct sweep_job {
   int colour; /* 0 red, 1 black: (x + y) % 2 */
 } sweep_job;
 
+/* F and B of one pixel of alpha a and colour I from its n neighbours'
+ * (indices nb into A, F, B): the 2x2 system of the energy above. */
+static void solve_pixel(float a, const float *I, const float *A, const float *Fs, const float *Bs,
+                        const int *nb, int n, float *F, float *B) {
+  if (!n) return; /* a 1x1 level: the mean colour stays */
+  float W = 0.0f, sf[3] = {0, 0, 0}, sb[3] = {0, 0, 0};
+  for (int k = 0; k < n; k++) {
+    float w = EPS + OMEGA * fabsf(a - A[nb[k]]);
+    W += w;
+    for (int c = 0; c < 3; c++) sf[c] += w * Fs[3 * nb[k] + c], sb[c] += w * Bs[3 * nb[k] + c];
+  }
+  float a00 = a * a + W, a01 = a * (1.0f - a), a11 = (1.0f - a) * (1.0f - a) + W;
+  float inv = 1.0f / (a00 * a11 - a01 * a01); /* > 0: W > 0 */
+  for (int c = 0; c < 3; c++) {
+    float b0 = a * I[c] + sf[c], b1 = (1.0f - a) * I[c] + sb[c];
+    float f = (a11 * b0 - a01 * b1) * inv, b = (a00 * b1 - a01 * b0) * inv;
+    F[c] = f < 0.0f ? 0.0f : f;
+    B[c] = b < 0.0f ? 0.0f : b;
+  }
+}
+
+/* A red-black sweep of a whole level: its rows hold 3 floats a pixel, so
+ * the neighbours are indexed relative to the pixel's row start minus one
+ * row (three rows in view). */
 static void sweep_rows(void *user, int ith, int nth) {
   sweep_job *j = user;
   level *L = j->L;
   int y0, y1;
   dm_split_rows(L->h, ith, nth, &y0, &y1);
-  for (int y = y0; y < y1; y++) {
-    const float *I = dm_row(&L->img, y), *A = dm_row(&L->alpha, y);
-    float *F = dm_row(&L->fg, y), *B = dm_row(&L->bg, y);
-    const float *Au = y > 0 ? dm_row(&L->alpha, y - 1) : NULL;
-    const float *Ad = y + 1 < L->h ? dm_row(&L->alpha, y + 1) : NULL;
-    const float *Fu = y > 0 ? dm_row(&L->fg, y - 1) : NULL, *Bu = y > 0 ? dm_row(&L->bg, y - 1) : NULL;
-    const float *Fd = Ad ? dm_row(&L->fg, y + 1) : NULL, *Bd = Ad ? dm_row(&L->bg, y + 1) : NULL;
+  for (int y = y0; y < y1; y++)
     for (int x = (y + j->colour) & 1; x < L->w; x += 2) {
       if (L->active && !L->active[(y / BLOCK) * L->bw + x / BLOCK]) continue;
-      float a = A[x], W = 0.0f, sf[3] = {0, 0, 0}, sb[3] = {0, 0, 0};
-      const float *nf[4], *nb[4];
-      float na[4];
-      int n = 0;
-      if (x > 0) nf[n] = F + 3 * (x - 1), nb[n] = B + 3 * (x - 1), na[n++] = A[x - 1];
-      if (x + 1 < L->w) nf[n] = F + 3 * (x + 1), nb[n] = B + 3 * (x + 1), na[n++] = A[x + 1];
-      if (Au) nf[n] = Fu + 3 * x, nb[n] = Bu + 3 * x, na[n++] = Au[x];
-      if (Ad) nf[n] = Fd + 3 * x, nb[n] = Bd + 3 * x, na[n++] = Ad[x];
-      for (int k = 0; k < n; k++) {
-        float w = EPS + OMEGA * fabsf(a - na[k]);
-        W += w;
-        for (int c = 0; c < 3; c++) sf[c] += w * nf[k][c], sb[c] += w * nb[k][c];
-      }
-      if (!n) continue; /* a 1x1 level: the mean colour stays */
-      float a00 = a * a + W, a01 = a * (1.0f - a), a11 = (1.0f - a) * (1.0f - a) + W;
-      float inv = 1.0f / (a00 * a11 - a01 * a01); /* > 0: W > 0 */
-      for (int c = 0; c < 3; c++) {
-        float b0 = a * I[3 * x + c] + sf[c], b1 = (1.0f - a) * I[3 * x + c] + sb[c];
-        float f = (a11 * b0 - a01 * b1) * inv, b = (a00 * b1 - a01 * b0) * inv;
-        F[3 * x + c] = f < 0.0f ? 0.0f : f;
-        B[3 * x + c] = b < 0.0f ? 0.0f : b;
-      }
+      /* the level's images are contiguous (stride = width x channels) */
+      int k = y * L->w + x, nb[4], n = 0;
+      if (x > 0) nb[n++] = k - 1;
+      if (x + 1 < L->w) nb[n++] = k + 1;
+      if (y > 0) nb[n++] = k - L->w;
+      if (y + 1 < L->h) nb[n++] = k + L->w;
+      solve_pixel(L->alpha.data[k], L->img.data + 3 * (size_t)k, L->alpha.data, L->fg.data,
+                  L->bg.data, nb, n, L->fg.data + 3 * (size_t)k, L->bg.data + 3 * (size_t)k);
     }
-  }
 }
 
 /* Blocks with a soft pixel in them or in a neighbouring block. */
@@ -142,30 +150,112 @@ static void level_free(level *L) {
   memset(L, 0, sizeof *L);
 }
 
+/* ---- the photo's own resolution, block by block ------------------------- */
+
+#define MARGIN 3 /* pixels around a block swept with it; its outer ring held fixed */
+#define TILE (BLOCK + 2 * MARGIN)
+
+typedef struct finest_job {
+  const dm_image *rgb, *alpha;
+  const level *prev;
+  dm_matte_layers *L;
+  int bw, bh;
+} finest_job;
+
+/* One block with soft pixels: the level below (nearest) as the start, the
+ * photo's pixels and alpha, BIG_SWEEPS red-black sweeps, then its soft
+ * pixels' F and B into their slots. */
+static void finest_block(const finest_job *j, int bx, int by) {
+  const int W = j->rgb->width, H = j->rgb->height;
+  int x0 = bx * BLOCK - MARGIN, y0 = by * BLOCK - MARGIN;
+  int x1 = x0 + TILE, y1 = y0 + TILE;
+  if (x0 < 0) x0 = 0;
+  if (y0 < 0) y0 = 0;
+  if (x1 > W) x1 = W;
+  if (y1 > H) y1 = H;
+  const int tw = x1 - x0, th = y1 - y0;
+  float I[TILE * TILE * 3], A[TILE * TILE], F[TILE * TILE * 3], B[TILE * TILE * 3];
+  const level *P = j->prev;
+  for (int y = 0; y < th; y++)
+    for (int x = 0; x < tw; x++) {
+      int gx = x0 + x, gy = y0 + y, k = y * tw + x;
+      int px = (int)((long long)gx * P->w / W), py = (int)((long long)gy * P->h / H);
+      A[k] = dm_px(j->alpha, gx, gy)[0];
+      memcpy(I + 3 * k, dm_px(j->rgb, gx, gy), 3 * sizeof(float));
+      memcpy(F + 3 * k, dm_px(&P->fg, px, py), 3 * sizeof(float));
+      memcpy(B + 3 * k, dm_px(&P->bg, px, py), 3 * sizeof(float));
+    }
+  for (int it = 0; it < BIG_SWEEPS; it++)
+    for (int colour = 0; colour < 2; colour++)
+      for (int y = 0; y < th; y++) {
+        /* the outer ring stays as the level below left it, unless it is
+         * the photo's own border */
+        if ((y == 0 && y0 > 0) || (y == th - 1 && y1 < H)) continue;
+        for (int x = (y + y0 + x0 + colour) & 1; x < tw; x += 2) {
+          if ((x == 0 && x0 > 0) || (x == tw - 1 && x1 < W)) continue;
+          int k = y * tw + x, nb[4], n = 0;
+          if (x > 0) nb[n++] = k - 1;
+          if (x + 1 < tw) nb[n++] = k + 1;
+          if (y > 0) nb[n++] = k - tw;
+          if (y + 1 < th) nb[n++] = k + tw;
+          solve_pixel(A[k], I + 3 * k, A, F, B, nb, n, F + 3 * k, B + 3 * k);
+        }
+      }
+  const dm_matte_layers *L = j->L;
+  int bx0 = bx * BLOCK, by0 = by * BLOCK;
+  for (int gy = by0; gy < by0 + BLOCK && gy < H; gy++)
+    for (size_t s = L->row_start[gy]; s < L->row_start[gy + 1]; s++) {
+      int gx = L->x[s];
+      if (gx < bx0 || gx >= bx0 + BLOCK) continue;
+      int k = (gy - y0) * tw + (gx - x0);
+      memcpy(L->fg + 3 * s, F + 3 * k, 3 * sizeof(float));
+      memcpy(L->bg + 3 * s, B + 3 * k, 3 * sizeof(float));
+    }
+}
+
+static void finest_rows(void *user, int ith, int nth) {
+  finest_job *j = user;
+  int r0, r1;
+  dm_split_rows(j->bh, ith, nth, &r0, &r1);
+  for (int by = r0; by < r1; by++)
+    for (int bx = 0; bx < j->bw; bx++) {
+      int any = 0; /* a soft pixel in this block? */
+      for (int gy = by * BLOCK; gy < (by + 1) * BLOCK && gy < j->rgb->height && !any; gy++)
+        for (size_t s = j->L->row_start[gy]; s < j->L->row_start[gy + 1] && !any; s++)
+          any = j->L->x[s] >= bx * BLOCK && j->L->x[s] < (bx + 1) * BLOCK;
+      if (any) finest_block(j, bx, by);
+    }
+}
+
 dm_status dm_matte_estimate_fb(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
-                               dm_image *fg, dm_image *bg) {
+                               dm_matte_layers *L) {
   if (rgb->channels != 3 || alpha->channels != 1 || rgb->width != alpha->width ||
-      rgb->height != alpha->height)
+      rgb->height != alpha->height || L->width != rgb->width || L->height != rgb->height)
     return dm_fail(ctx, DM_ERR_PARAM, "foreground estimation",
-                   "needs an RGB image and a matte of the same size");
+                   "needs an RGB image, a matte and layers of the same size");
   const int W = rgb->width, H = rgb->height;
   int levels = (int)ceil(log2(W > H ? W : H));
   if (levels < 1) levels = 1;
-  level prev = {0}, cur = {0};
+  if (levels > 40) levels = 40; /* 2^40 px: more than any photo */
+  level lv[40];
+  memset(lv, 0, sizeof lv);
   dm_status s = DM_OK;
-  for (int l = 0; l <= levels && !s; l++) {
-    int w = l == levels ? W : (int)lround(pow(W, (double)l / levels));
-    int h = l == levels ? H : (int)lround(pow(H, (double)l / levels));
-    cur.w = w < 1 ? 1 : w, cur.h = h < 1 ? 1 : h;
-    if (l == levels) {
-      cur.img = dm_image_view(rgb, 0, 0, W, H);
-      cur.alpha = dm_image_view(alpha, 0, 0, W, H);
-    } else {
-      s = dm_resized_plane(ctx, rgb, cur.w, cur.h, 0, &cur.img, "foreground estimation");
-      if (!s) s = dm_resized_plane(ctx, alpha, cur.w, cur.h, 1, &cur.alpha, "foreground estimation");
-    }
-    if (!s) s = dm_image_alloc(ctx, &cur.fg, cur.w, cur.h, 3);
-    if (!s) s = dm_image_alloc(ctx, &cur.bg, cur.w, cur.h, 3);
+  /* The pyramid below the photo's own size, each level resized from the
+   * one above it (one pass over the photo, not one a level). */
+  for (int l = levels - 1; l >= 0 && !s; l--) {
+    level *cur = &lv[l];
+    cur->w = (int)lround(pow(W, (double)l / levels)), cur->h = (int)lround(pow(H, (double)l / levels));
+    cur->w = cur->w < 1 ? 1 : cur->w, cur->h = cur->h < 1 ? 1 : cur->h;
+    const dm_image *from_rgb = l == levels - 1 ? rgb : &lv[l + 1].img;
+    const dm_image *from_a = l == levels - 1 ? alpha : &lv[l + 1].alpha;
+    s = dm_resized_plane(ctx, from_rgb, cur->w, cur->h, 0, &cur->img, "foreground estimation");
+    if (!s) s = dm_resized_plane(ctx, from_a, cur->w, cur->h, 1, &cur->alpha, "foreground estimation");
+  }
+  /* Every level below the photo's own size, whole, coarse to fine. */
+  for (int l = 0; l < levels && !s; l++) {
+    level *cur = &lv[l];
+    s = dm_image_alloc(ctx, &cur->fg, cur->w, cur->h, 3);
+    if (!s) s = dm_image_alloc(ctx, &cur->bg, cur->w, cur->h, 3);
     if (s) break;
     if (l == 0) { /* the mean colour */
       double m[3] = {0, 0, 0};
@@ -174,27 +264,28 @@ dm_status dm_matte_estimate_fb(dm_context *ctx, const dm_image *rgb, const dm_im
           for (int c = 0; c < 3; c++) m[c] += dm_px(rgb, x, y)[c];
       for (int c = 0; c < 3; c++) {
         float v = (float)(m[c] / ((double)W * H));
-        for (int i = 0; i < cur.w * cur.h; i++) cur.fg.data[3 * i + c] = cur.bg.data[3 * i + c] = v;
+        for (int i = 0; i < cur->w * cur->h; i++) cur->fg.data[3 * i + c] = cur->bg.data[3 * i + c] = v;
       }
     } else
-      upsample_from(&cur, &prev);
-    if ((long long)cur.w * cur.h > SPARSE_FROM && !mark_active(&cur))
+      upsample_from(cur, &lv[l - 1]);
+    if ((long long)cur->w * cur->h > SPARSE_FROM && !mark_active(cur))
       s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for foreground estimation");
-    int sweeps = (cur.w < cur.h ? cur.w : cur.h) <= SMALL_SIZE ? SMALL_SWEEPS : BIG_SWEEPS;
+    int sweeps = (cur->w < cur->h ? cur->w : cur->h) <= SMALL_SIZE ? SMALL_SWEEPS : BIG_SWEEPS;
     for (int it = 0; it < sweeps && !s; it++)
       for (int colour = 0; colour < 2; colour++) {
-        sweep_job j = {&cur, colour};
+        sweep_job j = {cur, colour};
         dm_parallel(ctx, sweep_rows, &j);
       }
-    level_free(&prev);
-    prev = cur;
-    memset(&cur, 0, sizeof cur);
+    if (l > 0) { /* the level below is done with (its images feed nothing now) */
+      dm_image_free(&lv[l - 1].fg), dm_image_free(&lv[l - 1].bg);
+      free(lv[l - 1].active), lv[l - 1].active = NULL;
+    }
   }
+  /* The photo's own size only around its soft pixels, into their slots. */
   if (!s) {
-    *fg = prev.fg, *bg = prev.bg;
-    memset(&prev.fg, 0, sizeof prev.fg), memset(&prev.bg, 0, sizeof prev.bg);
+    finest_job j = {rgb, alpha, &lv[levels - 1], L, (W + BLOCK - 1) / BLOCK, (H + BLOCK - 1) / BLOCK};
+    dm_parallel(ctx, finest_rows, &j);
   }
-  level_free(&prev);
-  level_free(&cur);
+  for (int l = 0; l < levels; l++) level_free(&lv[l]);
   return s;
 }

@@ -31,12 +31,13 @@ dm_status dm_matte_refine(dm_context *ctx, const dm_image *guide, const dm_image
 
 /* ---- the two layers of a soft edge (fb_estimate.c, matte_layers.c) ---- */
 
-/* Foreground and background colours F, B (3 channels each, allocated here,
- * rgb's size) such that rgb ~ alpha·F + (1 − alpha)·B with both smooth
- * where alpha changes: multi-level foreground estimation. `rgb` is linear
- * light (the working space). */
+/* F and B of every soft pixel, into L's slots (L's positions set and fg,
+ * bg allocated by the caller, as dm_matte_layers_build does), such that
+ * rgb ~ alpha·F + (1 − alpha)·B with both smooth where alpha changes:
+ * multi-level foreground estimation. `rgb` is linear light. */
+struct dm_matte_layers;
 dm_status dm_matte_estimate_fb(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
-                               dm_image *fg, dm_image *bg);
+                               struct dm_matte_layers *L);
 
 /* An automatic matte checked against the photo (linear `rgb`): its soft
  * pixels re-estimated from the colours of F and B around them where these

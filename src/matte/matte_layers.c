@@ -261,31 +261,46 @@ dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_i
     const float *A = dm_row(alpha, y);
     for (int x = 0; x < w; x++) n += is_soft(A[x]);
   }
-  dm_image fg = {0}, bg = {0};
-  dm_status s = n ? dm_matte_estimate_fb(ctx, rgb, alpha, &fg, &bg) : DM_OK;
   out->width = w, out->height = h, out->n = n;
   out->row_start = malloc(((size_t)h + 1) * sizeof *out->row_start);
   out->x = malloc((n ? n : 1) * sizeof *out->x);
   out->fg = malloc((n ? n : 1) * 3 * sizeof *out->fg);
   out->bg = malloc((n ? n : 1) * 3 * sizeof *out->bg);
-  if (!s && (!out->row_start || !out->x || !out->fg || !out->bg))
-    s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
-  for (int y = 0, k = 0; !s && y < h; y++) {
-    const float *A = dm_row(alpha, y);
-    out->row_start[y] = (size_t)k;
-    for (int x = 0; x < w; x++) {
-      if (!is_soft(A[x])) continue;
-      out->x[k] = x;
-      memcpy(out->fg + 3 * (size_t)k, dm_px(&fg, x, y), 3 * sizeof(float));
-      memcpy(out->bg + 3 * (size_t)k, dm_px(&bg, x, y), 3 * sizeof(float));
-      k++;
-    }
-    if (y == h - 1) out->row_start[h] = (size_t)k;
+  if (!out->row_start || !out->x || !out->fg || !out->bg) {
+    dm_matte_layers_free(out);
+    return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
   }
-  dm_image_free(&fg);
-  dm_image_free(&bg);
-  if (s) dm_matte_layers_free(out);
-  return s;
+  size_t k = 0;
+  for (int y = 0; y < h; y++) {
+    const float *A = dm_row(alpha, y);
+    out->row_start[y] = k;
+    for (int x = 0; x < w; x++)
+      if (is_soft(A[x])) out->x[k++] = x;
+  }
+  out->row_start[h] = k;
+  dm_status s = n ? dm_matte_estimate_fb(ctx, rgb, alpha, out) : DM_OK;
+  if (s) {
+    dm_matte_layers_free(out);
+    return s;
+  }
+  /* The estimate keeps F and B non-negative, so where the photo is darker
+   * than any mix of them (a dark rim) a·F + (1 − a)·B overshoots it. The
+   * residual is split between them by least squares, neither below 0, so
+   * the layers put back together are the photo exactly: an edit that
+   * leaves a layer alone leaves the pixel alone. */
+  for (int y = 0; y < h; y++)
+    for (size_t j = out->row_start[y]; j < out->row_start[y + 1]; j++) {
+      const float *I = dm_px(rgb, out->x[j], y);
+      float a = dm_px(alpha, out->x[j], y)[0], D = a * a + (1.0f - a) * (1.0f - a);
+      for (int c = 0; c < 3; c++) {
+        float *F = out->fg + 3 * j + c, *B = out->bg + 3 * j + c;
+        float r = I[c] - a * *F - (1.0f - a) * *B;
+        *F += a * r / D, *B += (1.0f - a) * r / D;
+        if (*F < 0.0f) *F = 0.0f, *B = I[c] / (1.0f - a);
+        if (*B < 0.0f) *B = 0.0f, *F = I[c] / a;
+      }
+    }
+  return DM_OK;
 }
 
 long dm_matte_layers_find(const dm_matte_layers *L, int x, int y) {

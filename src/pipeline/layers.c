@@ -55,31 +55,29 @@ static dm_status adjust_layer(dm_context *ctx, const dm_correction *c, const dm_
 
 dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correction *c,
                              const dm_mask_inputs *in, dm_scene *scene, dm_image *mask) {
-  dm_image fg = {0}, bg = {0};
+  /* The F pass on a copy, the B pass in place (one extra image). */
+  dm_image fg = {0};
   dm_status s = dm_image_copy(ctx, &fg, work);
-  if (!s) s = dm_image_copy(ctx, &bg, work);
   if (!s) s = adjust_layer(ctx, c, in, scene, 0, &fg, mask);
-  if (!s) s = adjust_layer(ctx, c, in, scene, 1, &bg, mask);
-  /* Opaque pixels from the F pass, clear ones from the B pass, soft ones
-   * put back together (and their layers kept for what follows). */
+  if (!s) s = adjust_layer(ctx, c, in, scene, 1, work, mask);
+  /* Opaque pixels from the F pass, clear ones from the B pass (already in
+   * place), soft ones put back together (and their layers kept for what
+   * follows). */
   dm_matte_layers *L = &scene->layers;
   for (int y = 0; !s && y < work->height; y++) {
-    const float *a = dm_row(&scene->matte, y);
+    const float *a = dm_row(&scene->matte, y), *f = dm_row(&fg, y);
     float *o = dm_row(work, y);
-    const float *f = dm_row(&fg, y), *b = dm_row(&bg, y);
     for (int x = 0; x < work->width; x++)
       if (a[x] >= 1.0f) memcpy(o + 3 * x, f + 3 * x, 3 * sizeof(float));
-      else if (!(a[x] > 0.0f)) memcpy(o + 3 * x, b + 3 * x, 3 * sizeof(float));
     for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++) {
       int x = L->x[k];
       for (int ch = 0; ch < 3; ch++) {
-        L->fg[3 * k + ch] = f[3 * x + ch], L->bg[3 * k + ch] = b[3 * x + ch];
-        o[3 * x + ch] = a[x] * f[3 * x + ch] + (1.0f - a[x]) * b[3 * x + ch];
+        L->fg[3 * k + ch] = f[3 * x + ch], L->bg[3 * k + ch] = o[3 * x + ch];
+        o[3 * x + ch] = a[x] * f[3 * x + ch] + (1.0f - a[x]) * o[3 * x + ch];
       }
     }
   }
   dm_image_free(&fg);
-  dm_image_free(&bg);
   return s;
 }
 

@@ -276,11 +276,13 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
   if (!s) dm_process_version_note(ctx, r, in_path);
   /* What this render holds per pixel at its peak, for the decoder's memory
    * check: the float image and its encoding (24 B), a mask (8 B with its
-   * scratch), the scene's depth, matte and confidence (16 B), the lens
+   * scratch), the scene's depth, matte and confidence (16 B), a copy of
+   * the image for a correction on the matte's two layers (12 B), the lens
    * blur's layers (24 B). The seed workflow's 72 B/px is what a 24 MP render
    * measured (1.6 GB peak RSS, issue 17). */
   int saved_bpp = ctx->bytes_per_pixel, needs0 = dm_recipe_needs_scene(r);
   ctx->bytes_per_pixel = 24 + (r->n_corrections ? 8 : 0) + (needs0 ? 16 : 0) +
+                         (needs0 & DM_MASK_NEEDS_MATTE ? 12 : 0) +
                          (r->lens_blur.active != 0.0f ? 24 : 0);
   if (!s) s = dm_io_read(ctx, in_path, &dec);
   ctx->bytes_per_pixel = saved_bpp;
