@@ -8,7 +8,8 @@
  *     alpha 0, the anti-aliased ones near their true alpha, and the haze
  *     not connected to the subject is cleaned; with the network matte as it
  *     is, the same pixels keep alpha up to ~0.4;
- *   - dm_matte_estimate_fb recovers F and B on the anti-aliased pixels;
+ *   - the layers (dm_matte_layers_build: multi-level foreground
+ *     estimation) recover F and B on the anti-aliased pixels;
  *   - the pipeline's layered correction: a Background -1 EV halves B of a
  *     soft pixel and leaves F, a·F + (1 − a)·B/2 (the composite alone
  *     would darken the pixel by (1 − a) of a stop). */
@@ -62,7 +63,7 @@ static float kept_outside(const dm_image *alpha) {
 
 int main(void) {
   dm_context *ctx = dm_context_new(2);
-  dm_image rgb = {0}, net = {0}, fg = {0}, bg = {0};
+  dm_image rgb = {0}, net = {0};
   CHECK_OK(ctx, dm_image_alloc(ctx, &rgb, W, H, 3));
   CHECK_OK(ctx, dm_image_alloc(ctx, &net, W, H, 1));
   make_photo(&rgb, &net);
@@ -84,18 +85,20 @@ int main(void) {
   CHECK_OK(ctx, dm_image_alloc(ctx, &ta, W, H, 1));
   for (int y = 0; y < H; y++)
     for (int x = 0; x < W; x++) dm_px(&ta, x, y)[0] = truth(x);
-  CHECK_OK(ctx, dm_matte_estimate_fb(ctx, &rgb, &ta, &fg, &bg));
-  for (int c = 0; c < 3; c++) {
-    CHECK_NEAR(dm_px(&fg, (int)EDGE, 32)[c], F_RGB[c], 0.06f);
-    CHECK_NEAR(dm_px(&bg, (int)EDGE - 1, 32)[c], B_RGB[c], 0.06f);
-  }
-
-  /* Background -1 EV on the layers */
   dm_scene scene;
   memset(&scene, 0, sizeof scene);
   scene.matte = ta;
   CHECK_OK(ctx, dm_matte_layers_build(ctx, &rgb, &ta, &scene.layers));
   CHECK(scene.layers.n == (size_t)H * 2);
+  long kf = dm_matte_layers_find(&scene.layers, (int)EDGE, 32);
+  long kb = dm_matte_layers_find(&scene.layers, (int)EDGE - 1, 32);
+  CHECK(kf >= 0 && kb >= 0);
+  for (int c = 0; c < 3 && kf >= 0 && kb >= 0; c++) {
+    CHECK_NEAR(scene.layers.fg[3 * kf + c], F_RGB[c], 0.06f);
+    CHECK_NEAR(scene.layers.bg[3 * kb + c], B_RGB[c], 0.06f);
+  }
+
+  /* Background -1 EV on the layers */
   dm_recipe r;
   CHECK_OK(ctx, dm_recipe_init(ctx, &r));
   CHECK_OK(ctx, dm_recipe_set(ctx, &r, "correction[0].mask[0].kind=background"));
@@ -125,7 +128,7 @@ int main(void) {
   free(f0), free(b0);
   dm_recipe_free(&r);
   dm_matte_layers_free(&scene.layers);
-  dm_image_free(&work), dm_image_free(&ta), dm_image_free(&fg), dm_image_free(&bg);
+  dm_image_free(&work), dm_image_free(&ta);
   dm_image_free(&rgb), dm_image_free(&net);
   dm_context_free(ctx);
   return dm_test_done("matte/matte_layers");
