@@ -43,7 +43,13 @@
  * large bright region: by clipped pixels alone the specks looked like many
  * small lights (measured on the tune scenes: tests/data/dof-tune, tune4's
  * white clothing lost 4.1 dB to Boost). One stop is the span of shading a
- * diffuse white surface shows across a garment or a wall in one light. */
+ * diffuse white surface shows across a garment or a wall in one light.
+ * The same region also bounds the gain: its shoulder (from lo/2 to the
+ * clipped core) is rho − rho_c wide, and rising at that slope across the
+ * core the highlight can peak at lo·(1 + rho_c / (2·width)) at most; the
+ * gain stops there. A light the photo already blurred (a lens stopped down
+ * to f/8 leaves a disc with a wide shoulder) gets little; a sharp light, a
+ * shoulder of one anti-aliased pixel, the full prior gain. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -123,13 +129,17 @@ dm_status bl_boost_sizes(bl_state *st) {
   }
   /* Area and summed |CoC radius| per region. */
   float *area = calloc(n_regions + 1, sizeof *area), *rsum = calloc(n_regions + 1, sizeof *rsum);
+  float *clip = calloc(n_regions + 1, sizeof *clip); /* version 4: its clipped pixels */
   dm_status s = DM_OK;
-  if (!area || !rsum) s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");
+  if (!area || !rsum || !clip) s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");
   for (size_t i = 0; !s && i < n; i++) {
     if (lab[i] == NONE) continue;
     uint32_t k = region_of(lab, i);
     area[k] += 1.0f;
     rsum[k] += fabsf(st->rad[i]);
+    const float *I = st->in->data + (i / st->w) * st->in->stride + 3 * (i % st->w);
+    float m = I[0] < I[1] ? I[0] : I[1];
+    clip[k] += (m < I[2] ? m : I[2]) > st->boost_lo;
   }
   for (size_t i = 0; !s && i < n; i++) {
     st->boost_w[i] = 0;
@@ -142,10 +152,22 @@ dm_status bl_boost_sizes(bl_state *st) {
       float t = (R - rho) / (0.5f * R);
       w = t * t * (3.0f - 2.0f * t);
     }
+    if (st->p->boost_light_size >= 2 && clip[k] > 0.0f) {
+      /* The shoulder from lo/2 to lo is (rho - rho_c) wide; rising at that
+       * slope across the clipped core, the highlight peaks at
+       * lo·(1 + rho_c / (2·width)). The gain may not pass that peak: a
+       * light the photo already blurred has a wide shoulder and a low
+       * peak, a sharp light a shoulder of an anti-aliased pixel. */
+      float rho_c = sqrtf(clip[k] / 3.14159265f), width = rho - rho_c;
+      float peak = 1.0f + rho_c / (2.0f * (width > 0.5f ? width : 0.5f));
+      float cap = (peak - 1.0f) / st->boost_g;
+      if (cap < w) w = cap;
+    }
     st->boost_w[i] = (uint8_t)(w * 255.0f + 0.5f);
   }
   free(area);
   free(rsum);
+  free(clip);
   free(lab);
   return s;
 }
