@@ -26,44 +26,56 @@ int dm_correction_on_layers(const dm_correction *c, const dm_scene *scene) {
   return scene && scene->layers.n && (dm_mask_needs(c->masks, c->n_masks) & DM_MASK_NEEDS_MATTE);
 }
 
-/* `img` with its soft pixels replaced by layer `which` (0 F, 1 B) and
- * `matte` with them set to 1 or 0. */
-static void put_layer(const dm_matte_layers *L, int which, dm_image *img, dm_image *matte) {
+/* `img` with its soft pixels replaced by layer `which` (0 F, 1 B) and the
+ * scene's matte with them set to 1 or 0 (put back by restore_matte). */
+static void put_layer(dm_scene *scene, int which, dm_image *img) {
+  const dm_matte_layers *L = &scene->layers;
   for (int y = 0; y < L->height; y++)
     for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++) {
       int x = L->x[k];
       memcpy(dm_px(img, x, y), (which ? L->bg : L->fg) + 3 * k, 3 * sizeof(float));
-      dm_px(matte, x, y)[0] = which ? 0.0f : 1.0f;
+      dm_px(&scene->matte, x, y)[0] = which ? 0.0f : 1.0f;
     }
 }
 
-/* Render the correction's mask for one layer and apply it there. */
+static void restore_matte(dm_scene *scene, const float *alpha) {
+  const dm_matte_layers *L = &scene->layers;
+  for (int y = 0; y < L->height; y++)
+    for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++)
+      dm_px(&scene->matte, L->x[k], y)[0] = alpha[k];
+}
+
+/* Render the correction's mask for one layer and apply it there. The
+ * matte is changed in place for the mask and put back: no copy of it. */
 static dm_status adjust_layer(dm_context *ctx, const dm_correction *c, const dm_mask_inputs *in0,
-                              const dm_scene *scene, int which, dm_image *img, dm_image *mask) {
-  dm_image matte = {0};
-  dm_status s = dm_image_copy(ctx, &matte, &scene->matte);
-  if (!s) {
-    put_layer(&scene->layers, which, img, &matte);
-    dm_mask_inputs in = *in0;
-    in.image = img, in.matte = &matte;
-    s = dm_mask_render(ctx, c->masks, c->n_masks, &in, mask);
-  }
+                              dm_scene *scene, const float *alpha, int which, dm_image *img,
+                              dm_image *mask) {
+  put_layer(scene, which, img);
+  dm_mask_inputs in = *in0;
+  in.image = img, in.matte = &scene->matte;
+  dm_status s = dm_mask_render(ctx, c->masks, c->n_masks, &in, mask);
+  restore_matte(scene, alpha);
   if (!s) s = dm_adjust_apply(ctx, img, mask, c->amount / 100.0f, &c->sliders);
-  dm_image_free(&matte);
   return s;
 }
 
 dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correction *c,
                              const dm_mask_inputs *in, dm_scene *scene, dm_image *mask) {
   /* The F pass on a copy, the B pass in place (one extra image). */
+  dm_matte_layers *L = &scene->layers;
+  float *alpha = malloc(L->n * sizeof *alpha);
+  if (!alpha) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
+  for (int y = 0; y < L->height; y++)
+    for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++)
+      alpha[k] = dm_px(&scene->matte, L->x[k], y)[0];
   dm_image fg = {0};
   dm_status s = dm_image_copy(ctx, &fg, work);
-  if (!s) s = adjust_layer(ctx, c, in, scene, 0, &fg, mask);
-  if (!s) s = adjust_layer(ctx, c, in, scene, 1, work, mask);
+  if (!s) s = adjust_layer(ctx, c, in, scene, alpha, 0, &fg, mask);
+  if (!s) s = adjust_layer(ctx, c, in, scene, alpha, 1, work, mask);
+  free(alpha);
   /* Opaque pixels from the F pass, clear ones from the B pass (already in
    * place), soft ones put back together (and their layers kept for what
    * follows). */
-  dm_matte_layers *L = &scene->layers;
   for (int y = 0; !s && y < work->height; y++) {
     const float *a = dm_row(&scene->matte, y), *f = dm_row(&fg, y);
     float *o = dm_row(work, y);
