@@ -51,6 +51,10 @@
  * above ~0.03 keep alpha's step. */
 #define SMOOTH_EPS 1e-3f
 #define N_RADII 3
+/* Blocks re-estimated one at a time, and how far their tile reaches past
+ * them: the widest window (27) and the smoothing's (2). */
+#define TILE_BLOCK 64
+#define TILE_MARGIN 29
 static const int radii[N_RADII] = {3, 9, 27};
 /* A stray value below this moves an edit by less than 1/16 of its
  * strength (under 0.07 EV of a one-stop change): cleaned unless connected. */
@@ -153,44 +157,72 @@ static void project_rows(void *user, int ith, int nth) {
   }
 }
 
-static dm_status reestimate(dm_context *ctx, const dm_image *rgb, dm_image *alpha) {
-  const int w = alpha->width, h = alpha->height;
-  dm_image fg = {0}, bg = {0};
+/* One block of the photo: the local colours, a', the smoothing, all on a
+ * tile that reaches TILE_MARGIN past the block (the widest window plus the
+ * smoothing's two pixels), so the block's results are those of the whole
+ * photo; they go to `out` (the photo's size) for the block's soft pixels. */
+static dm_status reestimate_tile(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
+                                 int bx0, int by0, int bx1, int by1, dm_image *out) {
+  int tx0 = bx0 - TILE_MARGIN, ty0 = by0 - TILE_MARGIN, tx1 = bx1 + TILE_MARGIN, ty1 = by1 + TILE_MARGIN;
+  tx0 = tx0 < 0 ? 0 : tx0, ty0 = ty0 < 0 ? 0 : ty0;
+  tx1 = tx1 > alpha->width ? alpha->width : tx1, ty1 = ty1 > alpha->height ? alpha->height : ty1;
+  const int w = tx1 - tx0, h = ty1 - ty0;
+  dm_image I = dm_image_view(rgb, tx0, ty0, w, h), A0 = dm_image_view(alpha, tx0, ty0, w, h);
+  dm_image a = {0}, fg = {0}, bg = {0}, smooth = {0};
   uint8_t *have = calloc((size_t)w * h, 1);
   float *spread = calloc((size_t)w * h, sizeof *spread);
   dm_status s = have && spread ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  if (!s) s = dm_image_copy(ctx, &a, &A0);
   if (!s) s = dm_image_alloc(ctx, &fg, w, h, 3);
   if (!s) s = dm_image_alloc(ctx, &bg, w, h, 3);
-  local_job j = {rgb, alpha, &fg, &bg, spread, have};
+  local_job j = {&I, &a, &fg, &bg, spread, have};
   for (int r = 0; r < N_RADII && !s; r++) {
     dm_box_stream b = {w, h, Q_ALL, radii[r], local_in, local_out, &j};
     s = dm_box_means(ctx, &b);
   }
-  dm_image before = {0}, smooth = {0};
-  if (!s) s = dm_image_copy(ctx, &before, alpha);
   if (!s) {
-    project_job p = {rgb, &fg, &bg, spread, have, alpha};
+    project_job p = {&I, &fg, &bg, spread, have, &a};
     dm_parallel(ctx, project_rows, &p);
   }
   /* a' of single pixels carries the photo's noise: smoothed along the
    * photo's edges (3x3 guided filter), then settled where as confident as
    * the pixels F̂ and B̂ came from */
-  if (!s) s = dm_guided_filter(ctx, rgb, alpha, 1, SMOOTH_EPS, &smooth);
-  for (int y = 0; !s && y < h; y++) {
-    const float *b = dm_row(&before, y), *m = dm_row(&smooth, y);
-    float *A = dm_row(alpha, y);
-    for (int x = 0; x < w; x++) {
-      if (!is_soft(b[x])) continue;
-      float v = m[x];
-      A[x] = v <= SURE ? 0.0f : (v >= 1.0f - SURE ? 1.0f : v);
+  if (!s) s = dm_guided_filter(ctx, &I, &a, 1, SMOOTH_EPS, &smooth);
+  for (int y = by0; !s && y < by1; y++) {
+    const float *b = dm_row(&A0, y - ty0), *m = dm_row(&smooth, y - ty0);
+    float *o = dm_row(out, y);
+    for (int x = bx0; x < bx1; x++) {
+      if (!is_soft(b[x - tx0])) continue;
+      float v = m[x - tx0];
+      o[x] = v <= SURE ? 0.0f : (v >= 1.0f - SURE ? 1.0f : v);
     }
   }
-  dm_image_free(&before);
+  dm_image_free(&a);
   dm_image_free(&smooth);
   free(have);
   free(spread);
   dm_image_free(&fg);
   dm_image_free(&bg);
+  return s;
+}
+
+/* One round over the blocks that hold soft pixels (the rest of the photo
+ * has nothing to re-estimate): each reads the round's alpha, writes its own
+ * block of the next. */
+static dm_status reestimate(dm_context *ctx, const dm_image *rgb, dm_image *alpha) {
+  dm_image next = {0};
+  dm_status s = dm_image_copy(ctx, &next, alpha);
+  for (int by = 0; !s && by < alpha->height; by += TILE_BLOCK)
+    for (int bx = 0; !s && bx < alpha->width; bx += TILE_BLOCK) {
+      int bx1 = bx + TILE_BLOCK < alpha->width ? bx + TILE_BLOCK : alpha->width;
+      int by1 = by + TILE_BLOCK < alpha->height ? by + TILE_BLOCK : alpha->height, any = 0;
+      for (int y = by; y < by1 && !any; y++)
+        for (int x = bx; x < bx1 && !any; x++) any = is_soft(dm_row(alpha, y)[x]);
+      if (any) s = reestimate_tile(ctx, rgb, alpha, bx, by, bx1, by1, &next);
+    }
+  for (int y = 0; !s && y < alpha->height; y++)
+    memcpy(dm_row(alpha, y), dm_row(&next, y), (size_t)alpha->width * sizeof(float));
+  dm_image_free(&next);
   return s;
 }
 
