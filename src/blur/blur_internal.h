@@ -211,12 +211,16 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
 void bl_boost_setup(bl_state *st);
 /* After bl_front_maps: st->boost_w from the clipped regions' sizes. */
 dm_status bl_boost_sizes(bl_state *st);
+/* A colour's smallest channel: lights clip in all three (boost.c). */
+static inline float bl_min3(const float *I) {
+  float m = I[0] < I[1] ? I[0] : I[1];
+  return m < I[2] ? m : I[2];
+}
 /* I is pixel i's colour. */
 static inline void bl_boosted(const bl_state *st, size_t i, const float *I, float r, float out[3]) {
   float gain = 1.0f;
   if (st->boost_g > 0.0f && (!st->boost_w || st->boost_w[i])) {
-    float m = I[0] < I[1] ? I[0] : I[1], a = fabsf(r);
-    m = m < I[2] ? m : I[2];
+    float m = bl_min3(I), a = fabsf(r);
     if (m > st->boost_lo && a > BL_FOCUS_R) {
       float wl = m >= 1.0f ? 1.0f : (m - st->boost_lo) / (1.0f - st->boost_lo);
       float wb = (a - BL_FOCUS_R) / BL_FOCUS_R;

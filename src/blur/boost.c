@@ -68,10 +68,8 @@ void bl_boost_setup(bl_state *st) {
 /* Is pixel (x, y) part of a highlight region: clipped (version 3), or
  * (version 4) within a stop of where the boost starts. */
 static int in_region(const bl_state *st, int x, int y) {
-  const float *I = dm_px(st->in, x, y);
-  float m = I[0] < I[1] ? I[0] : I[1];
   float level = st->p->boost_light_size >= 2 ? 0.5f * st->boost_lo : st->boost_lo;
-  return (m < I[2] ? m : I[2]) > level;
+  return bl_min3(dm_px(st->in, x, y)) > level;
 }
 
 #define NONE UINT32_MAX
@@ -137,9 +135,7 @@ dm_status bl_boost_sizes(bl_state *st) {
     uint32_t k = region_of(lab, i);
     area[k] += 1.0f;
     rsum[k] += fabsf(st->rad[i]);
-    const float *I = st->in->data + (i / st->w) * st->in->stride + 3 * (i % st->w);
-    float m = I[0] < I[1] ? I[0] : I[1];
-    clip[k] += (m < I[2] ? m : I[2]) > st->boost_lo;
+    clip[k] += bl_min3(dm_px(st->in, (int)(i % st->w), (int)(i / st->w))) > st->boost_lo;
   }
   for (size_t i = 0; !s && i < n; i++) {
     st->boost_w[i] = 0;

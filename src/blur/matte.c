@@ -165,7 +165,6 @@ int bl_mixed_at(const bl_state *st, int x, int y, float m, const float I[3], flo
   size_t i = (size_t)y * st->w + x;
   float f[4], g[4];
   int b = st->bid[i] < BL_MAX_SLICES ? st->slice_of[st->bid[i]] : -1;
-  int have_f = bl_fill_at(&st->subj, x, y, f);
   int have_b = b >= 0 && bl_fill_at(&st->slices[b], x, y, g);
   if (!have_b) { /* nothing known behind: keep the pixel with the subject */
     for (int c = 0; c < 3; c++) S[c] = m * I[c], B[c] = I[c];
@@ -182,7 +181,7 @@ int bl_mixed_at(const bl_state *st, int x, int y, float m, const float I[3], flo
     B[3] = g[3];
     return 1;
   }
-  if (!have_f) f[0] = I[0], f[1] = I[1], f[2] = I[2];
+  if (!bl_fill_at(&st->subj, x, y, f)) f[0] = I[0], f[1] = I[1], f[2] = I[2];
   float D = m * m + (1.0f - m) * (1.0f - m);
   for (int c = 0; c < 3; c++) {
     float r = I[c] - m * f[c] - (1.0f - m) * g[c];

@@ -111,7 +111,7 @@ static int mark_active(level *L) {
   for (int y = 0; y < L->h; y++) {
     const float *A = dm_row(&L->alpha, y);
     for (int x = 0; x < L->w; x++)
-      if (A[x] > 0.0f && A[x] < 1.0f) soft[(y / BLOCK) * L->bw + x / BLOCK] = 1;
+      if (dm_matte_soft(A[x])) soft[(y / BLOCK) * L->bw + x / BLOCK] = 1;
   }
   for (int by = 0; by < L->bh; by++)
     for (int bx = 0; bx < L->bw; bx++) {

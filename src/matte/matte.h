@@ -48,7 +48,10 @@ dm_status dm_matte_from_colour(dm_context *ctx, const dm_image *rgb, dm_image *a
  * least 1/16 to one of at least 0.5), and not next to it, become 0. */
 dm_status dm_matte_clean(dm_context *ctx, dm_image *alpha);
 
-/* F and B of every soft pixel (0 < alpha < 1), row by row. */
+/* A soft pixel: partly subject, 0 < alpha < 1 (NaN is not). */
+static inline int dm_matte_soft(float alpha) { return alpha > 0.0f && alpha < 1.0f; }
+
+/* F and B of every soft pixel (dm_matte_soft), row by row. */
 typedef struct dm_matte_layers {
   int width, height;
   size_t n;          /* soft pixels */

@@ -21,8 +21,14 @@
  * more than the colours they average spread (texture) and the photo's
  * noise: weight |F̂ − B̂|² / (|F̂ − B̂|² + var F + var B + NOISE²), so where
  * subject and background have the same colour, or a textured one, the
- * network's alpha stands. Two rounds (the first settles the band's outer pixels, which then
- * count as confident); then the
+ * network's alpha stands; so does it where I lies far off the line through
+ * B̂ and F̂ (weight 1 − 2·distance/|F̂ − B̂|, 0 from half of it on: a part of
+ * the subject with a colour the confident pixels do not show). a' is
+ * smoothed along the photo's edges (3x3 guided filter) against the photo's
+ * noise, and settled at 0 or 1 within SURE of them. The work is done per
+ * block of TILE_BLOCK px holding soft pixels, on a tile wide enough that the
+ * result is the whole photo's. Two rounds (the first settles the band's
+ * outer pixels, which then count as confident); then the
  * matte is cleaned: values below CLEAN that are not connected to the
  * subject (through values of at least CLEAN to a pixel of at least 0.5) are
  * background, so no stray haze of the network darkens or blurs patches of
@@ -59,8 +65,6 @@ static const int radii[N_RADII] = {3, 9, 27};
 /* A stray value below this moves an edit by less than 1/16 of its
  * strength (under 0.07 EV of a one-stop change): cleaned unless connected. */
 #define CLEAN (1.0f / 16.0f)
-
-static int is_soft(float a) { return a > 0.0f && a < 1.0f; }
 
 /* F̂ and B̂ of every soft pixel: one box pass per radius, each filling
  * what the smaller ones left (have: bit 1 F̂ known, bit 2 B̂ known). */
@@ -99,7 +103,7 @@ static void local_out(void *user, int y, const double *m) {
   uint8_t *have = j->have + (size_t)y * w;
   float *spread = j->spread + (size_t)y * w;
   for (int x = 0; x < w; x++) {
-    if (!is_soft(A[x])) continue;
+    if (!dm_matte_soft(A[x])) continue;
     for (int side = 0; side < 2; side++) {
       const double *q = m + (size_t)side * Q_PER_SIDE * w;
       if ((have[x] & (1 << side)) || q[x] < MIN_SHARE) continue;
@@ -132,7 +136,7 @@ static void project_rows(void *user, int ith, int nth) {
     const float *spread = j->spread + (size_t)y * j->alpha->width;
     float *A = dm_row(j->alpha, y);
     for (int x = 0; x < j->alpha->width; x++) {
-      if (!is_soft(A[x]) || have[x] != 3) continue;
+      if (!dm_matte_soft(A[x]) || have[x] != 3) continue;
       float dd = 0.0f, dot = 0.0f;
       for (int c = 0; c < 3; c++) {
         float d = F[3 * x + c] - B[3 * x + c];
@@ -192,7 +196,7 @@ static dm_status reestimate_tile(dm_context *ctx, const dm_image *rgb, const dm_
     const float *b = dm_row(&A0, y - ty0), *m = dm_row(&smooth, y - ty0);
     float *o = dm_row(out, y);
     for (int x = bx0; x < bx1; x++) {
-      if (!is_soft(b[x - tx0])) continue;
+      if (!dm_matte_soft(b[x - tx0])) continue;
       float v = m[x - tx0];
       o[x] = v <= SURE ? 0.0f : (v >= 1.0f - SURE ? 1.0f : v);
     }
@@ -217,7 +221,7 @@ static dm_status reestimate(dm_context *ctx, const dm_image *rgb, dm_image *alph
       int bx1 = bx + TILE_BLOCK < alpha->width ? bx + TILE_BLOCK : alpha->width;
       int by1 = by + TILE_BLOCK < alpha->height ? by + TILE_BLOCK : alpha->height, any = 0;
       for (int y = by; y < by1 && !any; y++)
-        for (int x = bx; x < bx1 && !any; x++) any = is_soft(dm_row(alpha, y)[x]);
+        for (int x = bx; x < bx1 && !any; x++) any = dm_matte_soft(dm_row(alpha, y)[x]);
       if (any) s = reestimate_tile(ctx, rgb, alpha, bx, by, bx1, by1, &next);
     }
   for (int y = 0; !s && y < alpha->height; y++)
@@ -263,8 +267,7 @@ dm_status dm_matte_clean(dm_context *ctx, dm_image *alpha) {
       for (int dy = -1; dy <= 1 && !near; dy++)
         for (int dx = -1; dx <= 1 && !near; dx++) {
           int xx = x + dx, yy = y + dy;
-          near = xx >= 0 && yy >= 0 && xx < w && yy < h && seen[(size_t)yy * w + xx] == 1 &&
-                 dm_row(alpha, yy)[xx] >= CLEAN;
+          near = xx >= 0 && yy >= 0 && xx < w && yy < h && seen[(size_t)yy * w + xx];
         }
       if (!near) A[x] = 0.0f;
     }
@@ -291,7 +294,7 @@ dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_i
   size_t n = 0;
   for (int y = 0; y < h; y++) {
     const float *A = dm_row(alpha, y);
-    for (int x = 0; x < w; x++) n += is_soft(A[x]);
+    for (int x = 0; x < w; x++) n += dm_matte_soft(A[x]);
   }
   out->width = w, out->height = h, out->n = n;
   out->row_start = malloc(((size_t)h + 1) * sizeof *out->row_start);
@@ -307,7 +310,7 @@ dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_i
     const float *A = dm_row(alpha, y);
     out->row_start[y] = k;
     for (int x = 0; x < w; x++)
-      if (is_soft(A[x])) out->x[k++] = x;
+      if (dm_matte_soft(A[x])) out->x[k++] = x;
   }
   out->row_start[h] = k;
   dm_status s = n ? dm_matte_estimate_fb(ctx, rgb, alpha, out) : DM_OK;
