@@ -6,6 +6,7 @@
 # The foreground must veil what is behind it (rep4: an orange over the
 # astronaut; rep5: a blurred person in front of a sharp board).
 . "$DM_SOURCE_DIR/tests/cli/lib.sh"
+. "$DM_SOURCE_DIR/tools/dof_eval/dof_render.sh"
 PY=/usr/bin/python3
 KIT="$DM_SOURCE_DIR/../shared/dof-eval"
 REP="$DM_SOURCE_DIR/tests/data/dof-report/scenes"
@@ -14,7 +15,6 @@ command -v gegl >/dev/null || { fail "gegl is not installed (./setup.sh installs
 for S in "$REP"/*/; do
   S=${S%/}
   name=$(basename "$S")
-  read -r f N focus near far < <("$PY" -c "import json; c=json.load(open('$S/camera.json')); print(c['f_mm'], c['N'], c['focus_m'], c['depth16_near_m'], c['depth16_far_m'])")
   for input in aif aif_f8; do
     # the scene seen with the chosen input (gegl_baseline.sh reads SCENE/aif.png)
     V="$T/$name-$input"
@@ -22,10 +22,7 @@ for S in "$REP"/*/; do
     for x in depth16.png mask_gt.png dof_reference.png camera.json; do ln -sf "$S/$x" "$V/$x"; done
     ln -sf "$S/$input.png" "$V/aif.png"
     sh "$KIT/gegl_baseline.sh" "$V" "$T/gegl.png" >/dev/null 2>"$T/err" || { fail "gegl on $name: $(cat "$T/err")"; continue; }
-    "$DM" render "$V/aif.png" -o "$T/dm.png" --bits 8 --no-sidecar --no-cache --depth "$S/depth16.png" \
-      --depth-range "$near:$far" --depth-encoding linear --matte "$S/mask_gt.png" \
-      --set lens_blur.mode=physical --set lens_blur.f_mm="$f" --set lens_blur.f_number="$N" \
-      --set lens_blur.focus_m="$focus" --set lens_blur.sensor_width_mm=36 >/dev/null 2>"$T/err" \
+    dof_render "$DM" "$S" "$V/aif.png" "$T/dm.png" "$S/mask_gt.png" 2>"$T/err" \
       || { fail "render $name: $(cat "$T/err")"; continue; }
     g=$("$PY" "$KIT/score.py" "$V" "$T/gegl.png" --json) d=$("$PY" "$KIT/score.py" "$V" "$T/dm.png" --json)
     if "$PY" - "$g" "$d" "$name $input" <<'PYEOF'; then ok "$name ($input) ahead of gegl"; else fail "$name ($input) not ahead of gegl"; fi

@@ -9,6 +9,7 @@
 # bright sky). The report scene rep3 (lights on a bright sky) is printed, not
 # asserted: there the rule gives no gain (see the issue 13 closing note).
 . "$DM_SOURCE_DIR/tests/cli/lib.sh"
+. "$DM_SOURCE_DIR/tools/dof_eval/dof_render.sh"
 PY=/usr/bin/python3
 KIT="$DM_SOURCE_DIR/../shared/dof-eval"
 REP="$DM_SOURCE_DIR/tests/data/dof-report/scenes"
@@ -17,12 +18,7 @@ TUNE="$DM_SOURCE_DIR/tests/data/dof-tune/scenes"
 # score DIR SCENE [ARGS...]: "PSNR BAND_PSNR" of a physical render from the true depth.
 score() {
   local S=$1/$2; shift 2
-  local f N focus near far
-  read -r f N focus near far < <("$PY" -c "import json; c=json.load(open('$S/camera.json')); print(c['f_mm'], c['N'], c['focus_m'], c['depth16_near_m'], c['depth16_far_m'])")
-  "$DM" render "$S/aif.png" -o "$T/out.png" --bits 8 --no-sidecar --no-cache --depth "$S/depth16.png" \
-    --depth-range "$near:$far" --depth-encoding linear --matte "$S/mask_gt.png" \
-    --set lens_blur.mode=physical --set lens_blur.f_mm="$f" --set lens_blur.f_number="$N" \
-    --set lens_blur.focus_m="$focus" --set lens_blur.sensor_width_mm=36 "$@" >/dev/null 2>"$T/err" \
+  dof_render "$DM" "$S" "$S/aif.png" "$T/out.png" "$S/mask_gt.png" "$@" 2>"$T/err" \
     || { fail "render $S: $(cat "$T/err")"; echo 0 0; return; }
   "$PY" "$KIT/score.py" "$S" "$T/out.png" --json | "$PY" -c "import json,sys; d=json.load(sys.stdin); print(d['psnr'], d['psnr_band'])"
 }

@@ -2,6 +2,7 @@
 # 7's example on the dof-eval scenes, scored against the ray-traced
 # reference; bad depth input gives one line and no output.
 . "$(dirname "$0")/lib.sh"
+. "$DM_SOURCE_DIR/tools/dof_eval/dof_render.sh"
 KIT="$DM_SOURCE_DIR/../shared/dof-eval"
 [ -d "$KIT/scenes" ] || { fail "dof-eval kit missing at $KIT"; finish; }
 PY=/usr/bin/python3
@@ -12,13 +13,9 @@ declare -A GEGL=([dev1_chelsea_1.2m_bg5m_lights]="33.62 0.9790 28.93 0.8743"
                  [dev3_chelsea_on_gravel_0.5to15m]="28.26 0.8442 34.40 0.9611")
 for scene in "${!GEGL[@]}"; do
   S="$KIT/scenes/$scene"
-  read -r f N focus near far < <($PY -c "import json,sys; c=json.load(open('$S/camera.json')); print(c['f_mm'], c['N'], c['focus_m'], c['depth16_near_m'], c['depth16_far_m'])")
   for matte in none "$S/mask_gt.png"; do
     out="$T/$scene-$(basename "$matte" .png).png"
-    "$DM" render "$S/aif.png" -o "$out" --bits 8 --no-sidecar --depth "$S/depth16.png" \
-      --depth-range "$near:$far" --depth-encoding linear --matte "$matte" \
-      --set lens_blur.mode=physical --set lens_blur.f_mm="$f" --set lens_blur.f_number="$N" \
-      --set lens_blur.focus_m="$focus" --set lens_blur.sensor_width_mm=36 >/dev/null 2>"$T/err" \
+    dof_render "$DM" "$S" "$S/aif.png" "$out" "$matte" 2>"$T/err" \
       || { fail "$scene ($matte): $(cat "$T/err")"; continue; }
     read -r p s pb sb < <($PY "$KIT/score.py" "$S" "$out" --json |
       $PY -c "import json,sys; r=json.load(sys.stdin); print(r['psnr'], r['ssim'], r['psnr_band'], r['ssim_band'])")

@@ -22,6 +22,7 @@ export DEPTHMASK_MODELS=${DEPTHMASK_MODELS:-$ROOT/models}
 OUT=$(mktemp -d /tmp/dof-auto-dm.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 
+. "$ROOT/tools/dof_eval/dof_render.sh"
 score() { "$PY" "$KIT/score.py" "$1" "$2" --json | "$PY" -c \
   "import json,sys; r=json.load(sys.stdin); print('%.2f | %.2f | %.4f | %.4f' % (r['psnr'], r['psnr_band'], r['ssim'], r['ssim_band']))"; }
 
@@ -30,14 +31,13 @@ echo '|---|---|---|---|---|---|---|'
 for S in "$@"; do
   S=${S%/}
   name=$(basename "$S")
-  read -r f N focus near far zs zb < <("$PY" -c "
-import json; c = json.load(open('$S/camera.json')); L = c['layers']
-zs = [l['z_m'] for l in L if l['subject']][0]; zb = max(l['z_m'] for l in L if not l['subject'])
-print(c['f_mm'], c['N'], c['focus_m'], c['depth16_near_m'], c['depth16_far_m'], zs, zb)")
+  read -r f N focus near far < <(dof_camera "$S")
+  read -r zs zb < <("$PY" -c "
+import json; L = json.load(open('$S/camera.json'))['layers']
+print([l['z_m'] for l in L if l['subject']][0], max(l['z_m'] for l in L if not l['subject']))")
   lens=(--bits 8 --no-sidecar --set lens_blur.mode=physical --set lens_blur.f_mm="$f"
         --set lens_blur.f_number="$N" --set lens_blur.focus_m="$focus" --set lens_blur.sensor_width_mm=36)
-  nice -n 19 "$DM" render "$S/aif.png" -o "$OUT/$name-true.png" "${lens[@]}" --no-cache \
-    --depth "$S/depth16.png" --depth-range "$near:$far" --depth-encoding linear --matte "$S/mask_gt.png" >/dev/null
+  dof_render "$DM" "$S" "$S/aif.png" "$OUT/$name-true.png" "$S/mask_gt.png"
   echo "| $name | $zs m, $zb m | true depth + mask_gt | $(score "$S" "$OUT/$name-true.png") |"
   if nice -n 19 "$DM" render "$S/aif.png" -o "$OUT/$name-auto.png" "${lens[@]}" \
       --subject-distance "$zs" --background-distance "$zb" >/dev/null 2>"$OUT/err"; then

@@ -61,15 +61,11 @@ while IFS=$'\t' read -r name folder f8; do
   ln -s "$src" "$SCENES/$name/aif.png"
 done <<<"$LIST"
 
+. "$ROOT/tools/dof_eval/dof_render.sh"
 render() { # scene_dir out.png [extra --set ...]
-  local S=$1 out=$2; shift 2
-  local f N focus near far matte
-  read -r f N focus near far < <("$PY" -c "import json; c=json.load(open('$S/camera.json')); print(c['f_mm'], c['N'], c['focus_m'], c['depth16_near_m'], c['depth16_far_m'])")
+  local S=$1 out=$2 matte; shift 2
   case $MATTE in none | auto) matte=$MATTE ;; *) matte=$S/mask_gt.png ;; esac
-  nice -n 19 "$DM" render "$S/aif.png" -o "$out" --bits 8 --no-sidecar --no-cache \
-    --depth "$S/depth16.png" --depth-range "$near:$far" --depth-encoding linear --matte "$matte" \
-    --set lens_blur.mode=physical --set lens_blur.f_mm="$f" --set lens_blur.f_number="$N" \
-    --set lens_blur.focus_m="$focus" --set lens_blur.sensor_width_mm=36 "$@" >/dev/null
+  dof_render "$DM" "$S" "$S/aif.png" "$out" "$matte" "$@"
 }
 
 for scene in "$SCENES"/*/; do
