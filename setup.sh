@@ -17,6 +17,8 @@ PACKAGES=(
   libonnx-dev protobuf-c-compiler libprotobuf-c-dev libopenblas-dev libonnx-testdata
   # model checksums (libcrypto's SHA-256)
   libssl-dev
+  # the editor's local server: HTTP (libmicrohttpd) and JSON (jansson)
+  libmicrohttpd-dev libjansson-dev
   # tests and benchmarks: reference tools and real photographs
   liblcms2-utils libgs-common libimage-exiftool-perl libheif-examples libvips-tools time gegl
   rawtran-doc
