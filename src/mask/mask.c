@@ -325,6 +325,12 @@ int dm_mask_needs(const dm_mask_component *comps, int n) {
   return needs;
 }
 
+int dm_mask_reads_image(const dm_mask_component *comps, int n) {
+  for (int i = 0; comps && i < n; i++)
+    if (comps[i].kind == DM_MASK_LUMINANCE_RANGE || comps[i].kind == DM_MASK_DEPTH_RANGE) return 1;
+  return 0;
+}
+
 dm_status dm_mask_render(dm_context *ctx, const dm_mask_component *comps, int n,
                          const dm_mask_inputs *in, dm_image *out) {
   if (!in || !in->image || !in->image->data)

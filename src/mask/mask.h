@@ -97,6 +97,10 @@ typedef struct dm_mask_inputs {
  * where the matte is confident). */
 enum { DM_MASK_NEEDS_DEPTH = 1, DM_MASK_NEEDS_MATTE = 2 };
 int dm_mask_needs(const dm_mask_component *comps, int n);
+/* Does the combination read the working image (a luminance range; a depth
+ * range, whose edge is refined against the photo)? Then it depends on the
+ * corrections before it; otherwise only on its parameters and the scene. */
+int dm_mask_reads_image(const dm_mask_component *comps, int n);
 
 /* The eyedropper of a depth range: the depth (0..100) at pixel (x, y) of
  * `depth` (the median over a box of half-size `r` pixels, r = 0 for one

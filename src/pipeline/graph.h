@@ -87,11 +87,13 @@ typedef struct dm_graph_view {
 
 /* Render `r` for `v` into `out` (allocated here, caller frees): linear
  * working space, 3 channels. Stages whose keys are unchanged come from the
- * level's memory. Needs the scene when the recipe reads depth or matte
- * (DM_ERR_PARAM "the scene is not ready" until it is). base_dir resolves
- * `file` masks. */
+ * level's memory. Until the scene is built, what needs it (masks reading
+ * depth or matte, the lens blur) is left out and *scene_pending (may be
+ * NULL) is set to 1; else 0. A recipe holding a mask component that cannot
+ * be rendered is refused as render refuses it (dm_recipe_check_rendered).
+ * base_dir resolves `file` masks. DM_ERR_CANCELLED when superseded. */
 dm_status dm_graph_render(dm_context *ctx, dm_graph *g, const dm_recipe *r, const char *base_dir,
-                          const dm_graph_view *v, dm_image *out);
+                          const dm_graph_view *v, dm_image *out, int *scene_pending);
 
 /* A working-space image as an sRGB JPEG with its profile embedded, in
  * memory (malloc'ed, caller frees): what previews are sent as. */

@@ -49,18 +49,19 @@ static void restore_matte(dm_scene *scene, const float *alpha) {
  * matte is changed in place for the mask and put back: no copy of it. */
 static dm_status adjust_layer(dm_context *ctx, const dm_correction *c, const dm_mask_inputs *in0,
                               dm_scene *scene, const float *alpha, int which, dm_image *img,
-                              dm_image *mask) {
+                              dm_image *mask, int mask_ready) {
   put_layer(scene, which, img);
   dm_mask_inputs in = *in0;
   in.image = img, in.matte = &scene->matte;
-  dm_status s = dm_mask_render(ctx, c->masks, c->n_masks, &in, mask);
+  dm_status s = mask_ready ? DM_OK : dm_mask_render(ctx, c->masks, c->n_masks, &in, mask);
   restore_matte(scene, alpha);
   if (!s) s = dm_adjust_apply(ctx, img, mask, c->amount / 100.0f, &c->sliders);
   return s;
 }
 
 dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correction *c,
-                             const dm_mask_inputs *in, dm_scene *scene, dm_image *mask) {
+                             const dm_mask_inputs *in, dm_scene *scene, dm_image *mask_f,
+                             dm_image *mask_b, int masks_ready) {
   /* The F pass on a copy, the B pass in place (one extra image). */
   dm_matte_layers *L = &scene->layers;
   float *alpha = malloc(L->n * sizeof *alpha);
@@ -70,8 +71,8 @@ dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correctio
       alpha[k] = dm_px(&scene->matte, L->x[k], y)[0];
   dm_image fg = {0};
   dm_status s = dm_image_copy(ctx, &fg, work);
-  if (!s) s = adjust_layer(ctx, c, in, scene, alpha, 0, &fg, mask);
-  if (!s) s = adjust_layer(ctx, c, in, scene, alpha, 1, work, mask);
+  if (!s) s = adjust_layer(ctx, c, in, scene, alpha, 0, &fg, mask_f, masks_ready);
+  if (!s) s = adjust_layer(ctx, c, in, scene, alpha, 1, work, mask_b, masks_ready);
   free(alpha);
   /* Opaque pixels from the F pass, clear ones from the B pass (already in
    * place), soft ones put back together (and their layers kept for what

@@ -24,7 +24,7 @@ static int correction_changes(const dm_correction *c) {
 
 /* A correction with a switched-on component we cannot render never runs:
  * dm_recipe_check_rendered refuses it or (asked to) skips it. */
-static int correction_runs(const dm_correction *c) {
+int dm_correction_runs(const dm_correction *c) {
   return correction_changes(c) && dm_correction_unrendered(c, NULL) < 0;
 }
 
@@ -86,11 +86,11 @@ dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe 
   dm_mask_inputs in = dm_scene_mask_inputs(work, base_dir, scene);
   for (int i = 0; i < r->n_corrections && !s; i++) {
     const dm_correction *c = &r->corrections[i];
-    if (!correction_runs(c)) continue;
+    if (!dm_correction_runs(c)) continue;
     if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
     if (!mask.data) s = dm_image_alloc(ctx, &mask, work->width, work->height, 1);
     if (!s && dm_correction_on_layers(c, scene)) {
-      s = dm_apply_on_layers(ctx, work, c, &in, scene, &mask);
+      s = dm_apply_on_layers(ctx, work, c, &in, scene, &mask, &mask, 0);
       continue;
     }
     /* The mask is computed from the image as it is at this point in the
@@ -108,7 +108,7 @@ dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe 
 int dm_recipe_needs_scene(const dm_recipe *r) {
   int needs = r->lens_blur.active != 0.0f ? DM_MASK_NEEDS_DEPTH | DM_MASK_NEEDS_MATTE : 0;
   for (int i = 0; i < r->n_corrections; i++)
-    if (correction_runs(&r->corrections[i]))
+    if (dm_correction_runs(&r->corrections[i]))
       needs |= dm_mask_needs(r->corrections[i].masks, r->corrections[i].n_masks);
   return needs;
 }

@@ -28,16 +28,23 @@ typedef struct dm_render_options {
 dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                const char *base_dir, dm_scene *scene);
 
+/* Does correction `c` run: on, with an amount, a slider off its default and
+ * every switched-on mask component renderable? */
+int dm_correction_runs(const dm_correction *c);
+
 /* ---- layers.c: the soft edge's two layers through the corrections ---- */
 
 /* Does correction `c` act on the layers (its mask reads the matte and the
  * scene has soft pixels)? */
 int dm_correction_on_layers(const dm_correction *c, const dm_scene *scene);
-/* Apply `c` to the F layer with the mask it has where the matte is 1 and
- * to the B layer with the mask where it is 0; `work` becomes their
- * composite. `mask` is scratch of work's size, 1 channel. */
+/* Apply `c` to the F layer with the mask it has where the matte is 1
+ * (`mask_f`) and to the B layer with the mask where it is 0 (`mask_b`);
+ * `work` becomes their composite. The masks are 1-channel images of work's
+ * size, rendered here unless `masks_ready` (the render graph keeps them);
+ * they may be one buffer when not kept. */
 dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correction *c,
-                             const dm_mask_inputs *in, dm_scene *scene, dm_image *mask);
+                             const dm_mask_inputs *in, dm_scene *scene, dm_image *mask_f,
+                             dm_image *mask_b, int masks_ready);
 /* Before a correction on the composite: the soft pixels' colours (malloc'ed,
  * NULL without layers); after it, dm_layers_follow scales both layers by
  * each pixel's change, so the composite stays a·F + (1 − a)·B. */

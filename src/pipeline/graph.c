@@ -1,0 +1,253 @@
+/* The render graph of one open photo: the photo at three levels, its scene
+ * built once and brought down to each, progress, and previews as JPEG.
+ * The render itself is graph_render.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/resample.h"
+#include "pipeline/graph_internal.h"
+
+/* Stage memory per level: the proxy and draft keep a few corrections'
+ * images (1600 px: 20 MB each); the full level keeps little, as a 24 MP
+ * image is 288 MB and full-size renders are exports and regions. */
+static const size_t MEMO_BUDGET[DM_LEVEL_COUNT] = {
+    [DM_LEVEL_PROXY] = 320u << 20, [DM_LEVEL_DRAFT] = 160u << 20, [DM_LEVEL_FULL] = 0};
+
+/* Where each stage the scene build logs ends, as a share of the build
+ * (scene.c's stage_done lines; the networks dominate). */
+static const struct {
+  const char *stage;
+  float fraction;
+} SCENE_STAGES[] = {
+    {"read and hash", 0.05f}, {"guide", 0.10f},  {"matte network", 0.40f},
+    {"matte refinement", 0.55f}, {"depth network", 0.80f}, {"fusion", 0.90f},
+    {"matte layers", 0.97f},
+};
+
+static void copy_str(char *dst, size_t len, const char *src) {
+  snprintf(dst, len, "%s", src ? src : "");
+}
+
+static void level_size(int w, int h, int side, int *lw, int *lh) {
+  int long_side = w > h ? w : h;
+  if (side <= 0 || long_side <= side) {
+    *lw = w, *lh = h;
+    return;
+  }
+  double f = (double)side / long_side;
+  *lw = (int)(w * f + 0.5), *lh = (int)(h * f + 0.5);
+  if (*lw < 1) *lw = 1;
+  if (*lh < 1) *lh = 1;
+}
+
+dm_status dm_graph_open(dm_context *ctx, const char *path, const dm_graph_options *opt,
+                        dm_graph **out) {
+  *out = NULL;
+  dm_graph *g = calloc(1, sizeof *g);
+  if (!g) return dm_fail(ctx, DM_ERR_NOMEM, path, "out of memory");
+  g->rctx = dm_context_new(opt->threads);
+  if (!g->rctx) {
+    free(g);
+    return dm_fail(ctx, DM_ERR_NOMEM, path, "out of memory");
+  }
+  g->rctx->max_memory = ctx->max_memory;
+  g->rctx->skip_unrendered_masks = ctx->skip_unrendered_masks;
+  g->rctx->allow_outside_paths = ctx->allow_outside_paths;
+  copy_str(g->rctx->cache_dir, sizeof g->rctx->cache_dir, ctx->cache_dir);
+  pthread_mutex_init(&g->render_mu, NULL);
+  pthread_mutex_init(&g->state_mu, NULL);
+  copy_str(g->path, sizeof g->path, path);
+  g->so = opt->scene;
+  copy_str(g->depth_path, sizeof g->depth_path, opt->scene.depth_file.path);
+  copy_str(g->matte_path, sizeof g->matte_path, opt->scene.matte_path);
+  copy_str(g->cache_dir, sizeof g->cache_dir, opt->scene.cache_dir);
+  g->so.depth_file.path = opt->scene.depth_file.path ? g->depth_path : NULL;
+  g->so.matte_path = opt->scene.matte_path ? g->matte_path : NULL;
+  g->so.cache_dir = opt->scene.cache_dir ? g->cache_dir : NULL;
+  for (int l = 0; l < DM_LEVEL_COUNT; l++) memo_init(&g->lv[l].memo, MEMO_BUDGET[l]);
+  copy_str(g->progress.stage, sizeof g->progress.stage, "decode");
+
+  /* What the graph holds per photo pixel: the full photo (12 B) and a scene
+   * (depth, matte, confidence: 12 B) with its layers (a few bytes), plus a
+   * full render's own image and mask (16 B) for exports and regions. */
+  dm_decoded dec = {0};
+  int saved = ctx->bytes_per_pixel;
+  ctx->bytes_per_pixel = 48;
+  dm_status s = dm_io_read(ctx, path, &dec);
+  ctx->bytes_per_pixel = saved;
+  if (!s) s = dm_color_to_working_inplace(ctx, &dec, path);
+  if (!s) {
+    g->lv[DM_LEVEL_FULL].photo = dec.img;
+    memset(&dec.img, 0, sizeof dec.img);
+    g->meta = dec.meta;
+    memset(&dec.meta, 0, sizeof dec.meta);
+    g->orientation = g->meta.orientation;
+  }
+  dm_decoded_free(&dec);
+  const dm_image *full = &g->lv[DM_LEVEL_FULL].photo;
+  const int sides[DM_LEVEL_COUNT] = {opt->proxy > 0 ? opt->proxy : DM_GRAPH_PROXY_SIDE,
+                                     DM_GRAPH_DRAFT_SIDE, 0};
+  for (int l = 0; !s && l < DM_LEVEL_FULL; l++) {
+    int w, h;
+    level_size(full->width, full->height, sides[l], &w, &h);
+    s = dm_resized_plane(ctx, full, w, h, 0, &g->lv[l].photo, path);
+  }
+  if (s) {
+    dm_graph_free(g);
+    return s;
+  }
+  copy_str(g->progress.stage, sizeof g->progress.stage, "pending");
+  *out = g;
+  return DM_OK;
+}
+
+void dm_graph_free(dm_graph *g) {
+  if (!g) return;
+  for (int l = 0; l < DM_LEVEL_COUNT; l++) {
+    memo_free(&g->lv[l].memo);
+    dm_image_free(&g->lv[l].photo);
+    if (g->lv[l].has_scene) dm_scene_free(&g->lv[l].scene);
+  }
+  dm_metadata_free(&g->meta);
+  dm_context_free(g->rctx);
+  pthread_mutex_destroy(&g->render_mu);
+  pthread_mutex_destroy(&g->state_mu);
+  free(g);
+}
+
+void dm_graph_size(const dm_graph *g, int *width, int *height) {
+  dm_graph_level_size(g, DM_LEVEL_FULL, width, height);
+}
+
+void dm_graph_level_size(const dm_graph *g, dm_graph_level level, int *width, int *height) {
+  *width = g->lv[level].photo.width, *height = g->lv[level].photo.height;
+}
+
+const dm_metadata *dm_graph_metadata(const dm_graph *g) { return &g->meta; }
+
+const dm_image *dm_graph_photo(const dm_graph *g, dm_graph_level level) { return &g->lv[level].photo; }
+
+const dm_scene *dm_graph_scene(dm_graph *g, dm_graph_level level) {
+  pthread_mutex_lock(&g->state_mu);
+  int ready = g->scene_state == 2;
+  pthread_mutex_unlock(&g->state_mu);
+  return ready && g->lv[level].has_scene ? &g->lv[level].scene : NULL;
+}
+
+/* The scene build's log lines move the progress on. */
+static void scene_log(void *user, dm_log_level level, const char *msg) {
+  dm_graph *g = user;
+  (void)level;
+  if (strncmp(msg, "scene: ", 7)) return;
+  for (size_t i = 0; i < sizeof SCENE_STAGES / sizeof *SCENE_STAGES; i++) {
+    size_t n = strlen(SCENE_STAGES[i].stage);
+    if (!strncmp(msg + 7, SCENE_STAGES[i].stage, n) && msg[7 + n] == ' ') {
+      pthread_mutex_lock(&g->state_mu);
+      copy_str(g->progress.stage, sizeof g->progress.stage, SCENE_STAGES[i].stage);
+      if (SCENE_STAGES[i].fraction > g->progress.fraction)
+        g->progress.fraction = SCENE_STAGES[i].fraction;
+      pthread_mutex_unlock(&g->state_mu);
+    }
+  }
+}
+
+/* The full scene brought down to a level: depth, matte and confidence
+ * resampled (area), the soft edge's layers estimated again on the level's
+ * photo and matte, so each level composites its own edge. */
+static dm_status scene_for_level(dm_context *ctx, const dm_scene *full, const dm_image *photo,
+                                 dm_scene *out) {
+  memset(out, 0, sizeof *out);
+  int w = photo->width, h = photo->height;
+  dm_status s = DM_OK;
+  if (full->depth.near01.data)
+    s = dm_resized_plane(ctx, &full->depth.near01, w, h, 0, &out->depth.near01, "depth");
+  out->depth.z_near_m = full->depth.z_near_m, out->depth.z_far_m = full->depth.z_far_m;
+  if (!s && full->matte.data) s = dm_resized_plane(ctx, &full->matte, w, h, 1, &out->matte, "matte");
+  if (!s && full->confidence.data)
+    s = dm_resized_plane(ctx, &full->confidence, w, h, 1, &out->confidence, "confidence");
+  memcpy(out->depth_source, full->depth_source, sizeof out->depth_source);
+  memcpy(out->models, full->models, sizeof out->models);
+  memcpy(out->matte_source, full->matte_source, sizeof out->matte_source);
+  out->depth_used = full->depth_used, out->fusion_version = full->fusion_version;
+  out->matte_used = full->matte_used, out->cached = full->cached, out->ambiguous = full->ambiguous;
+  if (!s && out->matte.data) s = dm_matte_layers_build(ctx, photo, &out->matte, &out->layers);
+  if (s) dm_scene_free(out);
+  return s;
+}
+
+dm_status dm_graph_build_scene(dm_context *ctx, dm_graph *g) {
+  pthread_mutex_lock(&g->state_mu);
+  int state = g->scene_state;
+  if (state == 0) g->scene_state = 1, copy_str(g->progress.stage, sizeof g->progress.stage, "depth and matte");
+  pthread_mutex_unlock(&g->state_mu);
+  if (state == 2) return DM_OK;
+  if (state == 1) return dm_fail(ctx, DM_ERR_PARAM, g->path, "the scene is already being built");
+  if (state == 3) return dm_fail(ctx, g->scene_status, NULL, "%s", g->progress.error);
+
+  /* Its own context: previews keep rendering on the graph's while the
+   * networks run. */
+  dm_context *bctx = dm_context_new(g->rctx->n_threads);
+  dm_status s = bctx ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, g->path, "out of memory");
+  if (bctx) {
+    bctx->max_memory = g->rctx->max_memory;
+    copy_str(bctx->cache_dir, sizeof bctx->cache_dir, g->rctx->cache_dir);
+    bctx->log = scene_log, bctx->log_user = g;
+  }
+  graph_level *full = &g->lv[DM_LEVEL_FULL];
+  if (!s) s = dm_scene_build(bctx, g->path, &full->photo, g->orientation, &g->so, &full->scene);
+  if (!s) full->has_scene = 1;
+  for (int l = 0; !s && l < DM_LEVEL_FULL; l++) {
+    s = scene_for_level(bctx, &full->scene, &g->lv[l].photo, &g->lv[l].scene);
+    if (!s) g->lv[l].has_scene = 1;
+  }
+  pthread_mutex_lock(&g->state_mu);
+  g->scene_state = s ? 3 : 2;
+  g->scene_status = s;
+  g->progress.ready = !s, g->progress.failed = s != DM_OK;
+  g->progress.fraction = s ? g->progress.fraction : 1.0f;
+  copy_str(g->progress.stage, sizeof g->progress.stage, s ? "failed" : "ready");
+  if (s) copy_str(g->progress.error, sizeof g->progress.error, dm_context_error(bctx ? bctx : ctx));
+  pthread_mutex_unlock(&g->state_mu);
+  if (s && bctx) dm_fail(ctx, s, NULL, "%s", dm_context_error(bctx));
+  dm_context_free(bctx);
+  return s;
+}
+
+void dm_graph_progress_get(dm_graph *g, dm_graph_progress *out) {
+  pthread_mutex_lock(&g->state_mu);
+  *out = g->progress;
+  pthread_mutex_unlock(&g->state_mu);
+}
+
+void dm_graph_stats_get(dm_graph *g, dm_graph_stats *out) {
+  pthread_mutex_lock(&g->state_mu);
+  *out = g->stats;
+  out->bytes = 0;
+  for (int l = 0; l < DM_LEVEL_COUNT; l++) out->bytes += (long long)g->lv[l].memo.bytes;
+  pthread_mutex_unlock(&g->state_mu);
+}
+
+dm_status dm_graph_jpeg(dm_context *ctx, const dm_image *linear, int quality, unsigned char **jpg,
+                        size_t *len) {
+  *jpg = NULL, *len = 0;
+  dm_image srgb = {0};
+  unsigned char *icc = NULL;
+  size_t icc_len = 0;
+  dm_status s = dm_color_from_working(ctx, linear, DM_PROFILE_SRGB, &srgb, &icc, &icc_len);
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *fp = s ? NULL : open_memstream(&buf, &n);
+  if (!s && !fp) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for a preview");
+  if (!s) {
+    dm_write_options wo = {.format = DM_FMT_JPEG, .bits = 8, .quality = quality,
+                           .icc = icc, .icc_len = icc_len};
+    s = dm_jpeg_write(ctx, fp, &srgb, &wo, "preview");
+  }
+  if (fp && fclose(fp) && !s) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for a preview");
+  if (!s) *jpg = (unsigned char *)buf, *len = n;
+  else free(buf);
+  free(icc);
+  dm_image_free(&srgb);
+  return s;
+}

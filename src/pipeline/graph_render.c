@@ -1,0 +1,229 @@
+/* A render through the graph: the same stages as dm_render_prepared
+ * (render.c) on a level of the photo, each stage's result taken from the
+ * level's memory when its key (graph_keys.c) is unchanged.
+ *
+ * The soft edge's layers flow through the corrections with the image
+ * (layers.c), so a correction's memory holds them as it left them. A
+ * render works on its own copies of the layers' colours and, when a
+ * correction acts on the layers (which sets the matte's soft pixels to 0
+ * or 1 for a moment), of the matte: the level's scene is never written, so
+ * other requests may read it meanwhile. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/graph_internal.h"
+
+/* One render's state: the image and the scene it sees. */
+typedef struct render_state {
+  dm_image img;
+  dm_scene scene;      /* shallow copy of the level's, with its own layer colours */
+  int has_scene;
+  int own_matte;       /* scene.matte is this render's copy */
+  dm_hash key;         /* of img (and the layers) as they are */
+  dm_hash photo_key;
+} render_state;
+
+static size_t layer_bytes(const dm_scene *s) { return s->layers.n * 3 * sizeof(float); }
+
+static void state_free(render_state *st) {
+  dm_image_free(&st->img);
+  if (st->has_scene) {
+    free(st->scene.layers.fg);
+    free(st->scene.layers.bg);
+    if (st->own_matte) dm_image_free(&st->scene.matte);
+  }
+}
+
+static dm_status state_init(dm_context *ctx, graph_level *L, int ready, int before,
+                            dm_graph_level level, render_state *st) {
+  memset(st, 0, sizeof *st);
+  st->key = st->photo_key = key_photo(level, ready, before);
+  dm_status s = dm_image_copy(ctx, &st->img, &L->photo);
+  if (s || !ready || !L->has_scene) return s;
+  st->scene = L->scene;
+  st->has_scene = 1;
+  st->scene.layers.fg = st->scene.layers.bg = NULL;
+  size_t n = layer_bytes(&L->scene);
+  if (!n) return DM_OK;
+  st->scene.layers.fg = malloc(n);
+  st->scene.layers.bg = malloc(n);
+  if (!st->scene.layers.fg || !st->scene.layers.bg)
+    return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
+  memcpy(st->scene.layers.fg, L->scene.layers.fg, n);
+  memcpy(st->scene.layers.bg, L->scene.layers.bg, n);
+  return DM_OK;
+}
+
+static void count(dm_graph *g, long *counter) {
+  pthread_mutex_lock(&g->state_mu);
+  (*counter)++;
+  pthread_mutex_unlock(&g->state_mu);
+}
+
+static dm_status copy_pixels(dm_context *ctx, dm_image *dst, const dm_image *src) {
+  if (!dst->data) return dm_image_copy(ctx, dst, src);
+  for (int y = 0; y < src->height; y++)
+    memcpy(dm_row(dst, y), dm_row(src, y), (size_t)src->width * src->channels * sizeof(float));
+  return DM_OK;
+}
+
+/* Keep a copy of the state after a stage, when the level's budget has room. */
+static void remember(dm_context *ctx, graph_level *L, memo_kind kind, dm_hash key,
+                     const render_state *st) {
+  size_t lb = st->has_scene ? layer_bytes(&st->scene) : 0;
+  size_t bytes = (size_t)st->img.width * st->img.height * 3 * sizeof(float) + 2 * lb;
+  if (bytes > L->memo.budget) return;
+  memo_entry e = {.kind = kind, .key = key, .bytes = bytes};
+  if (dm_image_copy(ctx, &e.img, &st->img)) return;
+  if (lb) {
+    e.fg = malloc(lb), e.bg = malloc(lb);
+    if (!e.fg || !e.bg) {
+      memo_entry_free(&e);
+      return;
+    }
+    memcpy(e.fg, st->scene.layers.fg, lb);
+    memcpy(e.bg, st->scene.layers.bg, lb);
+  }
+  memo_put(&L->memo, &e);
+}
+
+static dm_status recall(dm_context *ctx, const memo_entry *e, render_state *st) {
+  size_t lb = st->has_scene ? layer_bytes(&st->scene) : 0;
+  if (lb && e->fg) {
+    memcpy(st->scene.layers.fg, e->fg, lb);
+    memcpy(st->scene.layers.bg, e->bg, lb);
+  }
+  return copy_pixels(ctx, &st->img, &e->img);
+}
+
+/* The correction's mask (two on the layers), from memory or rendered. On
+ * return the masks are either memory's (*kept = 1, do not free) or new. */
+static dm_status correction(dm_context *ctx, dm_graph *g, graph_level *L, const dm_correction *c,
+                            const char *base_dir, render_state *st) {
+  dm_scene *scene = st->has_scene ? &st->scene : NULL;
+  int on_layers = dm_correction_on_layers(c, scene);
+  int reads = dm_mask_reads_image(c->masks, c->n_masks);
+  dm_hash mk = key_masks(reads ? st->key : st->photo_key, c, on_layers, base_dir);
+  memo_entry *me = memo_find(&L->memo, MEMO_MASK, mk);
+  memo_entry fresh = {.kind = MEMO_MASK, .key = mk};
+  dm_image *mf = me ? &me->img : &fresh.img, *mb = me ? &me->img2 : &fresh.img2;
+  dm_status s = DM_OK;
+  if (!me) {
+    s = dm_image_alloc(ctx, mf, st->img.width, st->img.height, 1);
+    if (!s && on_layers) s = dm_image_alloc(ctx, mb, st->img.width, st->img.height, 1);
+  }
+  count(g, me ? &g->stats.masks_reused : &g->stats.masks_run);
+  if (!s && on_layers && !st->own_matte) {
+    dm_image copy = {0};
+    s = dm_image_copy(ctx, &copy, &scene->matte);
+    if (!s) scene->matte = copy, st->own_matte = 1;
+  }
+  dm_mask_inputs in = dm_scene_mask_inputs(&st->img, base_dir, scene);
+  if (!s && on_layers) {
+    s = dm_apply_on_layers(ctx, &st->img, c, &in, scene, mf, mb, me != NULL);
+  } else if (!s) {
+    if (!me) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, mf);
+    float *old = s ? NULL : dm_layers_save(scene, &st->img);
+    if (!s) s = dm_adjust_apply(ctx, &st->img, mf, c->amount / 100.0f, &c->sliders);
+    if (!s && old) dm_layers_follow(scene, &st->img, old);
+    free(old);
+  }
+  if (!s && !me) {
+    fresh.bytes = (size_t)mf->width * mf->height * sizeof(float) * (on_layers ? 2 : 1);
+    if (fresh.bytes <= L->memo.budget) memo_put(&L->memo, &fresh);
+  }
+  memo_entry_free(&fresh);
+  return s;
+}
+
+static dm_status lens_blur(dm_context *ctx, dm_graph *g, graph_level *L, const dm_recipe *r,
+                           render_state *st) {
+  dm_hash bk = key_blur(st->key, r);
+  memo_entry *e = memo_find(&L->memo, MEMO_BLUR, bk);
+  count(g, e ? &g->stats.blurs_reused : &g->stats.blurs_run);
+  if (e) return copy_pixels(ctx, &st->img, &e->img);
+  dm_status s = dm_apply_lens_blur(ctx, &st->img, r, &st->scene, g->path);
+  if (!s) remember(ctx, L, MEMO_BLUR, bk, st);
+  st->key = bk;
+  return s;
+}
+
+static dm_status render_locked(dm_context *ctx, dm_graph *g, const dm_recipe *r,
+                               const char *base_dir, const dm_graph_view *v, dm_image *out,
+                               int *pending) {
+  graph_level *L = &g->lv[v->level];
+  pthread_mutex_lock(&g->state_mu);
+  int ready = g->scene_state == 2;
+  pthread_mutex_unlock(&g->state_mu);
+  int needs = v->before ? 0 : dm_recipe_needs_scene(r);
+  *pending = needs && !ready;
+  dm_status s = v->before ? DM_OK : dm_recipe_check_rendered(ctx, r, g->path);
+  render_state st;
+  if (!s) s = state_init(ctx, L, ready, v->before, v->level, &st);
+  else memset(&st, 0, sizeof st);
+  for (int i = 0; !s && !v->before && i < r->n_corrections; i++) {
+    const dm_correction *c = &r->corrections[i];
+    if (!dm_correction_runs(c)) continue;
+    if (dm_mask_needs(c->masks, c->n_masks) && !st.has_scene) continue; /* pending */
+    if (dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
+    dm_hash ck = key_correction(st.key, c);
+    memo_entry *e = s ? NULL : memo_find(&L->memo, MEMO_CORRECTION, ck);
+    if (e) {
+      count(g, &g->stats.corrections_reused);
+      s = recall(ctx, e, &st);
+    } else if (!s) {
+      count(g, &g->stats.corrections_run);
+      s = correction(ctx, g, L, c, base_dir, &st);
+      if (!s) remember(ctx, L, MEMO_CORRECTION, ck, &st);
+    }
+    st.key = ck;
+  }
+  if (!s && !v->before && r->lens_blur.active != 0.0f && st.has_scene) {
+    if (dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
+    if (!s) s = lens_blur(ctx, g, L, r, &st);
+  }
+  if (!s && v->w > 0) {
+    /* A region: the rectangle of the whole level's render (exact; the
+     * level's memory makes the next region of the same recipe a copy). */
+    if (v->x < 0 || v->y < 0 || v->w > st.img.width - v->x || v->h <= 0 || v->h > st.img.height - v->y)
+      s = dm_fail(ctx, DM_ERR_RANGE, NULL, "the region %d,%d %dx%d is not inside the %dx%d photo",
+                  v->x, v->y, v->w, v->h, st.img.width, st.img.height);
+    dm_image view = s ? (dm_image){0} : dm_image_view(&st.img, v->x, v->y, v->w, v->h);
+    if (!s) s = dm_image_copy(ctx, out, &view);
+  } else if (!s) {
+    *out = st.img;
+    memset(&st.img, 0, sizeof st.img);
+  }
+  state_free(&st);
+  return s;
+}
+
+dm_status dm_graph_render(dm_context *ctx, dm_graph *g, const dm_recipe *r, const char *base_dir,
+                          const dm_graph_view *v, dm_image *out, int *scene_pending) {
+  memset(out, 0, sizeof *out);
+  int pending = 0;
+  if (v->level < 0 || v->level >= DM_LEVEL_COUNT)
+    return dm_fail(ctx, DM_ERR_PARAM, NULL, "no such preview level");
+  /* Latest wins: a superseding render cancels the superseding one running
+   * and, once it has the graph, gives way to any newer one waiting. */
+  unsigned ticket = 0;
+  if (v->supersede) {
+    ticket = atomic_fetch_add(&g->supersede_ticket, 1) + 1;
+    if (atomic_load(&g->supersede_running)) atomic_store(&g->rctx->cancel, 1);
+  }
+  pthread_mutex_lock(&g->render_mu);
+  dm_status s = DM_OK;
+  if (v->supersede && ticket != atomic_load(&g->supersede_ticket)) {
+    s = DM_ERR_CANCELLED;
+    dm_fail(g->rctx, s, NULL, "superseded by a newer preview");
+  } else {
+    atomic_store(&g->rctx->cancel, 0);
+    atomic_store(&g->supersede_running, v->supersede != 0);
+    s = render_locked(g->rctx, g, r, base_dir, v, out, &pending);
+    atomic_store(&g->supersede_running, 0);
+  }
+  if (s) dm_fail(ctx, s, NULL, "%s", dm_context_error(g->rctx));
+  pthread_mutex_unlock(&g->render_mu);
+  if (scene_pending) *scene_pending = pending;
+  return s;
+}

@@ -1,0 +1,243 @@
+/* The render graph (issue 14 item 1): a parameter change re-runs exactly
+ * the stages that read it and no other; what comes from memory is what a
+ * fresh render makes; a superseded render leaves nothing half kept; a
+ * region equals the same rectangle of the whole render; before the scene
+ * is built, what needs no depth still renders.
+ *
+ * Scene: tune2 of tests/data/dof-tune (a man's head and shoulders in front
+ * of brick, rendered by the dof-eval kit from photos in opencv-doc), with
+ * its true depth and matte as files so no network runs. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dm_test.h"
+#include "pipeline/graph.h"
+
+#define SCENE DM_SOURCE_DIR "/tests/data/dof-tune/scenes/tune2_man_head_shoulders1.5m_brick6m_lights"
+
+static dm_graph_options scene_options(int proxy, int threads) {
+  dm_graph_options o = {.proxy = proxy, .threads = threads};
+  o.scene.depth_mode = DM_DEPTH_MODE_FILE;
+  o.scene.depth_file.path = SCENE "/depth16.png";
+  o.scene.depth_file.encoding = DM_DEPTH_LINEAR;
+  o.scene.depth_file.near_m = 1.5f; /* camera.json: depth16_near_m, depth16_far_m */
+  o.scene.depth_file.far_m = 6.0f;
+  o.scene.matte_mode = DM_MATTE_MODE_FILE;
+  o.scene.matte_path = SCENE "/mask_gt.png";
+  o.scene.cache_dir = "";
+  return o;
+}
+
+static dm_graph *open_scene(dm_context *ctx, int proxy) {
+  dm_graph_options o = scene_options(proxy, 2);
+  dm_graph *g = NULL;
+  CHECK_OK(ctx, dm_graph_open(ctx, SCENE "/aif.png", &o, &g));
+  CHECK_OK(ctx, dm_graph_build_scene(ctx, g));
+  return g;
+}
+
+/* The stats' change across one render. */
+typedef struct runs {
+  long masks, masks_reused, corrections, corrections_reused, blurs, blurs_reused;
+} runs;
+
+static runs render_counting(dm_context *ctx, dm_graph *g, const dm_recipe *r, dm_image *out) {
+  dm_graph_stats a, b;
+  dm_graph_stats_get(g, &a);
+  dm_graph_view v = {.level = DM_LEVEL_PROXY};
+  int pending = -1;
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, out, &pending));
+  CHECK(pending == 0);
+  dm_graph_stats_get(g, &b);
+  return (runs){b.masks_run - a.masks_run, b.masks_reused - a.masks_reused,
+                b.corrections_run - a.corrections_run, b.corrections_reused - a.corrections_reused,
+                b.blurs_run - a.blurs_run, b.blurs_reused - a.blurs_reused};
+}
+
+static int same(const dm_image *a, const dm_image *b) {
+  if (a->width != b->width || a->height != b->height || a->channels != b->channels) return 0;
+  for (int y = 0; y < a->height; y++)
+    if (memcmp(dm_row(a, y), dm_row(b, y), (size_t)a->width * a->channels * sizeof(float))) return 0;
+  return 1;
+}
+
+static void expect_runs(int line, runs g, long m, long mr, long c, long cr, long b, long br) {
+  if (g.masks == m && g.masks_reused == mr && g.corrections == c && g.corrections_reused == cr &&
+      g.blurs == b && g.blurs_reused == br)
+    return;
+  fprintf(stderr, "line %d: masks %ld/%ld corrections %ld/%ld blurs %ld/%ld (run/reused), "
+          "expected %ld/%ld %ld/%ld %ld/%ld\n", line, g.masks, g.masks_reused, g.corrections,
+          g.corrections_reused, g.blurs, g.blurs_reused, m, mr, c, cr, b, br);
+  CHECK(0);
+}
+
+/* A change of each parameter re-runs what reads it. Corrections: 0 Background (reads the
+ * matte only), 1 Depth Range (reads the image: its edge is refined against it), 2 a linear
+ * gradient (reads nothing). */
+static void test_keys(dm_context *ctx, dm_graph *g, dm_recipe *r) {
+  dm_image out = {0};
+  expect_runs(__LINE__, render_counting(ctx, g, r, &out), 3, 0, 3, 0, 1, 0);
+  dm_image_free(&out);
+  /* Nothing changed: the corrections and the blur come from memory. */
+  expect_runs(__LINE__, render_counting(ctx, g, r, &out), 0, 0, 0, 3, 0, 1);
+  dm_image_free(&out);
+  /* Lens blur amount: only the blur. */
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "lens_blur.amount=70"));
+  expect_runs(__LINE__, render_counting(ctx, g, r, &out), 0, 0, 0, 3, 1, 0);
+  dm_image_free(&out);
+  /* Smoothness of correction 1: its mask and what follows. Correction 2's gradient mask is
+   * kept (it reads nothing); its sliders are applied again to the new image. */
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "correction[1].mask[0].smoothness=70"));
+  expect_runs(__LINE__, render_counting(ctx, g, r, &out), 1, 1, 2, 1, 1, 0);
+  dm_image_free(&out);
+  /* Exposure of correction 0: its own mask is kept; correction 1's mask reads the image
+   * correction 0 changed, so it runs again; correction 2's does not. */
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "correction[0].exposure=-1.2"));
+  expect_runs(__LINE__, render_counting(ctx, g, r, &out), 1, 2, 3, 0, 1, 0);
+  dm_image_free(&out);
+  /* Back to the first recipe: all from memory. */
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "correction[0].exposure=-0.7"));
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "correction[1].mask[0].smoothness=40"));
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "lens_blur.amount=50"));
+  expect_runs(__LINE__, render_counting(ctx, g, r, &out), 0, 0, 0, 3, 0, 1);
+  dm_image_free(&out);
+}
+
+/* Memory gives what a fresh graph renders, bit for bit. */
+static void test_memory_exact(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
+  dm_graph *fresh = open_scene(ctx, 480);
+  dm_image a = {0}, b = {0};
+  dm_graph_view v = {.level = DM_LEVEL_PROXY};
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, &a, NULL));
+  CHECK_OK(ctx, dm_graph_render(ctx, fresh, r, NULL, &v, &b, NULL));
+  CHECK(same(&a, &b));
+  dm_image_free(&a);
+  dm_image_free(&b);
+  dm_graph_free(fresh);
+}
+
+/* A region is the same rectangle of the whole render; one outside the photo is refused. */
+static void test_region(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
+  dm_image whole = {0}, region = {0};
+  dm_graph_view v = {.level = DM_LEVEL_FULL};
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, &whole, NULL));
+  dm_graph_view rv = {.level = DM_LEVEL_FULL, .x = 500, .y = 80, .w = 300, .h = 200};
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &rv, &region, NULL));
+  dm_image view = dm_image_view(&whole, 500, 80, 300, 200);
+  CHECK(same(&view, &region));
+  dm_image_free(&region);
+  dm_graph_view bad = {.level = DM_LEVEL_FULL, .x = 900, .y = 0, .w = 100, .h = 10};
+  CHECK(dm_graph_render(ctx, g, r, NULL, &bad, &region, NULL) == DM_ERR_RANGE);
+  dm_image_free(&whole);
+}
+
+/* Four superseding previews at once: each finishes or is cancelled, the latest always
+ * finishes, and what was cancelled halfway left nothing in memory: the next render equals a
+ * fresh graph's. */
+typedef struct previewer {
+  dm_graph *g;
+  const dm_recipe *r;
+  dm_status s;
+} previewer;
+
+static void *preview(void *user) {
+  previewer *p = user;
+  dm_context *ctx = dm_context_new(1);
+  dm_image out = {0};
+  dm_graph_view v = {.level = DM_LEVEL_PROXY, .supersede = 1};
+  p->s = dm_graph_render(ctx, p->g, p->r, NULL, &v, &out, NULL);
+  dm_image_free(&out);
+  dm_context_free(ctx);
+  return NULL;
+}
+
+static void test_supersede(dm_context *ctx, const dm_recipe *r) {
+  dm_graph *g = open_scene(ctx, 480);
+  previewer p[4];
+  pthread_t t[4];
+  for (int i = 0; i < 4; i++) {
+    p[i] = (previewer){.g = g, .r = r, .s = DM_ERR_INTERNAL};
+    CHECK(pthread_create(&t[i], NULL, preview, &p[i]) == 0);
+  }
+  int ok = 0;
+  for (int i = 0; i < 4; i++) {
+    pthread_join(t[i], NULL);
+    CHECK(p[i].s == DM_OK || p[i].s == DM_ERR_CANCELLED);
+    ok += p[i].s == DM_OK;
+  }
+  CHECK(ok >= 1);
+  dm_image a = {0}, b = {0};
+  dm_graph_view v = {.level = DM_LEVEL_PROXY};
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, &a, NULL));
+  dm_graph *fresh = open_scene(ctx, 480);
+  CHECK_OK(ctx, dm_graph_render(ctx, fresh, r, NULL, &v, &b, NULL));
+  CHECK(same(&a, &b));
+  dm_image_free(&a);
+  dm_image_free(&b);
+  dm_graph_free(fresh);
+  dm_graph_free(g);
+}
+
+/* Before the scene is built, what needs no depth still renders, and says so. */
+static void test_pending(dm_context *ctx) {
+  dm_graph_options o = scene_options(480, 1);
+  dm_graph *g = NULL;
+  CHECK_OK(ctx, dm_graph_open(ctx, SCENE "/aif.png", &o, &g));
+  dm_recipe r;
+  CHECK_OK(ctx, dm_recipe_init(ctx, &r));
+  CHECK_OK(ctx, dm_recipe_set(ctx, &r, "correction[0].mask[0].kind=background"));
+  CHECK_OK(ctx, dm_recipe_set(ctx, &r, "correction[0].exposure=-1"));
+  CHECK_OK(ctx, dm_recipe_set(ctx, &r, "correction[1].exposure=0.5"));
+  dm_image out = {0};
+  dm_graph_view v = {.level = DM_LEVEL_PROXY};
+  int pending = 0;
+  CHECK_OK(ctx, dm_graph_render(ctx, g, &r, NULL, &v, &out, &pending));
+  CHECK(pending == 1);
+  /* The whole-image +0.5 EV is there, the Background -1 EV not yet: every pixel brighter. */
+  const dm_image *photo = dm_graph_photo(g, DM_LEVEL_PROXY);
+  CHECK(dm_px(&out, 10, 10)[1] > dm_px(photo, 10, 10)[1]);
+  dm_image_free(&out);
+  dm_graph_progress p;
+  dm_graph_progress_get(g, &p);
+  CHECK(!p.ready && !p.failed);
+  CHECK_OK(ctx, dm_graph_build_scene(ctx, g));
+  dm_graph_progress_get(g, &p);
+  CHECK(p.ready && p.fraction == 1.0f && !strcmp(p.stage, "ready"));
+  CHECK_OK(ctx, dm_graph_render(ctx, g, &r, NULL, &v, &out, &pending));
+  CHECK(pending == 0);
+  CHECK(dm_px(&out, 10, 10)[1] < dm_px(photo, 10, 10)[1]); /* the corner is background */
+  dm_image_free(&out);
+  dm_recipe_free(&r);
+  dm_graph_free(g);
+}
+
+int main(void) {
+  dm_context *ctx = dm_context_new(2);
+  dm_graph *g = open_scene(ctx, 480);
+  int w, h;
+  dm_graph_level_size(g, DM_LEVEL_PROXY, &w, &h);
+  CHECK(w == 480 && h == 320);
+  dm_graph_size(g, &w, &h);
+  CHECK(w == 960 && h == 640);
+  dm_recipe r;
+  CHECK_OK(ctx, dm_recipe_init(ctx, &r));
+  static const char *const sets[] = {
+      "correction[0].mask[0].kind=background",      "correction[0].exposure=-0.7",
+      "correction[1].mask[0].kind=depth_range",     "correction[1].mask[0].depth_range=0,30",
+      "correction[1].mask[0].smoothness=40",        "correction[1].exposure=0.3",
+      "correction[2].mask[0].kind=linear_gradient", "correction[2].mask[0].zero=0.5,0",
+      "correction[2].mask[0].full=0.5,0.4",         "correction[2].temperature=-10",
+      "lens_blur.amount=50",
+  };
+  for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) CHECK_OK(ctx, dm_recipe_set(ctx, &r, sets[i]));
+  test_keys(ctx, g, &r);
+  test_memory_exact(ctx, g, &r);
+  test_region(ctx, g, &r);
+  test_supersede(ctx, &r);
+  test_pending(ctx);
+  dm_recipe_free(&r);
+  dm_graph_free(g);
+  dm_context_free(ctx);
+  return dm_test_done("pipeline/graph");
+}
