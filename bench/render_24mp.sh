@@ -8,10 +8,8 @@ cd "$(dirname "$0")/.."
 REPEAT=${REPEAT:-5}
 W=$(mktemp -d /tmp/dm-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-SRC=/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg   # public domain, 512x600
-# 6000x4000 = 24 MP, upscaled from a real photo (cropped to 3:2), quality 92.
-vips resize "$SRC" "$W/up.v" 11.72 --kernel lanczos3
-vips crop "$W/up.v" "$W/big.jpg[Q=92]" 0 1000 6000 4000
+. bench/lib.sh
+make_24mp "$W/big.jpg"
 vipsheader "$W/big.jpg"
 
 SETS=(

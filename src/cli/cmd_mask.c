@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "core/file.h"
 #include "core/param.h"
+#include "pipeline/graph.h"
 
 typedef struct mask_args {
   const char *overlay, *sample, *correction;
@@ -104,24 +105,25 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
   }
   int needs = c ? dm_mask_needs(c->masks, c->n_masks) : 0;
   if (m->sample) needs |= DM_MASK_NEEDS_DEPTH;
-  dm_decoded dec = {0};
-  dm_scene scene = {0};
+  /* One shot of the render graph, as render: the mask sees the photo as
+   * the corrections before it left it. */
+  dm_graph_options go = {.scene = dm_scene_options_for(&opt->scene, needs),
+                         .threads = ctx->n_threads, .single_shot = 1, .bytes_per_pixel = 40};
+  dm_graph *g = NULL;
   dm_image photo = {0}, mask = {0};
-  dm_status s = dm_io_read(ctx, a->input, &dec);
-  if (!s) s = dm_color_to_working_inplace(ctx, &dec, a->input);
-  dm_scene_options so = dm_scene_options_for(&opt->scene, needs);
-  if (!s && needs) s = dm_scene_build(ctx, a->input, &dec.img, dec.meta.orientation, &so, &scene);
-  if (!s && m->sample) s = sample(ctx, a->input, &scene, m);
-  if (!s && c) {
-    /* The mask sees the photo as the corrections before it left it, as in render. */
-    if (m->overlay) s = dm_image_copy(ctx, &photo, &dec.img);
+  dm_status s = DM_OK;
+  if (c) {
     dm_recipe before = *r;
     before.n_corrections = m->index;
-    if (!s) s = dm_recipe_check_rendered(ctx, &before, a->input);
-    if (!s) s = dm_apply_corrections(ctx, &dec.img, &before, base_dir, &scene);
-    if (!s) s = dm_image_alloc(ctx, &mask, dec.img.width, dec.img.height, 1);
-    dm_mask_inputs in = dm_scene_mask_inputs(&dec.img, base_dir, &scene);
-    if (!s) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, &mask);
+    s = dm_recipe_check_rendered(ctx, &before, a->input);
+  }
+  if (!s) s = dm_graph_open(ctx, a->input, &go, &g);
+  if (!s && needs) s = dm_graph_build_scene(ctx, g);
+  const dm_scene *scene = s || !needs ? NULL : dm_graph_scene(g, DM_LEVEL_FULL);
+  if (!s && m->sample) s = sample(ctx, a->input, scene, m);
+  if (!s && c) {
+    if (m->overlay) s = dm_image_copy(ctx, &photo, dm_graph_photo(g, DM_LEVEL_FULL));
+    if (!s) s = dm_graph_mask(ctx, g, r, base_dir, DM_LEVEL_FULL, m->index, &mask);
     if (!s && a->output) s = cli_write_grey(ctx, a->output, &mask);
     if (!s && m->overlay) s = write_overlay(ctx, m->overlay, &photo, &mask);
     if (!s) {
@@ -133,11 +135,10 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
              100.0 * sum / ((double)mask.width * mask.height));
     }
   }
-  if (!s && needs) cli_print_scene(&scene);
+  if (!s && scene) cli_print_scene(scene);
   dm_image_free(&mask);
   dm_image_free(&photo);
-  dm_scene_free(&scene);
-  dm_decoded_free(&dec);
+  dm_graph_free(g);
   return s;
 }
 

@@ -52,6 +52,9 @@ dm_status dm_graph_open(dm_context *ctx, const char *path, const dm_graph_option
     return dm_fail(ctx, DM_ERR_NOMEM, path, "out of memory");
   }
   g->rctx->max_memory = ctx->max_memory;
+  g->rctx->log = ctx->log, g->rctx->log_user = ctx->log_user;
+  g->log = ctx->log, g->log_user = ctx->log_user;
+  g->single_shot = opt->single_shot;
   g->rctx->skip_unrendered_masks = ctx->skip_unrendered_masks;
   g->rctx->allow_outside_paths = ctx->allow_outside_paths;
   copy_str(g->rctx->cache_dir, sizeof g->rctx->cache_dir, ctx->cache_dir);
@@ -73,7 +76,7 @@ dm_status dm_graph_open(dm_context *ctx, const char *path, const dm_graph_option
    * full render's own image and mask (16 B) for exports and regions. */
   dm_decoded dec = {0};
   int saved = ctx->bytes_per_pixel;
-  ctx->bytes_per_pixel = 48;
+  ctx->bytes_per_pixel = opt->bytes_per_pixel > 0 ? opt->bytes_per_pixel : 48;
   dm_status s = dm_io_read(ctx, path, &dec);
   ctx->bytes_per_pixel = saved;
   if (!s) s = dm_color_to_working_inplace(ctx, &dec, path);
@@ -88,7 +91,7 @@ dm_status dm_graph_open(dm_context *ctx, const char *path, const dm_graph_option
   const dm_image *full = &g->lv[DM_LEVEL_FULL].photo;
   const int sides[DM_LEVEL_COUNT] = {opt->proxy > 0 ? opt->proxy : DM_GRAPH_PROXY_SIDE,
                                      DM_GRAPH_DRAFT_SIDE, 0};
-  for (int l = 0; !s && l < DM_LEVEL_FULL; l++) {
+  for (int l = 0; !s && !g->single_shot && l < DM_LEVEL_FULL; l++) {
     int w, h;
     level_size(full->width, full->height, sides[l], &w, &h);
     s = dm_resized_plane(ctx, full, w, h, 0, &g->lv[l].photo, path);
@@ -138,7 +141,7 @@ const dm_scene *dm_graph_scene(dm_graph *g, dm_graph_level level) {
 /* The scene build's log lines move the progress on. */
 static void scene_log(void *user, dm_log_level level, const char *msg) {
   dm_graph *g = user;
-  (void)level;
+  if (g->log) g->log(g->log_user, level, msg);
   if (strncmp(msg, "scene: ", 7)) return;
   for (size_t i = 0; i < sizeof SCENE_STAGES / sizeof *SCENE_STAGES; i++) {
     size_t n = strlen(SCENE_STAGES[i].stage);
@@ -197,7 +200,7 @@ dm_status dm_graph_build_scene(dm_context *ctx, dm_graph *g) {
   graph_level *full = &g->lv[DM_LEVEL_FULL];
   if (!s) s = dm_scene_build(bctx, g->path, &full->photo, g->orientation, &g->so, &full->scene);
   if (!s) full->has_scene = 1;
-  for (int l = 0; !s && l < DM_LEVEL_FULL; l++) {
+  for (int l = 0; !s && !g->single_shot && l < DM_LEVEL_FULL; l++) {
     s = scene_for_level(bctx, &full->scene, &g->lv[l].photo, &g->lv[l].scene);
     if (!s) g->lv[l].has_scene = 1;
   }

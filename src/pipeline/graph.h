@@ -19,8 +19,9 @@
  * Thread safety: every function may be called from any thread; renders of
  * one graph run one at a time (a mutex), and a render asked for with
  * `supersede` cancels the superseding-kind render still running (latest
- * wins; it returns DM_ERR_CANCELLED). The graph owns its own context for
- * renders (threads: opt->threads); `ctx` arguments only receive errors. */
+ * wins; it returns DM_ERR_CANCELLED). The graph owns its own contexts for
+ * renders and for the scene's build (threads: opt->threads), which log
+ * through the opener's log callback; `ctx` arguments receive errors. */
 #ifndef DM_GRAPH_H
 #define DM_GRAPH_H
 
@@ -32,6 +33,13 @@ typedef struct dm_graph_options {
   dm_scene_options scene; /* where depth and matte come from (as for render) */
   int proxy;              /* preview proxy's long side; 0 = 1600 */
   int threads;            /* render threads; 0 = every core */
+  /* One render at full size and no more (render, mask, batch): no proxy or
+   * draft, no stage memory, and the render takes the photo and the scene's
+   * matte to work in rather than copying them, so a 24 MP render holds one
+   * image; the caller checks the recipe (dm_recipe_check_rendered) first. */
+  int single_shot;
+  int bytes_per_pixel;    /* what the caller's job holds per pixel, for the decoder's memory
+                             check (dm_check_memory); 0 = an editor's graph (48) */
 } dm_graph_options;
 
 /* Decode `path` and bring it to the working space; make the proxy and the
@@ -94,6 +102,12 @@ typedef struct dm_graph_view {
  * base_dir resolves `file` masks. DM_ERR_CANCELLED when superseded. */
 dm_status dm_graph_render(dm_context *ctx, dm_graph *g, const dm_recipe *r, const char *base_dir,
                           const dm_graph_view *v, dm_image *out, int *scene_pending);
+
+/* Correction `index`'s combined mask at `level` (1 channel, allocated
+ * here), as the render applies it: computed on the photo as the
+ * corrections before it leave it (from the level's memory where it can). */
+dm_status dm_graph_mask(dm_context *ctx, dm_graph *g, const dm_recipe *r, const char *base_dir,
+                        dm_graph_level level, int index, dm_image *out);
 
 /* A working-space image as an sRGB JPEG with its profile embedded, in
  * memory (malloc'ed, caller frees): what previews are sent as. */

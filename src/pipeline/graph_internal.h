@@ -49,6 +49,9 @@ struct dm_graph {
   atomic_uint supersede_ticket; /* the latest superseding render asked for */
   atomic_int supersede_running;
 
+  int single_shot;
+  dm_log_fn log;              /* the opener's, for the scene build's messages */
+  void *log_user;
   char path[PATH_MAX];
   dm_metadata meta;
   int orientation;

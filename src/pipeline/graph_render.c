@@ -25,23 +25,33 @@ typedef struct render_state {
 
 static size_t layer_bytes(const dm_scene *s) { return s->layers.n * 3 * sizeof(float); }
 
-static void state_free(render_state *st) {
+static void state_free(dm_graph *g, render_state *st) {
   dm_image_free(&st->img);
-  if (st->has_scene) {
+  if (st->has_scene && !g->single_shot) {
     free(st->scene.layers.fg);
     free(st->scene.layers.bg);
     if (st->own_matte) dm_image_free(&st->scene.matte);
   }
 }
 
-static dm_status state_init(dm_context *ctx, graph_level *L, int ready, int before,
+static dm_status state_init(dm_context *ctx, dm_graph *g, graph_level *L, int ready, int before,
                             dm_graph_level level, render_state *st) {
   memset(st, 0, sizeof *st);
   st->key = st->photo_key = key_photo(level, ready, before);
-  dm_status s = dm_image_copy(ctx, &st->img, &L->photo);
+  dm_status s = DM_OK;
+  if (g->single_shot && L->photo.data) {
+    st->img = L->photo; /* taken: this graph renders once */
+    memset(&L->photo, 0, sizeof L->photo);
+  } else if (g->single_shot) {
+    return dm_fail(ctx, DM_ERR_PARAM, g->path, "this graph has rendered its one render");
+  } else {
+    s = dm_image_copy(ctx, &st->img, &L->photo);
+  }
   if (s || !ready || !L->has_scene) return s;
   st->scene = L->scene;
   st->has_scene = 1;
+  /* The layers are worked on in place by a single-shot render, as the matte. */
+  if (g->single_shot) return DM_OK;
   st->scene.layers.fg = st->scene.layers.bg = NULL;
   size_t n = layer_bytes(&L->scene);
   if (!n) return DM_OK;
@@ -113,7 +123,7 @@ static dm_status correction(dm_context *ctx, dm_graph *g, graph_level *L, const 
     if (!s && on_layers) s = dm_image_alloc(ctx, mb, st->img.width, st->img.height, 1);
   }
   count(g, me ? &g->stats.masks_reused : &g->stats.masks_run);
-  if (!s && on_layers && !st->own_matte) {
+  if (!s && on_layers && !st->own_matte && !g->single_shot) {
     dm_image copy = {0};
     s = dm_image_copy(ctx, &copy, &scene->matte);
     if (!s) scene->matte = copy, st->own_matte = 1;
@@ -148,39 +158,48 @@ static dm_status lens_blur(dm_context *ctx, dm_graph *g, graph_level *L, const d
   return s;
 }
 
-static dm_status render_locked(dm_context *ctx, dm_graph *g, const dm_recipe *r,
-                               const char *base_dir, const dm_graph_view *v, dm_image *out,
-                               int *pending) {
-  graph_level *L = &g->lv[v->level];
+/* The state for a render of `r` at `level` with its corrections [0, upto)
+ * applied, each from memory when its key is unchanged. */
+static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const char *base_dir,
+                       dm_graph_level level, int before, int upto, int *pending,
+                       render_state *st) {
+  graph_level *L = &g->lv[level];
   pthread_mutex_lock(&g->state_mu);
   int ready = g->scene_state == 2;
   pthread_mutex_unlock(&g->state_mu);
-  int needs = v->before ? 0 : dm_recipe_needs_scene(r);
+  int needs = before ? 0 : dm_recipe_needs_scene(r);
   *pending = needs && !ready;
-  dm_status s = v->before ? DM_OK : dm_recipe_check_rendered(ctx, r, g->path);
-  render_state st;
-  if (!s) s = state_init(ctx, L, ready, v->before, v->level, &st);
-  else memset(&st, 0, sizeof st);
-  for (int i = 0; !s && !v->before && i < r->n_corrections; i++) {
+  memset(st, 0, sizeof *st);
+  dm_status s = before || g->single_shot ? DM_OK : dm_recipe_check_rendered(ctx, r, g->path);
+  if (!s) s = state_init(ctx, g, L, ready, before, level, st);
+  for (int i = 0; !s && !before && i < upto; i++) {
     const dm_correction *c = &r->corrections[i];
     if (!dm_correction_runs(c)) continue;
-    if (dm_mask_needs(c->masks, c->n_masks) && !st.has_scene) continue; /* pending */
+    if (dm_mask_needs(c->masks, c->n_masks) && !st->has_scene) continue; /* pending */
     if (dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
-    dm_hash ck = key_correction(st.key, c);
+    dm_hash ck = key_correction(st->key, c);
     memo_entry *e = s ? NULL : memo_find(&L->memo, MEMO_CORRECTION, ck);
     if (e) {
       count(g, &g->stats.corrections_reused);
-      s = recall(ctx, e, &st);
+      s = recall(ctx, e, st);
     } else if (!s) {
       count(g, &g->stats.corrections_run);
-      s = correction(ctx, g, L, c, base_dir, &st);
-      if (!s) remember(ctx, L, MEMO_CORRECTION, ck, &st);
+      s = correction(ctx, g, L, c, base_dir, st);
+      if (!s) remember(ctx, L, MEMO_CORRECTION, ck, st);
     }
-    st.key = ck;
+    st->key = ck;
   }
+  return s;
+}
+
+static dm_status render_locked(dm_context *ctx, dm_graph *g, const dm_recipe *r,
+                               const char *base_dir, const dm_graph_view *v, dm_image *out,
+                               int *pending) {
+  render_state st;
+  dm_status s = chain(ctx, g, r, base_dir, v->level, v->before, r->n_corrections, pending, &st);
   if (!s && !v->before && r->lens_blur.active != 0.0f && st.has_scene) {
     if (dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
-    if (!s) s = lens_blur(ctx, g, L, r, &st);
+    if (!s) s = lens_blur(ctx, g, &g->lv[v->level], r, &st);
   }
   if (!s && v->w > 0) {
     /* A region: the rectangle of the whole level's render (exact; the
@@ -194,7 +213,33 @@ static dm_status render_locked(dm_context *ctx, dm_graph *g, const dm_recipe *r,
     *out = st.img;
     memset(&st.img, 0, sizeof st.img);
   }
-  state_free(&st);
+  state_free(g, &st);
+  /* A single shot's scene is not needed any more: its memory goes before the caller encodes. */
+  if (g->single_shot && g->lv[v->level].has_scene) {
+    dm_scene_free(&g->lv[v->level].scene);
+    g->lv[v->level].has_scene = 0;
+  }
+  return s;
+}
+
+static dm_status mask_locked(dm_context *ctx, dm_graph *g, const dm_recipe *r,
+                             const char *base_dir, dm_graph_level level, int index,
+                             dm_image *out) {
+  if (index < 0 || index >= r->n_corrections)
+    return dm_fail(ctx, DM_ERR_PARAM, g->path, "the recipe has %d correction%s, no correction[%d]",
+                   r->n_corrections, r->n_corrections == 1 ? "" : "s", index);
+  const dm_correction *c = &r->corrections[index];
+  render_state st;
+  int pending = 0;
+  dm_status s = chain(ctx, g, r, base_dir, level, 0, index, &pending, &st);
+  if (!s && dm_mask_needs(c->masks, c->n_masks) && !st.has_scene)
+    s = dm_fail(ctx, DM_ERR_PARAM, g->path, "correction[%d]'s mask needs the depth and matte, "
+                "which are not ready yet", index);
+  if (!s) s = dm_image_alloc(ctx, out, st.img.width, st.img.height, 1);
+  dm_mask_inputs in = dm_scene_mask_inputs(&st.img, base_dir, st.has_scene ? &st.scene : NULL);
+  if (!s) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, out);
+  if (s) dm_image_free(out);
+  state_free(g, &st);
   return s;
 }
 
@@ -225,5 +270,18 @@ dm_status dm_graph_render(dm_context *ctx, dm_graph *g, const dm_recipe *r, cons
   if (s) dm_fail(ctx, s, NULL, "%s", dm_context_error(g->rctx));
   pthread_mutex_unlock(&g->render_mu);
   if (scene_pending) *scene_pending = pending;
+  return s;
+}
+
+dm_status dm_graph_mask(dm_context *ctx, dm_graph *g, const dm_recipe *r, const char *base_dir,
+                        dm_graph_level level, int index, dm_image *out) {
+  memset(out, 0, sizeof *out);
+  if (level < 0 || level >= DM_LEVEL_COUNT)
+    return dm_fail(ctx, DM_ERR_PARAM, NULL, "no such preview level");
+  pthread_mutex_lock(&g->render_mu);
+  atomic_store(&g->rctx->cancel, 0);
+  dm_status s = mask_locked(g->rctx, g, r, base_dir, level, index, out);
+  if (s) dm_fail(ctx, s, NULL, "%s", dm_context_error(g->rctx));
+  pthread_mutex_unlock(&g->render_mu);
   return s;
 }

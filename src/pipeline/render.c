@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/file.h"
+#include "pipeline/graph.h"
 
 void dm_dirname(const char *path, char *out, size_t out_len) {
   const char *slash = strrchr(path, '/');
@@ -77,32 +78,6 @@ dm_mask_inputs dm_scene_mask_inputs(const dm_image *work, const char *base_dir,
   if (scene && scene->depth.near01.data) in.depth = &scene->depth.near01;
   if (scene && scene->matte.data) in.matte = &scene->matte;
   return in;
-}
-
-dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
-                               const char *base_dir, dm_scene *scene) {
-  dm_image mask = {0};
-  dm_status s = DM_OK;
-  dm_mask_inputs in = dm_scene_mask_inputs(work, base_dir, scene);
-  for (int i = 0; i < r->n_corrections && !s; i++) {
-    const dm_correction *c = &r->corrections[i];
-    if (!dm_correction_runs(c)) continue;
-    if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
-    if (!mask.data) s = dm_image_alloc(ctx, &mask, work->width, work->height, 1);
-    if (!s && dm_correction_on_layers(c, scene)) {
-      s = dm_apply_on_layers(ctx, work, c, &in, scene, &mask, &mask, 0);
-      continue;
-    }
-    /* The mask is computed from the image as it is at this point in the
-     * stack, as Lightroom's luminance ranges see earlier corrections. */
-    float *old = s ? NULL : dm_layers_save(scene, work);
-    if (!s) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, &mask);
-    if (!s) s = dm_adjust_apply(ctx, work, &mask, c->amount / 100.0f, &c->sliders);
-    if (!s && old) dm_layers_follow(scene, work, old);
-    free(old);
-  }
-  dm_image_free(&mask);
-  return s;
 }
 
 int dm_recipe_needs_scene(const dm_recipe *r) {
@@ -267,11 +242,6 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
                              const char *base_dir, dm_atomic_file *af, dm_recipe_photo *prov) {
   if (dm_same_file(in_path, out_path))
     return dm_fail(ctx, DM_ERR_PARAM, out_path, "is the input file; originals are never written");
-  dm_decoded dec = {0};
-  dm_scene scene = {0};
-  unsigned char *icc = NULL;
-  size_t icc_len = 0;
-  /* One full-size buffer all the way: decoded -> working -> encoded in place. */
   dm_status s = dm_recipe_check_rendered(ctx, r, in_path);
   if (!s) dm_process_version_note(ctx, r, in_path);
   /* What this render holds per pixel at its peak, for the decoder's memory
@@ -280,25 +250,29 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
    * the image for a correction on the matte's two layers (12 B), the lens
    * blur's layers (24 B). The seed workflow's 72 B/px is what a 24 MP render
    * measured (1.6 GB peak RSS, issue 17). */
-  int saved_bpp = ctx->bytes_per_pixel, needs0 = dm_recipe_needs_scene(r);
-  ctx->bytes_per_pixel = 24 + (r->n_corrections ? 8 : 0) + (needs0 ? 16 : 0) +
-                         (needs0 & DM_MASK_NEEDS_MATTE ? 12 : 0) +
-                         (r->lens_blur.active != 0.0f ? 24 : 0);
-  if (!s) s = dm_io_read(ctx, in_path, &dec);
-  ctx->bytes_per_pixel = saved_bpp;
-  if (!s) s = dm_color_to_working_inplace(ctx, &dec, in_path);
-  /* The scene sees the photo as shot, before any correction, so its cache
-   * key is the file's content. */
-  int needs = s ? 0 : dm_recipe_needs_scene(r);
-  if (needs) {
-    dm_scene_options so = dm_scene_options_for(&opt->scene, needs);
-    s = dm_scene_build(ctx, in_path, &dec.img, dec.meta.orientation, &so, &scene);
-  }
-  if (!s && needs) record_provenance(ctx, &scene, &opt->scene, in_path, prov);
-  if (!s) s = dm_apply_corrections(ctx, &dec.img, r, base_dir, &scene);
-  if (!s) s = dm_apply_lens_blur(ctx, &dec.img, r, &scene, in_path);
-  dm_scene_free(&scene);
-  if (!s) s = dm_color_from_working_inplace(ctx, &dec.img, opt->profile, &icc, &icc_len);
+  int needs = dm_recipe_needs_scene(r);
+  dm_graph_options go = {
+      .scene = dm_scene_options_for(&opt->scene, needs),
+      .threads = ctx->n_threads,
+      .single_shot = 1,
+      .bytes_per_pixel = 24 + (r->n_corrections ? 8 : 0) + (needs ? 16 : 0) +
+                         (needs & DM_MASK_NEEDS_MATTE ? 12 : 0) +
+                         (r->lens_blur.active != 0.0f ? 24 : 0),
+  };
+  /* One full-size buffer all the way: decoded -> working -> rendered ->
+   * encoded in place. The scene sees the photo as shot, before any
+   * correction, so its cache key is the file's content. */
+  dm_graph *g = NULL;
+  dm_image img = {0};
+  unsigned char *icc = NULL;
+  size_t icc_len = 0;
+  if (!s) s = dm_graph_open(ctx, in_path, &go, &g);
+  if (!s && needs) s = dm_graph_build_scene(ctx, g);
+  if (!s && needs) record_provenance(ctx, dm_graph_scene(g, DM_LEVEL_FULL), &opt->scene, in_path, prov);
+  dm_graph_view v = {.level = DM_LEVEL_FULL};
+  if (!s) s = dm_graph_render(ctx, g, r, base_dir, &v, &img, NULL);
+  if (!s) s = dm_color_from_working_inplace(ctx, &img, opt->profile, &icc, &icc_len);
+  const dm_metadata *meta = g ? dm_graph_metadata(g) : NULL;
   if (!s) {
     dm_write_options wo = {
         .format = opt->format,
@@ -307,12 +281,13 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
         .compression = opt->compression,
         .icc = icc,
         .icc_len = icc_len,
-        .exif = dec.meta.exif,
-        .exif_len = dec.meta.exif_len,
+        .exif = meta->exif,
+        .exif_len = meta->exif_len,
     };
-    s = dm_io_write_prepared(ctx, out_path, &dec.img, &wo, af);
+    s = dm_io_write_prepared(ctx, out_path, &img, &wo, af);
   }
   free(icc);
-  dm_decoded_free(&dec);
+  dm_image_free(&img);
+  dm_graph_free(g);
   return s;
 }

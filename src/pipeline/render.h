@@ -1,6 +1,7 @@
-/* The render pipeline shared by `render`, `demo` and (later) the editor and
- * batch: decode -> working space -> corrections -> output space -> encode.
- * Depth, matte and lens blur slot in between as later stages. */
+/* The render pipeline's stages and the one-shot render of a file that
+ * `render`, `demo` and the batch use: decode -> working space -> scene ->
+ * corrections -> lens blur -> output space -> encode, through the render
+ * graph (graph.h) the editor keeps open. */
 #ifndef DM_RENDER_H
 #define DM_RENDER_H
 
@@ -18,15 +19,6 @@ typedef struct dm_render_options {
   /* Where depth and matte come from, for the depth-driven stages. */
   dm_scene_options scene;
 } dm_render_options;
-
-/* Apply every active correction of `r` to `work` (3-channel linear working
- * space) in order: render its mask, then its sliders weighted by
- * mask x amount. `base_dir` resolves relative mask file paths; `scene`
- * (may be NULL) gives depth_range, subject and background their depth and
- * matte; a correction whose mask reads the matte acts on the two layers of
- * its soft pixels, whose colours the scene keeps up to date (layers.c). */
-dm_status dm_apply_corrections(dm_context *ctx, dm_image *work, const dm_recipe *r,
-                               const char *base_dir, dm_scene *scene);
 
 /* Does correction `c` run: on, with an amount, a slider off its default and
  * every switched-on mask component renderable? */
@@ -56,7 +48,7 @@ void dm_layers_follow(dm_scene *scene, const dm_image *work, const float *old);
  * Lightroom kind it does not model, a blend mode it does not know): one
  * error naming `file`, the correction, the component and its type. With
  * ctx->skip_unrendered_masks each such correction gets a warning instead
- * and is skipped by dm_apply_corrections (which skips them in any case). */
+ * and is skipped by the render (which skips them in any case: dm_correction_runs). */
 dm_status dm_recipe_check_rendered(dm_context *ctx, const dm_recipe *r, const char *file);
 
 /* A recipe of an older dm:ProcessVersion rendered by this build: one

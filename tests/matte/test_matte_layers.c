@@ -109,7 +109,12 @@ int main(void) {
   memcpy(b0, scene.layers.bg, n3 * sizeof *b0);
   dm_image work = {0};
   CHECK_OK(ctx, dm_image_copy(ctx, &work, &rgb));
-  CHECK_OK(ctx, dm_apply_corrections(ctx, &work, &r, NULL, &scene));
+  dm_image mask = {0};
+  CHECK_OK(ctx, dm_image_alloc(ctx, &mask, work.width, work.height, 1));
+  dm_mask_inputs in = dm_scene_mask_inputs(&work, NULL, &scene);
+  CHECK(dm_correction_on_layers(&r.corrections[0], &scene));
+  CHECK_OK(ctx, dm_apply_on_layers(ctx, &work, &r.corrections[0], &in, &scene, &mask, &mask, 0));
+  dm_image_free(&mask);
   for (int x = (int)EDGE - 1; x <= (int)EDGE; x++) {
     long k = dm_matte_layers_find(&scene.layers, x, 32);
     CHECK(k >= 0);

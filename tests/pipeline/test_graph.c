@@ -7,10 +7,13 @@
  * Scene: tune2 of tests/data/dof-tune (a man's head and shoulders in front
  * of brick, rendered by the dof-eval kit from photos in opencv-doc), with
  * its true depth and matte as files so no network runs. */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/resample.h"
 #include "dm_test.h"
 #include "pipeline/graph.h"
 
@@ -212,6 +215,53 @@ static void test_pending(dm_context *ctx) {
   dm_graph_free(g);
 }
 
+/* Proxy and full renders of one recipe agree (item 2): the proxy equals the full render
+ * brought down to its size within 2/255 mean absolute difference overall and 4/255 within 12
+ * px (full-size pixels) of the matte's edge, in the sRGB the preview is sent in. */
+static void srgb(dm_context *ctx, const dm_image *linear, dm_image *out) {
+  unsigned char *icc = NULL;
+  size_t icc_len = 0;
+  CHECK_OK(ctx, dm_color_from_working(ctx, linear, DM_PROFILE_SRGB, out, &icc, &icc_len));
+  free(icc);
+}
+
+static void test_proxy_agreement(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
+  dm_image full = {0}, proxy = {0}, down = {0}, a = {0}, b = {0};
+  dm_graph_view fv = {.level = DM_LEVEL_FULL}, pv = {.level = DM_LEVEL_PROXY};
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &fv, &full, NULL));
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &pv, &proxy, NULL));
+  CHECK_OK(ctx, dm_resized_plane(ctx, &full, proxy.width, proxy.height, 0, &down, "full"));
+  srgb(ctx, &down, &a);
+  srgb(ctx, &proxy, &b);
+  /* The band: proxy pixels within 12 full-size pixels of where the proxy's matte crosses 0.5. */
+  const dm_image *matte = &dm_graph_scene(g, DM_LEVEL_PROXY)->matte;
+  const int reach = (12 * proxy.width + full.width - 1) / full.width;
+  double all = 0, band = 0;
+  long n_band = 0;
+  for (int y = 0; y < a.height; y++)
+    for (int x = 0; x < a.width; x++) {
+      double d = 0;
+      for (int c = 0; c < 3; c++) d += fabs(dm_px(&a, x, y)[c] - dm_px(&b, x, y)[c]) / 3;
+      all += d;
+      int in = dm_px(matte, x, y)[0] >= 0.5f, near_edge = 0;
+      for (int dy = -reach; dy <= reach && !near_edge; dy++)
+        for (int dx = -reach; dx <= reach && !near_edge; dx++) {
+          int xx = x + dx, yy = y + dy;
+          if (xx >= 0 && yy >= 0 && xx < a.width && yy < a.height)
+            near_edge = (dm_px(matte, xx, yy)[0] >= 0.5f) != in;
+        }
+      if (near_edge) band += d, n_band++;
+    }
+  all = all / ((double)a.width * a.height) * 255, band = band / (n_band ? n_band : 1) * 255;
+  printf("proxy vs full downsampled: mean abs %.2f/255 overall, %.2f/255 within 12 px of the "
+         "matte's edge (%ld px)\n", all, band, n_band);
+  CHECK(n_band > 1000);
+  CHECK(all <= 2.0);
+  CHECK(band <= 4.0);
+  dm_image *imgs[] = {&full, &proxy, &down, &a, &b};
+  for (int i = 0; i < 5; i++) dm_image_free(imgs[i]);
+}
+
 int main(void) {
   dm_context *ctx = dm_context_new(2);
   dm_graph *g = open_scene(ctx, 480);
@@ -234,6 +284,7 @@ int main(void) {
   test_keys(ctx, g, &r);
   test_memory_exact(ctx, g, &r);
   test_region(ctx, g, &r);
+  test_proxy_agreement(ctx, g, &r);
   test_supersede(ctx, &r);
   test_pending(ctx);
   dm_recipe_free(&r);

@@ -1,0 +1,148 @@
+/* The editor's render graph on a large photo (issue 14's speed bars),
+ * in process: what one slider change costs from the recipe change to the
+ * preview's JPEG bytes, at the draft (long side 1000) and the proxy (1600)
+ * levels, with the scene (depth and matte) from the disk cache.
+ *
+ * usage: bench_edit PHOTO [--cache DIR] [--threads N] [--repeat N]
+ * Recipe (the issue's): correction 0 = Depth Range [0, 35] ∩ Subject,
+ * Exposure +0.3; correction 1 = Background, Exposure -0.7; lens blur 50.
+ * Each change moves one value to a new setting every run (so nothing comes
+ * from memory that a real drag would not find there): a Depth Range handle,
+ * Smoothness, Exposure of correction 1, Lens Blur Amount. Also: a region
+ * of 800 x 800 at 100 % after a change, and the process's peak RSS.
+ * bench/edit.sh runs it beside a `depthmask render` process of the proxy. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "pipeline/graph.h"
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void die(dm_context *ctx, const char *what) {
+  fprintf(stderr, "bench_edit: %s: %s\n", what, dm_context_error(ctx));
+  exit(1);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* One preview: render at `level` and encode as the server sends it. */
+static double preview(dm_context *ctx, dm_graph *g, const dm_recipe *r, dm_graph_level level) {
+  double t = now();
+  dm_image out = {0};
+  dm_graph_view v = {.level = level, .supersede = 1};
+  if (dm_graph_render(ctx, g, r, NULL, &v, &out, NULL)) die(ctx, "render");
+  unsigned char *jpg = NULL;
+  size_t len = 0;
+  if (dm_graph_jpeg(ctx, &out, 85, &jpg, &len)) die(ctx, "jpeg");
+  free(jpg);
+  dm_image_free(&out);
+  return now() - t;
+}
+
+typedef struct change {
+  const char *name;
+  const char *fmt; /* a --set with one %g */
+  double base, step;
+} change;
+
+static void report(const char *what, double *t, int n) {
+  qsort(t, (size_t)n, sizeof *t, cmp_double);
+  int p95 = (int)(0.95 * (n - 1) + 0.5);
+  printf("  %-34s median %6.1f ms   p95 %6.1f ms\n", what, 1e3 * t[n / 2], 1e3 * t[p95]);
+}
+
+int main(int argc, char **argv) {
+  const char *photo = NULL, *cache = NULL;
+  int threads = 2, repeat = 15;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
+    else photo = argv[i];
+  }
+  if (!photo || repeat < 2 || repeat > 1000) {
+    fprintf(stderr, "usage: bench_edit PHOTO [--cache DIR] [--threads N] [--repeat N]\n");
+    return 2;
+  }
+  dm_context *ctx = dm_context_new(threads);
+  dm_graph_options o = {.threads = threads};
+  o.scene.depth_mode = DM_DEPTH_MODE_AUTO;
+  o.scene.matte_mode = DM_MATTE_MODE_AUTO;
+  o.scene.cache_dir = cache;
+  dm_graph *g = NULL;
+  double t0 = now();
+  if (dm_graph_open(ctx, photo, &o, &g)) die(ctx, photo);
+  double t1 = now();
+  if (dm_graph_build_scene(ctx, g)) die(ctx, "scene");
+  double t2 = now();
+  int w, h;
+  dm_graph_size(g, &w, &h);
+  printf("edit graph, %dx%d, %d threads, %d runs per case\n", w, h, threads, repeat);
+  printf("  open (decode, working space, proxy and draft): %.2f s; scene from the cache and "
+         "brought to each level: %.2f s\n", t1 - t0, t2 - t1);
+
+  dm_recipe r;
+  if (dm_recipe_init(ctx, &r)) die(ctx, "recipe");
+  static const char *const sets[] = {
+      "correction[0].mask[0].kind=depth_range", "correction[0].mask[0].depth_range=0,35",
+      "correction[0].mask[0].smoothness=30",    "correction[0].mask[1].kind=subject",
+      "correction[0].mask[1].mode=intersect",   "correction[0].exposure=0.3",
+      "correction[1].mask[0].kind=background",  "correction[1].exposure=-0.7",
+      "lens_blur.amount=50",
+  };
+  for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+    if (dm_recipe_set(ctx, &r, sets[i])) die(ctx, sets[i]);
+  static const change changes[] = {
+      {"Depth Range far handle", "correction[0].mask[0].depth_range=0,%g", 36, 1},
+      {"Smoothness", "correction[0].mask[0].smoothness=%g", 31, 1},
+      {"Exposure (Background)", "correction[1].exposure=%g", -0.69, 0.01},
+      {"Lens Blur Amount", "lens_blur.amount=%g", 51, 1},
+  };
+  double *t = malloc((size_t)repeat * sizeof *t);
+  const char *level_names[] = {"proxy 1600", "draft 1000"};
+  const dm_graph_level levels[] = {DM_LEVEL_PROXY, DM_LEVEL_DRAFT};
+  for (int l = 0; l < 2; l++) {
+    preview(ctx, g, &r, levels[l]); /* the first render of a level fills its memory */
+    for (size_t c = 0; c < sizeof changes / sizeof *changes; c++) {
+      for (int i = 0; i < repeat; i++) {
+        char set[128];
+        snprintf(set, sizeof set, changes[c].fmt, changes[c].base + changes[c].step * (i % 20));
+        if (dm_recipe_set(ctx, &r, set)) die(ctx, set);
+        t[i] = preview(ctx, g, &r, levels[l]);
+      }
+      char what[96];
+      snprintf(what, sizeof what, "%s, %s", level_names[l], changes[c].name);
+      report(what, t, repeat);
+    }
+  }
+  for (int i = 0; i < repeat && i < 5; i++) {
+    char set[128];
+    snprintf(set, sizeof set, "correction[1].exposure=%g", -0.5 - 0.01 * i);
+    if (dm_recipe_set(ctx, &r, set)) die(ctx, set);
+    double ts = now();
+    dm_image out = {0};
+    dm_graph_view v = {.level = DM_LEVEL_FULL, .x = w / 2 - 400, .y = h / 3 - 400, .w = 800, .h = 800};
+    if (dm_graph_render(ctx, g, &r, NULL, &v, &out, NULL)) die(ctx, "region");
+    dm_image_free(&out);
+    t[i] = now() - ts;
+  }
+  report("region 800x800 at 100 % after a change", t, repeat < 5 ? repeat : 5);
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf("  peak RSS %.0f MiB\n", ru.ru_maxrss / 1024.0);
+  free(t);
+  dm_recipe_free(&r);
+  dm_graph_free(g);
+  dm_context_free(ctx);
+  return 0;
+}
