@@ -3,7 +3,8 @@
  * preview's JPEG bytes, at the draft (long side 1000) and the proxy (1600)
  * levels, with the scene (depth and matte) from the disk cache.
  *
- * usage: bench_edit PHOTO [--cache DIR] [--threads N] [--repeat N]
+ * usage: bench_edit PHOTO [--cache DIR] [--threads N] [--repeat N] [--only WORD]
+ * (--only: the cases whose name holds WORD, and no region: for profiling)
  * Recipe (the issue's): correction 0 = Depth Range [0, 35] ∩ Subject,
  * Exposure +0.3; correction 1 = Background, Exposure -0.7; lens blur 50.
  * Each change moves one value to a new setting every run (so nothing comes
@@ -35,17 +36,21 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* One preview: render at `level` and encode as the server sends it. */
+/* One preview: render at `level` and encode as the server sends it; the
+ * encoding's share is added to *encode. */
+static double encode_s;
 static double preview(dm_context *ctx, dm_graph *g, const dm_recipe *r, dm_graph_level level) {
   double t = now();
   dm_image out = {0};
   dm_graph_view v = {.level = level, .supersede = 1};
   if (dm_graph_render(ctx, g, r, NULL, &v, &out, NULL)) die(ctx, "render");
+  double te = now();
   unsigned char *jpg = NULL;
   size_t len = 0;
   if (dm_graph_jpeg(ctx, &out, 85, &jpg, &len)) die(ctx, "jpeg");
   free(jpg);
   dm_image_free(&out);
+  encode_s += now() - te;
   return now() - t;
 }
 
@@ -62,12 +67,13 @@ static void report(const char *what, double *t, int n) {
 }
 
 int main(int argc, char **argv) {
-  const char *photo = NULL, *cache = NULL;
+  const char *photo = NULL, *cache = NULL, *only = NULL;
   int threads = 2, repeat = 15;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--cache") && i + 1 < argc) cache = argv[++i];
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
     else photo = argv[i];
   }
   if (!photo || repeat < 2 || repeat > 1000) {
@@ -114,18 +120,21 @@ int main(int argc, char **argv) {
   for (int l = 0; l < 2; l++) {
     preview(ctx, g, &r, levels[l]); /* the first render of a level fills its memory */
     for (size_t c = 0; c < sizeof changes / sizeof *changes; c++) {
+      char what[96];
+      snprintf(what, sizeof what, "%s, %s", level_names[l], changes[c].name);
+      if (only && !strstr(what, only)) continue;
+      encode_s = 0;
       for (int i = 0; i < repeat; i++) {
         char set[128];
         snprintf(set, sizeof set, changes[c].fmt, changes[c].base + changes[c].step * (i % 20));
         if (dm_recipe_set(ctx, &r, set)) die(ctx, set);
         t[i] = preview(ctx, g, &r, levels[l]);
       }
-      char what[96];
-      snprintf(what, sizeof what, "%s, %s", level_names[l], changes[c].name);
       report(what, t, repeat);
+      printf("  %-34s (of which sRGB + JPEG %.1f ms a preview)\n", "", 1e3 * encode_s / repeat);
     }
   }
-  for (int i = 0; i < repeat && i < 5; i++) {
+  for (int i = 0; !only && i < repeat && i < 5; i++) {
     char set[128];
     snprintf(set, sizeof set, "correction[1].exposure=%g", -0.5 - 0.01 * i);
     if (dm_recipe_set(ctx, &r, set)) die(ctx, set);
@@ -136,7 +145,7 @@ int main(int argc, char **argv) {
     dm_image_free(&out);
     t[i] = now() - ts;
   }
-  report("region 800x800 at 100 % after a change", t, repeat < 5 ? repeat : 5);
+  if (!only) report("region 800x800 at 100 % after a change", t, repeat < 5 ? repeat : 5);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   printf("  peak RSS %.0f MiB\n", ru.ru_maxrss / 1024.0);
