@@ -219,43 +219,6 @@ void cli_use_recorded_depth(dm_context *ctx, const cli_render_args *a, const dm_
   opt->scene = so;
 }
 
-/* An index of a --set key, clamped (dm_recipe_set refuses big ones). */
-static long key_index(const char *s, char **end) {
-  long v = strtol(s, end, 10);
-  return v < 0 ? 0 : v > 1000000 ? 1000000 : v;
-}
-
-/* Where an assignment goes in the order --set lines are applied, so that
- * their order on the command line does not matter: corrections by index,
- * within one its own fields, then its components by index, each
- * component's kind before its other fields (a kind resets them), a brush's
- * strokes last, by index (a stroke is appended when its index is the
- * count); the lens_blur keys after, in the order given
- * (lens_blur.active=false keeps its meaning of "off, whatever else was
- * set" only after the others). */
-static void set_order(const char *as, long rank[4]) {
-  rank[0] = 2, rank[1] = rank[2] = rank[3] = 0;
-  if (!strncmp(as, "lens_blur.", 10)) {
-    rank[0] = 1;
-    rank[1] = !strncmp(as, "lens_blur.active=", 17);
-    return;
-  }
-  if (strncmp(as, "correction[", 11)) return;
-  rank[0] = 0;
-  char *end;
-  rank[1] = strtol(as + 11, &end, 10);
-  if (strncmp(end, "].mask[", 7)) return;
-  rank[2] = 1 + key_index(end + 7, &end);
-  rank[3] = strncmp(end, "].kind=", 7) != 0;
-  if (!strncmp(end, "].stroke[", 9)) rank[3] = 2 + key_index(end + 9, &end);
-}
-
-static int rank_after(const long a[4], const long b[4]) {
-  for (int i = 0; i < 4; i++)
-    if (a[i] != b[i]) return a[i] > b[i];
-  return 0;
-}
-
 /* --subject-distance and --background-distance: lens blur keys like any
  * --set (so they turn the lens blur on and are saved with the recipe),
  * checked with the lens they end up with. */
@@ -276,25 +239,13 @@ static int apply_distances(dm_context *ctx, const cli_render_args *a, dm_recipe 
 }
 
 int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r) {
-  /* A stable insertion sort by set_order: a handful of lines. */
+  /* In the order dm_recipe_set_sort gives, whatever the command line's. */
   const char **order = malloc(((size_t)a->n_sets + 1) * sizeof *order);
-  long (*rank)[4] = malloc(((size_t)a->n_sets + 1) * sizeof *rank);
-  if (!order || !rank) {
-    free(order), free(rank);
+  if (order) memcpy(order, a->sets, (size_t)a->n_sets * sizeof *order);
+  if (!order || dm_recipe_set_sort(ctx, order, a->n_sets) != DM_OK) {
+    free(order);
     fputs("depthmask: out of memory\n", stderr);
     return DM_EXIT_INPUT;
-  }
-  for (int i = 0; i < a->n_sets; i++) {
-    long k[4];
-    set_order(a->sets[i], k);
-    int j = i;
-    while (j > 0 && rank_after(rank[j - 1], k)) {
-      order[j] = order[j - 1];
-      memcpy(rank[j], rank[j - 1], sizeof k);
-      j--;
-    }
-    order[j] = a->sets[i];
-    memcpy(rank[j], k, sizeof k);
   }
   int rc = 0;
   for (int i = 0; i < a->n_sets && !rc; i++) {
@@ -305,7 +256,6 @@ int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r) {
     }
   }
   free(order);
-  free(rank);
   return rc ? rc : apply_distances(ctx, a, r);
 }
 

@@ -132,6 +132,13 @@ dm_status dm_recipe_write_mem(dm_context *ctx, const dm_recipe *r, char **xml, s
  * across lens blur fields wait for dm_recipe_check. Unknown keys and bad
  * values fail naming the key. */
 dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment);
+/* Sort "KEY=VALUE" assignments (stably) into the order several are applied
+ * in, whatever order they were given in (set_order.c): corrections by
+ * index, a component's kind before its other fields, strokes by index,
+ * lens_blur.active after the other lens_blur keys. The CLI's --set options
+ * and the editor's PATCH go through it, so both report the same first bad
+ * assignment. */
+dm_status dm_recipe_set_sort(dm_context *ctx, const char **assignments, int n);
 
 /* Apply a preset: its corrections and its lens blur replace r's (a preset
  * carries no per-photo fields; Lightroom's unmodelled crs:LensBlur fields
