@@ -166,6 +166,29 @@ void dm_set_keys_each(unsigned scopes, dm_set_key_fn fn, void *user);
  * `word` among the keys of `scopes`. */
 void dm_set_keys_suggest(unsigned scopes, const char *word, char *out, size_t out_len);
 
+/* Every value a recipe holds, as the --set key that sets it (values.c):
+ * the keys of dm_set_keys_each instantiated for each correction, component
+ * (the kind's own keys only; path for kind file) and brush stroke, then
+ * lens_blur. The order is one dm_recipe_set can apply them in to rebuild
+ * the recipe: a correction's fields, then its components in slot order
+ * (kind first), a brush's strokes (dabs first), lens_blur.active last.
+ * A Lightroom component the recipe keeps but does not model gives its kind
+ * only, with `kept` set and its crs:What as the text ("Mask/Image"): it
+ * cannot be set. Strings (key, text) live while fn runs. fn's status stops
+ * the walk and is returned. ctx may be NULL. */
+typedef struct dm_recipe_value {
+  const char *key;       /* "correction[0].mask[1].depth_range" */
+  const char *field;     /* its last part, "depth_range" */
+  const dm_param *param; /* numbers and booleans (the component's kind's entry); NULL for text */
+  const float *v;        /* param->count floats; NULL for text */
+  const char *text;      /* the value as dm_recipe_set takes it: "40,100", "true", "physical" */
+  int named;             /* a number the user types by name (lens_blur.mode, bokeh): text is it */
+  int kept;              /* a kept Lightroom component's kind: text is its crs:What */
+} dm_recipe_value;
+typedef dm_status (*dm_recipe_value_fn)(void *user, const dm_recipe_value *v);
+dm_status dm_recipe_each_value(dm_context *ctx, const dm_recipe *r, dm_recipe_value_fn fn,
+                               void *user);
+
 /* Lightroom settings the recipe holds but a render does not apply
  * (crs_fields.c): `kept` lists, ", "-joined, the global Develop settings
  * off their default (Exposure2012=+0.35, ...) and crs fields this build
