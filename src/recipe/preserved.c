@@ -99,6 +99,14 @@ void dm_preserved_insert_known(dm_preserved *p, int k) {
   p->n_known = n + 1;
 }
 
+void dm_preserved_remove_known(dm_preserved *p, int k) {
+  if (!p || k < 0 || k >= p->n_known) return;
+  memmove(&p->known_index[k], &p->known_index[k + 1], (size_t)(p->n_known - k - 1) * sizeof(int));
+  memmove(&p->known_kind[k], &p->known_kind[k + 1],
+          (size_t)(p->n_known - k - 1) * sizeof(dm_mask_kind));
+  p->n_known--;
+}
+
 void dm_preserved_remove_kept(dm_preserved *p, int j) {
   if (!p || j < 0 || j >= p->n_kept) return;
   memmove(&p->kept[j], &p->kept[j + 1], (size_t)(p->n_kept - j - 1) * sizeof *p->kept);

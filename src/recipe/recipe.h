@@ -140,6 +140,14 @@ dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment);
  * assignment. */
 dm_status dm_recipe_set_sort(dm_context *ctx, const char **assignments, int n);
 
+/* Remove correction[ci], the component in slot correction[ci].mask[slot]
+ * (a kept Lightroom one too: it is then not written back), or stroke si of
+ * that brush component (remove.c); the ones after move up one. An index
+ * out of range fails naming it, changing nothing. */
+dm_status dm_recipe_remove_correction(dm_context *ctx, dm_recipe *r, int ci);
+dm_status dm_recipe_remove_mask(dm_context *ctx, dm_recipe *r, int ci, int slot);
+dm_status dm_recipe_remove_stroke(dm_context *ctx, dm_recipe *r, int ci, int slot, int si);
+
 /* Apply a preset: its corrections and its lens blur replace r's (a preset
  * carries no per-photo fields; Lightroom's unmodelled crs:LensBlur fields
  * stay as r's sidecar has them). */

@@ -53,6 +53,7 @@ xmlNodePtr dm_preserved_known(const dm_preserved *p, int k, dm_mask_kind kind);
 /* masks[] and kept-slot bookkeeping for dm_recipe_set. */
 void dm_preserved_forget_known(dm_preserved *p, int k);
 void dm_preserved_insert_known(dm_preserved *p, int k); /* a new masks[k], shifting the rest */
+void dm_preserved_remove_known(dm_preserved *p, int k); /* masks[k] removed, shifting the rest */
 void dm_preserved_remove_kept(dm_preserved *p, int j);
 
 /* Walk a correction's slots in order: each step gives the masks[] index k
