@@ -55,6 +55,17 @@ static dm_status emit(walk *w, const char *key, const char *field, const dm_para
   return w->fn(w->user, &v);
 }
 
+/* The shortest decimal that reads back to v: dabs are typed by hand
+ * ("0.1,0.2"), and come back as typed. */
+static int shortest(char *out, size_t len, float v) {
+  int n = 0;
+  for (int prec = 6; prec <= 9; prec++) {
+    n = snprintf(out, len, "%.*g", prec, (double)v);
+    if (strtof(out, NULL) == v) break;
+  }
+  return n;
+}
+
 /* "x,y,x,y,..." of a stroke's dabs, as dm_brush_stroke_set reads them. */
 static dm_status dabs_text(dm_context *ctx, const dm_brush_stroke *s, char **out) {
   size_t cap = (size_t)s->n_dabs * 2 * 18 + 1;
@@ -62,9 +73,13 @@ static dm_status dabs_text(dm_context *ctx, const dm_brush_stroke *s, char **out
   if (!t) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory listing a brush's dabs");
   size_t used = 0;
   t[0] = 0;
-  for (int i = 0; i < s->n_dabs; i++)
-    used += (size_t)snprintf(t + used, cap - used, "%s%.9g,%.9g", i ? "," : "",
-                             (double)s->dabs[i].x, (double)s->dabs[i].y);
+  for (int i = 0; i < s->n_dabs; i++) {
+    if (i) t[used++] = ',';
+    used += (size_t)shortest(t + used, cap - used, s->dabs[i].x);
+    t[used++] = ',';
+    used += (size_t)shortest(t + used, cap - used, s->dabs[i].y);
+  }
+  t[used] = 0;
   *out = t;
   return DM_OK;
 }
