@@ -22,33 +22,48 @@ dm_status dm_edit_doc_open(dm_context *ctx, const char *photo, const char *sidec
                            dm_edit_doc **out);
 void dm_edit_doc_free(dm_edit_doc *d);
 
-/* The recipe now (valid until the next change). */
+/* The recipe now (valid until the next change), always as the sidecar
+ * will hold it: each change is written and read back (Lightroom's forms:
+ * a subtracted inverted component reads as an intersect). */
 const dm_recipe *dm_edit_doc_recipe(const dm_edit_doc *d);
-/* Changes since open: each successful patch, undo or redo adds one. */
+/* Changes since open: each patch, undo, redo or sync that changed a value
+ * adds one (a patch that changes nothing adds none), and so does a save
+ * that merged values another program wrote into the recipe. */
 unsigned long dm_edit_doc_revision(const dm_edit_doc *d);
 
-/* GET /api/state's recipe part: {"recipe": {KEY: VALUE...}, "params": [{key, label, type,
- * default, min, max, ui_min, ui_max, choices, doc}...], "process_version": N, "sidecar":
- * "none|saved|changed_on_disk|unsaved", "outside_fields": [...]}. New reference. */
+/* GET /api/state's recipe part: {"recipe": {KEY: VALUE...}, "params": [{key, field, label,
+ * type, count, default, min, max, ui_min, ui_max, choices, kinds, doc[, per_kind]}...],
+ * "process_version": N, "sidecar": "none|saved|changed_on_disk|unsaved", "sidecar_path",
+ * "outside_fields": [...], "revision", "can_undo", "can_redo"}. Keys are the --set keys,
+ * one param per key `depthmask keys` lists (type number|vector|bool|choice|text); values
+ * are numbers (the shortest decimal that is the float), booleans, arrays of numbers
+ * (vectors), strings (names, kinds, modes, paths, dabs "x,y,..."); a Lightroom component
+ * depthmask keeps but does not model shows only its kind, its crs:What ("Mask/Image"),
+ * which is none of the kind's choices. outside_fields: the keys the last merge brought
+ * in from the sidecar, until the next change. New reference, NULL on OOM. */
 json_t *dm_edit_doc_state(const dm_edit_doc *d);
 
 /* PATCH /api/recipe: `body` is one JSON object with one of "set", "add_correction",
- * "remove_correction", "add_mask", "remove_mask", "undo", "redo". On success
- * *reply (new reference) is the changed keys and the revision; on a bad body,
- * key or value DM_ERR_PARAM with ctx's one-line message and the recipe as it was. */
+ * "remove_correction", "add_mask", "remove_mask", "undo", "redo" (forms in
+ * edit_patch.c). On success *reply (new reference) is {"revision": N, "changed":
+ * [keys]}; on a bad body, key or value DM_ERR_PARAM with ctx's one-line message
+ * (for a bad --set key or value, the line the CLI prints) and the recipe as it was. */
 dm_status dm_edit_doc_patch(dm_context *ctx, dm_edit_doc *d, const char *body, size_t len,
                             json_t **reply);
 
 /* Save now when there are unsaved changes: lock, re-read the sidecar when
  * it changed on disk, re-apply this session's unsaved fields over it, write
- * atomically, unlock. */
+ * atomically, unlock. A sidecar that cannot be written fails with one line
+ * naming it, and the changes stay unsaved. */
 dm_status dm_edit_doc_save(dm_context *ctx, dm_edit_doc *d);
-/* Called about every 100 ms: saves once no change came for `debounce_ms`. */
+/* Called about every 100 ms: saves once no change came for `debounce_ms`
+ * (counted from the first tick that saw the last change; after a failed
+ * save, the next try waits as long again). */
 dm_status dm_edit_doc_tick(dm_context *ctx, dm_edit_doc *d, long now_ms, long debounce_ms);
 
 /* POST /api/sync: copy `sections` ("masks", "adjust", "lens_blur") of
  * `from`'s recipe into `to`'s, as Lightroom's Sync does (one change of
- * `to`, undoable). */
+ * `to`, undoable; what each section carries: edit_sync.c). */
 dm_status dm_edit_doc_sync(dm_context *ctx, const dm_edit_doc *from, dm_edit_doc *to,
                            const char *const *sections, int n_sections);
 
