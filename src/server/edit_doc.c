@@ -11,8 +11,6 @@
 #include "core/file.h"
 #include "server/edit_internal.h"
 
-#define SIDECAR_MAX_BYTES ((size_t)64 << 20) /* as dm_recipe_read_file reads */
-
 static const char *base_name(const char *path) {
   const char *slash = strrchr(path, '/');
   return slash ? slash + 1 : path;
@@ -41,7 +39,7 @@ static dm_status sidecar_hash(dm_context *ctx, const char *path, int *exists, dm
   if (!*exists) return DM_OK;
   unsigned char *data;
   size_t len;
-  dm_status s = dm_read_file(ctx, path, SIDECAR_MAX_BYTES, &data, &len);
+  dm_status s = dm_read_file(ctx, path, EDIT_SIDECAR_MAX, &data, &len);
   if (s) return s;
   *h = dm_hash_bytes(data, len);
   free(data);

@@ -11,6 +11,8 @@
 #include "core/hash.h"
 #include "server/edit_doc.h"
 
+#define EDIT_SIDECAR_MAX ((size_t)64 << 20) /* the most dm_recipe_read_file reads */
+
 /* One thing a change did, in the terms it is replayed in over a re-read
  * sidecar: a --set assignment, or a removal --set cannot say. */
 typedef enum edit_step_type {

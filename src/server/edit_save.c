@@ -17,8 +17,6 @@
 #include "core/file.h"
 #include "server/edit_internal.h"
 
-#define SIDECAR_MAX_BYTES ((size_t)64 << 20) /* as dm_recipe_read_file reads */
-
 const char *edit_sidecar_state(const dm_edit_doc *d) {
   int exists = access(d->sidecar, F_OK) == 0;
   unsigned char *data = NULL;
@@ -26,7 +24,7 @@ const char *edit_sidecar_state(const dm_edit_doc *d) {
   int changed = exists != d->base_exists;
   if (!changed && exists) {
     /* Unreadable now counts as changed: a save would find out why. */
-    changed = dm_read_file(NULL, d->sidecar, SIDECAR_MAX_BYTES, &data, &len) != DM_OK;
+    changed = dm_read_file(NULL, d->sidecar, EDIT_SIDECAR_MAX, &data, &len) != DM_OK;
     if (!changed) {
       dm_hash h = dm_hash_bytes(data, len);
       changed = h.lo != d->base_hash.lo || h.hi != d->base_hash.hi;
@@ -90,7 +88,7 @@ static dm_status save_locked(dm_context *ctx, dm_edit_doc *d) {
   unsigned char *data = NULL;
   size_t len = 0;
   int exists = access(d->sidecar, F_OK) == 0;
-  dm_status s = exists ? dm_read_file(ctx, d->sidecar, SIDECAR_MAX_BYTES, &data, &len) : DM_OK;
+  dm_status s = exists ? dm_read_file(ctx, d->sidecar, EDIT_SIDECAR_MAX, &data, &len) : DM_OK;
   if (s) return s;
   dm_hash h = exists ? dm_hash_bytes(data, len) : (dm_hash){0, 0};
   int rewritten = exists && (!d->base_exists || h.lo != d->base_hash.lo || h.hi != d->base_hash.hi);
