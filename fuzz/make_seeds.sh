@@ -6,7 +6,7 @@
 #                                     fuzz_onnx_run, fuzz_onnx_ext, fuzz_sidecar,
 #                                     fuzz_depth_xmp, fuzz_heic_aux, fuzz_cache,
 #                                     or any target with a fuzz/seeds/<name>/
-#                                     folder (fuzz_xmp, fuzz_set...)
+#                                     folder (fuzz_xmp, fuzz_set, fuzz_edit_patch...)
 #   fuzz/make_seeds.sh DIR            every image target, into DIR/<target>/
 # Needs Debian's python3-pil and python3-numpy (PIL for JPEG/PNG/TIFF),
 # libheif-examples (heif-enc) for HEIC, python3-onnx for the ONNX targets;
