@@ -43,6 +43,11 @@ unsigned long dm_edit_doc_revision(const dm_edit_doc *d);
  * in from the sidecar, until the next change. New reference, NULL on OOM. */
 json_t *dm_edit_doc_state(const dm_edit_doc *d);
 
+/* The "sidecar" of the state alone, for GET /api/photos: "none", "saved",
+ * "unsaved" or "changed_on_disk" (its bytes are not what this document last
+ * read or wrote). */
+const char *dm_edit_doc_sidecar_state(const dm_edit_doc *d);
+
 /* PATCH /api/recipe: `body` is one JSON object with one of "set", "add_correction",
  * "remove_correction", "add_mask", "remove_mask", "undo", "redo" (forms in
  * edit_patch.c). On success *reply (new reference) is {"revision": N, "changed":

@@ -36,6 +36,8 @@ const char *edit_sidecar_state(const dm_edit_doc *d) {
   return exists ? "saved" : "none";
 }
 
+const char *dm_edit_doc_sidecar_state(const dm_edit_doc *d) { return edit_sidecar_state(d); }
+
 /* The sidecar rewritten by another program, with this session's unsaved
  * changes replayed over it, into *out (init'ed here). */
 static dm_status merge(dm_context *ctx, dm_edit_doc *d, const unsigned char *data, size_t len,

@@ -87,11 +87,16 @@ static inline json_t *recipe_of(const dm_edit_doc *d) {
   return r;
 }
 
+/* The state's "sidecar", which dm_edit_doc_sidecar_state gives alone. */
 static inline const char *sidecar_state(const dm_edit_doc *d) {
   static char out[32];
   json_t *st = dm_edit_doc_state(d);
   snprintf(out, sizeof out, "%s", json_string_value(json_object_get(st, "sidecar")));
   json_decref(st);
+  if (strcmp(out, dm_edit_doc_sidecar_state(d))) {
+    fprintf(stderr, "state says %s, dm_edit_doc_sidecar_state %s\n", out, dm_edit_doc_sidecar_state(d));
+    dm_test_failures++;
+  }
   return out;
 }
 
