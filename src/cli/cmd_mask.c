@@ -45,7 +45,7 @@ static int check_args(const cli_render_args *a, const mask_args *m) {
   return 0;
 }
 
-/* Paint the mask red over the photo (sRGB), half strength at mask 1. */
+/* The mask painted red over the photo (sRGB), as ACR's overlay. */
 static dm_status write_overlay(dm_context *ctx, const char *path, const dm_image *work,
                                const dm_image *mask) {
   dm_image rgb = {0};
@@ -53,16 +53,7 @@ static dm_status write_overlay(dm_context *ctx, const char *path, const dm_image
   size_t icc_len = 0;
   dm_status s = dm_color_from_working(ctx, work, DM_PROFILE_SRGB, &rgb, &icc, &icc_len);
   free(icc);
-  for (int y = 0; !s && y < rgb.height; y++) {
-    float *p = dm_row(&rgb, y);
-    const float *mk = dm_row(mask, y);
-    for (int x = 0; x < rgb.width; x++, p += 3) {
-      float a = 0.5f * mk[x];
-      p[0] = p[0] * (1 - a) + a;
-      p[1] *= 1 - a;
-      p[2] *= 1 - a;
-    }
-  }
+  if (!s) dm_mask_paint_overlay(&rgb, mask);
   if (!s) s = cli_write_srgb(ctx, path, &rgb);
   dm_image_free(&rgb);
   return s;

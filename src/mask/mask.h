@@ -109,6 +109,10 @@ int dm_mask_reads_image(const dm_mask_component *comps, int n);
 dm_status dm_mask_depth_sample(dm_context *ctx, const dm_image *depth, int x, int y, int r,
                                float *value, float range[2]);
 
+/* Paint `mask` (1 channel, srgb's size) red over `srgb` (3 channels,
+ * sRGB-encoded), half strength at 1: the mask overlay (overlay.c). */
+void dm_mask_paint_overlay(dm_image *srgb, const dm_image *mask);
+
 /* Render the combination of `n` components into `out`, a caller-allocated
  * 1-channel image the size of in->image. n == 0 gives an all-ones mask. */
 dm_status dm_mask_render(dm_context *ctx, const dm_mask_component *comps, int n,
