@@ -8,7 +8,7 @@
 
 #include "server/srv_internal.h"
 
-static json_t *str_or_null(const char *s) { return s && *s ? json_string(s) : json_null(); }
+static json_t *str_or_null(const char *s) { return s && *s ? srv_json_text(s) : json_null(); }
 
 void srv_api_photos(dm_server *srv, srv_photo *unused, const srv_request *rq,
                     dm_http_reply *reply) {
@@ -25,7 +25,7 @@ void srv_api_photos(dm_server *srv, srv_photo *unused, const srv_request *rq,
     save_error = str_or_null(p->save_error);
     pthread_mutex_unlock(&p->doc_mu);
     pthread_mutex_lock(&srv->mu);
-    json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:o, s:o, s:o}", "id", p->id, "name", p->name,
+    json_t *o = json_pack("{s:s, s:o, s:i, s:i, s:o, s:o, s:o}", "id", p->id, "name", srv_json_text(p->name),
                           "width", p->width, "height", p->height, "sidecar",
                           sidecar ? sidecar : json_null(), "problem", str_or_null(p->problem),
                           "save_error", save_error);
@@ -48,7 +48,7 @@ json_t *srv_scene_progress_json(srv_photo *p) {
   dm_graph_progress_get(g, &pr);
   return json_pack("{s:s, s:f, s:b, s:b, s:o}", "stage", pr.stage, "fraction", (double)pr.fraction,
                    "ready", pr.ready, "failed", pr.failed, "error",
-                   pr.failed ? json_string(pr.error) : json_null());
+                   pr.failed ? srv_json_text(pr.error) : json_null());
 }
 
 static const char *depth_used_name(dm_depth_mode m) {
@@ -79,7 +79,7 @@ static json_t *scene_json(srv_photo *p, dm_graph *g) {
                            "warn", sc->ambiguous > 0.2f);
   }
   json_object_update_new(
-      o, json_pack("{s:s, s:s, s:o, s:o, s:s, s:b, s:o}", "depth_source", sc->depth_source,
+      o, json_pack("{s:o, s:s, s:o, s:o, s:s, s:b, s:o}", "depth_source", srv_json_text(sc->depth_source),
                    "depth_used", depth_used_name(sc->depth_used), "matte",
                    str_or_null(sc->matte_used), "matte_source", str_or_null(sc->matte_source),
                    "models", sc->models, "cached", sc->cached, "confidence", confidence));
@@ -101,7 +101,7 @@ void srv_api_state(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_
     return;
   }
   pthread_mutex_lock(&srv->mu);
-  json_t *photo = json_pack("{s:s, s:s, s:i, s:i, s:o}", "id", p->id, "name", p->name, "width",
+  json_t *photo = json_pack("{s:s, s:o, s:i, s:i, s:o}", "id", p->id, "name", srv_json_text(p->name), "width",
                             p->width, "height", p->height, "problem", str_or_null(p->problem));
   pthread_mutex_unlock(&srv->mu);
   json_object_set_new(st, "photo", photo);

@@ -28,7 +28,7 @@ static const dm_scene *scene_or_503(srv_photo *p, dm_graph *g, dm_graph_level le
   char msg[700];
   snprintf(msg, sizeof msg, failed ? "there is no depth: %s" : "the scene (depth and matte) is being built",
            why ? why : "");
-  srv_reply_json(reply, 503, json_pack("{s:s, s:o}", "error", msg, "progress", progress));
+  srv_reply_json(reply, 503, json_pack("{s:o, s:o}", "error", srv_json_text(msg), "progress", progress));
   return NULL;
 }
 
@@ -251,10 +251,10 @@ void srv_api_sample(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http
   if (s) {
     srv_reply_status(reply, ctx, s);
   } else {
-    srv_reply_json(reply, 200, json_pack("{s:I, s:I, s:I, s:f, s:[f,f], s:s}", "x", (json_int_t)x,
+    srv_reply_json(reply, 200, json_pack("{s:I, s:I, s:I, s:f, s:[f,f], s:o}", "x", (json_int_t)x,
                                          "y", (json_int_t)y, "r", (json_int_t)r, "depth", (double)v,
                                          "range", (double)range[0], (double)range[1], "source",
-                                         sc->depth_source));
+                                         srv_json_text(sc->depth_source)));
   }
   dm_context_free(ctx);
 }

@@ -193,8 +193,8 @@ json_t *srv_export_json(dm_server *srv) {
   srv_export *e = &srv->export;
   json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "state", states[e->state], "photo",
                         e->photo[0] ? json_string(e->photo) : json_null(), "output",
-                        e->output[0] ? json_string(e->output) : json_null(), "error",
-                        e->error[0] ? json_string(e->error) : json_null());
+                        e->output[0] ? srv_json_text(e->output) : json_null(), "error",
+                        e->error[0] ? srv_json_text(e->error) : json_null());
   pthread_mutex_unlock(&srv->mu);
   return o;
 }

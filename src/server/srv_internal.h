@@ -112,6 +112,8 @@ int srv_token_equal(const char *want, const char *given);
 
 /* ---- replies (srv_reply.c) ---------------------------------------------- */
 
+/* Text of any origin as a JSON string: invalid UTF-8 becomes U+FFFD. */
+json_t *srv_json_text(const char *text);
 /* `obj` (stolen) as JSON. */
 void srv_reply_json(dm_http_reply *r, int status, json_t *obj);
 /* {"error": "..."} */

@@ -9,6 +9,45 @@
 #include "io/io.h"
 #include "server/srv_internal.h"
 
+/* Length of the valid UTF-8 sequence at s (not overlong, no surrogate, at
+ * most U+10FFFF: what jansson accepts), 0 when there is none. */
+static size_t utf8_len(const unsigned char *s) {
+  int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+        : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+  if (n <= 1) return (size_t)n;
+  unsigned cp = s[0] & (0x7f >> n);
+  for (int i = 1; i < n; i++) {
+    if ((s[i] & 0xc0) != 0x80) return 0; /* also stops at the NUL */
+    cp = cp << 6 | (s[i] & 0x3f);
+  }
+  static const unsigned least[5] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return (size_t)n;
+}
+
+json_t *srv_json_text(const char *text) {
+  /* jansson takes UTF-8 only; file names and what a client sent may be
+   * anything: each byte of a broken sequence becomes U+FFFD. */
+  size_t n = strlen(text);
+  char *clean = malloc(3 * n + 1);
+  if (!clean) return NULL;
+  size_t o = 0;
+  for (size_t i = 0; i < n;) {
+    size_t k = utf8_len((const unsigned char *)text + i);
+    if (k) {
+      memcpy(clean + o, text + i, k);
+      o += k, i += k;
+    } else {
+      memcpy(clean + o, "\xef\xbf\xbd", 3);
+      o += 3, i++;
+    }
+  }
+  clean[o] = 0;
+  json_t *j = json_string(clean);
+  free(clean);
+  return j;
+}
+
 void srv_reply_bytes(dm_http_reply *r, int status, const char *type, unsigned char *body,
                      size_t len) {
   free(r->body);
@@ -39,7 +78,7 @@ void srv_reply_error(dm_http_reply *r, int status, const char *fmt, ...) {
   /* One line, whatever the message held. */
   for (char *c = msg; *c; c++)
     if (*c == '\n' || *c == '\r') *c = ' ';
-  srv_reply_json(r, status, json_pack("{s:s}", "error", msg));
+  srv_reply_json(r, status, json_pack("{s:o}", "error", srv_json_text(msg)));
 }
 
 void srv_reply_status(dm_http_reply *r, dm_context *ctx, dm_status s) {
