@@ -74,29 +74,6 @@ void srv_api_depth(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_
 
 /* ---- mask ----------------------------------------------------------------- */
 
-/* Correction n's mask at the proxy, from the image as the corrections
- * before it leave it (as a render computes it). */
-static dm_status render_mask(dm_context *ctx, dm_server *srv, srv_photo *p, dm_graph *g,
-                             dm_recipe *r, int n, dm_image *mask) {
-  char base[4096];
-  srv_recipe_dir(srv, p, base, sizeof base);
-  int total = r->n_corrections;
-  float blur = r->lens_blur.active;
-  r->n_corrections = n;
-  r->lens_blur.active = 0;
-  dm_graph_view v = {.level = DM_LEVEL_PROXY};
-  dm_image img = {0};
-  dm_status s = dm_graph_render(ctx, g, r, base, &v, &img, NULL);
-  r->n_corrections = total;
-  r->lens_blur.active = blur;
-  const dm_correction *c = &r->corrections[n];
-  if (!s) s = dm_image_alloc(ctx, mask, img.width, img.height, 1);
-  dm_mask_inputs in = dm_scene_mask_inputs(&img, base, dm_graph_scene(g, DM_LEVEL_PROXY));
-  if (!s) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, mask);
-  dm_image_free(&img);
-  return s;
-}
-
 void srv_api_mask(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_reply *reply) {
   long n, overlay;
   if (srv_query_int(rq, "correction", 0, DM_MAX_CORRECTIONS - 1, 0, &n) < 0 ||
@@ -124,7 +101,9 @@ void srv_api_mask(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_r
                     "render, so its mask cannot be shown", n, what);
   } else if (!dm_mask_needs(r.corrections[n].masks, r.corrections[n].n_masks) ||
              scene_or_503(p, g, DM_LEVEL_PROXY, reply)) {
-    s = render_mask(ctx, srv, p, g, &r, (int)n, &mask);
+    char base[4096];
+    srv_recipe_dir(srv, p, base, sizeof base);
+    s = dm_graph_mask(ctx, g, &r, base, DM_LEVEL_PROXY, (int)n, &mask);
     unsigned char *icc = NULL;
     size_t icc_len = 0;
     if (!s && overlay) s = dm_color_from_working(ctx, dm_graph_photo(g, DM_LEVEL_PROXY),
