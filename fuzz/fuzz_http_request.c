@@ -39,7 +39,8 @@ static void make_server(void) {
       p[0] = x / 47.0f, p[1] = y / 31.0f, p[2] = 0.5f;
       *dm_px(&d, x, y) = y / 31.0f;
     }
-  dm_write_options png8 = {.format = DM_FMT_PNG, .bits = 8}, png16 = {.format = DM_FMT_PNG, .bits = 16};
+  dm_write_options png8 = {.format = DM_FMT_PNG, .bits = 8},
+                   png16 = {.format = DM_FMT_PNG, .bits = 16};
   if (dm_io_write(ctx, photo, &rgb, &png8) || dm_io_write(ctx, depth, &d, &png16)) abort();
   dm_image_free(&rgb);
   dm_image_free(&d);

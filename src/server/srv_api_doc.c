@@ -25,8 +25,8 @@ void srv_api_photos(dm_server *srv, srv_photo *unused, const srv_request *rq,
     save_error = str_or_null(p->save_error);
     pthread_mutex_unlock(&p->doc_mu);
     pthread_mutex_lock(&srv->mu);
-    json_t *o = json_pack("{s:s, s:o, s:i, s:i, s:o, s:o, s:o}", "id", p->id, "name", srv_json_text(p->name),
-                          "width", p->width, "height", p->height, "sidecar",
+    json_t *o = json_pack("{s:s, s:o, s:i, s:i, s:o, s:o, s:o}", "id", p->id, "name",
+                          srv_json_text(p->name), "width", p->width, "height", p->height, "sidecar",
                           sidecar ? sidecar : json_null(), "problem", str_or_null(p->problem),
                           "save_error", save_error);
     pthread_mutex_unlock(&srv->mu);
@@ -79,10 +79,11 @@ static json_t *scene_json(srv_photo *p, dm_graph *g) {
                            "warn", sc->ambiguous > 0.2f);
   }
   json_object_update_new(
-      o, json_pack("{s:o, s:s, s:o, s:o, s:s, s:b, s:o}", "depth_source", srv_json_text(sc->depth_source),
-                   "depth_used", depth_used_name(sc->depth_used), "matte",
-                   str_or_null(sc->matte_used), "matte_source", str_or_null(sc->matte_source),
-                   "models", sc->models, "cached", sc->cached, "confidence", confidence));
+      o,
+      json_pack("{s:o, s:s, s:o, s:o, s:s, s:b, s:o}", "depth_source",
+                srv_json_text(sc->depth_source), "depth_used", depth_used_name(sc->depth_used),
+                "matte", str_or_null(sc->matte_used), "matte_source", str_or_null(sc->matte_source),
+                "models", sc->models, "cached", sc->cached, "confidence", confidence));
   return o;
 }
 
@@ -101,8 +102,9 @@ void srv_api_state(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_
     return;
   }
   pthread_mutex_lock(&srv->mu);
-  json_t *photo = json_pack("{s:s, s:o, s:i, s:i, s:o}", "id", p->id, "name", srv_json_text(p->name), "width",
-                            p->width, "height", p->height, "problem", str_or_null(p->problem));
+  json_t *photo =
+      json_pack("{s:s, s:o, s:i, s:i, s:o}", "id", p->id, "name", srv_json_text(p->name), "width",
+                p->width, "height", p->height, "problem", str_or_null(p->problem));
   pthread_mutex_unlock(&srv->mu);
   json_object_set_new(st, "photo", photo);
   json_object_set_new(st, "scene", scene_json(p, g));
@@ -134,7 +136,8 @@ void srv_api_recipe(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http
 static srv_photo *photo_of(dm_server *srv, json_t *id) {
   char text[32];
   if (json_is_string(id)) snprintf(text, sizeof text, "%s", json_string_value(id));
-  else if (json_is_integer(id)) snprintf(text, sizeof text, "%lld", (long long)json_integer_value(id));
+  else if (json_is_integer(id))
+    snprintf(text, sizeof text, "%lld", (long long)json_integer_value(id));
   else return NULL;
   for (int i = 0; i < srv->n_photos; i++)
     if (!strcmp(srv->photos[i].id, text)) return &srv->photos[i];
@@ -183,7 +186,8 @@ void srv_api_sync(dm_server *srv, srv_photo *unused, const srv_request *rq, dm_h
     json_t *v;
     json_array_foreach(secs, i, v) {
       if (!json_is_string(v) || n == 8) {
-        srv_reply_error(reply, 400, "sections is a list of up to 8 names (masks, adjust, lens_blur)");
+        srv_reply_error(reply, 400,
+                        "sections is a list of up to 8 names (masks, adjust, lens_blur)");
         json_decref(body);
         return;
       }
@@ -207,7 +211,8 @@ void srv_api_sync(dm_server *srv, srv_photo *unused, const srv_request *rq, dm_h
     srv_photo *p = photo_of(srv, id);
     if (s || !p) break;
     if (p == from) continue;
-    if ((s = sync_pair(ctx, from, p, sections, n)) == DM_OK) json_array_append_new(done, json_string(p->id));
+    if ((s = sync_pair(ctx, from, p, sections, n)) == DM_OK)
+      json_array_append_new(done, json_string(p->id));
     else srv_reply_status(reply, ctx, s);
   }
   if (!s) srv_reply_json(reply, 200, json_pack("{s:O}", "synced", done));

@@ -66,10 +66,12 @@ static dm_status fit(dm_context *ctx, dm_image *img, long w, long h) {
 
 void srv_api_preview(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_reply *reply) {
   long w, h, before, draft;
-  if (srv_query_int(rq, "w", 16, 16384, 0, &w) < 0 || srv_query_int(rq, "h", 16, 16384, 0, &h) < 0 ||
+  if (srv_query_int(rq, "w", 16, 16384, 0, &w) < 0 ||
+      srv_query_int(rq, "h", 16, 16384, 0, &h) < 0 ||
       srv_query_int(rq, "before", 0, 1, 0, &before) < 0 ||
       srv_query_int(rq, "draft", 0, 1, 0, &draft) < 0) {
-    srv_reply_error(reply, 400, "preview takes w and h (16 to 16384 pixels), before=0|1, draft=0|1");
+    srv_reply_error(reply, 400,
+                    "preview takes w and h (16 to 16384 pixels), before=0|1, draft=0|1");
     return;
   }
   dm_graph *g = srv_photo_graph(srv, p, reply);
@@ -95,7 +97,8 @@ void srv_api_preview(dm_server *srv, srv_photo *p, const srv_request *rq, dm_htt
 void srv_api_region(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_reply *reply) {
   long x, y, w, h;
   /* 4096 x 4096 at 100 % is a loupe larger than any screen. */
-  if (srv_query_int(rq, "x", 0, 1 << 20, -1, &x) < 1 || srv_query_int(rq, "y", 0, 1 << 20, -1, &y) < 1 ||
+  if (srv_query_int(rq, "x", 0, 1 << 20, -1, &x) < 1 ||
+      srv_query_int(rq, "y", 0, 1 << 20, -1, &y) < 1 ||
       srv_query_int(rq, "w", 1, 4096, -1, &w) < 1 || srv_query_int(rq, "h", 1, 4096, -1, &h) < 1) {
     srv_reply_error(reply, 400, "region takes x, y (pixels of the photo) and w, h (1 to 4096)");
     return;

@@ -26,9 +26,11 @@ static const dm_scene *scene_or_503(srv_photo *p, dm_graph *g, dm_graph_level le
   int failed = json_is_true(json_object_get(progress, "failed"));
   const char *why = json_string_value(json_object_get(progress, "error"));
   char msg[700];
-  snprintf(msg, sizeof msg, failed ? "there is no depth: %s" : "the scene (depth and matte) is being built",
+  snprintf(msg, sizeof msg,
+           failed ? "there is no depth: %s" : "the scene (depth and matte) is being built",
            why ? why : "");
-  srv_reply_json(reply, 503, json_pack("{s:o, s:o}", "error", srv_json_text(msg), "progress", progress));
+  srv_reply_json(reply, 503,
+                 json_pack("{s:o, s:o}", "error", srv_json_text(msg), "progress", progress));
   return NULL;
 }
 
@@ -94,8 +96,8 @@ void srv_api_mask(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_r
   }
   const char *what;
   if (n >= r.n_corrections) {
-    srv_reply_error(reply, 400, "the recipe has %d correction%s, no correction[%ld]", r.n_corrections,
-                    r.n_corrections == 1 ? "" : "s", n);
+    srv_reply_error(reply, 400, "the recipe has %d correction%s, no correction[%ld]",
+                    r.n_corrections, r.n_corrections == 1 ? "" : "s", n);
   } else if (dm_correction_unrendered(&r.corrections[n], &what) >= 0) {
     srv_reply_error(reply, 422, "correction[%ld] holds a %s component, which depthmask cannot "
                     "render, so its mask cannot be shown", n, what);
@@ -210,7 +212,8 @@ void srv_api_histogram(dm_server *srv, srv_photo *p, const srv_request *rq, dm_h
 
 void srv_api_sample(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_reply *reply) {
   long x, y, r;
-  if (srv_query_int(rq, "x", 0, 1 << 20, -1, &x) < 1 || srv_query_int(rq, "y", 0, 1 << 20, -1, &y) < 1 ||
+  if (srv_query_int(rq, "x", 0, 1 << 20, -1, &x) < 1 ||
+      srv_query_int(rq, "y", 0, 1 << 20, -1, &y) < 1 ||
       srv_query_int(rq, "r", 0, 1000, 0, &r) < 0) {
     srv_reply_error(reply, 400, "sample takes x, y (pixels of the photo) and r (0 to 1000)");
     return;

@@ -148,7 +148,8 @@ void srv_api_export(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http
     else dm_dirname(p->path, dir, sizeof dir);
     char sidecar[4096];
     srv_sidecar_path(srv, p, sidecar, sizeof sidecar);
-    if (snprintf(job->out_path, sizeof job->out_path, "%s/%s", dir, file) >= (int)sizeof job->out_path)
+    if (snprintf(job->out_path, sizeof job->out_path, "%s/%s", dir, file) >=
+        (int)sizeof job->out_path)
       why = "the output path is too long";
     else if (dm_same_file(job->out_path, p->path) || !strcmp(job->out_path, sidecar) ||
         dm_same_file(job->out_path, sidecar) || !strcmp(job->out_path, p->path))
@@ -157,7 +158,8 @@ void srv_api_export(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http
   }
   pthread_mutex_lock(&srv->mu);
   int busy = srv->export.state == SRV_EXPORT_RUNNING;
-  if (!reply->status && busy) srv_reply_error(reply, 409, "an export is running (GET /api/progress)");
+  if (!reply->status && busy)
+    srv_reply_error(reply, 409, "an export is running (GET /api/progress)");
   if (!reply->status && p->problem[0]) srv_reply_error(reply, 422, "%s", p->problem);
   if (!reply->status) {
     if (srv->export.joinable) pthread_join(srv->export.thread, NULL);
@@ -183,7 +185,8 @@ void srv_api_export(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http
   }
   pthread_mutex_unlock(&srv->mu);
   free(job);
-  if (!reply->status) srv_reply_json(reply, 202, json_pack("{s:o}", "export", srv_export_json(srv)));
+  if (!reply->status)
+    srv_reply_json(reply, 202, json_pack("{s:o}", "export", srv_export_json(srv)));
   json_decref(body);
 }
 

@@ -160,7 +160,8 @@ dm_status dm_server_listen(dm_context *ctx, dm_server *srv, int *port) {
                                  MHD_OPTION_END);
   if (!srv->daemon) {
     if (srv->opt.port)
-      return dm_fail(ctx, DM_ERR_IO, NULL, "cannot listen on 127.0.0.1:%d (in use?)", srv->opt.port);
+      return dm_fail(ctx, DM_ERR_IO, NULL, "cannot listen on 127.0.0.1:%d (in use?)",
+                     srv->opt.port);
     return dm_fail(ctx, DM_ERR_IO, NULL, "cannot listen on 127.0.0.1");
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);

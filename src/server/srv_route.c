@@ -105,7 +105,9 @@ int dm_server_precheck(dm_server *srv, const char *target, const dm_http_header 
     return 1;
   }
   int rc = srv_request_parse(rq, "", target, headers, n_headers, NULL, 0);
-  if (rc) srv_reply_error(reply, rc, rc == 414 ? "the request target is too long" : "a malformed request target");
+  if (rc)
+    srv_reply_error(reply, rc,
+                    rc == 414 ? "the request target is too long" : "a malformed request target");
   else if (access_refused(srv, rq, reply)) rc = 403;
   else if (content_length > DM_SERVER_MAX_BODY) {
     srv_reply_error(reply, 413, "request bodies are at most %d bytes", DM_SERVER_MAX_BODY);
@@ -126,7 +128,8 @@ void dm_server_handle(dm_server *srv, const char *method, const char *target,
   }
   int rc = srv_request_parse(rq, method, target, headers, n_headers, body, body_len);
   if (rc) {
-    srv_reply_error(reply, rc, rc == 414 ? "the request target is too long" : "a malformed request target");
+    srv_reply_error(reply, rc,
+                    rc == 414 ? "the request target is too long" : "a malformed request target");
   } else if (access_refused(srv, rq, reply)) {
     /* refused */
   } else if (body_len > DM_SERVER_MAX_BODY) {

@@ -80,7 +80,8 @@ static void *ticker_main(void *arg) {
     until.tv_nsec += 100 * 1000000L;
     if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
     int rc = 0;
-    while (!srv->stopping && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&srv->wake, &srv->mu, &until);
+    while (!srv->stopping && rc != ETIMEDOUT)
+      rc = pthread_cond_timedwait(&srv->wake, &srv->mu, &until);
     if (srv->stopping || !ctx) continue;
     pthread_mutex_unlock(&srv->mu);
     for (int i = 0; i < srv->n_photos; i++) tick_photo(ctx, srv, &srv->photos[i], debounce);
@@ -92,7 +93,8 @@ static void *ticker_main(void *arg) {
 }
 
 dm_status srv_workers_start(dm_context *ctx, dm_server *srv) {
-  if (!(srv->builder_ctx = dm_context_new(1))) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory");
+  if (!(srv->builder_ctx = dm_context_new(1)))
+    return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory");
   if (pthread_create(&srv->builder, NULL, builder_main, srv))
     return dm_fail(ctx, DM_ERR_INTERNAL, NULL, "cannot start the scene builder thread");
   srv->builder_started = 1;

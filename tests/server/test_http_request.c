@@ -8,7 +8,9 @@
 
 static srv_request rq;
 
-static int parse(const char *target) { return srv_request_parse(&rq, "GET", target, NULL, 0, NULL, 0); }
+static int parse(const char *target) {
+  return srv_request_parse(&rq, "GET", target, NULL, 0, NULL, 0);
+}
 
 static void test_split(void) {
   CHECK(parse("/api/photos/3/preview?w=800&h=600&draft=1") == 0);
