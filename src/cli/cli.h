@@ -113,5 +113,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_depth(int argc, char **argv);
 int cmd_mask(int argc, char **argv);
+int cmd_edit(int argc, char **argv);
 
 #endif

@@ -77,6 +77,22 @@ static const cmd_help helps[] = {
      "  --sample X,Y[,R]        the depth eyedropper: depth at pixel X,Y (median over radius R)\n"
      "                          and a suggested Depth Range\n"
      "  --recipe, --preset, --set   as for render (nothing is saved)\n" SCENE_OPTS},
+    {"edit",
+     "  edit IN|DIR [--port N] [--proxy PX] [--out DIR] [--sidecar-dir DIR]\n"
+     "         [--depth ...] [--matte ...] [--cache DIR | --no-cache] [--threads N]\n"
+     "                          the interactive editor: a local server for the browser\n",
+     "Serves the editor for one photo, or for the photos of a folder (not its subfolders), on\n"
+     "127.0.0.1. The first line printed is the page's address with the session's token; open it\n"
+     "in a browser (nothing is opened for you). Every change is saved to the photo's sidecar\n"
+     "within a second; Ctrl-C (or the page's Quit) saves what is left and stops.\n"
+     "\n"
+     "  --port N                listen on port N (default: a free one)\n"
+     "  --proxy PX              the previews' long side (default 1600)\n"
+     "  --out DIR               where exports go (default: beside each photo)\n"
+     "  --sidecar-dir DIR       keep the recipes in DIR instead of beside the photos\n"
+     "  --skip-unknown-masks, --allow-outside-paths   as for render\n" SCENE_OPTS
+     "\nExample:\n"
+     "  depthmask edit portrait.jpg --port 8600\n"},
     {"info",
      "  info IN                 what the file carries: format, size, profile, metadata, the depth\n"
      "                          and mattes embedded in it, sidecar\n",
