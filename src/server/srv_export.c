@@ -86,7 +86,13 @@ static dm_status run_export(dm_context *ctx, export_job *job) {
   dm_recipe r;
   dm_hash h;
   s = dm_recipe_init(ctx, &r);
+  /* The sidecar this session saves to, else (never saved yet) a legacy
+   * photo.xmp the document was read from, as render finds them. */
+  char found[4096];
+  int legacy = 0;
   if (!s && access(sidecar, F_OK) == 0) s = dm_recipe_read_file(ctx, sidecar, &r);
+  else if (!s && !srv->opt.sidecar_dir && dm_sidecar_find(p->path, found, sizeof found, &legacy))
+    s = dm_recipe_read_file(ctx, found, &r);
   if (!s) s = dm_hash_file(ctx, p->path, &h);
   if (!s) {
     dm_hash_hex(h, hex);
