@@ -101,4 +101,22 @@ with Server(photo, *scene_args(depth), "--sidecar-dir", recipes) as s:
 check(code == 0 and os.path.exists(os.path.join(recipes, "coffee.png.xmp")) and
       not os.path.exists(photo + ".xmp"), "--sidecar-dir holds the recipe")
 
+# An export of a photo whose recipe is only in a legacy photo.xmp renders it, as render does.
+photo = fresh("legacy")
+legacy = os.path.join(os.path.dirname(photo), "coffee.xmp")
+render(photo, os.path.join(T, "l0.png"), "correction[0].exposure=-1")  # writes coffee.png.xmp
+os.rename(photo + ".xmp", legacy)
+want = render(photo, os.path.join(T, "l1.png"))  # reads the legacy one (and writes its own)
+os.unlink(photo + ".xmp")
+with Server(photo, *scene_args(depth)) as s:
+    r = s.request("POST", "/api/export", json_body={"format": "png", "bits": 16, "name": "l2.png"})
+    check(r.status == 202, f"export started ({r})")
+    check(wait_for(lambda: s.get("/api/progress").json()["export"]["state"] != "running", 60),
+          "export finished")
+    e = s.get("/api/progress").json()["export"]
+    got = np.asarray(Image.open(e["output"]), np.int32) if e["state"] == "done" else None
+    check(got is not None and np.abs(got - want).max() == 0,
+          f"the export renders the legacy recipe as render does ({e})")
+    check(s.quit() == 0, "quit")
+
 finish()
