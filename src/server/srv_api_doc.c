@@ -15,13 +15,9 @@ void srv_api_photos(dm_server *srv, srv_photo *unused, const srv_request *rq,
   json_t *list = json_array();
   for (int i = 0; list && i < srv->n_photos; i++) {
     srv_photo *p = &srv->photos[i];
-    json_t *sidecar = NULL, *save_error;
+    json_t *sidecar, *save_error;
     pthread_mutex_lock(&p->doc_mu);
-    if (p->doc) {
-      json_t *st = dm_edit_doc_state(p->doc);
-      sidecar = json_incref(json_object_get(st, "sidecar"));
-      json_decref(st);
-    }
+    sidecar = p->doc ? json_string(dm_edit_doc_sidecar_state(p->doc)) : NULL;
     save_error = str_or_null(p->save_error);
     pthread_mutex_unlock(&p->doc_mu);
     pthread_mutex_lock(&srv->mu);
