@@ -5,6 +5,7 @@ POST /api/sync between two photos."""
 import io
 import os
 import shutil
+import time
 
 from PIL import Image
 
@@ -62,6 +63,14 @@ with Server(F, *scene_args(depth)) as s:
     r = s.patch({"set": {"correction[0].exposure": -1.5, "lens_blur.amount": 60}}, photo=1)
     check(r.status == 200, f"photo 1 changed ({r})")
     check(s.state(0)["recipe"].get("correction[0].exposure") in (None, 0, 0.0), "photo 0 untouched")
+    words = {p["id"]: p["sidecar"] for p in s.get("/api/photos").json()["photos"]}
+    check(words["0"] == "none" and words["1"] in ("unsaved", "saved"),
+          f"sidecar states: none, and unsaved or saved ({words['0']}, {words['1']})")
+    for _ in range(40):
+        if [p for p in s.get("/api/photos").json()["photos"] if p["id"] == "1"][0]["sidecar"] == "saved":
+            break
+        time.sleep(0.1)
+    check(os.path.exists(os.path.join(F, "b_coffee.png.xmp")), "photo 1's sidecar saved after the debounce")
     for body in ['{"from": "1", "to": ["9"]}', '{"from": "7", "to": ["0"]}', '{"to": ["0"]}',
                  '{"from": "1", "to": "0"}', "{", '{"from": "1", "to": ["0"], "sections": [1]}']:
         r = s.request("POST", "/api/sync", body=body)
