@@ -7,6 +7,7 @@
  * options (render_args.c); what only a one-shot render means (-o, --set,
  * --recipe, the output format) is refused. */
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +77,12 @@ int cmd_edit(int argc, char **argv) {
   sigaddset(&stop, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
   signal(SIGPIPE, SIG_IGN); /* a browser that goes away is no reason to die */
+  /* Every preview allocates the same 4-20 MB buffers again. glibc maps those
+   * afresh each time (its threshold only grows to the last one freed), and
+   * the kernel zeroes every new page: 14 % of a draft render's time in perf.
+   * Kept in the heap instead, they are reused; RSS stays at its peak. */
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
 
   edit_args e = {0};
   cli_render_args a;

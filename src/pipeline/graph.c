@@ -69,6 +69,12 @@ dm_status dm_graph_open(dm_context *ctx, const char *path, const dm_graph_option
   g->so.matte_path = opt->scene.matte_path ? g->matte_path : NULL;
   g->so.cache_dir = opt->scene.cache_dir ? g->cache_dir : NULL;
   for (int l = 0; l < DM_LEVEL_COUNT; l++) memo_init(&g->lv[l].memo, MEMO_BUDGET[l]);
+  /* Without the disk cache, only files give the scene again cheaply. */
+  const dm_scene_options *so = &opt->scene;
+  int cache_on = !so->cache_dir || so->cache_dir[0];
+  int files = (so->depth_mode == DM_DEPTH_MODE_FILE || so->depth_mode == DM_DEPTH_MODE_NONE) &&
+              (so->matte_mode == DM_MATTE_MODE_FILE || so->matte_mode == DM_MATTE_MODE_NONE);
+  g->full_transient = !opt->single_shot && (cache_on || files);
   copy_str(g->progress.stage, sizeof g->progress.stage, "decode");
 
   /* What the graph holds per photo pixel: the full photo (12 B) and a scene
@@ -81,6 +87,7 @@ dm_status dm_graph_open(dm_context *ctx, const char *path, const dm_graph_option
   ctx->bytes_per_pixel = saved;
   if (!s) s = dm_color_to_working_inplace(ctx, &dec, path);
   if (!s) {
+    g->full_w = dec.img.width, g->full_h = dec.img.height;
     g->lv[DM_LEVEL_FULL].photo = dec.img;
     memset(&dec.img, 0, sizeof dec.img);
     g->meta = dec.meta;
@@ -124,7 +131,8 @@ void dm_graph_size(const dm_graph *g, int *width, int *height) {
 }
 
 void dm_graph_level_size(const dm_graph *g, dm_graph_level level, int *width, int *height) {
-  *width = g->lv[level].photo.width, *height = g->lv[level].photo.height;
+  if (level == DM_LEVEL_FULL) *width = g->full_w, *height = g->full_h;
+  else *width = g->lv[level].photo.width, *height = g->lv[level].photo.height;
 }
 
 const dm_metadata *dm_graph_metadata(const dm_graph *g) { return &g->meta; }
@@ -214,6 +222,49 @@ dm_status dm_graph_build_scene(dm_context *ctx, dm_graph *g) {
   pthread_mutex_unlock(&g->state_mu);
   if (s && bctx) dm_fail(ctx, s, NULL, "%s", dm_context_error(bctx));
   dm_context_free(bctx);
+  if (!s) dm_graph_release_full(g);
+  return s;
+}
+
+void dm_graph_release_full(dm_graph *g) {
+  pthread_mutex_lock(&g->render_mu);
+  pthread_mutex_lock(&g->state_mu);
+  int ready = g->scene_state == 2;
+  pthread_mutex_unlock(&g->state_mu);
+  graph_level *full = &g->lv[DM_LEVEL_FULL];
+  if (g->full_transient && ready) {
+    memo_free(&full->memo);
+    memo_init(&full->memo, MEMO_BUDGET[DM_LEVEL_FULL]);
+    dm_image_free(&full->photo);
+    if (full->has_scene) dm_scene_free(&full->scene);
+    full->has_scene = 0;
+  }
+  pthread_mutex_unlock(&g->render_mu);
+}
+
+dm_status graph_ensure_full(dm_context *ctx, dm_graph *g) {
+  graph_level *full = &g->lv[DM_LEVEL_FULL];
+  dm_status s = DM_OK;
+  if (!full->photo.data) {
+    dm_decoded dec = {0};
+    int saved = ctx->bytes_per_pixel;
+    ctx->bytes_per_pixel = 48;
+    s = dm_io_read(ctx, g->path, &dec);
+    ctx->bytes_per_pixel = saved;
+    if (!s) s = dm_color_to_working_inplace(ctx, &dec, g->path);
+    if (!s && (dec.img.width != g->full_w || dec.img.height != g->full_h))
+      s = dm_fail(ctx, DM_ERR_FORMAT, g->path, "changed on disk while open (%dx%d, was %dx%d)",
+                  dec.img.width, dec.img.height, g->full_w, g->full_h);
+    if (!s) full->photo = dec.img, dec.img = (dm_image){0};
+    dm_decoded_free(&dec);
+  }
+  pthread_mutex_lock(&g->state_mu);
+  int ready = g->scene_state == 2;
+  pthread_mutex_unlock(&g->state_mu);
+  if (!s && ready && !full->has_scene) {
+    s = dm_scene_build(ctx, g->path, &full->photo, g->orientation, &g->so, &full->scene);
+    if (!s) full->has_scene = 1;
+  }
   return s;
 }
 

@@ -78,9 +78,20 @@ typedef enum dm_graph_level {
 /* A level's size. */
 void dm_graph_level_size(const dm_graph *g, dm_graph_level level, int *width, int *height);
 
-/* The scene at a level (NULL until built); valid until dm_graph_free. */
+/* Free the full-size photo and scene (about 24 bytes a pixel) when they can
+ * be had again without the networks (the depth and matte come from the
+ * disk cache or from files): the editor holds only its previews' levels
+ * between full-size renders, and gives the memory to an export. The next
+ * full-size render or mask reads them again. Done once the scene is built;
+ * a no-op otherwise. */
+void dm_graph_release_full(dm_graph *g);
+
+/* The scene at a level (NULL until built, and at the full level while it
+ * is released); valid until the next dm_graph_release_full or
+ * dm_graph_free. */
 const dm_scene *dm_graph_scene(dm_graph *g, dm_graph_level level);
-/* The photo at a level, linear working space, 3 channels. */
+/* The photo at a level, linear working space, 3 channels (empty at the
+ * full level while it is released). */
 const dm_image *dm_graph_photo(const dm_graph *g, dm_graph_level level);
 
 typedef struct dm_graph_view {

@@ -59,6 +59,8 @@ struct dm_graph {
   char depth_path[PATH_MAX], matte_path[PATH_MAX], cache_dir[PATH_MAX];
 
   graph_level lv[DM_LEVEL_COUNT];
+  int full_w, full_h;         /* the photo's size, also while the full level is released */
+  int full_transient;         /* the full level can be read again without the networks */
   int scene_state;            /* 0 not built, 1 building, 2 ready, 3 failed */
   dm_status scene_status;
   dm_graph_progress progress;
@@ -75,6 +77,11 @@ memo_entry *memo_find(memo *m, memo_kind kind, dm_hash key);
  * kept and freed). */
 void memo_put(memo *m, memo_entry *e);
 void memo_entry_free(memo_entry *e);
+
+/* graph.c: the full level's photo and scene back in memory after
+ * dm_graph_release_full (the file decoded again, the scene from the disk
+ * cache or its files); call with render_mu held. */
+dm_status graph_ensure_full(dm_context *ctx, dm_graph *g);
 
 /* graph_keys.c: what each stage reads, hashed. */
 dm_hash key_photo(dm_graph_level level, int scene_ready, int before);

@@ -164,13 +164,14 @@ static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const c
                        dm_graph_level level, int before, int upto, int *pending,
                        render_state *st) {
   graph_level *L = &g->lv[level];
+  memset(st, 0, sizeof *st);
+  dm_status s = level == DM_LEVEL_FULL && !g->single_shot ? graph_ensure_full(ctx, g) : DM_OK;
   pthread_mutex_lock(&g->state_mu);
   int ready = g->scene_state == 2;
   pthread_mutex_unlock(&g->state_mu);
   int needs = before ? 0 : dm_recipe_needs_scene(r);
   *pending = needs && !ready;
-  memset(st, 0, sizeof *st);
-  dm_status s = before || g->single_shot ? DM_OK : dm_recipe_check_rendered(ctx, r, g->path);
+  if (!s && !before && !g->single_shot) s = dm_recipe_check_rendered(ctx, r, g->path);
   if (!s) s = state_init(ctx, g, L, ready, before, level, st);
   for (int i = 0; !s && !before && i < upto; i++) {
     const dm_correction *c = &r->corrections[i];

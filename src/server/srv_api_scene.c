@@ -218,18 +218,26 @@ void srv_api_sample(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http
     srv_reply_error(reply, 400, "sample takes x, y (pixels of the photo) and r (0 to 1000)");
     return;
   }
+  /* Sampled on the preview's scene (the full-size one is not kept between
+   * full-size renders): x, y and r are brought to its scale. */
   dm_graph *g = srv_photo_graph(srv, p, reply);
-  const dm_scene *sc = g ? scene_or_503(p, g, DM_LEVEL_FULL, reply) : NULL;
+  const dm_scene *sc = g ? scene_or_503(p, g, DM_LEVEL_PROXY, reply) : NULL;
   dm_context *ctx = sc ? new_ctx(reply) : NULL;
   if (!ctx) return;
   const dm_image *d = &sc->depth.near01;
+  int fw, fh;
+  dm_graph_size(g, &fw, &fh);
   float v, range[2];
   dm_status s = DM_OK;
   if (!d->data) s = dm_fail(ctx, DM_ERR_PARAM, p->name, "the scene has no depth");
-  else if (x >= d->width || y >= d->height)
-    s = dm_fail(ctx, DM_ERR_RANGE, p->name, "%ld,%ld is outside the %dx%d photo", x, y, d->width,
-                d->height);
-  if (!s) s = dm_mask_depth_sample(ctx, d, (int)x, (int)y, (int)r, &v, range);
+  else if (x >= fw || y >= fh)
+    s = dm_fail(ctx, DM_ERR_RANGE, p->name, "%ld,%ld is outside the %dx%d photo", x, y, fw, fh);
+  if (!s) {
+    double k = (double)d->width / fw;
+    int px = (int)(x * k), py = (int)((double)y * d->height / fh), pr = (int)(r * k + 0.5);
+    px = px < d->width ? px : d->width - 1, py = py < d->height ? py : d->height - 1;
+    s = dm_mask_depth_sample(ctx, d, px, py, pr, &v, range);
+  }
   if (s) {
     srv_reply_status(reply, ctx, s);
   } else {

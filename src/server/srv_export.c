@@ -78,6 +78,12 @@ static dm_status run_export(dm_context *ctx, export_job *job) {
   if (p->doc) s = dm_edit_doc_save(ctx, p->doc);
   pthread_mutex_unlock(&p->doc_mu);
   if (s) return s;
+  /* The export decodes the photo at full size itself: the editor's own
+   * full-size photo and scene (kept after a region render) make room. */
+  pthread_mutex_lock(&p->open_mu);
+  dm_graph *g = p->graph;
+  pthread_mutex_unlock(&p->open_mu);
+  if (g) dm_graph_release_full(g);
   char sidecar[4096], base_dir[4096], hex[33];
   srv_sidecar_path(srv, p, sidecar, sizeof sidecar);
   srv_recipe_dir(srv, p, base_dir, sizeof base_dir);

@@ -122,6 +122,10 @@ static void test_memory_exact(dm_context *ctx, dm_graph *g, const dm_recipe *r) 
 
 /* A region is the same rectangle of the whole render; one outside the photo is refused. */
 static void test_region(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
+  /* The full level was released once the scene was built (its depth and matte are files):
+   * a full-size render reads it again. */
+  CHECK(dm_graph_scene(g, DM_LEVEL_FULL) == NULL);
+  CHECK(dm_graph_photo(g, DM_LEVEL_FULL)->data == NULL);
   dm_image whole = {0}, region = {0};
   dm_graph_view v = {.level = DM_LEVEL_FULL};
   CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, &whole, NULL));
@@ -132,6 +136,12 @@ static void test_region(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
   dm_image_free(&region);
   dm_graph_view bad = {.level = DM_LEVEL_FULL, .x = 900, .y = 0, .w = 100, .h = 10};
   CHECK(dm_graph_render(ctx, g, r, NULL, &bad, &region, NULL) == DM_ERR_RANGE);
+  CHECK(dm_graph_scene(g, DM_LEVEL_FULL) != NULL);
+  dm_graph_release_full(g);
+  CHECK(dm_graph_scene(g, DM_LEVEL_FULL) == NULL);
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &rv, &region, NULL));
+  CHECK(same(&view, &region)); /* read again, the same pixels */
+  dm_image_free(&region);
   dm_image_free(&whole);
 }
 
