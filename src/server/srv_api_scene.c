@@ -40,15 +40,22 @@ static dm_context *new_ctx(dm_http_reply *reply) {
   return ctx;
 }
 
+/* Query `key` as one of two words, `a` when absent; NULL (the 400 sent) for
+ * any other. */
+static const char *query_choice(const srv_request *rq, const char *key, const char *a,
+                                const char *b, dm_http_reply *reply) {
+  const char *v = srv_query(rq, key);
+  if (!v) return a;
+  if (!strcmp(v, a) || !strcmp(v, b)) return v;
+  srv_reply_error(reply, 400, "%s must be %s or %s, not \"%s\"", key, a, b, v);
+  return NULL;
+}
+
 /* ---- depth ---------------------------------------------------------------- */
 
 void srv_api_depth(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_reply *reply) {
-  const char *viz = srv_query(rq, "viz");
-  if (!viz) viz = "heat";
-  if (strcmp(viz, "heat") && strcmp(viz, "grey")) {
-    srv_reply_error(reply, 400, "viz must be heat or grey, not \"%s\"", viz);
-    return;
-  }
+  const char *viz = query_choice(rq, "viz", "heat", "grey", reply);
+  if (!viz) return;
   dm_graph *g = srv_photo_graph(srv, p, reply);
   const dm_scene *sc = g ? scene_or_503(p, g, DM_LEVEL_PROXY, reply) : NULL;
   dm_context *ctx = sc ? new_ctx(reply) : NULL;
@@ -169,12 +176,8 @@ static json_t *image_histogram(const dm_image *rgb) {
 }
 
 void srv_api_histogram(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_reply *reply) {
-  const char *of = srv_query(rq, "of");
-  if (!of) of = "image";
-  if (strcmp(of, "depth") && strcmp(of, "image")) {
-    srv_reply_error(reply, 400, "of must be depth or image, not \"%s\"", of);
-    return;
-  }
+  const char *of = query_choice(rq, "of", "image", "depth", reply);
+  if (!of) return;
   dm_graph *g = srv_photo_graph(srv, p, reply);
   if (!g) return;
   if (!strcmp(of, "depth")) {

@@ -79,3 +79,18 @@ unsigned char *dm_test_read(const char *path, size_t *len) {
   dm_context_free(ctx);
   return data;
 }
+
+void dm_test_key_pattern(const char *key, char *out, size_t len) {
+  static const char letters[] = "NMS";
+  int depth = 0;
+  size_t o = 0;
+  for (const char *p = key; *p && o + 2 < len; p++) {
+    out[o++] = *p;
+    if (*p == '[') {
+      out[o++] = letters[depth < 3 ? depth : 2];
+      depth++;
+      while (p[1] >= '0' && p[1] <= '9') p++;
+    }
+  }
+  out[o] = 0;
+}

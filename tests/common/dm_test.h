@@ -60,4 +60,8 @@ const char *dm_test_tmpdir(const char *test_name);
  * equal shape. */
 void dm_test_image_diff(const dm_image *a, const dm_image *b, double *mean_abs, double *max_abs);
 
+/* A --set key with its indices written N, M, S, as `depthmask keys` lists it:
+ * correction[0].mask[12].stroke[3].dabs -> correction[N].mask[M].stroke[S].dabs */
+void dm_test_key_pattern(const char *key, char *out, size_t len);
+
 #endif

@@ -54,22 +54,6 @@ static int vlists_equal(const vlist *a, const vlist *b) {
   return ok;
 }
 
-/* The key with its indices written N, M, S, as `depthmask keys` lists it. */
-static void pattern_of(const char *key, char *out, size_t len) {
-  static const char letters[] = "NMS";
-  int depth = 0;
-  size_t o = 0;
-  for (const char *p = key; *p && o + 2 < len; p++) {
-    out[o++] = *p;
-    if (*p == '[') {
-      out[o++] = letters[depth < 3 ? depth : 2];
-      depth++;
-      while (p[1] >= '0' && p[1] <= '9') p++;
-    }
-  }
-  out[o] = 0;
-}
-
 typedef struct catalogue {
   int n;
   char keys[128][96];
@@ -136,7 +120,7 @@ static void test_keys_and_rebuild(dm_context *ctx) {
   dm_set_keys_each(DM_KEYS_ALL, add_key, &cat);
   for (int i = 0; i < l.n; i++) {
     char pat[160];
-    pattern_of(l.key[i], pat, sizeof pat);
+    dm_test_key_pattern(l.key[i], pat, sizeof pat);
     int found = 0;
     for (int k = 0; k < cat.n; k++)
       if (!strcmp(cat.keys[k], pat)) cat.seen[k] = found = 1;

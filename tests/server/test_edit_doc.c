@@ -22,21 +22,6 @@ static json_t *cli_keys(void) {
   return keys;
 }
 
-/* correction[0].mask[12].stroke[3].dabs -> correction[N].mask[M].stroke[S].dabs */
-static void pattern_of(const char *key, char *out, size_t len) {
-  static const char letters[] = "NMS";
-  int depth = 0;
-  size_t o = 0;
-  for (const char *p = key; *p && o + 2 < len; p++) {
-    out[o++] = *p;
-    if (*p == '[') {
-      out[o++] = letters[depth < 3 ? depth++ : 2];
-      while (p[1] >= '0' && p[1] <= '9') p++;
-    }
-  }
-  out[o] = 0;
-}
-
 static void test_state(dm_context *ctx, const char *dir) {
   dm_edit_doc *d = open_doc(ctx, photo_copy("grace_hopper", dir, "state.jpg"), NULL);
   json_t *st = dm_edit_doc_state(d);
@@ -112,7 +97,7 @@ static void test_state(dm_context *ctx, const char *dir) {
   json_t *v;
   json_object_foreach((json_t *)recipe, key, v) {
     char pat[200];
-    pattern_of(key, pat, sizeof pat);
+    dm_test_key_pattern(key, pat, sizeof pat);
     int found = 0;
     for (size_t i = 0; i < json_array_size(params) && !found; i++)
       found = !strcmp(pat, json_string_value(json_object_get(json_array_get(params, i), "key")));
