@@ -109,6 +109,7 @@ for i in range(3):
     times.append(time.monotonic() - t)
 print("  region 800x800 at 100 %% after a change: median %.0f ms; peak %.0f MiB"
       % (1e3 * statistics.median(times), peak_mib()))
+print("  held after the region: %.0f MiB" % memory_mib("VmRSS"))
 reset_peak()
 status, body = call("POST", "/api/export", {"format": "tiff", "bits": 16, "name": "bench-export"})
 while status in (200, 202):
@@ -117,6 +118,6 @@ while status in (200, 202):
     if p.get("done") or p.get("failed") or p.get("state") in ("done", "failed", "idle"):
         break
     time.sleep(0.2)
-print("  export (16-bit TIFF) done: peak %.0f MiB" % peak_mib())
+print("  export (16-bit TIFF) done: peak %.0f MiB, then %.0f MiB held" % (peak_mib(), memory_mib("VmRSS")))
 call("POST", "/api/quit")
 proc.wait(timeout=60)

@@ -231,10 +231,12 @@ void dm_graph_release_full(dm_graph *g) {
   pthread_mutex_lock(&g->state_mu);
   int ready = g->scene_state == 2;
   pthread_mutex_unlock(&g->state_mu);
+  for (int l = 0; l < DM_LEVEL_COUNT; l++) {
+    memo_free(&g->lv[l].memo);
+    memo_init(&g->lv[l].memo, MEMO_BUDGET[l]);
+  }
   graph_level *full = &g->lv[DM_LEVEL_FULL];
   if (g->full_transient && ready) {
-    memo_free(&full->memo);
-    memo_init(&full->memo, MEMO_BUDGET[DM_LEVEL_FULL]);
     dm_image_free(&full->photo);
     if (full->has_scene) dm_scene_free(&full->scene);
     full->has_scene = 0;

@@ -78,12 +78,13 @@ typedef enum dm_graph_level {
 /* A level's size. */
 void dm_graph_level_size(const dm_graph *g, dm_graph_level level, int *width, int *height);
 
-/* Free the full-size photo and scene (about 24 bytes a pixel) when they can
- * be had again without the networks (the depth and matte come from the
- * disk cache or from files): the editor holds only its previews' levels
- * between full-size renders, and gives the memory to an export. The next
- * full-size render or mask reads them again. Done once the scene is built;
- * a no-op otherwise. */
+/* Free every level's stage memory, and the full-size photo and scene
+ * (about 24 bytes a pixel) when they can be had again without the networks
+ * (the depth and matte come from the disk cache or from files): the editor
+ * holds only its previews' levels between full-size renders, and gives the
+ * memory to an export. The next render runs its stages again; the next
+ * full-size render or mask reads the full level again. Done once the scene
+ * is built. */
 void dm_graph_release_full(dm_graph *g);
 
 /* The scene at a level (NULL until built, and at the full level while it

@@ -10,6 +10,7 @@
  * another program wrote meanwhile come along, and output and sidecar agree.
  * The output goes to --out DIR, else beside the photo; `name` is a file
  * name only (no folder, not hidden). */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,7 @@ static dm_status run_export(dm_context *ctx, export_job *job) {
   dm_graph *g = p->graph;
   pthread_mutex_unlock(&p->open_mu);
   if (g) dm_graph_release_full(g);
+  malloc_trim(0); /* and the heap's free pages go back (cmd_edit keeps them otherwise) */
   char sidecar[4096], base_dir[4096], hex[33];
   srv_sidecar_path(srv, p, sidecar, sizeof sidecar);
   srv_recipe_dir(srv, p, base_dir, sizeof base_dir);
