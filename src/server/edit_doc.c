@@ -212,7 +212,7 @@ static dm_status commit(dm_context *ctx, dm_edit_doc *d, dm_recipe *next, edit_m
   /* A PUSH that changes no value is no step; a merge that changed none
    * (the other program recorded its render, say) replaces the state in
    * place. */
-  int in_place = same && !record;
+  int in_place = (same && !record) || (move == EDIT_PUSH && record && d->fold);
   if (same && record && move == EDIT_PUSH) {
     json_decref(nv);
     free(xml);
@@ -255,7 +255,7 @@ static dm_status commit(dm_context *ctx, dm_edit_doc *d, dm_recipe *next, edit_m
   d->r = canon;
   json_decref(d->values);
   d->values = nv;
-  if (!in_place) {
+  if (!in_place || d->fold) {
     d->revision++;
     d->changes++;
   }

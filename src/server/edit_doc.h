@@ -50,7 +50,9 @@ const char *dm_edit_doc_sidecar_state(const dm_edit_doc *d);
 
 /* PATCH /api/recipe: `body` is one JSON object with one of "set", "add_correction",
  * "remove_correction", "add_mask", "remove_mask", "undo", "redo" (forms in
- * edit_patch.c). On success *reply (new reference) is {"revision": N, "changed":
+ * edit_patch.c). A "set" may carry "gesture": an id the page gives one slider
+ * drag; the drag's changes, sent one after another with that id, are one
+ * step of the history (each is still a revision). On success *reply (new reference) is {"revision": N, "changed":
  * [keys]}; on a bad body, key or value DM_ERR_PARAM with ctx's one-line message
  * (for a bad --set key or value, the line the CLI prints) and the recipe as it was. */
 dm_status dm_edit_doc_patch(dm_context *ctx, dm_edit_doc *d, const char *body, size_t len,

@@ -46,6 +46,13 @@ struct dm_edit_doc {
   char **hist;
   size_t *hist_len;
   int n_hist, cap_hist, cur;
+  /* A slider drag is one step: a "set" carrying the gesture of the change
+   * just before it (and nothing undone since) replaces that step's state
+   * instead of adding one (edit_patch.c). `fold` is set for the one commit
+   * that does so. */
+  char gesture[65];
+  int gesture_cur;      /* hist index the gesture's step holds */
+  int fold;
 
   /* Saving. `base` is the recipe as the sidecar held it when last read or
    * written (XMP), base_hash/base_exists the sidecar file's bytes then;

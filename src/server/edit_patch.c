@@ -256,11 +256,29 @@ dm_status dm_edit_doc_patch(dm_context *ctx, dm_edit_doc *d, const char *body, s
                    err.text, err.line, err.column);
   dm_status s = DM_OK;
   json_t *changed = NULL;
-  if (!json_is_object(root) || json_object_size(root) != 1) {
+  /* "gesture" may come with "set": the id of a slider drag, whose changes
+   * are one step of the history (the page sends the same id while the
+   * handle moves). */
+  const json_t *gesture = json_is_object(root) ? json_object_get(root, "gesture") : NULL;
+  size_t members = json_is_object(root) ? json_object_size(root) - (gesture != NULL) : 0;
+  if (gesture && (!json_is_string(gesture) || json_string_length(gesture) == 0 ||
+                  json_string_length(gesture) >= sizeof d->gesture ||
+                  !json_object_get(root, "set") || members != 1)) {
+    s = dm_fail(ctx, DM_ERR_PARAM, "gesture", "expected a name of 1 to %d characters, given with "
+                "\"set\" alone", (int)sizeof d->gesture - 1);
+  } else if (!json_is_object(root) || members != 1) {
     s = dm_fail(ctx, DM_ERR_PARAM, NULL, "expected an object with one member: %s", ops);
   } else {
-    const char *op = json_object_iter_key(json_object_iter(root));
-    const json_t *v = json_object_iter_value(json_object_iter(root));
+    const char *op = "set";
+    const json_t *v = json_object_get(root, "set");
+    if (!v) {
+      op = json_object_iter_key(json_object_iter(root));
+      v = json_object_iter_value(json_object_iter(root));
+    }
+    const char *g = gesture ? json_string_value(gesture) : NULL;
+    d->fold = g && d->gesture[0] && !strcmp(g, d->gesture) && d->gesture_cur == d->cur &&
+              d->cur == d->n_hist - 1 && d->cur > 0;
+    int cur = d->cur;
     if (!strcmp(op, "set")) s = do_set(ctx, d, v, &changed);
     else if (!strcmp(op, "add_correction")) s = do_add_correction(ctx, d, v, &changed);
     else if (!strcmp(op, "add_mask")) s = do_add_mask(ctx, d, v, &changed);
@@ -268,6 +286,13 @@ dm_status dm_edit_doc_patch(dm_context *ctx, dm_edit_doc *d, const char *body, s
       s = do_remove(ctx, d, op, v, &changed);
     else if (!strcmp(op, "undo") || !strcmp(op, "redo")) s = do_history(ctx, d, op, v, &changed);
     else s = dm_fail(ctx, DM_ERR_PARAM, NULL, "unknown change \"%.64s\" (expected %s)", op, ops);
+    d->fold = 0;
+    /* The gesture goes on while its changes follow one another; any other
+     * change ends it. A set that changed nothing leaves it as it was. */
+    if (!s && g && (d->cur != cur || d->gesture_cur == d->cur))
+      snprintf(d->gesture, sizeof d->gesture, "%s", g), d->gesture_cur = d->cur;
+    else if (!s && !g && d->cur != cur)
+      d->gesture[0] = 0;
   }
   json_decref(root);
   /* Out of range is a bad value like any other, to the caller. */

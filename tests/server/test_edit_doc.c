@@ -282,6 +282,38 @@ static void test_structure(dm_context *ctx, const char *dir) {
 
 /* ---- undo and redo ------------------------------------------------------- */
 
+static double exposure_of(const dm_edit_doc *d) {
+  return dm_edit_doc_recipe(d)->corrections[0].sliders.v[DM_ADJ_EXPOSURE];
+}
+
+/* A slider drag sent with one gesture id is one step: undo goes back to the value before it. */
+static void test_gesture(dm_context *ctx, const char *dir) {
+  dm_edit_doc *d = open_doc(ctx, photo_copy("grace_hopper", dir, "gesture.jpg"), NULL);
+  DO(ctx, d, "{\"set\": {\"correction[0].exposure\": -0.5}}");
+  unsigned long rev = dm_edit_doc_revision(d);
+  DO(ctx, d, "{\"set\": {\"correction[0].exposure\": -0.6}, \"gesture\": \"drag-1\"}");
+  DO(ctx, d, "{\"gesture\": \"drag-1\", \"set\": {\"correction[0].exposure\": -0.7}}");
+  DO(ctx, d, "{\"set\": {\"correction[0].exposure\": -0.8}, \"gesture\": \"drag-1\"}");
+  CHECK(dm_edit_doc_revision(d) == rev + 3); /* every value is a revision the page renders */
+  CHECK_NEAR(exposure_of(d), -0.8, 1e-6);
+  /* Another drag is another step. */
+  DO(ctx, d, "{\"set\": {\"correction[0].exposure\": -1.0}, \"gesture\": \"drag-2\"}");
+  DO(ctx, d, "{\"set\": {\"correction[0].exposure\": -1.1}, \"gesture\": \"drag-2\"}");
+  DO(ctx, d, "{\"undo\": 1}");
+  CHECK_NEAR(exposure_of(d), -0.8, 1e-6);
+  DO(ctx, d, "{\"undo\": 1}");
+  CHECK_NEAR(exposure_of(d), -0.5, 1e-6);
+  /* After an undo the same id starts a new step (redo is gone), never rewrites an old one. */
+  DO(ctx, d, "{\"set\": {\"correction[0].exposure\": -0.3}, \"gesture\": \"drag-1\"}");
+  DO(ctx, d, "{\"undo\": 1}");
+  CHECK_NEAR(exposure_of(d), -0.5, 1e-6);
+  PATCH_FAILS(ctx, d, "{\"undo\": 1, \"gesture\": \"g\"}",
+              "gesture: expected a name of 1 to 64 characters, given with \"set\" alone");
+  PATCH_FAILS(ctx, d, "{\"set\": {}, \"gesture\": 3}",
+              "gesture: expected a name of 1 to 64 characters, given with \"set\" alone");
+  dm_edit_doc_free(d);
+}
+
 static void test_history(dm_context *ctx, const char *dir) {
   dm_edit_doc *d = open_doc(ctx, photo_copy("grace_hopper", dir, "history.jpg"), NULL);
   PATCH_FAILS(ctx, d, "{\"undo\": 1}", "undo: nothing to undo");
@@ -426,6 +458,7 @@ int main(void) {
   test_set(ctx, dir);
   test_structure(ctx, dir);
   test_history(ctx, dir);
+  test_gesture(ctx, dir);
   test_sync(ctx, dir);
   dm_context_free(ctx);
   return dm_test_done("test_edit_doc");
