@@ -60,6 +60,9 @@ int dm_parse_size(const char *text, long long *out);
  * ctx->max_memory, naming its size and the memory it needs. */
 dm_status dm_check_memory(dm_context *ctx, const char *name, long long w, long long h);
 
+/* A monotonic clock in milliseconds, for stage times and idle timers. */
+double dm_now_ms(void);
+
 static inline int dm_cancelled(dm_context *ctx) { return atomic_load(&ctx->cancel) != 0; }
 
 #endif

@@ -30,15 +30,9 @@
 /* Photos are read whole to look for embedded depth; a bigger file is not a photo. */
 #define SCENE_MAX_FILE (2LL << 30)
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
-
 /* Stage times go to the log at INFO level (bench/depth.sh prints them). */
 static void stage_done(dm_context *ctx, const char *stage, double *t) {
-  double t1 = now_ms();
+  double t1 = dm_now_ms();
   dm_log(ctx, DM_LOG_INFO, "scene: %s %.1f ms", stage, t1 - *t);
   *t = t1;
 }
@@ -160,7 +154,7 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
     snprintf(out->matte_source, sizeof out->matte_source, "ISNet subject matte: not computed yet");
     return DM_OK;
   }
-  double t = now_ms();
+  double t = dm_now_ms();
   s = dm_scene_prepare_guide(ctx, b);
   if (!s) stage_done(ctx, "guide", &t);
   dm_image low = {0};
@@ -211,7 +205,7 @@ static dm_status build_fused(dm_context *ctx, dm_scene_build_state *b, dm_scene 
     snprintf(out->depth_source, sizeof out->depth_source, "network %s: not computed yet", m->id);
     return DM_OK;
   }
-  double t = now_ms();
+  double t = dm_now_ms();
   s = dm_scene_prepare_guide(ctx, b);
   if (!s) stage_done(ctx, "guide", &t);
   dm_image net = {0};
@@ -267,7 +261,7 @@ static float ambiguous_share(const dm_scene *s) {
 /* After the depth: the matte's soft pixels' two layers. */
 static dm_status build_layers(dm_context *ctx, const dm_image *work, dm_scene *out) {
   if (!out->matte.data || !work->data) return DM_OK; /* no matte; `info` reads headers only */
-  double t = now_ms();
+  double t = dm_now_ms();
   dm_status s = dm_matte_layers_build(ctx, work, &out->matte, &out->layers);
   if (!s) stage_done(ctx, "matte layers", &t);
   return s;
@@ -285,7 +279,7 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
   b.orientation = orientation;
   char cache_buf[1024];
   b.cache = cache_folder(ctx, opt, cache_buf, sizeof cache_buf);
-  double t = now_ms();
+  double t = dm_now_ms();
   dm_status s = dm_read_file(ctx, in_path, SCENE_MAX_FILE, &b.file, &b.file_len);
   if (!s) b.file_hash = dm_hash_bytes(b.file, b.file_len);
   if (!s) stage_done(ctx, "read and hash", &t);

@@ -226,22 +226,35 @@ dm_status dm_graph_build_scene(dm_context *ctx, dm_graph *g) {
   return s;
 }
 
-void dm_graph_release_full(dm_graph *g) {
-  pthread_mutex_lock(&g->render_mu);
+/* With render_mu held. */
+static int drop_full(dm_graph *g) {
   pthread_mutex_lock(&g->state_mu);
   int ready = g->scene_state == 2;
   pthread_mutex_unlock(&g->state_mu);
+  graph_level *full = &g->lv[DM_LEVEL_FULL];
+  if (!g->full_transient || !ready || !full->photo.data) return 0;
+  dm_image_free(&full->photo);
+  if (full->has_scene) dm_scene_free(&full->scene);
+  full->has_scene = 0;
+  return 1;
+}
+
+void dm_graph_release_full(dm_graph *g) {
+  pthread_mutex_lock(&g->render_mu);
   for (int l = 0; l < DM_LEVEL_COUNT; l++) {
     memo_free(&g->lv[l].memo);
     memo_init(&g->lv[l].memo, MEMO_BUDGET[l]);
   }
-  graph_level *full = &g->lv[DM_LEVEL_FULL];
-  if (g->full_transient && ready) {
-    dm_image_free(&full->photo);
-    if (full->has_scene) dm_scene_free(&full->scene);
-    full->has_scene = 0;
-  }
+  drop_full(g);
   pthread_mutex_unlock(&g->render_mu);
+}
+
+int dm_graph_release_idle(dm_graph *g, long idle_ms) {
+  if (pthread_mutex_trylock(&g->render_mu)) return 0;
+  int freed = 0;
+  if (dm_now_ms() - g->full_used_ms >= (double)idle_ms) freed = drop_full(g);
+  pthread_mutex_unlock(&g->render_mu);
+  return freed;
 }
 
 dm_status graph_ensure_full(dm_context *ctx, dm_graph *g) {

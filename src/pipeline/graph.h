@@ -87,6 +87,13 @@ void dm_graph_level_size(const dm_graph *g, dm_graph_level level, int *width, in
  * is built. */
 void dm_graph_release_full(dm_graph *g);
 
+/* Free the full-size photo and scene (not the stage memory) when no
+ * full-size render or mask has used them for `idle_ms` and they can be had
+ * again without the networks: what a loupe left behind goes back once the
+ * retoucher moves on. Never waits for a render (a busy graph is left as it
+ * is). Returns 1 when it freed them. */
+int dm_graph_release_idle(dm_graph *g, long idle_ms);
+
 /* The scene at a level (NULL until built, and at the full level while it
  * is released); valid until the next dm_graph_release_full or
  * dm_graph_free. */

@@ -61,6 +61,7 @@ struct dm_graph {
   graph_level lv[DM_LEVEL_COUNT];
   int full_w, full_h;         /* the photo's size, also while the full level is released */
   int full_transient;         /* the full level can be read again without the networks */
+  double full_used_ms;        /* when a full-size render or mask last used it (monotonic) */
   int scene_state;            /* 0 not built, 1 building, 2 ready, 3 failed */
   dm_status scene_status;
   dm_graph_progress progress;

@@ -9,17 +9,15 @@
  * a change is saved once no other came for the debounce time. It leaves a
  * photo alone while it is being exported (the export holds the photo's
  * sidecar lock for seconds; waiting on it would hold the document too). */
+#include <malloc.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "server/srv_internal.h"
 
-long srv_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+long srv_now_ms(void) { return (long)dm_now_ms(); }
 
 void srv_queue_scene(dm_server *srv, srv_photo *p) {
   pthread_mutex_lock(&srv->mu);
@@ -54,6 +52,9 @@ static void *builder_main(void *arg) {
   return NULL;
 }
 
+/* A region (the loupe) reads the full-size level; kept this long after. */
+#define FULL_IDLE_MS 30000
+
 static void tick_photo(dm_context *ctx, dm_server *srv, srv_photo *p, long debounce) {
   if (atomic_load(&p->exporting)) return;
   pthread_mutex_lock(&p->doc_mu);
@@ -67,6 +68,12 @@ static void tick_photo(dm_context *ctx, dm_server *srv, srv_photo *p, long debou
     }
   }
   pthread_mutex_unlock(&p->doc_mu);
+  /* The full-size photo and scene a region render read go back once the
+   * loupe has been idle a while (the previews' levels stay). */
+  pthread_mutex_lock(&p->open_mu);
+  dm_graph *g = p->graph;
+  pthread_mutex_unlock(&p->open_mu);
+  if (g && dm_graph_release_idle(g, FULL_IDLE_MS)) malloc_trim(0);
 }
 
 static void *ticker_main(void *arg) {

@@ -137,6 +137,15 @@ static void test_region(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
   dm_graph_view bad = {.level = DM_LEVEL_FULL, .x = 900, .y = 0, .w = 100, .h = 10};
   CHECK(dm_graph_render(ctx, g, r, NULL, &bad, &region, NULL) == DM_ERR_RANGE);
   CHECK(dm_graph_scene(g, DM_LEVEL_FULL) != NULL);
+  /* Kept while a loupe may come back; freed once idle. */
+  CHECK(dm_graph_release_idle(g, 60000) == 0);
+  CHECK(dm_graph_scene(g, DM_LEVEL_FULL) != NULL);
+  CHECK(dm_graph_release_idle(g, 0) == 1);
+  CHECK(dm_graph_scene(g, DM_LEVEL_FULL) == NULL);
+  CHECK(dm_graph_release_idle(g, 0) == 0);
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &rv, &region, NULL));
+  CHECK(same(&view, &region));
+  dm_image_free(&region);
   dm_graph_release_full(g);
   CHECK(dm_graph_scene(g, DM_LEVEL_FULL) == NULL);
   CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &rv, &region, NULL));
