@@ -97,7 +97,9 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
   int needs = c ? dm_mask_needs(c->masks, c->n_masks) : 0;
   if (m->sample) needs |= DM_MASK_NEEDS_DEPTH;
   /* One shot of the render graph, as render: the mask sees the photo as
-   * the corrections before it left it. */
+   * the corrections before it left it. It holds per pixel the photo and the
+   * overlay's copy of it (24 B), the mask (4 B) and the scene's depth, matte
+   * and confidence (12 B): 40 B for the decoder's memory check. */
   dm_graph_options go = {.scene = dm_scene_options_for(&opt->scene, needs),
                          .threads = ctx->n_threads, .single_shot = 1, .bytes_per_pixel = 40};
   dm_graph *g = NULL;

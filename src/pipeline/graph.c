@@ -41,6 +41,17 @@ static void level_size(int w, int h, int side, int *lw, int *lh) {
   if (*lh < 1) *lh = 1;
 }
 
+/* The photo decoded and in the working space, under the graph's memory
+ * check. */
+static dm_status decode_working(dm_context *ctx, const dm_graph *g, dm_decoded *dec) {
+  int saved = ctx->bytes_per_pixel;
+  ctx->bytes_per_pixel = g->bytes_per_pixel;
+  dm_status s = dm_io_read(ctx, g->path, dec);
+  ctx->bytes_per_pixel = saved;
+  if (!s) s = dm_color_to_working_inplace(ctx, dec, g->path);
+  return s;
+}
+
 dm_status dm_graph_open(dm_context *ctx, const char *path, const dm_graph_options *opt,
                         dm_graph **out) {
   *out = NULL;
@@ -80,12 +91,11 @@ dm_status dm_graph_open(dm_context *ctx, const char *path, const dm_graph_option
   /* What the graph holds per photo pixel: the full photo (12 B) and a scene
    * (depth, matte, confidence: 12 B) with its layers (a few bytes), plus a
    * full render's own image and mask (16 B) for exports and regions. */
+  g->bytes_per_pixel = opt->bytes_per_pixel > 0 ? opt->bytes_per_pixel : 48;
   dm_decoded dec = {0};
-  int saved = ctx->bytes_per_pixel;
-  ctx->bytes_per_pixel = opt->bytes_per_pixel > 0 ? opt->bytes_per_pixel : 48;
-  dm_status s = dm_io_read(ctx, path, &dec);
-  ctx->bytes_per_pixel = saved;
-  if (!s) s = dm_color_to_working_inplace(ctx, &dec, path);
+  /* A graph that reads its full level again checks it reads the same photo. */
+  dm_status s = g->full_transient ? dm_hash_file(ctx, path, &g->file_hash) : DM_OK;
+  if (!s) s = decode_working(ctx, g, &dec);
   if (!s) {
     g->full_w = dec.img.width, g->full_h = dec.img.height;
     g->lv[DM_LEVEL_FULL].photo = dec.img;
@@ -261,15 +271,14 @@ dm_status graph_ensure_full(dm_context *ctx, dm_graph *g) {
   graph_level *full = &g->lv[DM_LEVEL_FULL];
   dm_status s = DM_OK;
   if (!full->photo.data) {
+    /* Its previews were made from the photo as it was at open: a photo
+     * rewritten since would not match them. */
+    dm_hash now;
+    s = dm_hash_file(ctx, g->path, &now);
+    if (!s && (now.lo != g->file_hash.lo || now.hi != g->file_hash.hi))
+      s = dm_fail(ctx, DM_ERR_FORMAT, g->path, "changed on disk since it was opened; open it again");
     dm_decoded dec = {0};
-    int saved = ctx->bytes_per_pixel;
-    ctx->bytes_per_pixel = 48;
-    s = dm_io_read(ctx, g->path, &dec);
-    ctx->bytes_per_pixel = saved;
-    if (!s) s = dm_color_to_working_inplace(ctx, &dec, g->path);
-    if (!s && (dec.img.width != g->full_w || dec.img.height != g->full_h))
-      s = dm_fail(ctx, DM_ERR_FORMAT, g->path, "changed on disk while open (%dx%d, was %dx%d)",
-                  dec.img.width, dec.img.height, g->full_w, g->full_h);
+    if (!s) s = decode_working(ctx, g, &dec);
     if (!s) full->photo = dec.img, dec.img = (dm_image){0};
     dm_decoded_free(&dec);
   }

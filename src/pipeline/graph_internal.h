@@ -62,6 +62,8 @@ struct dm_graph {
   int full_w, full_h;         /* the photo's size, also while the full level is released */
   int full_transient;         /* the full level can be read again without the networks */
   double full_used_ms;        /* when a full-size render or mask last used it (monotonic) */
+  int bytes_per_pixel;        /* for the decoder's memory check, at open and on reading again */
+  dm_hash file_hash;          /* the photo's bytes at open: read again only if unchanged */
   int scene_state;            /* 0 not built, 1 building, 2 ready, 3 failed */
   dm_status scene_status;
   dm_graph_progress progress;
@@ -86,7 +88,7 @@ dm_status graph_ensure_full(dm_context *ctx, dm_graph *g);
 
 /* graph_keys.c: what each stage reads, hashed. */
 dm_hash key_photo(dm_graph_level level, int scene_ready, int before);
-dm_hash key_correction(dm_hash upstream, const dm_correction *c);
+dm_hash key_correction(dm_hash upstream, const dm_correction *c, dm_hash masks);
 dm_hash key_masks(dm_hash upstream, const dm_correction *c, int on_layers, const char *base_dir);
 dm_hash key_blur(dm_hash upstream, const dm_recipe *r);
 

@@ -5,7 +5,7 @@
  *   photo       the level, and whether the scene was ready (a render made
  *               while it was pending skipped what needs it)
  *   correction  the key of the image it starts from, its amount and sliders,
- *               its masks' key
+ *               its masks' key (which holds what they read)
  *   masks       the components' fields and the level; the key of the image
  *               they start from only when they read it (dm_mask_reads_image),
  *               so a Subject or gradient mask is reused when an earlier
@@ -75,14 +75,14 @@ dm_hash key_masks(dm_hash upstream, const dm_correction *c, int on_layers, const
   return digest_free(h);
 }
 
-dm_hash key_correction(dm_hash upstream, const dm_correction *c) {
+dm_hash key_correction(dm_hash upstream, const dm_correction *c, dm_hash masks) {
   dm_hasher *h = dm_hasher_new();
   if (!h) return (dm_hash){0, 0};
   dm_hasher_update_str(h, "correction");
   put_key(h, upstream);
   dm_hasher_update_f32(h, c->amount);
   dm_hasher_update(h, &c->sliders, sizeof c->sliders);
-  put_masks(h, c);
+  put_key(h, masks);
   return digest_free(h);
 }
 

@@ -25,6 +25,19 @@ typedef struct render_state {
 
 static size_t layer_bytes(const dm_scene *s) { return s->layers.n * 3 * sizeof(float); }
 
+/* New copies of a layers' colours (lb bytes each); 0 when out of memory. */
+static int layers_dup(const float *fg, const float *bg, size_t lb, float **ofg, float **obg) {
+  *ofg = malloc(lb), *obg = malloc(lb);
+  if (!*ofg || !*obg) {
+    free(*ofg), free(*obg);
+    *ofg = *obg = NULL;
+    return 0;
+  }
+  memcpy(*ofg, fg, lb);
+  memcpy(*obg, bg, lb);
+  return 1;
+}
+
 static void state_free(dm_graph *g, render_state *st) {
   dm_image_free(&st->img);
   if (st->has_scene && !g->single_shot) {
@@ -54,13 +67,9 @@ static dm_status state_init(dm_context *ctx, dm_graph *g, graph_level *L, int re
   if (g->single_shot) return DM_OK;
   st->scene.layers.fg = st->scene.layers.bg = NULL;
   size_t n = layer_bytes(&L->scene);
-  if (!n) return DM_OK;
-  st->scene.layers.fg = malloc(n);
-  st->scene.layers.bg = malloc(n);
-  if (!st->scene.layers.fg || !st->scene.layers.bg)
+  if (n && !layers_dup(L->scene.layers.fg, L->scene.layers.bg, n, &st->scene.layers.fg,
+                       &st->scene.layers.bg))
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
-  memcpy(st->scene.layers.fg, L->scene.layers.fg, n);
-  memcpy(st->scene.layers.bg, L->scene.layers.bg, n);
   return DM_OK;
 }
 
@@ -85,14 +94,9 @@ static void remember(dm_context *ctx, graph_level *L, memo_kind kind, dm_hash ke
   if (bytes > L->memo.budget) return;
   memo_entry e = {.kind = kind, .key = key, .bytes = bytes};
   if (dm_image_copy(ctx, &e.img, &st->img)) return;
-  if (lb) {
-    e.fg = malloc(lb), e.bg = malloc(lb);
-    if (!e.fg || !e.bg) {
-      memo_entry_free(&e);
-      return;
-    }
-    memcpy(e.fg, st->scene.layers.fg, lb);
-    memcpy(e.bg, st->scene.layers.bg, lb);
+  if (lb && !layers_dup(st->scene.layers.fg, st->scene.layers.bg, lb, &e.fg, &e.bg)) {
+    memo_entry_free(&e);
+    return;
   }
   memo_put(&L->memo, &e);
 }
@@ -106,14 +110,20 @@ static dm_status recall(dm_context *ctx, const memo_entry *e, render_state *st) 
   return copy_pixels(ctx, &st->img, &e->img);
 }
 
-/* The correction's mask (two on the layers), from memory or rendered. On
- * return the masks are either memory's (*kept = 1, do not free) or new. */
+/* The key of correction c's masks as the state is: on the image they start
+ * from only when they read it. */
+static dm_hash masks_key(const render_state *st, const dm_correction *c, const char *base_dir) {
+  int on_layers = dm_correction_on_layers(c, st->has_scene ? &st->scene : NULL);
+  int reads = dm_mask_reads_image(c->masks, c->n_masks);
+  return key_masks(reads ? st->key : st->photo_key, c, on_layers, base_dir);
+}
+
+/* Apply correction c to the state with its masks (key mk; two on the
+ * layers) from memory, or rendered and kept. */
 static dm_status correction(dm_context *ctx, dm_graph *g, graph_level *L, const dm_correction *c,
-                            const char *base_dir, render_state *st) {
+                            const char *base_dir, dm_hash mk, render_state *st) {
   dm_scene *scene = st->has_scene ? &st->scene : NULL;
   int on_layers = dm_correction_on_layers(c, scene);
-  int reads = dm_mask_reads_image(c->masks, c->n_masks);
-  dm_hash mk = key_masks(reads ? st->key : st->photo_key, c, on_layers, base_dir);
   memo_entry *me = memo_find(&L->memo, MEMO_MASK, mk);
   memo_entry fresh = {.kind = MEMO_MASK, .key = mk};
   dm_image *mf = me ? &me->img : &fresh.img, *mb = me ? &me->img2 : &fresh.img2;
@@ -179,14 +189,15 @@ static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const c
     if (!dm_correction_runs(c)) continue;
     if (dm_mask_needs(c->masks, c->n_masks) && !st->has_scene) continue; /* pending */
     if (dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
-    dm_hash ck = key_correction(st->key, c);
+    dm_hash mk = masks_key(st, c, base_dir);
+    dm_hash ck = key_correction(st->key, c, mk);
     memo_entry *e = s ? NULL : memo_find(&L->memo, MEMO_CORRECTION, ck);
     if (e) {
       count(g, &g->stats.corrections_reused);
       s = recall(ctx, e, st);
     } else if (!s) {
       count(g, &g->stats.corrections_run);
-      s = correction(ctx, g, L, c, base_dir, st);
+      s = correction(ctx, g, L, c, base_dir, mk, st);
       if (!s) remember(ctx, L, MEMO_CORRECTION, ck, st);
     }
     st->key = ck;

@@ -281,6 +281,37 @@ static void test_proxy_agreement(dm_context *ctx, dm_graph *g, const dm_recipe *
   for (int i = 0; i < 5; i++) dm_image_free(imgs[i]);
 }
 
+/* A photo rewritten while open is not read again as if it were the one the previews show. */
+static void write_file(const char *path, const unsigned char *data, size_t len) {
+  FILE *f = fopen(path, "wb");
+  CHECK(f && fwrite(data, 1, len, f) == len);
+  if (f) fclose(f);
+}
+
+static void test_changed_on_disk(dm_context *ctx, const dm_recipe *r) {
+  char copy[4200];
+  snprintf(copy, sizeof copy, "%s/aif.png", dm_test_tmpdir("pipeline_graph"));
+  size_t len = 0;
+  unsigned char *bytes = dm_test_read(SCENE "/aif.png", &len);
+  CHECK(bytes && len > 100);
+  write_file(copy, bytes, len);
+  dm_graph_options o = scene_options(480, 1);
+  dm_graph *g = NULL;
+  CHECK_OK(ctx, dm_graph_open(ctx, copy, &o, &g));
+  CHECK_OK(ctx, dm_graph_build_scene(ctx, g)); /* releases the full level */
+  dm_image out = {0};
+  dm_graph_view v = {.level = DM_LEVEL_FULL, .x = 0, .y = 0, .w = 16, .h = 16};
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, &out, NULL));
+  dm_image_free(&out);
+  dm_graph_release_full(g);
+  bytes[len - 20] ^= 0x55; /* inside the PNG's last chunk: same size, other bytes */
+  write_file(copy, bytes, len);
+  CHECK(dm_graph_render(ctx, g, r, NULL, &v, &out, NULL) == DM_ERR_FORMAT);
+  CHECK(strstr(dm_context_error(ctx), "changed on disk") != NULL);
+  free(bytes);
+  dm_graph_free(g);
+}
+
 int main(void) {
   dm_context *ctx = dm_context_new(2);
   dm_graph *g = open_scene(ctx, 480);
@@ -306,6 +337,7 @@ int main(void) {
   test_proxy_agreement(ctx, g, &r);
   test_supersede(ctx, &r);
   test_pending(ctx);
+  test_changed_on_disk(ctx, &r);
   dm_recipe_free(&r);
   dm_graph_free(g);
   dm_context_free(ctx);
