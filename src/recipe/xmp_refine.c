@@ -28,7 +28,8 @@
 #include "recipe/recipe_internal.h"
 
 void dm_refine_free(dm_refine *f) {
-  for (int i = 0; i < f->n; i++) dm_preserved_free(f->strokes[i].extra);
+  /* Their masks may hold brushes (Lightroom paints refine strokes). */
+  for (int i = 0; i < f->n; i++) dm_correction_release(&f->strokes[i]);
   free(f->strokes);
   free(f->depth);
   memset(f, 0, sizeof *f);

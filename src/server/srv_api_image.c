@@ -44,7 +44,7 @@ static int render(dm_server *srv, srv_photo *p, dm_graph *g, dm_context *ctx,
     snprintf(reply->scene, sizeof reply->scene, "%s", pr.failed ? "failed" : "pending");
     srv_recipe_scene_parts(&r, reply->skipped, sizeof reply->skipped);
   }
-  srv_recipe_free(&r);
+  dm_recipe_free(&r);
   if (s == DM_ERR_CANCELLED) srv_reply_error(reply, 409, "superseded by a newer preview");
   else if (s) srv_reply_status(reply, ctx, s);
   return s != DM_OK;

@@ -124,7 +124,7 @@ void srv_api_mask(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_r
   }
   dm_image_free(&pic);
   dm_image_free(&mask);
-  srv_recipe_free(&r);
+  dm_recipe_free(&r);
   dm_context_free(ctx);
 }
 
@@ -205,7 +205,7 @@ void srv_api_histogram(dm_server *srv, srv_photo *p, const srv_request *rq, dm_h
   } else {
     srv_reply_status(reply, ctx, s);
   }
-  srv_recipe_free(&r); /* safe after a failed snapshot too */
+  dm_recipe_free(&r); /* safe after a failed snapshot too */
   dm_image_free(&rgb);
   dm_image_free(&out);
   dm_context_free(ctx);

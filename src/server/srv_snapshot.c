@@ -39,15 +39,8 @@ dm_status srv_recipe_snapshot(dm_context *ctx, srv_photo *p, dm_recipe *out) {
   /* Without a document (its sidecar unreadable) the photo renders as it is. */
   if (p->doc) s = copy_recipe(ctx, dm_edit_doc_recipe(p->doc), out);
   pthread_mutex_unlock(&p->doc_mu);
-  if (s) srv_recipe_free(out);
+  if (s) dm_recipe_free(out);
   return s;
-}
-
-void srv_recipe_free(dm_recipe *r) {
-  /* dm_refine_free frees each stroke's extra only; its brush data too. */
-  for (int i = 0; i < r->refine.n && r->refine.strokes; i++)
-    dm_correction_release(&r->refine.strokes[i]);
-  dm_recipe_free(r);
 }
 
 static void add_name(char *list, size_t len, const char *name) {
