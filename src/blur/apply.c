@@ -51,15 +51,17 @@ static void state_free(bl_state *st) {
   for (int k = 0; k < st->n_slices; k++) {
     free(st->slices[k].fill);
     free(st->slices[k].acc);
+    free(st->slices[k].beyond);
   }
   bl_kernels_free(&st->kern);
   bl_arena_free(&st->scratch);
 }
 
-/* Everything up to the full-resolution pass: CoC, slices, boost, fills
- * (far to near: a soft subject pixel's share of a layer is split from the
- * fill behind it) and the coarse slices. */
-static dm_status prepare(bl_state *st, const dm_image *near01, float z_near_m, float z_far_m) {
+/* What depends only on the depth, the matte and the blur's parameters,
+ * never on the image: the CoC and slice maps, the matte's split, the
+ * kernels. A plan (dm_lens_blur_plan) keeps it between renders. */
+static dm_status prepare_geometry(bl_state *st, const dm_image *near01, float z_near_m,
+                                  float z_far_m) {
   dm_context *ctx = st->ctx;
   bl_coc_fn fn;
   dm_status s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, st->matte, st->p, &fn);
@@ -81,13 +83,22 @@ static dm_status prepare(bl_state *st, const dm_image *near01, float z_near_m, f
   if (!st->rad || !st->sid)
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur (%dx%d)", st->w, st->h);
   if ((s = bl_front_maps(st, near01, &fn)) != DM_OK) return s;
+  return bl_kernels_build(ctx, st->p, &st->kern);
+}
+
+/* What reads the image, up to the full-resolution pass: boost, the
+ * subject's colour, the fills (far to near: a soft subject pixel's share
+ * of a layer is split from the fill behind it) and the coarse slices. A
+ * planned state keeps its buffers for the next image. */
+static dm_status prepare_image(bl_state *st) {
+  dm_context *ctx = st->ctx;
   bl_boost_setup(st);
-  if ((s = bl_boost_sizes(st)) != DM_OK) return s;
+  dm_status s = bl_boost_sizes(st);
+  if (s != DM_OK) return s;
   if (st->m8 && (s = bl_subject_colour(st)) != DM_OK) return s;
-  if ((s = bl_kernels_build(ctx, st->p, &st->kern)) != DM_OK) return s;
   /* fills of full-resolution slices: on the 2x grid, 4x for large images
    * (there the fill is finer than the CoC it serves by a wide margin) */
-  int fill0 = n > BL_FILL_LARGE ? 2 : 1;
+  int fill0 = (size_t)st->w * st->h > BL_FILL_LARGE ? 2 : 1;
   for (int k = st->n_slices - 1; k >= 0; k--) {
     if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
     bl_slice *sl = &st->slices[k];
@@ -99,16 +110,18 @@ static dm_status prepare(bl_state *st, const dm_image *near01, float z_near_m, f
     if ((s = bl_slice_own(st, k, level, &own, &hidden, &fw, &fh)) != DM_OK) return s;
     if (need_fill) {
       sl->fill_level = level, sl->fw = fw, sl->fh = fh;
-      sl->fill = bl_alloc(sizeof(float) * 4 * (size_t)fw * fh);
+      if (!sl->fill) sl->fill = bl_alloc(sizeof(float) * 4 * (size_t)fw * fh);
       if (!sl->fill) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
-      if (s == DM_OK) s = bl_push_pull(st, fw, fh, own, hidden, sl->fill_reach / (float)(1 << level), sl->fill);
+      if (s == DM_OK)
+        s = bl_push_pull(st, fw, fh, own, hidden, sl->fill_reach / (float)(1 << level), sl->fill,
+                         &sl->beyond);
     }
     if (s == DM_OK && coarse) {
       bl_slice_behind(st, k, level, own, hidden, fw, fh);
       s = bl_coarse_scatter(st, k, own, hidden, fw, fh);
     }
     if (s != DM_OK) return s;
-    if (coarse && !st->m8) { /* only soft subject pixels read a coarse fill later */
+    if (coarse && !st->m8 && !st->planned) { /* only soft subject pixels read a coarse fill later */
       free(sl->fill);
       sl->fill = NULL;
     }
@@ -140,20 +153,90 @@ dm_status dm_lens_blur_apply(dm_context *ctx, dm_image *rgb, const dm_image *nea
 dm_status dm_lens_blur_apply_layers(dm_context *ctx, dm_image *rgb, const dm_image *near01,
                                     float z_near_m, float z_far_m, const dm_image *matte,
                                     const struct dm_matte_layers *layers, const dm_lens_blur *p) {
+  return dm_lens_blur_apply_planned(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, NULL);
+}
+
+struct dm_lens_blur_plan {
+  bl_state *st;
+  dm_lens_blur p; /* the state points at this copy */
+};
+
+void dm_lens_blur_plan_free(dm_lens_blur_plan *plan) {
+  if (!plan) return;
+  state_free(plan->st);
+  free(plan->st);
+  free(plan);
+}
+
+size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan) {
+  if (!plan) return 0;
+  const bl_state *st = plan->st;
+  size_t n = (size_t)st->w * st->h, b = n * (sizeof(float) + 1) + (st->m8 ? 2 * n : 0);
+  for (int k = 0; k < st->n_slices; k++) {
+    const bl_slice *sl = &st->slices[k];
+    if (sl->fill) b += sizeof(float) * 4 * (size_t)sl->fw * sl->fh + (size_t)sl->fw * sl->fh;
+    if (sl->acc) b += sizeof(float) * 4 * (size_t)sl->ah * (sl->aw + 2 * BL_PAD);
+  }
+  for (int i = 0; i < st->scratch.n; i++) b += st->scratch.cap[i];
+  return b;
+}
+
+/* A plan's per-image results go; its geometry and buffers stay. */
+static void plan_reset(bl_state *st, dm_image *rgb, const struct dm_matte_layers *layers) {
+  st->in = rgb;
+  st->layers = layers;
+  free(st->subj.fill);
+  memset(&st->subj, 0, sizeof st->subj);
+}
+
+dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_image *near01,
+                                     float z_near_m, float z_far_m, const dm_image *matte,
+                                     const struct dm_matte_layers *layers, const dm_lens_blur *p,
+                                     dm_lens_blur_plan **plan) {
   dm_status s = dm_lens_blur_check(ctx, p);
   if (s != DM_OK) return s;
   if (!p->active) return DM_OK;
   if ((s = check_inputs(ctx, rgb, near01, matte)) != DM_OK) return s;
-  bl_state *st = state_new(ctx, p, rgb->width, rgb->height, matte);
-  if (!st) return DM_ERR_NOMEM;
-  st->in = rgb;
-  if (layers && matte && layers->width == rgb->width && layers->height == rgb->height)
-    st->layers = layers;
-  s = prepare(st, near01, z_near_m, z_far_m);
+  if (layers && (!matte || layers->width != rgb->width || layers->height != rgb->height))
+    layers = NULL;
+  dm_lens_blur_plan *pl = plan ? *plan : NULL;
+  if (pl && (pl->st->w != rgb->width || pl->st->h != rgb->height)) {
+    dm_lens_blur_plan_free(pl); /* not this image's: made again */
+    *plan = pl = NULL;
+  }
+  bl_state *st = pl ? pl->st : NULL;
+  if (!st && plan) {
+    pl = calloc(1, sizeof *pl);
+    if (!pl) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
+    pl->p = *p;
+    st = pl->st = state_new(ctx, &pl->p, rgb->width, rgb->height, matte);
+    if (!st) {
+      free(pl);
+      return DM_ERR_NOMEM;
+    }
+    st->planned = 1;
+    if ((s = prepare_geometry(st, near01, z_near_m, z_far_m)) != DM_OK) {
+      dm_lens_blur_plan_free(pl);
+      return s;
+    }
+    *plan = pl;
+  } else if (!st) {
+    st = state_new(ctx, p, rgb->width, rgb->height, matte);
+    if (!st) return DM_ERR_NOMEM;
+    s = prepare_geometry(st, near01, z_near_m, z_far_m);
+  }
+  st->ctx = ctx, st->matte = matte;
+  plan_reset(st, rgb, layers);
+  if (s == DM_OK) s = prepare_image(st);
   if (s == DM_OK && dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
   if (s == DM_OK) s = bl_render_bands(st, rgb);
-  state_free(st);
-  free(st);
+  if (pl && s != DM_OK && s != DM_ERR_CANCELLED) { /* not to be trusted again */
+    dm_lens_blur_plan_free(pl);
+    *plan = NULL;
+  } else if (!pl) {
+    state_free(st);
+    free(st);
+  }
   return s;
 }
 

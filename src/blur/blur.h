@@ -196,4 +196,21 @@ dm_status dm_lens_blur_apply_layers(dm_context *ctx, dm_image *rgb, const dm_ima
                                     float z_near_m, float z_far_m, const dm_image *matte,
                                     const struct dm_matte_layers *layers, const dm_lens_blur *p);
 
+/* What one lens blur keeps for the next image of the same depth, matte
+ * (and its layers' pixels) and parameters, when only the image changes (an
+ * editor's slider moves an adjustment): the CoC and slice maps, the matte's
+ * split, the kernels, which fill cells lie beyond reach, and its buffers'
+ * pages. About 7 bytes a pixel plus the fills (dm_lens_blur_plan_bytes). */
+typedef struct dm_lens_blur_plan dm_lens_blur_plan;
+/* dm_lens_blur_apply_layers with a plan: *plan NULL makes one (the caller
+ * frees it); a plan given must come from a call with the same depth,
+ * range, matte, layers' geometry and parameters (the caller keys it), and
+ * one of another size is made again. A render cancelled keeps the plan. */
+dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_image *near01,
+                                     float z_near_m, float z_far_m, const dm_image *matte,
+                                     const struct dm_matte_layers *layers, const dm_lens_blur *p,
+                                     dm_lens_blur_plan **plan);
+size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan);
+void dm_lens_blur_plan_free(dm_lens_blur_plan *plan);
+
 #endif

@@ -123,6 +123,8 @@ typedef struct bl_slice {
   int fill_level, fw, fh;
   float *fill;
   float fill_reach;    /* px: how far behind nearer content it is filled */
+  uint8_t *beyond;     /* fw x fh: 1 where the fill is farther than fill_reach from the
+                          layer's own pixels (geometry: a plan keeps it), or NULL */
   /* coarse slices (level >= 1): scattered result, RGBA premultiplied */
   int aw, ah;
   float *acc;
@@ -150,6 +152,7 @@ typedef struct bl_state {
   long long n_behind[BL_MAX_SLICES]; /* soft subject pixels whose background is candidate c */
   bl_kernels kern;
   bl_arena scratch;
+  int planned;             /* kept between images (dm_lens_blur_plan): buffers are reused */
 } bl_state;
 
 /* What pixel i (matte alpha m, 0 without a matte) holds for slice k. */
@@ -239,9 +242,11 @@ static inline void bl_boosted(const bl_state *st, size_t i, const float *I, floa
  * coverage is farther than `reach` cells (or none exists). `hidden`, when
  * not NULL, holds 2 channels per cell (hidden fraction, fraction of soft
  * subject pixels in front of this layer): the latter count as present for
- * the reach, as the layer shows through them. */
+ * the reach, as the layer shows through them. Which cells are beyond the
+ * reach depends on coverage alone: with `beyond` not NULL it is taken from
+ * *beyond when set, else worked out and kept there (malloc'ed). */
 dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float *hidden,
-                       float reach, float *out);
+                       float reach, float *out, uint8_t **beyond);
 /* Bilinear lookup of a slice's fill at full-resolution pixel (x, y);
  * returns 0 when there is no fill there. */
 int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]);

@@ -92,7 +92,7 @@ dm_status bl_boost_sizes(bl_state *st) {
   /* Union-find over clipped pixels: lab[i] = i's parent pixel, NONE when i
    * is not clipped; roots point to themselves. */
   uint32_t *lab = malloc(n * sizeof *lab);
-  st->boost_w = bl_alloc(n);
+  if (!st->boost_w) st->boost_w = bl_alloc(n); /* a plan keeps it for the next image */
   if (!lab || !st->boost_w) {
     free(lab);
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");

@@ -176,7 +176,7 @@ static void pp_run(void *user, int ith, int nth) {
 }
 
 dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float *hidden,
-                       float reach, float *out) {
+                       float reach, float *out, uint8_t **beyond) {
   dm_context *ctx = st->ctx;
   pp_level lv[40];
   int nl = 0;
@@ -210,6 +210,11 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
   }
 
   if (reach >= 1e8f) return DM_OK; /* unbounded: no distances needed */
+  if (beyond && *beyond) {
+    for (size_t i = 0; i < (size_t)w * h; i++)
+      if ((*beyond)[i]) out[i * 4 + 3] = -1.0f;
+    return DM_OK;
+  }
   /* how far each cell is from the layer's own pixels */
   float *g = bl_take(&st->scratch, sizeof(float) * (size_t)w * h);
   if (!g) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
@@ -223,8 +228,13 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
   }
   float r2 = reach * reach;
-  for (size_t i = 0; i < (size_t)w * h; i++)
-    if (!(g[i] <= r2)) out[i * 4 + 3] = -1.0f;
+  uint8_t *far = beyond ? malloc((size_t)w * h) : NULL;
+  for (size_t i = 0; i < (size_t)w * h; i++) {
+    int b = !(g[i] <= r2);
+    if (b) out[i * 4 + 3] = -1.0f;
+    if (far) far[i] = (uint8_t)b;
+  }
+  if (beyond) *beyond = far; /* NULL when out of memory: worked out again next time */
   return DM_OK;
 }
 

@@ -79,7 +79,7 @@ static dm_status grid_fill(bl_state *st, int what, int level, int persist, bl_sl
   }
   grid_job j = {st, own, out->fw, out->fh, level, what};
   dm_parallel(st->ctx, grid_run, &j);
-  return bl_push_pull(st, out->fw, out->fh, own, NULL, 1e9f, out->fill);
+  return bl_push_pull(st, out->fw, out->fh, own, NULL, 1e9f, out->fill, NULL);
 }
 
 typedef struct radii_job {

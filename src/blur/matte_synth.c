@@ -196,7 +196,7 @@ dm_status bl_synth_matte(bl_state *st) {
     s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur edges");
     goto done;
   }
-  s = bl_push_pull(st, j.bw, j.bh, j.own, NULL, 1e9f, back.fill);
+  s = bl_push_pull(st, j.bw, j.bh, j.own, NULL, 1e9f, back.fill, NULL);
   if (s != DM_OK) goto done;
   j.back = &back;
   for (j.phase = 1; j.phase <= 4; j.phase++) dm_parallel(st->ctx, synth_run, &j);

@@ -209,7 +209,10 @@ dm_status bl_coarse_scatter(bl_state *st, int k, float *own, const float *hidden
   }
   s->aw = fw, s->ah = fh;
   size_t stride = (size_t)(fw + 2 * BL_PAD) * 4;
-  s->acc = bl_calloc((size_t)fh * stride, sizeof(float));
+  if (s->acc) /* a plan's, from the image before */
+    memset(s->acc, 0, sizeof(float) * (size_t)fh * stride);
+  else
+    s->acc = bl_calloc((size_t)fh * stride, sizeof(float));
   if (!s->acc) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   int q = bl_kernel_index(&st->kern, s->rmax * scale);
   coarse_job j = {st, s, own, st->kern.reach[q] + 1};

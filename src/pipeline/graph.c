@@ -302,7 +302,8 @@ void dm_graph_stats_get(dm_graph *g, dm_graph_stats *out) {
   pthread_mutex_lock(&g->state_mu);
   *out = g->stats;
   out->bytes = 0;
-  for (int l = 0; l < DM_LEVEL_COUNT; l++) out->bytes += (long long)g->lv[l].memo.bytes;
+  for (int l = 0; l < DM_LEVEL_COUNT; l++)
+    out->bytes += (long long)(g->lv[l].memo.bytes + dm_lens_blur_plan_bytes(g->lv[l].memo.plan));
   pthread_mutex_unlock(&g->state_mu);
 }
 

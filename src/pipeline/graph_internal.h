@@ -33,6 +33,10 @@ typedef struct memo {
   int n, cap;
   size_t bytes, budget;
   unsigned long clock;
+  /* The lens blur's geometry for the level's last depth, matte and blur
+   * parameters (plan_key): a slider that moves only the image reuses it. */
+  dm_lens_blur_plan *plan;
+  dm_hash plan_key;
 } memo;
 
 typedef struct graph_level {

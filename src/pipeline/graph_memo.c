@@ -21,6 +21,7 @@ void memo_entry_free(memo_entry *e) {
 void memo_free(memo *m) {
   for (int i = 0; i < m->n; i++) memo_entry_free(&m->e[i]);
   free(m->e);
+  dm_lens_blur_plan_free(m->plan);
   memset(m, 0, sizeof *m);
 }
 

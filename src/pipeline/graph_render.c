@@ -156,13 +156,35 @@ static dm_status correction(dm_context *ctx, dm_graph *g, graph_level *L, const 
   return s;
 }
 
+/* Lens Blur's refine strokes reshape the depth; one whose mask reads the
+ * image (a luminance range) makes the blur's geometry depend on it. */
+static int refine_reads_image(const dm_recipe *r) {
+  for (int i = 0; i < r->refine.n; i++) {
+    const dm_correction *c = &r->refine.strokes[i];
+    if (dm_mask_reads_image(c->masks, c->n_masks)) return 1;
+  }
+  return 0;
+}
+
 static dm_status lens_blur(dm_context *ctx, dm_graph *g, graph_level *L, const dm_recipe *r,
                            render_state *st) {
   dm_hash bk = key_blur(st->key, r);
   memo_entry *e = memo_find(&L->memo, MEMO_BLUR, bk);
   count(g, e ? &g->stats.blurs_reused : &g->stats.blurs_run);
   if (e) return copy_pixels(ctx, &st->img, &e->img);
-  dm_status s = dm_apply_lens_blur(ctx, &st->img, r, &st->scene, g->path);
+  /* The previews' levels keep the blur's geometry for the next image
+   * (a full-size render is one-off: a region's crop, an export). */
+  dm_lens_blur_plan **plan = NULL;
+  if (L != &g->lv[DM_LEVEL_FULL] && !refine_reads_image(r)) {
+    dm_hash pk = key_blur(st->photo_key, r);
+    if (L->memo.plan && (L->memo.plan_key.lo != pk.lo || L->memo.plan_key.hi != pk.hi)) {
+      dm_lens_blur_plan_free(L->memo.plan);
+      L->memo.plan = NULL;
+    }
+    L->memo.plan_key = pk;
+    plan = &L->memo.plan;
+  }
+  dm_status s = dm_apply_lens_blur_planned(ctx, &st->img, r, &st->scene, g->path, plan);
   if (!s) remember(ctx, L, MEMO_BLUR, bk, st);
   st->key = bk;
   return s;

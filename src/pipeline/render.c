@@ -124,6 +124,12 @@ static dm_status apply_refine(dm_context *ctx, const dm_image *work, const dm_re
 
 dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r,
                              const dm_scene *scene, const char *in_path) {
+  return dm_apply_lens_blur_planned(ctx, work, r, scene, in_path, NULL);
+}
+
+dm_status dm_apply_lens_blur_planned(dm_context *ctx, dm_image *work, const dm_recipe *r,
+                                     const dm_scene *scene, const char *in_path,
+                                     dm_lens_blur_plan **plan) {
   if (r->lens_blur.active == 0.0f) return DM_OK;
   const dm_depth *depth = &scene->depth;
   const dm_lens_blur *lb = &r->lens_blur;
@@ -137,13 +143,14 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
                    scene->depth_source);
   /* Lens Blur's refine strokes reshape the depth the blur reads (xmp_refine.c). */
   dm_image refined = {0};
-  dm_status s = apply_refine(ctx, work, r, scene, &refined);
+  /* A plan holds what the refined depth and pinned range were for. */
+  dm_status s = plan && *plan ? DM_OK : apply_refine(ctx, work, r, scene, &refined);
   const dm_image *near01 = refined.data ? &refined : &depth->near01;
   const dm_image *matte = scene->matte.data ? &scene->matte : NULL;
   /* The user's two distances pin the depth the blur reads, whatever metric
    * range the depth came with: theirs is the explicit word on this photo. */
   float zn = depth->z_near_m, zf = depth->z_far_m;
-  if (!s && pinned) {
+  if (!s && pinned && !(plan && *plan)) {
     s = dm_lens_blur_pin_range(ctx, near01, matte, lb->subject_distance_m,
                                lb->background_distance_m, &zn, &zf);
     if (!s && depth->z_far_m != 0)
@@ -157,7 +164,7 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
   dm_lens_blur p = *lb;
   p.boost_light_size = r->photo.process_version >= 4 ? 2 : r->photo.process_version >= 3;
   p.amount_curve = r->photo.process_version >= 4;
-  if (!s) s = dm_lens_blur_apply_layers(ctx, work, near01, zn, zf, matte, &scene->layers, &p);
+  if (!s) s = dm_lens_blur_apply_planned(ctx, work, near01, zn, zf, matte, &scene->layers, &p, plan);
   dm_image_free(&refined);
   return s;
 }

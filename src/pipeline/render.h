@@ -73,6 +73,12 @@ dm_scene_options dm_scene_options_for(const dm_scene_options *opt, int needs);
  * matte when the recipe's lens blur is active. */
 dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r,
                              const dm_scene *scene, const char *in_path);
+/* The same with the lens blur's plan (blur.h) for this scene and recipe's
+ * blur, depth and refine strokes: NULL makes one and leaves it there. The
+ * caller keys it (the refine strokes must not read the image). */
+dm_status dm_apply_lens_blur_planned(dm_context *ctx, dm_image *work, const dm_recipe *r,
+                                     const dm_scene *scene, const char *in_path,
+                                     dm_lens_blur_plan **plan);
 
 /* Decode `in_path`, apply `r`, encode to `out_path` (atomically). Never
  * writes `in_path`. */
