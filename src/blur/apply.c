@@ -41,7 +41,9 @@ static dm_status check_inputs(dm_context *ctx, const dm_image *rgb, const dm_ima
   return check_maps(ctx, near01, matte, rgb->width, rgb->height);
 }
 
-static void state_free(bl_state *st) {
+/* The geometry and what was made from it; the kernels and the scratch
+ * stay. */
+static void geometry_free(bl_state *st) {
   free(st->rad);
   free(st->sid);
   free(st->boost_w);
@@ -53,8 +55,23 @@ static void state_free(bl_state *st) {
     free(st->slices[k].acc);
     free(st->slices[k].beyond);
   }
+  st->rad = NULL, st->boost_w = NULL, st->sid = st->bid = st->m8 = NULL;
+  memset(&st->subj, 0, sizeof st->subj);
+  memset(st->slices, 0, sizeof st->slices);
+  memset(st->n_behind, 0, sizeof st->n_behind);
+  st->n_slices = 0;
+}
+
+static void state_free(bl_state *st) {
+  geometry_free(st);
   bl_kernels_free(&st->kern);
   bl_arena_free(&st->scratch);
+}
+
+/* Kernels depend on the aperture's shape alone (shape.c). */
+static int same_shape(const dm_lens_blur *a, const dm_lens_blur *b) {
+  return a->bokeh == b->bokeh && a->blades == b->blades && a->blade_rotation == b->blade_rotation &&
+         a->blade_curvature == b->blade_curvature && a->cat_eye == b->cat_eye;
 }
 
 /* What depends only on the depth, the matte and the blur's parameters,
@@ -83,6 +100,7 @@ static dm_status prepare_geometry(bl_state *st, const dm_image *near01, float z_
   if (!st->rad || !st->sid)
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur (%dx%d)", st->w, st->h);
   if ((s = bl_front_maps(st, near01, &fn)) != DM_OK) return s;
+  if (st->kern.nq) return DM_OK; /* a plan's, for this shape */
   return bl_kernels_build(ctx, st->p, &st->kern);
 }
 
@@ -159,7 +177,14 @@ dm_status dm_lens_blur_apply_layers(dm_context *ctx, dm_image *rgb, const dm_ima
 struct dm_lens_blur_plan {
   bl_state *st;
   dm_lens_blur p; /* the state points at this copy */
+  int stale;      /* the geometry is another depth's or parameters': made again */
 };
+
+void dm_lens_blur_plan_stale(dm_lens_blur_plan *plan) {
+  if (plan) plan->stale = 1;
+}
+
+int dm_lens_blur_plan_ready(const dm_lens_blur_plan *plan) { return plan && !plan->stale; }
 
 void dm_lens_blur_plan_free(dm_lens_blur_plan *plan) {
   if (!plan) return;
@@ -203,6 +228,18 @@ dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_im
   if (pl && (pl->st->w != rgb->width || pl->st->h != rgb->height)) {
     dm_lens_blur_plan_free(pl); /* not this image's: made again */
     *plan = pl = NULL;
+  }
+  if (pl && pl->stale) { /* new geometry; the kernels and scratch pages stay when they can */
+    geometry_free(pl->st);
+    if (!same_shape(&pl->p, p)) bl_kernels_free(&pl->st->kern);
+    pl->p = *p;
+    pl->st->ctx = ctx, pl->st->matte = matte;
+    if ((s = prepare_geometry(pl->st, near01, z_near_m, z_far_m)) != DM_OK) {
+      dm_lens_blur_plan_free(pl);
+      *plan = NULL;
+      return s;
+    }
+    pl->stale = 0;
   }
   bl_state *st = pl ? pl->st : NULL;
   if (!st && plan) {

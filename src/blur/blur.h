@@ -204,13 +204,20 @@ dm_status dm_lens_blur_apply_layers(dm_context *ctx, dm_image *rgb, const dm_ima
 typedef struct dm_lens_blur_plan dm_lens_blur_plan;
 /* dm_lens_blur_apply_layers with a plan: *plan NULL makes one (the caller
  * frees it); a plan given must come from a call with the same depth,
- * range, matte, layers' geometry and parameters (the caller keys it), and
- * one of another size is made again. A render cancelled keeps the plan. */
+ * range, matte, layers' geometry and parameters (the caller keys it, and
+ * marks it stale when they change), and one of another size is made
+ * again. A render cancelled keeps the plan. */
 dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_image *near01,
                                      float z_near_m, float z_far_m, const dm_image *matte,
                                      const struct dm_matte_layers *layers, const dm_lens_blur *p,
                                      dm_lens_blur_plan **plan);
 size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan);
+/* The depth, matte or parameters changed: the next call makes the plan's
+ * geometry again, keeping its kernels (same aperture shape) and pages. */
+void dm_lens_blur_plan_stale(dm_lens_blur_plan *plan);
+/* A plan whose geometry is made and current (not NULL, not stale): the
+ * depth and range it was made with need not be worked out again. */
+int dm_lens_blur_plan_ready(const dm_lens_blur_plan *plan);
 void dm_lens_blur_plan_free(dm_lens_blur_plan *plan);
 
 #endif

@@ -44,7 +44,8 @@ static void phase_counts(synth_job *j, int ith, int nth) {
   size_t s = (size_t)j->fw + 1;
   float rmax = 0.0f;
   for (int by = y0; by < y1; by++) {
-    for (int bx = 0; bx < j->bw; bx++) j->own[((size_t)by * j->bw + bx) * 5 + 3] = 0.0f;
+    /* scratch memory holds what the last user left: every channel starts at 0 */
+    memset(j->own + (size_t)by * j->bw * 5, 0, sizeof(float) * 5 * (size_t)j->bw);
     for (int cy = by * B / 2; cy < (by + 1) * B / 2 && cy < j->fh; cy++)
       for (int cx = 0; cx < j->fw; cx++) {
         uint32_t fg = 0, far = 0;

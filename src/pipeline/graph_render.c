@@ -177,10 +177,8 @@ static dm_status lens_blur(dm_context *ctx, dm_graph *g, graph_level *L, const d
   dm_lens_blur_plan **plan = NULL;
   if (L != &g->lv[DM_LEVEL_FULL] && !refine_reads_image(r)) {
     dm_hash pk = key_blur(st->photo_key, r);
-    if (L->memo.plan && (L->memo.plan_key.lo != pk.lo || L->memo.plan_key.hi != pk.hi)) {
-      dm_lens_blur_plan_free(L->memo.plan);
-      L->memo.plan = NULL;
-    }
+    if (L->memo.plan_key.lo != pk.lo || L->memo.plan_key.hi != pk.hi)
+      dm_lens_blur_plan_stale(L->memo.plan);
     L->memo.plan_key = pk;
     plan = &L->memo.plan;
   }

@@ -144,13 +144,14 @@ dm_status dm_apply_lens_blur_planned(dm_context *ctx, dm_image *work, const dm_r
   /* Lens Blur's refine strokes reshape the depth the blur reads (xmp_refine.c). */
   dm_image refined = {0};
   /* A plan holds what the refined depth and pinned range were for. */
-  dm_status s = plan && *plan ? DM_OK : apply_refine(ctx, work, r, scene, &refined);
+  int planned = plan && dm_lens_blur_plan_ready(*plan);
+  dm_status s = planned ? DM_OK : apply_refine(ctx, work, r, scene, &refined);
   const dm_image *near01 = refined.data ? &refined : &depth->near01;
   const dm_image *matte = scene->matte.data ? &scene->matte : NULL;
   /* The user's two distances pin the depth the blur reads, whatever metric
    * range the depth came with: theirs is the explicit word on this photo. */
   float zn = depth->z_near_m, zf = depth->z_far_m;
-  if (!s && pinned && !(plan && *plan)) {
+  if (!s && pinned && !planned) {
     s = dm_lens_blur_pin_range(ctx, near01, matte, lb->subject_distance_m,
                                lb->background_distance_m, &zn, &zf);
     if (!s && depth->z_far_m != 0)

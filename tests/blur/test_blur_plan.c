@@ -7,6 +7,7 @@
  *     subject;
  *   - a render cancelled half-way keeps the plan, and the next render
  *     through it is still exact;
+ *   - a plan marked stale (new parameters) makes its geometry again;
  *   - a plan of another size is made again, not misapplied. */
 #include <math.h>
 #include <stdio.h>
@@ -111,6 +112,17 @@ static void test_plans(dm_context *ctx) {
     dm_image_free(&c);
     CHECK(plan != NULL);
     CHECK(check_one(ctx, &img, 0.8f, &near01, &matte, &L, &p, &plan));
+    /* new parameters: the plan marked stale makes its geometry again
+     * (kept kernels for the same shape, new ones for another) */
+    p.f_number = 2.8f;
+    dm_lens_blur_plan_stale(plan);
+    CHECK(!dm_lens_blur_plan_ready(plan));
+    CHECK(check_one(ctx, &img, 1.2f, &near01, &matte, &L, &p, &plan));
+    CHECK(dm_lens_blur_plan_ready(plan));
+    p.bokeh = DM_BOKEH_BLADES, p.blades = 6;
+    dm_lens_blur_plan_stale(plan);
+    CHECK(check_one(ctx, &img, 1.0f, &near01, &matte, &L, &p, &plan));
+    p.f_number = 1.8f, p.bokeh = 0, p.blades = 7;
     dm_lens_blur_plan_free(plan);
   }
   /* no matte: the synthetic one from the depth's edges is in the plan */
@@ -119,6 +131,9 @@ static void test_plans(dm_context *ctx) {
     p.cat_eye = 0;
     CHECK(check_one(ctx, &img, 1.0f, &near01, NULL, NULL, &p, &plan));
     CHECK(check_one(ctx, &img, 1.7f, &near01, NULL, NULL, &p, &plan));
+    p.amount = 80; /* the synthetic matte follows the new CoCs */
+    dm_lens_blur_plan_stale(plan);
+    CHECK(check_one(ctx, &img, 1.0f, &near01, NULL, NULL, &p, &plan));
     /* a smaller image: the plan is made again for it */
     dm_image small = dm_image_view(&img, 0, 0, w / 2, h / 2), sn = dm_image_view(&near01, 0, 0, w / 2, h / 2);
     dm_image s1, sn1;
