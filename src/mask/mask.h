@@ -90,6 +90,8 @@ typedef struct dm_mask_inputs {
   const char *base_dir;     /* folder that relative `file` paths start from; NULL = cwd */
   const dm_image *depth;    /* near01 at the image's size; NULL = none (depth_range fails) */
   const dm_image *matte;    /* subject matte at the image's size; NULL = none */
+  int draft;                /* a preview while a slider moves: depth-range edges are fitted
+                               on a grid half as fine (edge_refine.c) */
 } dm_mask_inputs;
 
 /* What the components need from the scene: DM_MASK_NEEDS_DEPTH and/or

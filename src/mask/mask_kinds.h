@@ -44,7 +44,7 @@ typedef struct dm_mask_ramp {
  * unrefined edge as the depth's own edge is uncertain (a sharp depth edge
  * keeps its place). `matte` may be NULL. */
 dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
-                               const dm_mask_ramp *ramp, dm_image *plane);
+                               const dm_mask_ramp *ramp, int draft, dm_image *plane);
 
 /* Where the refinement may change the depth range's value (edge_reach.c):
  * `reach` (allocated here, raw's size, 0..1) is 1 within the depth edge's

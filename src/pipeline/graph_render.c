@@ -139,6 +139,7 @@ static dm_status correction(dm_context *ctx, dm_graph *g, graph_level *L, const 
     if (!s) scene->matte = copy, st->own_matte = 1;
   }
   dm_mask_inputs in = dm_scene_mask_inputs(&st->img, base_dir, scene);
+  in.draft = L == &g->lv[DM_LEVEL_DRAFT];
   if (!s && on_layers) {
     s = dm_apply_on_layers(ctx, &st->img, c, &in, scene, mf, mb, me != NULL);
   } else if (!s) {
@@ -270,6 +271,7 @@ static dm_status mask_locked(dm_context *ctx, dm_graph *g, const dm_recipe *r,
                 "which are not ready yet", index);
   if (!s) s = dm_image_alloc(ctx, out, st.img.width, st.img.height, 1);
   dm_mask_inputs in = dm_scene_mask_inputs(&st.img, base_dir, st.has_scene ? &st.scene : NULL);
+  in.draft = level == DM_LEVEL_DRAFT;
   if (!s) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, out);
   if (s) dm_image_free(out);
   state_free(g, &st);
