@@ -54,6 +54,7 @@ static void geometry_free(bl_state *st) {
     free(st->slices[k].fill);
     free(st->slices[k].acc);
     free(st->slices[k].beyond);
+    free(st->slices[k].geo);
   }
   st->rad = NULL, st->boost_w = NULL, st->sid = st->bid = st->m8 = NULL;
   memset(&st->subj, 0, sizeof st->subj);
@@ -200,6 +201,7 @@ size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan) {
   for (int k = 0; k < st->n_slices; k++) {
     const bl_slice *sl = &st->slices[k];
     if (sl->fill) b += sizeof(float) * 4 * (size_t)sl->fw * sl->fh + (size_t)sl->fw * sl->fh;
+    if (sl->geo) b += sizeof(float) * 4 * (sl->fw ? (size_t)sl->fw * sl->fh : (size_t)sl->aw * sl->ah);
     if (sl->acc) b += sizeof(float) * 4 * (size_t)sl->ah * (sl->aw + 2 * BL_PAD);
   }
   for (int i = 0; i < st->scratch.n; i++) b += st->scratch.cap[i];

@@ -123,6 +123,8 @@ typedef struct bl_slice {
   int fill_level, fw, fh;
   float *fill;
   float fill_reach;    /* px: how far behind nearer content it is filled */
+  float *geo;          /* a plan's: per cell of its own-content grid, coverage, r·coverage
+                          and the two hidden fractions (fill.c), or NULL */
   uint8_t *beyond;     /* fw x fh: 1 where the fill is farther than fill_reach from the
                           layer's own pixels (geometry: a plan keeps it), or NULL */
   /* coarse slices (level >= 1): scattered result, RGBA premultiplied */

@@ -140,28 +140,39 @@ static void coarse_coord(int i, int n, int *i0, int *i1, float *t) {
 }
 
 static void push_rows(const pp_level *up, pp_level *l, int y0, int y1) {
+  /* the columns' coarse samples and weights, once for all rows */
+  int *ix = malloc(sizeof(int) * 2 * (size_t)l->w);
+  float *tx = malloc(sizeof(float) * (size_t)l->w);
+  if (!ix || !tx) { /* cannot happen for sane sizes: no fill from above */
+    for (int y = y0; y < y1; y++)
+      for (int x = 0; x < l->w; x++) {
+        const float *o = l->own + ((size_t)y * l->w + x) * 5;
+        float *n = l->nrm + ((size_t)y * l->w + x) * 4;
+        n[0] = o[0], n[1] = o[1], n[2] = o[2], n[3] = o[4];
+      }
+    free(ix), free(tx);
+    return;
+  }
+  for (int x = 0; x < l->w; x++) coarse_coord(x, up->w, &ix[2 * x], &ix[2 * x + 1], &tx[x]);
   for (int y = y0; y < y1; y++) {
     int iy, iy1;
     float ty;
     coarse_coord(y, up->h, &iy, &iy1, &ty);
-    for (int x = 0; x < l->w; x++) {
-      int ix, ix1;
-      float tx;
-      coarse_coord(x, up->w, &ix, &ix1, &tx);
-      const float *a = up->nrm + ((size_t)iy * up->w + ix) * 4;
-      const float *b = up->nrm + ((size_t)iy * up->w + ix1) * 4;
-      const float *c = up->nrm + ((size_t)iy1 * up->w + ix) * 4;
-      const float *d = up->nrm + ((size_t)iy1 * up->w + ix1) * 4;
-      const float *o = l->own + ((size_t)y * l->w + x) * 5;
-      float cov = o[3] < 1.0f ? o[3] : 1.0f, rest = 1.0f - cov;
-      float *n = l->nrm + ((size_t)y * l->w + x) * 4;
+    const float *r0 = up->nrm + (size_t)iy * up->w * 4, *r1 = up->nrm + (size_t)iy1 * up->w * 4;
+    const float *o = l->own + (size_t)y * l->w * 5;
+    float *n = l->nrm + (size_t)y * l->w * 4;
+    for (int x = 0; x < l->w; x++, o += 5, n += 4) {
+      const float *a = r0 + 4 * ix[2 * x], *b = r0 + 4 * ix[2 * x + 1];
+      const float *c = r1 + 4 * ix[2 * x], *d = r1 + 4 * ix[2 * x + 1];
+      float t = tx[x], cov = o[3] < 1.0f ? o[3] : 1.0f, rest = 1.0f - cov;
       for (int i = 0; i < 4; i++) {
-        float u = (1 - ty) * ((1 - tx) * a[i] + tx * b[i]) + ty * ((1 - tx) * c[i] + tx * d[i]);
+        float u = (1 - ty) * ((1 - t) * a[i] + t * b[i]) + ty * ((1 - t) * c[i] + t * d[i]);
         float own = i < 3 ? o[i] : o[4];
         n[i] = own + rest * u; /* own is premultiplied by its coverage */
       }
     }
   }
+  free(ix), free(tx);
 }
 
 static void pp_run(void *user, int ith, int nth) {
@@ -280,6 +291,7 @@ typedef struct own_job {
   int k, level, fw, fh, tent;
   int behind; /* 0: own content; 1: add the backgrounds of soft subject pixels */
   float *own, *hidden;
+  const float *geo; /* a plan's: per cell a, r·a, hidden fractions; then colours alone */
 } own_job;
 
 /* Column x of a row on the level grid: the (up to) two cells it feeds. */
@@ -419,6 +431,71 @@ static void own_run(void *user, int ith, int nth) {
   free(acc), free(wx);
 }
 
+/* With the slice's geometry known (a plan's, from an earlier image): only
+ * its own pixels' colours are summed, every other pixel is one byte read;
+ * coverage, r·a and the hidden fractions come from `geo`. The sums are
+ * those of own_run, so the result is the same bit for bit. */
+static void own_colour_run(void *user, int ith, int nth) {
+  own_job *j = user;
+  const bl_state *st = j->st;
+  int B = 1 << j->level, c = st->slices[j->k].cand, y0, y1;
+  dm_split_rows(j->fh, ith, nth, &y0, &y1);
+  float *acc = malloc(sizeof(float) * 7 * (size_t)j->fw);
+  float *wx = malloc(sizeof(float) * (size_t)j->fw);
+  if (!acc || !wx) { /* cannot happen for sane sizes: colours 0, geometry kept */
+    for (int cy = y0; cy < y1; cy++)
+      for (int cx = 0; cx < j->fw; cx++) memset(j->own + ((size_t)cy * j->fw + cx) * 5, 0, 3 * sizeof(float));
+    free(acc), free(wx);
+    return;
+  }
+  for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx, st->w, j->fw);
+  for (int cy = y0; cy < y1; cy++) {
+    memset(acc, 0, sizeof(float) * 7 * (size_t)j->fw);
+    int ya = j->tent ? cy * B - B / 2 : cy * B, yb = j->tent ? (cy + 1) * B + B / 2 : (cy + 1) * B;
+    ya = ya < 0 ? 0 : ya, yb = yb > st->h ? st->h : yb;
+    for (int y = ya; y < yb; y++) {
+      float wy = 1.0f;
+      if (j->tent) {
+        float f = (y + 0.5f) / B - 0.5f;
+        int cc = (int)floorf(f);
+        float t = f - cc;
+        if (cc < 0) cc = 0, t = 0.0f;
+        if (cc >= j->fh - 1) cc = j->fh - 1, t = 0.0f;
+        wy = cc == cy ? 1.0f - t : (cc + 1 == cy ? t : 0.0f);
+        if (wy <= 0.0f) continue;
+      }
+      size_t r0 = (size_t)y * st->w;
+      const uint8_t *sid = st->sid + r0, *m8 = st->m8 ? st->m8 + r0 : NULL;
+      const uint8_t *bid = st->bid ? st->bid + r0 : NULL;
+      const float *in = dm_row(st->in, y), *rad = st->rad + r0;
+      for (int x = 0; x < st->w; x++) {
+        if (sid[x] != c) continue;
+        float v[4], r;
+        if (m8 && bl_soft(m8[x], bid[x])) {
+          bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
+        } else {
+          bl_boosted(st, r0 + x, in + 3 * x, rad[x], v);
+        }
+        int c0;
+        float w0, w1;
+        int n = cells_of(j, x, wy, &c0, &w0, &w1);
+        float *a = acc + 7 * (size_t)c0;
+        a[0] += w0 * v[0], a[1] += w0 * v[1], a[2] += w0 * v[2];
+        if (n == 2) a[7] += w1 * v[0], a[8] += w1 * v[1], a[9] += w1 * v[2];
+      }
+    }
+    float wy = axis_weight(j, cy, st->h, j->fh);
+    for (int cx = 0; cx < j->fw; cx++) {
+      float inv = 1.0f / (wx[cx] * wy);
+      const float *a = acc + 7 * (size_t)cx, *g = j->geo + ((size_t)cy * j->fw + cx) * 4;
+      float *d = j->own + ((size_t)cy * j->fw + cx) * 5, *hd = j->hidden + 2 * ((size_t)cy * j->fw + cx);
+      d[0] = a[0] * inv, d[1] = a[1] * inv, d[2] = a[2] * inv, d[3] = g[0], d[4] = g[1];
+      hd[0] = g[2], hd[1] = g[3];
+    }
+  }
+  free(acc), free(wx);
+}
+
 dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidden, int *fw,
                        int *fh) {
   int B = 1 << level;
@@ -428,13 +505,26 @@ dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidd
   *own = bl_take(&st->scratch, sizeof(float) * 5 * n);
   *hidden = bl_take(&st->scratch, sizeof(float) * 2 * n);
   if (!*own || !*hidden) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
-  own_job j = {st, k, level, *fw, *fh, st->slices[k].level > 0, 0, *own, *hidden};
+  bl_slice *sl = &st->slices[k];
+  own_job j = {st, k, level, *fw, *fh, sl->level > 0, 0, *own, *hidden, sl->geo};
+  if (sl->geo) {
+    dm_parallel(st->ctx, own_colour_run, &j);
+    return DM_OK;
+  }
   dm_parallel(st->ctx, own_run, &j);
+  if (st->planned) { /* the next image sums only colours */
+    sl->geo = malloc(sizeof(float) * 4 * n);
+    for (size_t i = 0; sl->geo && i < n; i++) {
+      float *g = sl->geo + 4 * i;
+      g[0] = (*own)[5 * i + 3], g[1] = (*own)[5 * i + 4];
+      g[2] = (*hidden)[2 * i], g[3] = (*hidden)[2 * i + 1];
+    }
+  }
   return DM_OK;
 }
 
 void bl_slice_behind(bl_state *st, int k, int level, float *own, float *hidden, int fw, int fh) {
   if (!st->bid || !st->n_behind[st->slices[k].cand]) return;
-  own_job j = {st, k, level, fw, fh, st->slices[k].level > 0, 1, own, hidden};
+  own_job j = {st, k, level, fw, fh, st->slices[k].level > 0, 1, own, hidden, NULL};
   dm_parallel(st->ctx, own_run, &j);
 }
