@@ -55,6 +55,7 @@ static void geometry_free(bl_state *st) {
     free(st->slices[k].acc);
     free(st->slices[k].beyond);
     free(st->slices[k].geo);
+    free(st->slices[k].dead);
   }
   st->rad = NULL, st->boost_w = NULL, st->sid = st->bid = st->m8 = NULL;
   memset(&st->subj, 0, sizeof st->subj);
@@ -134,6 +135,7 @@ static dm_status prepare_image(bl_state *st) {
       if (s == DM_OK)
         s = bl_push_pull(st, fw, fh, own, hidden, sl->fill_reach / (float)(1 << level), sl->fill,
                          &sl->beyond);
+      if (s == DM_OK) bl_fill_dead(sl);
     }
     if (s == DM_OK && coarse) {
       bl_slice_behind(st, k, level, own, hidden, fw, fh);

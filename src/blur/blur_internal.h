@@ -125,6 +125,8 @@ typedef struct bl_slice {
   float fill_reach;    /* px: how far behind nearer content it is filled */
   float *geo;          /* a plan's: per cell of its own-content grid, coverage, r·coverage
                           and the two hidden fractions (fill.c), or NULL */
+  uint8_t *dead;       /* fw x fh: 1 where that cell and its 8 neighbours are beyond: no
+                          pixel there gets anything from bl_fill_at (bl_fill_dead) */
   uint8_t *beyond;     /* fw x fh: 1 where the fill is farther than fill_reach from the
                           layer's own pixels (geometry: a plan keeps it), or NULL */
   /* coarse slices (level >= 1): scattered result, RGBA premultiplied */
@@ -252,6 +254,12 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
 /* Bilinear lookup of a slice's fill at full-resolution pixel (x, y);
  * returns 0 when there is no fill there. */
 int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]);
+/* s->dead from s->beyond (once; left NULL without it or out of memory). */
+void bl_fill_dead(bl_slice *s);
+/* Does full-resolution pixel (x, y) lie where s's fill gives nothing? */
+static inline int bl_fill_none(const bl_slice *s, int x, int y) {
+  return s->dead && s->dead[(size_t)(y >> s->fill_level) * s->fw + (x >> s->fill_level)];
+}
 /* Downsample slice k's own content to `level`: 5 channels per cell
  * (premultiplied R, G, B, coverage, r·coverage), and per cell 2 channels:
  * the fraction whose front content is nearer than slice k, and the part of

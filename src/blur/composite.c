@@ -178,7 +178,7 @@ static void band_run(void *user, int ith, int nth) {
         const float *radr = st->rad + r0;
         for (int x = 0; x < st->w; x++) {
           int s = sid[x];
-          if (s > c || (s < c && !sl->fill)) continue;
+          if (s > c || (s < c && (!sl->fill || bl_fill_none(sl, x, y)))) continue;
           float v[4], rad, u = 0, w = 0;
           if (s == c && !(m8 && bl_soft(m8[x], bid[x]))) { /* the common case, inline */
             bl_boosted(st, r0 + x, in + 3 * x, radr[x], v);

@@ -249,6 +249,24 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
   return DM_OK;
 }
 
+void bl_fill_dead(bl_slice *s) {
+  if (s->dead || !s->beyond) return;
+  int w = s->fw, h = s->fh;
+  s->dead = malloc((size_t)w * h);
+  if (!s->dead) return; /* then every pixel asks bl_fill_at, as without it */
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      int all = 1;
+      for (int dy = -1; dy <= 1 && all; dy++)
+        for (int dx = -1; dx <= 1 && all; dx++) {
+          int cx = x + dx < 0 ? 0 : (x + dx >= w ? w - 1 : x + dx);
+          int cy = y + dy < 0 ? 0 : (y + dy >= h ? h - 1 : y + dy);
+          all = s->beyond[(size_t)cy * w + cx];
+        }
+      s->dead[(size_t)y * w + x] = (uint8_t)all;
+    }
+}
+
 int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]) {
   if (!s->fill) return 0;
   float sc = 1.0f / (float)(1 << s->fill_level);
