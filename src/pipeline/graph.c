@@ -267,6 +267,21 @@ int dm_graph_release_idle(dm_graph *g, long idle_ms) {
   return freed;
 }
 
+int dm_graph_release_stages_idle(dm_graph *g, long idle_ms) {
+  if (pthread_mutex_trylock(&g->render_mu)) return 0;
+  int freed = 0;
+  if (dm_now_ms() - g->used_ms >= (double)idle_ms)
+    for (int l = 0; l < DM_LEVEL_COUNT; l++) {
+      memo *m = &g->lv[l].memo;
+      if (!m->n && !m->plan) continue;
+      memo_free(m);
+      memo_init(m, MEMO_BUDGET[l]);
+      freed = 1;
+    }
+  pthread_mutex_unlock(&g->render_mu);
+  return freed;
+}
+
 dm_status graph_ensure_full(dm_context *ctx, dm_graph *g) {
   graph_level *full = &g->lv[DM_LEVEL_FULL];
   dm_status s = DM_OK;

@@ -94,6 +94,13 @@ void dm_graph_release_full(dm_graph *g);
  * is). Returns 1 when it freed them. */
 int dm_graph_release_idle(dm_graph *g, long idle_ms);
 
+/* Free every level's stage memory (results kept by key, the lens blur's
+ * plans) when the graph has rendered nothing for `idle_ms`: a photo of a
+ * folder the retoucher has moved on from keeps its previews' photo and
+ * scene (tens of MB), not hundreds of MB of results. Never waits for a
+ * render. Returns 1 when it freed something. */
+int dm_graph_release_stages_idle(dm_graph *g, long idle_ms);
+
 /* The scene at a level (NULL until built, and at the full level while it
  * is released); valid until the next dm_graph_release_full or
  * dm_graph_free. */

@@ -66,6 +66,7 @@ struct dm_graph {
   int full_w, full_h;         /* the photo's size, also while the full level is released */
   int full_transient;         /* the full level can be read again without the networks */
   double full_used_ms;        /* when a full-size render or mask last used it (monotonic) */
+  double used_ms;             /* when any render or mask last ran */
   int bytes_per_pixel;        /* for the decoder's memory check, at open and on reading again */
   dm_hash file_hash;          /* the photo's bytes at open: read again only if unchanged */
   int scene_state;            /* 0 not built, 1 building, 2 ready, 3 failed */

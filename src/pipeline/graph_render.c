@@ -197,7 +197,8 @@ static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const c
   graph_level *L = &g->lv[level];
   memset(st, 0, sizeof *st);
   dm_status s = level == DM_LEVEL_FULL && !g->single_shot ? graph_ensure_full(ctx, g) : DM_OK;
-  if (level == DM_LEVEL_FULL) g->full_used_ms = dm_now_ms();
+  g->used_ms = dm_now_ms();
+  if (level == DM_LEVEL_FULL) g->full_used_ms = g->used_ms;
   pthread_mutex_lock(&g->state_mu);
   int ready = g->scene_state == 2;
   pthread_mutex_unlock(&g->state_mu);

@@ -54,6 +54,9 @@ static void *builder_main(void *arg) {
 
 /* A region (the loupe) reads the full-size level; kept this long after. */
 #define FULL_IDLE_MS 30000
+/* A photo not rendered this long (a folder's photo left for another) keeps
+ * its previews' photo and scene, not its stage memory. */
+#define STAGES_IDLE_MS 60000
 
 static void tick_photo(dm_context *ctx, dm_server *srv, srv_photo *p, long debounce) {
   if (atomic_load(&p->exporting)) return;
@@ -73,7 +76,9 @@ static void tick_photo(dm_context *ctx, dm_server *srv, srv_photo *p, long debou
   pthread_mutex_lock(&p->open_mu);
   dm_graph *g = p->graph;
   pthread_mutex_unlock(&p->open_mu);
-  if (g && dm_graph_release_idle(g, FULL_IDLE_MS)) malloc_trim(0);
+  int freed = g && dm_graph_release_idle(g, FULL_IDLE_MS);
+  freed |= g && dm_graph_release_stages_idle(g, STAGES_IDLE_MS);
+  if (freed) malloc_trim(0);
 }
 
 static void *ticker_main(void *arg) {

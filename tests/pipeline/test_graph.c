@@ -131,6 +131,26 @@ static void test_memory_exact(dm_context *ctx, dm_graph *g, dm_recipe *r) {
   CHECK_OK(ctx, dm_recipe_set(ctx, r, "correction[0].exposure=-0.7"));
 }
 
+/* An idle graph gives back its stage memory (results and blur plans) and
+ * renders the same pixels after. */
+static void test_release_stages(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
+  dm_image a = {0}, b = {0};
+  dm_graph_view v = {.level = DM_LEVEL_PROXY};
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, &a, NULL));
+  dm_graph_stats st;
+  dm_graph_stats_get(g, &st);
+  CHECK(st.bytes > 0);
+  CHECK(dm_graph_release_stages_idle(g, 3600 * 1000) == 0); /* used just now */
+  CHECK(dm_graph_release_stages_idle(g, 0) == 1);
+  dm_graph_stats_get(g, &st);
+  CHECK(st.bytes == 0);
+  CHECK(dm_graph_release_stages_idle(g, 0) == 0); /* nothing left */
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, &b, NULL));
+  CHECK(same(&a, &b));
+  dm_image_free(&a);
+  dm_image_free(&b);
+}
+
 static void test_region(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
   /* The full level was released once the scene was built (its depth and matte are files):
    * a full-size render reads it again. */
@@ -343,6 +363,7 @@ int main(void) {
   for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) CHECK_OK(ctx, dm_recipe_set(ctx, &r, sets[i]));
   test_keys(ctx, g, &r);
   test_memory_exact(ctx, g, &r);
+  test_release_stages(ctx, g, &r);
   test_region(ctx, g, &r);
   test_proxy_agreement(ctx, g, &r);
   test_supersede(ctx, &r);
