@@ -22,6 +22,9 @@ typedef struct dm_context {
   dm_log_fn log;            /* may be NULL */
   void *log_user;
   atomic_int cancel;        /* set non-zero from any thread to cancel */
+  /* Another context's flag this one also obeys (a job's own context made
+   * for work its caller may cancel), or NULL. */
+  const atomic_int *cancel_also;
   char cache_dir[1024];
   /* --skip-unknown-masks: a correction whose mask holds a component that
    * cannot be rendered is skipped (with a warning) instead of refused. */
@@ -63,6 +66,8 @@ dm_status dm_check_memory(dm_context *ctx, const char *name, long long w, long l
 /* A monotonic clock in milliseconds, for stage times and idle timers. */
 double dm_now_ms(void);
 
-static inline int dm_cancelled(dm_context *ctx) { return atomic_load(&ctx->cancel) != 0; }
+static inline int dm_cancelled(dm_context *ctx) {
+  return atomic_load(&ctx->cancel) != 0 || (ctx->cancel_also && atomic_load(ctx->cancel_also) != 0);
+}
 
 #endif

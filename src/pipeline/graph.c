@@ -214,6 +214,7 @@ dm_status dm_graph_build_scene(dm_context *ctx, dm_graph *g) {
     bctx->max_memory = g->rctx->max_memory;
     copy_str(bctx->cache_dir, sizeof bctx->cache_dir, g->rctx->cache_dir);
     bctx->log = scene_log, bctx->log_user = g;
+    bctx->cancel_also = &ctx->cancel; /* the caller may stop the networks (quit) */
   }
   graph_level *full = &g->lv[DM_LEVEL_FULL];
   if (!s) s = dm_scene_build(bctx, g->path, &full->photo, g->orientation, &g->so, &full->scene);

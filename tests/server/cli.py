@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 
 from edit_server import COFFEE, DM, HOPPER, Server, check, depth_file, finish, scene_args, scratch
 
@@ -103,5 +104,16 @@ with Server(photo, "--no-cache", env={"DEPTHMASK_MODELS": os.path.join(T, "no-mo
     check(s.get("/api/mask?correction=0").status == 200, "a mask that needs no scene still shows")
     check(s.get("/api/histogram?of=image").status == 200, "the image histogram still works")
     check(s.signal() == 0, "Ctrl-C: exit 0")
+
+# Quit while the networks run (no cache): the build stops at its next step,
+# it is not waited for (under ASan the networks alone take tens of seconds).
+with Server(photo, "--no-cache") as s:
+    time.sleep(0.5)
+    busy = not s.wait_scene_nowait()
+    t0 = time.time()
+    code = s.quit(timeout=60)
+    took = time.time() - t0
+    check(code == 0 and (not busy or took < 10),
+          f"quit during the scene's build: exit {code} after {took:.1f} s (building: {busy})")
 
 finish()

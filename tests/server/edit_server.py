@@ -155,6 +155,11 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError("the scene was not built in time")
 
+    def wait_scene_nowait(self):
+        """Is the scene built (or failed) already?"""
+        p = self.get("/api/progress").json()["scene"]
+        return p["ready"] or p["failed"]
+
     def alive(self):
         return self.proc.poll() is None
 
