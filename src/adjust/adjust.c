@@ -100,10 +100,33 @@ static void leave_log(dm_adj_span *sp, const float *lum0) {
   }
 }
 
+/* Exposure alone (the commonest local correction: a background darkened):
+ * its gain is 2^(EV x w) whatever the luminance, so the span skips the
+ * trip through stops (a log and an exp per pixel; the same gain, to a
+ * rounding), and a run of equal weights (a mask's inside) takes one exp. */
+static int exposure_only(const pass_job *job) {
+  const dm_adj_run *run = job->run;
+  for (int k = 0; k < DM_ADJ_NSCALES; k++)
+    if (run->scale[k].active) return 0;
+  for (int i = job->first; i < job->last; i++)
+    if (run->vals->v[i] != 0.0f && i != DM_ADJ_EXPOSURE) return 0;
+  return job->first <= DM_ADJ_EXPOSURE && DM_ADJ_EXPOSURE < job->last;
+}
+
+static void exposure_span(float *rgb, const float *w, int n, float ev) {
+  float last_w = -1.0f, g = 1.0f;
+  for (int i = 0; i < n; i++) {
+    if (w[i] != last_w) last_w = w[i], g = dm_adj_exp2(ev * w[i]);
+    float *p = rgb + 3 * i;
+    p[0] *= g, p[1] *= g, p[2] *= g;
+  }
+}
+
 static void pass_main(void *user, int ith, int nth) {
   pass_job *job = user;
   dm_adj_run *run = job->run;
   const dm_image *img = run->img;
+  const int fast = exposure_only(job);
   float w[DM_ADJ_SPAN], lum[DM_ADJ_SPAN], lum0[DM_ADJ_SPAN], act[DM_ADJ_SPAN];
   float base[DM_ADJ_NSCALES][DM_ADJ_SPAN];
   dm_adj_span sp = {.run = run, .w = w, .lum = lum};
@@ -118,6 +141,10 @@ static void pass_main(void *user, int ith, int nth) {
       sp.n = img->width - x0 < DM_ADJ_SPAN ? img->width - x0 : DM_ADJ_SPAN;
       sp.rgb = dm_px(img, x0, y);
       if (!weights(run, x0, y, sp.n, w)) continue;
+      if (fast) {
+        exposure_span(sp.rgb, w, sp.n, run->vals->v[DM_ADJ_EXPOSURE]);
+        continue;
+      }
       int in_log = 0;
       for (int i = job->first; i < job->last; i++) {
         float v = run->vals->v[i];

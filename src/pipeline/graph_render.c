@@ -57,9 +57,7 @@ static dm_status state_init(dm_context *ctx, dm_graph *g, graph_level *L, int re
     memset(&L->photo, 0, sizeof L->photo);
   } else if (g->single_shot) {
     return dm_fail(ctx, DM_ERR_PARAM, g->path, "this graph has rendered its one render");
-  } else {
-    s = dm_image_copy(ctx, &st->img, &L->photo);
-  }
+  } /* else the image comes from memory or the photo once chain() knows which (copied once) */
   if (s || !ready || !L->has_scene) return s;
   st->scene = L->scene;
   st->has_scene = 1;
@@ -112,10 +110,11 @@ static dm_status recall(dm_context *ctx, const memo_entry *e, render_state *st) 
 
 /* The key of correction c's masks as the state is: on the image they start
  * from only when they read it. */
-static dm_hash masks_key(const render_state *st, const dm_correction *c, const char *base_dir) {
+static dm_hash masks_key(const render_state *st, dm_hash upstream, const dm_correction *c,
+                         const char *base_dir) {
   int on_layers = dm_correction_on_layers(c, st->has_scene ? &st->scene : NULL);
   int reads = dm_mask_reads_image(c->masks, c->n_masks);
-  return key_masks(reads ? st->key : st->photo_key, c, on_layers, base_dir);
+  return key_masks(reads ? upstream : st->photo_key, c, on_layers, base_dir);
 }
 
 /* Apply correction c to the state with its masks (key mk; two on the
@@ -206,24 +205,50 @@ static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const c
   *pending = needs && !ready;
   if (!s && !before && !g->single_shot) s = dm_recipe_check_rendered(ctx, r, g->path);
   if (!s) s = state_init(ctx, g, L, ready, before, level, st);
-  for (int i = 0; !s && !before && i < upto; i++) {
+  /* The keys first: the last correction whose result memory holds is
+   * where the work starts, its image copied once (not every hit before it
+   * copied in turn, nor the photo under them). */
+  int n = before ? 0 : upto, last = -1;
+  dm_hash *ck = n ? malloc(sizeof *ck * 2 * (size_t)n) : NULL, *mk = ck ? ck + n : NULL;
+  if (!s && n && !ck) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory");
+  memo_entry *hit = NULL;
+  dm_hash key = st->key;
+  for (int i = 0; !s && i < n; i++) {
+    const dm_correction *c = &r->corrections[i];
+    if (!dm_correction_runs(c) || (dm_mask_needs(c->masks, c->n_masks) && !st->has_scene)) {
+      ck[i] = key; /* skipped (pending: needs the scene) */
+      continue;
+    }
+    mk[i] = masks_key(st, key, c, base_dir);
+    key = ck[i] = key_correction(key, c, mk[i]);
+    memo_entry *e = memo_find(&L->memo, MEMO_CORRECTION, ck[i]);
+    if (e) last = i, hit = e;
+  }
+  if (!s && g->single_shot) {
+    /* the photo was taken as the image; nothing is kept in memory */
+  } else if (!s && hit) {
+    s = recall(ctx, hit, st);
+    st->key = ck[last];
+  } else if (!s) {
+    s = dm_image_copy(ctx, &st->img, &L->photo);
+  }
+  for (int i = 0; !s && i < n; i++) {
     const dm_correction *c = &r->corrections[i];
     if (!dm_correction_runs(c)) continue;
     if (dm_mask_needs(c->masks, c->n_masks) && !st->has_scene) continue; /* pending */
-    if (dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
-    dm_hash mk = masks_key(st, c, base_dir);
-    dm_hash ck = key_correction(st->key, c, mk);
-    memo_entry *e = s ? NULL : memo_find(&L->memo, MEMO_CORRECTION, ck);
-    if (e) {
+    if (i <= last) { /* in the image recalled */
       count(g, &g->stats.corrections_reused);
-      s = recall(ctx, e, st);
-    } else if (!s) {
-      count(g, &g->stats.corrections_run);
-      s = correction(ctx, g, L, c, base_dir, mk, st);
-      if (!s) remember(ctx, L, MEMO_CORRECTION, ck, st);
+      continue;
     }
-    st->key = ck;
+    if (dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
+    if (!s) {
+      count(g, &g->stats.corrections_run);
+      s = correction(ctx, g, L, c, base_dir, mk[i], st);
+      if (!s) remember(ctx, L, MEMO_CORRECTION, ck[i], st);
+    }
+    st->key = ck[i];
   }
+  free(ck);
   return s;
 }
 
