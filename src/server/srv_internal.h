@@ -36,6 +36,8 @@ typedef struct srv_photo {
 
 typedef struct srv_export {
   int state;              /* SRV_EXPORT_* */
+  char stage[48];         /* the stage running (from the render's log), "" before */
+  float fraction;         /* 0..1: about how much of the export is done */
   char photo[16];
   char output[4096];
   char error[1024];

@@ -122,14 +122,23 @@ with Server(photo, *scene_args(depth), "--out", out) as s:
         check(r.status == 400, f"export {body}: 400 ({r.json().get('error')})")
     r = s.request("POST", "/api/export", json_body={"format": "png", "bits": 16, "name": "mine.png"})
     check(r.status == 202 and r.json()["export"]["state"] == "running", f"export started ({r})")
-    for _ in range(300):
+    seen = []  # the progress as it runs: stages in order, a fraction that never goes back
+    for _ in range(600):
         e = s.get("/api/progress").json()["export"]
         if e["state"] != "running":
             break
-        time.sleep(0.1)
+        if not seen or seen[-1] != (e["stage"], e["fraction"]):
+            seen.append((e["stage"], e["fraction"]))
+        time.sleep(0.05)
     target = os.path.join(out, "mine.png")
     check(e["state"] == "done" and e["output"] == target and os.path.exists(target),
           f"export done into --out ({e})")
+    check(e["stage"] == "done" and e["fraction"] == 1.0, f"the finished export's progress ({e})")
+    fr = [f for _, f in seen]
+    check(all(0.0 <= a <= b <= 1.0 for a, b in zip(fr, fr[1:])) and
+          all(st in ("decode", "depth and matte", "corrections and lens blur", "colour", "encode",
+                     "sidecar and output") for st, _ in seen),
+          f"the running export's stage and fraction ({seen})")
     with open(target, "rb") as f:
         head = f.read(26)  # PNG signature, IHDR: width, height, bit depth
     size = (int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big"))
