@@ -59,6 +59,17 @@ dm_status dm_color_from_working(dm_context *ctx, const dm_image *work, dm_output
 dm_status dm_color_from_working_inplace(dm_context *ctx, dm_image *work, dm_output_profile profile,
                                         unsigned char **icc, size_t *icc_len);
 
+/* That conversion made once and applied to pieces of an image (a preview
+ * encoded band by band, never held whole): `pixels` is about how many it
+ * will convert (it picks the fast path for large jobs). */
+typedef struct dm_output_xform dm_output_xform;
+dm_status dm_output_xform_new(dm_context *ctx, dm_output_profile profile, long long pixels,
+                              dm_output_xform **out, unsigned char **icc, size_t *icc_len);
+/* src and dst: 3 channels, the same size (dst may be src). */
+dm_status dm_output_xform_apply(dm_context *ctx, const dm_output_xform *x, const dm_image *src,
+                                dm_image *dst);
+void dm_output_xform_free(dm_output_xform *x);
+
 /* A short description of the profile a decoded file carries, for `info`
  * ("embedded: sRGB IEC61966-2.1", "untagged (sRGB assumed)"). */
 void dm_color_describe(const dm_decoded *in, char *out, size_t out_len);

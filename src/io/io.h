@@ -80,6 +80,8 @@ typedef struct dm_write_options {
   size_t icc_len;
   const unsigned char *exif; /* EXIF to carry over (orientation is rewritten to 1), may be NULL */
   size_t exif_len;
+  int preview;              /* JPEG: standard Huffman tables (one pass: an editor's preview over
+                               localhost wants speed, not the last few % of size) */
 } dm_write_options;
 
 /* Encode `img` (1 or 3 channels, samples in [0, 1], clamped and rounded)
@@ -103,6 +105,15 @@ dm_status dm_tiff_read(dm_context *ctx, const unsigned char *data, size_t len, c
 dm_status dm_heic_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);
 dm_status dm_raw_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);
 dm_status dm_jpeg_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt, const char *name);
+/* The same from rows made on demand: row(user, y, &samples) points
+ * `samples` at row y (width x channels floats, valid until the next call),
+ * rows asked for in order; a non-zero return stops the encoding with that
+ * status (the row source's error recorded in ctx). The preview encoder
+ * streams through it without a full-size copy. */
+typedef dm_status (*dm_jpeg_row_fn)(void *user, int y, const float **samples);
+dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, int channels,
+                             dm_jpeg_row_fn row, void *user, const dm_write_options *opt,
+                             const char *name);
 dm_status dm_png_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt, const char *name);
 dm_status dm_tiff_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt, const char *name);
 

@@ -183,10 +183,24 @@ static unsigned char *output_exif(dm_context *ctx, const dm_image *img, const dm
   return ex;
 }
 
+/* An image's row for dm_jpeg_write_rows. */
+static dm_status image_row(void *user, int y, const float **samples) {
+  *samples = dm_row((const dm_image *)user, y);
+  return DM_OK;
+}
+
 dm_status dm_jpeg_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt,
                         const char *name) {
+  return dm_jpeg_write_rows(ctx, fp, img->width, img->height, img->channels, image_row,
+                            (void *)img, opt, name);
+}
+
+dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, int channels,
+                             dm_jpeg_row_fn row_fn, void *user, const dm_write_options *opt,
+                             const char *name) {
   size_t exif_len = 0;
-  unsigned char *exif = output_exif(ctx, img, opt, name, &exif_len);
+  dm_image shape = {.width = width, .height = height, .channels = channels};
+  unsigned char *exif = output_exif(ctx, &shape, opt, name, &exif_len);
   int quality = opt->quality ? opt->quality : 95;
   struct jpeg_compress_struct cinfo;
   jerr e;
@@ -201,10 +215,10 @@ dm_status dm_jpeg_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm
   jpeg_create_compress(&cinfo);
   cinfo.progress = &e.progress;
   jpeg_stdio_dest(&cinfo, fp);
-  cinfo.image_width = (JDIMENSION)img->width;
-  cinfo.image_height = (JDIMENSION)img->height;
-  cinfo.input_components = img->channels;
-  cinfo.in_color_space = img->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  cinfo.image_width = (JDIMENSION)width;
+  cinfo.image_height = (JDIMENSION)height;
+  cinfo.input_components = channels;
+  cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_set_defaults(&cinfo);
   jpeg_set_quality(&cinfo, quality, TRUE);
   /* 4:4:4 at high quality: chroma subsampling blurs colour edges that a
@@ -212,7 +226,7 @@ dm_status dm_jpeg_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm
   if (quality >= 90)
     for (int i = 0; i < cinfo.num_components; i++)
       cinfo.comp_info[i].h_samp_factor = cinfo.comp_info[i].v_samp_factor = 1;
-  cinfo.optimize_coding = TRUE;
+  cinfo.optimize_coding = opt->preview ? FALSE : TRUE;
   /* EXIF wants its APP1 right after SOI, so no JFIF APP0 when it is there. */
   if (exif) cinfo.write_JFIF_header = FALSE;
   jpeg_start_compress(&cinfo, TRUE);
@@ -222,16 +236,19 @@ dm_status dm_jpeg_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm
     for (size_t i = 0; i < exif_len; i++) jpeg_write_m_byte(&cinfo, exif[i]);
   }
   if (opt->icc && opt->icc_len) jpeg_write_icc_profile(&cinfo, opt->icc, (unsigned)opt->icc_len);
-  size_t row_len = (size_t)img->width * (size_t)img->channels;
+  size_t row_len = (size_t)width * (size_t)channels;
   JSAMPARRAY row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
                                               (JDIMENSION)row_len, 1);
-  while (cinfo.next_scanline < cinfo.image_height) {
-    const float *src = dm_row(img, (int)cinfo.next_scanline);
+  dm_status s = DM_OK;
+  while (!s && cinfo.next_scanline < cinfo.image_height) {
+    const float *src = NULL;
+    s = row_fn(user, (int)cinfo.next_scanline, &src);
+    if (s) break;
     for (size_t i = 0; i < row_len; i++) row[0][i] = dm_to_u8(src[i]);
     jpeg_write_scanlines(&cinfo, row, 1);
   }
-  jpeg_finish_compress(&cinfo);
+  if (!s) jpeg_finish_compress(&cinfo);
   jpeg_destroy_compress(&cinfo);
   free(exif);
-  return DM_OK;
+  return s;
 }
