@@ -249,22 +249,31 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
   return DM_OK;
 }
 
+/* A cell is dead when it and its 8 neighbours (clamped at the borders)
+ * are beyond: the 3x3 minimum, by rows then by columns. */
 void bl_fill_dead(bl_slice *s) {
   if (s->dead || !s->beyond) return;
   int w = s->fw, h = s->fh;
   s->dead = malloc((size_t)w * h);
-  if (!s->dead) return; /* then every pixel asks bl_fill_at, as without it */
-  for (int y = 0; y < h; y++)
-    for (int x = 0; x < w; x++) {
-      int all = 1;
-      for (int dy = -1; dy <= 1 && all; dy++)
-        for (int dx = -1; dx <= 1 && all; dx++) {
-          int cx = x + dx < 0 ? 0 : (x + dx >= w ? w - 1 : x + dx);
-          int cy = y + dy < 0 ? 0 : (y + dy >= h ? h - 1 : y + dy);
-          all = s->beyond[(size_t)cy * w + cx];
-        }
-      s->dead[(size_t)y * w + x] = (uint8_t)all;
-    }
+  uint8_t *across = malloc((size_t)w * h);
+  if (!s->dead || !across) { /* then every pixel asks bl_fill_at, as without it */
+    free(s->dead), free(across);
+    s->dead = NULL;
+    return;
+  }
+  for (int y = 0; y < h; y++) {
+    const uint8_t *b = s->beyond + (size_t)y * w;
+    uint8_t *o = across + (size_t)y * w;
+    for (int x = 0; x < w; x++)
+      o[x] = b[x] & b[x > 0 ? x - 1 : 0] & b[x + 1 < w ? x + 1 : w - 1];
+  }
+  for (int y = 0; y < h; y++) {
+    const uint8_t *u = across + (size_t)(y > 0 ? y - 1 : 0) * w, *m = across + (size_t)y * w;
+    const uint8_t *d = across + (size_t)(y + 1 < h ? y + 1 : h - 1) * w;
+    uint8_t *o = s->dead + (size_t)y * w;
+    for (int x = 0; x < w; x++) o[x] = u[x] & m[x] & d[x];
+  }
+  free(across);
 }
 
 int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]) {
@@ -407,6 +416,19 @@ static void own_run(void *user, int ith, int nth) {
         int s = sid[x];
         if (s > c) continue;
         int soft_behind = s < c && bid && bid[x] == c && bl_soft(m8[x], bid[x]);
+        if (s < c && !j->behind) { /* hidden: only its two fractions are not zero */
+          int c0;
+          float w0, w1;
+          int n = cells_of(j, x, wy, &c0, &w0, &w1);
+          float *a = acc + 7 * (size_t)c0;
+          a[5] += w0;
+          if (soft_behind) a[6] += w0;
+          if (n == 2) {
+            a[12] += w1;
+            if (soft_behind) a[13] += w1;
+          }
+          continue;
+        }
         float v[7] = {0, 0, 0, 0, 0, 0, 0}, r;
         if (j->behind) { /* the background share of a soft subject pixel */
           if (!soft_behind || !bl_content(st, j->k, x, y, BL_BEHIND, in + 3 * x, v, &r)) continue;
