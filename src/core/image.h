@@ -33,6 +33,35 @@ static inline float *dm_px(const dm_image *img, int x, int y) {
   return img->data + (size_t)y * img->stride + (size_t)x * (size_t)img->channels;
 }
 
+/* Where an image lies in the picture it is part of. A region render works
+ * on a crop of the photo (the rectangle and a margin); whatever depends on
+ * the picture's size or on a pixel's place in it (radii that are fractions
+ * of the size, gradient and brush coordinates, the phase of a grid laid on
+ * the photo, the cat's eye) reads the frame, not the crop. full_w <= 0:
+ * the image is the whole picture. */
+typedef struct dm_frame {
+  int full_w, full_h; /* the whole picture */
+  int x0, y0;         /* the image's top-left pixel in it */
+} dm_frame;
+
+/* *f, or the whole picture of a w x h image when f is NULL or unset. */
+static inline dm_frame dm_frame_of(const dm_frame *f, int w, int h) {
+  if (f && f->full_w > 0) return *f;
+  dm_frame whole = {w, h, 0, 0};
+  return whole;
+}
+
+/* The least common multiple of two grid steps (>= 1), for a crop that
+ * must lie on both grids. */
+static inline long long dm_grid_lcm(long long a, long long b) {
+  long long x = a, y = b;
+  while (y) {
+    long long t = x % y;
+    x = y, y = t;
+  }
+  return a / x * b;
+}
+
 /* Largest image we accept, in pixels, to bound memory from hostile headers
  * (a 400 MP image is 4.8 GB as float RGB). */
 #define DM_MAX_PIXELS (400LL * 1000 * 1000)

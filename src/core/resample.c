@@ -130,29 +130,63 @@ dm_status dm_grey_plane(dm_context *ctx, const dm_image *img, const float weight
   return DM_OK;
 }
 
-dm_status dm_resize_plane(dm_context *ctx, const dm_image *g, dm_image *out, int clamp, const char *name) {
+/* Samples [i0, i0 + n) of the axis `a` as weights of their own, with their
+ * sources counted from the first one they read (*lo; *hi is one past the
+ * last). Only `start` is p's own (free it alone). */
+static dm_status weights_part(dm_context *ctx, const axis_weights *a, int i0, int n, axis_weights *p,
+                              int *lo, int *hi, const char *name) {
+  p->k = a->k;
+  p->count = a->count + i0;
+  p->w = a->w + (size_t)i0 * (size_t)a->k;
+  p->start = malloc((size_t)n * sizeof *p->start);
+  if (!p->start) return dm_fail(ctx, DM_ERR_NOMEM, name, "out of memory resizing");
+  *lo = a->start[i0], *hi = 0;
+  for (int i = i0; i < i0 + n; i++) {
+    *lo = a->start[i] < *lo ? a->start[i] : *lo;
+    *hi = a->start[i] + a->count[i] > *hi ? a->start[i] + a->count[i] : *hi;
+  }
+  for (int i = 0; i < n; i++) p->start[i] = a->start[i0 + i] - *lo;
+  return DM_OK;
+}
+
+dm_status dm_resize_plane_part(dm_context *ctx, const dm_image *g, dm_image *out, int full_w,
+                               int full_h, int x0, int y0, int clamp, const char *name) {
   if (g->channels != out->channels)
     return dm_fail(ctx, DM_ERR_INTERNAL, name, "resize from %d to %d channels", g->channels,
                    out->channels);
-  axis_weights ax = {0}, ay = {0};
+  if (x0 < 0 || y0 < 0 || out->width > full_w - x0 || out->height > full_h - y0)
+    return dm_fail(ctx, DM_ERR_INTERNAL, name, "a %dx%d part at %d,%d of a %dx%d resize",
+                   out->width, out->height, x0, y0, full_w, full_h);
+  axis_weights ax = {0}, ay = {0}, px = {0}, py = {0};
   dm_image tmp = {0};
-  dm_status s = weights_make(ctx, g->width, out->width, &ax, name);
-  if (!s) s = weights_make(ctx, g->height, out->height, &ay, name);
+  int xlo = 0, xhi = 0, ylo = 0, yhi = 0;
+  dm_status s = weights_make(ctx, g->width, full_w, &ax, name);
+  if (!s) s = weights_make(ctx, g->height, full_h, &ay, name);
+  if (!s) s = weights_part(ctx, &ax, x0, out->width, &px, &xlo, &xhi, name);
+  if (!s) s = weights_part(ctx, &ay, y0, out->height, &py, &ylo, &yhi, name);
   /* Go through the smaller intermediate: new width x old height, or old
-   * width x new height. */
-  int x_first = (double)out->width * g->height <= (double)g->width * out->height;
-  if (!s) s = x_first ? dm_image_alloc(ctx, &tmp, out->width, g->height, g->channels)
-                      : dm_image_alloc(ctx, &tmp, g->width, out->height, g->channels);
+   * width x new height (decided on the whole size, so a part is computed
+   * exactly as the whole is). */
+  int x_first = (double)full_w * g->height <= (double)g->width * full_h;
+  const dm_image src = s ? *g : dm_image_view(g, xlo, ylo, xhi - xlo, yhi - ylo);
+  if (!s) s = x_first ? dm_image_alloc(ctx, &tmp, out->width, src.height, g->channels)
+                      : dm_image_alloc(ctx, &tmp, src.width, out->height, g->channels);
   if (!s) {
-    pass_job first = {.src = g, .dst = &tmp, .a = x_first ? &ax : &ay};
-    pass_job second = {.src = &tmp, .dst = out, .a = x_first ? &ay : &ax, .clamp = clamp};
+    pass_job first = {.src = &src, .dst = &tmp, .a = x_first ? &px : &py};
+    pass_job second = {.src = &tmp, .dst = out, .a = x_first ? &py : &px, .clamp = clamp};
     dm_parallel(ctx, x_first ? pass_x : pass_y, &first);
     dm_parallel(ctx, x_first ? pass_y : pass_x, &second);
   }
   dm_image_free(&tmp);
+  free(px.start);
+  free(py.start);
   weights_free(&ax);
   weights_free(&ay);
   return s;
+}
+
+dm_status dm_resize_plane(dm_context *ctx, const dm_image *g, dm_image *out, int clamp, const char *name) {
+  return dm_resize_plane_part(ctx, g, out, out->width, out->height, 0, 0, clamp, name);
 }
 
 dm_status dm_resized_plane(dm_context *ctx, const dm_image *src, int width, int height, int clamp,

@@ -12,6 +12,12 @@
 dm_status dm_resize_plane(dm_context *ctx, const dm_image *src, dm_image *dst, int clamp,
                           const char *name);
 
+/* The part (x0, y0, out's size) of `src` resized to full_w x full_h, into
+ * `out`: the same pixels as that rectangle of the whole resize, without
+ * making the whole (a region render's file mask). */
+dm_status dm_resize_plane_part(dm_context *ctx, const dm_image *src, dm_image *out, int full_w,
+                               int full_h, int x0, int y0, int clamp, const char *name);
+
 /* The same into a new buffer of width x height (allocated here). */
 dm_status dm_resized_plane(dm_context *ctx, const dm_image *src, int width, int height, int clamp,
                            dm_image *out, const char *name);
