@@ -84,6 +84,7 @@
  * the dabs. Rows are shared among the threads
  * (interleaved, for balance); every pixel sees its dabs in the same order
  * whatever the thread count, so the result is bit-identical on any. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +106,8 @@ typedef struct brush_job {
   const dm_brush *b;
   const dab_px *dabs;   /* all strokes' dabs, in order */
   float *cover;         /* the scratch: coverage of the stroke being painted */
-  int cx0, cy0, cw;     /* the scratch's origin in the plane, and its width */
+  int cx0, cy0, cw;     /* the scratch's origin, and its width */
+  int x0, y0;           /* the plane's origin (a crop: in->frame); dabs are in photo pixels */
 } brush_job;
 
 static void zero_rows(void *user, int ith, int nth) {
@@ -171,7 +173,7 @@ static void brush_rows(void *user, int ith, int nth) {
       if (d->x0 > d->x1) continue;
       for (int y = first_row(d->y0, ith, nth); y <= d->y1; y += nth) {
         float *c = j->cover + (size_t)(y - j->cy0) * (size_t)j->cw - j->cx0;
-        float *m = dm_row(j->plane, y);
+        float *m = dm_row(j->plane, y - j->y0) - j->x0;
         int xa, xb;
         if (!chord(d, (float)y + d->oy, &xa, &xb)) continue;
         for (int x = xa; x <= xb; x++) {
@@ -186,35 +188,37 @@ static void brush_rows(void *user, int ith, int nth) {
   }
 }
 
-/* Pixel geometry of one dab; its box holds every pixel whose centre lies
- * within R (one pixel of margin: the float test above decides). */
-static dab_px dab_pixels(const dm_brush_dab *d, int w, int h) {
+/* Pixel geometry of one dab in the photo `fr`; its box holds every pixel
+ * of the plane (w x h at fr's origin) whose centre lies within R (one pixel
+ * of margin: the float test above decides). */
+static dab_px dab_pixels(const dm_brush_dab *d, const dm_frame *fr, int pw, int ph) {
+  const int w = fr->full_w, h = fr->full_h;
   const double L = w > h ? w : h, R = (double)d->radius * L;
   const double cx = (double)d->x * w, cy = (double)d->y * h;
   dab_px p = {.ox = (float)(0.5 - cx), .oy = (float)(0.5 - cy), .r2 = (float)(R * R),
               .inv_r = (float)(1.0 / R), .flow = d->flow / 100.0f, .feather = d->feather};
   double x0 = ceil(cx - R - 0.5) - 1, x1 = floor(cx + R - 0.5) + 1;
   double y0 = ceil(cy - R - 0.5) - 1, y1 = floor(cy + R - 0.5) + 1;
-  p.x0 = (int)fmax(x0, 0.0), p.x1 = (int)fmin(x1, w - 1.0);
-  p.y0 = (int)fmax(y0, 0.0), p.y1 = (int)fmin(y1, h - 1.0);
+  p.x0 = (int)fmax(x0, fr->x0), p.x1 = (int)fmin(x1, fr->x0 + pw - 1.0);
+  p.y0 = (int)fmax(y0, fr->y0), p.y1 = (int)fmin(y1, fr->y0 + ph - 1.0);
   if (p.x0 > p.x1 || p.y0 > p.y1 || !(d->flow > 0.0f)) p.x0 = 1, p.x1 = 0; /* paints nothing */
   return p;
 }
 
 dm_status dm_mask_brush_render(dm_context *ctx, const dm_mask_component *c,
                                const dm_mask_inputs *in, dm_image *plane) {
-  (void)in;
-  brush_job j = {.plane = plane, .b = c->brush};
+  const dm_frame fr = dm_frame_of(&in->frame, plane->width, plane->height);
+  brush_job j = {.plane = plane, .b = c->brush, .x0 = fr.x0, .y0 = fr.y0};
   dm_parallel(ctx, zero_rows, &j);
   const int n = dm_brush_n_dabs(c->brush);
   if (n == 0) return DM_OK;
   dab_px *dabs = malloc((size_t)n * sizeof *dabs);
   if (!dabs) return dm_fail(ctx, DM_ERR_NOMEM, "brush", "out of memory");
-  int k = 0, bx0 = plane->width, by0 = plane->height, bx1 = -1, by1 = -1;
+  int k = 0, bx0 = INT_MAX, by0 = INT_MAX, bx1 = INT_MIN, by1 = INT_MIN;
   for (int si = 0; si < c->brush->n_strokes; si++) {
     const dm_brush_stroke *s = &c->brush->strokes[si];
     for (int i = 0; i < s->n_dabs; i++, k++) {
-      dabs[k] = dab_pixels(&s->dabs[i], plane->width, plane->height);
+      dabs[k] = dab_pixels(&s->dabs[i], &fr, plane->width, plane->height);
       if (dabs[k].x0 > dabs[k].x1) continue;
       if (dabs[k].x0 < bx0) bx0 = dabs[k].x0;
       if (dabs[k].x1 > bx1) bx1 = dabs[k].x1;

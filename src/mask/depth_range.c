@@ -41,5 +41,5 @@ dm_status dm_mask_depth_range_render(dm_context *ctx, const dm_mask_component *c
                              .hi = c->depth_range[1],
                              .width = dm_mask_depth_ramp_width(c->smoothness)};
   const dm_image *matte = in->matte && in->matte->data ? in->matte : NULL;
-  return dm_mask_refine_edges(ctx, in->image, matte, &ramp, in->draft, plane);
+  return dm_mask_refine_edges(ctx, in->image, matte, &ramp, in->draft, &in->frame, plane);
 }

@@ -236,17 +236,45 @@ static void blend_rows(void *user, int ith, int nth) {
   }
 }
 
-dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
-                               const dm_mask_ramp *ramp, int draft, dm_image *plane) {
-  const int W = plane->width, H = plane->height, side = W > H ? W : H;
-  /* A draft (long side 1000, while a slider moves) fits on a grid at most
-   * 640 long, as coarse next to its size as the 1600 px proxy's (800) that
-   * follows it, so the mask does not change its edge when the value rests:
-   * a quarter of the work at draft size (f = 2 instead of 1). */
+/* The fitting scale f and the guided filter's radius (fitting pixels) for
+ * a photo whose long side is `side`. A draft (long side 1000, while a
+ * slider moves) fits on a grid at most 640 long, as coarse next to its
+ * size as the 1600 px proxy's (800) that follows it, so the mask does not
+ * change its edge when the value rests: a quarter of the work at draft
+ * size (f = 2 instead of 1). */
+static int fitting(int side, int draft, int *radius) {
   const int fit = draft ? FIT_SIDE / 2 : FIT_SIDE;
   const int f = (side + fit - 1) / fit;
+  *radius = (int)lround(side / 200.0 / f);
+  return f;
+}
+
+int dm_mask_refine_reach(const dm_frame *frame, int *align) {
+  int radius;
+  const int f = fitting(frame->full_w > frame->full_h ? frame->full_w : frame->full_h, 0, &radius);
+  if (radius < 1) { /* block means only */
+    *align = f;
+    return f;
+  }
+  /* A crop on the blocks of edge_reach.c (r fitting pixels) lies on the
+   * fitting scale's too. A value reads, in fitting pixels: the matte votes'
+   * window (4r) over the guided value (2r: two box passes), which is the
+   * farthest (the reach's 4 blocks of r around a block, and its contour
+   * distance capped at 4r + 1, stay within it), the bilinear step back (1),
+   * and the crop's last block, partial (1 more). */
+  *align = f * radius;
+  return (6 * radius + 3) * f;
+}
+
+dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
+                               const dm_mask_ramp *ramp, int draft, const dm_frame *frame,
+                               dm_image *plane) {
+  const int W = plane->width, H = plane->height;
+  /* On a crop, the scale and radius are the whole photo's: frame. */
+  const dm_frame fr = dm_frame_of(frame, W, H);
+  int radius;
+  const int f = fitting(fr.full_w > fr.full_h ? fr.full_w : fr.full_h, draft, &radius);
   const int lw = (W + f - 1) / f, lh = (H + f - 1) / f;
-  int radius = (int)lround(side / 200.0 / f);
   /* Below 200 px (thumbnails) there is no edge band to refine: the raw
    * value is written as it is (f is 1 there). */
   const int refine = radius >= 1;

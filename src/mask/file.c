@@ -61,12 +61,14 @@ dm_status dm_mask_file_render(dm_context *ctx, const dm_mask_component *c,
   static const float luma[3] = {DM_LUMA_R, DM_LUMA_G, DM_LUMA_B};
   s = dm_grey_plane(ctx, &dec.img, luma, &grey);
   if (!s) {
+    /* A crop of the photo gets its part of the mask stretched to the whole. */
+    const dm_frame fr = dm_frame_of(&in->frame, plane->width, plane->height);
     double file_aspect = (double)grey.width / grey.height;
-    double photo_aspect = (double)plane->width / plane->height;
+    double photo_aspect = (double)fr.full_w / fr.full_h;
     if (fabs(file_aspect / photo_aspect - 1) > 0.01)
       dm_log(ctx, DM_LOG_WARN, "%s: mask is %dx%d, the photo %dx%d; stretched to fit", path,
-             grey.width, grey.height, plane->width, plane->height);
-    s = dm_resize_plane(ctx, &grey, plane, 1, path);
+             grey.width, grey.height, fr.full_w, fr.full_h);
+    s = dm_resize_plane_part(ctx, &grey, plane, fr.full_w, fr.full_h, fr.x0, fr.y0, 1, path);
   }
   dm_image_free(&grey);
   dm_decoded_free(&dec);

@@ -17,6 +17,7 @@ typedef struct {
   dm_image *plane;
   double zx, zy; /* Z in pixels */
   double ux, uy; /* (F - Z) / |F - Z|^2 */
+  int x0, y0;    /* the plane's origin in the photo (a crop: in->frame) */
 } linear_job;
 
 static void linear_rows(void *user, int ith, int nth) {
@@ -27,16 +28,16 @@ static void linear_rows(void *user, int ith, int nth) {
   const float ux = (float)j->ux;
   for (int y = y0; y < y1; y++) {
     float *p = dm_row(j->plane, y);
-    const float t0 = (float)((0.5 - j->zx) * j->ux + (y + 0.5 - j->zy) * j->uy);
-    for (int x = 0; x < j->plane->width; x++) p[x] = dm_smoothstep01(t0 + (float)x * ux);
+    const float t0 = (float)((0.5 - j->zx) * j->ux + (y + j->y0 + 0.5 - j->zy) * j->uy);
+    for (int x = 0; x < j->plane->width; x++) p[x] = dm_smoothstep01(t0 + (float)(x + j->x0) * ux);
   }
 }
 
 dm_status dm_mask_linear_gradient_render(dm_context *ctx, const dm_mask_component *c,
                                          const dm_mask_inputs *in, dm_image *plane) {
-  (void)in;
-  const double w = plane->width, h = plane->height;
-  linear_job j = {.plane = plane, .zx = c->zero[0] * w, .zy = c->zero[1] * h};
+  const dm_frame fr = dm_frame_of(&in->frame, plane->width, plane->height);
+  const double w = fr.full_w, h = fr.full_h;
+  linear_job j = {.plane = plane, .zx = c->zero[0] * w, .zy = c->zero[1] * h, .x0 = fr.x0, .y0 = fr.y0};
   double dx = (c->full[0] - (double)c->zero[0]) * w, dy = (c->full[1] - (double)c->zero[1]) * h;
   double len2 = dx * dx + dy * dy;
   if (!(len2 > 0))

@@ -191,7 +191,8 @@ dm_status dm_mask_luminance_range_render(dm_context *ctx, const dm_mask_componen
   if (img->channels != 1 && img->channels < 3)
     return dm_fail(ctx, DM_ERR_INTERNAL, "luminance_range", "needs a grey or RGB image, got %d channels",
                    img->channels);
-  lum_job j = {.img = img, .a = plane, .r = dm_mask_luminance_blur_radius(img->width, img->height)};
+  const dm_frame fr = dm_frame_of(&in->frame, img->width, img->height); /* the radius is the photo's */
+  lum_job j = {.img = img, .a = plane, .r = dm_mask_luminance_blur_radius(fr.full_w, fr.full_h)};
   dm_parallel(ctx, lightness_rows, &j);
   if (j.r > 0) {
     /* Scratch for a group of rows, or a strip of columns, per thread. */

@@ -331,6 +331,22 @@ int dm_mask_reads_image(const dm_mask_component *comps, int n) {
   return 0;
 }
 
+int dm_mask_reach(const dm_mask_component *comps, int n, const dm_frame *frame, int *align) {
+  int margin = 0;
+  long long grid = 1;
+  for (int i = 0; comps && i < n; i++) {
+    int m = 0, a = 1;
+    if (comps[i].kind == DM_MASK_LUMINANCE_RANGE) /* two box passes over L* */
+      m = 2 * dm_mask_luminance_blur_radius(frame->full_w, frame->full_h) + 1;
+    else if (comps[i].kind == DM_MASK_DEPTH_RANGE)
+      m = dm_mask_refine_reach(frame, &a);
+    margin = m > margin ? m : margin;
+    grid = dm_grid_lcm(grid, a);
+  }
+  *align = grid < (1 << 20) ? (int)grid : 1 << 20;
+  return margin;
+}
+
 dm_status dm_mask_render(dm_context *ctx, const dm_mask_component *comps, int n,
                          const dm_mask_inputs *in, dm_image *out) {
   if (!in || !in->image || !in->image->data)

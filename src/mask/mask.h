@@ -92,6 +92,7 @@ typedef struct dm_mask_inputs {
   const dm_image *matte;    /* subject matte at the image's size; NULL = none */
   int draft;                /* a preview while a slider moves: depth-range edges are fitted
                                on a grid half as fine (edge_refine.c) */
+  dm_frame frame;           /* where the image lies in the photo; {0} = it is the photo */
 } dm_mask_inputs;
 
 /* What the components need from the scene: DM_MASK_NEEDS_DEPTH and/or
@@ -103,6 +104,15 @@ int dm_mask_needs(const dm_mask_component *comps, int n);
  * range, whose edge is refined against the photo)? Then it depends on the
  * corrections before it; otherwise only on its parameters and the scene. */
 int dm_mask_reads_image(const dm_mask_component *comps, int n);
+
+/* What rendering the combination on a crop of the photo (frame: where it
+ * lies) needs around the pixels it must get right: returns the margin in
+ * photo pixels (the farthest any component reads, its windows and box
+ * filters), and *align, the grid its cells lie on (a crop whose origin is
+ * a multiple of it has the whole render's cells). A crop of the photo
+ * rendered with that much margin equals the whole render there, up to
+ * float rounding. */
+int dm_mask_reach(const dm_mask_component *comps, int n, const dm_frame *frame, int *align);
 
 /* The eyedropper of a depth range: the depth (0..100) at pixel (x, y) of
  * `depth` (the median over a box of half-size `r` pixels, r = 0 for one

@@ -16,7 +16,9 @@ dm_status dm_mask_radial_gradient_render(dm_context *ctx, const dm_mask_componen
                                          const dm_mask_inputs *in, dm_image *plane);
 dm_status dm_mask_file_render(dm_context *ctx, const dm_mask_component *c,
                               const dm_mask_inputs *in, dm_image *plane);
-/* depth_range needs in->depth (its error says so); in->matte is optional
+/* Each renderer reads in->frame: a crop of the photo is rendered as that
+ * part of the whole photo's mask (mask.h, dm_mask_reach).
+ * depth_range needs in->depth (its error says so); in->matte is optional
  * (edge refinement uses it when present). subject/background need
  * in->matte and write it (or 1 - it), clamped to [0, 1]. */
 dm_status dm_mask_depth_range_render(dm_context *ctx, const dm_mask_component *c,
@@ -44,7 +46,12 @@ typedef struct dm_mask_ramp {
  * unrefined edge as the depth's own edge is uncertain (a sharp depth edge
  * keeps its place). `matte` may be NULL. */
 dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
-                               const dm_mask_ramp *ramp, int draft, dm_image *plane);
+                               const dm_mask_ramp *ramp, int draft, const dm_frame *frame,
+                               dm_image *plane);
+/* The margin (photo pixels) the refinement reads around a pixel of a crop
+ * of the photo `frame` (not a draft), and *align, the side of its blocks
+ * (the fitting scale's, and edge_reach.c's blocks of them). */
+int dm_mask_refine_reach(const dm_frame *frame, int *align);
 
 /* Where the refinement may change the depth range's value (edge_reach.c):
  * `reach` (allocated here, raw's size, 0..1) is 1 within the depth edge's

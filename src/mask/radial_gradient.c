@@ -22,6 +22,7 @@ typedef struct {
   dm_image *plane;
   double cx, cy, cos_t, sin_t, inv_a, inv_b;
   float f; /* feather, 0..1 */
+  int x0, y0; /* the plane's origin in the photo (a crop: in->frame) */
 } radial_job;
 
 static void radial_rows(void *user, int ith, int nth) {
@@ -39,17 +40,17 @@ static void radial_rows(void *user, int ith, int nth) {
   const float cb = (float)(j->cos_t * j->inv_b), sb = (float)(j->sin_t * j->inv_b);
   for (int y = y0; y < y1; y++) {
     float *p = dm_row(j->plane, y);
-    const float dy = (float)y + oy, u_row = sa * dy, v_row = cb * dy;
+    const float dy = (float)(y + j->y0) + oy, u_row = sa * dy, v_row = cb * dy;
     if (f <= 0.0f) {
       for (int x = 0; x < j->plane->width; x++) {
-        const float dx = (float)x + ox, u = ca * dx + u_row, v = v_row - sb * dx;
+        const float dx = (float)(x + j->x0) + ox, u = ca * dx + u_row, v = v_row - sb * dx;
         p[x] = u * u + v * v <= 1.0f ? 1.0f : 0.0f;
       }
     } else {
       /* (1 - rho) / f >= 1 exactly where rho <= 1 - f: the clamp in
        * smoothstep makes both the plateau and the outside. */
       for (int x = 0; x < j->plane->width; x++) {
-        const float dx = (float)x + ox, u = ca * dx + u_row, v = v_row - sb * dx;
+        const float dx = (float)(x + j->x0) + ox, u = ca * dx + u_row, v = v_row - sb * dx;
         p[x] = dm_smoothstep01((1.0f - sqrtf(u * u + v * v)) * inv_f);
       }
     }
@@ -74,8 +75,8 @@ static void cos_sin_deg(double deg, double *c, double *s) {
 
 dm_status dm_mask_radial_gradient_render(dm_context *ctx, const dm_mask_component *c,
                                          const dm_mask_inputs *in, dm_image *plane) {
-  (void)in;
-  const double w = plane->width, h = plane->height;
+  const dm_frame fr = dm_frame_of(&in->frame, plane->width, plane->height);
+  const double w = fr.full_w, h = fr.full_h;
   const double a = (c->right - (double)c->left) * w * 0.5, b = (c->bottom - (double)c->top) * h * 0.5;
   if (!(a > 0) || !(b > 0))
     return dm_fail(ctx, DM_ERR_RANGE, "radial_gradient", "the ellipse has no area");
@@ -84,7 +85,9 @@ dm_status dm_mask_radial_gradient_render(dm_context *ctx, const dm_mask_componen
                   .cy = (c->top + (double)c->bottom) * h * 0.5,
                   .inv_a = 1.0 / a,
                   .inv_b = 1.0 / b,
-                  .f = c->feather / 100.0f};
+                  .f = c->feather / 100.0f,
+                  .x0 = fr.x0,
+                  .y0 = fr.y0};
   cos_sin_deg(c->angle, &j.cos_t, &j.sin_t);
   dm_parallel(ctx, radial_rows, &j);
   return DM_OK;
