@@ -186,8 +186,24 @@ static dm_status check_args(dm_context *ctx, const dm_image *img, const dm_image
   return DM_OK;
 }
 
+int dm_adjust_reach(const dm_adjust_values *vals, const dm_frame *frame, int *align) {
+  unsigned needs = 0;
+  *align = 1;
+  for (int i = 0; i < DM_ADJ_COUNT; i++) {
+    if (vals->v[i] == 0.0f) continue;
+    if (ops[i]->barrier) return -1; /* it analyses the whole image (dehaze) */
+    needs |= ops[i]->needs;
+  }
+  return needs ? dm_adj_bases_reach(frame, needs, align) : 0;
+}
+
 dm_status dm_adjust_apply(dm_context *ctx, dm_image *img, const dm_image *mask, float amount,
                           const dm_adjust_values *vals) {
+  return dm_adjust_apply_frame(ctx, img, mask, amount, vals, NULL);
+}
+
+dm_status dm_adjust_apply_frame(dm_context *ctx, dm_image *img, const dm_image *mask, float amount,
+                                const dm_adjust_values *vals, const dm_frame *frame) {
   dm_status s = check_args(ctx, img, mask, amount, vals);
   if (s || amount == 0.0f || dm_adjust_is_neutral(vals)) return s;
 
@@ -195,6 +211,7 @@ dm_status dm_adjust_apply(dm_context *ctx, dm_image *img, const dm_image *mask, 
   memset(&run, 0, sizeof run);
   run.ctx = ctx;
   run.img = img;
+  run.frame = dm_frame_of(frame, img->width, img->height);
   run.mask = mask;
   run.amount = amount;
   run.vals = vals;

@@ -49,5 +49,18 @@ int dm_adjust_is_neutral(const dm_adjust_values *vals);
  * like the full one. Uses the context's thread pool. */
 dm_status dm_adjust_apply(dm_context *ctx, dm_image *img, const dm_image *mask, float amount,
                           const dm_adjust_values *vals);
+/* The same on a crop of the photo: `frame` says where img lies in it (NULL
+ * or {0}: img is the photo), and the radii are the photo's and the
+ * low-resolution grids lie on the photo's. The crop's pixels at least
+ * dm_adjust_reach from its edges (other than the photo's) are what the
+ * whole photo's would be, up to float rounding, when its origin is on
+ * that grid. */
+dm_status dm_adjust_apply_frame(dm_context *ctx, dm_image *img, const dm_image *mask, float amount,
+                                const dm_adjust_values *vals, const dm_frame *frame);
+/* The margin (photo pixels) the sliders `vals` read around a pixel of the
+ * photo `frame` (its size), and *align, the step of the grids they lay on
+ * it; -1 when one reads the whole photo (Dehaze: its airlight is the
+ * haziest part of the whole frame), which no crop can give. */
+int dm_adjust_reach(const dm_adjust_values *vals, const dm_frame *frame, int *align);
 
 #endif

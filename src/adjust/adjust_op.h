@@ -106,6 +106,7 @@ typedef struct dm_adj_scale {
 typedef struct dm_adj_run {
   dm_context *ctx;
   dm_image *img;
+  dm_frame frame;        /* where img lies in the photo (img itself when whole) */
   const dm_image *mask;  /* NULL = everywhere */
   float amount;
   const dm_adjust_values *vals;
@@ -114,15 +115,18 @@ typedef struct dm_adj_run {
 } dm_adj_run;
 
 dm_status dm_adj_bases_compute(dm_adj_run *run, unsigned needs);
+/* The margin and grid step of the base layers `needs` asks for on the
+ * photo `frame` (dm_adjust_reach). */
+int dm_adj_bases_reach(const dm_frame *frame, unsigned needs, int *align);
 void dm_adj_bases_free(dm_adj_run *run);
 /* Base values (and activity, if act != NULL) of scale k for span pixels. */
 void dm_adj_bases_span(const dm_adj_scale *sc, int x0, int y, int n, const float *lum, float *base,
                        float *act);
 
-/* Image diagonal in pixels: radii are fractions of it, so a proxy and the
- * full-size render look alike. */
-static inline float dm_adj_diag(const dm_image *img) {
-  return sqrtf((float)img->width * (float)img->width + (float)img->height * (float)img->height);
+/* The photo's diagonal in pixels (a crop's photo's: frame): radii are
+ * fractions of it, so a proxy and the full-size render look alike. */
+static inline float dm_adj_diag(const dm_frame *f) {
+  return sqrtf((float)f->full_w * (float)f->full_w + (float)f->full_h * (float)f->full_h);
 }
 
 /* ---- spans and ops ----------------------------------------------------- */

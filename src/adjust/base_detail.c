@@ -112,18 +112,46 @@ static dm_status scale_filter(dm_adj_run *run, dm_adj_scale *sc, const dm_adj_pl
   return st;
 }
 
-dm_status dm_adj_bases_compute(dm_adj_run *run, unsigned needs) {
-  dm_context *ctx = run->ctx;
-  const dm_image *img = run->img;
-  float diag = dm_adj_diag(img);
+/* The two scales on a photo of diagonal `diag`: the fine level's cell sf
+ * (the small scale's), the coarse level's k fine cells, and each scale's
+ * box radius in its cells. */
+typedef struct scales {
+  int sf, k, r_small, r_large;
+} scales;
+
+static scales scales_of(float diag) {
   float rl = LARGE_RADIUS * diag, rs = SMALL_RADIUS * diag;
+  scales c;
   /* The fine level serves the small scale; the coarse one is built from it,
    * always the same way, so the large base does not depend on whether
    * texture is on. */
-  int sf = (int)(rs / SMALL_LOWRES_RADIUS);
-  sf = sf < 1 ? 1 : (sf > 64 ? 64 : sf); /* 64: a 65535-pixel side needs 59 */
-  int k = (int)(rl / (LARGE_LOWRES_RADIUS * (float)sf));
-  if (k < 1) k = 1;
+  c.sf = (int)(rs / SMALL_LOWRES_RADIUS);
+  c.sf = c.sf < 1 ? 1 : (c.sf > 64 ? 64 : c.sf); /* 64: a 65535-pixel side needs 59 */
+  c.k = (int)(rl / (LARGE_LOWRES_RADIUS * (float)c.sf));
+  if (c.k < 1) c.k = 1;
+  c.r_small = (int)lroundf(rs / (float)c.sf);
+  if (c.r_small < 1) c.r_small = 1;
+  c.r_large = (int)lroundf(rl / (float)(c.sf * c.k));
+  if (c.r_large < 1) c.r_large = 1;
+  return c;
+}
+
+int dm_adj_bases_reach(const dm_frame *frame, unsigned needs, int *align) {
+  const scales c = scales_of(dm_adj_diag(frame));
+  /* Cells a base reads: the guided filter's two box passes (2r), the
+   * bilinear step back (1) and the crop's last cell, partial (1 more). */
+  int small = (2 * c.r_small + 3) * c.sf, large = (2 * c.r_large + 3) * c.sf * c.k;
+  *align = needs & DM_ADJ_NEED_LARGE ? c.sf * c.k : c.sf;
+  if (!(needs & DM_ADJ_NEED_SMALL)) small = 0;
+  if (!(needs & DM_ADJ_NEED_LARGE)) large = 0;
+  return small > large ? small : large;
+}
+
+dm_status dm_adj_bases_compute(dm_adj_run *run, unsigned needs) {
+  dm_context *ctx = run->ctx;
+  const dm_image *img = run->img;
+  const scales c = scales_of(dm_adj_diag(&run->frame));
+  const int sf = c.sf, k = c.k;
 
   dm_adj_plane fine = {0}, coarse = {0};
   dm_status st = dm_adj_plane_alloc(ctx, &fine, (img->width + sf - 1) / sf, (img->height + sf - 1) / sf);
@@ -133,8 +161,7 @@ dm_status dm_adj_bases_compute(dm_adj_run *run, unsigned needs) {
 
   if (needs & DM_ADJ_NEED_SMALL) {
     dm_adj_scale *sc = &run->scale[DM_ADJ_SMALL];
-    sc->r = (int)lroundf(rs / (float)sf);
-    if (sc->r < 1) sc->r = 1;
+    sc->r = c.r_small;
     sc->eps = SMALL_EPS;
     st = scale_filter(run, sc, &fine, sf, 1);
   }
@@ -150,8 +177,7 @@ dm_status dm_adj_bases_compute(dm_adj_run *run, unsigned needs) {
       }
     }
     if (!st) {
-      sc->r = (int)lroundf(rl / (float)(sf * k));
-      if (sc->r < 1) sc->r = 1;
+      sc->r = c.r_large;
       sc->eps = LARGE_EPS;
       st = scale_filter(run, sc, src, sf * k, 0);
     }

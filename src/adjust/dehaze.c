@@ -93,7 +93,7 @@ enum { P_R, P_G, P_B, P_DARK, P_TMP, P_GUIDE, P_N };
 static dm_status estimate(dm_adj_run *run, haze *hz, dm_adj_plane *pl) {
   dm_context *ctx = run->ctx;
   const dm_image *img = run->img;
-  float rp = PATCH_RADIUS * dm_adj_diag(img);
+  float rp = PATCH_RADIUS * dm_adj_diag(&run->frame);
   int s = (int)(rp / LOWRES_RADIUS);
   if (s < 1) s = 1;
   int r = (int)lroundf(rp / (float)s);

@@ -55,7 +55,7 @@ static dm_status adjust_layer(dm_context *ctx, const dm_correction *c, const dm_
   in.image = img, in.matte = &scene->matte;
   dm_status s = mask_ready ? DM_OK : dm_mask_render(ctx, c->masks, c->n_masks, &in, mask);
   restore_matte(scene, alpha);
-  if (!s) s = dm_adjust_apply(ctx, img, mask, c->amount / 100.0f, &c->sliders);
+  if (!s) s = dm_adjust_apply_frame(ctx, img, mask, c->amount / 100.0f, &c->sliders, &in0->frame);
   return s;
 }
 
