@@ -65,5 +65,9 @@ dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_i
 /* Slot of pixel (x, y), or -1 when it is not soft (or L is NULL/empty). */
 long dm_matte_layers_find(const dm_matte_layers *L, int x, int y);
 void dm_matte_layers_free(dm_matte_layers *L);
+/* The soft pixels of L in the rectangle (x0, y0, w, h), which lies inside
+ * L, with their F and B, as the layers of that crop (columns from x0). */
+dm_status dm_matte_layers_crop(dm_context *ctx, const dm_matte_layers *L, int x0, int y0, int w,
+                               int h, dm_matte_layers *out);
 
 #endif

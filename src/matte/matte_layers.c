@@ -338,13 +338,51 @@ dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_i
   return DM_OK;
 }
 
-long dm_matte_layers_find(const dm_matte_layers *L, int x, int y) {
-  if (!L || !L->n || y < 0 || y >= L->height) return -1;
+/* The first slot of row y at or right of column x (row y's end when none). */
+static long slot_from(const dm_matte_layers *L, int x, int y) {
   size_t lo = L->row_start[y], hi = L->row_start[y + 1];
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     if (L->x[mid] < x) lo = mid + 1;
     else hi = mid;
   }
+  return (long)lo;
+}
+
+long dm_matte_layers_find(const dm_matte_layers *L, int x, int y) {
+  if (!L || !L->n || y < 0 || y >= L->height) return -1;
+  size_t lo = (size_t)slot_from(L, x, y);
   return lo < L->row_start[y + 1] && L->x[lo] == x ? (long)lo : -1;
+}
+
+dm_status dm_matte_layers_crop(dm_context *ctx, const dm_matte_layers *L, int x0, int y0, int w,
+                               int h, dm_matte_layers *out) {
+  memset(out, 0, sizeof *out);
+  out->width = w, out->height = h;
+  out->row_start = calloc((size_t)h + 1, sizeof *out->row_start);
+  if (!out->row_start) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
+  /* Slots are ascending in x within a row: each row's part is one run. */
+  size_t n = 0;
+  for (int y = 0; L->n && y < h; y++) {
+    out->row_start[y] = n;
+    long a = slot_from(L, x0, y0 + y), b = slot_from(L, x0 + w, y0 + y);
+    n += (size_t)(b - a);
+  }
+  out->row_start[h] = n;
+  out->n = n;
+  out->x = malloc((n ? n : 1) * sizeof *out->x);
+  out->fg = malloc((n ? n : 1) * 3 * sizeof *out->fg);
+  out->bg = malloc((n ? n : 1) * 3 * sizeof *out->bg);
+  if (!out->x || !out->fg || !out->bg) {
+    dm_matte_layers_free(out);
+    return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
+  }
+  for (int y = 0; n && y < h; y++) {
+    size_t a = (size_t)slot_from(L, x0, y0 + y), k = out->row_start[y];
+    size_t m = out->row_start[y + 1] - k;
+    for (size_t i = 0; i < m; i++) out->x[k + i] = L->x[a + i] - x0;
+    memcpy(out->fg + 3 * k, L->fg + 3 * a, 3 * m * sizeof *out->fg);
+    memcpy(out->bg + 3 * k, L->bg + 3 * a, 3 * m * sizeof *out->bg);
+  }
+  return DM_OK;
 }
