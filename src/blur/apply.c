@@ -83,7 +83,7 @@ static dm_status prepare_geometry(bl_state *st, const dm_image *near01, float z_
                                   float z_far_m) {
   dm_context *ctx = st->ctx;
   bl_coc_fn fn;
-  dm_status s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, st->matte, st->p, &fn);
+  dm_status s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, st->matte, st->p, st->rg, &fn);
   if (s != DM_OK) return s;
   size_t n = (size_t)st->w * st->h;
   if (st->matte) { /* 8 bits of alpha are what mattes carry */
@@ -118,7 +118,7 @@ static dm_status prepare_image(bl_state *st) {
   if (st->m8 && (s = bl_subject_colour(st)) != DM_OK) return s;
   /* fills of full-resolution slices: on the 2x grid, 4x for large images
    * (there the fill is finer than the CoC it serves by a wide margin) */
-  int fill0 = (size_t)st->w * st->h > BL_FILL_LARGE ? 2 : 1;
+  int fill0 = (size_t)st->frame.full_w * st->frame.full_h > BL_FILL_LARGE ? 2 : 1; /* the photo's */
   for (int k = st->n_slices - 1; k >= 0; k--) {
     if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
     bl_slice *sl = &st->slices[k];
@@ -150,9 +150,10 @@ static dm_status prepare_image(bl_state *st) {
   return DM_OK;
 }
 
-/* A zeroed state for a w x h render; NULL (error recorded) on OOM. */
+/* A zeroed state for a w x h render (rg: a crop of the photo, or NULL);
+ * NULL (error recorded) on OOM. */
 static bl_state *state_new(dm_context *ctx, const dm_lens_blur *p, int w, int h,
-                           const dm_image *matte) {
+                           const dm_image *matte, const dm_lens_blur_region *rg) {
   bl_state *st = calloc(1, sizeof *st);
   if (!st) {
     dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
@@ -162,6 +163,8 @@ static bl_state *state_new(dm_context *ctx, const dm_lens_blur *p, int w, int h,
   st->p = p;
   st->w = w;
   st->h = h;
+  st->rg = rg;
+  st->frame = dm_frame_of(rg ? &rg->frame : NULL, w, h);
   st->matte = matte;
   return st;
 }
@@ -218,10 +221,12 @@ static void plan_reset(bl_state *st, dm_image *rgb, const struct dm_matte_layers
   memset(&st->subj, 0, sizeof st->subj);
 }
 
-dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_image *near01,
-                                     float z_near_m, float z_far_m, const dm_image *matte,
-                                     const struct dm_matte_layers *layers, const dm_lens_blur *p,
-                                     dm_lens_blur_plan **plan) {
+/* The blur, through a plan (plan not NULL) or on a crop of the photo (rg
+ * not NULL; a crop's blur is made afresh: its window moves with the loupe). */
+static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, float z_near_m,
+                       float z_far_m, const dm_image *matte, const struct dm_matte_layers *layers,
+                       const dm_lens_blur *p, dm_lens_blur_plan **plan,
+                       const dm_lens_blur_region *rg) {
   dm_status s = dm_lens_blur_check(ctx, p);
   if (s != DM_OK) return s;
   if (!p->active) return DM_OK;
@@ -250,7 +255,7 @@ dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_im
     pl = calloc(1, sizeof *pl);
     if (!pl) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
     pl->p = *p;
-    st = pl->st = state_new(ctx, &pl->p, rgb->width, rgb->height, matte);
+    st = pl->st = state_new(ctx, &pl->p, rgb->width, rgb->height, matte, NULL);
     if (!st) {
       free(pl);
       return DM_ERR_NOMEM;
@@ -262,7 +267,7 @@ dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_im
     }
     *plan = pl;
   } else if (!st) {
-    st = state_new(ctx, p, rgb->width, rgb->height, matte);
+    st = state_new(ctx, p, rgb->width, rgb->height, matte, rg);
     if (!st) return DM_ERR_NOMEM;
     s = prepare_geometry(st, near01, z_near_m, z_far_m);
   }
@@ -281,6 +286,20 @@ dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_im
   return s;
 }
 
+dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_image *near01,
+                                     float z_near_m, float z_far_m, const dm_image *matte,
+                                     const struct dm_matte_layers *layers, const dm_lens_blur *p,
+                                     dm_lens_blur_plan **plan) {
+  return apply(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, plan, NULL);
+}
+
+dm_status dm_lens_blur_apply_region(dm_context *ctx, dm_image *rgb, const dm_image *near01,
+                                    float z_near_m, float z_far_m, const dm_image *matte,
+                                    const struct dm_matte_layers *layers, const dm_lens_blur *p,
+                                    const dm_lens_blur_region *rg) {
+  return apply(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, NULL, rg);
+}
+
 dm_status dm_lens_blur_coc_map(dm_context *ctx, const dm_image *near01, float z_near_m,
                                float z_far_m, const dm_image *matte, const dm_lens_blur *p,
                                dm_image *coc) {
@@ -289,11 +308,11 @@ dm_status dm_lens_blur_coc_map(dm_context *ctx, const dm_image *near01, float z_
   if (!near01 || !near01->data)
     return dm_fail(ctx, DM_ERR_PARAM, "depth", "expected a 1-channel depth map");
   if ((s = check_maps(ctx, near01, matte, near01->width, near01->height)) != DM_OK) return s;
-  bl_state *st = state_new(ctx, p, near01->width, near01->height, matte);
+  bl_state *st = state_new(ctx, p, near01->width, near01->height, matte, NULL);
   if (!st) return DM_ERR_NOMEM;
   bl_coc_fn fn;
   size_t n = (size_t)st->w * st->h;
-  s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, matte, p, &fn);
+  s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, matte, p, NULL, &fn);
   if (s == DM_OK) {
     st->rad = bl_alloc(sizeof(float) * n);
     st->sid = bl_alloc(n);

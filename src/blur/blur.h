@@ -220,4 +220,58 @@ void dm_lens_blur_plan_stale(dm_lens_blur_plan *plan);
 int dm_lens_blur_plan_ready(const dm_lens_blur_plan *plan);
 void dm_lens_blur_plan_free(dm_lens_blur_plan *plan);
 
+/* ---- a crop of the photo (region renders) ------------------------------ */
+
+/* What a blur of a crop of the photo reads from the whole photo's depth
+ * and matte (region.c): the depths the auto focus finds; which depths
+ * occur, from which the slices the whole photo has and their largest CoC
+ * follow for any parameters (a layer's fill reaches as far as the nearer
+ * slices' largest CoC anywhere in the photo; a soft edge's background goes
+ * to the first slice the photo has behind it); and, made by the first crop
+ * of a CoC and kept for the next, the matte's CoC fills over the whole
+ * photo (a soft edge far from any background in the crop finds it as the
+ * whole image does). Made once per depth and matte, which it borrows (they
+ * must outlive it); about 16 MB at 24 MP with its fills. Not thread-safe:
+ * one blur at a time uses it. */
+typedef struct dm_lens_blur_whole dm_lens_blur_whole;
+dm_status dm_lens_blur_whole_make(dm_context *ctx, const dm_image *near01, const dm_image *matte,
+                                  dm_lens_blur_whole **out);
+void dm_lens_blur_whole_free(dm_lens_blur_whole *w);
+
+/* Where the crop lies in the photo (the CoC's scale is the photo's long
+ * side or diagonal, the cat's eye is placed in the photo's frame, the
+ * grids of the fills and of the coarse slices are laid on the photo), and
+ * the whole photo's depth. */
+typedef struct dm_lens_blur_region {
+  dm_frame frame;
+  dm_lens_blur_whole *whole; /* the blur keeps there what it makes of the whole photo */
+} dm_lens_blur_region;
+
+/* The depths the blur focuses on by itself (focal_range 0 0 100 100, or
+ * focus_m 0), as near01: the 20th, 50th and 80th percentiles of near01
+ * weighted by the matte (without one, or an empty one, over the central
+ * third of the frame). */
+void dm_lens_blur_focus_depths(const dm_image *near01, const dm_image *matte, float q[3]);
+
+/* The margin (photo pixels) a blur of a crop of the photo reads around the
+ * pixels it must get right: its largest CoC, what its fills gather behind
+ * nearer content, the coarse slices' cells; and *align, the grid the
+ * crop's origin must lie on for its fills and coarse slices to be the
+ * whole photo's. A crop of that much margin on that grid gives the whole
+ * render's pixels but for what a fill's push-pull pyramid carries from
+ * farther than any margin (where a layer's own pixels are sparse) and a
+ * highlight region Boost measures cut by the crop's edge: a few levels of
+ * 255 at a few pixels (tests/pipeline/test_region.c). Arguments as for the
+ * blur; -1 when they are refused (the error names why). */
+int dm_lens_blur_reach(dm_context *ctx, const dm_lens_blur *p, float z_near_m, float z_far_m,
+                       const dm_lens_blur_region *rg, int *align);
+
+/* dm_lens_blur_apply_layers on a crop of the photo: rgb, near01, matte and
+ * layers are the crop's; rg says where it lies and what the whole photo
+ * gives (NULL: rgb is the photo). */
+dm_status dm_lens_blur_apply_region(dm_context *ctx, dm_image *rgb, const dm_image *near01,
+                                    float z_near_m, float z_far_m, const dm_image *matte,
+                                    const struct dm_matte_layers *layers, const dm_lens_blur *p,
+                                    const dm_lens_blur_region *rg);
+
 #endif

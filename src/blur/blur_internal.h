@@ -91,8 +91,11 @@ typedef struct bl_coc_fn {
   float rmax;                     /* artistic: full-blur radius */
 } bl_coc_fn;
 
+/* rg (NULL: near01 is the photo) gives the photo's size and its focus
+ * depths; near01 and matte are then not read (they may be NULL). */
 dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, float z_far_m,
-                       const dm_image *matte, const dm_lens_blur *p, bl_coc_fn *fn);
+                       const dm_image *matte, const dm_lens_blur *p,
+                       const dm_lens_blur_region *rg, bl_coc_fn *fn);
 static inline float bl_coc_radius(const bl_coc_fn *fn, float n) {
   if (!(n == n)) return 0.0f; /* NaN: in focus */
   n = n < 0.0f ? 0.0f : (n > 1.0f ? 1.0f : n);
@@ -138,6 +141,9 @@ typedef struct bl_state {
   dm_context *ctx;
   const dm_lens_blur *p;
   int w, h;
+  dm_frame frame;          /* where the image lies in the photo (a region: a crop of it) */
+  const dm_lens_blur_region *rg; /* NULL: the image is the photo */
+  float far_rmax;          /* a crop's: the whole photo's largest CoC behind the focus */
   const dm_image *in;      /* the caller's image: read until the band pass overwrites it */
   const dm_image *matte;   /* may be NULL */
   const struct dm_matte_layers *layers; /* F and B of the matte's soft pixels, or NULL */
@@ -158,6 +164,39 @@ typedef struct bl_state {
   bl_arena scratch;
   int planned;             /* kept between images (dm_lens_blur_plan): buffers are reused */
 } bl_state;
+
+/* ---- the whole photo, for a crop of it (region.c) ------------------------ */
+
+#define BL_WHOLE_BINS 16384
+struct dm_lens_blur_whole {
+  const dm_image *near01, *matte; /* the photo's, borrowed */
+  float focus[3];                 /* dm_lens_blur_focus_depths */
+  long long nan;                  /* depths that are not a number (in focus) */
+  long long count[BL_WHOLE_BINS]; /* depths (clamped to [0, 1]) per bin, soft edge aside */
+  float lo[BL_WHOLE_BINS], hi[BL_WHOLE_BINS]; /* the smallest and largest in each */
+  /* The matte's CoC fills of the whole photo (matte.c) for the CoC `fn`,
+   * and the slices its soft edge's pixels fall in (their CoC is the
+   * subject's but where something nearer covers it): made by the first
+   * crop blurred with that CoC, kept for the next. */
+  int have_fills, have_soft;
+  bl_coc_fn fn;
+  bl_slice back, subj;
+  long long soft_count[BL_MAX_SLICES];
+  float soft_rmax[BL_MAX_SLICES];
+};
+/* The whole photo's CoC fills for `fn` (st->rg's, which must have a
+ * matte): the background's CoC behind the subject and the subject's own,
+ * on the photo's 8 px grid, as bl_matte_radii makes them on a whole
+ * image. */
+dm_status bl_whole_coc_fills(bl_state *st, const bl_coc_fn *fn, const bl_slice **back,
+                             const bl_slice **subj);
+/* Per slice candidate (`cand` maps a CoC radius to one): whether the
+ * whole photo st->rg holds pixels there (count, 0 or more) and the largest
+ * |CoC radius| among them, for `fn`. Exact but where a depth bin straddles
+ * two candidates (then its ends count); its soft edge's pixels count once
+ * bl_whole_coc_fills has made the fills for fn. */
+dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float), long long *count,
+                          float *rmax);
 
 /* What pixel i (matte alpha m, 0 without a matte) holds for slice k. */
 enum { BL_NONE = 0, BL_OWN, BL_HIDDEN, BL_BEHIND };
@@ -189,8 +228,9 @@ static inline float bl_matte_at(const bl_state *st, int x, int y) {
 dm_status bl_synth_matte(bl_state *st);
 
 /* Before slicing: the subject's CoC on its soft edge (into st->rad), and
- * the background's CoC behind the subject (into `back`, a level-1 fill). */
-dm_status bl_matte_radii(bl_state *st, bl_slice *back);
+ * the background's CoC behind the subject (into `back`, a level-3 fill;
+ * a crop's are the whole photo's, read at its pixels' places there). */
+dm_status bl_matte_radii(bl_state *st, const bl_coc_fn *fn, bl_slice *back);
 /* After slicing: st->bid (candidate ids). first_from[c] = first slice at
  * or beyond candidate c (-1 if none); cand maps a CoC radius to its
  * candidate. */
@@ -333,10 +373,11 @@ dm_status bl_render_bands(bl_state *st, dm_image *out);
  * over the half diagonal, for a level-L grid. */
 static inline void bl_frame_pos(const bl_state *st, int level, float x, float y, float *u, float *v) {
   float s = (float)(1 << level);
-  float hx = 0.5f * (float)st->w, hy = 0.5f * (float)st->h;
+  float hx = 0.5f * (float)st->frame.full_w, hy = 0.5f * (float)st->frame.full_h;
   float inv = 1.0f / sqrtf(hx * hx + hy * hy);
-  *u = ((x + 0.5f) * s - hx) * inv;
-  *v = ((y + 0.5f) * s - hy) * inv;
+  /* a crop's origin lies on the level's grid (dm_lens_blur_reach) */
+  *u = ((x + 0.5f) * s + (float)st->frame.x0 - hx) * inv;
+  *v = ((y + 0.5f) * s + (float)st->frame.y0 - hy) * inv;
 }
 
 #endif

@@ -115,6 +115,11 @@ static void focus_quantiles(const dm_image *near01, const dm_image *matte, const
   for (int i = 0; i < nq; i++) out[i] = 0.5f;
 }
 
+void dm_lens_blur_focus_depths(const dm_image *near01, const dm_image *matte, float q[3]) {
+  static const float qs[3] = {0.2f, 0.5f, 0.8f};
+  focus_quantiles(near01, matte, qs, 3, q);
+}
+
 float dm_lens_blur_auto_focus(const dm_image *near01, const dm_image *matte) {
   float q = 0.5f, m;
   focus_quantiles(near01, matte, &q, 1, &m);
@@ -169,9 +174,15 @@ static int is_auto_range(const float *fr) {
 }
 
 dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, float z_far_m,
-                       const dm_image *matte, const dm_lens_blur *p, bl_coc_fn *fn) {
+                       const dm_image *matte, const dm_lens_blur *p,
+                       const dm_lens_blur_region *rg, bl_coc_fn *fn) {
   memset(fn, 0, sizeof *fn);
-  int w = near01->width, h = near01->height;
+  /* a crop's CoC is the photo's: its size and the depths its focus finds */
+  int w = rg ? rg->frame.full_w : near01->width, h = rg ? rg->frame.full_h : near01->height;
+  float v[3];
+  int auto_focus = p->mode == DM_BLUR_PHYSICAL ? p->focus_m == 0.0f : is_auto_range(p->focal_range);
+  if (auto_focus && rg) v[0] = rg->whole->focus[0], v[1] = rg->whole->focus[1], v[2] = rg->whole->focus[2];
+  else if (auto_focus) dm_lens_blur_focus_depths(near01, matte, v);
   if (p->mode == DM_BLUR_PHYSICAL) {
     /* z_far < 0 is "beyond infinity" (dm_lens_blur_pin_range) */
     if (!(z_near_m > 0.0f) || z_far_m == 0.0f || isnan(z_far_m))
@@ -181,7 +192,7 @@ dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, 
       return dm_fail(ctx, DM_ERR_RANGE, "depth", "far depth %g m is nearer than near depth %g m",
                      (double)z_far_m, (double)z_near_m);
     float s = p->focus_m;
-    if (s == 0.0f) s = dm_depth_from_near01(dm_lens_blur_auto_focus(near01, matte), z_near_m, z_far_m);
+    if (s == 0.0f) s = dm_depth_from_near01(v[1], z_near_m, z_far_m);
     if (!(s * 1000.0f > p->f_mm) || !isfinite(s))
       return dm_fail(ctx, DM_ERR_RANGE, "lens_blur.focus_m",
                      "focus distance %g m is not beyond the focal length %g mm", (double)s,
@@ -201,8 +212,6 @@ dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, 
      * matte, the centre's median without one) is sharp; blur then grows
      * linearly in disparity, as through a lens, reaching full blur at the
      * farthest depth, with the same slope in front. */
-    float qs[3] = {0.2f, 0.5f, 0.8f}, v[3];
-    focus_quantiles(near01, matte, qs, 3, v);
     /* one histogram bin of slack, so the subject's own depth is inside */
     float lo = (matte ? v[0] : v[1]) - 1.0f / (AF_BINS - 1), hi = (matte ? v[2] : v[1]) + 1.0f / (AF_BINS - 1);
     float span = 1.0f - hi;

@@ -89,7 +89,13 @@ typedef struct radii_job {
   int (*cand)(float);
   int phase;
   long long (*count)[BL_MAX_SLICES]; /* phase 1, per thread: pixels per behind candidate */
+  int ox, oy; /* where the fills' grid starts: a crop reads the whole photo's */
 } radii_job;
+
+/* A crop with a matte reads the whole photo's CoC fills (region.c): a
+ * soft edge far from any background in the crop finds it as the whole
+ * image does. */
+static int whole_fills(const bl_state *st) { return st->rg && st->matte; }
 
 static void radii_run(void *user, int ith, int nth) {
   radii_job *j = user;
@@ -101,7 +107,7 @@ static void radii_run(void *user, int ith, int nth) {
       size_t i = (size_t)y * st->w + x;
       float f[4], m = st->m8[i] * (1.0f / 255.0f);
       if (j->phase == 0) {
-        if (!(m > BL_ALPHA_EPS) || m >= 0.9f || !bl_fill_at(j->subj, x, y, f)) continue;
+        if (!(m > BL_ALPHA_EPS) || m >= 0.9f || !bl_fill_at(j->subj, x + j->ox, y + j->oy, f)) continue;
         /* the subject's CoC at its soft edge, where the depth says what is
          * behind; but where the depth is clearly nearer than the subject,
          * what mixes with the subject there lies in front of it (an
@@ -114,7 +120,7 @@ static void radii_run(void *user, int ith, int nth) {
       }
       if (st->bid[i] == BL_NOT_SUBJECT) continue;
       uint8_t b = 255;
-      if (m > BL_ALPHA_EPS && m < 1.0f && bl_fill_at(j->back, x, y, f)) {
+      if (m > BL_ALPHA_EPS && m < 1.0f && bl_fill_at(j->back, x + j->ox, y + j->oy, f)) {
         /* the slice of the background's CoC, and at least the next one
          * behind the subject's own */
         int k = j->first_from[j->cand(f[0])], own = st->slice_of[st->sid[i]];
@@ -126,17 +132,26 @@ static void radii_run(void *user, int ith, int nth) {
   }
 }
 
-dm_status bl_matte_radii(bl_state *st, bl_slice *back) {
+dm_status bl_matte_radii(bl_state *st, const bl_coc_fn *fn, bl_slice *back) {
   bl_slice subj;
   memset(&subj, 0, sizeof subj);
   st->bid = bl_alloc((size_t)st->w * st->h);
   if (!st->bid) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
   memset(st->bid, 255, (size_t)st->w * st->h);
-  /* CoCs are smooth: an 8x coarser grid will do */
-  dm_status s = grid_fill(st, 1, 3, 0, back); /* before the subject overwrites rad */
-  if (s == DM_OK) s = grid_fill(st, 0, 3, 0, &subj);
+  const bl_slice *sp = &subj;
+  dm_status s = DM_OK;
+  if (whole_fills(st)) {
+    const bl_slice *wb;
+    s = bl_whole_coc_fills(st, fn, &wb, &sp);
+    if (s == DM_OK) *back = *wb; /* the whole's: not the crop's to free */
+  } else {
+    /* CoCs are smooth: an 8x coarser grid will do */
+    s = grid_fill(st, 1, 3, 0, back); /* before the subject overwrites rad */
+    if (s == DM_OK) s = grid_fill(st, 0, 3, 0, &subj);
+  }
   if (s == DM_OK) {
-    radii_job j = {st, &subj, NULL, NULL, NULL, 0, NULL};
+    int ox = whole_fills(st) ? st->frame.x0 : 0, oy = whole_fills(st) ? st->frame.y0 : 0;
+    radii_job j = {st, sp, NULL, NULL, NULL, 0, NULL, ox, oy};
     dm_parallel(st->ctx, radii_run, &j);
   }
   return s;
@@ -147,7 +162,8 @@ dm_status bl_matte_behind(bl_state *st, const bl_slice *back, const int *first_f
   int nt = st->ctx->n_threads > 1 ? st->ctx->n_threads : 1;
   long long (*count)[BL_MAX_SLICES] = calloc((size_t)nt, sizeof *count);
   if (!count) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
-  radii_job j = {st, NULL, back, first_from, cand, 1, count};
+  int ox = whole_fills(st) ? st->frame.x0 : 0, oy = whole_fills(st) ? st->frame.y0 : 0;
+  radii_job j = {st, NULL, back, first_from, cand, 1, count, ox, oy};
   dm_parallel(st->ctx, radii_run, &j);
   for (int t = 0; t < nt; t++)
     for (int c = 0; c < BL_MAX_SLICES; c++) st->n_behind[c] += count[t][c];

@@ -182,7 +182,7 @@ dm_status bl_synth_matte(bl_state *st) {
   memset(j.sfg, 0, ns * sizeof(uint32_t)); /* row 0 and column 0 stay zero */
   memset(j.sfar, 0, ns * sizeof(uint32_t));
   dm_parallel(st->ctx, synth_run, &j);
-  float rmax = 0.0f;
+  float rmax = st->far_rmax; /* a crop's: the whole photo's */
   for (int t = 0; t < nt; t++) rmax = rmax > j.rmax[t] ? rmax : j.rmax[t];
   if (RAMP_FRACTION * rmax < RAMP_MIN) goto done; /* every edge stays hard: no matte */
   for (size_t i = 0; i < nb; i++) { /* counts -> coverage fractions */

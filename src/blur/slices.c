@@ -83,6 +83,14 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
   }
   front_job j = {st, near01, fn, 0, count, rmax, bad};
   dm_parallel(st->ctx, front_run, &j);
+  /* A crop is planned with the whole photo's slices (region.c): a layer's
+   * fill reaches as far as the nearer slices' largest CoC anywhere, and a
+   * soft edge's background goes to the first slice the photo has behind;
+   * without a matte, the synthetic one's edges ramp as the whole photo's. */
+  long long wcount[N_CAND] = {0};
+  float wrmax[N_CAND] = {0};
+  if (st->rg && !st->m8 && (s = bl_whole_slices(st, fn, cand_of, wcount, wrmax)) != DM_OK) goto done;
+  for (int c = FOCUS_CAND + 1; c < N_CAND; c++) st->far_rmax = fmaxf(st->far_rmax, wrmax[c]);
   long long nbad = 0;
   for (int t = 0; t < nt; t++) nbad += bad[t];
   if (nbad)
@@ -90,15 +98,16 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
            nbad, nbad > 1 ? "s are" : " is");
   if (!st->m8 && (s = bl_synth_matte(st)) != DM_OK) goto done;
   bl_arena_reset(&st->scratch); /* `back` lives in it until the end */
-  if (st->m8 && (s = bl_matte_radii(st, &back)) != DM_OK) goto done;
+  if (st->m8 && (s = bl_matte_radii(st, fn, &back)) != DM_OK) goto done;
+  if (st->rg && (s = bl_whole_slices(st, fn, cand_of, wcount, wrmax)) != DM_OK) goto done;
   j.phase = 1;
   dm_parallel(st->ctx, front_run, &j);
   /* plan: keep the candidates that hold pixels, in near-to-far order */
   int map[N_CAND];
   st->n_slices = 0;
   for (int c = 0; c < N_CAND; c++) {
-    long long n = 0;
-    float r = 0.0f;
+    long long n = wcount[c];
+    float r = wrmax[c];
     for (int t = 0; t < nt; t++) {
       n += count[t][c];
       if (rmax[t][c] > r) r = rmax[t][c];
