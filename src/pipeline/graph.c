@@ -130,6 +130,7 @@ void dm_graph_free(dm_graph *g) {
     if (g->lv[l].has_scene) dm_scene_free(&g->lv[l].scene);
   }
   dm_metadata_free(&g->meta);
+  dm_lens_blur_whole_free(g->full_depths);
   dm_context_free(g->rctx);
   pthread_mutex_destroy(&g->render_mu);
   pthread_mutex_destroy(&g->state_mu);
@@ -247,6 +248,8 @@ static int drop_full(dm_graph *g) {
   dm_image_free(&full->photo);
   if (full->has_scene) dm_scene_free(&full->scene);
   full->has_scene = 0;
+  dm_lens_blur_whole_free(g->full_depths); /* of the scene just freed */
+  g->full_depths = NULL;
   return 1;
 }
 

@@ -68,6 +68,10 @@ struct dm_graph {
   double full_used_ms;        /* when a full-size render or mask last used it (monotonic) */
   double used_ms;             /* when any render or mask last ran */
   int bytes_per_pixel;        /* for the decoder's memory check, at open and on reading again */
+  /* What a region's lens blur reads from the full level's whole depth and
+   * matte (graph_region.c); NULL until a region needs it after the full
+   * scene was read. */
+  dm_lens_blur_whole *full_depths;
   dm_hash file_hash;          /* the photo's bytes at open: read again only if unchanged */
   int scene_state;            /* 0 not built, 1 building, 2 ready, 3 failed */
   dm_status scene_status;
@@ -90,6 +94,12 @@ void memo_entry_free(memo_entry *e);
  * dm_graph_release_full (the file decoded again, the scene from the disk
  * cache or its files); call with render_mu held. */
 dm_status graph_ensure_full(dm_context *ctx, dm_graph *g);
+
+/* graph_region.c: a region of the full level from a crop of it, with
+ * render_mu held. Returns 0 (and renders nothing) when the recipe reads
+ * what no crop holds: the caller renders the whole level. */
+int graph_region(dm_context *ctx, dm_graph *g, const dm_recipe *r, const char *base_dir,
+                 const dm_graph_view *v, dm_image *out, int *pending, dm_status *status);
 
 /* graph_keys.c: what each stage reads, hashed. */
 dm_hash key_photo(dm_graph_level level, int scene_ready, int before);

@@ -255,6 +255,11 @@ static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const c
 static dm_status render_locked(dm_context *ctx, dm_graph *g, const dm_recipe *r,
                                const char *base_dir, const dm_graph_view *v, dm_image *out,
                                int *pending) {
+  /* A region at 100 %: from a crop of the full level (graph_region.c). */
+  dm_status rs;
+  if (v->level == DM_LEVEL_FULL && v->w > 0 && !g->single_shot &&
+      graph_region(ctx, g, r, base_dir, v, out, pending, &rs))
+    return rs;
   render_state st;
   dm_status s = chain(ctx, g, r, base_dir, v->level, v->before, r->n_corrections, pending, &st);
   if (!s && !v->before && r->lens_blur.active != 0.0f && st.has_scene) {

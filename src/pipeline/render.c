@@ -98,13 +98,15 @@ dm_scene_options dm_scene_options_for(const dm_scene_options *opt, int needs) {
 
 /* depth <- depth + (target - depth) * mask * amount for each active refine
  * stroke set, into `out` (left empty when there is none). The masks see the
- * photo as the corrections left it, like every other mask. */
+ * photo as the corrections left it, like every other mask; `frame` where
+ * work lies in it (NULL: it is the photo). */
 static dm_status apply_refine(dm_context *ctx, const dm_image *work, const dm_recipe *r,
-                              const dm_scene *scene, dm_image *out) {
+                              const dm_scene *scene, const dm_frame *frame, dm_image *out) {
   const dm_refine *f = &r->refine;
   dm_image mask = {0};
   dm_status s = DM_OK;
   dm_mask_inputs in = dm_scene_mask_inputs(work, NULL, scene);
+  if (frame) in.frame = *frame;
   for (int i = 0; i < f->n && !s; i++) {
     const dm_correction *c = &f->strokes[i];
     if (c->active == 0.0f || c->amount == 0.0f || dm_correction_unrendered(c, NULL) >= 0) continue;
@@ -122,14 +124,58 @@ static dm_status apply_refine(dm_context *ctx, const dm_image *work, const dm_re
   return s;
 }
 
+void dm_recipe_lens_blur(const dm_recipe *r, dm_lens_blur *p) {
+  /* Older recipes keep what is cheap to keep (flags; boost.c, coc.c): process
+   * versions 1 and 2 their Boost (every clipped pixel a light), 1..3 their
+   * Amount scale (4 % of the diagonal, linear). */
+  *p = r->lens_blur;
+  p->boost_light_size = r->photo.process_version >= 4 ? 2 : r->photo.process_version >= 3;
+  p->amount_curve = r->photo.process_version >= 4;
+}
+
+dm_status dm_lens_blur_range(dm_context *ctx, const dm_recipe *r, const dm_depth *depth,
+                             const dm_image *near01, const dm_image *matte, const char *in_path,
+                             float *z_near_m, float *z_far_m) {
+  const dm_lens_blur *lb = &r->lens_blur;
+  *z_near_m = depth->z_near_m, *z_far_m = depth->z_far_m;
+  if (!(lb->mode == DM_BLUR_PHYSICAL && lb->subject_distance_m > 0.0f)) return DM_OK;
+  /* The user's two distances pin the depth the blur reads, whatever metric
+   * range the depth came with: theirs is the explicit word on this photo. */
+  dm_status s = dm_lens_blur_pin_range(ctx, near01, matte, lb->subject_distance_m,
+                                       lb->background_distance_m, z_near_m, z_far_m);
+  if (!s && depth->z_far_m != 0)
+    dm_log(ctx, DM_LOG_WARN, "%s: the subject and background distances (%g m, %g m) replace "
+           "the depth's own range (%g to %g m)", in_path, (double)lb->subject_distance_m,
+           (double)lb->background_distance_m, (double)depth->z_near_m, (double)depth->z_far_m);
+  return s;
+}
+
 dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r,
                              const dm_scene *scene, const char *in_path) {
   return dm_apply_lens_blur_planned(ctx, work, r, scene, in_path, NULL);
 }
 
+/* The lens blur stage through a plan (plan not NULL) or on a crop of the
+ * photo (crop not NULL), or neither. */
+static dm_status blur_stage(dm_context *ctx, dm_image *work, const dm_recipe *r,
+                            const dm_scene *scene, const char *in_path, dm_lens_blur_plan **plan,
+                            const dm_blur_crop *crop);
+
 dm_status dm_apply_lens_blur_planned(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                      const dm_scene *scene, const char *in_path,
                                      dm_lens_blur_plan **plan) {
+  return blur_stage(ctx, work, r, scene, in_path, plan, NULL);
+}
+
+dm_status dm_apply_lens_blur_crop(dm_context *ctx, dm_image *work, const dm_recipe *r,
+                                  const dm_scene *scene, const char *in_path,
+                                  const dm_blur_crop *crop) {
+  return blur_stage(ctx, work, r, scene, in_path, NULL, crop);
+}
+
+static dm_status blur_stage(dm_context *ctx, dm_image *work, const dm_recipe *r,
+                            const dm_scene *scene, const char *in_path, dm_lens_blur_plan **plan,
+                            const dm_blur_crop *crop) {
   if (r->lens_blur.active == 0.0f) return DM_OK;
   const dm_depth *depth = &scene->depth;
   const dm_lens_blur *lb = &r->lens_blur;
@@ -145,27 +191,20 @@ dm_status dm_apply_lens_blur_planned(dm_context *ctx, dm_image *work, const dm_r
   dm_image refined = {0};
   /* A plan holds what the refined depth and pinned range were for. */
   int planned = plan && dm_lens_blur_plan_ready(*plan);
-  dm_status s = planned ? DM_OK : apply_refine(ctx, work, r, scene, &refined);
+  dm_status s = planned ? DM_OK
+                        : apply_refine(ctx, work, r, scene, crop ? &crop->lens.frame : NULL, &refined);
   const dm_image *near01 = refined.data ? &refined : &depth->near01;
   const dm_image *matte = scene->matte.data ? &scene->matte : NULL;
-  /* The user's two distances pin the depth the blur reads, whatever metric
-   * range the depth came with: theirs is the explicit word on this photo. */
+  /* A crop's range was worked out on the whole photo. */
   float zn = depth->z_near_m, zf = depth->z_far_m;
-  if (!s && pinned && !planned) {
-    s = dm_lens_blur_pin_range(ctx, near01, matte, lb->subject_distance_m,
-                               lb->background_distance_m, &zn, &zf);
-    if (!s && depth->z_far_m != 0)
-      dm_log(ctx, DM_LOG_WARN, "%s: the subject and background distances (%g m, %g m) replace "
-             "the depth's own range (%g to %g m)", in_path, (double)lb->subject_distance_m,
-             (double)lb->background_distance_m, (double)depth->z_near_m, (double)depth->z_far_m);
-  }
-  /* Older recipes keep what is cheap to keep (flags; boost.c, coc.c): process
-   * versions 1 and 2 their Boost (every clipped pixel a light), 1..3 their
-   * Amount scale (4 % of the diagonal, linear). */
-  dm_lens_blur p = *lb;
-  p.boost_light_size = r->photo.process_version >= 4 ? 2 : r->photo.process_version >= 3;
-  p.amount_curve = r->photo.process_version >= 4;
-  if (!s) s = dm_lens_blur_apply_planned(ctx, work, near01, zn, zf, matte, &scene->layers, &p, plan);
+  if (crop) zn = crop->z_near_m, zf = crop->z_far_m;
+  else if (!s && !planned) s = dm_lens_blur_range(ctx, r, depth, near01, matte, in_path, &zn, &zf);
+  dm_lens_blur p;
+  dm_recipe_lens_blur(r, &p);
+  if (!s && crop)
+    s = dm_lens_blur_apply_region(ctx, work, near01, zn, zf, matte, &scene->layers, &p, &crop->lens);
+  else if (!s)
+    s = dm_lens_blur_apply_planned(ctx, work, near01, zn, zf, matte, &scene->layers, &p, plan);
   dm_image_free(&refined);
   return s;
 }

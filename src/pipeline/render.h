@@ -80,6 +80,28 @@ dm_status dm_apply_lens_blur_planned(dm_context *ctx, dm_image *work, const dm_r
                                      const dm_scene *scene, const char *in_path,
                                      dm_lens_blur_plan **plan);
 
+/* A lens blur of a crop of the photo (a region render): where the crop
+ * lies, and what the blur reads from the whole photo's depth, worked out
+ * there (graph_region.c). */
+typedef struct dm_blur_crop {
+  dm_lens_blur_region lens; /* the frame and the whole photo's focus depths */
+  float z_near_m, z_far_m;  /* the depth range (dm_lens_blur_range on the whole photo) */
+} dm_blur_crop;
+/* dm_apply_lens_blur on a crop: `work` and `scene` are the crop's (its
+ * refine strokes' masks see the frame); crop NULL: they are the photo's. */
+dm_status dm_apply_lens_blur_crop(dm_context *ctx, dm_image *work, const dm_recipe *r,
+                                  const dm_scene *scene, const char *in_path,
+                                  const dm_blur_crop *crop);
+/* The recipe's lens blur as this build renders it (the process version's
+ * flags set). */
+void dm_recipe_lens_blur(const dm_recipe *r, dm_lens_blur *p);
+/* The depth range the recipe's blur reads: the depth's own, or pinned on
+ * `near01` and `matte` (the whole photo's) by the recipe's two distances
+ * (with a warning when that replaces a metric range). */
+dm_status dm_lens_blur_range(dm_context *ctx, const dm_recipe *r, const dm_depth *depth,
+                             const dm_image *near01, const dm_image *matte, const char *in_path,
+                             float *z_near_m, float *z_far_m);
+
 /* Decode `in_path`, apply `r`, encode to `out_path` (atomically). Never
  * writes `in_path`. */
 dm_status dm_render_file(dm_context *ctx, const char *in_path, const dm_recipe *r,

@@ -151,19 +151,31 @@ static void test_release_stages(dm_context *ctx, dm_graph *g, const dm_recipe *r
   dm_image_free(&b);
 }
 
+/* A region is the same rectangle of the whole render (rendered from a crop: within float
+ * rounding and what the blur's fills carry from afar, test_region.c measures it in sRGB),
+ * and the same pixels each time; one outside the photo is refused. */
+static int close_to(const dm_image *a, const dm_image *b) {
+  double mean, max;
+  dm_test_image_diff(a, b, &mean, &max);
+  if (mean <= 1e-4 && max <= 0.02) return 1;
+  fprintf(stderr, "region vs whole: mean %g, max %g (linear)\n", mean, max);
+  return 0;
+}
+
 static void test_region(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
   /* The full level was released once the scene was built (its depth and matte are files):
    * a full-size render reads it again. */
   CHECK(dm_graph_scene(g, DM_LEVEL_FULL) == NULL);
   CHECK(dm_graph_photo(g, DM_LEVEL_FULL)->data == NULL);
-  dm_image whole = {0}, region = {0};
+  dm_image whole = {0}, region = {0}, first = {0};
   dm_graph_view v = {.level = DM_LEVEL_FULL};
   CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, &whole, NULL));
   dm_graph_view rv = {.level = DM_LEVEL_FULL, .x = 500, .y = 80, .w = 300, .h = 200};
   CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &rv, &region, NULL));
   dm_image view = dm_image_view(&whole, 500, 80, 300, 200);
-  CHECK(same(&view, &region));
-  dm_image_free(&region);
+  CHECK(close_to(&view, &region));
+  first = region;
+  region = (dm_image){0};
   dm_graph_view bad = {.level = DM_LEVEL_FULL, .x = 900, .y = 0, .w = 100, .h = 10};
   CHECK(dm_graph_render(ctx, g, r, NULL, &bad, &region, NULL) == DM_ERR_RANGE);
   CHECK(dm_graph_scene(g, DM_LEVEL_FULL) != NULL);
@@ -174,13 +186,14 @@ static void test_region(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
   CHECK(dm_graph_scene(g, DM_LEVEL_FULL) == NULL);
   CHECK(dm_graph_release_idle(g, 0) == 0);
   CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &rv, &region, NULL));
-  CHECK(same(&view, &region));
+  CHECK(same(&first, &region));
   dm_image_free(&region);
   dm_graph_release_full(g);
   CHECK(dm_graph_scene(g, DM_LEVEL_FULL) == NULL);
   CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &rv, &region, NULL));
-  CHECK(same(&view, &region)); /* read again, the same pixels */
+  CHECK(same(&first, &region)); /* read again, the same pixels */
   dm_image_free(&region);
+  dm_image_free(&first);
   dm_image_free(&whole);
 }
 
