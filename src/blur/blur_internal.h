@@ -181,6 +181,7 @@ struct dm_lens_blur_whole {
   int have_fills, have_soft;
   bl_coc_fn fn;
   bl_slice back, subj;
+  uint8_t *soft_cells; /* per 8 px cell of the fills: 1 where a soft edge pixel lies */
   long long soft_count[BL_MAX_SLICES];
   float soft_rmax[BL_MAX_SLICES];
 };

@@ -117,6 +117,7 @@ dm_status dm_lens_blur_whole_make(dm_context *ctx, const dm_image *near01, const
 
 void dm_lens_blur_whole_free(dm_lens_blur_whole *w) {
   if (!w) return;
+  free(w->soft_cells);
   free(w->back.fill);
   free(w->subj.fill);
   free(w);
@@ -127,7 +128,7 @@ void dm_lens_blur_whole_free(dm_lens_blur_whole *w) {
 #define FILL_LEVEL 3 /* matte.c's grid for the CoCs: 8 px cells */
 
 typedef struct cells_job {
-  const dm_lens_blur_whole *w;
+  dm_lens_blur_whole *w;
   const bl_coc_fn *fn;
   float *back, *subj; /* 5 channels a cell, as matte.c's grid_run makes them */
   int fw, fh;
@@ -146,7 +147,7 @@ static void cells_rows(void *user, int ith, int nth) {
   for (int cy = y0; cy < y1; cy++)
     for (int cx = 0; cx < j->fw; cx++) {
       double ob[5] = {0, 0, 0, 0, 0}, os[5] = {0, 0, 0, 0, 0};
-      int n = 0;
+      int n = 0, soft = 0;
       for (int y = B * cy; y < B * cy + B && y < d->height; y++) {
         const float *dr = dm_row(d, y), *mr = dm_row(mt, y);
         for (int x = B * cx; x < B * cx + B && x < d->width; x++) {
@@ -155,8 +156,10 @@ static void cells_rows(void *user, int ith, int nth) {
           n++;
           if (m >= 0.9f) os[0] += r, os[3] += 1.0;
           if (m <= BL_ALPHA_EPS) ob[0] += r, ob[3] += 1.0;
+          soft |= m > BL_ALPHA_EPS && m < 0.9f;
         }
       }
+      j->w->soft_cells[(size_t)cy * j->fw + cx] = (uint8_t)soft;
       float *b = j->back + ((size_t)cy * j->fw + cx) * 5, *s = j->subj + ((size_t)cy * j->fw + cx) * 5;
       for (int i = 0; i < 5; i++) b[i] = (float)(ob[i] / n), s[i] = (float)(os[i] / n);
     }
@@ -172,6 +175,8 @@ dm_status bl_whole_coc_fills(bl_state *st, const bl_coc_fn *fn, const bl_slice *
   const size_t n = (size_t)fw * fh;
   bl_slice *out[2] = {&w->back, &w->subj};
   float *own = malloc(sizeof(float) * 10 * n);
+  free(w->soft_cells);
+  w->soft_cells = malloc(n);
   for (int k = 0; k < 2; k++) {
     free(out[k]->fill);
     memset(out[k], 0, sizeof *out[k]);
@@ -179,7 +184,7 @@ dm_status bl_whole_coc_fills(bl_state *st, const bl_coc_fn *fn, const bl_slice *
     out[k]->fill = malloc(sizeof(float) * 4 * n);
   }
   dm_status s = DM_OK;
-  if (!own || !w->back.fill || !w->subj.fill)
+  if (!own || !w->back.fill || !w->subj.fill || !w->soft_cells)
     s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur's CoC fills");
   if (s == DM_OK) {
     cells_job j = {w, fn, own, own + 5 * n, fw, fh};
@@ -206,21 +211,27 @@ typedef struct soft_job {
 
 static void soft_rows(void *user, int ith, int nth) {
   soft_job *j = user;
-  const dm_image *d = j->w->near01, *mt = j->w->matte;
+  const dm_lens_blur_whole *w = j->w;
+  const dm_image *d = w->near01, *mt = w->matte;
+  const int B = 1 << FILL_LEVEL, fw = w->subj.fw;
   int y0, y1;
-  dm_split_rows(d->height, ith, nth, &y0, &y1);
-  for (int y = y0; y < y1; y++) {
-    const float *dr = dm_row(d, y), *mr = dm_row(mt, y);
-    for (int x = 0; x < d->width; x++) {
-      float f[4], r;
-      if (!soft_edge(mr[x]) || !bl_fill_at(&j->w->subj, x, y, f)) continue;
-      r = bl_coc_radius(j->fn, dr[x]);
-      if (!(r < f[0] - (1.0f + 0.25f * fabsf(f[0])))) r = f[0];
-      int c = j->cand(r);
-      j->count[ith][c]++;
-      j->rmax[ith][c] = fmaxf(j->rmax[ith][c], fabsf(r));
+  dm_split_rows(w->subj.fh, ith, nth, &y0, &y1);
+  for (int cy = y0; cy < y1; cy++)
+    for (int cx = 0; cx < fw; cx++) {
+      if (!w->soft_cells[(size_t)cy * fw + cx]) continue; /* most cells: no soft pixel */
+      for (int y = B * cy; y < B * cy + B && y < d->height; y++) {
+        const float *dr = dm_row(d, y), *mr = dm_row(mt, y);
+        for (int x = B * cx; x < B * cx + B && x < d->width; x++) {
+          float f[4], r;
+          if (!soft_edge(mr[x]) || !bl_fill_at(&w->subj, x, y, f)) continue;
+          r = bl_coc_radius(j->fn, dr[x]);
+          if (!(r < f[0] - (1.0f + 0.25f * fabsf(f[0])))) r = f[0];
+          int c = j->cand(r);
+          j->count[ith][c]++;
+          j->rmax[ith][c] = fmaxf(j->rmax[ith][c], fabsf(r));
+        }
+      }
     }
-  }
 }
 
 dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float), long long *count,
