@@ -13,7 +13,8 @@
  * 8/255 (what remains comes from the blur's fills, whose push-pull
  * pyramids carry a little from beyond any margin where a layer is sparse).
  * A recipe with a Dehaze (its airlight is the whole frame's) is rendered
- * whole and cut: bit for bit.
+ * whole and cut: bit for bit; so is the photo before any edit. Until the
+ * scene is built, what needs no depth renders the same in a region.
  *
  * Scene: tune2 of tests/data/dof-tune (head and shoulders before brick,
  * with lights), 960 x 640, its true depth (metric, 1.5 to 6 m) and matte as
@@ -94,16 +95,17 @@ static agreement compare(dm_context *ctx, const dm_image *whole8, const dm_image
 }
 
 /* Regions of recipe `sets` at the corners, edges, centre and odd places
- * against the whole render; `exact`: bit for bit (a recipe rendered whole). */
-static void check_recipe(dm_context *ctx, dm_graph *g, const char *name, const char *const *sets,
-                         int n_sets, int exact) {
+ * against the whole render; `exact`: bit for bit (a recipe rendered whole).
+ * `before`: the photo as it is, a rectangle of it. */
+static void check_view(dm_context *ctx, dm_graph *g, const char *name, const char *const *sets,
+                       int n_sets, int exact, int before) {
   dm_recipe r;
   CHECK_OK(ctx, dm_recipe_init(ctx, &r));
   for (int i = 0; i < n_sets; i++) CHECK_OK(ctx, dm_recipe_set(ctx, &r, sets[i]));
   int W, H;
   dm_graph_size(g, &W, &H);
   dm_image whole = {0}, whole8 = {0};
-  dm_graph_view v = {.level = DM_LEVEL_FULL};
+  dm_graph_view v = {.level = DM_LEVEL_FULL, .before = before};
   CHECK_OK(ctx, dm_graph_render(ctx, g, &r, NULL, &v, &whole, NULL));
   srgb8(ctx, &whole, &whole8);
   const int at[][2] = {{0, 0},           {W - RW, H - RH}, {W - RW, 0}, {0, H - RH},
@@ -111,7 +113,8 @@ static void check_recipe(dm_context *ctx, dm_graph *g, const char *name, const c
   double worst_mean = 0;
   float worst_p999 = 0, worst_max = 0;
   for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
-    dm_graph_view rv = {.level = DM_LEVEL_FULL, .x = at[i][0], .y = at[i][1], .w = RW, .h = RH};
+    dm_graph_view rv = {.level = DM_LEVEL_FULL, .before = before, .x = at[i][0], .y = at[i][1],
+                        .w = RW, .h = RH};
     dm_image region = {0};
     CHECK_OK(ctx, dm_graph_render(ctx, g, &r, NULL, &rv, &region, NULL));
     if (!region.data) continue;
@@ -137,6 +140,11 @@ static void check_recipe(dm_context *ctx, dm_graph *g, const char *name, const c
   dm_image_free(&whole);
   dm_image_free(&whole8);
   dm_recipe_free(&r);
+}
+
+static void check_recipe(dm_context *ctx, dm_graph *g, const char *name, const char *const *sets,
+                         int n_sets, int exact) {
+  check_view(ctx, g, name, sets, n_sets, exact, 0);
 }
 
 #define N_OF(a) ((int)(sizeof a / sizeof *a))
@@ -191,6 +199,24 @@ int main(void) {
       "correction[0].mask[0].kind=background", "correction[0].dehaze=40", "lens_blur.amount=40",
   };
   check_recipe(ctx, g, "dehaze (whole render)", dehaze, N_OF(dehaze), 1);
+
+  /* Before: the photo's rectangle, bit for bit. */
+  check_view(ctx, g, "before", issue, N_OF(issue), 1, 1);
+  /* Until the scene is built, what needs no depth renders (the rest waits): the same. */
+  static const char *const pending[] = {
+      "correction[0].mask[0].kind=radial_gradient", "correction[0].exposure=0.5",
+      "correction[1].mask[0].kind=background",     "correction[1].exposure=-1",
+      "lens_blur.amount=50",
+  };
+  dm_graph_options po = {.proxy = 480, .threads = 2};
+  po.scene.depth_mode = DM_DEPTH_MODE_FILE;
+  po.scene.depth_file.path = SCENE "/depth16.png";
+  po.scene.depth_file.encoding = DM_DEPTH_LINEAR;
+  po.scene.cache_dir = "";
+  dm_graph *unbuilt = NULL;
+  CHECK_OK(ctx, dm_graph_open(ctx, SCENE "/aif.png", &po, &unbuilt));
+  if (unbuilt) check_recipe(ctx, unbuilt, "scene not built yet", pending, N_OF(pending), 0);
+  dm_graph_free(unbuilt);
 
   /* Without a matte, the blur makes its own soft edge where the focus meets what is behind. */
   dm_graph *nm = open_scene(ctx, 0);
