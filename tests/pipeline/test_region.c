@@ -2,11 +2,11 @@
  * from a crop of it (graph_region.c) equals the same rectangle of the whole
  * render, at the photo's corners and edges, in its middle and at odd
  * places, for recipes that exercise what depends on the whole frame: masks
- * in the photo's coordinates (gradients, a brush), radii from its size
- * (luminance range, depth range refinement, clarity and texture), the lens
- * blur's scale, cat's eye, Boost on lights, its own focus on the whole
- * depth (artistic and physical), distances pinned to it, and the soft edge
- * it makes itself without a matte.
+ * in the photo's coordinates (gradients, a brush, a file mask's stretch),
+ * radii from its size (luminance range, depth range refinement, clarity
+ * and texture), the lens blur's scale, cat's eye, Boost on lights, its own
+ * focus on the whole depth (artistic and physical), distances pinned to
+ * it, and the soft edge it makes itself without a matte.
  *
  * Agreement, in the 8-bit sRGB the editor sends: mean absolute difference
  * at most 0.5/255, 99.9th percentile at most 2/255, largest at most
@@ -25,11 +25,14 @@
 #include <string.h>
 
 #include "dm_test.h"
+#include "io/io.h"
 #include "pipeline/graph.h"
 
 #define SCENE DM_SOURCE_DIR "/tests/data/dof-tune/scenes/tune2_man_head_shoulders1.5m_brick6m_lights"
 #define RW 96
 #define RH 64
+
+static const char *base_dir; /* the recipes' folder: a file mask's */
 
 static dm_graph *open_scene(dm_context *ctx, int matte) {
   dm_graph_options o = {.proxy = 480, .threads = 2};
@@ -106,7 +109,7 @@ static void check_view(dm_context *ctx, dm_graph *g, const char *name, const cha
   dm_graph_size(g, &W, &H);
   dm_image whole = {0}, whole8 = {0};
   dm_graph_view v = {.level = DM_LEVEL_FULL, .before = before};
-  CHECK_OK(ctx, dm_graph_render(ctx, g, &r, NULL, &v, &whole, NULL));
+  CHECK_OK(ctx, dm_graph_render(ctx, g, &r, base_dir, &v, &whole, NULL));
   srgb8(ctx, &whole, &whole8);
   const int at[][2] = {{0, 0},           {W - RW, H - RH}, {W - RW, 0}, {0, H - RH},
                        {(W - RW) / 2, 0}, {W - RW, 333},    {437, 211},  {203, 517}};
@@ -116,7 +119,7 @@ static void check_view(dm_context *ctx, dm_graph *g, const char *name, const cha
     dm_graph_view rv = {.level = DM_LEVEL_FULL, .before = before, .x = at[i][0], .y = at[i][1],
                         .w = RW, .h = RH};
     dm_image region = {0};
-    CHECK_OK(ctx, dm_graph_render(ctx, g, &r, NULL, &rv, &region, NULL));
+    CHECK_OK(ctx, dm_graph_render(ctx, g, &r, base_dir, &rv, &region, NULL));
     if (!region.data) continue;
     CHECK(region.width == RW && region.height == RH);
     if (exact) {
@@ -182,6 +185,23 @@ int main(void) {
       "lens_blur.boost_threshold=30",
   };
   check_recipe(ctx, g, "gradients, brush, cat eye, boost", frame, N_OF(frame), 0);
+  /* A file mask, 301 x 203, stretched to the photo: a region gets its part of the stretch. */
+  base_dir = dm_test_tmpdir("pipeline_region");
+  dm_image grad = {0};
+  CHECK_OK(ctx, dm_image_alloc(ctx, &grad, 301, 203, 1));
+  for (int y = 0; grad.data && y < grad.height; y++)
+    for (int x = 0; x < grad.width; x++)
+      dm_row(&grad, y)[x] = 0.5f + 0.5f * sinf(0.07f * (float)x) * cosf(0.05f * (float)y);
+  char path[4200];
+  snprintf(path, sizeof path, "%s/mask.png", base_dir);
+  dm_write_options wo = {.format = DM_FMT_PNG, .bits = 16};
+  if (grad.data) CHECK_OK(ctx, dm_io_write(ctx, path, &grad, &wo));
+  dm_image_free(&grad);
+  static const char *const file[] = {
+      "correction[0].mask[0].kind=file", "correction[0].mask[0].path=mask.png",
+      "correction[0].exposure=1.5", "lens_blur.amount=30",
+  };
+  check_recipe(ctx, g, "file mask", file, N_OF(file), 0);
   /* Physical: the lens on the metric depth, focused by itself on the subject. */
   static const char *const physical[] = {
       "correction[0].mask[0].kind=subject", "correction[0].exposure=0.2",
