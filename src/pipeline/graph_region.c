@@ -236,7 +236,7 @@ int graph_region(dm_context *ctx, dm_graph *g, const dm_recipe *r, const char *b
   if (!v->before && !crop_can(r)) return 0;
   graph_level *L = &g->lv[DM_LEVEL_FULL];
   dm_status s = graph_ensure_full(ctx, g);
-  g->full_used_ms = dm_now_ms();
+  g->used_ms = g->full_used_ms = dm_now_ms();
   pthread_mutex_lock(&g->state_mu);
   int ready = g->scene_state == 2;
   pthread_mutex_unlock(&g->state_mu);
