@@ -9,10 +9,14 @@
 #include "pipeline/graph_internal.h"
 
 /* Stage memory per level: the proxy and draft keep a few corrections'
- * images (1600 px: 20 MB each); the full level keeps little, as a 24 MP
- * image is 288 MB and full-size renders are exports and regions. */
+ * images (1600 px: 20 MB each, 1000 px: 8 MB), enough for a drag of any
+ * one slider to find what comes before it (the results of the corrections
+ * before it, the image under the blur); the full level keeps nothing, as
+ * a 24 MP image is 288 MB and full-size renders are exports and regions.
+ * With the full level read for the loupe (~600 MB at 24 MP) the editor
+ * stays under 1.5 GiB. */
 static const size_t MEMO_BUDGET[DM_LEVEL_COUNT] = {
-    [DM_LEVEL_PROXY] = 320u << 20, [DM_LEVEL_DRAFT] = 160u << 20, [DM_LEVEL_FULL] = 0};
+    [DM_LEVEL_PROXY] = 192u << 20, [DM_LEVEL_DRAFT] = 64u << 20, [DM_LEVEL_FULL] = 0};
 
 /* Where each stage the scene build logs ends, as a share of the build
  * (scene.c's stage_done lines; the networks dominate). */
@@ -307,6 +311,9 @@ dm_status graph_ensure_full(dm_context *ctx, dm_graph *g) {
   if (!s && ready && !full->has_scene) {
     s = dm_scene_build(ctx, g->path, &full->photo, g->orientation, &g->so, &full->scene);
     if (!s) full->has_scene = 1;
+    /* Nothing full-size reads the confidence (the state reads the proxy's):
+     * 4 bytes a pixel back while the loupe is used. */
+    if (!s) dm_image_free(&full->scene.confidence);
   }
   return s;
 }
