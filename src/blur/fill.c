@@ -108,21 +108,27 @@ typedef struct pp_job {
   int pull;   /* 1 pull (l from l-1), 0 push (l from l+1) */
 } pp_job;
 
+/* Each parent sums its (up to) four children in the order (0,0), (0,1),
+ * (1,0), (1,1), in double; rows and columns past the child level's edge
+ * are left out. */
 static void pull_rows(const pp_level *c, pp_level *p, int y0, int y1) {
-  for (int y = y0; y < y1; y++)
-    for (int x = 0; x < p->w; x++) {
-      double s[5] = {0, 0, 0, 0, 0};
-      for (int dy = 0; dy < 2; dy++)
-        for (int dx = 0; dx < 2; dx++) {
-          int cx = 2 * x + dx, cy = 2 * y + dy;
-          if (cx >= c->w || cy >= c->h) continue;
-          const float *o = c->own + ((size_t)cy * c->w + cx) * 5;
-          for (int i = 0; i < 5; i++) s[i] += o[i];
-        }
-      float *o = p->own + ((size_t)y * p->w + x) * 5;
-      double k = s[3] > 1.0 ? 1.0 / s[3] : 1.0;
-      for (int i = 0; i < 5; i++) o[i] = (float)(s[i] * k);
+  for (int y = y0; y < y1; y++) {
+    const float *rows[2] = {c->own + (size_t)(2 * y) * c->w * 5,
+                            2 * y + 1 < c->h ? c->own + (size_t)(2 * y + 1) * c->w * 5 : NULL};
+    float *o = p->own + (size_t)y * p->w * 5;
+    for (int x = 0; x < p->w; x++, o += 5) {
+      const int two = 2 * x + 1 < c->w;
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+      for (int dy = 0; dy < 2 && rows[dy]; dy++) {
+        const float *a = rows[dy] + (size_t)(2 * x) * 5;
+        s0 += a[0], s1 += a[1], s2 += a[2], s3 += a[3], s4 += a[4];
+        if (two) s0 += a[5], s1 += a[6], s2 += a[7], s3 += a[8], s4 += a[9];
+      }
+      double k = s3 > 1.0 ? 1.0 / s3 : 1.0;
+      o[0] = (float)(s0 * k), o[1] = (float)(s1 * k), o[2] = (float)(s2 * k);
+      o[3] = (float)(s3 * k), o[4] = (float)(s4 * k);
     }
+  }
 }
 
 /* Where fine-level index i (of a level twice the size of one with n
