@@ -343,27 +343,42 @@ static inline int cells_of(const own_job *j, int x, float wy, int *c0, float *w0
 }
 
 /* Sum of the weights cell c gets along one axis of n pixels. */
+/* The tent's weight of cell c (of ncells, 2^L = B pixels each) for pixel
+ * p, with the clamping at the borders cells_of uses. */
+static float tent_weight(int p, int c, int B, int ncells) {
+  float f = (p + 0.5f) / B - 0.5f;
+  int cc = (int)floorf(f);
+  float t = f - cc;
+  if (cc < 0) cc = 0, t = 0.0f;
+  if (cc >= ncells - 1) cc = ncells - 1, t = 0.0f;
+  return cc == c ? 1.0f - t : (cc + 1 == c ? t : 0.0f);
+}
+
 static float axis_weight(const own_job *j, int c, int n, int ncells) {
   int B = 1 << j->level;
   if (!j->tent) return (float)((c + 1) * B < n ? B : n - c * B);
   float sum = 0.0f;
-  for (int p = c * B - B; p < (c + 2) * B; p++) {
-    if (p < 0 || p >= n) continue;
-    float f = (p + 0.5f) / B - 0.5f;
-    int cc = (int)floorf(f);
-    float t = f - cc;
-    if (cc < 0) cc = 0, t = 0.0f;
-    if (cc >= ncells - 1) cc = ncells - 1, t = 0.0f;
-    if (cc == c) sum += 1.0f - t;
-    if (cc + 1 == c) sum += t;
-  }
+  for (int p = c * B - B; p < (c + 2) * B; p++)
+    if (p >= 0 && p < n) sum += tent_weight(p, c, B, ncells);
   return sum;
+}
+
+/* The photo's rows [*ya, *yb) that feed cell row cy. */
+static void cell_rows(const own_job *j, int cy, int *ya, int *yb) {
+  int B = 1 << j->level;
+  int a = j->tent ? cy * B - B / 2 : cy * B, b = j->tent ? (cy + 1) * B + B / 2 : (cy + 1) * B;
+  *ya = a < 0 ? 0 : a, *yb = b > j->st->h ? j->st->h : b;
+}
+
+/* Row y's weight in cell row cy: 1 for box cells, the tent's otherwise. */
+static float row_weight(const own_job *j, int y, int cy) {
+  return j->tent ? tent_weight(y, cy, 1 << j->level, j->fh) : 1.0f;
 }
 
 static void own_run(void *user, int ith, int nth) {
   own_job *j = user;
   const bl_state *st = j->st;
-  int B = 1 << j->level, c = st->slices[j->k].cand, y0, y1;
+  int c = st->slices[j->k].cand, y0, y1;
   dm_split_rows(j->fh, ith, nth, &y0, &y1);
   float *acc = malloc(sizeof(float) * 7 * (size_t)j->fw); /* R G B a ra hidden behind */
   float *wx = malloc(sizeof(float) * (size_t)j->fw);
@@ -379,19 +394,11 @@ static void own_run(void *user, int ith, int nth) {
   for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx, st->w, j->fw);
   for (int cy = y0; cy < y1; cy++) {
     memset(acc, 0, sizeof(float) * 7 * (size_t)j->fw);
-    int ya = j->tent ? cy * B - B / 2 : cy * B, yb = j->tent ? (cy + 1) * B + B / 2 : (cy + 1) * B;
-    ya = ya < 0 ? 0 : ya, yb = yb > st->h ? st->h : yb;
+    int ya, yb;
+    cell_rows(j, cy, &ya, &yb);
     for (int y = ya; y < yb; y++) {
-      float wy = 1.0f;
-      if (j->tent) { /* the tent along y, with the same clamping at the borders */
-        float f = (y + 0.5f) / B - 0.5f;
-        int cc = (int)floorf(f);
-        float t = f - cc;
-        if (cc < 0) cc = 0, t = 0.0f;
-        if (cc >= j->fh - 1) cc = j->fh - 1, t = 0.0f;
-        wy = cc == cy ? 1.0f - t : (cc + 1 == cy ? t : 0.0f);
-        if (wy <= 0.0f) continue;
-      }
+      float wy = row_weight(j, y, cy);
+      if (wy <= 0.0f) continue;
       size_t r0 = (size_t)y * st->w;
       const uint8_t *sid = st->sid + r0, *m8 = st->m8 ? st->m8 + r0 : NULL;
       const uint8_t *bid = st->bid ? st->bid + r0 : NULL;
@@ -484,7 +491,7 @@ static void own_run(void *user, int ith, int nth) {
 static void own_colour_run(void *user, int ith, int nth) {
   own_job *j = user;
   const bl_state *st = j->st;
-  int B = 1 << j->level, c = st->slices[j->k].cand, y0, y1;
+  int c = st->slices[j->k].cand, y0, y1;
   dm_split_rows(j->fh, ith, nth, &y0, &y1);
   float *acc = malloc(sizeof(float) * 7 * (size_t)j->fw);
   float *wx = malloc(sizeof(float) * (size_t)j->fw);
@@ -497,19 +504,11 @@ static void own_colour_run(void *user, int ith, int nth) {
   for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx, st->w, j->fw);
   for (int cy = y0; cy < y1; cy++) {
     memset(acc, 0, sizeof(float) * 7 * (size_t)j->fw);
-    int ya = j->tent ? cy * B - B / 2 : cy * B, yb = j->tent ? (cy + 1) * B + B / 2 : (cy + 1) * B;
-    ya = ya < 0 ? 0 : ya, yb = yb > st->h ? st->h : yb;
+    int ya, yb;
+    cell_rows(j, cy, &ya, &yb);
     for (int y = ya; y < yb; y++) {
-      float wy = 1.0f;
-      if (j->tent) {
-        float f = (y + 0.5f) / B - 0.5f;
-        int cc = (int)floorf(f);
-        float t = f - cc;
-        if (cc < 0) cc = 0, t = 0.0f;
-        if (cc >= j->fh - 1) cc = j->fh - 1, t = 0.0f;
-        wy = cc == cy ? 1.0f - t : (cc + 1 == cy ? t : 0.0f);
-        if (wy <= 0.0f) continue;
-      }
+      float wy = row_weight(j, y, cy);
+      if (wy <= 0.0f) continue;
       size_t r0 = (size_t)y * st->w;
       const uint8_t *sid = st->sid + r0, *m8 = st->m8 ? st->m8 + r0 : NULL;
       const uint8_t *bid = st->bid ? st->bid + r0 : NULL;
