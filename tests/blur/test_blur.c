@@ -15,16 +15,6 @@
 #include "dm_test.h"
 #include "io/io.h"
 
-static dm_image photo(dm_context *ctx) {
-  dm_decoded d;
-  dm_image img;
-  memset(&img, 0, sizeof img);
-  CHECK_OK(ctx, dm_io_read(ctx, dm_test_photo("chelsea"), &d));
-  CHECK_OK(ctx, dm_color_to_working(ctx, &d, "chelsea", &img));
-  dm_decoded_free(&d);
-  return img;
-}
-
 /* Metric depth: the subject (an ellipse) at `s`, the rest at `bg`, and a
  * foreground disc at `fg` when fg > 0. Returns near01 for [1 m, 20 m]. */
 static dm_image depth_map(dm_context *ctx, int w, int h, float s, float bg, float fg) {
@@ -116,7 +106,7 @@ static double mean_abs_diff(const dm_image *a, const dm_image *b, double *mx) {
 }
 
 static void test_render(dm_context *ctx1, dm_context *ctx2) {
-  dm_image img = photo(ctx1), near01, out, out2;
+  dm_image img = dm_test_working_photo(ctx1, "chelsea"), near01, out, out2;
   int w = img.width, h = img.height;
 
   /* in focus everywhere (CoC 0) -> unchanged */

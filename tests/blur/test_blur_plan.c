@@ -20,16 +20,6 @@
 #include "io/io.h"
 #include "matte/matte.h"
 
-static dm_image photo(dm_context *ctx) {
-  dm_decoded d;
-  dm_image img;
-  memset(&img, 0, sizeof img);
-  CHECK_OK(ctx, dm_io_read(ctx, dm_test_photo("chelsea"), &d));
-  CHECK_OK(ctx, dm_color_to_working(ctx, &d, "chelsea", &img));
-  dm_decoded_free(&d);
-  return img;
-}
-
 /* The subject an ellipse 2 m away with a soft (8 px) matte edge, the rest
  * at 10 m, a foreground disc at 1.2 m; near01 for [1 m, 20 m]. */
 static void scene(dm_context *ctx, int w, int h, dm_image *near01, dm_image *matte) {
@@ -78,7 +68,7 @@ static int check_one(dm_context *ctx, const dm_image *img, float g, const dm_ima
 }
 
 static void test_plans(dm_context *ctx) {
-  dm_image img = photo(ctx), near01, matte;
+  dm_image img = dm_test_working_photo(ctx, "chelsea"), near01, matte;
   int w = img.width, h = img.height;
   scene(ctx, w, h, &near01, &matte);
   dm_matte_layers L;

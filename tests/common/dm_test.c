@@ -1,6 +1,8 @@
 #include "dm_test.h"
 
+#include "color/color.h"
 #include "core/file.h"
+#include "io/io.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -93,4 +95,16 @@ void dm_test_key_pattern(const char *key, char *out, size_t len) {
     }
   }
   out[o] = 0;
+}
+
+dm_image dm_test_working_photo(dm_context *ctx, const char *which) {
+  dm_decoded d;
+  dm_image img;
+  memset(&d, 0, sizeof d);
+  memset(&img, 0, sizeof img);
+  dm_status s = dm_io_read(ctx, dm_test_photo(which), &d);
+  CHECK_OK(ctx, s);
+  if (s == DM_OK) CHECK_OK(ctx, dm_color_to_working(ctx, &d, which, &img));
+  dm_decoded_free(&d);
+  return img;
 }

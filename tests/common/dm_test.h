@@ -49,6 +49,11 @@ int dm_test_done(const char *name);
  * setup.sh installs the packages, so a missing photo fails the test. */
 const char *dm_test_photo(const char *which); /* "coffee", "astronaut", "chelsea", "grace_hopper" */
 
+/* One of those photographs decoded and brought to the working space
+ * (allocated here, caller frees); a failure counts as a failed check and
+ * gives an empty image. */
+dm_image dm_test_working_photo(dm_context *ctx, const char *which);
+
 /* The bytes of a file (malloc'd; NULL, with the reason on stderr, if it
  * cannot be read), through dm_read_file. */
 unsigned char *dm_test_read(const char *path, size_t *len);
