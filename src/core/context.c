@@ -70,3 +70,9 @@ double dm_now_ms(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
 }
+
+void dm_stage_done(dm_context *ctx, const char *job, const char *stage, double *t) {
+  double t1 = dm_now_ms();
+  dm_log(ctx, DM_LOG_INFO, "%s: %s %.1f ms", job, stage, t1 - *t);
+  *t = t1;
+}

@@ -66,6 +66,11 @@ dm_status dm_check_memory(dm_context *ctx, const char *name, long long w, long l
 /* A monotonic clock in milliseconds, for stage times and idle timers. */
 double dm_now_ms(void);
 
+/* A stage has ended: "JOB: STAGE 12.3 ms" (the time since *t) goes to the
+ * log at INFO level and *t moves on. The editor's progress and the
+ * benchmarks read these lines ("scene: fusion ...", "render: encode ..."). */
+void dm_stage_done(dm_context *ctx, const char *job, const char *stage, double *t);
+
 static inline int dm_cancelled(dm_context *ctx) {
   return atomic_load(&ctx->cancel) != 0 || (ctx->cancel_also && atomic_load(ctx->cancel_also) != 0);
 }

@@ -31,12 +31,6 @@
 #define SCENE_MAX_FILE (2LL << 30)
 
 /* Stage times go to the log at INFO level (bench/depth.sh prints them). */
-static void stage_done(dm_context *ctx, const char *stage, double *t) {
-  double t1 = dm_now_ms();
-  dm_log(ctx, DM_LOG_INFO, "scene: %s %.1f ms", stage, t1 - *t);
-  *t = t1;
-}
-
 void dm_scene_free(dm_scene *s) {
   if (!s) return;
   dm_depth_free(&s->depth);
@@ -156,15 +150,15 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   }
   double t = dm_now_ms();
   s = dm_scene_prepare_guide(ctx, b);
-  if (!s) stage_done(ctx, "guide", &t);
+  if (!s) dm_stage_done(ctx, "scene", "guide", &t);
   dm_image low = {0};
   if (!s) s = dm_matte_network(ctx, &b->proxy, &low, NULL);
-  if (!s) stage_done(ctx, "matte network", &t);
+  if (!s) dm_stage_done(ctx, "scene", "matte network", &t);
   if (!s) s = dm_matte_refine(ctx, &b->guide, &low, &out->matte);
   /* checked against the photo's colours before the depth is fused around
    * it and before it is cached */
   if (!s) s = dm_matte_from_colour(ctx, b->work, &out->matte);
-  if (!s) stage_done(ctx, "matte refinement", &t);
+  if (!s) dm_stage_done(ctx, "scene", "matte refinement", &t);
   dm_image_free(&low);
   if (!s) {
     dm_cache_round_plane(&out->matte);
@@ -207,13 +201,13 @@ static dm_status build_fused(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   }
   double t = dm_now_ms();
   s = dm_scene_prepare_guide(ctx, b);
-  if (!s) stage_done(ctx, "guide", &t);
+  if (!s) dm_stage_done(ctx, "scene", "guide", &t);
   dm_image net = {0};
   if (!s) s = dm_depth_network(ctx, &b->proxy, &net, NULL);
-  if (!s) stage_done(ctx, "depth network", &t);
+  if (!s) dm_stage_done(ctx, "scene", "depth network", &t);
   dm_fuse_inputs in = {.guide = &b->guide, .net = &net, .matte = out->matte.data ? &out->matte : NULL};
   if (!s) s = dm_depth_fuse(ctx, &in, &out->depth.near01, &out->confidence);
-  if (!s) stage_done(ctx, "fusion", &t);
+  if (!s) dm_stage_done(ctx, "scene", "fusion", &t);
   dm_image_free(&net);
   if (!s) {
     dm_cache_round_plane(&out->depth.near01);
@@ -263,7 +257,7 @@ static dm_status build_layers(dm_context *ctx, const dm_image *work, dm_scene *o
   if (!out->matte.data || !work->data) return DM_OK; /* no matte; `info` reads headers only */
   double t = dm_now_ms();
   dm_status s = dm_matte_layers_build(ctx, work, &out->matte, &out->layers);
-  if (!s) stage_done(ctx, "matte layers", &t);
+  if (!s) dm_stage_done(ctx, "scene", "matte layers", &t);
   return s;
 }
 
@@ -282,7 +276,7 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
   double t = dm_now_ms();
   dm_status s = dm_read_file(ctx, in_path, SCENE_MAX_FILE, &b.file, &b.file_len);
   if (!s) b.file_hash = dm_hash_bytes(b.file, b.file_len);
-  if (!s) stage_done(ctx, "read and hash", &t);
+  if (!s) dm_stage_done(ctx, "scene", "read and hash", &t);
   /* The matte first: the fused depth is built around it. */
   if (!s) s = build_matte(ctx, &b, out);
   if (!s) s = build_depth(ctx, &b, out);
@@ -290,7 +284,7 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
   if (!s) s = build_layers(ctx, work, out);
   /* Without depth, the matte alone says whether the networks ran. */
   if (!s && opt->depth_mode == DM_DEPTH_MODE_NONE) out->cached = b.matte_cached;
-  if (!s) stage_done(ctx, "matte and depth", &t);
+  if (!s) dm_stage_done(ctx, "scene", "matte and depth", &t);
   dm_scene_build_state_free(&b);
   if (s) dm_scene_free(out);
   return s;

@@ -19,7 +19,7 @@ static const size_t MEMO_BUDGET[DM_LEVEL_COUNT] = {
     [DM_LEVEL_PROXY] = 192u << 20, [DM_LEVEL_DRAFT] = 64u << 20, [DM_LEVEL_FULL] = 0};
 
 /* Where each stage the scene build logs ends, as a share of the build
- * (scene.c's stage_done lines; the networks dominate). */
+ * (scene.c's dm_stage_done lines; the networks dominate). */
 static const struct {
   const char *stage;
   float fraction;

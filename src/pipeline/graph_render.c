@@ -215,10 +215,8 @@ static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const c
   dm_hash key = st->key;
   for (int i = 0; !s && i < n; i++) {
     const dm_correction *c = &r->corrections[i];
-    if (!dm_correction_runs(c) || (dm_mask_needs(c->masks, c->n_masks) && !st->has_scene)) {
-      ck[i] = key; /* skipped (pending: needs the scene) */
-      continue;
-    }
+    if (!dm_correction_runs(c) || (dm_mask_needs(c->masks, c->n_masks) && !st->has_scene))
+      continue; /* skipped (or pending: needs the scene), here and below */
     mk[i] = masks_key(st, key, c, base_dir);
     key = ck[i] = key_correction(key, c, mk[i]);
     memo_entry *e = memo_find(&L->memo, MEMO_CORRECTION, ck[i]);

@@ -284,16 +284,6 @@ int dm_depth_source_parse(const char *text, dm_scene_options *so, char *path, si
   return 1;
 }
 
-/* Each stage's end goes to the log at INFO level with its time, as the
- * scene's stages do ("scene: ..."): the editor's export shows its progress
- * from them. */
-static void stage_done(dm_context *ctx, dm_status s, const char *stage, double *t) {
-  if (s) return;
-  double t1 = dm_now_ms();
-  dm_log(ctx, DM_LOG_INFO, "render: %s %.1f ms", stage, t1 - *t);
-  *t = t1;
-}
-
 dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_recipe *r,
                              const char *out_path, const dm_render_options *opt,
                              const char *base_dir, dm_atomic_file *af, dm_recipe_photo *prov) {
@@ -325,15 +315,17 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
   size_t icc_len = 0;
   double t = dm_now_ms();
   if (!s) s = dm_graph_open(ctx, in_path, &go, &g);
-  stage_done(ctx, s, "decode", &t);
+  /* Each stage's end is logged (dm_stage_done): the editor's export shows
+   * its progress from those lines. */
+  if (!s) dm_stage_done(ctx, "render", "decode", &t);
   if (!s && needs) s = dm_graph_build_scene(ctx, g);
-  if (needs) stage_done(ctx, s, "scene", &t);
+  if (!s && needs) dm_stage_done(ctx, "render", "scene", &t);
   if (!s && needs) record_provenance(ctx, dm_graph_scene(g, DM_LEVEL_FULL), &opt->scene, in_path, prov);
   dm_graph_view v = {.level = DM_LEVEL_FULL};
   if (!s) s = dm_graph_render(ctx, g, r, base_dir, &v, &img, NULL);
-  stage_done(ctx, s, "corrections and lens blur", &t);
+  if (!s) dm_stage_done(ctx, "render", "corrections and lens blur", &t);
   if (!s) s = dm_color_from_working_inplace(ctx, &img, opt->profile, &icc, &icc_len);
-  stage_done(ctx, s, "colour", &t);
+  if (!s) dm_stage_done(ctx, "render", "colour", &t);
   const dm_metadata *meta = g ? dm_graph_metadata(g) : NULL;
   if (!s) {
     dm_write_options wo = {
@@ -347,7 +339,7 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
         .exif_len = meta->exif_len,
     };
     s = dm_io_write_prepared(ctx, out_path, &img, &wo, af);
-    stage_done(ctx, s, "encode", &t);
+    if (!s) dm_stage_done(ctx, "render", "encode", &t);
   }
   free(icc);
   dm_image_free(&img);
