@@ -166,6 +166,7 @@ static bl_state *state_new(dm_context *ctx, const dm_lens_blur *p, int w, int h,
   st->rg = rg;
   st->frame = dm_frame_of(rg ? &rg->frame : NULL, w, h);
   st->matte = matte;
+  st->r0 = BL_R0;
   return st;
 }
 
@@ -177,7 +178,7 @@ dm_status dm_lens_blur_apply(dm_context *ctx, dm_image *rgb, const dm_image *nea
 dm_status dm_lens_blur_apply_layers(dm_context *ctx, dm_image *rgb, const dm_image *near01,
                                     float z_near_m, float z_far_m, const dm_image *matte,
                                     const struct dm_matte_layers *layers, const dm_lens_blur *p) {
-  return dm_lens_blur_apply_planned(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, NULL);
+  return dm_lens_blur_apply_planned(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, NULL, 0);
 }
 
 struct dm_lens_blur_plan {
@@ -225,7 +226,7 @@ static void plan_reset(bl_state *st, dm_image *rgb, const struct dm_matte_layers
  * not NULL; a crop's blur is made afresh: its window moves with the loupe). */
 static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, float z_near_m,
                        float z_far_m, const dm_image *matte, const struct dm_matte_layers *layers,
-                       const dm_lens_blur *p, dm_lens_blur_plan **plan,
+                       const dm_lens_blur *p, dm_lens_blur_plan **plan, int draft,
                        const dm_lens_blur_region *rg) {
   dm_status s = dm_lens_blur_check(ctx, p);
   if (s != DM_OK) return s;
@@ -234,8 +235,9 @@ static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, f
   if (layers && (!matte || layers->width != rgb->width || layers->height != rgb->height))
     layers = NULL;
   dm_lens_blur_plan *pl = plan ? *plan : NULL;
-  if (pl && (pl->st->w != rgb->width || pl->st->h != rgb->height)) {
-    dm_lens_blur_plan_free(pl); /* not this image's: made again */
+  const float r0 = draft ? 0.5f * BL_R0 : BL_R0;
+  if (pl && (pl->st->w != rgb->width || pl->st->h != rgb->height || pl->st->r0 != r0)) {
+    dm_lens_blur_plan_free(pl); /* not this image's (or level's): made again */
     *plan = pl = NULL;
   }
   if (pl && pl->stale) { /* new geometry; the kernels and scratch pages stay when they can */
@@ -261,6 +263,7 @@ static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, f
       return DM_ERR_NOMEM;
     }
     st->planned = 1;
+    st->r0 = r0;
     if ((s = prepare_geometry(st, near01, z_near_m, z_far_m)) != DM_OK) {
       dm_lens_blur_plan_free(pl);
       return s;
@@ -289,15 +292,15 @@ static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, f
 dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_image *near01,
                                      float z_near_m, float z_far_m, const dm_image *matte,
                                      const struct dm_matte_layers *layers, const dm_lens_blur *p,
-                                     dm_lens_blur_plan **plan) {
-  return apply(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, plan, NULL);
+                                     dm_lens_blur_plan **plan, int draft) {
+  return apply(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, plan, draft, NULL);
 }
 
 dm_status dm_lens_blur_apply_region(dm_context *ctx, dm_image *rgb, const dm_image *near01,
                                     float z_near_m, float z_far_m, const dm_image *matte,
                                     const struct dm_matte_layers *layers, const dm_lens_blur *p,
                                     const dm_lens_blur_region *rg) {
-  return apply(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, NULL, rg);
+  return apply(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, NULL, 0, rg);
 }
 
 dm_status dm_lens_blur_coc_map(dm_context *ctx, const dm_image *near01, float z_near_m,

@@ -206,11 +206,15 @@ typedef struct dm_lens_blur_plan dm_lens_blur_plan;
  * frees it); a plan given must come from a call with the same depth,
  * range, matte, layers' geometry and parameters (the caller keys it, and
  * marks it stale when they change), and one of another size is made
- * again. A render cancelled keeps the plan. */
+ * again. A render cancelled keeps the plan. `draft` (an editor's preview
+ * while a slider moves) scatters CoCs over half of the usual radius on the
+ * coarser grids: about a third less work, bokeh edges a little softer
+ * (tests/blur/test_blur_plan.c bounds the difference); a plan is made
+ * again when it changes. */
 dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_image *near01,
                                      float z_near_m, float z_far_m, const dm_image *matte,
                                      const struct dm_matte_layers *layers, const dm_lens_blur *p,
-                                     dm_lens_blur_plan **plan);
+                                     dm_lens_blur_plan **plan, int draft);
 size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan);
 /* The depth, matte or parameters changed: the next call makes the plan's
  * geometry again, keeping its kernels (same aperture shape) and pages. */

@@ -163,6 +163,8 @@ typedef struct bl_state {
   bl_kernels kern;
   bl_arena scratch;
   int planned;             /* kept between images (dm_lens_blur_plan): buffers are reused */
+  float r0;                /* the largest CoC radius scattered at full resolution (slices.c):
+                              BL_R0, or half of it for an editor's draft */
 } bl_state;
 
 /* ---- the whole photo, for a crop of it (region.c) ------------------------ */
@@ -196,7 +198,7 @@ dm_status bl_whole_coc_fills(bl_state *st, const bl_coc_fn *fn, const bl_slice *
  * |CoC radius| among them, for `fn`. Exact but where a depth bin straddles
  * two candidates (then its ends count); its soft edge's pixels count once
  * bl_whole_coc_fills has made the fills for fn. */
-dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float), long long *count,
+dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float, float), long long *count,
                           float *rmax);
 
 /* What pixel i (matte alpha m, 0 without a matte) holds for slice k. */
@@ -236,7 +238,7 @@ dm_status bl_matte_radii(bl_state *st, const bl_coc_fn *fn, bl_slice *back);
  * or beyond candidate c (-1 if none); cand maps a CoC radius to its
  * candidate. */
 dm_status bl_matte_behind(bl_state *st, const bl_slice *back, const int *first_from,
-                          int (*cand)(float));
+                          int (*cand)(float, float));
 /* After the boost: st->subj, the subject's colour from its opaque pixels. */
 dm_status bl_subject_colour(bl_state *st);
 /* Split soft subject pixel (x, y) of alpha m into the subject's

@@ -86,7 +86,7 @@ typedef struct radii_job {
   bl_state *st;
   const bl_slice *subj, *back;
   const int *first_from; /* candidate -> first slice at or beyond it, or -1 */
-  int (*cand)(float);
+  int (*cand)(float, float);
   int phase;
   long long (*count)[BL_MAX_SLICES]; /* phase 1, per thread: pixels per behind candidate */
   int ox, oy; /* where the fills' grid starts: a crop reads the whole photo's */
@@ -123,7 +123,7 @@ static void radii_run(void *user, int ith, int nth) {
       if (m > BL_ALPHA_EPS && m < 1.0f && bl_fill_at(j->back, x + j->ox, y + j->oy, f)) {
         /* the slice of the background's CoC, and at least the next one
          * behind the subject's own */
-        int k = j->first_from[j->cand(f[0])], own = st->slice_of[st->sid[i]];
+        int k = j->first_from[j->cand(f[0], st->r0)], own = st->slice_of[st->sid[i]];
         if (k >= 0 && k <= own) k = own + 1 < st->n_slices ? own + 1 : -1;
         if (k >= 0) b = (uint8_t)st->slices[k].cand, j->count[ith][b]++;
       }
@@ -158,7 +158,7 @@ dm_status bl_matte_radii(bl_state *st, const bl_coc_fn *fn, bl_slice *back) {
 }
 
 dm_status bl_matte_behind(bl_state *st, const bl_slice *back, const int *first_from,
-                          int (*cand)(float)) {
+                          int (*cand)(float, float)) {
   int nt = st->ctx->n_threads > 1 ? st->ctx->n_threads : 1;
   long long (*count)[BL_MAX_SLICES] = calloc((size_t)nt, sizeof *count);
   if (!count) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");

@@ -204,7 +204,8 @@ dm_status bl_whole_coc_fills(bl_state *st, const bl_coc_fn *fn, const bl_slice *
 typedef struct soft_job {
   const dm_lens_blur_whole *w;
   const bl_coc_fn *fn;
-  int (*cand)(float);
+  int (*cand)(float, float);
+  float r0;
   long long (*count)[BL_MAX_SLICES];
   float (*rmax)[BL_MAX_SLICES];
 } soft_job;
@@ -226,7 +227,7 @@ static void soft_rows(void *user, int ith, int nth) {
           if (!soft_edge(mr[x]) || !bl_fill_at(&w->subj, x, y, f)) continue;
           r = bl_coc_radius(j->fn, dr[x]);
           if (!(r < f[0] - (1.0f + 0.25f * fabsf(f[0])))) r = f[0];
-          int c = j->cand(r);
+          int c = j->cand(r, j->r0);
           j->count[ith][c]++;
           j->rmax[ith][c] = fmaxf(j->rmax[ith][c], fabsf(r));
         }
@@ -234,17 +235,17 @@ static void soft_rows(void *user, int ith, int nth) {
     }
 }
 
-dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float), long long *count,
+dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float, float), long long *count,
                           float *rmax) {
   dm_lens_blur_whole *w = st->rg->whole;
   memset(count, 0, sizeof *count * BL_MAX_SLICES);
   memset(rmax, 0, sizeof *rmax * BL_MAX_SLICES);
-  if (w->nan) count[cand(0.0f)] += w->nan;
+  if (w->nan) count[cand(0.0f, st->r0)] += w->nan;
   for (int b = 0; b < BL_WHOLE_BINS; b++) {
     if (!w->count[b]) continue;
     /* The CoC is monotonic in depth: the bin's ends are its extremes. */
     float ra = bl_coc_radius(fn, w->lo[b]), rb = bl_coc_radius(fn, w->hi[b]);
-    int ca = cand(ra), cb = cand(rb);
+    int ca = cand(ra, st->r0), cb = cand(rb, st->r0);
     count[ca] += ca == cb ? w->count[b] : 1;
     if (cb != ca) count[cb]++;
     rmax[ca] = fmaxf(rmax[ca], fabsf(ra));
@@ -253,7 +254,7 @@ dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float),
   if (!w->matte || !w->have_fills || memcmp(&w->fn, fn, sizeof *fn)) return DM_OK;
   if (!w->have_soft) {
     int nt = st->ctx->n_threads > 1 ? st->ctx->n_threads : 1;
-    soft_job j = {w, fn, cand, calloc((size_t)nt, sizeof *j.count), calloc((size_t)nt, sizeof *j.rmax)};
+    soft_job j = {w, fn, cand, st->r0, calloc((size_t)nt, sizeof *j.count), calloc((size_t)nt, sizeof *j.rmax)};
     if (!j.count || !j.rmax) {
       free(j.count), free(j.rmax);
       return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur's slices");
@@ -293,7 +294,7 @@ int dm_lens_blur_reach(dm_context *ctx, const dm_lens_blur *p, float z_near_m, f
   }
   if (!(r < 1e6f)) r = 1e6f; /* a lens focused at its nearest: the margin is the photo */
   int L = 0;
-  for (float t = BL_R0; r > t && L < BL_MAX_LEVEL; t *= 2.0f) L++;
+  for (float t = BL_R0; r > t && L < BL_MAX_LEVEL; t *= 2.0f) L++; /* a crop's r0 */
   int cell = 1 << L, grid = 1 << (L + ALIGN_LEVELS);
   *align = grid > MATTE_GRID ? grid : MATTE_GRID;
   return (int)ceilf(MARGIN * r) + CELLS * cell + 2;

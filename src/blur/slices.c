@@ -2,9 +2,11 @@
  *
  * Slices are defined on the signed CoC radius r (px): one focus slice
  * |r| <= BL_FOCUS_R, and per side one slice per pyramid level: level 0
- * holds BL_FOCUS_R < |r| <= BL_R0, level L >= 1 holds
- * BL_R0·2^(L-1) < |r| <= BL_R0·2^L and is scattered on a grid 2^L times
- * coarser. Slices are ordered near to far: near slices from the largest
+ * holds BL_FOCUS_R < |r| <= r0, level L >= 1 holds
+ * r0·2^(L-1) < |r| <= r0·2^L and is scattered on a grid 2^L times
+ * coarser. r0 is BL_R0; an editor's draft (shown only while a slider
+ * moves) takes half of it: its sources cost a quarter as many writes a
+ * level up, for bokeh a little softer at the levels' ends. Slices are ordered near to far: near slices from the largest
  * blur down, focus, far slices from the smallest blur up; compositing runs
  * in that order. Only slices that hold pixels are kept.
  *
@@ -20,16 +22,17 @@
 #define N_CAND BL_MAX_SLICES
 #define FOCUS_CAND (BL_MAX_LEVEL + 1)
 
-static int level_of(float a) {
+static int level_of(float a, float r0) {
   int L = 0;
-  for (float t = BL_R0; a > t && L < BL_MAX_LEVEL; t *= 2.0f) L++;
+  for (float t = r0; a > t && L < BL_MAX_LEVEL; t *= 2.0f) L++;
   return L;
 }
 
-static int cand_of(float r) {
+/* The candidate slice of CoC radius r when level 0 ends at r0. */
+static int cand_of(float r, float r0) {
   float a = fabsf(r);
   if (a <= BL_FOCUS_R) return FOCUS_CAND;
-  int L = level_of(a);
+  int L = level_of(a, r0);
   return r < 0.0f ? BL_MAX_LEVEL - L : BL_MAX_LEVEL + 2 + L;
 }
 
@@ -60,7 +63,7 @@ static void front_run(void *user, int ith, int nth) {
       continue;
     }
     for (int x = 0; x < st->w; x++) {
-      int c = cand_of(rad[x]);
+      int c = cand_of(rad[x], st->r0);
       sid[x] = (uint8_t)c;
       j->count[ith][c]++;
       float a = fabsf(rad[x]);
@@ -120,8 +123,8 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
     int L = c < FOCUS_CAND ? BL_MAX_LEVEL - c : (c == FOCUS_CAND ? 0 : c - BL_MAX_LEVEL - 2);
     sl->sign = c < FOCUS_CAND ? -1 : (c == FOCUS_CAND ? 0 : 1);
     sl->level = L;
-    sl->rlo = c == FOCUS_CAND ? 0.0f : (L == 0 ? BL_FOCUS_R : BL_R0 * (float)(1 << (L - 1)));
-    sl->rhi = c == FOCUS_CAND ? BL_FOCUS_R : BL_R0 * (float)(1 << L);
+    sl->rlo = c == FOCUS_CAND ? 0.0f : (L == 0 ? BL_FOCUS_R : st->r0 * (float)(1 << (L - 1)));
+    sl->rhi = c == FOCUS_CAND ? BL_FOCUS_R : st->r0 * (float)(1 << L);
     sl->rmax = r;
     sl->n_own = n;
     map[c] = st->n_slices++;

@@ -182,7 +182,8 @@ static dm_status lens_blur(dm_context *ctx, dm_graph *g, graph_level *L, const d
     L->memo.plan_key = pk;
     plan = &L->memo.plan;
   }
-  dm_status s = dm_apply_lens_blur_planned(ctx, &st->img, r, &st->scene, g->path, plan);
+  dm_status s = dm_apply_lens_blur_planned(ctx, &st->img, r, &st->scene, g->path, plan,
+                                           L == &g->lv[DM_LEVEL_DRAFT]);
   if (!s) remember(ctx, L, MEMO_BLUR, bk, st);
   st->key = bk;
   return s;

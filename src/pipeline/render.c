@@ -152,30 +152,30 @@ dm_status dm_lens_blur_range(dm_context *ctx, const dm_recipe *r, const dm_depth
 
 dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r,
                              const dm_scene *scene, const char *in_path) {
-  return dm_apply_lens_blur_planned(ctx, work, r, scene, in_path, NULL);
+  return dm_apply_lens_blur_planned(ctx, work, r, scene, in_path, NULL, 0);
 }
 
 /* The lens blur stage through a plan (plan not NULL) or on a crop of the
  * photo (crop not NULL), or neither. */
 static dm_status blur_stage(dm_context *ctx, dm_image *work, const dm_recipe *r,
                             const dm_scene *scene, const char *in_path, dm_lens_blur_plan **plan,
-                            const dm_blur_crop *crop);
+                            int draft, const dm_blur_crop *crop);
 
 dm_status dm_apply_lens_blur_planned(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                      const dm_scene *scene, const char *in_path,
-                                     dm_lens_blur_plan **plan) {
-  return blur_stage(ctx, work, r, scene, in_path, plan, NULL);
+                                     dm_lens_blur_plan **plan, int draft) {
+  return blur_stage(ctx, work, r, scene, in_path, plan, draft, NULL);
 }
 
 dm_status dm_apply_lens_blur_crop(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                   const dm_scene *scene, const char *in_path,
                                   const dm_blur_crop *crop) {
-  return blur_stage(ctx, work, r, scene, in_path, NULL, crop);
+  return blur_stage(ctx, work, r, scene, in_path, NULL, 0, crop);
 }
 
 static dm_status blur_stage(dm_context *ctx, dm_image *work, const dm_recipe *r,
                             const dm_scene *scene, const char *in_path, dm_lens_blur_plan **plan,
-                            const dm_blur_crop *crop) {
+                            int draft, const dm_blur_crop *crop) {
   if (r->lens_blur.active == 0.0f) return DM_OK;
   const dm_depth *depth = &scene->depth;
   const dm_lens_blur *lb = &r->lens_blur;
@@ -204,7 +204,7 @@ static dm_status blur_stage(dm_context *ctx, dm_image *work, const dm_recipe *r,
   if (!s && crop)
     s = dm_lens_blur_apply_region(ctx, work, near01, zn, zf, matte, &scene->layers, &p, &crop->lens);
   else if (!s)
-    s = dm_lens_blur_apply_planned(ctx, work, near01, zn, zf, matte, &scene->layers, &p, plan);
+    s = dm_lens_blur_apply_planned(ctx, work, near01, zn, zf, matte, &scene->layers, &p, plan, draft);
   dm_image_free(&refined);
   return s;
 }

@@ -75,10 +75,11 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
                              const dm_scene *scene, const char *in_path);
 /* The same with the lens blur's plan (blur.h) for this scene and recipe's
  * blur, depth and refine strokes: NULL makes one and leaves it there. The
- * caller keys it (the refine strokes must not read the image). */
+ * caller keys it (the refine strokes must not read the image); `draft`
+ * as dm_lens_blur_apply_planned's. */
 dm_status dm_apply_lens_blur_planned(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                      const dm_scene *scene, const char *in_path,
-                                     dm_lens_blur_plan **plan);
+                                     dm_lens_blur_plan **plan, int draft);
 
 /* A lens blur of a crop of the photo (a region render): where the crop
  * lies, and what the blur reads from the whole photo's depth, worked out

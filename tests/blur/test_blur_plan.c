@@ -8,7 +8,9 @@
  *   - a render cancelled half-way keeps the plan, and the next render
  *     through it is still exact;
  *   - a plan marked stale (new parameters) makes its geometry again;
- *   - a plan of another size is made again, not misapplied. */
+ *   - a plan of another size is made again, not misapplied;
+ *   - a draft's blur (coarser grids from half the radius) is close to the
+ *     blur, and a plan switched between the two is made again. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +62,7 @@ static int check_one(dm_context *ctx, const dm_image *img, float g, const dm_ima
   scale(&a, g);
   CHECK_OK(ctx, dm_image_copy(ctx, &b, &a));
   CHECK_OK(ctx, dm_lens_blur_apply_layers(ctx, &a, near01, 1.0f, 20.0f, matte, L, p));
-  CHECK_OK(ctx, dm_lens_blur_apply_planned(ctx, &b, near01, 1.0f, 20.0f, matte, L, p, plan));
+  CHECK_OK(ctx, dm_lens_blur_apply_planned(ctx, &b, near01, 1.0f, 20.0f, matte, L, p, plan, 0));
   int ok = same(&a, &b);
   dm_image_free(&a);
   dm_image_free(&b);
@@ -96,7 +98,7 @@ static void test_plans(dm_context *ctx) {
     dm_image c;
     CHECK_OK(ctx, dm_image_copy(ctx, &c, &img));
     atomic_store(&ctx->cancel, 1);
-    CHECK(dm_lens_blur_apply_planned(ctx, &c, &near01, 1.0f, 20.0f, &matte, &L, &p, &plan) ==
+    CHECK(dm_lens_blur_apply_planned(ctx, &c, &near01, 1.0f, 20.0f, &matte, &L, &p, &plan, 0) ==
           DM_ERR_CANCELLED);
     atomic_store(&ctx->cancel, 0);
     dm_image_free(&c);
@@ -140,9 +142,62 @@ static void test_plans(dm_context *ctx) {
   dm_image_free(&matte);
 }
 
+static double encode(float v) {
+  v = v < 0 ? 0 : (v > 1 ? 1 : v);
+  return v <= 0.0031308f ? 12.92 * v : 1.055 * pow(v, 1 / 2.4) - 0.055;
+}
+
+/* Mean and largest |a - b| over the three channels, sRGB-encoded, x 255. */
+static void display_diff(const dm_image *a, const dm_image *b, double *mean, double *worst) {
+  double sum = 0;
+  *worst = 0;
+  for (int y = 0; y < a->height; y++)
+    for (int x = 0; x < 3 * a->width; x++) {
+      double d = fabs(255.0 * (encode(dm_row(a, y)[x]) - encode(dm_row(b, y)[x])));
+      sum += d;
+      if (d > *worst) *worst = d;
+    }
+  *mean = sum / (3.0 * a->width * a->height);
+}
+
+static void test_draft(dm_context *ctx) {
+  dm_image img = dm_test_working_photo(ctx, "chelsea"), near01, matte;
+  scene(ctx, img.width, img.height, &near01, &matte);
+  dm_matte_layers L;
+  CHECK_OK(ctx, dm_matte_layers_build(ctx, &img, &matte, &L));
+  dm_lens_blur p;
+  dm_lens_blur_defaults(&p);
+  p.active = 1, p.mode = DM_BLUR_PHYSICAL;
+  p.f_mm = 85, p.f_number = 1.4f, p.focus_m = 2, p.sensor_width_mm = 36;
+  dm_image full, draft, again;
+  CHECK_OK(ctx, dm_image_copy(ctx, &full, &img));
+  CHECK_OK(ctx, dm_image_copy(ctx, &draft, &img));
+  CHECK_OK(ctx, dm_image_copy(ctx, &again, &img));
+  dm_lens_blur_plan *plan = NULL;
+  CHECK_OK(ctx, dm_lens_blur_apply_layers(ctx, &full, &near01, 1.0f, 20.0f, &matte, &L, &p));
+  CHECK_OK(ctx, dm_lens_blur_apply_planned(ctx, &draft, &near01, 1.0f, 20.0f, &matte, &L, &p, &plan, 1));
+  double mean, worst;
+  display_diff(&full, &draft, &mean, &worst);
+  printf("draft blur vs the blur: mean %.2f/255, largest %.1f/255\n", mean, worst);
+  CHECK(mean > 0.0);  /* it is another path, */
+  CHECK(mean < 1.0);  /* close to the blur */
+  /* the same plan asked for the full path: made again, exact */
+  CHECK_OK(ctx, dm_lens_blur_apply_planned(ctx, &again, &near01, 1.0f, 20.0f, &matte, &L, &p, &plan, 0));
+  CHECK(same(&full, &again));
+  dm_lens_blur_plan_free(plan);
+  dm_image_free(&full);
+  dm_image_free(&draft);
+  dm_image_free(&again);
+  dm_matte_layers_free(&L);
+  dm_image_free(&img);
+  dm_image_free(&near01);
+  dm_image_free(&matte);
+}
+
 int main(void) {
   dm_context *ctx = dm_context_new(2);
   test_plans(ctx);
+  test_draft(ctx);
   dm_context_free(ctx);
   return dm_test_done("blur/blur_plan");
 }
