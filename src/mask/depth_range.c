@@ -27,19 +27,30 @@ float dm_mask_depth_ramp_width(float smoothness) {
   return 10.0f * s * s;
 }
 
-dm_status dm_mask_depth_range_render(dm_context *ctx, const dm_mask_component *c,
-                                     const dm_mask_inputs *in, dm_image *plane) {
+dm_status dm_mask_depth_range_ramp(dm_context *ctx, const dm_mask_component *c,
+                                   const dm_mask_inputs *in, dm_mask_ramp *ramp) {
   const dm_image *depth = in->depth;
   if (!depth || !depth->data)
     return dm_fail(ctx, DM_ERR_PARAM, "depth_range",
                    "depth_range needs a depth map (give --depth FILE or let the networks run)");
-  if (depth->channels != 1 || depth->width != plane->width || depth->height != plane->height)
+  if (depth->channels != 1 || depth->width != in->image->width || depth->height != in->image->height)
     return dm_fail(ctx, DM_ERR_INTERNAL, "depth_range", "the depth map must be 1 channel, %dx%d",
-                   plane->width, plane->height);
-  const dm_mask_ramp ramp = {.depth = depth,
-                             .lo = c->depth_range[0],
-                             .hi = c->depth_range[1],
-                             .width = dm_mask_depth_ramp_width(c->smoothness)};
+                   in->image->width, in->image->height);
+  *ramp = (dm_mask_ramp){.depth = depth,
+                         .lo = c->depth_range[0],
+                         .hi = c->depth_range[1],
+                         .width = dm_mask_depth_ramp_width(c->smoothness)};
+  return DM_OK;
+}
+
+dm_status dm_mask_depth_range_render(dm_context *ctx, const dm_mask_component *c,
+                                     const dm_mask_inputs *in, dm_image *plane) {
+  dm_mask_ramp ramp;
+  dm_status s = dm_mask_depth_range_ramp(ctx, c, in, &ramp);
+  if (s) return s;
   const dm_image *matte = in->matte && in->matte->data ? in->matte : NULL;
+  /* fitted once on the photo for both of the matte's layers (mask.h) */
+  const dm_mask_fit *fit = dm_mask_shared_fit(in->shared, c, &ramp);
+  if (fit) return dm_mask_refine_blend(ctx, fit, matte, &ramp, plane);
   return dm_mask_refine_edges(ctx, in->image, matte, &ramp, in->draft, &in->frame, plane);
 }

@@ -55,6 +55,7 @@
  *    or uncertain depth. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/box.h"
 #include "color/color.h"
@@ -266,66 +267,94 @@ int dm_mask_refine_reach(const dm_frame *frame, int *align) {
   return (6 * radius + 3) * f;
 }
 
-dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
-                               const dm_mask_ramp *ramp, int draft, const dm_frame *frame,
-                               dm_image *plane) {
-  const int W = plane->width, H = plane->height;
+void dm_mask_fit_free(dm_mask_fit *fit) {
+  if (!fit) return;
+  dm_image_free(&fit->raw);
+  dm_image_free(&fit->guided);
+  dm_image_free(&fit->weight);
+  dm_image_free(&fit->reach);
+  dm_image_free(&fit->agree);
+  memset(fit, 0, sizeof *fit);
+}
+
+dm_status dm_mask_refine_fit(dm_context *ctx, const dm_image *image, const dm_image *matte,
+                             const dm_mask_ramp *ramp, int draft, const dm_frame *frame,
+                             dm_mask_fit *fit) {
+  memset(fit, 0, sizeof *fit);
+  const int W = image->width, H = image->height;
   /* On a crop, the scale and radius are the whole photo's: frame. */
   const dm_frame fr = dm_frame_of(frame, W, H);
   int radius;
   const int f = fitting(fr.full_w > fr.full_h ? fr.full_w : fr.full_h, draft, &radius);
   const int lw = (W + f - 1) / f, lh = (H + f - 1) / f;
+  fit->f = f, fit->width = W, fit->height = H, fit->lo = ramp->lo, fit->hi = ramp->hi;
+  fit->ramp_width = ramp->width;
   /* Below 200 px (thumbnails) there is no edge band to refine: the raw
    * value is written as it is (f is 1 there). */
-  const int refine = radius >= 1;
-  dm_image guide = {0}, raw = {0}, mlow = {0}, guided = {0}, weight = {0}, stats = {0}, reach = {0};
-  dm_image agree = {0};
-  int *x0 = malloc((size_t)W * sizeof *x0);
-  float *xf = malloc((size_t)W * sizeof *xf);
-  dm_status s = x0 && xf ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, "depth_range", "out of memory");
-  if (!s) s = dm_image_alloc(ctx, &guide, lw, lh, 1);
-  if (!s) s = dm_image_alloc(ctx, &raw, lw, lh, 1);
+  fit->refine = radius >= 1;
+  dm_image guide = {0}, mlow = {0}, stats = {0};
+  dm_status s = dm_image_alloc(ctx, &guide, lw, lh, 1);
+  if (!s) s = dm_image_alloc(ctx, &fit->raw, lw, lh, 1);
   if (!s && matte) s = dm_image_alloc(ctx, &mlow, lw, lh, 1);
   if (!s) s = dm_image_alloc(ctx, &stats, lw, lh, 3);
   if (!s) {
     shrink_job sj = {.image = image, .ramp = ramp, .matte = matte, .guide = &guide,
-                     .raw = &raw, .mlow = &mlow, .stats = &stats, .f = f};
+                     .raw = &fit->raw, .mlow = &mlow, .stats = &stats, .f = f};
     dm_parallel(ctx, shrink_rows, &sj);
-    if (!refine) {
-      for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) dm_row(plane, y)[x] = dm_row(&raw, y)[x];
-      matte = NULL; /* and skip the rest */
-    } else {
-      s = dm_guided_filter(ctx, &guide, &raw, radius, GUIDED_EPS, &guided);
-      if (!s) s = dm_mask_edge_reach(ctx, &stats, &raw, radius, f, &reach);
-      if (!s) s = dm_mask_edge_agreement(ctx, &guide, &raw, radius, &agree);
-    }
   }
-  if (!s && matte) {
-    s = dm_image_alloc(ctx, &weight, lw, lh, 1);
-    if (!s) {
-      vote_job v = {.raw = &raw, .matte = &mlow, .guided = &guided, .weight = &weight};
+  if (!s && fit->refine) {
+    s = dm_guided_filter(ctx, &guide, &fit->raw, radius, GUIDED_EPS, &fit->guided);
+    if (!s) s = dm_mask_edge_reach(ctx, &stats, &fit->raw, radius, f, &fit->reach);
+    if (!s) s = dm_mask_edge_agreement(ctx, &guide, &fit->raw, radius, &fit->agree);
+    if (!s && matte) s = dm_image_alloc(ctx, &fit->weight, lw, lh, 1);
+    if (!s && matte) {
+      vote_job v = {.raw = &fit->raw, .matte = &mlow, .guided = &fit->guided, .weight = &fit->weight};
       dm_box_stream b = {.width = lw, .height = lh, .k = 3, .radius = 4 * radius,
                          .row_in = vote_row_in, .row_out = vote_row_out, .user = &v};
       s = dm_box_means(ctx, &b);
     }
   }
-  if (!s && refine) {
-    for (int x = 0; x < W; x++) centre_weight(x, f, lw, &x0[x], &xf[x]);
-    blend_job j = {.plane = plane, .guided = &guided, .matte = matte,
-                   .weight = matte ? &weight : NULL, .reach = &reach, .agree = &agree, .ramp = ramp,
-                   .x0 = x0, .xf = xf, .f = f};
+  dm_image_free(&guide);
+  dm_image_free(&mlow);
+  dm_image_free(&stats);
+  if (s) dm_mask_fit_free(fit);
+  return s;
+}
+
+dm_status dm_mask_refine_blend(dm_context *ctx, const dm_mask_fit *fit, const dm_image *matte,
+                               const dm_mask_ramp *ramp, dm_image *plane) {
+  const int W = plane->width, H = plane->height, lw = fit->raw.width;
+  if (W != fit->width || H != fit->height)
+    return dm_fail(ctx, DM_ERR_INTERNAL, "depth_range", "a fit of %dx%d for a %dx%d mask",
+                   fit->width, fit->height, W, H);
+  if (!fit->refine) {
+    for (int y = 0; y < H; y++)
+      for (int x = 0; x < W; x++) dm_row(plane, y)[x] = dm_row(&fit->raw, y)[x];
+    return DM_OK;
+  }
+  int *x0 = malloc((size_t)W * sizeof *x0);
+  float *xf = malloc((size_t)W * sizeof *xf);
+  dm_status s = x0 && xf ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, "depth_range", "out of memory");
+  if (!s) {
+    for (int x = 0; x < W; x++) centre_weight(x, fit->f, lw, &x0[x], &xf[x]);
+    /* a fit made without a matte has no votes: the matte has no say */
+    const int votes = matte && fit->weight.data;
+    blend_job j = {.plane = plane, .guided = &fit->guided, .matte = votes ? matte : NULL,
+                   .weight = votes ? &fit->weight : NULL, .reach = &fit->reach,
+                   .agree = &fit->agree, .ramp = ramp, .x0 = x0, .xf = xf, .f = fit->f};
     dm_parallel(ctx, blend_rows, &j);
   }
   free(x0);
   free(xf);
-  dm_image_free(&guide);
-  dm_image_free(&raw);
-  dm_image_free(&mlow);
-  dm_image_free(&guided);
-  dm_image_free(&weight);
-  dm_image_free(&stats);
-  dm_image_free(&reach);
-  dm_image_free(&agree);
+  return s;
+}
+
+dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
+                               const dm_mask_ramp *ramp, int draft, const dm_frame *frame,
+                               dm_image *plane) {
+  dm_mask_fit fit;
+  dm_status s = dm_mask_refine_fit(ctx, image, matte, ramp, draft, frame, &fit);
+  if (!s) s = dm_mask_refine_blend(ctx, &fit, matte, ramp, plane);
+  dm_mask_fit_free(&fit);
   return s;
 }

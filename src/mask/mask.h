@@ -93,7 +93,21 @@ typedef struct dm_mask_inputs {
   int draft;                /* a preview while a slider moves: depth-range edges are fitted
                                on a grid half as fine (edge_refine.c) */
   dm_frame frame;           /* where the image lies in the photo; {0} = it is the photo */
+  const struct dm_mask_shared *shared; /* dm_mask_share's, or NULL */
 } dm_mask_inputs;
+
+/* A mask rendered twice over one photo, once on each of the matte's layers
+ * (pipeline/layers.c: the soft edge's pixels set to their subject colour
+ * and matte 1, then to their background colour and matte 0): what does not
+ * depend on the layer is made once, here, from the photo as it is (`in`,
+ * the real matte). Today that is each depth range's fit at the fitting
+ * scale (edge_refine.c); each layer's render then only blends it back to
+ * full resolution with its own matte. `comps` must outlive the share; pass
+ * it as in->shared to dm_mask_render of those same components. */
+typedef struct dm_mask_shared dm_mask_shared;
+dm_status dm_mask_share(dm_context *ctx, const dm_mask_component *comps, int n,
+                        const dm_mask_inputs *in, dm_mask_shared **out);
+void dm_mask_shared_free(dm_mask_shared *sh);
 
 /* What the components need from the scene: DM_MASK_NEEDS_DEPTH and/or
  * DM_MASK_NEEDS_MATTE (depth_range needs both: its edge follows the matte

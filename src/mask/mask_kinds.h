@@ -48,6 +48,30 @@ typedef struct dm_mask_ramp {
 dm_status dm_mask_refine_edges(dm_context *ctx, const dm_image *image, const dm_image *matte,
                                const dm_mask_ramp *ramp, int draft, const dm_frame *frame,
                                dm_image *plane);
+/* The refinement in its two steps: the fit, at the fitting scale, of the
+ * photo (guide, depth statistics, guided filter, reach, agreement and,
+ * with a matte, its votes), then the blend back to full resolution, where
+ * the full-resolution matte has its say. A mask rendered on each of the
+ * matte's layers (pipeline/layers.c) fits once on the photo as it is and
+ * blends per layer (dm_mask_shared). */
+typedef struct dm_mask_fit {
+  int f, refine, width, height; /* the scale, whether there is an edge band, the image's size */
+  float lo, hi, ramp_width;     /* the ramp it was fitted for */
+  dm_image raw, guided, weight, reach, agree; /* fitting scale; weight empty without matte */
+} dm_mask_fit;
+/* The ramp of depth-range component c on in's depth (refused without one). */
+dm_status dm_mask_depth_range_ramp(dm_context *ctx, const dm_mask_component *c,
+                                   const dm_mask_inputs *in, dm_mask_ramp *ramp);
+/* The share's fit for component c with this ramp, or NULL (mask_shared.c). */
+const dm_mask_fit *dm_mask_shared_fit(const struct dm_mask_shared *sh, const dm_mask_component *c,
+                                      const dm_mask_ramp *ramp);
+dm_status dm_mask_refine_fit(dm_context *ctx, const dm_image *image, const dm_image *matte,
+                             const dm_mask_ramp *ramp, int draft, const dm_frame *frame,
+                             dm_mask_fit *fit);
+dm_status dm_mask_refine_blend(dm_context *ctx, const dm_mask_fit *fit, const dm_image *matte,
+                               const dm_mask_ramp *ramp, dm_image *plane);
+void dm_mask_fit_free(dm_mask_fit *fit);
+
 /* The margin (photo pixels) the refinement reads around a pixel of a crop
  * of the photo `frame` (not a draft), and *align, the side of its blocks
  * (the fitting scale's, and edge_reach.c's blocks of them). */

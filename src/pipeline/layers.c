@@ -46,13 +46,14 @@ static void restore_matte(dm_scene *scene, const float *alpha) {
 }
 
 /* Render the correction's mask for one layer and apply it there. The
- * matte is changed in place for the mask and put back: no copy of it. */
+ * matte is changed in place for the mask and put back: no copy of it.
+ * What of the mask does not depend on the layer was made once (shared). */
 static dm_status adjust_layer(dm_context *ctx, const dm_correction *c, const dm_mask_inputs *in0,
-                              dm_scene *scene, const float *alpha, int which, dm_image *img,
-                              dm_image *mask, int mask_ready) {
+                              const dm_mask_shared *shared, dm_scene *scene, const float *alpha,
+                              int which, dm_image *img, dm_image *mask, int mask_ready) {
   put_layer(scene, which, img);
   dm_mask_inputs in = *in0;
-  in.image = img, in.matte = &scene->matte;
+  in.image = img, in.matte = &scene->matte, in.shared = shared;
   dm_status s = mask_ready ? DM_OK : dm_mask_render(ctx, c->masks, c->n_masks, &in, mask);
   restore_matte(scene, alpha);
   if (!s) s = dm_adjust_apply_frame(ctx, img, mask, c->amount / 100.0f, &c->sliders, &in0->frame);
@@ -70,9 +71,14 @@ dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correctio
     for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++)
       alpha[k] = dm_px(&scene->matte, L->x[k], y)[0];
   dm_image fg = {0};
-  dm_status s = dm_image_copy(ctx, &fg, work);
-  if (!s) s = adjust_layer(ctx, c, in, scene, alpha, 0, &fg, mask_f, masks_ready);
-  if (!s) s = adjust_layer(ctx, c, in, scene, alpha, 1, work, mask_b, masks_ready);
+  dm_mask_shared *shared = NULL;
+  dm_mask_inputs photo = *in; /* the picture as it is, with its own matte */
+  photo.image = work, photo.matte = &scene->matte;
+  dm_status s = masks_ready ? DM_OK : dm_mask_share(ctx, c->masks, c->n_masks, &photo, &shared);
+  if (!s) s = dm_image_copy(ctx, &fg, work);
+  if (!s) s = adjust_layer(ctx, c, in, shared, scene, alpha, 0, &fg, mask_f, masks_ready);
+  if (!s) s = adjust_layer(ctx, c, in, shared, scene, alpha, 1, work, mask_b, masks_ready);
+  dm_mask_shared_free(shared);
   free(alpha);
   /* Opaque pixels from the F pass, clear ones from the B pass (already in
    * place), soft ones put back together (and their layers kept for what
