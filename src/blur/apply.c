@@ -138,8 +138,8 @@ static dm_status prepare_image(bl_state *st) {
       if (s == DM_OK) bl_fill_dead(sl);
     }
     if (s == DM_OK && coarse) {
-      bl_slice_behind(st, k, level, own, hidden, fw, fh);
-      s = bl_coarse_scatter(st, k, own, hidden, fw, fh);
+      s = bl_slice_behind(st, k, level, own, hidden, fw, fh);
+      if (s == DM_OK) s = bl_coarse_scatter(st, k, own, hidden, fw, fh);
     }
     if (s != DM_OK) return s;
     if (coarse && !st->m8 && !st->planned) { /* only soft subject pixels read a coarse fill later */

@@ -312,7 +312,8 @@ dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidd
 /* Add to a coarse slice's own content the backgrounds of soft subject
  * pixels that lie in it (after its fill exists), taking them out of the
  * hidden fraction. */
-void bl_slice_behind(bl_state *st, int k, int level, float *own, float *hidden, int fw, int fh);
+dm_status bl_slice_behind(bl_state *st, int k, int level, float *own, float *hidden, int fw,
+                          int fh);
 
 /* ---- scatter (scatter.c) ------------------------------------------------ */
 

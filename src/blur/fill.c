@@ -325,7 +325,20 @@ typedef struct own_job {
   int behind; /* 0: own content; 1: add the backgrounds of soft subject pixels */
   float *own, *hidden;
   const float *geo; /* a plan's: per cell a, r·a, hidden fractions; then colours alone */
+  const int *col0;  /* per column x, with a tent: its first cell and the next one's weight */
+  const float *colt;
 } own_job;
+
+/* The tent's first cell and the next one's weight for column x (the same
+ * for every row: tabulated once per slice in col0/colt). */
+static void tent_column(int x, int level, int fw, int *c0, float *t) {
+  float fx = (x + 0.5f) / (float)(1 << level) - 0.5f;
+  int cx = (int)floorf(fx);
+  *t = fx - cx;
+  if (cx < 0) cx = 0, *t = 0.0f;
+  if (cx >= fw - 1) cx = fw - 1, *t = 0.0f;
+  *c0 = cx;
+}
 
 /* Column x of a row on the level grid: the (up to) two cells it feeds. */
 static inline int cells_of(const own_job *j, int x, float wy, int *c0, float *w0, float *w1) {
@@ -333,33 +346,27 @@ static inline int cells_of(const own_job *j, int x, float wy, int *c0, float *w0
     *c0 = x >> j->level, *w0 = wy, *w1 = 0.0f;
     return 1;
   }
-  float fx = (x + 0.5f) / (float)(1 << j->level) - 0.5f;
-  int cx = (int)floorf(fx);
-  float t = fx - cx;
-  if (cx < 0) cx = 0, t = 0.0f;
-  if (cx >= j->fw - 1) cx = j->fw - 1, t = 0.0f;
-  *c0 = cx, *w0 = wy * (1.0f - t), *w1 = wy * t;
+  const float t = j->colt[x];
+  *c0 = j->col0[x], *w0 = wy * (1.0f - t), *w1 = wy * t;
   return t > 0.0f ? 2 : 1;
 }
 
-/* Sum of the weights cell c gets along one axis of n pixels. */
-/* The tent's weight of cell c (of ncells, 2^L = B pixels each) for pixel
+/* The tent's weight of cell c (of ncells, 2^level pixels each) for pixel
  * p, with the clamping at the borders cells_of uses. */
-static float tent_weight(int p, int c, int B, int ncells) {
-  float f = (p + 0.5f) / B - 0.5f;
-  int cc = (int)floorf(f);
-  float t = f - cc;
-  if (cc < 0) cc = 0, t = 0.0f;
-  if (cc >= ncells - 1) cc = ncells - 1, t = 0.0f;
+static float tent_weight(int p, int c, int level, int ncells) {
+  int cc;
+  float t;
+  tent_column(p, level, ncells, &cc, &t);
   return cc == c ? 1.0f - t : (cc + 1 == c ? t : 0.0f);
 }
 
+/* Sum of the weights cell c gets along one axis of n pixels. */
 static float axis_weight(const own_job *j, int c, int n, int ncells) {
   int B = 1 << j->level;
   if (!j->tent) return (float)((c + 1) * B < n ? B : n - c * B);
   float sum = 0.0f;
   for (int p = c * B - B; p < (c + 2) * B; p++)
-    if (p >= 0 && p < n) sum += tent_weight(p, c, B, ncells);
+    if (p >= 0 && p < n) sum += tent_weight(p, c, j->level, ncells);
   return sum;
 }
 
@@ -372,7 +379,7 @@ static void cell_rows(const own_job *j, int cy, int *ya, int *yb) {
 
 /* Row y's weight in cell row cy: 1 for box cells, the tent's otherwise. */
 static float row_weight(const own_job *j, int y, int cy) {
-  return j->tent ? tent_weight(y, cy, 1 << j->level, j->fh) : 1.0f;
+  return j->tent ? tent_weight(y, cy, j->level, j->fh) : 1.0f;
 }
 
 static void own_run(void *user, int ith, int nth) {
@@ -541,6 +548,16 @@ static void own_colour_run(void *user, int ith, int nth) {
   free(acc), free(wx);
 }
 
+/* j's column table, in the scratch arena (it lives as long as own). */
+static int tent_columns(bl_state *st, own_job *j) {
+  int *c0 = bl_take(&st->scratch, sizeof(int) * (size_t)st->w);
+  float *t = bl_take(&st->scratch, sizeof(float) * (size_t)st->w);
+  if (!c0 || !t) return 0;
+  for (int x = 0; x < st->w; x++) tent_column(x, j->level, j->fw, &c0[x], &t[x]);
+  j->col0 = c0, j->colt = t;
+  return 1;
+}
+
 dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidden, int *fw,
                        int *fh) {
   int B = 1 << level;
@@ -551,7 +568,8 @@ dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidd
   *hidden = bl_take(&st->scratch, sizeof(float) * 2 * n);
   if (!*own || !*hidden) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   bl_slice *sl = &st->slices[k];
-  own_job j = {st, k, level, *fw, *fh, sl->level > 0, 0, *own, *hidden, sl->geo};
+  own_job j = {st, k, level, *fw, *fh, sl->level > 0, 0, *own, *hidden, sl->geo, NULL, NULL};
+  if (j.tent && !tent_columns(st, &j)) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   if (sl->geo) {
     dm_parallel(st->ctx, own_colour_run, &j);
     return DM_OK;
@@ -568,8 +586,12 @@ dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidd
   return DM_OK;
 }
 
-void bl_slice_behind(bl_state *st, int k, int level, float *own, float *hidden, int fw, int fh) {
-  if (!st->bid || !st->n_behind[st->slices[k].cand]) return;
-  own_job j = {st, k, level, fw, fh, st->slices[k].level > 0, 1, own, hidden, NULL};
+dm_status bl_slice_behind(bl_state *st, int k, int level, float *own, float *hidden, int fw,
+                          int fh) {
+  if (!st->bid || !st->n_behind[st->slices[k].cand]) return DM_OK;
+  own_job j = {st, k, level, fw, fh, st->slices[k].level > 0, 1, own, hidden, NULL, NULL, NULL};
+  if (j.tent && !tent_columns(st, &j))
+    return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   dm_parallel(st->ctx, own_run, &j);
+  return DM_OK;
 }
