@@ -58,6 +58,7 @@ static void geometry_free(bl_state *st) {
     free(st->slices[k].dead);
   }
   st->rad = NULL, st->boost_w = NULL, st->sid = st->bid = st->m8 = NULL;
+  bl_reuse_forget(st->reuse); /* the slices are made again */
   memset(&st->subj, 0, sizeof st->subj);
   memset(st->slices, 0, sizeof st->slices);
   memset(st->n_behind, 0, sizeof st->n_behind);
@@ -66,6 +67,7 @@ static void geometry_free(bl_state *st) {
 
 static void state_free(bl_state *st) {
   geometry_free(st);
+  bl_reuse_free(st->reuse);
   bl_kernels_free(&st->kern);
   bl_arena_free(&st->scratch);
 }
@@ -92,8 +94,7 @@ static dm_status prepare_geometry(bl_state *st, const dm_image *near01, float z_
     for (int y = 0; y < st->h; y++) {
       const float *m = dm_row(st->matte, y);
       for (int x = 0; x < st->w; x++) {
-        float a = m[x] == m[x] ? (m[x] < 0.0f ? 0.0f : (m[x] > 1.0f ? 1.0f : m[x])) : 0.0f;
-        st->m8[(size_t)y * st->w + x] = (uint8_t)(a * 255.0f + 0.5f);
+        st->m8[(size_t)y * st->w + x] = (uint8_t)dm_matte_u8(m[x]);
       }
     }
   }
@@ -116,6 +117,7 @@ static dm_status prepare_image(bl_state *st) {
   dm_status s = bl_boost_sizes(st);
   if (s != DM_OK) return s;
   if (st->m8 && (s = bl_subject_colour(st)) != DM_OK) return s;
+  if ((s = bl_reuse_mark(st)) != DM_OK) return s; /* the slices this image changes */
   /* fills of full-resolution slices: on the 2x grid, 4x for large images
    * (there the fill is finer than the CoC it serves by a wide margin) */
   int fill0 = (size_t)st->frame.full_w * st->frame.full_h > BL_FILL_LARGE ? 2 : 1; /* the photo's */
@@ -123,7 +125,7 @@ static dm_status prepare_image(bl_state *st) {
     if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
     bl_slice *sl = &st->slices[k];
     int coarse = sl->level > 0, need_fill = sl->fill_reach > 0.0f;
-    if (!coarse && !need_fill) continue;
+    if ((!coarse && !need_fill) || !st->dirty[k]) continue; /* a clean one's are the last image's */
     int level = coarse ? sl->level : fill0, fw, fh;
     float *own = NULL, *hidden = NULL;
     bl_arena_reset(&st->scratch);
@@ -200,6 +202,12 @@ void dm_lens_blur_plan_free(dm_lens_blur_plan *plan) {
   free(plan);
 }
 
+int dm_lens_blur_plan_reused(const dm_lens_blur_plan *plan) {
+  int n = 0;
+  for (int k = 0; plan && k < plan->st->n_slices; k++) n += !plan->st->dirty[k];
+  return n;
+}
+
 size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan) {
   if (!plan) return 0;
   const bl_state *st = plan->st;
@@ -211,7 +219,7 @@ size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan) {
     if (sl->acc) b += sizeof(float) * 4 * (size_t)sl->ah * (sl->aw + 2 * BL_PAD);
   }
   for (int i = 0; i < st->scratch.n; i++) b += st->scratch.cap[i];
-  return b;
+  return b + bl_reuse_bytes(st);
 }
 
 /* A plan's per-image results go; its geometry and buffers stay. */
@@ -279,6 +287,7 @@ static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, f
   if (s == DM_OK) s = prepare_image(st);
   if (s == DM_OK && dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
   if (s == DM_OK) s = bl_render_bands(st, rgb);
+  if (s == DM_OK) bl_reuse_done(st);
   if (pl && s != DM_OK && s != DM_ERR_CANCELLED) { /* not to be trusted again */
     dm_lens_blur_plan_free(pl);
     *plan = NULL;

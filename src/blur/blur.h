@@ -216,6 +216,9 @@ dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_im
                                      const struct dm_matte_layers *layers, const dm_lens_blur *p,
                                      dm_lens_blur_plan **plan, int draft);
 size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan);
+/* How many depth slices the last image through the plan took as the image
+ * before left them (it changed nothing they read: blur/reuse.c). */
+int dm_lens_blur_plan_reused(const dm_lens_blur_plan *plan);
 /* The depth, matte or parameters changed: the next call makes the plan's
  * geometry again, keeping its kernels (same aperture shape) and pages. */
 void dm_lens_blur_plan_stale(dm_lens_blur_plan *plan);

@@ -137,6 +137,8 @@ typedef struct bl_slice {
   float *acc;
 } bl_slice;
 
+typedef struct bl_reuse bl_reuse;
+
 typedef struct bl_state {
   dm_context *ctx;
   const dm_lens_blur *p;
@@ -165,7 +167,26 @@ typedef struct bl_state {
   int planned;             /* kept between images (dm_lens_blur_plan): buffers are reused */
   float r0;                /* the largest CoC radius scattered at full resolution (slices.c):
                               BL_R0, or half of it for an editor's draft */
+  bl_reuse *reuse;         /* a plan's: the image before and what its slices left (reuse.c) */
+  uint8_t dirty[BL_MAX_SLICES]; /* per slice: this image changes what it reads (all, unplanned) */
 } bl_state;
+
+/* ---- what a plan reuses from the image before (reuse.c) ------------------ */
+
+/* Which slices this image changes (st->dirty), against the image before;
+ * keeps this image for the next one. Every slice without a plan, on a
+ * plan's first image, or after one was cancelled. Needs st->boost_w made. */
+dm_status bl_reuse_mark(bl_state *st);
+/* This image's slices are all done: the next image may reuse them. */
+void bl_reuse_done(bl_state *st);
+/* A planned level-0 slice k's kept scatter (h rows of the band buffers'
+ * stride), made (and k marked dirty) the first time; NULL without a plan
+ * or memory. Call before the band pass. */
+float *bl_reuse_acc0(bl_state *st, int k);
+/* The geometry changed: nothing is reused; and the memory's size. */
+void bl_reuse_forget(bl_reuse *r);
+void bl_reuse_free(bl_reuse *r);
+size_t bl_reuse_bytes(const bl_state *st);
 
 /* ---- the whole photo, for a crop of it (region.c) ------------------------ */
 

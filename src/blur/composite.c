@@ -32,6 +32,7 @@ typedef struct band_job {
   bl_state *st;
   dm_image *out;
   int n0, idx0[BL_MAX_SLICES]; /* level-0 slices */
+  float *kept[BL_MAX_SLICES];  /* a plan's: each one's whole scatter, or NULL (reuse.c) */
   int reach0[BL_MAX_SLICES];
   int R;             /* rows of source any level-0 kernel reaches */
   float *mem;        /* per thread: n0 band buffers, then R saved rows */
@@ -160,6 +161,10 @@ static void band_run(void *user, int ith, int nth) {
     rs.ya = ya;
     for (int i = 0; i < j->n0; i++) {
       int k = j->idx0[i];
+      if (j->kept[i]) { /* a plan's slice: scattered straight into what it keeps, or kept */
+        bufs[i] = j->kept[i] + stride * (size_t)ya;
+        if (!st->dirty[k]) continue;
+      }
       memset(bufs[i], 0, sizeof(float) * stride * (size_t)(yb - ya));
       memset(point, 0, sizeof(float) * stride * (size_t)(yb - ya));
       bl_rows r = {bufs[i], stride, st->w, st->h, ya, yb, point, NULL, 0, 0};
@@ -210,6 +215,7 @@ dm_status bl_render_bands(bl_state *st, dm_image *out) {
       int q = bl_kernel_index(&st->kern, st->slices[k].rmax);
       j->reach0[j->n0] = st->kern.reach[q] + 1;
       if (j->reach0[j->n0] > j->R) j->R = j->reach0[j->n0];
+      j->kept[j->n0] = st->planned ? bl_reuse_acc0(st, k) : NULL;
       j->idx0[j->n0++] = k;
     }
   /* every thread's buffers up front, so nothing can fail half-way through

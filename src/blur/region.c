@@ -31,6 +31,7 @@
 
 #include "blur/blur_internal.h"
 #include "core/pool.h"
+#include "matte/matte.h"
 
 /* Margin: MARGIN x r px (a kernel's reach, 1.25 r for a polygon's
  * corners, and as far again for the fills of what it gathers from behind
@@ -58,8 +59,7 @@ typedef struct hist_job {
  * depth's (matte.c, bl_matte_radii): alpha, as the blur quantises it,
  * above BL_ALPHA_EPS and below 0.9. */
 static int soft_edge(float m) {
-  float a = m == m ? (m < 0.0f ? 0.0f : (m > 1.0f ? 1.0f : m)) : 0.0f;
-  float q = (float)(uint8_t)(a * 255.0f + 0.5f) * (1.0f / 255.0f);
+  float q = (float)dm_matte_u8(m) * (1.0f / 255.0f);
   return q > BL_ALPHA_EPS && q < 0.9f;
 }
 
@@ -151,8 +151,7 @@ static void cells_rows(void *user, int ith, int nth) {
       for (int y = B * cy; y < B * cy + B && y < d->height; y++) {
         const float *dr = dm_row(d, y), *mr = dm_row(mt, y);
         for (int x = B * cx; x < B * cx + B && x < d->width; x++) {
-          float a = mr[x] == mr[x] ? (mr[x] < 0.0f ? 0.0f : (mr[x] > 1.0f ? 1.0f : mr[x])) : 0.0f;
-          float m = (float)(uint8_t)(a * 255.0f + 0.5f) * (1.0f / 255.0f), r = bl_coc_radius(j->fn, dr[x]);
+          float m = (float)dm_matte_u8(mr[x]) * (1.0f / 255.0f), r = bl_coc_radius(j->fn, dr[x]);
           n++;
           if (m >= 0.9f) os[0] += r, os[3] += 1.0;
           if (m <= BL_ALPHA_EPS) ob[0] += r, ob[3] += 1.0;

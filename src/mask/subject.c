@@ -1,8 +1,14 @@
 /* subject and background: Select Subject / Select Background from the
  * scene's full-resolution matte (already refined to the photo's edges by
- * src/matte): c = matte, or 1 - matte, clamped to [0, 1]. */
+ * src/matte): c = matte, or 1 - matte, clamped to [0, 1], and its ends
+ * snapped as the matte's 8 bits have them (dm_matte_soft): alpha under
+ * 1.5/255 is 0, over 254.5/255 is 1. A faint haze of alpha in the
+ * background is not subject: a Subject correction leaves those pixels as
+ * they are (as the lens blur takes them as background), rather than
+ * touching them by a fraction of a percent. */
 #include "core/pool.h"
 #include "mask/mask_kinds.h"
+#include "matte/matte.h"
 
 typedef struct {
   const dm_image *matte;
@@ -20,6 +26,7 @@ static void copy_rows(void *user, int ith, int nth) {
     for (int x = 0; x < j->plane->width; x++) {
       float v = m[x] > 0.0f ? m[x] : 0.0f; /* also NaN */
       v = v < 1.0f ? v : 1.0f;
+      if (!dm_matte_soft(v)) v = dm_matte_opaque(v) ? 1.0f : 0.0f;
       p[x] = j->background ? 1.0f - v : v;
     }
   }

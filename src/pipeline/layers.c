@@ -81,13 +81,13 @@ dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correctio
   dm_mask_shared_free(shared);
   free(alpha);
   /* Opaque pixels from the F pass, clear ones from the B pass (already in
-   * place), soft ones put back together (and their layers kept for what
+   * place: dm_matte_soft's ends), soft ones put back together (and their layers kept for what
    * follows). */
   for (int y = 0; !s && y < work->height; y++) {
     const float *a = dm_row(&scene->matte, y), *f = dm_row(&fg, y);
     float *o = dm_row(work, y);
     for (int x = 0; x < work->width; x++)
-      if (a[x] >= 1.0f) memcpy(o + 3 * x, f + 3 * x, 3 * sizeof(float));
+      if (dm_matte_opaque(a[x])) memcpy(o + 3 * x, f + 3 * x, 3 * sizeof(float));
     for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++) {
       int x = L->x[k];
       for (int ch = 0; ch < 3; ch++) {

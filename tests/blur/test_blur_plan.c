@@ -8,6 +8,9 @@
  *   - a render cancelled half-way keeps the plan, and the next render
  *     through it is still exact;
  *   - a plan marked stale (new parameters) makes its geometry again;
+ *   - an image that changes only some depth slices (the subject, the far
+ *     background, the background layer of the soft edge) reuses the others
+ *     and is still exact;
  *   - a plan of another size is made again, not misapplied;
  *   - a draft's blur (coarser grids from half the radius) is close to the
  *     blur, and a plan switched between the two is made again. */
@@ -69,6 +72,67 @@ static int check_one(dm_context *ctx, const dm_image *img, float g, const dm_ima
   return ok;
 }
 
+/* img with the pixels whose depth is `z_m` (m) scaled by g, in place. */
+static void scale_at(dm_image *img, const dm_image *near01, float z_m, float g) {
+  float d = dm_near01_from_depth(z_m, 1.0f, 20.0f);
+  for (int y = 0; y < img->height; y++)
+    for (int x = 0; x < img->width; x++)
+      if (*dm_px(near01, x, y) == d)
+        for (int c = 0; c < 3; c++) dm_px(img, x, y)[c] *= g;
+}
+
+/* Images that change part of the picture, each through the plan and
+ * afresh: identical, and the plan reused the slices they leave alone. */
+static void test_local(dm_context *ctx, const dm_image *img, const dm_image *near01,
+                       const dm_image *matte, dm_matte_layers *L, const dm_lens_blur *p) {
+  dm_lens_blur_plan *plan = NULL;
+  dm_image cur;
+  CHECK_OK(ctx, dm_image_copy(ctx, &cur, img));
+  CHECK(check_one(ctx, &cur, 1.0f, near01, matte, L, p, &plan));
+  CHECK(dm_lens_blur_plan_reused(plan) == 0); /* the first image does them all */
+  CHECK(check_one(ctx, &cur, 1.0f, near01, matte, L, p, &plan));
+  int all = dm_lens_blur_plan_reused(plan);
+  printf("the same image again: %d slices reused\n", all);
+  CHECK(all >= 3);
+  struct { const char *what; float z; float g; } steps[] = {
+      {"the subject (2 m) brighter", 2.0f, 1.3f},
+      {"the far background (10 m) darker", 10.0f, 0.6f},
+      {"the foreground (1.2 m) brighter", 1.2f, 1.5f},
+  };
+  for (int i = 0; i < 3; i++) {
+    scale_at(&cur, near01, steps[i].z, steps[i].g);
+    int ok = check_one(ctx, &cur, 1.0f, near01, matte, L, p, &plan);
+    int reused = dm_lens_blur_plan_reused(plan);
+    printf("%s: %s, %d slices reused\n", steps[i].what, ok ? "identical" : "DIFFERENT", reused);
+    CHECK(ok);
+    CHECK(reused < all);
+    CHECK(reused > 0 || !L); /* without layers a soft pixel changed does them all */
+  }
+  if (L) { /* the soft edge's background layer alone, as a Background correction moves it */
+    for (size_t k = 0; k < 3 * L->n; k++) L->bg[k] *= 0.5f;
+    int ok = check_one(ctx, &cur, 1.0f, near01, matte, L, p, &plan);
+    int reused = dm_lens_blur_plan_reused(plan);
+    printf("the soft edge's background layer darker: %s, %d slices reused\n",
+           ok ? "identical" : "DIFFERENT", reused);
+    CHECK(ok);
+    CHECK(reused > 0 && reused < all);
+    for (size_t k = 0; k < 3 * L->n; k++) L->bg[k] *= 2.0f;
+  }
+  /* cancelled half-way: the next image does every slice, and is exact */
+  dm_image c;
+  CHECK_OK(ctx, dm_image_copy(ctx, &c, &cur));
+  atomic_store(&ctx->cancel, 1);
+  CHECK(dm_lens_blur_apply_planned(ctx, &c, near01, 1.0f, 20.0f, matte, L, p, &plan, 0) ==
+        DM_ERR_CANCELLED);
+  atomic_store(&ctx->cancel, 0);
+  dm_image_free(&c);
+  scale_at(&cur, near01, 2.0f, 0.8f);
+  CHECK(check_one(ctx, &cur, 1.0f, near01, matte, L, p, &plan));
+  CHECK(dm_lens_blur_plan_reused(plan) == 0);
+  dm_lens_blur_plan_free(plan);
+  dm_image_free(&cur);
+}
+
 static void test_plans(dm_context *ctx) {
   dm_image img = dm_test_working_photo(ctx, "chelsea"), near01, matte;
   int w = img.width, h = img.height;
@@ -80,6 +144,7 @@ static void test_plans(dm_context *ctx) {
   p.active = 1, p.mode = DM_BLUR_PHYSICAL;
   p.f_mm = 85, p.f_number = 1.8f, p.focus_m = 2, p.sensor_width_mm = 36;
   p.boost = 80, p.boost_light_size = 2, p.amount_curve = 1;
+  test_local(ctx, &img, &near01, &matte, &L, &p);
   for (int cat = 0; cat <= 1; cat++) {
     p.cat_eye = cat ? 40.0f : 0.0f;
     dm_lens_blur_plan *plan = NULL;
@@ -123,6 +188,11 @@ static void test_plans(dm_context *ctx) {
     p.cat_eye = 0;
     CHECK(check_one(ctx, &img, 1.0f, &near01, NULL, NULL, &p, &plan));
     CHECK(check_one(ctx, &img, 1.7f, &near01, NULL, NULL, &p, &plan));
+    dm_lens_blur_plan_free(plan);
+    plan = NULL;
+    /* without layers a changed soft pixel does every slice: still exact */
+    test_local(ctx, &img, &near01, NULL, NULL, &p);
+    CHECK(check_one(ctx, &img, 1.0f, &near01, NULL, NULL, &p, &plan));
     p.amount = 80; /* the synthetic matte follows the new CoCs */
     dm_lens_blur_plan_stale(plan);
     CHECK(check_one(ctx, &img, 1.0f, &near01, NULL, NULL, &p, &plan));

@@ -1,5 +1,6 @@
-/* subject and background: the matte (clamped) and 1 - the matte, at full
- * resolution; invert of one is the other; they compose with other
+/* subject and background: the matte (clamped, its ends snapped to 0 and 1
+ * as its 8 bits have them: under 1.5/255 and over 254.5/255) and 1 - the
+ * matte, at full resolution; invert of one is the other; they compose with other
  * components in order; without a matte the error names the component. The
  * matte is dof-eval dev1's true subject mask (a soft, furry edge) over its
  * photo. */
@@ -31,17 +32,21 @@ int main(void) {
   CHECK_OK(ctx, dm_mask_render(ctx, &c[0], 1, &in, &inv));
   c[0].invert = 0;
   CHECK(mt_at(&subj, 0, 0) == 1 && mt_at(&subj, 1, 0) == 0 && mt_at(&subj, 2, 0) == 0);
-  double worst = 0, soft = 0;
+  double worst = 0, soft = 0, snapped = 0;
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++) {
-      const float m = mt_at(&subj, x, y);
-      if (y > 0 || x > 2) worst = fmax(worst, fabs(m - mt_at(&s.gt, x, y)));
+      const float m = mt_at(&subj, x, y), a = mt_at(&s.gt, x, y);
+      const float want = a < 1.5f / 255 ? 0.0f : (a >= 254.5f / 255 ? 1.0f : a);
+      if (y > 0 || x > 2) worst = fmax(worst, fabs(m - want));
+      snapped += want != a && (y > 0 || x > 2);
       worst = fmax(worst, fabs(mt_at(&bg, x, y) - (1 - m)));
       worst = fmax(worst, fabs(mt_at(&inv, x, y) - mt_at(&bg, x, y)));
       soft += m > 0.05f && m < 0.95f;
     }
+  printf("subject mask: %.0f soft pixels, %.0f of the matte's ends snapped\n", soft, snapped);
   CHECK(worst < 1e-6);
   CHECK(soft > 1000); /* the fur's soft edge came through, not a threshold */
+  CHECK(snapped > 0);
 
   /* In order: a linear gradient (full at the left edge, none past the
    * middle) minus the subject. */
