@@ -50,9 +50,9 @@ void bl_reuse_free(bl_reuse *r) {
 }
 
 void bl_reuse_forget(bl_reuse *r) {
-  if (!r) return;
-  r->valid = 0;
-  for (int k = 0; k < BL_MAX_SLICES; k++) free(r->acc0[k]), r->acc0[k] = NULL;
+  /* The buffers stay: they are the image's size, and fresh pages would
+   * cost a new Lens Blur Amount more than scattering into them does. */
+  if (r) r->valid = 0;
 }
 
 size_t bl_reuse_bytes(const bl_state *st) {
