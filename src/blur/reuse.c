@@ -17,8 +17,10 @@
  *   - a soft pixel without layers reads the composite, the subject's fill
  *     and the fill of the slice behind: then any change does everything
  *     again.
- * Level-0 slices keep their finished scatter (h rows of the band buffers,
- * composite.c) for the next image; coarse slices already keep theirs. The
+ * The level-0 slices either side of the focus keep their finished scatter
+ * (h rows of the band buffers, composite.c) for the next image; coarse
+ * slices already keep theirs; the focus slice's pixels scatter as points
+ * and are done again. The
  * result is the same, bit for bit, as blurring the image afresh
  * (tests/blur/test_blur_plan.c). A render cancelled or failed leaves the
  * memory invalid, so the next one does every slice. */
@@ -35,8 +37,11 @@ struct bl_reuse {
   uint8_t *prev_boost;          /* w*h: its boost weights, or NULL */
   float *prev_fg, *prev_bg;     /* its layers' colours */
   size_t prev_n;                /* how many layer pixels those hold */
-  int n0;                       /* level-0 slices whose scatter is kept */
-  float *acc0[BL_MAX_SLICES];   /* per slice index: h rows x (w + 2 BL_PAD) x 4, or NULL */
+  /* The level-0 slices' scatter, one a side (the focus slice's points
+   * cost little to scatter again): h rows x (w + 2 BL_PAD) x 4, and the
+   * slice each holds (-1: none yet). */
+  float *acc0[2];
+  int acc0_of[2];
 };
 
 void bl_reuse_free(bl_reuse *r) {
@@ -45,14 +50,14 @@ void bl_reuse_free(bl_reuse *r) {
   free(r->prev_boost);
   free(r->prev_fg);
   free(r->prev_bg);
-  for (int k = 0; k < BL_MAX_SLICES; k++) free(r->acc0[k]);
+  free(r->acc0[0]), free(r->acc0[1]);
   free(r);
 }
 
 void bl_reuse_forget(bl_reuse *r) {
   /* The buffers stay: they are the image's size, and fresh pages would
    * cost a new Lens Blur Amount more than scattering into them does. */
-  if (r) r->valid = 0;
+  if (r) r->valid = 0, r->acc0_of[0] = r->acc0_of[1] = -1;
 }
 
 size_t bl_reuse_bytes(const bl_state *st) {
@@ -61,8 +66,8 @@ size_t bl_reuse_bytes(const bl_state *st) {
   size_t n = (size_t)st->w * st->h, b = r->prev ? n * 3 * sizeof(float) : 0;
   if (r->prev_boost) b += n;
   b += r->prev_n * 6 * sizeof(float);
-  for (int k = 0; k < BL_MAX_SLICES; k++)
-    if (r->acc0[k]) b += sizeof(float) * 4 * (size_t)(st->w + 2 * BL_PAD) * st->h;
+  for (int i = 0; i < 2; i++)
+    if (r->acc0[i]) b += sizeof(float) * 4 * (size_t)(st->w + 2 * BL_PAD) * st->h;
   return b;
 }
 
@@ -122,6 +127,7 @@ dm_status bl_reuse_mark(bl_state *st) {
   bl_reuse *r = st->reuse;
   if (!r && !(r = st->reuse = calloc(1, sizeof *r)))
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur plan");
+  if (!r->prev) r->acc0_of[0] = r->acc0_of[1] = -1; /* new */
   const dm_matte_layers *L = st->layers;
   size_t nl = L ? L->n : 0;
   /* Valid again only when this image's slices are all done (bl_reuse_done):
@@ -186,10 +192,11 @@ void bl_reuse_done(bl_state *st) {
 
 float *bl_reuse_acc0(bl_state *st, int k) {
   bl_reuse *r = st->reuse;
-  if (!r) return NULL;
-  if (!r->acc0[k]) {
-    r->acc0[k] = bl_alloc(sizeof(float) * 4 * (size_t)(st->w + 2 * BL_PAD) * st->h);
-    st->dirty[k] = 1; /* nothing kept yet */
-  }
-  return r->acc0[k];
+  const bl_slice *sl = &st->slices[k];
+  if (!r || sl->level != 0 || sl->sign == 0) return NULL;
+  const int side = sl->sign < 0 ? 0 : 1;
+  if (!r->acc0[side]) r->acc0[side] = bl_alloc(sizeof(float) * 4 * (size_t)(st->w + 2 * BL_PAD) * st->h);
+  if (r->acc0_of[side] != k) st->dirty[k] = 1; /* it holds another slice's, or nothing */
+  r->acc0_of[side] = r->acc0[side] ? k : -1;
+  return r->acc0[side];
 }
