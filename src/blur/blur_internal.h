@@ -179,9 +179,9 @@ typedef struct bl_state {
 dm_status bl_reuse_mark(bl_state *st);
 /* This image's slices are all done: the next image may reuse them. */
 void bl_reuse_done(bl_state *st);
-/* A planned level-0 slice k's kept scatter (h rows of the band buffers'
- * stride; k marked dirty when it holds nothing of k's yet); NULL for the
- * focus slice, without a plan or memory. Call before the band pass. */
+/* A planned far level-0 slice k's kept scatter (h rows of the band
+ * buffers' stride; k marked dirty when it holds nothing of k's yet); NULL
+ * for the others, without a plan or memory. Call before the band pass. */
 float *bl_reuse_acc0(bl_state *st, int k);
 /* The geometry changed: nothing is reused; and the memory's size. */
 void bl_reuse_forget(bl_reuse *r);

@@ -17,10 +17,11 @@
  *   - a soft pixel without layers reads the composite, the subject's fill
  *     and the fill of the slice behind: then any change does everything
  *     again.
- * The level-0 slices either side of the focus keep their finished scatter
- * (h rows of the band buffers, composite.c) for the next image; coarse
- * slices already keep theirs; the focus slice's pixels scatter as points
- * and are done again. The
+ * The far level-0 slice (the background nearest the focus, the largest
+ * and costliest at full resolution) keeps its finished scatter (h rows of
+ * the band buffers, composite.c) for the next image; coarse slices already
+ * keep theirs. The focus slice's pixels scatter as points, and what lies
+ * in front of the focus is small in a portrait: those are done again. The
  * result is the same, bit for bit, as blurring the image afresh
  * (tests/blur/test_blur_plan.c). A render cancelled or failed leaves the
  * memory invalid, so the next one does every slice. */
@@ -37,11 +38,10 @@ struct bl_reuse {
   uint8_t *prev_boost;          /* w*h: its boost weights, or NULL */
   float *prev_fg, *prev_bg;     /* its layers' colours */
   size_t prev_n;                /* how many layer pixels those hold */
-  /* The level-0 slices' scatter, one a side (the focus slice's points
-   * cost little to scatter again): h rows x (w + 2 BL_PAD) x 4, and the
-   * slice each holds (-1: none yet). */
-  float *acc0[2];
-  int acc0_of[2];
+  /* The far level-0 slice's scatter, h rows x (w + 2 BL_PAD) x 4, and the
+   * slice it holds (-1: none yet). */
+  float *acc0;
+  int acc0_of;
 };
 
 void bl_reuse_free(bl_reuse *r) {
@@ -50,14 +50,14 @@ void bl_reuse_free(bl_reuse *r) {
   free(r->prev_boost);
   free(r->prev_fg);
   free(r->prev_bg);
-  free(r->acc0[0]), free(r->acc0[1]);
+  free(r->acc0);
   free(r);
 }
 
 void bl_reuse_forget(bl_reuse *r) {
   /* The buffers stay: they are the image's size, and fresh pages would
    * cost a new Lens Blur Amount more than scattering into them does. */
-  if (r) r->valid = 0, r->acc0_of[0] = r->acc0_of[1] = -1;
+  if (r) r->valid = 0, r->acc0_of = -1;
 }
 
 size_t bl_reuse_bytes(const bl_state *st) {
@@ -66,8 +66,7 @@ size_t bl_reuse_bytes(const bl_state *st) {
   size_t n = (size_t)st->w * st->h, b = r->prev ? n * 3 * sizeof(float) : 0;
   if (r->prev_boost) b += n;
   b += r->prev_n * 6 * sizeof(float);
-  for (int i = 0; i < 2; i++)
-    if (r->acc0[i]) b += sizeof(float) * 4 * (size_t)(st->w + 2 * BL_PAD) * st->h;
+  if (r->acc0) b += sizeof(float) * 4 * (size_t)(st->w + 2 * BL_PAD) * st->h;
   return b;
 }
 
@@ -127,7 +126,7 @@ dm_status bl_reuse_mark(bl_state *st) {
   bl_reuse *r = st->reuse;
   if (!r && !(r = st->reuse = calloc(1, sizeof *r)))
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur plan");
-  if (!r->prev) r->acc0_of[0] = r->acc0_of[1] = -1; /* new */
+  if (!r->prev) r->acc0_of = -1; /* new */
   const dm_matte_layers *L = st->layers;
   size_t nl = L ? L->n : 0;
   /* Valid again only when this image's slices are all done (bl_reuse_done):
@@ -193,10 +192,9 @@ void bl_reuse_done(bl_state *st) {
 float *bl_reuse_acc0(bl_state *st, int k) {
   bl_reuse *r = st->reuse;
   const bl_slice *sl = &st->slices[k];
-  if (!r || sl->level != 0 || sl->sign == 0) return NULL;
-  const int side = sl->sign < 0 ? 0 : 1;
-  if (!r->acc0[side]) r->acc0[side] = bl_alloc(sizeof(float) * 4 * (size_t)(st->w + 2 * BL_PAD) * st->h);
-  if (r->acc0_of[side] != k) st->dirty[k] = 1; /* it holds another slice's, or nothing */
-  r->acc0_of[side] = r->acc0[side] ? k : -1;
-  return r->acc0[side];
+  if (!r || sl->level != 0 || sl->sign <= 0) return NULL;
+  if (!r->acc0) r->acc0 = bl_alloc(sizeof(float) * 4 * (size_t)(st->w + 2 * BL_PAD) * st->h);
+  if (r->acc0_of != k) st->dirty[k] = 1; /* it holds another slice's, or nothing */
+  r->acc0_of = r->acc0 ? k : -1;
+  return r->acc0;
 }

@@ -13,10 +13,11 @@
  * one slider to find what comes before it (the results of the corrections
  * before it, the image under the blur); the full level keeps nothing, as
  * a 24 MP image is 288 MB and full-size renders are exports and regions.
- * With the full level read for the loupe (~600 MB at 24 MP) the editor
- * stays under 1.5 GiB. */
+ * With the full level read for the loupe (~600 MB at 24 MP) and the lens
+ * blur plans, which keep the image before and the far slice's scatter
+ * (blur/reuse.c, ~50 MB at 1600 px), the editor stays under 1.5 GiB. */
 static const size_t MEMO_BUDGET[DM_LEVEL_COUNT] = {
-    [DM_LEVEL_PROXY] = 192u << 20, [DM_LEVEL_DRAFT] = 64u << 20, [DM_LEVEL_FULL] = 0};
+    [DM_LEVEL_PROXY] = 160u << 20, [DM_LEVEL_DRAFT] = 64u << 20, [DM_LEVEL_FULL] = 0};
 
 /* Where each stage the scene build logs ends, as a share of the build
  * (scene.c's dm_stage_done lines; the networks dominate). */
