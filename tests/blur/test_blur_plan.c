@@ -43,6 +43,15 @@ static void scene(dm_context *ctx, int w, int h, dm_image *near01, dm_image *mat
     }
 }
 
+/* A physical 85 mm on a full-frame camera focused on the subject at 2 m. */
+static dm_lens_blur portrait_lens(float f_number) {
+  dm_lens_blur p;
+  dm_lens_blur_defaults(&p);
+  p.active = 1, p.mode = DM_BLUR_PHYSICAL;
+  p.f_mm = 85, p.f_number = f_number, p.focus_m = 2, p.sensor_width_mm = 36;
+  return p;
+}
+
 static void scale(dm_image *img, float g) {
   for (int y = 0; y < img->height; y++) {
     float *r = dm_row(img, y);
@@ -139,10 +148,7 @@ static void test_plans(dm_context *ctx) {
   scene(ctx, w, h, &near01, &matte);
   dm_matte_layers L;
   CHECK_OK(ctx, dm_matte_layers_build(ctx, &img, &matte, &L));
-  dm_lens_blur p;
-  dm_lens_blur_defaults(&p);
-  p.active = 1, p.mode = DM_BLUR_PHYSICAL;
-  p.f_mm = 85, p.f_number = 1.8f, p.focus_m = 2, p.sensor_width_mm = 36;
+  dm_lens_blur p = portrait_lens(1.8f);
   p.boost = 80, p.boost_light_size = 2, p.amount_curve = 1;
   test_local(ctx, &img, &near01, &matte, &L, &p);
   for (int cat = 0; cat <= 1; cat++) {
@@ -235,10 +241,7 @@ static void test_draft(dm_context *ctx) {
   scene(ctx, img.width, img.height, &near01, &matte);
   dm_matte_layers L;
   CHECK_OK(ctx, dm_matte_layers_build(ctx, &img, &matte, &L));
-  dm_lens_blur p;
-  dm_lens_blur_defaults(&p);
-  p.active = 1, p.mode = DM_BLUR_PHYSICAL;
-  p.f_mm = 85, p.f_number = 1.4f, p.focus_m = 2, p.sensor_width_mm = 36;
+  dm_lens_blur p = portrait_lens(1.4f);
   dm_image full, draft, again;
   CHECK_OK(ctx, dm_image_copy(ctx, &full, &img));
   CHECK_OK(ctx, dm_image_copy(ctx, &draft, &img));
