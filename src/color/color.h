@@ -59,16 +59,12 @@ dm_status dm_color_from_working(dm_context *ctx, const dm_image *work, dm_output
 dm_status dm_color_from_working_inplace(dm_context *ctx, dm_image *work, dm_output_profile profile,
                                         unsigned char **icc, size_t *icc_len);
 
-/* That conversion made once and applied to pieces of an image (a preview
- * encoded band by band, never held whole): `pixels` is about how many it
- * will convert (it picks the fast path for large jobs). */
-typedef struct dm_output_xform dm_output_xform;
-dm_status dm_output_xform_new(dm_context *ctx, dm_output_profile profile, long long pixels,
-                              dm_output_xform **out, unsigned char **icc, size_t *icc_len);
-/* src and dst: 3 channels, the same size (dst may be src). */
-dm_status dm_output_xform_apply(dm_context *ctx, const dm_output_xform *x, const dm_image *src,
-                                dm_image *dst);
-void dm_output_xform_free(dm_output_xform *x);
+/* A preview: the working image as sRGB 8-bit codes (w x h x 3 bytes into
+ * dst, rows packed), from a conversion made once per process and its
+ * tables (within one code of the float conversion), and the profile to
+ * embed beside them (the process's; not to be freed). */
+dm_status dm_preview_srgb8(dm_context *ctx, const dm_image *linear, uint8_t *dst,
+                           const unsigned char **icc, size_t *icc_len);
 
 /* A short description of the profile a decoded file carries, for `info`
  * ("embedded: sRGB IEC61966-2.1", "untagged (sRGB assumed)"). */

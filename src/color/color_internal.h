@@ -82,6 +82,11 @@ int dm_xform_is_fast(const dm_xform *xf);
  * by the caller). Rows are split over dm_parallel. */
 dm_status dm_xform_apply(dm_context *ctx, const dm_xform *xf, const dm_image *src, dm_image *dst);
 void dm_xform_free(dm_xform *xf);
+/* For a matrix + clip + curves transform (the working space to a display
+ * profile): tables from which dm_xform_codes_row writes 8-bit codes
+ * straight from linear floats (3 channels), for previews. */
+dm_status dm_xform_codes_prepare(dm_context *ctx, dm_xform *xf);
+void dm_xform_codes_row(const dm_xform *xf, const float *in, uint8_t *out, int width);
 
 /* The profile src/color uses for a decoded image's samples (embedded ICC,
  * PNG chunks, sRGB, linear ProPhoto), checked against its channel count.

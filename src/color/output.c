@@ -1,9 +1,12 @@
 /* From the working space to an output profile's encoding, and the names of
  * the output profiles as the CLI and recipes spell them. */
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "color/color_internal.h"
+#include "core/pool.h"
 
 static const char *const k_names[DM_PROFILE_COUNT] = {
     [DM_PROFILE_SRGB] = "srgb",
@@ -27,20 +30,20 @@ int dm_profile_from_name(const char *name, dm_output_profile *out) {
   return 0;
 }
 
-struct dm_output_xform {
+typedef struct dm_output_xform {
   dm_cms cms; /* the transform lives in its context */
   dm_xform *xf;
-};
+} dm_output_xform;
 
-void dm_output_xform_free(dm_output_xform *x) {
+static void output_xform_free(dm_output_xform *x) {
   if (!x) return;
   dm_xform_free(x->xf);
   dm_cms_close(&x->cms);
   free(x);
 }
 
-dm_status dm_output_xform_new(dm_context *ctx, dm_output_profile profile, long long pixels,
-                              dm_output_xform **out, unsigned char **icc, size_t *icc_len) {
+static dm_status output_xform_new(dm_context *ctx, dm_output_profile profile, long long pixels,
+                                  dm_output_xform **out, unsigned char **icc, size_t *icc_len) {
   *out = NULL;
   if (icc) *icc = NULL;
   if (icc_len) *icc_len = 0;
@@ -72,14 +75,65 @@ dm_status dm_output_xform_new(dm_context *ctx, dm_output_profile profile, long l
   free(bytes);
   if (src) cmsCloseProfile(src);
   if (dst) cmsCloseProfile(dst);
-  if (s != DM_OK) dm_output_xform_free(x);
+  if (s != DM_OK) output_xform_free(x);
   else *out = x;
   return s;
 }
 
-dm_status dm_output_xform_apply(dm_context *ctx, const dm_output_xform *x, const dm_image *src,
-                                dm_image *dst) {
-  return dm_xform_apply(ctx, x->xf, src, dst);
+/* The previews' conversion, made once per process (pthread_once) and kept:
+ * the working space to sRGB with its 8-bit code tables, and the profile
+ * embedded beside the pixels. Read-only once made, so any thread may use
+ * it. */
+static struct {
+  pthread_once_t once;
+  dm_output_xform *x;
+  unsigned char *icc;
+  size_t icc_len;
+  dm_status status;
+  char error[256];
+} g_preview = {.once = PTHREAD_ONCE_INIT};
+
+static void preview_make(void) {
+  dm_context *ctx = dm_context_new(1);
+  /* pixels: any large number, for the fast path */
+  dm_status s = !ctx ? DM_ERR_NOMEM
+                     : output_xform_new(ctx, DM_PROFILE_SRGB, 1 << 24, &g_preview.x, &g_preview.icc,
+                                        &g_preview.icc_len);
+  if (!s) s = dm_xform_codes_prepare(ctx, g_preview.x->xf);
+  g_preview.status = s;
+  if (s) {
+    snprintf(g_preview.error, sizeof g_preview.error, "%s", ctx ? dm_context_error(ctx) : "out of memory");
+    output_xform_free(g_preview.x), g_preview.x = NULL;
+    free(g_preview.icc), g_preview.icc = NULL;
+  }
+  dm_context_free(ctx);
+}
+
+typedef struct {
+  const dm_image *src;
+  uint8_t *dst;
+} codes_job;
+
+static void codes_rows(void *user, int ith, int nth) {
+  codes_job *j = user;
+  int y0, y1;
+  dm_split_rows(j->src->height, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++)
+    dm_xform_codes_row(g_preview.x->xf, dm_row(j->src, y), j->dst + (size_t)y * j->src->width * 3,
+                       j->src->width);
+}
+
+dm_status dm_preview_srgb8(dm_context *ctx, const dm_image *linear, uint8_t *dst,
+                           const unsigned char **icc, size_t *icc_len) {
+  pthread_once(&g_preview.once, preview_make);
+  if (g_preview.status)
+    return dm_fail(ctx, g_preview.status, "preview", "sRGB conversion: %s", g_preview.error);
+  if (!linear || !linear->data || linear->channels != 3)
+    return dm_fail(ctx, DM_ERR_INTERNAL, "preview", "a preview is a 3-channel image");
+  codes_job j = {linear, dst};
+  dm_parallel(ctx, codes_rows, &j);
+  *icc = g_preview.icc, *icc_len = g_preview.icc_len;
+  return DM_OK;
 }
 
 /* Convert into `out`, or into `work` itself when out is NULL. */
@@ -93,14 +147,14 @@ static dm_status from_working(dm_context *ctx, const dm_image *work, dm_output_p
       work->stride < (size_t)work->width * 3)
     return dm_fail(ctx, DM_ERR_PARAM, pname, "the working image must be a non-empty 3-channel image");
   dm_output_xform *x = NULL;
-  dm_status s = dm_output_xform_new(ctx, profile, (long long)work->width * work->height, &x, icc,
-                                    icc_len);
+  dm_status s = output_xform_new(ctx, profile, (long long)work->width * work->height, &x, icc,
+                                 icc_len);
   if (s == DM_OK && out) s = dm_image_alloc(ctx, out, work->width, work->height, 3);
-  if (s == DM_OK) s = dm_output_xform_apply(ctx, x, work, out ? out : (dm_image *)work);
+  if (s == DM_OK) s = dm_xform_apply(ctx, x->xf, work, out ? out : (dm_image *)work);
   if (s != DM_OK && out) dm_image_free(out);
   if (s != DM_OK && icc) free(*icc), *icc = NULL;
   if (s != DM_OK && icc_len) *icc_len = 0;
-  dm_output_xform_free(x);
+  output_xform_free(x);
   return s;
 }
 

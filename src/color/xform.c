@@ -49,6 +49,7 @@ struct dm_xform {
   const float *out_lut[3];
   float out_at0[3];       /* output curve at 0, for x below the table */
   float *tables;          /* owns every table */
+  uint8_t *codes;         /* dm_xform_codes_prepare's, or NULL */
 };
 
 static float in_curve(const float *lut, float x) { /* x in [0, 1] */
@@ -383,5 +384,47 @@ void dm_xform_free(dm_xform *xf) {
   if (!xf) return;
   if (xf->lcms) cmsDeleteTransform(xf->lcms);
   free(xf->tables);
+  free(xf->codes);
   free(xf);
+}
+
+/* ---- 8-bit codes (previews) ---- */
+
+/* The output curve sampled at k / (CODES_N - 1) and rounded to its code:
+ * the linear step near black (1/65535) moves the sRGB value by 0.05 of a
+ * code, so a code differs from the float path's only where the curve
+ * crosses a half within that step. */
+#define CODES_N 65536
+
+dm_status dm_xform_codes_prepare(dm_context *ctx, dm_xform *xf) {
+  if (!xf->fast || xf->in_channels != 3 || xf->in_lut[0] || xf->in_lut[1] || xf->in_lut[2] ||
+      !xf->out_lut[0] || !xf->out_lut[1] || !xf->out_lut[2] || !(xf->flags & DM_XFORM_CLIP))
+    return dm_fail(ctx, DM_ERR_INTERNAL, NULL, "8-bit codes need a matrix, clip and curves transform");
+  if (xf->codes) return DM_OK;
+  uint8_t *t = malloc(3 * (size_t)CODES_N);
+  if (!t) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the colour tables");
+  for (int c = 0; c < 3; c++)
+    for (int k = 0; k < CODES_N; k++) {
+      float v = out_curve(xf->out_lut[c], xf->out_at0[c], (float)k / (float)(CODES_N - 1));
+      t[(size_t)c * CODES_N + k] = !(v > 0.0f) ? 0 : (v >= 1.0f ? 255 : (uint8_t)(v * 255.0f + 0.5f));
+    }
+  xf->codes = t;
+  return DM_OK;
+}
+
+static inline float finite_or(float v) { /* as row_lcms keeps them */
+  return v > -1e30f ? (v < 1e30f ? v : 1e30f) : (v < 0 ? -1e30f : 0.0f);
+}
+
+static inline int code_index(float v) { return (int)(clip01(v) * (float)(CODES_N - 1) + 0.5f); }
+
+void dm_xform_codes_row(const dm_xform *xf, const float *in, uint8_t *out, int width) {
+  const float(*m)[3] = xf->m;
+  const uint8_t *t0 = xf->codes, *t1 = t0 + CODES_N, *t2 = t1 + CODES_N;
+  for (int x = 0; x < width; x++, in += 3, out += 3) {
+    float r = finite_or(in[0]), g = finite_or(in[1]), b = finite_or(in[2]);
+    out[0] = t0[code_index(m[0][0] * r + m[0][1] * g + m[0][2] * b)];
+    out[1] = t1[code_index(m[1][0] * r + m[1][1] * g + m[1][2] * b)];
+    out[2] = t2[code_index(m[2][0] * r + m[2][1] * g + m[2][2] * b)];
+  }
 }

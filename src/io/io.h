@@ -105,12 +105,12 @@ dm_status dm_tiff_read(dm_context *ctx, const unsigned char *data, size_t len, c
 dm_status dm_heic_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);
 dm_status dm_raw_read(dm_context *ctx, const unsigned char *data, size_t len, const char *name, dm_decoded *out);
 dm_status dm_jpeg_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt, const char *name);
-/* The same from rows made on demand: row(user, y, &samples) points
- * `samples` at row y (width x channels floats, valid until the next call),
- * rows asked for in order; a non-zero return stops the encoding with that
- * status (the row source's error recorded in ctx). The preview encoder
- * streams through it without a full-size copy. */
-typedef dm_status (*dm_jpeg_row_fn)(void *user, int y, const float **samples);
+/* The same from rows of 8-bit codes made on demand: row(user, y, &codes)
+ * points `codes` at row y (width x channels bytes, valid until the next
+ * call), rows asked for in order; a non-zero return stops the encoding
+ * with that status (the row source's error recorded in ctx). The previews
+ * encode their sRGB codes through it. */
+typedef dm_status (*dm_jpeg_row_fn)(void *user, int y, const unsigned char **codes);
 dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, int channels,
                              dm_jpeg_row_fn row, void *user, const dm_write_options *opt,
                              const char *name);

@@ -183,16 +183,28 @@ static unsigned char *output_exif(dm_context *ctx, const dm_image *img, const dm
   return ex;
 }
 
-/* An image's row for dm_jpeg_write_rows. */
-static dm_status image_row(void *user, int y, const float **samples) {
-  *samples = dm_row((const dm_image *)user, y);
+/* An image's row as codes, for dm_jpeg_write_rows. */
+typedef struct {
+  const dm_image *img;
+  unsigned char *codes; /* one row */
+} image_rows;
+
+static dm_status image_row(void *user, int y, const unsigned char **codes) {
+  image_rows *r = user;
+  const float *src = dm_row(r->img, y);
+  for (size_t i = 0; i < (size_t)r->img->width * r->img->channels; i++) r->codes[i] = dm_to_u8(src[i]);
+  *codes = r->codes;
   return DM_OK;
 }
 
 dm_status dm_jpeg_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt,
                         const char *name) {
-  return dm_jpeg_write_rows(ctx, fp, img->width, img->height, img->channels, image_row,
-                            (void *)img, opt, name);
+  image_rows r = {img, malloc((size_t)img->width * img->channels)};
+  dm_status s = r.codes ? dm_jpeg_write_rows(ctx, fp, img->width, img->height, img->channels,
+                                             image_row, &r, opt, name)
+                        : dm_fail(ctx, DM_ERR_NOMEM, name, "out of memory");
+  free(r.codes);
+  return s;
 }
 
 dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, int channels,
@@ -236,16 +248,13 @@ dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, i
     for (size_t i = 0; i < exif_len; i++) jpeg_write_m_byte(&cinfo, exif[i]);
   }
   if (opt->icc && opt->icc_len) jpeg_write_icc_profile(&cinfo, opt->icc, (unsigned)opt->icc_len);
-  size_t row_len = (size_t)width * (size_t)channels;
-  JSAMPARRAY row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
-                                              (JDIMENSION)row_len, 1);
   dm_status s = DM_OK;
   while (!s && cinfo.next_scanline < cinfo.image_height) {
-    const float *src = NULL;
-    s = row_fn(user, (int)cinfo.next_scanline, &src);
+    const unsigned char *codes = NULL;
+    s = row_fn(user, (int)cinfo.next_scanline, &codes);
     if (s) break;
-    for (size_t i = 0; i < row_len; i++) row[0][i] = dm_to_u8(src[i]);
-    jpeg_write_scanlines(&cinfo, row, 1);
+    JSAMPROW row = (JSAMPROW)codes; /* libjpeg only reads it */
+    jpeg_write_scanlines(&cinfo, &row, 1);
   }
   if (!s) jpeg_finish_compress(&cinfo);
   jpeg_destroy_compress(&cinfo);

@@ -334,30 +334,15 @@ void dm_graph_stats_get(dm_graph *g, dm_graph_stats *out) {
   pthread_mutex_unlock(&g->state_mu);
 }
 
-/* A preview is converted to sRGB a band at a time, each band while the
- * encoder takes its rows: no full-size copy (at 1600 px its fresh pages
- * were a fifth of the encoding's time). */
-#define JPEG_BAND 64
+/* A preview's rows of sRGB codes, for the encoder. */
+typedef struct {
+  const uint8_t *codes;
+  int width;
+} preview_rows;
 
-typedef struct jpeg_rows {
-  dm_context *ctx;
-  const dm_image *linear;
-  const dm_output_xform *xf;
-  dm_image band; /* JPEG_BAND rows, sRGB */
-  int y0;        /* the band's first row, -1 before the first */
-} jpeg_rows;
-
-static dm_status jpeg_row(void *user, int y, const float **samples) {
-  jpeg_rows *j = user;
-  if (j->y0 < 0 || y >= j->y0 + JPEG_BAND) {
-    j->y0 = y;
-    int n = j->linear->height - y < JPEG_BAND ? j->linear->height - y : JPEG_BAND;
-    dm_image src = dm_image_view(j->linear, 0, y, j->linear->width, n);
-    dm_image dst = dm_image_view(&j->band, 0, 0, j->linear->width, n);
-    dm_status s = dm_output_xform_apply(j->ctx, j->xf, &src, &dst);
-    if (s) return s;
-  }
-  *samples = dm_row(&j->band, y - j->y0);
+static dm_status preview_row(void *user, int y, const unsigned char **codes) {
+  const preview_rows *p = user;
+  *codes = p->codes + (size_t)y * p->width * 3;
   return DM_OK;
 }
 
@@ -366,14 +351,13 @@ dm_status dm_graph_jpeg(dm_context *ctx, const dm_image *linear, int quality, un
   *jpg = NULL, *len = 0;
   if (!linear || !linear->data || linear->channels != 3 || linear->width <= 0 || linear->height <= 0)
     return dm_fail(ctx, DM_ERR_PARAM, "preview", "a preview is a non-empty 3-channel image");
-  unsigned char *icc = NULL;
+  /* The codes made on every thread first (a quarter of the floats' bytes),
+   * then the encoder, which is one thread, reads them as they are. */
+  const unsigned char *icc = NULL;
   size_t icc_len = 0;
-  jpeg_rows j = {.ctx = ctx, .linear = linear, .y0 = -1};
-  dm_output_xform *xf = NULL;
-  dm_status s = dm_output_xform_new(ctx, DM_PROFILE_SRGB, (long long)linear->width * linear->height,
-                                    &xf, &icc, &icc_len);
-  j.xf = xf;
-  if (!s) s = dm_image_alloc(ctx, &j.band, linear->width, JPEG_BAND, 3);
+  uint8_t *codes = malloc((size_t)linear->width * linear->height * 3);
+  dm_status s = codes ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for a preview");
+  if (!s) s = dm_preview_srgb8(ctx, linear, codes, &icc, &icc_len);
   char *buf = NULL;
   size_t n = 0;
   FILE *fp = s ? NULL : open_memstream(&buf, &n);
@@ -381,13 +365,12 @@ dm_status dm_graph_jpeg(dm_context *ctx, const dm_image *linear, int quality, un
   if (!s) {
     dm_write_options wo = {.format = DM_FMT_JPEG, .bits = 8, .quality = quality,
                            .icc = icc, .icc_len = icc_len, .preview = 1};
-    s = dm_jpeg_write_rows(ctx, fp, linear->width, linear->height, 3, jpeg_row, &j, &wo, "preview");
+    preview_rows rows = {codes, linear->width};
+    s = dm_jpeg_write_rows(ctx, fp, linear->width, linear->height, 3, preview_row, &rows, &wo, "preview");
   }
   if (fp && fclose(fp) && !s) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for a preview");
   if (!s) *jpg = (unsigned char *)buf, *len = n;
   else free(buf);
-  free(icc);
-  dm_image_free(&j.band);
-  dm_output_xform_free(xf);
+  free(codes);
   return s;
 }
