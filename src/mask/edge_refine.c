@@ -54,6 +54,7 @@
  *    So a good depth edge is never moved, and refinement is left to coarse
  *    or uncertain depth. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,11 +185,17 @@ typedef struct {
   const int *x0;
   const float *xf;
   int f;
+  atomic_int nomem;
 } blend_job;
 
-static inline float lerp2(const float *r0, const float *r1, int c0, int c1, float fx, float fy) {
-  const float top = r0[c0] + fx * (r0[c1] - r0[c0]), bot = r1[c0] + fx * (r1[c1] - r1[c0]);
-  return top + fy * (bot - top);
+/* Row r0 to r1 at fy, for every column of a fitting-scale plane. */
+static void lerp_rows(const dm_image *plane, int r0, int r1, float fy, float *out) {
+  const float *a = dm_row(plane, r0), *b = dm_row(plane, r1);
+  for (int c = 0; c < plane->width; c++) out[c] = a[c] + fy * (b[c] - a[c]);
+}
+
+static inline float lerp_at(const float *row, int c0, int c1, float fx) {
+  return row[c0] + fx * (row[c1] - row[c0]);
 }
 
 static void blend_rows(void *user, int ith, int nth) {
@@ -196,30 +203,38 @@ static void blend_rows(void *user, int ith, int nth) {
   const int lw = j->guided->width, lh = j->guided->height;
   int y0, y1;
   dm_split_rows(j->plane->height, ith, nth, &y0, &y1);
+  /* Bilinear, one axis at a time: each output row's fitting-scale rows
+   * first (guided, reach, agreement, matte weight), then along the row. */
+  float *rows = malloc(sizeof(float) * 4 * (size_t)lw);
+  if (!rows) {
+    atomic_store(&j->nomem, 1);
+    return;
+  }
+  float *gr = rows, *sr = rows + lw, *qr = rows + 2 * lw, *ar = rows + 3 * lw;
   for (int y = y0; y < y1; y++) {
     int r0;
     float fy;
     centre_weight(y, j->f, lh, &r0, &fy);
     const int r1 = lh > 1 ? r0 + 1 : r0;
-    const float *g0 = dm_row(j->guided, r0), *g1 = dm_row(j->guided, r1);
-    const float *a0 = j->weight ? dm_row(j->weight, r0) : NULL;
-    const float *a1 = j->weight ? dm_row(j->weight, r1) : NULL;
-    const float *s0 = dm_row(j->reach, r0), *s1 = dm_row(j->reach, r1);
-    const float *q0 = dm_row(j->agree, r0), *q1 = dm_row(j->agree, r1);
+    lerp_rows(j->guided, r0, r1, fy, gr);
+    lerp_rows(j->reach, r0, r1, fy, sr);
+    lerp_rows(j->agree, r0, r1, fy, qr);
+    if (j->weight) lerp_rows(j->weight, r0, r1, fy, ar);
     const float *m = j->matte ? dm_row(j->matte, y) : NULL;
     const float *d = dm_row(j->ramp->depth, y);
     float *p = dm_row(j->plane, y);
     for (int x = 0; x < j->plane->width; x++) {
       const int c0 = j->x0[x], c1 = lw > 1 ? c0 + 1 : c0;
+      const float fx = j->xf[x];
       /* Within the depth edge's own uncertainty (reach) the guided value;
        * beyond it the unrefined edge stays where it is and only its
        * profile softens, as far as the photo explains the mask there
        * (agree), never across 0.5 (edge_reach.c). */
-      const float reach = lerp2(s0, s1, c0, c1, j->xf[x], fy);
+      const float reach = lerp_at(sr, c0, c1, fx);
       const float raw = dm_mask_depth_ramp(100.0f * d[x], j->ramp->lo, j->ramp->hi, j->ramp->width);
-      const float g = lerp2(g0, g1, c0, c1, j->xf[x], fy);
+      const float g = lerp_at(gr, c0, c1, fx);
       const float side = raw >= 0.5f ? (g > 0.5f ? g : 0.5f) : (g < BELOW_HALF ? g : BELOW_HALF);
-      const float kept = raw + lerp2(q0, q1, c0, c1, j->xf[x], fy) * (side - raw);
+      const float kept = raw + lerp_at(qr, c0, c1, fx) * (side - raw);
       float v = kept + reach * (g - kept);
       if (m && reach > 0.0f) {
         /* A confident plateau is certain (a matte of 0.92 inside a face
@@ -229,12 +244,13 @@ static void blend_rows(void *user, int ith, int nth) {
         float t = m[x];
         t += (1.0f - t) * dm_smoothstep01((t - 0.85f) * 10.0f);
         t *= 1.0f - dm_smoothstep01((0.15f - t) * 10.0f);
-        v += reach * lerp2(a0, a1, c0, c1, j->xf[x], fy) * (t - v);
+        v += reach * lerp_at(ar, c0, c1, fx) * (t - v);
       }
       v = v > 0.0f ? v : 0.0f; /* also NaN */
       p[x] = v < 1.0f ? v : 1.0f;
     }
   }
+  free(rows);
 }
 
 /* The fitting scale f and the guided filter's radius (fitting pixels) for
@@ -342,7 +358,9 @@ dm_status dm_mask_refine_blend(dm_context *ctx, const dm_mask_fit *fit, const dm
     blend_job j = {.plane = plane, .guided = &fit->guided, .matte = votes ? matte : NULL,
                    .weight = votes ? &fit->weight : NULL, .reach = &fit->reach,
                    .agree = &fit->agree, .ramp = ramp, .x0 = x0, .xf = xf, .f = fit->f};
+    atomic_init(&j.nomem, 0);
     dm_parallel(ctx, blend_rows, &j);
+    if (atomic_load(&j.nomem)) s = dm_fail(ctx, DM_ERR_NOMEM, "depth_range", "out of memory");
   }
   free(x0);
   free(xf);
