@@ -26,15 +26,16 @@ int dm_correction_on_layers(const dm_correction *c, const dm_scene *scene) {
   return scene && scene->layers.n && (dm_mask_needs(c->masks, c->n_masks) & DM_MASK_NEEDS_MATTE);
 }
 
-/* `img` with its soft pixels replaced by layer `which` (0 F, 1 B) and the
- * scene's matte with them set to 1 or 0 (put back by restore_matte). */
-static void put_layer(dm_scene *scene, int which, dm_image *img) {
+/* `img` with its soft pixels replaced by layer `which` (0 F, 1 B); with
+ * `matte`, the scene's matte with them set to 1 or 0 (put back by
+ * restore_matte), as that layer's mask sees it. */
+static void put_layer(dm_scene *scene, int which, dm_image *img, int matte) {
   const dm_matte_layers *L = &scene->layers;
   for (int y = 0; y < L->height; y++)
     for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++) {
       int x = L->x[k];
       memcpy(dm_px(img, x, y), (which ? L->bg : L->fg) + 3 * k, 3 * sizeof(float));
-      dm_px(&scene->matte, x, y)[0] = which ? 0.0f : 1.0f;
+      if (matte) dm_px(&scene->matte, x, y)[0] = which ? 0.0f : 1.0f;
     }
 }
 
@@ -45,58 +46,100 @@ static void restore_matte(dm_scene *scene, const float *alpha) {
       dm_px(&scene->matte, L->x[k], y)[0] = alpha[k];
 }
 
-/* Render the correction's mask for one layer and apply it there. The
- * matte is changed in place for the mask and put back: no copy of it.
- * What of the mask does not depend on the layer was made once (shared). */
-static dm_status adjust_layer(dm_context *ctx, const dm_correction *c, const dm_mask_inputs *in0,
-                              const dm_mask_shared *shared, dm_scene *scene, const float *alpha,
-                              int which, dm_image *img, dm_image *mask, int mask_ready) {
-  put_layer(scene, which, img);
+/* Render the correction's mask for one layer (`which`: 0 F, 1 B) on `img`
+ * with that layer put in; the matte is changed in place for the mask and
+ * put back: no copy of it. What of the mask does not depend on the layer
+ * was made once (shared). */
+static dm_status layer_mask(dm_context *ctx, const dm_correction *c, const dm_mask_inputs *in0,
+                            const dm_mask_shared *shared, dm_scene *scene, const float *alpha,
+                            int which, dm_image *img, dm_image *mask) {
+  put_layer(scene, which, img, 1);
   dm_mask_inputs in = *in0;
   in.image = img, in.matte = &scene->matte, in.shared = shared;
-  dm_status s = mask_ready ? DM_OK : dm_mask_render(ctx, c->masks, c->n_masks, &in, mask);
+  dm_status s = dm_mask_render(ctx, c->masks, c->n_masks, &in, mask);
   restore_matte(scene, alpha);
-  if (!s) s = dm_adjust_apply_frame(ctx, img, mask, c->amount / 100.0f, &c->sliders, &in0->frame);
   return s;
+}
+
+/* Which pass changes what is kept of it: the F pass's result is kept at
+ * opaque and soft pixels, the B pass's at clear and soft ones, and a pass
+ * changes only pixels where its mask is above 0 (a weight of 0 leaves a
+ * pixel as it is: adjust.c). A Background correction's F pass, or a
+ * Subject-limited one's B pass, then need not run, nor the copy. */
+typedef struct {
+  int f_kept, f_clear, b_kept, b_opaque;
+} layer_use;
+
+static layer_use uses_of(const dm_image *matte, const dm_image *mf, const dm_image *mb) {
+  layer_use u = {0};
+  for (int y = 0; y < matte->height; y++) {
+    const float *a = dm_row(matte, y), *f = dm_row(mf, y), *b = dm_row(mb, y);
+    for (int x = 0; x < matte->width; x++) {
+      const int opaque = dm_matte_opaque(a[x]), soft = dm_matte_soft(a[x]);
+      if (f[x] > 0.0f) *(opaque || soft ? &u.f_kept : &u.f_clear) = 1;
+      if (b[x] > 0.0f) *(opaque ? &u.b_opaque : &u.b_kept) = 1;
+    }
+  }
+  return u;
+}
+
+static dm_status adjust(dm_context *ctx, const dm_correction *c, const dm_mask_inputs *in,
+                        dm_image *img, const dm_image *mask) {
+  return dm_adjust_apply_frame(ctx, img, mask, c->amount / 100.0f, &c->sliders, &in->frame);
 }
 
 dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correction *c,
                              const dm_mask_inputs *in, dm_scene *scene, dm_image *mask_f,
                              dm_image *mask_b, int masks_ready) {
-  /* The F pass on a copy, the B pass in place (one extra image). */
   dm_matte_layers *L = &scene->layers;
   float *alpha = malloc(L->n * sizeof *alpha);
   if (!alpha) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
   for (int y = 0; y < L->height; y++)
     for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++)
       alpha[k] = dm_px(&scene->matte, L->x[k], y)[0];
-  dm_image fg = {0};
+  /* The masks: of the F layer, then of the B layer, each on the photo with
+   * that layer put in (work is left with B in it). */
   dm_mask_shared *shared = NULL;
   dm_mask_inputs photo = *in; /* the picture as it is, with its own matte */
   photo.image = work, photo.matte = &scene->matte;
   dm_status s = masks_ready ? DM_OK : dm_mask_share(ctx, c->masks, c->n_masks, &photo, &shared);
-  if (!s) s = dm_image_copy(ctx, &fg, work);
-  if (!s) s = adjust_layer(ctx, c, in, shared, scene, alpha, 0, &fg, mask_f, masks_ready);
-  if (!s) s = adjust_layer(ctx, c, in, shared, scene, alpha, 1, work, mask_b, masks_ready);
+  if (!s && !masks_ready) s = layer_mask(ctx, c, in, shared, scene, alpha, 0, work, mask_f);
+  if (!s && !masks_ready) s = layer_mask(ctx, c, in, shared, scene, alpha, 1, work, mask_b);
   dm_mask_shared_free(shared);
   free(alpha);
-  /* Opaque pixels from the F pass, clear ones from the B pass (already in
-   * place: dm_matte_soft's ends), soft ones put back together (and their layers kept for what
+  if (s) return s;
+  /* The passes that change what is kept: the F pass on a copy and the B
+   * pass in place when both do; the one that does in place otherwise. */
+  const layer_use u = uses_of(&scene->matte, mask_f, mask_b);
+  const int f_only = u.f_kept && !u.b_kept && !u.f_clear, b_only = u.b_kept && !u.f_kept && !u.b_opaque;
+  const int both = (u.f_kept || u.b_kept) && !f_only && !b_only;
+  dm_image copy = {0}, *fg = work; /* the F pass's result */
+  if (both) {
+    s = dm_image_copy(ctx, &copy, work);
+    fg = &copy;
+  }
+  if (!s && (both || f_only)) put_layer(scene, 0, fg, 0), s = adjust(ctx, c, in, fg, mask_f);
+  if (!s && (both || b_only)) put_layer(scene, 1, work, 0), s = adjust(ctx, c, in, work, mask_b);
+  /* Opaque pixels from the F pass, clear ones from the B pass (dm_matte_soft's
+   * ends), soft ones put back together (and their layers kept for what
    * follows). */
   for (int y = 0; !s && y < work->height; y++) {
-    const float *a = dm_row(&scene->matte, y), *f = dm_row(&fg, y);
+    const float *a = dm_row(&scene->matte, y), *f = dm_row(fg, y);
     float *o = dm_row(work, y);
-    for (int x = 0; x < work->width; x++)
-      if (dm_matte_opaque(a[x])) memcpy(o + 3 * x, f + 3 * x, 3 * sizeof(float));
+    if (both)
+      for (int x = 0; x < work->width; x++)
+        if (dm_matte_opaque(a[x])) memcpy(o + 3 * x, f + 3 * x, 3 * sizeof(float));
     for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++) {
       int x = L->x[k];
       for (int ch = 0; ch < 3; ch++) {
-        L->fg[3 * k + ch] = f[3 * x + ch], L->bg[3 * k + ch] = o[3 * x + ch];
-        o[3 * x + ch] = a[x] * f[3 * x + ch] + (1.0f - a[x]) * o[3 * x + ch];
+        float *lf = &L->fg[3 * k + ch], *lb = &L->bg[3 * k + ch];
+        if (both || f_only) *lf = f[3 * x + ch];
+        if (both || b_only) *lb = o[3 * x + ch];
+        o[3 * x + ch] = a[x] * *lf + (1.0f - a[x]) * *lb;
       }
     }
   }
-  dm_image_free(&fg);
+  dm_image_free(&copy);
   return s;
 }
 

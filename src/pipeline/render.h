@@ -32,8 +32,9 @@ int dm_correction_on_layers(const dm_correction *c, const dm_scene *scene);
 /* Apply `c` to the F layer with the mask it has where the matte is 1
  * (`mask_f`) and to the B layer with the mask where it is 0 (`mask_b`);
  * `work` becomes their composite. The masks are 1-channel images of work's
- * size, rendered here unless `masks_ready` (the render graph keeps them);
- * they may be one buffer when not kept. */
+ * size, two buffers, rendered here unless `masks_ready` (the render graph
+ * keeps them). A pass whose result is not kept where its mask is above 0
+ * does not run (a Background correction's F pass). */
 dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correction *c,
                              const dm_mask_inputs *in, dm_scene *scene, dm_image *mask_f,
                              dm_image *mask_b, int masks_ready);

@@ -109,12 +109,13 @@ int main(void) {
   memcpy(b0, scene.layers.bg, n3 * sizeof *b0);
   dm_image work = {0};
   CHECK_OK(ctx, dm_image_copy(ctx, &work, &rgb));
-  dm_image mask = {0};
-  CHECK_OK(ctx, dm_image_alloc(ctx, &mask, work.width, work.height, 1));
+  dm_image mask_f = {0}, mask_b = {0};
+  CHECK_OK(ctx, dm_image_alloc(ctx, &mask_f, work.width, work.height, 1));
+  CHECK_OK(ctx, dm_image_alloc(ctx, &mask_b, work.width, work.height, 1));
   dm_mask_inputs in = dm_scene_mask_inputs(&work, NULL, &scene);
   CHECK(dm_correction_on_layers(&r.corrections[0], &scene));
-  CHECK_OK(ctx, dm_apply_on_layers(ctx, &work, &r.corrections[0], &in, &scene, &mask, &mask, 0));
-  dm_image_free(&mask);
+  CHECK_OK(ctx, dm_apply_on_layers(ctx, &work, &r.corrections[0], &in, &scene, &mask_f, &mask_b, 0));
+  dm_image_free(&mask_f), dm_image_free(&mask_b);
   for (int x = (int)EDGE - 1; x <= (int)EDGE; x++) {
     long k = dm_matte_layers_find(&scene.layers, x, 32);
     CHECK(k >= 0);
