@@ -17,7 +17,7 @@
  * blur plans, which keep the image before and the far slice's scatter
  * (blur/reuse.c, ~50 MB at 1600 px), the editor stays under 1.5 GiB. */
 static const size_t MEMO_BUDGET[DM_LEVEL_COUNT] = {
-    [DM_LEVEL_PROXY] = 160u << 20, [DM_LEVEL_DRAFT] = 64u << 20, [DM_LEVEL_FULL] = 0};
+    [DM_LEVEL_PROXY] = 128u << 20, [DM_LEVEL_DRAFT] = 64u << 20, [DM_LEVEL_FULL] = 0};
 
 /* Where each stage the scene build logs ends, as a share of the build
  * (scene.c's dm_stage_done lines; the networks dominate). */
