@@ -12,8 +12,8 @@
  *     only through that slice's fill);
  *   - a soft matte pixel with its scene layers: the subject colour F feeds
  *     its own slice, the background colour B the slice behind it (bid), the
- *     boost weight both (matte.c, bl_mixed_at); its composite colour is
- *     not read;
+ *     boost weight both (matte.c, bl_mixed_at); the composite colour feeds
+ *     its own slice where nothing is known behind it;
  *   - a soft pixel without layers reads the composite, the subject's fill
  *     and the fill of the slice behind: then any change does everything
  *     again.
@@ -108,7 +108,9 @@ static void mark_rows(void *user, int ith, int nth) {
         j->unslotted[ith] |= colour || boost;
         continue;
       }
-      int f = differ3(L->fg + 3 * slot, r->prev_fg + 3 * slot) || boost;
+      /* the composite too: with nothing known behind (no slice, or its
+       * fill does not reach), the subject's share is the composite's */
+      int f = differ3(L->fg + 3 * slot, r->prev_fg + 3 * slot) || boost || colour;
       int b = differ3(L->bg + 3 * slot, r->prev_bg + 3 * slot) || boost;
       int behind = st->bid[i] < BL_MAX_SLICES ? st->slice_of[st->bid[i]] : -1;
       if (f && own >= 0) dirty[own] = 1;
