@@ -125,6 +125,9 @@ void srv_api_region(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http
   }
   dm_image_free(&out);
   dm_context_free(ctx);
+  /* A region's crops of the full level went back to the heap, which keeps
+   * its free pages (cmd_edit.c): the ticker returns them, off this reply. */
+  atomic_store(&srv->trim_wanted, 1);
 }
 
 /* The photo as it is (no recipe), its long side THUMB_SIDE: from the open

@@ -64,6 +64,7 @@ struct dm_server {
   int builder_started, ticker_started;
   dm_context *builder_ctx; /* cancelled at close */
   atomic_int quit;        /* POST /api/quit came */
+  atomic_int trim_wanted; /* a full-size render freed its buffers: the ticker returns the heap's free pages */
   atomic_int quit_sent;   /* and its reply went out */
   struct MHD_Daemon *daemon;
 };

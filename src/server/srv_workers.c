@@ -97,6 +97,7 @@ static void *ticker_main(void *arg) {
     if (srv->stopping || !ctx) continue;
     pthread_mutex_unlock(&srv->mu);
     for (int i = 0; i < srv->n_photos; i++) tick_photo(ctx, srv, &srv->photos[i], debounce);
+    if (atomic_exchange(&srv->trim_wanted, 0)) malloc_trim(0);
     pthread_mutex_lock(&srv->mu);
   }
   pthread_mutex_unlock(&srv->mu);
