@@ -76,7 +76,9 @@ void srv_api_preview(dm_server *srv, srv_photo *p, const srv_request *rq, dm_htt
   }
   dm_graph *g = srv_photo_graph(srv, p, reply);
   if (!g) return;
-  dm_context *ctx = dm_context_new(1);
+  /* The render runs on the graph's threads; this context's convert the
+   * preview to sRGB codes before the encoder (dm_graph_jpeg). */
+  dm_context *ctx = dm_context_new(srv->opt.threads);
   if (!ctx) {
     srv_reply_error(reply, 503, "out of memory");
     return;
