@@ -1,7 +1,6 @@
 /* From the working space to an output profile's encoding, and the names of
  * the output profiles as the CLI and recipes spell them. */
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,33 +79,38 @@ static dm_status output_xform_new(dm_context *ctx, dm_output_profile profile, lo
   return s;
 }
 
-/* The previews' conversion, made once per process (pthread_once) and kept:
- * the working space to sRGB with its 8-bit code tables, and the profile
- * embedded beside the pixels. Read-only once made, so any thread may use
- * it. */
+/* The previews' conversion, made by the first preview and kept for the
+ * process: the working space to sRGB with its 8-bit code tables, and the
+ * profile embedded beside the pixels. Read-only once made, so any thread
+ * may use it; one that could not be made (out of memory) is tried again
+ * by the next preview. */
 static struct {
-  pthread_once_t once;
-  dm_output_xform *x;
+  pthread_mutex_t mu;
+  dm_output_xform *x; /* NULL until made */
   unsigned char *icc;
   size_t icc_len;
-  dm_status status;
-  char error[256];
-} g_preview = {.once = PTHREAD_ONCE_INIT};
+} g_preview = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-static void preview_make(void) {
-  dm_context *ctx = dm_context_new(1);
-  /* pixels: any large number, for the fast path */
-  dm_status s = !ctx ? DM_ERR_NOMEM
-                     : output_xform_new(ctx, DM_PROFILE_SRGB, 1 << 24, &g_preview.x, &g_preview.icc,
-                                        &g_preview.icc_len);
-  if (!s) s = dm_xform_codes_prepare(ctx, g_preview.x->xf);
-  g_preview.status = s;
-  if (s) {
-    snprintf(g_preview.error, sizeof g_preview.error, "%s", ctx ? dm_context_error(ctx) : "out of memory");
-    output_xform_free(g_preview.x), g_preview.x = NULL;
-    free(g_preview.icc), g_preview.icc = NULL;
+static dm_status preview_make(dm_context *ctx) {
+  pthread_mutex_lock(&g_preview.mu);
+  dm_status s = DM_OK;
+  if (!g_preview.x) {
+    dm_output_xform *x = NULL;
+    unsigned char *icc = NULL;
+    size_t icc_len = 0;
+    /* pixels: any large number, for the fast path */
+    s = output_xform_new(ctx, DM_PROFILE_SRGB, 1 << 24, &x, &icc, &icc_len);
+    if (!s) s = dm_xform_codes_prepare(ctx, x->xf);
+    if (s) {
+      output_xform_free(x);
+      free(icc);
+    } else {
+      g_preview.icc = icc, g_preview.icc_len = icc_len;
+      g_preview.x = x;
+    }
   }
-  dm_context_free(ctx);
+  pthread_mutex_unlock(&g_preview.mu);
+  return s;
 }
 
 typedef struct {
@@ -125,9 +129,8 @@ static void codes_rows(void *user, int ith, int nth) {
 
 dm_status dm_preview_srgb8(dm_context *ctx, const dm_image *linear, uint8_t *dst,
                            const unsigned char **icc, size_t *icc_len) {
-  pthread_once(&g_preview.once, preview_make);
-  if (g_preview.status)
-    return dm_fail(ctx, g_preview.status, "preview", "sRGB conversion: %s", g_preview.error);
+  dm_status s = preview_make(ctx);
+  if (s) return s;
   if (!linear || !linear->data || linear->channels != 3)
     return dm_fail(ctx, DM_ERR_INTERNAL, "preview", "a preview is a 3-channel image");
   codes_job j = {linear, dst};
