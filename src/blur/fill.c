@@ -16,6 +16,7 @@
  * layer afterwards (bl_slice_behind, matte.c). */
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +107,8 @@ typedef struct pp_job {
   pp_level *lv;
   int l;      /* level being computed */
   int pull;   /* 1 pull (l from l-1), 0 push (l from l+1) */
+  const int *ix;   /* push: per column of level l, its two coarse samples */
+  const float *tx; /* and the second one's weight */
 } pp_job;
 
 /* Each parent sums its (up to) four children in the order (0,0), (0,1),
@@ -145,21 +148,9 @@ static void coarse_coord(int i, int n, int *i0, int *i1, float *t) {
   *t = n > 1 ? f - k : 0.0f;
 }
 
-static void push_rows(const pp_level *up, pp_level *l, int y0, int y1) {
-  /* the columns' coarse samples and weights, once for all rows */
-  int *ix = malloc(sizeof(int) * 2 * (size_t)l->w);
-  float *tx = malloc(sizeof(float) * (size_t)l->w);
-  if (!ix || !tx) { /* cannot happen for sane sizes: no fill from above */
-    for (int y = y0; y < y1; y++)
-      for (int x = 0; x < l->w; x++) {
-        const float *o = l->own + ((size_t)y * l->w + x) * 5;
-        float *n = l->nrm + ((size_t)y * l->w + x) * 4;
-        n[0] = o[0], n[1] = o[1], n[2] = o[2], n[3] = o[4];
-      }
-    free(ix), free(tx);
-    return;
-  }
-  for (int x = 0; x < l->w; x++) coarse_coord(x, up->w, &ix[2 * x], &ix[2 * x + 1], &tx[x]);
+/* ix, tx: the columns' coarse samples and weights (bl_push_pull). */
+static void push_rows(const pp_level *up, pp_level *l, int y0, int y1, const int *ix,
+                      const float *tx) {
   for (int y = y0; y < y1; y++) {
     int iy, iy1;
     float ty;
@@ -178,7 +169,6 @@ static void push_rows(const pp_level *up, pp_level *l, int y0, int y1) {
       }
     }
   }
-  free(ix), free(tx);
 }
 
 static void pp_run(void *user, int ith, int nth) {
@@ -189,7 +179,7 @@ static void pp_run(void *user, int ith, int nth) {
   if (j->pull)
     pull_rows(&j->lv[j->l - 1], l, y0, y1);
   else
-    push_rows(&j->lv[j->l + 1], l, y0, y1);
+    push_rows(&j->lv[j->l + 1], l, y0, y1, j->ix, j->tx);
 }
 
 dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float *hidden,
@@ -207,7 +197,7 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
     nl++;
     if (!p->own || !p->nrm) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
   }
-  pp_job job = {lv, 0, 1};
+  pp_job job = {lv, 0, 1, NULL, NULL};
   for (int l = 1; l < nl; l++) {
     job.l = l, job.pull = 1;
     dm_parallel(ctx, pp_run, &job);
@@ -222,7 +212,12 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
     }
   }
   for (int l = nl - 2; l >= 0; l--) {
-    job.l = l, job.pull = 0;
+    /* the columns' coarse samples and weights, once for all rows */
+    int *ix = bl_take(&st->scratch, sizeof(int) * 2 * (size_t)lv[l].w);
+    float *tx = bl_take(&st->scratch, sizeof(float) * (size_t)lv[l].w);
+    if (!ix || !tx) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
+    for (int x = 0; x < lv[l].w; x++) coarse_coord(x, lv[l + 1].w, &ix[2 * x], &ix[2 * x + 1], &tx[x]);
+    job.l = l, job.pull = 0, job.ix = ix, job.tx = tx;
     dm_parallel(ctx, pp_run, &job);
   }
 
@@ -327,6 +322,8 @@ typedef struct own_job {
   const float *geo; /* a plan's: per cell a, r·a, hidden fractions; then colours alone */
   const int *col0;  /* per column x, with a tent: its first cell and the next one's weight */
   const float *colt;
+  const float *wx;  /* per cell column: the sum of its weights along x (axis_weight) */
+  atomic_int nomem; /* a thread found no memory for its sums */
 } own_job;
 
 /* The tent's first cell and the next one's weight for column x (the same
@@ -382,23 +379,22 @@ static float row_weight(const own_job *j, int y, int cy) {
   return j->tent ? tent_weight(y, cy, j->level, j->fh) : 1.0f;
 }
 
+/* A thread's sums of a cell row: 7 a cell (R G B a ra hidden behind), or
+ * NULL with j->nomem set. */
+static float *own_sums(own_job *j) {
+  float *acc = malloc(sizeof(float) * 7 * (size_t)j->fw);
+  if (!acc) atomic_store(&j->nomem, 1);
+  return acc;
+}
+
 static void own_run(void *user, int ith, int nth) {
   own_job *j = user;
   const bl_state *st = j->st;
+  const float *wx = j->wx;
   int c = st->slices[j->k].cand, y0, y1;
   dm_split_rows(j->fh, ith, nth, &y0, &y1);
-  float *acc = malloc(sizeof(float) * 7 * (size_t)j->fw); /* R G B a ra hidden behind */
-  float *wx = malloc(sizeof(float) * (size_t)j->fw);
-  if (!acc || !wx) { /* cannot happen for sane sizes; leave the layer empty */
-    for (int cy = y0; cy < y1 && !j->behind; cy++)
-      for (int cx = 0; cx < j->fw; cx++) {
-        memset(j->own + ((size_t)cy * j->fw + cx) * 5, 0, sizeof(float) * 5);
-        j->hidden[2 * ((size_t)cy * j->fw + cx)] = j->hidden[2 * ((size_t)cy * j->fw + cx) + 1] = 0;
-      }
-    free(acc), free(wx);
-    return;
-  }
-  for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx, st->w, j->fw);
+  float *acc = own_sums(j);
+  if (!acc) return;
   for (int cy = y0; cy < y1; cy++) {
     memset(acc, 0, sizeof(float) * 7 * (size_t)j->fw);
     int ya, yb;
@@ -488,7 +484,7 @@ static void own_run(void *user, int ith, int nth) {
       hd[0] = a[5] * inv, hd[1] = a[6] * inv;
     }
   }
-  free(acc), free(wx);
+  free(acc);
 }
 
 /* With the slice's geometry known (a plan's, from an earlier image): only
@@ -498,17 +494,11 @@ static void own_run(void *user, int ith, int nth) {
 static void own_colour_run(void *user, int ith, int nth) {
   own_job *j = user;
   const bl_state *st = j->st;
+  const float *wx = j->wx;
   int c = st->slices[j->k].cand, y0, y1;
   dm_split_rows(j->fh, ith, nth, &y0, &y1);
-  float *acc = malloc(sizeof(float) * 7 * (size_t)j->fw);
-  float *wx = malloc(sizeof(float) * (size_t)j->fw);
-  if (!acc || !wx) { /* cannot happen for sane sizes: colours 0, geometry kept */
-    for (int cy = y0; cy < y1; cy++)
-      for (int cx = 0; cx < j->fw; cx++) memset(j->own + ((size_t)cy * j->fw + cx) * 5, 0, 3 * sizeof(float));
-    free(acc), free(wx);
-    return;
-  }
-  for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx, st->w, j->fw);
+  float *acc = own_sums(j);
+  if (!acc) return;
   for (int cy = y0; cy < y1; cy++) {
     memset(acc, 0, sizeof(float) * 7 * (size_t)j->fw);
     int ya, yb;
@@ -545,17 +535,25 @@ static void own_colour_run(void *user, int ith, int nth) {
       hd[0] = g[2], hd[1] = g[3];
     }
   }
-  free(acc), free(wx);
+  free(acc);
 }
 
-/* j's column table, in the scratch arena (it lives as long as own). */
-static int tent_columns(bl_state *st, own_job *j) {
-  int *c0 = bl_take(&st->scratch, sizeof(int) * (size_t)st->w);
-  float *t = bl_take(&st->scratch, sizeof(float) * (size_t)st->w);
-  if (!c0 || !t) return 0;
-  for (int x = 0; x < st->w; x++) tent_column(x, j->level, j->fw, &c0[x], &t[x]);
+/* Run j's pass (own_run or own_colour_run) on every thread, its column
+ * tables made once first, in the scratch arena (they live as long as own). */
+static dm_status own_pass(bl_state *st, own_job *j, void (*run)(void *, int, int)) {
+  float *wx = bl_take(&st->scratch, sizeof(float) * (size_t)j->fw);
+  int *c0 = j->tent ? bl_take(&st->scratch, sizeof(int) * (size_t)st->w) : NULL;
+  float *t = j->tent ? bl_take(&st->scratch, sizeof(float) * (size_t)st->w) : NULL;
+  if (!wx || (j->tent && (!c0 || !t)))
+    return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
+  for (int x = 0; j->tent && x < st->w; x++) tent_column(x, j->level, j->fw, &c0[x], &t[x]);
   j->col0 = c0, j->colt = t;
-  return 1;
+  for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx, st->w, j->fw);
+  j->wx = wx;
+  atomic_init(&j->nomem, 0);
+  dm_parallel(st->ctx, run, j);
+  if (atomic_load(&j->nomem)) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
+  return DM_OK;
 }
 
 dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidden, int *fw,
@@ -568,13 +566,11 @@ dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidd
   *hidden = bl_take(&st->scratch, sizeof(float) * 2 * n);
   if (!*own || !*hidden) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   bl_slice *sl = &st->slices[k];
-  own_job j = {st, k, level, *fw, *fh, sl->level > 0, 0, *own, *hidden, sl->geo, NULL, NULL};
-  if (j.tent && !tent_columns(st, &j)) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
-  if (sl->geo) {
-    dm_parallel(st->ctx, own_colour_run, &j);
-    return DM_OK;
-  }
-  dm_parallel(st->ctx, own_run, &j);
+  own_job j = {.st = st, .k = k, .level = level, .fw = *fw, .fh = *fh, .tent = sl->level > 0,
+               .own = *own, .hidden = *hidden, .geo = sl->geo};
+  if (sl->geo) return own_pass(st, &j, own_colour_run);
+  dm_status s = own_pass(st, &j, own_run);
+  if (s) return s;
   if (st->planned) { /* the next image sums only colours */
     sl->geo = malloc(sizeof(float) * 4 * n);
     for (size_t i = 0; sl->geo && i < n; i++) {
@@ -589,9 +585,7 @@ dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidd
 dm_status bl_slice_behind(bl_state *st, int k, int level, float *own, float *hidden, int fw,
                           int fh) {
   if (!st->bid || !st->n_behind[st->slices[k].cand]) return DM_OK;
-  own_job j = {st, k, level, fw, fh, st->slices[k].level > 0, 1, own, hidden, NULL, NULL, NULL};
-  if (j.tent && !tent_columns(st, &j))
-    return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
-  dm_parallel(st->ctx, own_run, &j);
-  return DM_OK;
+  own_job j = {.st = st, .k = k, .level = level, .fw = fw, .fh = fh,
+               .tent = st->slices[k].level > 0, .behind = 1, .own = own, .hidden = hidden};
+  return own_pass(st, &j, own_run);
 }
