@@ -94,7 +94,7 @@ static dm_status prepare_geometry(bl_state *st, const dm_image *near01, float z_
     for (int y = 0; y < st->h; y++) {
       const float *m = dm_row(st->matte, y);
       for (int x = 0; x < st->w; x++) {
-        st->m8[(size_t)y * st->w + x] = (uint8_t)dm_matte_u8(m[x]);
+        st->m8[(size_t)y * st->w + x] = dm_to_u8(m[x]);
       }
     }
   }

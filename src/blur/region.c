@@ -59,7 +59,7 @@ typedef struct hist_job {
  * depth's (matte.c, bl_matte_radii): alpha, as the blur quantises it,
  * above BL_ALPHA_EPS and below 0.9. */
 static int soft_edge(float m) {
-  float q = (float)dm_matte_u8(m) * (1.0f / 255.0f);
+  float q = (float)dm_to_u8(m) * (1.0f / 255.0f);
   return q > BL_ALPHA_EPS && q < 0.9f;
 }
 
@@ -151,7 +151,7 @@ static void cells_rows(void *user, int ith, int nth) {
       for (int y = B * cy; y < B * cy + B && y < d->height; y++) {
         const float *dr = dm_row(d, y), *mr = dm_row(mt, y);
         for (int x = B * cx; x < B * cx + B && x < d->width; x++) {
-          float m = (float)dm_matte_u8(mr[x]) * (1.0f / 255.0f), r = bl_coc_radius(j->fn, dr[x]);
+          float m = (float)dm_to_u8(mr[x]) * (1.0f / 255.0f), r = bl_coc_radius(j->fn, dr[x]);
           n++;
           if (m >= 0.9f) os[0] += r, os[3] += 1.0;
           if (m <= BL_ALPHA_EPS) ob[0] += r, ob[3] += 1.0;

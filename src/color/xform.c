@@ -405,8 +405,8 @@ dm_status dm_xform_codes_prepare(dm_context *ctx, dm_xform *xf) {
   if (!t) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the colour tables");
   for (int c = 0; c < 3; c++)
     for (int k = 0; k < CODES_N; k++) {
-      float v = out_curve(xf->out_lut[c], xf->out_at0[c], (float)k / (float)(CODES_N - 1));
-      t[(size_t)c * CODES_N + k] = !(v > 0.0f) ? 0 : (v >= 1.0f ? 255 : (uint8_t)(v * 255.0f + 0.5f));
+      t[(size_t)c * CODES_N + k] =
+          dm_to_u8(out_curve(xf->out_lut[c], xf->out_at0[c], (float)k / (float)(CODES_N - 1)));
     }
   xf->codes = t;
   return DM_OK;

@@ -9,6 +9,7 @@
 #define DM_IMAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/context.h"
 
@@ -60,6 +61,19 @@ static inline long long dm_grid_lcm(long long a, long long b) {
     x = y, y = t;
   }
   return a / x * b;
+}
+
+/* A sample as 8 or 16 bits: clamped to [0, 1] (NaN -> 0), rounded. The
+ * encoders' conversion, and the 8 bits a matte carries (matte.h). */
+static inline uint8_t dm_to_u8(float v) {
+  if (!(v > 0.0f)) return 0;
+  if (v >= 1.0f) return 255;
+  return (uint8_t)(v * 255.0f + 0.5f);
+}
+static inline uint16_t dm_to_u16(float v) {
+  if (!(v > 0.0f)) return 0;
+  if (v >= 1.0f) return 65535;
+  return (uint16_t)(v * 65535.0f + 0.5f);
 }
 
 /* Largest image we accept, in pixels, to bound memory from hostile headers

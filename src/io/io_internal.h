@@ -65,17 +65,6 @@ dm_status dm_exif_attach(dm_context *ctx, dm_metadata *meta, const unsigned char
  * orientation 1..8 (other values leave it as is). */
 dm_status dm_orient_apply(dm_context *ctx, dm_image *img, int orientation);
 
-/* Encoders' sample conversions: clamp to [0, 1] (NaN -> 0), round. */
-static inline uint8_t dm_to_u8(float v) {
-  if (!(v > 0.0f)) return 0;
-  if (v >= 1.0f) return 255;
-  return (uint8_t)(v * 255.0f + 0.5f);
-}
-static inline uint16_t dm_to_u16(float v) {
-  if (!(v > 0.0f)) return 0;
-  if (v >= 1.0f) return 65535;
-  return (uint16_t)(v * 65535.0f + 0.5f);
-}
 
 /* The largest canvas a 'grid' or 'iovl' HEIF item declares in its own data
  * (heic_guard.c): 1 and *w, *h set; 0 if there is none or the boxes cannot

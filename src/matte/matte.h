@@ -48,22 +48,18 @@ dm_status dm_matte_from_colour(dm_context *ctx, const dm_image *rgb, dm_image *a
  * least 1/16 to one of at least 0.5), and not next to it, become 0. */
 dm_status dm_matte_clean(dm_context *ctx, dm_image *alpha);
 
-/* Alpha in the 8 bits a matte carries: 0..255, NaN as 0. */
-static inline int dm_matte_u8(float alpha) {
-  float a = alpha == alpha ? (alpha < 0.0f ? 0.0f : (alpha > 1.0f ? 1.0f : alpha)) : 0.0f;
-  return (int)(a * 255.0f + 0.5f);
-}
-/* A soft pixel, partly subject: alpha 2..254 of 255. Below, the subject's
- * share is under 0.6 % and the pixel is background; above, subject. The
- * lens blur splits these alone (blur/matte.c), so the corrections on the
- * layers (pipeline/layers.c) do too: a pixel the blur takes as background
- * is not changed by a subject's correction. */
+/* A soft pixel, partly subject: alpha 2..254 of the 255 a matte carries
+ * (dm_to_u8). Below, the subject's share is under 0.6 % and the pixel is
+ * background; above, subject. The lens blur splits these alone
+ * (blur/matte.c), so the corrections on the layers (pipeline/layers.c) do
+ * too: a pixel the blur takes as background is not changed by a subject's
+ * correction. */
 static inline int dm_matte_soft(float alpha) {
-  const int q = dm_matte_u8(alpha);
+  const int q = dm_to_u8(alpha);
   return q > 1 && q < 255;
 }
 /* Subject through and through: 255 of 255. */
-static inline int dm_matte_opaque(float alpha) { return dm_matte_u8(alpha) == 255; }
+static inline int dm_matte_opaque(float alpha) { return dm_to_u8(alpha) == 255; }
 
 /* F and B of every soft pixel (dm_matte_soft), row by row. */
 typedef struct dm_matte_layers {
