@@ -216,7 +216,8 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
     int *ix = bl_take(&st->scratch, sizeof(int) * 2 * (size_t)lv[l].w);
     float *tx = bl_take(&st->scratch, sizeof(float) * (size_t)lv[l].w);
     if (!ix || !tx) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
-    for (int x = 0; x < lv[l].w; x++) coarse_coord(x, lv[l + 1].w, &ix[2 * x], &ix[2 * x + 1], &tx[x]);
+    for (int x = 0; x < lv[l].w; x++)
+      coarse_coord(x, lv[l + 1].w, &ix[2 * x], &ix[2 * x + 1], &tx[x]);
     job.l = l, job.pull = 0, job.ix = ix, job.tx = tx;
     dm_parallel(ctx, pp_run, &job);
   }
@@ -552,7 +553,8 @@ static dm_status own_pass(bl_state *st, own_job *j, void (*run)(void *, int, int
   j->wx = wx;
   atomic_init(&j->nomem, 0);
   dm_parallel(st->ctx, run, j);
-  if (atomic_load(&j->nomem)) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
+  if (atomic_load(&j->nomem))
+    return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   return DM_OK;
 }
 

@@ -6,9 +6,10 @@
  * r0·2^(L-1) < |r| <= r0·2^L and is scattered on a grid 2^L times
  * coarser. r0 is BL_R0; an editor's draft (shown only while a slider
  * moves) takes half of it: its sources cost a quarter as many writes a
- * level up, for bokeh a little softer at the levels' ends. Slices are ordered near to far: near slices from the largest
- * blur down, focus, far slices from the smallest blur up; compositing runs
- * in that order. Only slices that hold pixels are kept.
+ * level up, for bokeh a little softer at the levels' ends. Slices are
+ * ordered near to far: near slices from the largest blur down, focus, far
+ * slices from the smallest blur up; compositing runs in that order. Only
+ * slices that hold pixels are kept.
  *
  * With a matte, a pixel with alpha > BL_ALPHA_EPS is subject and its front
  * content is the subject's (matte.c). */
@@ -102,7 +103,10 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
   if (!st->m8 && (s = bl_synth_matte(st)) != DM_OK) goto done;
   bl_arena_reset(&st->scratch); /* `back` lives in it until the end */
   if (st->m8 && (s = bl_matte_radii(st, fn, &back)) != DM_OK) goto done;
-  if (st->rg && (s = bl_whole_slices(st, fn, cand_of, wcount, wrmax)) != DM_OK) goto done;
+  /* with a matte, the whole photo's slices count its soft edge once the
+   * matte's CoC fills exist (bl_matte_radii); without one they are made */
+  if (st->rg && st->matte && (s = bl_whole_slices(st, fn, cand_of, wcount, wrmax)) != DM_OK)
+    goto done;
   j.phase = 1;
   dm_parallel(st->ctx, front_run, &j);
   /* plan: keep the candidates that hold pixels, in near-to-far order */

@@ -111,7 +111,8 @@ dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correctio
   /* The passes that change what is kept: the F pass on a copy and the B
    * pass in place when both do; the one that does in place otherwise. */
   const layer_use u = uses_of(&scene->matte, mask_f, mask_b);
-  const int f_only = u.f_kept && !u.b_kept && !u.f_clear, b_only = u.b_kept && !u.f_kept && !u.b_opaque;
+  const int f_only = u.f_kept && !u.b_kept && !u.f_clear;
+  const int b_only = u.b_kept && !u.f_kept && !u.b_opaque;
   const int both = (u.f_kept || u.b_kept) && !f_only && !b_only;
   dm_image copy = {0}, *fg = work; /* the F pass's result */
   if (both) {
