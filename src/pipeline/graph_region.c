@@ -184,11 +184,7 @@ static dm_status correction(dm_context *ctx, dm_graph *g, const dm_correction *c
   if (!s && on_layers) {
     s = dm_apply_on_layers(ctx, img, c, &in, scene, &mf, &mb, 0);
   } else if (!s) {
-    s = dm_mask_render(ctx, c->masks, c->n_masks, &in, &mf);
-    float *old = s ? NULL : dm_layers_save(sc, img);
-    if (!s) s = dm_adjust_apply_frame(ctx, img, &mf, c->amount / 100.0f, &c->sliders, frame);
-    if (!s && old) dm_layers_follow(scene, img, old);
-    free(old);
+    s = dm_apply_on_composite(ctx, img, c, &in, sc, &mf, 0);
   }
   dm_image_free(&mf);
   dm_image_free(&mb);

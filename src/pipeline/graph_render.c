@@ -142,11 +142,7 @@ static dm_status correction(dm_context *ctx, dm_graph *g, graph_level *L, const 
   if (!s && on_layers) {
     s = dm_apply_on_layers(ctx, &st->img, c, &in, scene, mf, mb, me != NULL);
   } else if (!s) {
-    if (!me) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, mf);
-    float *old = s ? NULL : dm_layers_save(scene, &st->img);
-    if (!s) s = dm_adjust_apply(ctx, &st->img, mf, c->amount / 100.0f, &c->sliders);
-    if (!s && old) dm_layers_follow(scene, &st->img, old);
-    free(old);
+    s = dm_apply_on_composite(ctx, &st->img, c, &in, scene, mf, me != NULL);
   }
   if (!s && !me) {
     fresh.bytes = (size_t)mf->width * mf->height * sizeof(float) * (on_layers ? 2 : 1);

@@ -61,6 +61,28 @@ static dm_status layer_mask(dm_context *ctx, const dm_correction *c, const dm_ma
   return s;
 }
 
+/* The masks: of the F layer, then of the B layer, each on the photo with
+ * that layer put in (work is left with B in it), what they share made
+ * once from the photo as it is. */
+static dm_status layer_masks(dm_context *ctx, const dm_correction *c, const dm_mask_inputs *in,
+                             dm_scene *scene, dm_image *work, dm_image *mask_f, dm_image *mask_b) {
+  const dm_matte_layers *L = &scene->layers;
+  float *alpha = malloc(L->n * sizeof *alpha);
+  if (!alpha) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
+  for (int y = 0; y < L->height; y++)
+    for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++)
+      alpha[k] = dm_px(&scene->matte, L->x[k], y)[0];
+  dm_mask_shared *shared = NULL;
+  dm_mask_inputs photo = *in; /* the picture as it is, with its own matte */
+  photo.image = work, photo.matte = &scene->matte;
+  dm_status s = dm_mask_share(ctx, c->masks, c->n_masks, &photo, &shared);
+  if (!s) s = layer_mask(ctx, c, in, shared, scene, alpha, 0, work, mask_f);
+  if (!s) s = layer_mask(ctx, c, in, shared, scene, alpha, 1, work, mask_b);
+  dm_mask_shared_free(shared);
+  free(alpha);
+  return s;
+}
+
 /* Which pass changes what is kept of it: the F pass's result is kept at
  * opaque and soft pixels, the B pass's at clear and soft ones, and a pass
  * changes only pixels where its mask is above 0 (a weight of 0 leaves a
@@ -92,21 +114,7 @@ dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correctio
                              const dm_mask_inputs *in, dm_scene *scene, dm_image *mask_f,
                              dm_image *mask_b, int masks_ready) {
   dm_matte_layers *L = &scene->layers;
-  float *alpha = malloc(L->n * sizeof *alpha);
-  if (!alpha) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
-  for (int y = 0; y < L->height; y++)
-    for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++)
-      alpha[k] = dm_px(&scene->matte, L->x[k], y)[0];
-  /* The masks: of the F layer, then of the B layer, each on the photo with
-   * that layer put in (work is left with B in it). */
-  dm_mask_shared *shared = NULL;
-  dm_mask_inputs photo = *in; /* the picture as it is, with its own matte */
-  photo.image = work, photo.matte = &scene->matte;
-  dm_status s = masks_ready ? DM_OK : dm_mask_share(ctx, c->masks, c->n_masks, &photo, &shared);
-  if (!s && !masks_ready) s = layer_mask(ctx, c, in, shared, scene, alpha, 0, work, mask_f);
-  if (!s && !masks_ready) s = layer_mask(ctx, c, in, shared, scene, alpha, 1, work, mask_b);
-  dm_mask_shared_free(shared);
-  free(alpha);
+  dm_status s = masks_ready ? DM_OK : layer_masks(ctx, c, in, scene, work, mask_f, mask_b);
   if (s) return s;
   /* The passes that change what is kept: the F pass on a copy and the B
    * pass in place when both do; the one that does in place otherwise. */
@@ -144,19 +152,25 @@ dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correctio
   return s;
 }
 
-float *dm_layers_save(const dm_scene *scene, const dm_image *work) {
+/* Before a correction on the composite: the soft pixels' colours; NULL
+ * without layers, or out of memory (*nomem set). */
+static float *layers_save(const dm_scene *scene, const dm_image *work, int *nomem) {
   const dm_matte_layers *L = scene ? &scene->layers : NULL;
+  *nomem = 0;
   if (!L || !L->n) return NULL;
   float *old = malloc(L->n * 3 * sizeof *old);
+  *nomem = !old;
   for (int y = 0; old && y < L->height; y++)
     for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++)
       memcpy(old + 3 * k, dm_px(work, L->x[k], y), 3 * sizeof(float));
   return old;
 }
 
-void dm_layers_follow(dm_scene *scene, const dm_image *work, const float *old) {
+/* After it: both layers scaled by each pixel's change, so the composite
+ * stays a·F + (1 − a)·B. */
+static void layers_follow(dm_scene *scene, const dm_image *work, const float *old) {
   dm_matte_layers *L = &scene->layers;
-  for (int y = 0; old && y < L->height; y++)
+  for (int y = 0; y < L->height; y++)
     for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++) {
       const float *now = dm_px(work, L->x[k], y);
       for (int ch = 0; ch < 3; ch++) {
@@ -169,4 +183,17 @@ void dm_layers_follow(dm_scene *scene, const dm_image *work, const float *old) {
         }
       }
     }
+}
+
+dm_status dm_apply_on_composite(dm_context *ctx, dm_image *work, const dm_correction *c,
+                                const dm_mask_inputs *in, dm_scene *scene, dm_image *mask,
+                                int mask_ready) {
+  dm_status s = mask_ready ? DM_OK : dm_mask_render(ctx, c->masks, c->n_masks, in, mask);
+  int nomem = 0;
+  float *old = s ? NULL : layers_save(scene, work, &nomem);
+  if (nomem) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
+  if (!s) s = adjust(ctx, c, in, work, mask);
+  if (!s && old) layers_follow(scene, work, old);
+  free(old);
+  return s;
 }

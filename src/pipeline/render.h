@@ -38,11 +38,13 @@ int dm_correction_on_layers(const dm_correction *c, const dm_scene *scene);
 dm_status dm_apply_on_layers(dm_context *ctx, dm_image *work, const dm_correction *c,
                              const dm_mask_inputs *in, dm_scene *scene, dm_image *mask_f,
                              dm_image *mask_b, int masks_ready);
-/* Before a correction on the composite: the soft pixels' colours (malloc'ed,
- * NULL without layers); after it, dm_layers_follow scales both layers by
- * each pixel's change, so the composite stays a·F + (1 − a)·B. */
-float *dm_layers_save(const dm_scene *scene, const dm_image *work);
-void dm_layers_follow(dm_scene *scene, const dm_image *work, const float *old);
+/* Apply `c` to the picture as it is (a correction that does not read the
+ * matte) with its mask, rendered into `mask` unless `mask_ready`; the soft
+ * edge's layers (scene may be NULL) follow by each pixel's change, so the
+ * composite stays a·F + (1 − a)·B. in->frame: where work lies in the photo. */
+dm_status dm_apply_on_composite(dm_context *ctx, dm_image *work, const dm_correction *c,
+                                const dm_mask_inputs *in, dm_scene *scene, dm_image *mask,
+                                int mask_ready);
 
 /* Refuse a recipe with a correction that would change the picture and
  * whose mask holds a switched-on component depthmask cannot render (a
