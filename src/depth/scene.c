@@ -30,7 +30,6 @@
 /* Photos are read whole to look for embedded depth; a bigger file is not a photo. */
 #define SCENE_MAX_FILE (2LL << 30)
 
-/* Stage times go to the log at INFO level (bench/depth.sh prints them). */
 void dm_scene_free(dm_scene *s) {
   if (!s) return;
   dm_depth_free(&s->depth);

@@ -58,8 +58,10 @@ static void *builder_main(void *arg) {
  * its previews' photo and scene, not its stage memory. */
 #define STAGES_IDLE_MS 60000
 
-static void tick_photo(dm_context *ctx, dm_server *srv, srv_photo *p, long debounce) {
-  if (atomic_load(&p->exporting)) return;
+/* A photo's tick: its sidecar saved when due, its memory given back when
+ * idle. Returns 1 when it freed memory. */
+static int tick_photo(dm_context *ctx, dm_server *srv, srv_photo *p, long debounce) {
+  if (atomic_load(&p->exporting)) return 0;
   pthread_mutex_lock(&p->doc_mu);
   if (p->doc) {
     if (dm_edit_doc_tick(ctx, p->doc, srv_now_ms(), debounce) == DM_OK) {
@@ -78,7 +80,7 @@ static void tick_photo(dm_context *ctx, dm_server *srv, srv_photo *p, long debou
   pthread_mutex_unlock(&p->open_mu);
   int freed = g && dm_graph_release_idle(g, FULL_IDLE_MS);
   freed |= g && dm_graph_release_stages_idle(g, STAGES_IDLE_MS);
-  if (freed) malloc_trim(0);
+  return freed;
 }
 
 static void *ticker_main(void *arg) {
@@ -96,8 +98,11 @@ static void *ticker_main(void *arg) {
       rc = pthread_cond_timedwait(&srv->wake, &srv->mu, &until);
     if (srv->stopping || !ctx) continue;
     pthread_mutex_unlock(&srv->mu);
-    for (int i = 0; i < srv->n_photos; i++) tick_photo(ctx, srv, &srv->photos[i], debounce);
-    if (atomic_exchange(&srv->trim_wanted, 0)) malloc_trim(0);
+    /* Freed memory goes back to the system once a tick: the heap keeps its
+     * free pages otherwise (cmd_edit.c). */
+    int trim = atomic_exchange(&srv->trim_wanted, 0);
+    for (int i = 0; i < srv->n_photos; i++) trim |= tick_photo(ctx, srv, &srv->photos[i], debounce);
+    if (trim) malloc_trim(0);
     pthread_mutex_lock(&srv->mu);
   }
   pthread_mutex_unlock(&srv->mu);
