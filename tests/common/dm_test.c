@@ -97,6 +97,13 @@ void dm_test_key_pattern(const char *key, char *out, size_t len) {
   out[o] = 0;
 }
 
+dm_image dm_test_srgb(dm_context *ctx, const dm_image *linear) {
+  dm_image out;
+  memset(&out, 0, sizeof out);
+  CHECK_OK(ctx, dm_color_from_working(ctx, linear, DM_PROFILE_SRGB, &out, NULL, NULL));
+  return out;
+}
+
 dm_image dm_test_working_photo(dm_context *ctx, const char *which) {
   dm_decoded d;
   dm_image img;

@@ -65,6 +65,10 @@ const char *dm_test_tmpdir(const char *test_name);
  * equal shape. */
 void dm_test_image_diff(const dm_image *a, const dm_image *b, double *mean_abs, double *max_abs);
 
+/* A working-space image as the sRGB the previews are sent in (samples
+ * 0..1, the caller frees it). */
+dm_image dm_test_srgb(dm_context *ctx, const dm_image *linear);
+
 /* A --set key with its indices written N, M, S, as `depthmask keys` lists it:
  * correction[0].mask[12].stroke[3].dabs -> correction[N].mask[M].stroke[S].dabs */
 void dm_test_key_pattern(const char *key, char *out, size_t len);

@@ -280,21 +280,14 @@ static void test_pending(dm_context *ctx) {
 /* Proxy and full renders of one recipe agree (item 2): the proxy equals the full render
  * brought down to its size within 2/255 mean absolute difference overall and 4/255 within 12
  * px (full-size pixels) of the matte's edge, in the sRGB the preview is sent in. */
-static void srgb(dm_context *ctx, const dm_image *linear, dm_image *out) {
-  unsigned char *icc = NULL;
-  size_t icc_len = 0;
-  CHECK_OK(ctx, dm_color_from_working(ctx, linear, DM_PROFILE_SRGB, out, &icc, &icc_len));
-  free(icc);
-}
-
 static void test_proxy_agreement(dm_context *ctx, dm_graph *g, const dm_recipe *r) {
   dm_image full = {0}, proxy = {0}, down = {0}, a = {0}, b = {0};
   dm_graph_view fv = {.level = DM_LEVEL_FULL}, pv = {.level = DM_LEVEL_PROXY};
   CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &fv, &full, NULL));
   CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &pv, &proxy, NULL));
   CHECK_OK(ctx, dm_resized_plane(ctx, &full, proxy.width, proxy.height, 0, &down, "full"));
-  srgb(ctx, &down, &a);
-  srgb(ctx, &proxy, &b);
+  a = dm_test_srgb(ctx, &down);
+  b = dm_test_srgb(ctx, &proxy);
   /* The band: proxy pixels within 12 full-size pixels of where the proxy's matte crosses 0.5. */
   const dm_image *matte = &dm_graph_scene(g, DM_LEVEL_PROXY)->matte;
   const int reach = (12 * proxy.width + full.width - 1) / full.width;
