@@ -183,7 +183,8 @@ void bl_reuse_done(bl_state *st);
  * buffers' stride; k marked dirty when it holds nothing of k's yet); NULL
  * for the others, without a plan or memory. Call before the band pass. */
 float *bl_reuse_acc0(bl_state *st, int k);
-/* The geometry changed: nothing is reused; and the memory's size. */
+/* The geometry changed: nothing is reused (the buffers, the image's size,
+ * stay); and the memory's size. */
 void bl_reuse_forget(bl_reuse *r);
 void bl_reuse_free(bl_reuse *r);
 size_t bl_reuse_bytes(const bl_state *st);

@@ -92,6 +92,8 @@ static void mark_rows(void *user, int ith, int nth) {
   for (int y = y0; y < y1; y++) {
     const float *in = dm_row(st->in, y);
     float *prev = r->prev + (size_t)y * st->w * 3;
+    /* the row's layer slots, ascending in x: walked along with it */
+    size_t k = L ? L->row_start[y] : 0, kend = L ? L->row_start[y + 1] : 0;
     for (int x = 0; x < st->w; x++) {
       size_t i = (size_t)y * st->w + x;
       int colour = differ3(in + 3 * x, prev + 3 * x);
@@ -103,7 +105,8 @@ static void mark_rows(void *user, int ith, int nth) {
         if ((colour || boost) && own >= 0) dirty[own] = 1;
         continue;
       }
-      long slot = L ? dm_matte_layers_find(L, x, y) : -1;
+      while (k < kend && L->x[k] < x) k++;
+      const long slot = k < kend && L->x[k] == x ? (long)k : -1;
       if (slot < 0) {
         j->unslotted[ith] |= colour || boost;
         continue;
