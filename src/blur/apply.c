@@ -214,7 +214,9 @@ size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan) {
   size_t n = (size_t)st->w * st->h, b = n * (sizeof(float) + 1) + (st->m8 ? 2 * n : 0);
   for (int k = 0; k < st->n_slices; k++) {
     const bl_slice *sl = &st->slices[k];
-    if (sl->fill) b += sizeof(float) * 4 * (size_t)sl->fw * sl->fh + (size_t)sl->fw * sl->fh;
+    if (sl->fill) b += sizeof(float) * 4 * (size_t)sl->fw * sl->fh;
+    if (sl->beyond) b += (size_t)sl->fw * sl->fh;
+    if (sl->dead) b += (size_t)sl->fw * sl->fh;
     if (sl->geo) b += sizeof(float) * 4 * (sl->fw ? (size_t)sl->fw * sl->fh : (size_t)sl->aw * sl->ah);
     if (sl->acc) b += sizeof(float) * 4 * (size_t)sl->ah * (sl->aw + 2 * BL_PAD);
   }
