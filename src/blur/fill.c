@@ -388,11 +388,25 @@ static float *own_sums(own_job *j) {
   return acc;
 }
 
-static void own_run(void *user, int ith, int nth) {
-  own_job *j = user;
+/* Source row y of a cell row, as the passes read it. */
+typedef struct own_src {
+  int y;
+  size_t r0;                      /* its first pixel's index */
+  const uint8_t *sid, *m8, *bid;  /* m8, bid NULL without a matte */
+  const float *in, *rad;
+  float wy;                       /* its weight in the cell row */
+} own_src;
+
+/* What a pass does with one source row, and then with the cell row's
+ * sums (ay: the cell row's weight along y). */
+typedef void (*own_row_fn)(own_job *j, float *acc, const own_src *r);
+typedef void (*own_cells_fn)(own_job *j, const float *acc, int cy, float ay);
+
+/* A thread's cell rows: each one's sums zeroed, its source rows given to
+ * `row` with their weights, then the sums to `cells`. */
+static void own_walk(own_job *j, int ith, int nth, own_row_fn row, own_cells_fn cells) {
   const bl_state *st = j->st;
-  const float *wx = j->wx;
-  int c = st->slices[j->k].cand, y0, y1;
+  int y0, y1;
   dm_split_rows(j->fh, ith, nth, &y0, &y1);
   float *acc = own_sums(j);
   if (!acc) return;
@@ -401,142 +415,144 @@ static void own_run(void *user, int ith, int nth) {
     int ya, yb;
     cell_rows(j, cy, &ya, &yb);
     for (int y = ya; y < yb; y++) {
-      float wy = row_weight(j, y, cy);
-      if (wy <= 0.0f) continue;
-      size_t r0 = (size_t)y * st->w;
-      const uint8_t *sid = st->sid + r0, *m8 = st->m8 ? st->m8 + r0 : NULL;
-      const uint8_t *bid = st->bid ? st->bid + r0 : NULL;
-      const float *in = dm_row(st->in, y), *rad = st->rad + r0;
-      if (!j->tent && !j->behind) { /* the common case: box cells, plain pixels inline */
-        for (int x = 0; x < st->w; x++) {
-          int s = sid[x];
-          if (s > c) continue;
-          float *a = acc + 7 * (size_t)(x >> j->level);
-          if (s < c) {
-            a[5] += 1.0f;
-            if (bid && bid[x] == c && bl_soft(m8[x], bid[x])) a[6] += 1.0f;
-            continue;
-          }
-          float v[4], r;
-          if (m8 && bl_soft(m8[x], bid[x])) {
-            bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
-          } else {
-            bl_boosted(st, r0 + x, in + 3 * x, rad[x], v);
-            v[3] = 1.0f;
-            r = fabsf(rad[x]);
-          }
-          a[0] += v[0], a[1] += v[1], a[2] += v[2], a[3] += v[3], a[4] += v[3] * r;
-        }
-        continue;
-      }
-      for (int x = 0; x < st->w; x++) {
-        int s = sid[x];
-        if (s > c) continue;
-        int soft_behind = s < c && bid && bid[x] == c && bl_soft(m8[x], bid[x]);
-        if (s < c && !j->behind) { /* hidden: only its two fractions are not zero */
-          int c0;
-          float w0, w1;
-          int n = cells_of(j, x, wy, &c0, &w0, &w1);
-          float *a = acc + 7 * (size_t)c0;
-          a[5] += w0;
-          if (soft_behind) a[6] += w0;
-          if (n == 2) {
-            a[12] += w1;
-            if (soft_behind) a[13] += w1;
-          }
-          continue;
-        }
-        float v[7] = {0, 0, 0, 0, 0, 0, 0}, r;
-        if (j->behind) { /* the background share of a soft subject pixel */
-          if (!soft_behind || !bl_content(st, j->k, x, y, BL_BEHIND, in + 3 * x, v, &r)) continue;
-          v[3] = 1.0f, v[4] = r, v[6] = 1.0f;
-        } else if (s < c) {
-          v[5] = 1.0f, v[6] = soft_behind ? 1.0f : 0.0f;
-        } else {
-          if (m8 && bl_soft(m8[x], bid[x])) {
-            bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
-          } else {
-            bl_boosted(st, r0 + x, in + 3 * x, rad[x], v);
-            v[3] = 1.0f;
-            r = fabsf(rad[x]);
-          }
-          v[4] = v[3] * r;
-        }
-        int c0;
-        float w0, w1;
-        int n = cells_of(j, x, wy, &c0, &w0, &w1);
-        float *a = acc + 7 * (size_t)c0;
-        for (int i = 0; i < 7; i++) a[i] += w0 * v[i];
-        if (n == 2)
-          for (int i = 0; i < 7; i++) a[7 + i] += w1 * v[i];
-      }
+      own_src r = {.y = y, .r0 = (size_t)y * st->w, .wy = row_weight(j, y, cy)};
+      if (r.wy <= 0.0f) continue;
+      r.sid = st->sid + r.r0, r.m8 = st->m8 ? st->m8 + r.r0 : NULL;
+      r.bid = st->bid ? st->bid + r.r0 : NULL;
+      r.in = dm_row(st->in, y), r.rad = st->rad + r.r0;
+      row(j, acc, &r);
     }
-    float wy = axis_weight(j, cy, st->h, j->fh);
-    for (int cx = 0; cx < j->fw; cx++) {
-      float inv = 1.0f / (wx[cx] * wy);
-      const float *a = acc + 7 * (size_t)cx;
-      float *d = j->own + ((size_t)cy * j->fw + cx) * 5, *hd = j->hidden + 2 * ((size_t)cy * j->fw + cx);
-      if (j->behind) { /* move those pixels from hidden to own */
-        for (int i = 0; i < 5; i++) d[i] += a[i] * inv;
-        hd[0] -= a[6] * inv;
-        continue;
-      }
-      for (int i = 0; i < 5; i++) d[i] = a[i] * inv;
-      hd[0] = a[5] * inv, hd[1] = a[6] * inv;
-    }
+    cells(j, acc, cy, axis_weight(j, cy, st->h, j->fh));
   }
   free(acc);
 }
+
+/* own_run's row: own pixels' colour, coverage and r·coverage, nearer
+ * pixels' hidden fractions (or, behind, the soft subject's backgrounds). */
+static void own_row(own_job *j, float *acc, const own_src *sr) {
+  const bl_state *st = j->st;
+  const int c = st->slices[j->k].cand, y = sr->y;
+  const uint8_t *sid = sr->sid, *m8 = sr->m8, *bid = sr->bid;
+  const float *in = sr->in, *rad = sr->rad, wy = sr->wy;
+  const size_t r0 = sr->r0;
+  if (!j->tent && !j->behind) { /* the common case: box cells, plain pixels inline */
+    for (int x = 0; x < st->w; x++) {
+      int s = sid[x];
+      if (s > c) continue;
+      float *a = acc + 7 * (size_t)(x >> j->level);
+      if (s < c) {
+        a[5] += 1.0f;
+        if (bid && bid[x] == c && bl_soft(m8[x], bid[x])) a[6] += 1.0f;
+        continue;
+      }
+      float v[4], r;
+      if (m8 && bl_soft(m8[x], bid[x])) {
+        bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
+      } else {
+        bl_boosted(st, r0 + x, in + 3 * x, rad[x], v);
+        v[3] = 1.0f;
+        r = fabsf(rad[x]);
+      }
+      a[0] += v[0], a[1] += v[1], a[2] += v[2], a[3] += v[3], a[4] += v[3] * r;
+    }
+    return;
+  }
+  for (int x = 0; x < st->w; x++) {
+    int s = sid[x];
+    if (s > c) continue;
+    int soft_behind = s < c && bid && bid[x] == c && bl_soft(m8[x], bid[x]);
+    if (s < c && !j->behind) { /* hidden: only its two fractions are not zero */
+      int c0;
+      float w0, w1;
+      int n = cells_of(j, x, wy, &c0, &w0, &w1);
+      float *a = acc + 7 * (size_t)c0;
+      a[5] += w0;
+      if (soft_behind) a[6] += w0;
+      if (n == 2) {
+        a[12] += w1;
+        if (soft_behind) a[13] += w1;
+      }
+      continue;
+    }
+    float v[7] = {0, 0, 0, 0, 0, 0, 0}, r;
+    if (j->behind) { /* the background share of a soft subject pixel */
+      if (!soft_behind || !bl_content(st, j->k, x, y, BL_BEHIND, in + 3 * x, v, &r)) continue;
+      v[3] = 1.0f, v[4] = r, v[6] = 1.0f;
+    } else if (s < c) {
+      v[5] = 1.0f, v[6] = soft_behind ? 1.0f : 0.0f;
+    } else {
+      if (m8 && bl_soft(m8[x], bid[x])) {
+        bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
+      } else {
+        bl_boosted(st, r0 + x, in + 3 * x, rad[x], v);
+        v[3] = 1.0f;
+        r = fabsf(rad[x]);
+      }
+      v[4] = v[3] * r;
+    }
+    int c0;
+    float w0, w1;
+    int n = cells_of(j, x, wy, &c0, &w0, &w1);
+    float *a = acc + 7 * (size_t)c0;
+    for (int i = 0; i < 7; i++) a[i] += w0 * v[i];
+    if (n == 2)
+      for (int i = 0; i < 7; i++) a[7 + i] += w1 * v[i];
+  }
+}
+
+static void own_cells(own_job *j, const float *acc, int cy, float ay) {
+  for (int cx = 0; cx < j->fw; cx++) {
+    float inv = 1.0f / (j->wx[cx] * ay);
+    const float *a = acc + 7 * (size_t)cx;
+    float *d = j->own + ((size_t)cy * j->fw + cx) * 5, *hd = j->hidden + 2 * ((size_t)cy * j->fw + cx);
+    if (j->behind) { /* move those pixels from hidden to own */
+      for (int i = 0; i < 5; i++) d[i] += a[i] * inv;
+      hd[0] -= a[6] * inv;
+      continue;
+    }
+    for (int i = 0; i < 5; i++) d[i] = a[i] * inv;
+    hd[0] = a[5] * inv, hd[1] = a[6] * inv;
+  }
+}
+
+static void own_run(void *user, int ith, int nth) { own_walk(user, ith, nth, own_row, own_cells); }
 
 /* With the slice's geometry known (a plan's, from an earlier image): only
  * its own pixels' colours are summed, every other pixel is one byte read;
  * coverage, r·a and the hidden fractions come from `geo`. The sums are
  * those of own_run, so the result is the same bit for bit. */
-static void own_colour_run(void *user, int ith, int nth) {
-  own_job *j = user;
+static void colour_row(own_job *j, float *acc, const own_src *sr) {
   const bl_state *st = j->st;
-  const float *wx = j->wx;
-  int c = st->slices[j->k].cand, y0, y1;
-  dm_split_rows(j->fh, ith, nth, &y0, &y1);
-  float *acc = own_sums(j);
-  if (!acc) return;
-  for (int cy = y0; cy < y1; cy++) {
-    memset(acc, 0, sizeof(float) * 7 * (size_t)j->fw);
-    int ya, yb;
-    cell_rows(j, cy, &ya, &yb);
-    for (int y = ya; y < yb; y++) {
-      float wy = row_weight(j, y, cy);
-      if (wy <= 0.0f) continue;
-      size_t r0 = (size_t)y * st->w;
-      const uint8_t *sid = st->sid + r0, *m8 = st->m8 ? st->m8 + r0 : NULL;
-      const uint8_t *bid = st->bid ? st->bid + r0 : NULL;
-      const float *in = dm_row(st->in, y), *rad = st->rad + r0;
-      for (int x = 0; x < st->w; x++) {
-        if (sid[x] != c) continue;
-        float v[4], r;
-        if (m8 && bl_soft(m8[x], bid[x])) {
-          bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
-        } else {
-          bl_boosted(st, r0 + x, in + 3 * x, rad[x], v);
-        }
-        int c0;
-        float w0, w1;
-        int n = cells_of(j, x, wy, &c0, &w0, &w1);
-        float *a = acc + 7 * (size_t)c0;
-        a[0] += w0 * v[0], a[1] += w0 * v[1], a[2] += w0 * v[2];
-        if (n == 2) a[7] += w1 * v[0], a[8] += w1 * v[1], a[9] += w1 * v[2];
-      }
+  const int c = st->slices[j->k].cand;
+  for (int x = 0; x < st->w; x++) {
+    if (sr->sid[x] != c) continue;
+    float v[4], r;
+    if (sr->m8 && bl_soft(sr->m8[x], sr->bid[x])) {
+      bl_content(st, j->k, x, sr->y, BL_OWN, sr->in + 3 * x, v, &r);
+    } else {
+      bl_boosted(st, sr->r0 + x, sr->in + 3 * x, sr->rad[x], v);
     }
-    float wy = axis_weight(j, cy, st->h, j->fh);
-    for (int cx = 0; cx < j->fw; cx++) {
-      float inv = 1.0f / (wx[cx] * wy);
-      const float *a = acc + 7 * (size_t)cx, *g = j->geo + ((size_t)cy * j->fw + cx) * 4;
-      float *d = j->own + ((size_t)cy * j->fw + cx) * 5, *hd = j->hidden + 2 * ((size_t)cy * j->fw + cx);
-      d[0] = a[0] * inv, d[1] = a[1] * inv, d[2] = a[2] * inv, d[3] = g[0], d[4] = g[1];
-      hd[0] = g[2], hd[1] = g[3];
-    }
+    int c0;
+    float w0, w1;
+    int n = cells_of(j, x, sr->wy, &c0, &w0, &w1);
+    float *a = acc + 7 * (size_t)c0;
+    a[0] += w0 * v[0], a[1] += w0 * v[1], a[2] += w0 * v[2];
+    if (n == 2) a[7] += w1 * v[0], a[8] += w1 * v[1], a[9] += w1 * v[2];
   }
-  free(acc);
+}
+
+static void colour_cells(own_job *j, const float *acc, int cy, float ay) {
+  for (int cx = 0; cx < j->fw; cx++) {
+    float inv = 1.0f / (j->wx[cx] * ay);
+    const float *a = acc + 7 * (size_t)cx, *g = j->geo + ((size_t)cy * j->fw + cx) * 4;
+    float *d = j->own + ((size_t)cy * j->fw + cx) * 5, *hd = j->hidden + 2 * ((size_t)cy * j->fw + cx);
+    d[0] = a[0] * inv, d[1] = a[1] * inv, d[2] = a[2] * inv, d[3] = g[0], d[4] = g[1];
+    hd[0] = g[2], hd[1] = g[3];
+  }
+}
+
+static void own_colour_run(void *user, int ith, int nth) {
+  own_walk(user, ith, nth, colour_row, colour_cells);
 }
 
 /* Run j's pass (own_run or own_colour_run) on every thread, its column
