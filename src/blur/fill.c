@@ -427,15 +427,27 @@ static void own_walk(own_job *j, int ith, int nth, own_row_fn row, own_cells_fn 
   free(acc);
 }
 
+/* Own pixel x of row sr: its colour (premultiplied by its coverage on the
+ * soft edge), coverage and |CoC radius|. */
+static inline void own_content(const bl_state *st, int k, const own_src *sr, int x, float v[4],
+                               float *r) {
+  if (sr->m8 && bl_soft(sr->m8[x], sr->bid[x])) {
+    bl_content(st, k, x, sr->y, BL_OWN, sr->in + 3 * x, v, r);
+  } else {
+    bl_boosted(st, sr->r0 + x, sr->in + 3 * x, sr->rad[x], v);
+    v[3] = 1.0f;
+    *r = fabsf(sr->rad[x]);
+  }
+}
+
 /* own_run's row: own pixels' colour, coverage and r·coverage, nearer
  * pixels' hidden fractions (or, behind, the soft subject's backgrounds). */
 static void own_row(own_job *j, float *acc, const own_src *sr) {
   const bl_state *st = j->st;
   const int c = st->slices[j->k].cand, y = sr->y;
   const uint8_t *sid = sr->sid, *m8 = sr->m8, *bid = sr->bid;
-  const float *in = sr->in, *rad = sr->rad, wy = sr->wy;
-  const size_t r0 = sr->r0;
-  if (!j->tent && !j->behind) { /* the common case: box cells, plain pixels inline */
+  const float *in = sr->in, wy = sr->wy;
+  if (!j->tent && !j->behind) { /* the common case: box cells, own pixels inline */
     for (int x = 0; x < st->w; x++) {
       int s = sid[x];
       if (s > c) continue;
@@ -446,13 +458,7 @@ static void own_row(own_job *j, float *acc, const own_src *sr) {
         continue;
       }
       float v[4], r;
-      if (m8 && bl_soft(m8[x], bid[x])) {
-        bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
-      } else {
-        bl_boosted(st, r0 + x, in + 3 * x, rad[x], v);
-        v[3] = 1.0f;
-        r = fabsf(rad[x]);
-      }
+      own_content(st, j->k, sr, x, v, &r);
       a[0] += v[0], a[1] += v[1], a[2] += v[2], a[3] += v[3], a[4] += v[3] * r;
     }
     return;
@@ -481,13 +487,7 @@ static void own_row(own_job *j, float *acc, const own_src *sr) {
     } else if (s < c) {
       v[5] = 1.0f, v[6] = soft_behind ? 1.0f : 0.0f;
     } else {
-      if (m8 && bl_soft(m8[x], bid[x])) {
-        bl_content(st, j->k, x, y, BL_OWN, in + 3 * x, v, &r);
-      } else {
-        bl_boosted(st, r0 + x, in + 3 * x, rad[x], v);
-        v[3] = 1.0f;
-        r = fabsf(rad[x]);
-      }
+      own_content(st, j->k, sr, x, v, &r);
       v[4] = v[3] * r;
     }
     int c0;
@@ -527,11 +527,7 @@ static void colour_row(own_job *j, float *acc, const own_src *sr) {
   for (int x = 0; x < st->w; x++) {
     if (sr->sid[x] != c) continue;
     float v[4], r;
-    if (sr->m8 && bl_soft(sr->m8[x], sr->bid[x])) {
-      bl_content(st, j->k, x, sr->y, BL_OWN, sr->in + 3 * x, v, &r);
-    } else {
-      bl_boosted(st, sr->r0 + x, sr->in + 3 * x, sr->rad[x], v);
-    }
+    own_content(st, j->k, sr, x, v, &r);
     int c0;
     float w0, w1;
     int n = cells_of(j, x, sr->wy, &c0, &w0, &w1);
