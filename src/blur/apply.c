@@ -187,13 +187,50 @@ struct dm_lens_blur_plan {
   bl_state *st;
   dm_lens_blur p; /* the state points at this copy */
   int stale;      /* the geometry is another depth's or parameters': made again */
+  int amount;     /* stale only in Amount (dm_lens_blur_plan_amount) */
+  float scaled;   /* a draft's: its radii are those of the geometry's Amount times this
+                     (draft_amount); 0 when the geometry is exact */
+  float made_coc; /* the largest CoC of the Amount the geometry was made for */
 };
 
+/* While Lens Blur Amount alone moves, an editor's draft keeps the plan's
+ * geometry (which pixels lie in which slice, their fills' coverage) and
+ * scales every radius: Amount scales the artistic CoC and nothing else, so
+ * each pixel is still blurred with its own radius, only at the grid its
+ * slice had for the old one. The draft's slices scatter radii up to half
+ * the kernels' largest (r0 = BL_R0 / 2), so radii may grow twice before a
+ * kernel would outgrow its margin; shrinking, a coarse slice's kernels
+ * span fewer cells (softer bokeh, in a preview shown while the slider
+ * moves). Beyond a factor of 2 either way, or at the first image that is
+ * not a new Amount, the geometry is made again exactly. The full previews
+ * and every export never take this path. */
+static int draft_amount(dm_lens_blur_plan *pl, const dm_lens_blur *p, int draft) {
+  if (!draft || !pl->stale || !pl->amount || p->mode != DM_BLUR_ARTISTIC || !(pl->made_coc > 0.0f))
+    return 0;
+  dm_lens_blur other = pl->p;
+  other.amount = p->amount;
+  if (memcmp(&other, p, sizeof other)) return 0; /* more than Amount changed */
+  float f = dm_lens_blur_max_coc(p, pl->st->w, pl->st->h) / pl->made_coc;
+  if (!(f >= 0.5f && f <= 2.0f)) return 0;
+  bl_scale_radii(pl->st, f / (pl->scaled > 0.0f ? pl->scaled : 1.0f));
+  bl_reuse_forget(pl->st->reuse);
+  pl->p = *p;
+  pl->scaled = f;
+  pl->stale = pl->amount = 0;
+  return 1;
+}
+
 void dm_lens_blur_plan_stale(dm_lens_blur_plan *plan) {
-  if (plan) plan->stale = 1;
+  if (plan) plan->stale = 1, plan->amount = 0;
+}
+
+void dm_lens_blur_plan_amount(dm_lens_blur_plan *plan) {
+  if (plan && !plan->stale) plan->stale = plan->amount = 1; /* stale for more stays so */
 }
 
 int dm_lens_blur_plan_ready(const dm_lens_blur_plan *plan) { return plan && !plan->stale; }
+
+int dm_lens_blur_plan_scaled(const dm_lens_blur_plan *plan) { return plan && plan->scaled > 0.0f; }
 
 void dm_lens_blur_plan_free(dm_lens_blur_plan *plan) {
   if (!plan) return;
@@ -250,6 +287,8 @@ static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, f
     dm_lens_blur_plan_free(pl); /* not this image's (or level's): made again */
     *plan = pl = NULL;
   }
+  if (pl && !draft_amount(pl, p, draft) && pl->scaled > 0.0f)
+    pl->stale = 1; /* anything but a draft of a new Amount: made exactly */
   if (pl && pl->stale) { /* new geometry; the kernels and scratch pages stay when they can */
     geometry_free(pl->st);
     if (!same_shape(&pl->p, p)) bl_kernels_free(&pl->st->kern);
@@ -260,7 +299,8 @@ static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, f
       *plan = NULL;
       return s;
     }
-    pl->stale = 0;
+    pl->stale = pl->amount = 0, pl->scaled = 0.0f;
+    pl->made_coc = dm_lens_blur_max_coc(p, pl->st->w, pl->st->h);
   }
   bl_state *st = pl ? pl->st : NULL;
   if (!st && plan) {
@@ -274,6 +314,7 @@ static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, f
     }
     st->planned = 1;
     st->r0 = r0;
+    pl->made_coc = dm_lens_blur_max_coc(p, rgb->width, rgb->height);
     if ((s = prepare_geometry(st, near01, z_near_m, z_far_m)) != DM_OK) {
       dm_lens_blur_plan_free(pl);
       return s;

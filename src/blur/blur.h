@@ -222,9 +222,17 @@ int dm_lens_blur_plan_reused(const dm_lens_blur_plan *plan);
 /* The depth, matte or parameters changed: the next call makes the plan's
  * geometry again, keeping its kernels (same aperture shape) and pages. */
 void dm_lens_blur_plan_stale(dm_lens_blur_plan *plan);
+/* As dm_lens_blur_plan_stale, when only the parameters' Amount changed
+ * (nothing else of them, the depth, the range or the matte): an editor's
+ * draft may scale the geometry's radii instead of making it again
+ * (apply.c, draft_amount); every other render makes it again. */
+void dm_lens_blur_plan_amount(dm_lens_blur_plan *plan);
 /* A plan whose geometry is made and current (not NULL, not stale): the
  * depth and range it was made with need not be worked out again. */
 int dm_lens_blur_plan_ready(const dm_lens_blur_plan *plan);
+/* The last image went through a draft's geometry scaled to a new Amount
+ * (apply.c, draft_amount), not made for it. */
+int dm_lens_blur_plan_scaled(const dm_lens_blur_plan *plan);
 void dm_lens_blur_plan_free(dm_lens_blur_plan *plan);
 
 /* ---- a crop of the photo (region renders) ------------------------------ */

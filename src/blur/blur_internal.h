@@ -278,6 +278,9 @@ int bl_content(const bl_state *st, int k, int x, int y, int role, const float *I
 
 /* Fill st->rad and st->sid and plan st->slices. */
 dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *fn);
+/* Every CoC radius of the planned geometry times `step`, the slices kept:
+ * an editor's draft while Lens Blur Amount alone moves (apply.c). */
+void bl_scale_radii(bl_state *st, float step);
 /* Highlight boost: the light a pixel of colour I and CoC radius r spreads
  * (boost.c explains the gain). bl_boost_setup fills st->boost_*. */
 void bl_boost_setup(bl_state *st);

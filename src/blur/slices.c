@@ -73,6 +73,33 @@ static void front_run(void *user, int ith, int nth) {
   }
 }
 
+/* A slice is filled as far behind nearer content as anything can show
+ * through: the largest nearer CoC plus its own. */
+static void fill_reaches(bl_state *st) {
+  float nearer = 0.0f;
+  for (int k = 0; k < st->n_slices; k++) {
+    bl_slice *sl = &st->slices[k];
+    sl->fill_reach = k ? nearer + sl->rmax + 2.0f : 0.0f;
+    if (sl->rmax > nearer) nearer = sl->rmax;
+  }
+}
+
+void bl_scale_radii(bl_state *st, float step) {
+  size_t n = (size_t)st->w * st->h;
+  for (size_t i = 0; i < n; i++) st->rad[i] *= step;
+  st->far_rmax *= step;
+  for (int k = 0; k < st->n_slices; k++) {
+    bl_slice *sl = &st->slices[k];
+    sl->rmax *= step;
+    size_t cells = sl->fw ? (size_t)sl->fw * sl->fh : (size_t)sl->aw * sl->ah;
+    for (size_t i = 0; sl->geo && i < cells; i++) sl->geo[4 * i + 1] *= step; /* r·coverage */
+    /* the reach grows or shrinks with the radii: worked out again */
+    free(sl->beyond), free(sl->dead);
+    sl->beyond = sl->dead = NULL;
+  }
+  fill_reaches(st);
+}
+
 dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *fn) {
   int nt = st->ctx->n_threads > 0 ? st->ctx->n_threads : 1;
   long long (*count)[N_CAND] = calloc((size_t)nt, sizeof *count);
@@ -133,14 +160,7 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
     sl->n_own = n;
     map[c] = st->n_slices++;
   }
-  /* a slice is filled as far behind nearer content as anything can show
-   * through: the largest nearer CoC plus its own */
-  float nearer = 0.0f;
-  for (int k = 0; k < st->n_slices; k++) {
-    bl_slice *sl = &st->slices[k];
-    sl->fill_reach = k ? nearer + sl->rmax + 2.0f : 0.0f;
-    if (sl->rmax > nearer) nearer = sl->rmax;
-  }
+  fill_reaches(st);
   for (int c = 0; c < N_CAND; c++) st->slice_of[c] = (int8_t)map[c];
   if (st->m8) {
     int first_from[N_CAND + 1];

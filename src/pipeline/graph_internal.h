@@ -36,7 +36,7 @@ typedef struct memo {
   /* The lens blur's geometry for the level's last depth, matte and blur
    * parameters (plan_key): a slider that moves only the image reuses it. */
   dm_lens_blur_plan *plan;
-  dm_hash plan_key;
+  dm_hash plan_key, plan_shape; /* plan_shape: key_blur_but_amount */
 } memo;
 
 typedef struct graph_level {
@@ -106,5 +106,8 @@ dm_hash key_photo(dm_graph_level level, int scene_ready, int before);
 dm_hash key_correction(dm_hash upstream, const dm_correction *c, dm_hash masks);
 dm_hash key_masks(dm_hash upstream, const dm_correction *c, int on_layers, const char *base_dir);
 dm_hash key_blur(dm_hash upstream, const dm_recipe *r);
+/* key_blur as if Amount were 0: equal for two recipes whose blurs differ
+ * in Amount alone. */
+dm_hash key_blur_but_amount(dm_hash upstream, const dm_recipe *r);
 
 #endif

@@ -86,12 +86,13 @@ dm_hash key_correction(dm_hash upstream, const dm_correction *c, dm_hash masks) 
   return digest_free(h);
 }
 
-dm_hash key_blur(dm_hash upstream, const dm_recipe *r) {
+/* The blur's key with its parameters `lb` (the recipe's, or a copy). */
+static dm_hash blur_key(dm_hash upstream, const dm_recipe *r, const dm_lens_blur *lb) {
   dm_hasher *h = dm_hasher_new();
   if (!h) return (dm_hash){0, 0};
   dm_hasher_update_str(h, "blur");
   put_key(h, upstream);
-  dm_hasher_update(h, &r->lens_blur, sizeof r->lens_blur);
+  dm_hasher_update(h, lb, sizeof *lb);
   put_int(h, r->photo.process_version);
   put_int(h, r->refine.n);
   for (int i = 0; i < r->refine.n; i++) {
@@ -102,4 +103,14 @@ dm_hash key_blur(dm_hash upstream, const dm_recipe *r) {
     put_masks(h, c);
   }
   return digest_free(h);
+}
+
+dm_hash key_blur(dm_hash upstream, const dm_recipe *r) {
+  return blur_key(upstream, r, &r->lens_blur);
+}
+
+dm_hash key_blur_but_amount(dm_hash upstream, const dm_recipe *r) {
+  dm_lens_blur lb = r->lens_blur;
+  lb.amount = 0.0f;
+  return blur_key(upstream, r, &lb);
 }

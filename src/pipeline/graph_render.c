@@ -172,10 +172,13 @@ static dm_status lens_blur(dm_context *ctx, dm_graph *g, graph_level *L, const d
    * (a full-size render is one-off: a region's crop, an export). */
   dm_lens_blur_plan **plan = NULL;
   if (L != &g->lv[DM_LEVEL_FULL] && !refine_reads_image(r)) {
-    dm_hash pk = key_blur(st->photo_key, r);
-    if (L->memo.plan_key.lo != pk.lo || L->memo.plan_key.hi != pk.hi)
-      dm_lens_blur_plan_stale(L->memo.plan);
-    L->memo.plan_key = pk;
+    dm_hash pk = key_blur(st->photo_key, r), ak = key_blur_but_amount(st->photo_key, r);
+    int amount_only = L->memo.plan_shape.lo == ak.lo && L->memo.plan_shape.hi == ak.hi;
+    if (L->memo.plan_key.lo != pk.lo || L->memo.plan_key.hi != pk.hi) {
+      if (amount_only) dm_lens_blur_plan_amount(L->memo.plan);
+      else dm_lens_blur_plan_stale(L->memo.plan);
+    }
+    L->memo.plan_key = pk, L->memo.plan_shape = ak;
     plan = &L->memo.plan;
   }
   dm_status s = dm_apply_lens_blur_planned(ctx, &st->img, r, &st->scene, g->path, plan,
