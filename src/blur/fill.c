@@ -380,10 +380,10 @@ static float row_weight(const own_job *j, int y, int cy) {
   return j->tent ? tent_weight(y, cy, j->level, j->fh) : 1.0f;
 }
 
-/* A thread's sums of a cell row: 7 a cell (R G B a ra hidden behind), or
+/* A thread's sums of n cell rows: 7 a cell (R G B a ra hidden behind), or
  * NULL with j->nomem set. */
-static float *own_sums(own_job *j) {
-  float *acc = malloc(sizeof(float) * 7 * (size_t)j->fw);
+static float *own_sums(own_job *j, int n) {
+  float *acc = malloc(sizeof(float) * 7 * (size_t)j->fw * n);
   if (!acc) atomic_store(&j->nomem, 1);
   return acc;
 }
@@ -402,29 +402,76 @@ typedef struct own_src {
 typedef void (*own_row_fn)(own_job *j, float *acc, const own_src *r);
 typedef void (*own_cells_fn)(own_job *j, const float *acc, int cy, float ay);
 
-/* A thread's cell rows: each one's sums zeroed, its source rows given to
- * `row` with their weights, then the sums to `cells`. */
-static void own_walk(own_job *j, int ith, int nth, own_row_fn row, own_cells_fn cells) {
+static own_src src_row(const bl_state *st, int y, float wy) {
+  own_src r = {.y = y, .r0 = (size_t)y * st->w, .wy = wy};
+  r.sid = st->sid + r.r0, r.m8 = st->m8 ? st->m8 + r.r0 : NULL;
+  r.bid = st->bid ? st->bid + r.r0 : NULL;
+  r.in = dm_row(st->in, y), r.rad = st->rad + r.r0;
+  return r;
+}
+
+/* Box cells: each source row feeds one cell row, given to `row` whole. */
+static void box_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn cells) {
   const bl_state *st = j->st;
-  int y0, y1;
-  dm_split_rows(j->fh, ith, nth, &y0, &y1);
-  float *acc = own_sums(j);
+  float *acc = own_sums(j, 1);
   if (!acc) return;
   for (int cy = y0; cy < y1; cy++) {
     memset(acc, 0, sizeof(float) * 7 * (size_t)j->fw);
     int ya, yb;
     cell_rows(j, cy, &ya, &yb);
     for (int y = ya; y < yb; y++) {
-      own_src r = {.y = y, .r0 = (size_t)y * st->w, .wy = row_weight(j, y, cy)};
-      if (r.wy <= 0.0f) continue;
-      r.sid = st->sid + r.r0, r.m8 = st->m8 ? st->m8 + r.r0 : NULL;
-      r.bid = st->bid ? st->bid + r.r0 : NULL;
-      r.in = dm_row(st->in, y), r.rad = st->rad + r.r0;
+      own_src r = src_row(st, y, 1.0f);
       row(j, acc, &r);
     }
     cells(j, acc, cy, axis_weight(j, cy, st->h, j->fh));
   }
   free(acc);
+}
+
+/* Tent cells: a source row feeds two cell rows. It is summed along x once
+ * (the tent across columns) and added to both with its weights in y, so
+ * each pixel is read once (the rows at the ends of a thread's block twice). */
+static void tent_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn cells) {
+  const bl_state *st = j->st;
+  const size_t n = 7 * (size_t)j->fw;
+  float *acc = own_sums(j, 3);
+  if (!acc) return;
+  float *cur = acc, *next = acc + n, *rs = acc + 2 * n; /* cell rows cy and cy + 1 */
+  memset(acc, 0, sizeof(float) * 2 * n);
+  int ya, yb, la, lb, cy = y0;
+  cell_rows(j, y0, &ya, &yb);
+  cell_rows(j, y1 - 1, &la, &lb);
+  for (int y = ya; y < lb; y++) {
+    float w0 = row_weight(j, y, cy), w1 = cy + 1 < y1 ? row_weight(j, y, cy + 1) : 0.0f;
+    if (w0 > 0.0f || w1 > 0.0f) {
+      memset(rs, 0, sizeof(float) * n);
+      own_src r = src_row(st, y, 1.0f);
+      row(j, rs, &r);
+      for (size_t i = 0; w0 > 0.0f && i < n; i++) cur[i] += w0 * rs[i];
+      for (size_t i = 0; w1 > 0.0f && i < n; i++) next[i] += w1 * rs[i];
+    }
+    for (;;) { /* the cell rows this row completes */
+      int a, b;
+      cell_rows(j, cy, &a, &b);
+      if (cy >= y1 || y + 1 < b) break;
+      cells(j, cur, cy, axis_weight(j, cy, st->h, j->fh));
+      float *t = cur;
+      cur = next, next = t;
+      memset(next, 0, sizeof(float) * n);
+      cy++;
+    }
+  }
+  free(acc);
+}
+
+/* A thread's cell rows: their source rows given to `row`, then each cell
+ * row's sums to `cells`. */
+static void own_walk(own_job *j, int ith, int nth, own_row_fn row, own_cells_fn cells) {
+  int y0, y1;
+  dm_split_rows(j->fh, ith, nth, &y0, &y1);
+  if (y0 >= y1) return;
+  if (j->tent) tent_walk(j, y0, y1, row, cells);
+  else box_walk(j, y0, y1, row, cells);
 }
 
 /* Own pixel x of row sr: its colour (premultiplied by its coverage on the
