@@ -118,13 +118,12 @@ static dm_status prepare_image(bl_state *st) {
   if (s != DM_OK) return s;
   if (st->m8 && (s = bl_subject_colour(st)) != DM_OK) return s;
   if ((s = bl_reuse_mark(st)) != DM_OK) return s; /* the slices this image changes */
-  /* fills of full-resolution slices: on the 2x grid, 4x for large images
-   * (there the fill is finer than the CoC it serves by a wide margin) */
-  int fill0 = (size_t)st->frame.full_w * st->frame.full_h > BL_FILL_LARGE ? 2 : 1; /* the photo's */
+  int fill0 = bl_fill_level0(st);
   for (int k = st->n_slices - 1; k >= 0; k--) {
     if (dm_cancelled(ctx)) return dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
     bl_slice *sl = &st->slices[k];
-    int coarse = sl->level > 0, need_fill = sl->fill_reach > 0.0f;
+    /* a full-resolution slice with nothing in front of it needs no fill */
+    int coarse = sl->level > 0, need_fill = sl->fill_reach > 0.0f && sl->win[1] > sl->win[0];
     if ((!coarse && !need_fill) || !st->dirty[k]) continue; /* a clean one's are the last image's */
     int level = coarse ? sl->level : fill0, fw, fh;
     float *own = NULL, *hidden = NULL;

@@ -24,7 +24,7 @@
 /* Matte alpha at or below this is background. */
 #define BL_ALPHA_EPS (1.0f / 255.0f)
 /* Images above this many pixels fill their full-resolution slices on the
- * 4x-coarser grid instead of the 2x one (apply.c). */
+ * 4x-coarser grid instead of the 2x one (bl_fill_level0). */
 #define BL_FILL_LARGE (4 * 1000 * 1000)
 
 /* ---- scratch memory (mem.c): free() releases it ------------------------- */
@@ -124,6 +124,10 @@ typedef struct bl_slice {
   /* fill of the part hidden behind nearer slices, at fill_level:
    * 4 channels R, G, B, r; r < 0 where there is no fill */
   int fill_level, fw, fh;
+  int fx0, fy0;        /* the fill's first cell: a full-resolution slice's fill covers only
+                          the cells about what hides it (win) */
+  int win[4];          /* pixels [x0, x1) x [y0, y1) its fill may be read at, and what
+                          it is made from (slices.c, fill_windows); empty: no fill */
   float *fill;
   float fill_reach;    /* px: how far behind nearer content it is filled */
   float *geo;          /* a plan's: per cell of its own-content grid, coverage, r·coverage
@@ -326,7 +330,9 @@ int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]);
 void bl_fill_dead(bl_slice *s);
 /* Does full-resolution pixel (x, y) lie where s's fill gives nothing? */
 static inline int bl_fill_none(const bl_slice *s, int x, int y) {
-  return s->dead && s->dead[(size_t)(y >> s->fill_level) * s->fw + (x >> s->fill_level)];
+  if (!s->dead) return 0;
+  int cx = (x >> s->fill_level) - s->fx0, cy = (y >> s->fill_level) - s->fy0;
+  return cx < 0 || cy < 0 || cx >= s->fw || cy >= s->fh || s->dead[(size_t)cy * s->fw + cx];
 }
 /* Downsample slice k's own content to `level`: 5 channels per cell
  * (premultiplied R, G, B, coverage, r·coverage), and per cell 2 channels:
@@ -400,6 +406,13 @@ dm_status bl_render_bands(bl_state *st, dm_image *out);
 
 /* Frame position used by the cat's eye: offset of (x, y) from the centre
  * over the half diagonal, for a level-L grid. */
+/* The level of full-resolution slices' fills: the 2x grid, 4x for large
+ * photos (there the fill is finer than the CoC it serves by a wide
+ * margin); the photo's size decides, so a crop's are the whole's. */
+static inline int bl_fill_level0(const bl_state *st) {
+  return (size_t)st->frame.full_w * st->frame.full_h > BL_FILL_LARGE ? 2 : 1;
+}
+
 static inline void bl_frame_pos(const bl_state *st, int level, float x, float y, float *u, float *v) {
   float s = (float)(1 << level);
   float hx = 0.5f * (float)st->frame.full_w, hy = 0.5f * (float)st->frame.full_h;

@@ -281,7 +281,7 @@ void bl_fill_dead(bl_slice *s) {
 int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]) {
   if (!s->fill) return 0;
   float sc = 1.0f / (float)(1 << s->fill_level);
-  float fx = (x + 0.5f) * sc - 0.5f, fy = (y + 0.5f) * sc - 0.5f;
+  float fx = (x + 0.5f) * sc - 0.5f - (float)s->fx0, fy = (y + 0.5f) * sc - 0.5f - (float)s->fy0;
   int ix = (int)floorf(fx), iy = (int)floorf(fy);
   float tx = fx - ix, ty = fy - iy;
   float acc[4] = {0, 0, 0, 0}, wsum = 0.0f;
@@ -318,6 +318,8 @@ int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]) {
 typedef struct own_job {
   bl_state *st;
   int k, level, fw, fh, tent;
+  int cx0, cy0;     /* the grid's first cell (a fill window's), 0 for tent grids */
+  int xa, xb;       /* the source columns that feed it */
   int behind; /* 0: own content; 1: add the backgrounds of soft subject pixels */
   float *own, *hidden;
   const float *geo; /* a plan's: per cell a, r·a, hidden fractions; then colours alone */
@@ -341,7 +343,7 @@ static void tent_column(int x, int level, int fw, int *c0, float *t) {
 /* Column x of a row on the level grid: the (up to) two cells it feeds. */
 static inline int cells_of(const own_job *j, int x, float wy, int *c0, float *w0, float *w1) {
   if (!j->tent) {
-    *c0 = x >> j->level, *w0 = wy, *w1 = 0.0f;
+    *c0 = (x >> j->level) - j->cx0, *w0 = wy, *w1 = 0.0f;
     return 1;
   }
   const float t = j->colt[x];
@@ -371,13 +373,14 @@ static float axis_weight(const own_job *j, int c, int n, int ncells) {
 /* The photo's rows [*ya, *yb) that feed cell row cy. */
 static void cell_rows(const own_job *j, int cy, int *ya, int *yb) {
   int B = 1 << j->level;
+  cy += j->cy0;
   int a = j->tent ? cy * B - B / 2 : cy * B, b = j->tent ? (cy + 1) * B + B / 2 : (cy + 1) * B;
   *ya = a < 0 ? 0 : a, *yb = b > j->st->h ? j->st->h : b;
 }
 
 /* Row y's weight in cell row cy: 1 for box cells, the tent's otherwise. */
 static float row_weight(const own_job *j, int y, int cy) {
-  return j->tent ? tent_weight(y, cy, j->level, j->fh) : 1.0f;
+  return j->tent ? tent_weight(y, cy + j->cy0, j->level, j->fh) : 1.0f;
 }
 
 /* A thread's sums of n cell rows: 7 a cell (R G B a ra hidden behind), or
@@ -397,9 +400,10 @@ typedef struct own_src {
   float wy;                       /* its weight in the cell row */
 } own_src;
 
-/* What a pass does with one source row, and then with the cell row's
- * sums (ay: the cell row's weight along y). */
-typedef void (*own_row_fn)(own_job *j, float *acc, const own_src *r);
+/* What a pass does with one source row (saying whether it added to the
+ * sums), and then with the cell row's sums (ay: the cell row's weight
+ * along y). */
+typedef int (*own_row_fn)(own_job *j, float *acc, const own_src *r); /* 1: it added something */
 typedef void (*own_cells_fn)(own_job *j, const float *acc, int cy, float ay);
 
 static own_src src_row(const bl_state *st, int y, float wy) {
@@ -423,7 +427,7 @@ static void box_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn ce
       own_src r = src_row(st, y, 1.0f);
       row(j, acc, &r);
     }
-    cells(j, acc, cy, axis_weight(j, cy, st->h, j->fh));
+    cells(j, acc, cy, axis_weight(j, cy + j->cy0, st->h, j->fh));
   }
   free(acc);
 }
@@ -437,24 +441,23 @@ static void tent_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn c
   float *acc = own_sums(j, 3);
   if (!acc) return;
   float *cur = acc, *next = acc + n, *rs = acc + 2 * n; /* cell rows cy and cy + 1 */
-  memset(acc, 0, sizeof(float) * 2 * n);
+  memset(acc, 0, sizeof(float) * 3 * n);
   int ya, yb, la, lb, cy = y0;
   cell_rows(j, y0, &ya, &yb);
   cell_rows(j, y1 - 1, &la, &lb);
   for (int y = ya; y < lb; y++) {
     float w0 = row_weight(j, y, cy), w1 = cy + 1 < y1 ? row_weight(j, y, cy + 1) : 0.0f;
-    if (w0 > 0.0f || w1 > 0.0f) {
-      memset(rs, 0, sizeof(float) * n);
-      own_src r = src_row(st, y, 1.0f);
-      row(j, rs, &r);
+    own_src r = src_row(st, y, 1.0f);
+    if ((w0 > 0.0f || w1 > 0.0f) && row(j, rs, &r)) { /* rs is zero between rows */
       for (size_t i = 0; w0 > 0.0f && i < n; i++) cur[i] += w0 * rs[i];
       for (size_t i = 0; w1 > 0.0f && i < n; i++) next[i] += w1 * rs[i];
+      memset(rs, 0, sizeof(float) * n);
     }
     for (;;) { /* the cell rows this row completes */
       int a, b;
       cell_rows(j, cy, &a, &b);
       if (cy >= y1 || y + 1 < b) break;
-      cells(j, cur, cy, axis_weight(j, cy, st->h, j->fh));
+      cells(j, cur, cy, axis_weight(j, cy + j->cy0, st->h, j->fh));
       float *t = cur;
       cur = next, next = t;
       memset(next, 0, sizeof(float) * n);
@@ -489,16 +492,17 @@ static inline void own_content(const bl_state *st, int k, const own_src *sr, int
 
 /* own_run's row: own pixels' colour, coverage and r·coverage, nearer
  * pixels' hidden fractions (or, behind, the soft subject's backgrounds). */
-static void own_row(own_job *j, float *acc, const own_src *sr) {
+static int own_row(own_job *j, float *acc, const own_src *sr) {
   const bl_state *st = j->st;
   const int c = st->slices[j->k].cand, y = sr->y;
   const uint8_t *sid = sr->sid, *m8 = sr->m8, *bid = sr->bid;
   const float *in = sr->in, wy = sr->wy;
+  int any = 0;
   if (!j->tent && !j->behind) { /* the common case: box cells, own pixels inline */
-    for (int x = 0; x < st->w; x++) {
+    for (int x = j->xa; x < j->xb; x++) {
       int s = sid[x];
       if (s > c) continue;
-      float *a = acc + 7 * (size_t)(x >> j->level);
+      float *a = acc + 7 * (size_t)((x >> j->level) - j->cx0);
       if (s < c) {
         a[5] += 1.0f;
         if (bid && bid[x] == c && bl_soft(m8[x], bid[x])) a[6] += 1.0f;
@@ -508,12 +512,13 @@ static void own_row(own_job *j, float *acc, const own_src *sr) {
       own_content(st, j->k, sr, x, v, &r);
       a[0] += v[0], a[1] += v[1], a[2] += v[2], a[3] += v[3], a[4] += v[3] * r;
     }
-    return;
+    return 1; /* the sums are the row's cells' own: nothing to skip */
   }
-  for (int x = 0; x < st->w; x++) {
+  for (int x = j->xa; x < j->xb; x++) {
     int s = sid[x];
     if (s > c) continue;
     int soft_behind = s < c && bid && bid[x] == c && bl_soft(m8[x], bid[x]);
+    if (j->behind && !soft_behind) continue;
     if (s < c && !j->behind) { /* hidden: only its two fractions are not zero */
       int c0;
       float w0, w1;
@@ -525,6 +530,7 @@ static void own_row(own_job *j, float *acc, const own_src *sr) {
         a[12] += w1;
         if (soft_behind) a[13] += w1;
       }
+      any = 1;
       continue;
     }
     float v[7] = {0, 0, 0, 0, 0, 0, 0}, r;
@@ -544,7 +550,9 @@ static void own_row(own_job *j, float *acc, const own_src *sr) {
     for (int i = 0; i < 7; i++) a[i] += w0 * v[i];
     if (n == 2)
       for (int i = 0; i < 7; i++) a[7 + i] += w1 * v[i];
+    any = 1;
   }
+  return any;
 }
 
 static void own_cells(own_job *j, const float *acc, int cy, float ay) {
@@ -568,10 +576,11 @@ static void own_run(void *user, int ith, int nth) { own_walk(user, ith, nth, own
  * its own pixels' colours are summed, every other pixel is one byte read;
  * coverage, r·a and the hidden fractions come from `geo`. The sums are
  * those of own_run, so the result is the same bit for bit. */
-static void colour_row(own_job *j, float *acc, const own_src *sr) {
+static int colour_row(own_job *j, float *acc, const own_src *sr) {
   const bl_state *st = j->st;
   const int c = st->slices[j->k].cand;
-  for (int x = 0; x < st->w; x++) {
+  int any = 0;
+  for (int x = j->xa; x < j->xb; x++) {
     if (sr->sid[x] != c) continue;
     float v[4], r;
     own_content(st, j->k, sr, x, v, &r);
@@ -581,7 +590,9 @@ static void colour_row(own_job *j, float *acc, const own_src *sr) {
     float *a = acc + 7 * (size_t)c0;
     a[0] += w0 * v[0], a[1] += w0 * v[1], a[2] += w0 * v[2];
     if (n == 2) a[7] += w1 * v[0], a[8] += w1 * v[1], a[9] += w1 * v[2];
+    any = 1;
   }
+  return any;
 }
 
 static void colour_cells(own_job *j, const float *acc, int cy, float ay) {
@@ -608,7 +619,9 @@ static dm_status own_pass(bl_state *st, own_job *j, void (*run)(void *, int, int
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   for (int x = 0; j->tent && x < st->w; x++) tent_column(x, j->level, j->fw, &c0[x], &t[x]);
   j->col0 = c0, j->colt = t;
-  for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx, st->w, j->fw);
+  for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx + j->cx0, st->w, j->fw);
+  int B = 1 << j->level;
+  j->xa = j->cx0 * B, j->xb = (j->cx0 + j->fw) * B < st->w ? (j->cx0 + j->fw) * B : st->w;
   j->wx = wx;
   atomic_init(&j->nomem, 0);
   dm_parallel(st->ctx, run, j);
@@ -620,15 +633,22 @@ static dm_status own_pass(bl_state *st, own_job *j, void (*run)(void *, int, int
 dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidden, int *fw,
                        int *fh) {
   int B = 1 << level;
-  *fw = (st->w + B - 1) / B;
-  *fh = (st->h + B - 1) / B;
+  bl_slice *sl = &st->slices[k];
+  /* a full-resolution slice's grid is its fill's: the cells of its window */
+  int cx0 = 0, cy0 = 0, cx1 = (st->w + B - 1) / B, cy1 = (st->h + B - 1) / B;
+  if (sl->level == 0) {
+    cx0 = sl->win[0] / B, cy0 = sl->win[2] / B;
+    cx1 = (sl->win[1] + B - 1) / B, cy1 = (sl->win[3] + B - 1) / B;
+  }
+  sl->fx0 = cx0, sl->fy0 = cy0;
+  *fw = cx1 - cx0;
+  *fh = cy1 - cy0;
   size_t n = (size_t)*fw * *fh;
   *own = bl_take(&st->scratch, sizeof(float) * 5 * n);
   *hidden = bl_take(&st->scratch, sizeof(float) * 2 * n);
   if (!*own || !*hidden) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
-  bl_slice *sl = &st->slices[k];
   own_job j = {.st = st, .k = k, .level = level, .fw = *fw, .fh = *fh, .tent = sl->level > 0,
-               .own = *own, .hidden = *hidden, .geo = sl->geo};
+               .cx0 = cx0, .cy0 = cy0, .own = *own, .hidden = *hidden, .geo = sl->geo};
   if (sl->geo) return own_pass(st, &j, own_colour_run);
   dm_status s = own_pass(st, &j, own_run);
   if (s) return s;

@@ -44,6 +44,7 @@ typedef struct front_job {
   int phase;             /* 0 radius, 1 subject edge + candidates */
   long long (*count)[N_CAND];
   float (*rmax)[N_CAND];
+  int (*box)[N_CAND][4]; /* per thread, per candidate: its pixels' x0, x1, y0, y1 (inclusive) */
   long long *bad;
 } front_job;
 
@@ -69,6 +70,11 @@ static void front_run(void *user, int ith, int nth) {
       j->count[ith][c]++;
       float a = fabsf(rad[x]);
       if (a > j->rmax[ith][c]) j->rmax[ith][c] = a;
+      int *b = j->box[ith][c];
+      if (x < b[0]) b[0] = x;
+      if (x > b[1]) b[1] = x;
+      if (y < b[2]) b[2] = y;
+      b[3] = y; /* rows come in order */
     }
   }
 }
@@ -100,19 +106,59 @@ void bl_scale_radii(bl_state *st, float step) {
   fill_reaches(st);
 }
 
+/* Where a full-resolution slice's fill may be read: about the pixels in
+ * front of it (the fill is read only where nearer content hides the
+ * slice), widened by twice its reach: its distances are exact there (an
+ * own pixel outside lies farther than the reach), the push-pull has the
+ * content around it, and a draft may scale the reach twice (apply.c).
+ * Coarse slices scatter their whole grid. A foreground at one side of the
+ * photo keeps the fills of the slices behind it as small. */
+static void fill_windows(bl_state *st, int (*box)[4]) {
+  int hid[4] = {st->w, -1, st->h, -1}; /* what lies in front of slice k */
+  /* a window starts on the photo's grid three levels above its fill's, as
+   * a crop does (region.c): the push-pull pyramids of a crop's fill and of
+   * the whole photo's then group the same cells */
+  const int G = 1 << (bl_fill_level0(st) + 3);
+  for (int k = 0; k < st->n_slices; k++) {
+    bl_slice *sl = &st->slices[k];
+    int m = (int)ceilf(2.0f * sl->fill_reach) + 8;
+    if (sl->level > 0) sl->win[0] = 0, sl->win[1] = st->w, sl->win[2] = 0, sl->win[3] = st->h;
+    else if (hid[1] < 0) memset(sl->win, 0, sizeof sl->win);
+    else {
+      sl->win[0] = hid[0] - m > 0 ? hid[0] - m : 0;
+      sl->win[2] = hid[2] - m > 0 ? hid[2] - m : 0;
+      sl->win[0] = (st->frame.x0 + sl->win[0]) / G * G - st->frame.x0;
+      sl->win[2] = (st->frame.y0 + sl->win[2]) / G * G - st->frame.y0;
+      if (sl->win[0] < 0) sl->win[0] = 0;
+      if (sl->win[2] < 0) sl->win[2] = 0;
+      sl->win[1] = hid[1] + 1 + m < st->w ? hid[1] + 1 + m : st->w;
+      sl->win[3] = hid[3] + 1 + m < st->h ? hid[3] + 1 + m : st->h;
+    }
+    const int *b = box[sl->cand];
+    if (b[1] >= 0) {
+      hid[0] = b[0] < hid[0] ? b[0] : hid[0], hid[1] = b[1] > hid[1] ? b[1] : hid[1];
+      hid[2] = b[2] < hid[2] ? b[2] : hid[2], hid[3] = b[3] > hid[3] ? b[3] : hid[3];
+    }
+  }
+}
+
 dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *fn) {
   int nt = st->ctx->n_threads > 0 ? st->ctx->n_threads : 1;
   long long (*count)[N_CAND] = calloc((size_t)nt, sizeof *count);
   float (*rmax)[N_CAND] = calloc((size_t)nt, sizeof *rmax);
+  int (*box)[N_CAND][4] = malloc((size_t)nt * sizeof *box);
   long long *bad = calloc((size_t)nt, sizeof *bad);
   bl_slice back;
   memset(&back, 0, sizeof back);
   dm_status s = DM_OK;
-  if (!count || !rmax || !bad) {
+  if (!count || !rmax || !box || !bad) {
     s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
     goto done;
   }
-  front_job j = {st, near01, fn, 0, count, rmax, bad};
+  for (int t = 0; t < nt; t++)
+    for (int c = 0; c < N_CAND; c++)
+      box[t][c][0] = st->w, box[t][c][1] = -1, box[t][c][2] = st->h, box[t][c][3] = -1;
+  front_job j = {st, near01, fn, 0, count, rmax, box, bad};
   dm_parallel(st->ctx, front_run, &j);
   /* A crop is planned with the whole photo's slices (region.c): a layer's
    * fill reaches as far as the nearer slices' largest CoC anywhere, and a
@@ -161,6 +207,16 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
     map[c] = st->n_slices++;
   }
   fill_reaches(st);
+  for (int t = 1; t < nt; t++) /* the threads' boxes into the first's */
+    for (int c = 0; c < N_CAND; c++) {
+      int *a = box[0][c], *b = box[t][c];
+      if (b[1] < 0) continue;
+      if (b[0] < a[0]) a[0] = b[0];
+      if (b[1] > a[1]) a[1] = b[1];
+      if (b[2] < a[2]) a[2] = b[2];
+      if (b[3] > a[3]) a[3] = b[3];
+    }
+  fill_windows(st, box[0]);
   for (int c = 0; c < N_CAND; c++) st->slice_of[c] = (int8_t)map[c];
   if (st->m8) {
     int first_from[N_CAND + 1];
@@ -169,6 +225,6 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
     s = bl_matte_behind(st, &back, first_from, cand_of);
   }
 done:
-  free(count), free(rmax), free(bad);
+  free(count), free(rmax), free(box), free(bad);
   return s;
 }
