@@ -227,12 +227,26 @@ dm_status bl_whole_coc_fills(bl_state *st, const bl_coc_fn *fn, const bl_slice *
 dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float, float), long long *count,
                           float *rmax);
 
+/* Soft subject pixel (x, y) gives its background share to a slice beyond
+ * candidate c, and that slice's fill reaches it (matte.c). A slice between
+ * the two then has nothing there: were its fill put there as hidden
+ * content, it would cover the background share, and the soft edge would
+ * change at once wherever a new Amount moves a slice boundary behind it
+ * (tests/blur/test_blur_plan.c). */
+int bl_behind_beyond(const bl_state *st, int x, int y, int c);
+/* The same for pixel x of row y, whose st->bid row is bid (NULL without a
+ * matte): the cheap tests first. */
+static inline int bl_past_behind(const bl_state *st, const uint8_t *bid, int x, int y, int c) {
+  return bid && bid[x] > c && bid[x] < BL_MAX_SLICES && bl_behind_beyond(st, x, y, c);
+}
 /* What pixel i (matte alpha m, 0 without a matte) holds for slice k. */
 enum { BL_NONE = 0, BL_OWN, BL_HIDDEN, BL_BEHIND };
 static inline int bl_role(const bl_state *st, int k, size_t i, float m) {
   int s = st->sid[i], c = st->slices[k].cand;
   if (s == c) return BL_OWN;
   if (s > c) return BL_NONE;
+  int y = (int)(i / (size_t)st->w), x = (int)(i - (size_t)y * st->w);
+  if (st->bid && bl_past_behind(st, st->bid + (size_t)y * st->w, x, y, c)) return BL_NONE;
   if (st->bid && m > BL_ALPHA_EPS && m < 1.0f && st->bid[i] == c) return BL_BEHIND;
   return BL_HIDDEN;
 }

@@ -502,6 +502,7 @@ static int own_row(own_job *j, float *acc, const own_src *sr) {
     for (int x = j->xa; x < j->xb; x++) {
       int s = sid[x];
       if (s > c) continue;
+      if (s < c && bl_past_behind(st, bid, x, sr->y, c)) continue; /* nothing of this slice */
       float *a = acc + 7 * (size_t)((x >> j->level) - j->cx0);
       if (s < c) {
         a[5] += 1.0f;
@@ -517,6 +518,7 @@ static int own_row(own_job *j, float *acc, const own_src *sr) {
   for (int x = j->xa; x < j->xb; x++) {
     int s = sid[x];
     if (s > c) continue;
+    if (s < c && bl_past_behind(st, bid, x, y, c)) continue; /* nothing of this slice */
     int soft_behind = s < c && bid && bid[x] == c && bl_soft(m8[x], bid[x]);
     if (j->behind && !soft_behind) continue;
     if (s < c && !j->behind) { /* hidden: only its two fractions are not zero */

@@ -212,6 +212,13 @@ int bl_mixed_at(const bl_state *st, int x, int y, float m, const float I[3], flo
   return 1;
 }
 
+int bl_behind_beyond(const bl_state *st, int x, int y, int c) {
+  size_t i = (size_t)y * st->w + x;
+  int b = st->bid[i], k = b < BL_MAX_SLICES ? st->slice_of[b] : -1;
+  float g[4];
+  return b > c && k >= 0 && bl_soft(st->m8[i], st->bid[i]) && bl_fill_at(&st->slices[k], x, y, g);
+}
+
 int bl_content(const bl_state *st, int k, int x, int y, int role, const float *I, float v[4],
                float *radius) {
   size_t i = (size_t)y * st->w + x;

@@ -17,7 +17,9 @@
  *   - a draft through a plan whose Amount alone moved, within a factor of
  *     2 of its CoC, scales the plan's radii and is close to a draft made
  *     afresh; beyond that, or at the next image that is not a new Amount,
- *     the plan is made again and exact. */
+ *     the plan is made again and exact;
+ *   - a step of Amount moves no pixel far (no edge flashes while it is
+ *     dragged). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,6 +265,34 @@ static void test_draft(dm_context *ctx) {
   dm_image_free(&matte);
 }
 
+/* Blurs of Amount a0..a1 in steps of 1: the largest difference of one from
+ * the mean of its two neighbours (sRGB x 255), and its Amount in *at. */
+static double amount_sweep(dm_context *ctx, const dm_image *img, const dm_image *near01,
+                           const dm_image *matte, const dm_matte_layers *L, dm_lens_blur p, int a0,
+                           int a1, int *at) {
+  dm_image s[3] = {{0}};
+  double worst = 0.0;
+  for (int a = a0; a <= a1; a++) {
+    dm_image out;
+    p.amount = (float)a;
+    CHECK_OK(ctx, dm_image_copy(ctx, &out, img));
+    CHECK_OK(ctx, dm_lens_blur_apply_layers(ctx, &out, near01, 1.0f, 20.0f, matte, L, &p));
+    dm_image_free(&s[0]);
+    s[0] = s[1], s[1] = s[2], s[2] = dm_test_srgb(ctx, &out);
+    dm_image_free(&out);
+    if (a < a0 + 2) continue;
+    for (int y = 0; y < img->height; y++) {
+      const float *u = dm_row(&s[0], y), *v = dm_row(&s[1], y), *w = dm_row(&s[2], y);
+      for (int i = 0; i < 3 * img->width; i++) {
+        double d = fabs(v[i] - 0.5 * (u[i] + w[i])) * 255.0;
+        if (d > worst) worst = d, *at = a - 1;
+      }
+    }
+  }
+  for (int i = 0; i < 3; i++) dm_image_free(&s[i]);
+  return worst;
+}
+
 /* The share of pixels whose sRGB differs by more than d in a channel. */
 static double apart(dm_context *ctx, const dm_image *a, const dm_image *b, double d) {
   dm_image sa = dm_test_srgb(ctx, a), sb = dm_test_srgb(ctx, b);
@@ -318,6 +348,16 @@ static void test_draft_amount(dm_context *ctx) {
   dm_image got, want;
   draft_at(ctx, &img, &near01, &matte, &L, &p, 50, &plan, &got);
   dm_image_free(&got);
+  /* One Amount step changes a render by little anywhere: where a slice
+   * boundary on the ground passed behind the soft edge, the nearer slice's
+   * fill once covered the background share the edge gives the slice behind
+   * it (74/255 between Amount 61, 62 and 63). What is left (29/255 there)
+   * is that fill behind the opaque subject, spread onto the edge. */
+  int at = 0;
+  double jump = amount_sweep(ctx, &img, &near01, &matte, &L, p, 40, 80, &at);
+  printf("Amount 40..80 in steps of 1: largest jump from the mean of the neighbours %.1f/255, at "
+         "%d\n", jump, at);
+  CHECK(jump < 40.0);
   /* Amount up and down within a factor of 2 of the CoC (Amount² grows it) */
   const float amounts[] = {56, 64, 44, 38};
   for (int i = 0; i < 4; i++) {
@@ -330,12 +370,10 @@ static void test_draft_amount(dm_context *ctx) {
            "largest %.1f/255, %.3f %% of pixels over 8/255\n", (double)amounts[i], mean, worst,
            100.0 * far);
     /* The slices are Amount 50's: close to a draft's own. The largest
-     * differences lie on the soft edge, where the draft made afresh
-     * changes at once as a slice boundary on the ground passes behind it
-     * (a nearer slice's fill covers the background there; measured 73/255
-     * between Amount 61, 62 and 63 of the full blur). */
+     * differences lie on the soft edge, where a slice boundary on the
+     * ground passing behind it still moves the draft made afresh (above). */
     CHECK(mean < 1.0);
-    CHECK(far < 0.005);
+    CHECK(far < 0.001);
     dm_image_free(&got);
     dm_image_free(&want);
   }
