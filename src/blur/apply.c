@@ -78,6 +78,17 @@ static int same_shape(const dm_lens_blur *a, const dm_lens_blur *b) {
          a->blade_curvature == b->blade_curvature && a->cat_eye == b->cat_eye;
 }
 
+static void matte_bytes(void *user, int ith, int nth) {
+  bl_state *st = user;
+  int y0, y1;
+  dm_split_rows(st->h, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
+    const float *m = dm_row(st->matte, y);
+    uint8_t *o = st->m8 + (size_t)y * st->w;
+    for (int x = 0; x < st->w; x++) o[x] = dm_to_u8(m[x]);
+  }
+}
+
 /* What depends only on the depth, the matte and the blur's parameters,
  * never on the image: the CoC and slice maps, the matte's split, the
  * kernels. A plan (dm_lens_blur_plan) keeps it between renders. */
@@ -91,12 +102,7 @@ static dm_status prepare_geometry(bl_state *st, const dm_image *near01, float z_
   if (st->matte) { /* 8 bits of alpha are what mattes carry */
     st->m8 = bl_alloc(n);
     if (!st->m8) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
-    for (int y = 0; y < st->h; y++) {
-      const float *m = dm_row(st->matte, y);
-      for (int x = 0; x < st->w; x++) {
-        st->m8[(size_t)y * st->w + x] = dm_to_u8(m[x]);
-      }
-    }
+    dm_parallel(ctx, matte_bytes, st);
   }
   st->rad = bl_alloc(sizeof(float) * n);
   st->sid = bl_alloc(n);

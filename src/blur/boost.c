@@ -53,8 +53,10 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "blur/blur_internal.h"
+#include "core/pool.h"
 
 #define BOOST_MAX_GAIN 8.0f
 #define BOOST_RANGE 0.2f
@@ -65,19 +67,33 @@ void bl_boost_setup(bl_state *st) {
   if (st->boost_lo > 0.999f) st->boost_lo = 0.999f;
 }
 
-/* Is pixel (x, y) part of a highlight region: clipped (version 3), or
- * (version 4) within a stop of where the boost starts. */
-static int in_region(const bl_state *st, int x, int y) {
-  float level = st->p->boost_light_size >= 2 ? 0.5f * st->boost_lo : st->boost_lo;
-  return bl_min3(dm_px(st->in, x, y)) > level;
-}
-
-#define NONE UINT32_MAX
 #define REGION 0x80000000u /* lab[root] = REGION | its region's number (images < 2^31 px) */
 
 static uint32_t find(uint32_t *parent, uint32_t a) {
   while (parent[a] != a) a = parent[a] = parent[parent[a]];
   return a;
+}
+
+/* Which pixels are part of a highlight region: (version 4) within a stop
+ * of where the boost starts, or (version 3) clipped; and which rows hold
+ * any. */
+typedef struct flag_job {
+  const bl_state *st;
+  uint8_t *flag, *row_has;
+} flag_job;
+
+static void flag_rows(void *user, int ith, int nth) {
+  flag_job *j = user;
+  const bl_state *st = j->st;
+  const float level = st->p->boost_light_size >= 2 ? 0.5f * st->boost_lo : st->boost_lo;
+  int y0, y1;
+  dm_split_rows(st->h, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
+    const float *in = dm_row(st->in, y);
+    uint8_t *f = j->flag + (size_t)y * st->w, any = 0;
+    for (int x = 0; x < st->w; x++) any |= f[x] = bl_min3(in + 3 * x) > level;
+    j->row_has[y] = any;
+  }
 }
 
 /* After numbering: pixel i's region number. */
@@ -86,22 +102,50 @@ static uint32_t region_of(const uint32_t *lab, size_t i) {
   return (v & REGION ? v : lab[v]) & ~REGION;
 }
 
+/* w_size x 255 of a region of `area` pixels, summed |CoC radius| rsum and
+ * `clip` clipped pixels (see the top). */
+static uint8_t size_weight(const bl_state *st, float area, float rsum, float clip) {
+  float R = rsum / area, rho = sqrtf(area / 3.14159265f), w;
+  if (rho <= 0.5f * R) w = 1.0f;
+  else if (rho >= R) w = 0.0f;
+  else {
+    float t = (R - rho) / (0.5f * R);
+    w = t * t * (3.0f - 2.0f * t);
+  }
+  if (st->p->boost_light_size >= 2 && clip > 0.0f) {
+    /* The shoulder from lo/2 to lo is (rho - rho_c) wide; rising at that
+     * slope across the clipped core, the highlight peaks at
+     * lo·(1 + rho_c / (2·width)). The gain may not pass that peak: a
+     * light the photo already blurred has a wide shoulder and a low
+     * peak, a sharp light a shoulder of an anti-aliased pixel. */
+    float rho_c = sqrtf(clip / 3.14159265f), width = rho - rho_c;
+    float peak = 1.0f + rho_c / (2.0f * (width > 0.5f ? width : 0.5f));
+    float cap = (peak - 1.0f) / st->boost_g;
+    if (cap < w) w = cap;
+  }
+  return (uint8_t)(w * 255.0f + 0.5f);
+}
+
 dm_status bl_boost_sizes(bl_state *st) {
   if (st->boost_g <= 0.0f || !st->p->boost_light_size) return DM_OK;
   size_t n = (size_t)st->w * st->h;
-  /* Union-find over clipped pixels: lab[i] = i's parent pixel, NONE when i
-   * is not clipped; roots point to themselves. */
+  /* Union-find over the regions' pixels (flag): lab[i] = i's parent pixel,
+   * roots point to themselves; lab is read only where flag is set, and
+   * rows without a region pixel are skipped: lights are few. */
   uint32_t *lab = malloc(n * sizeof *lab);
+  uint8_t *flag = malloc(n), *row_has = malloc((size_t)st->h);
   if (!st->boost_w) st->boost_w = bl_alloc(n); /* a plan keeps it for the next image */
-  if (!lab || !st->boost_w) {
-    free(lab);
+  if (!lab || !flag || !row_has || !st->boost_w) {
+    free(lab), free(flag), free(row_has);
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");
   }
-  for (int y = 0; y < st->h; y++)
+  flag_job fj = {st, flag, row_has};
+  dm_parallel(st->ctx, flag_rows, &fj);
+  for (int y = 0; y < st->h; y++) {
+    if (!row_has[y]) continue;
     for (int x = 0; x < st->w; x++) {
       size_t i = (size_t)y * st->w + x;
-      lab[i] = NONE;
-      if (!in_region(st, x, y)) continue;
+      if (!flag[i]) continue;
       lab[i] = (uint32_t)i;
       /* the already visited 8-neighbours: left, and the three above */
       static const int dx[4] = {-1, -1, 0, 1}, dy[4] = {0, -1, -1, -1};
@@ -109,61 +153,50 @@ dm_status bl_boost_sizes(bl_state *st) {
         int nx = x + dx[k], ny = y + dy[k];
         if (nx < 0 || ny < 0 || nx >= st->w) continue;
         size_t j = (size_t)ny * st->w + nx;
-        if (lab[j] == NONE) continue;
+        if (!flag[j]) continue;
         uint32_t a = find(lab, (uint32_t)i), b = find(lab, (uint32_t)j);
         if (a != b) lab[a > b ? a : b] = a < b ? a : b; /* roots point to the smaller label */
       }
     }
+  }
   /* Number the regions in one pass in pixel order. Every parent has a
    * smaller index than its child (unions point the larger root at the
    * smaller, halving keeps that), so a root is its region's first pixel and
    * a pixel's parent is already done: a root becomes REGION | its number,
    * any other pixel its root's index. */
   uint32_t n_regions = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint32_t p = lab[i];
-    if (p == NONE) continue;
-    lab[i] = p == i ? REGION | n_regions++ : lab[p] & REGION ? p : lab[p];
-  }
+  for (int y = 0; y < st->h; y++)
+    for (size_t i = (size_t)y * st->w; row_has[y] && i < (size_t)(y + 1) * st->w; i++) {
+      if (!flag[i]) continue;
+      uint32_t p = lab[i];
+      lab[i] = p == i ? REGION | n_regions++ : lab[p] & REGION ? p : lab[p];
+    }
   /* Area and summed |CoC radius| per region. */
   float *area = calloc(n_regions + 1, sizeof *area), *rsum = calloc(n_regions + 1, sizeof *rsum);
   float *clip = calloc(n_regions + 1, sizeof *clip); /* version 4: its clipped pixels */
   dm_status s = DM_OK;
   if (!area || !rsum || !clip) s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");
-  for (size_t i = 0; !s && i < n; i++) {
-    if (lab[i] == NONE) continue;
-    uint32_t k = region_of(lab, i);
-    area[k] += 1.0f;
-    rsum[k] += fabsf(st->rad[i]);
-    clip[k] += bl_min3(dm_px(st->in, (int)(i % st->w), (int)(i / st->w))) > st->boost_lo;
-  }
-  for (size_t i = 0; !s && i < n; i++) {
-    st->boost_w[i] = 0;
-    if (lab[i] == NONE) continue;
-    uint32_t k = region_of(lab, i);
-    float R = rsum[k] / area[k], rho = sqrtf(area[k] / 3.14159265f), w;
-    if (rho <= 0.5f * R) w = 1.0f;
-    else if (rho >= R) w = 0.0f;
-    else {
-      float t = (R - rho) / (0.5f * R);
-      w = t * t * (3.0f - 2.0f * t);
+  memset(st->boost_w, 0, n);
+  for (int pass = 0; pass < 2 && !s; pass++)
+    for (int y = 0; y < st->h; y++) {
+      if (!row_has[y]) continue;
+      const float *in = dm_row(st->in, y);
+      for (int x = 0; x < st->w; x++) {
+        size_t i = (size_t)y * st->w + x;
+        if (!flag[i]) continue;
+        uint32_t k = region_of(lab, i);
+        if (pass == 0) {
+          area[k] += 1.0f;
+          rsum[k] += fabsf(st->rad[i]);
+          clip[k] += bl_min3(in + 3 * x) > st->boost_lo;
+          continue;
+        }
+        st->boost_w[i] = size_weight(st, area[k], rsum[k], clip[k]);
+      }
     }
-    if (st->p->boost_light_size >= 2 && clip[k] > 0.0f) {
-      /* The shoulder from lo/2 to lo is (rho - rho_c) wide; rising at that
-       * slope across the clipped core, the highlight peaks at
-       * lo·(1 + rho_c / (2·width)). The gain may not pass that peak: a
-       * light the photo already blurred has a wide shoulder and a low
-       * peak, a sharp light a shoulder of an anti-aliased pixel. */
-      float rho_c = sqrtf(clip[k] / 3.14159265f), width = rho - rho_c;
-      float peak = 1.0f + rho_c / (2.0f * (width > 0.5f ? width : 0.5f));
-      float cap = (peak - 1.0f) / st->boost_g;
-      if (cap < w) w = cap;
-    }
-    st->boost_w[i] = (uint8_t)(w * 255.0f + 0.5f);
-  }
   free(area);
   free(rsum);
   free(clip);
-  free(lab);
+  free(lab), free(flag), free(row_has);
   return s;
 }
