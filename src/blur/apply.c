@@ -96,7 +96,8 @@ static dm_status prepare_geometry(bl_state *st, const dm_image *near01, float z_
                                   float z_far_m) {
   dm_context *ctx = st->ctx;
   bl_coc_fn fn;
-  dm_status s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, st->matte, st->p, st->rg, &fn);
+  dm_status s =
+      bl_coc_setup(ctx, near01, z_near_m, z_far_m, st->matte, st->p, st->rg, st->focus, &fn);
   if (s != DM_OK) return s;
   size_t n = (size_t)st->w * st->h;
   if (st->matte) { /* 8 bits of alpha are what mattes carry */
@@ -296,6 +297,7 @@ static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, f
     pl->stale = 1; /* anything but a draft of a new Amount: made exactly */
   if (pl && pl->stale) { /* new geometry; the kernels and scratch pages stay when they can */
     geometry_free(pl->st);
+    if (!pl->amount) pl->st->focus[3] = 0.0f; /* another depth or matte may have come */
     if (!same_shape(&pl->p, p)) bl_kernels_free(&pl->st->kern);
     pl->p = *p;
     pl->st->ctx = ctx, pl->st->matte = matte;
@@ -372,7 +374,7 @@ dm_status dm_lens_blur_coc_map(dm_context *ctx, const dm_image *near01, float z_
   if (!st) return DM_ERR_NOMEM;
   bl_coc_fn fn;
   size_t n = (size_t)st->w * st->h;
-  s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, matte, p, NULL, &fn);
+  s = bl_coc_setup(ctx, near01, z_near_m, z_far_m, matte, p, NULL, NULL, &fn);
   if (s == DM_OK) {
     st->rad = bl_alloc(sizeof(float) * n);
     st->sid = bl_alloc(n);

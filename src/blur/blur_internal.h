@@ -92,10 +92,12 @@ typedef struct bl_coc_fn {
 } bl_coc_fn;
 
 /* rg (NULL: near01 is the photo) gives the photo's size and its focus
- * depths; near01 and matte are then not read (they may be NULL). */
+ * depths; near01 and matte are then not read (they may be NULL). kept
+ * (may be NULL): the focus depths of this depth and matte, kept[3] != 0
+ * when known (a plan's, remade for a new Amount), set here otherwise. */
 dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, float z_far_m,
                        const dm_image *matte, const dm_lens_blur *p,
-                       const dm_lens_blur_region *rg, bl_coc_fn *fn);
+                       const dm_lens_blur_region *rg, float *kept, bl_coc_fn *fn);
 static inline float bl_coc_radius(const bl_coc_fn *fn, float n) {
   if (!(n == n)) return 0.0f; /* NaN: in focus */
   n = n < 0.0f ? 0.0f : (n > 1.0f ? 1.0f : n);
@@ -169,6 +171,8 @@ typedef struct bl_state {
   bl_kernels kern;
   bl_arena scratch;
   int planned;             /* kept between images (dm_lens_blur_plan): buffers are reused */
+  float focus[4];          /* auto focus depths of the depth and matte, focus[3] != 0 when known
+                              (bl_coc_setup): a plan keeps them while only Amount changes */
   float r0;                /* the largest CoC radius scattered at full resolution (slices.c):
                               BL_R0, or half of it for an editor's draft */
   bl_reuse *reuse;         /* a plan's: the image before and what its slices left (reuse.c) */

@@ -175,14 +175,18 @@ static int is_auto_range(const float *fr) {
 
 dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, float z_far_m,
                        const dm_image *matte, const dm_lens_blur *p,
-                       const dm_lens_blur_region *rg, bl_coc_fn *fn) {
+                       const dm_lens_blur_region *rg, float *kept, bl_coc_fn *fn) {
   memset(fn, 0, sizeof *fn);
   /* a crop's CoC is the photo's: its size and the depths its focus finds */
   int w = rg ? rg->frame.full_w : near01->width, h = rg ? rg->frame.full_h : near01->height;
   float v[3];
   int auto_focus = p->mode == DM_BLUR_PHYSICAL ? p->focus_m == 0.0f : is_auto_range(p->focal_range);
   if (auto_focus && rg) v[0] = rg->whole->focus[0], v[1] = rg->whole->focus[1], v[2] = rg->whole->focus[2];
-  else if (auto_focus) dm_lens_blur_focus_depths(near01, matte, v);
+  else if (auto_focus && kept && kept[3] != 0.0f) v[0] = kept[0], v[1] = kept[1], v[2] = kept[2];
+  else if (auto_focus) {
+    dm_lens_blur_focus_depths(near01, matte, v);
+    if (kept) kept[0] = v[0], kept[1] = v[1], kept[2] = v[2], kept[3] = 1.0f;
+  }
   if (p->mode == DM_BLUR_PHYSICAL) {
     /* z_far < 0 is "beyond infinity" (dm_lens_blur_pin_range) */
     if (!(z_near_m > 0.0f) || z_far_m == 0.0f || isnan(z_far_m))

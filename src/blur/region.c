@@ -286,7 +286,7 @@ int dm_lens_blur_reach(dm_context *ctx, const dm_lens_blur *p, float z_near_m, f
   float r;
   if (p->mode == DM_BLUR_PHYSICAL) { /* monotonic in depth: its ends are its extremes */
     bl_coc_fn fn;
-    if (bl_coc_setup(ctx, NULL, z_near_m, z_far_m, NULL, p, rg, &fn) != DM_OK) return -1;
+    if (bl_coc_setup(ctx, NULL, z_near_m, z_far_m, NULL, p, rg, NULL, &fn) != DM_OK) return -1;
     r = fmaxf(fabsf(bl_coc_radius(&fn, 0.0f)), fabsf(bl_coc_radius(&fn, 1.0f)));
   } else { /* full blur, whatever the focal range */
     r = 0.5f * dm_lens_blur_max_coc(p, rg->frame.full_w, rg->frame.full_h);

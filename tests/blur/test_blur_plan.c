@@ -398,13 +398,15 @@ static void test_draft_amount(dm_context *ctx) {
   dm_image_free(&got);
   dm_image_free(&want);
   dm_image_free(&brighter);
-  /* the full path never scales */
+  /* the full path never scales: a new Amount makes its geometry again
+   * (keeping only the auto focus depths of the same depth and matte), the
+   * same bit for bit as a blur without a plan */
   dm_lens_blur_plan *full = NULL;
   CHECK_OK(ctx, dm_image_copy(ctx, &got, &img));
   CHECK_OK(ctx, dm_lens_blur_apply_planned(ctx, &got, &near01, 1.0f, 20.0f, &matte, &L, &p, &full, 0));
   dm_image_free(&got);
   p.amount = 70;
-  dm_lens_blur_plan_stale(full);
+  dm_lens_blur_plan_amount(full);
   CHECK_OK(ctx, dm_image_copy(ctx, &got, &img));
   CHECK_OK(ctx, dm_lens_blur_apply_planned(ctx, &got, &near01, 1.0f, 20.0f, &matte, &L, &p, &full, 0));
   CHECK(!dm_lens_blur_plan_scaled(full));
