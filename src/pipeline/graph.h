@@ -146,6 +146,7 @@ typedef struct dm_graph_stats {
   long masks_run, masks_reused;
   long corrections_run, corrections_reused;
   long blurs_run, blurs_reused;
+  long blurs_scaled; /* drafts whose blur scaled its plan's radii to a new Amount */
   long long bytes; /* held by the stage memory of every level */
 } dm_graph_stats;
 void dm_graph_stats_get(dm_graph *g, dm_graph_stats *out);

@@ -183,6 +183,7 @@ static dm_status lens_blur(dm_context *ctx, dm_graph *g, graph_level *L, const d
   }
   dm_status s = dm_apply_lens_blur_planned(ctx, &st->img, r, &st->scene, g->path, plan,
                                            L == &g->lv[DM_LEVEL_DRAFT]);
+  if (!s && plan && dm_lens_blur_plan_scaled(*plan)) count(g, &g->stats.blurs_scaled);
   if (!s) remember(ctx, L, MEMO_BLUR, bk, st);
   st->key = bk;
   return s;

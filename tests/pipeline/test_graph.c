@@ -107,6 +107,39 @@ static void test_keys(dm_context *ctx, dm_graph *g, dm_recipe *r) {
   dm_image_free(&out);
 }
 
+/* How many drafts scaled their blur plan to a new Amount in one render at
+ * `level`. */
+static long scaled_in(dm_context *ctx, dm_graph *g, const dm_recipe *r, dm_graph_level level) {
+  dm_graph_stats a, b;
+  dm_graph_stats_get(g, &a);
+  dm_graph_view v = {.level = level};
+  dm_image out = {0};
+  CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, &out, NULL));
+  dm_image_free(&out);
+  dm_graph_stats_get(g, &b);
+  return b.blurs_scaled - a.blurs_scaled;
+}
+
+/* While Lens Blur Amount alone moves, a draft scales its plan's radii
+ * (blur/apply.c); any other change, the proxy, or more than Amount at once
+ * makes the geometry again. */
+static void test_draft_amount(dm_context *ctx, dm_graph *g, dm_recipe *r) {
+  CHECK(scaled_in(ctx, g, r, DM_LEVEL_DRAFT) == 0); /* makes the draft's plan */
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "lens_blur.amount=56"));
+  CHECK(scaled_in(ctx, g, r, DM_LEVEL_DRAFT) == 1);
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "lens_blur.amount=60"));
+  CHECK(scaled_in(ctx, g, r, DM_LEVEL_DRAFT) == 1);
+  CHECK(scaled_in(ctx, g, r, DM_LEVEL_PROXY) == 0);
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "correction[0].exposure=-0.9"));
+  CHECK(scaled_in(ctx, g, r, DM_LEVEL_DRAFT) == 0);
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "lens_blur.amount=62"));
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "lens_blur.focal_range=0,10,40,60"));
+  CHECK(scaled_in(ctx, g, r, DM_LEVEL_DRAFT) == 0);
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "lens_blur.amount=50"));
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "lens_blur.focal_range=0,0,100,100"));
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "correction[0].exposure=-0.7"));
+}
+
 /* Memory gives what a fresh graph renders, bit for bit; so does a blur
  * through the level's plan (its geometry kept from the render before,
  * only the image changed). */
@@ -369,6 +402,7 @@ int main(void) {
   for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) CHECK_OK(ctx, dm_recipe_set(ctx, &r, sets[i]));
   test_keys(ctx, g, &r);
   test_memory_exact(ctx, g, &r);
+  test_draft_amount(ctx, g, &r);
   test_release_stages(ctx, g, &r);
   test_region(ctx, g, &r);
   test_proxy_agreement(ctx, g, &r);
