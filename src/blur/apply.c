@@ -49,6 +49,7 @@ static void geometry_free(bl_state *st) {
   free(st->boost_w);
   free(st->bid);
   free(st->m8);
+  free(st->soft);
   free(st->subj.fill);
   for (int k = 0; k < st->n_slices; k++) {
     free(st->slices[k].fill);
@@ -58,6 +59,7 @@ static void geometry_free(bl_state *st) {
     free(st->slices[k].dead);
   }
   st->rad = NULL, st->boost_w = NULL, st->sid = st->bid = st->m8 = NULL;
+  st->soft = NULL, st->n_soft = 0;
   bl_reuse_forget(st->reuse); /* the slices are made again */
   memset(&st->subj, 0, sizeof st->subj);
   memset(st->slices, 0, sizeof st->slices);

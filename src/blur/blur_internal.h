@@ -163,6 +163,9 @@ typedef struct bl_state {
                               edges (matte_synth.c), or NULL */
   uint8_t *bid;            /* with a matte, w*h: slice behind a soft subject pixel, 255 none,
                               BL_NOT_SUBJECT */
+  uint32_t *soft;          /* with a matte: the soft pixels that give a slice behind their
+                              background share (bid set), in pixel order, and how many */
+  size_t n_soft;
   bl_slice subj;           /* with a matte: the subject's colour, push-pulled (level 1) */
   int n_slices;
   bl_slice slices[BL_MAX_SLICES];

@@ -334,7 +334,6 @@ typedef struct own_job {
   int k, level, fw, fh, tent;
   int cx0, cy0;     /* the grid's first cell (a fill window's), 0 for tent grids */
   int xa, xb;       /* the source columns that feed it */
-  int behind; /* 0: own content; 1: add the backgrounds of soft subject pixels */
   float *own, *hidden;
   const float *geo; /* a plan's: per cell a, r·a, hidden fractions; then colours alone */
   const int *col0;  /* per column x, with a tent: its first cell and the next one's weight */
@@ -505,18 +504,18 @@ static inline void own_content(const bl_state *st, int k, const own_src *sr, int
 }
 
 /* own_run's row: own pixels' colour, coverage and r·coverage, nearer
- * pixels' hidden fractions (or, behind, the soft subject's backgrounds). */
+ * pixels' hidden fractions. */
 static int own_row(own_job *j, float *acc, const own_src *sr) {
   const bl_state *st = j->st;
   const int c = st->slices[j->k].cand, y = sr->y;
   const uint8_t *sid = sr->sid, *m8 = sr->m8, *bid = sr->bid;
-  const float *in = sr->in, wy = sr->wy;
+  const float wy = sr->wy;
   int any = 0;
-  if (!j->tent && !j->behind) { /* the common case: box cells, own pixels inline */
+  if (!j->tent) { /* the common case: box cells, own pixels inline */
     for (int x = j->xa; x < j->xb; x++) {
       int s = sid[x];
       if (s > c) continue;
-      if (s < c && bl_past_behind(st, bid, x, sr->y, c)) continue; /* nothing of this slice */
+      if (s < c && bl_past_behind(st, bid, x, y, c)) continue; /* nothing of this slice */
       float *a = acc + 7 * (size_t)((x >> j->level) - j->cx0);
       if (s < c) {
         a[5] += 1.0f;
@@ -531,42 +530,28 @@ static int own_row(own_job *j, float *acc, const own_src *sr) {
   }
   for (int x = j->xa; x < j->xb; x++) {
     int s = sid[x];
-    if (s > c) continue;
-    if (s < c && bl_past_behind(st, bid, x, y, c)) continue; /* nothing of this slice */
-    int soft_behind = s < c && bid && bid[x] == c && bl_soft(m8[x], bid[x]);
-    if (j->behind && !soft_behind) continue;
-    if (s < c && !j->behind) { /* hidden: only its two fractions are not zero */
-      int c0;
-      float w0, w1;
-      int n = cells_of(j, x, wy, &c0, &w0, &w1);
-      float *a = acc + 7 * (size_t)c0;
+    if (s > c || (s < c && bl_past_behind(st, bid, x, y, c))) continue;
+    int c0;
+    float w0, w1;
+    int n = cells_of(j, x, wy, &c0, &w0, &w1);
+    float *a = acc + 7 * (size_t)c0;
+    any = 1;
+    if (s < c) { /* hidden: only its two fractions are not zero */
+      int soft_behind = bid && bid[x] == c && bl_soft(m8[x], bid[x]);
       a[5] += w0;
       if (soft_behind) a[6] += w0;
       if (n == 2) {
         a[12] += w1;
         if (soft_behind) a[13] += w1;
       }
-      any = 1;
       continue;
     }
-    float v[7] = {0, 0, 0, 0, 0, 0, 0}, r;
-    if (j->behind) { /* the background share of a soft subject pixel */
-      if (!soft_behind || !bl_content(st, j->k, x, y, BL_BEHIND, in + 3 * x, v, &r)) continue;
-      v[3] = 1.0f, v[4] = r, v[6] = 1.0f;
-    } else if (s < c) {
-      v[5] = 1.0f, v[6] = soft_behind ? 1.0f : 0.0f;
-    } else {
-      own_content(st, j->k, sr, x, v, &r);
-      v[4] = v[3] * r;
-    }
-    int c0;
-    float w0, w1;
-    int n = cells_of(j, x, wy, &c0, &w0, &w1);
-    float *a = acc + 7 * (size_t)c0;
-    for (int i = 0; i < 7; i++) a[i] += w0 * v[i];
+    float v[4], r;
+    own_content(st, j->k, sr, x, v, &r);
+    const float u[5] = {v[0], v[1], v[2], v[3], v[3] * r};
+    for (int i = 0; i < 5; i++) a[i] += w0 * u[i];
     if (n == 2)
-      for (int i = 0; i < 7; i++) a[7 + i] += w1 * v[i];
-    any = 1;
+      for (int i = 0; i < 5; i++) a[7 + i] += w1 * u[i];
   }
   return any;
 }
@@ -576,11 +561,6 @@ static void own_cells(own_job *j, const float *acc, int cy, float ay) {
     float inv = 1.0f / (j->wx[cx] * ay);
     const float *a = acc + 7 * (size_t)cx;
     float *d = j->own + ((size_t)cy * j->fw + cx) * 5, *hd = j->hidden + 2 * ((size_t)cy * j->fw + cx);
-    if (j->behind) { /* move those pixels from hidden to own */
-      for (int i = 0; i < 5; i++) d[i] += a[i] * inv;
-      hd[0] -= a[6] * inv;
-      continue;
-    }
     for (int i = 0; i < 5; i++) d[i] = a[i] * inv;
     hd[0] = a[5] * inv, hd[1] = a[6] * inv;
   }
@@ -681,8 +661,38 @@ dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidd
 
 dm_status bl_slice_behind(bl_state *st, int k, int level, float *own, float *hidden, int fw,
                           int fh) {
-  if (!st->bid || !st->n_behind[st->slices[k].cand]) return DM_OK;
-  own_job j = {.st = st, .k = k, .level = level, .fw = fw, .fh = fh,
-               .tent = st->slices[k].level > 0, .behind = 1, .own = own, .hidden = hidden};
-  return own_pass(st, &j, own_run);
+  const int c = st->slices[k].cand;
+  if (!st->bid || !st->n_behind[c]) return DM_OK;
+  /* only the soft pixels can give it anything: their list, not the photo */
+  own_job j = {.st = st, .k = k, .level = level, .fw = fw, .fh = fh, .tent = 1};
+  float *wx = malloc(sizeof(float) * (size_t)(fw + fh)), *wy = wx ? wx + fw : NULL;
+  if (!wx) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
+  for (int cx = 0; cx < fw; cx++) wx[cx] = axis_weight(&j, cx, st->w, fw);
+  for (int cy = 0; cy < fh; cy++) wy[cy] = axis_weight(&j, cy, st->h, fh);
+  for (size_t n = 0; n < st->n_soft; n++) {
+    const size_t i = st->soft[n];
+    if (st->bid[i] != c) continue;
+    const int y = (int)(i / (size_t)st->w), x = (int)(i - (size_t)y * st->w);
+    float v[4], r;
+    if (!bl_content(st, k, x, y, BL_BEHIND, dm_row(st->in, y) + 3 * x, v, &r)) continue;
+    const float val[5] = {v[0], v[1], v[2], 1.0f, r}; /* and 1 out of the hidden fraction */
+    int cx0, cy0;
+    float tx, ty;
+    tent_column(x, level, fw, &cx0, &tx);
+    tent_column(y, level, fh, &cy0, &ty);
+    for (int dy = 0; dy < 2; dy++) {
+      const float a = dy ? ty : 1.0f - ty;
+      for (int dx = 0; dx < 2 && a > 0.0f; dx++) {
+        const float b = dx ? tx : 1.0f - tx;
+        if (!(b > 0.0f)) continue;
+        const int cx = cx0 + dx, cy = cy0 + dy;
+        const float w = a * b / (wx[cx] * wy[cy]);
+        float *d = own + ((size_t)cy * fw + cx) * 5;
+        for (int q = 0; q < 5; q++) d[q] += w * val[q];
+        hidden[2 * ((size_t)cy * fw + cx)] -= w;
+      }
+    }
+  }
+  free(wx);
+  return DM_OK;
 }

@@ -165,9 +165,16 @@ dm_status bl_matte_behind(bl_state *st, const bl_slice *back, const int *first_f
   int ox = whole_fills(st) ? st->frame.x0 : 0, oy = whole_fills(st) ? st->frame.y0 : 0;
   radii_job j = {st, NULL, back, first_from, cand, 1, count, ox, oy};
   dm_parallel(st->ctx, radii_run, &j);
+  size_t ns = 0;
   for (int t = 0; t < nt; t++)
-    for (int c = 0; c < BL_MAX_SLICES; c++) st->n_behind[c] += count[t][c];
+    for (int c = 0; c < BL_MAX_SLICES; c++) st->n_behind[c] += count[t][c], ns += count[t][c];
   free(count);
+  free(st->soft);
+  st->n_soft = 0;
+  st->soft = ns ? malloc(ns * sizeof *st->soft) : NULL;
+  if (ns && !st->soft) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  for (size_t i = 0, n = (size_t)st->w * st->h; i < n && st->n_soft < ns; i++)
+    if (st->bid[i] < BL_MAX_SLICES && bl_soft(st->m8[i], st->bid[i])) st->soft[st->n_soft++] = (uint32_t)i;
   return DM_OK;
 }
 
