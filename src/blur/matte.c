@@ -82,6 +82,26 @@ static dm_status grid_fill(bl_state *st, int what, int level, int persist, bl_sl
   return bl_push_pull(st, out->fw, out->fh, own, NULL, 1e9f, out->fill, NULL);
 }
 
+/* A thread's soft pixels with a slice behind them (bl_state.soft). */
+typedef struct soft_list {
+  uint32_t *i;
+  size_t n, cap;
+  int nomem;
+} soft_list;
+
+static void soft_add(soft_list *l, size_t i) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 4096;
+    uint32_t *p = realloc(l->i, cap * sizeof *p);
+    if (!p) {
+      l->nomem = 1;
+      return;
+    }
+    l->i = p, l->cap = cap;
+  }
+  l->i[l->n++] = (uint32_t)i;
+}
+
 typedef struct radii_job {
   bl_state *st;
   const bl_slice *subj, *back;
@@ -90,6 +110,7 @@ typedef struct radii_job {
   int phase;
   long long (*count)[BL_MAX_SLICES]; /* phase 1, per thread: pixels per behind candidate */
   int ox, oy; /* where the fills' grid starts: a crop reads the whole photo's */
+  soft_list *soft; /* phase 1, per thread: those pixels, in pixel order */
 } radii_job;
 
 /* A crop with a matte reads the whole photo's CoC fills (region.c): a
@@ -125,7 +146,10 @@ static void radii_run(void *user, int ith, int nth) {
          * behind the subject's own */
         int k = j->first_from[j->cand(f[0], st->r0)], own = st->slice_of[st->sid[i]];
         if (k >= 0 && k <= own) k = own + 1 < st->n_slices ? own + 1 : -1;
-        if (k >= 0) b = (uint8_t)st->slices[k].cand, j->count[ith][b]++;
+        if (k >= 0) {
+          b = (uint8_t)st->slices[k].cand, j->count[ith][b]++;
+          soft_add(&j->soft[ith], i);
+        }
       }
       st->bid[i] = b;
     }
@@ -151,7 +175,7 @@ dm_status bl_matte_radii(bl_state *st, const bl_coc_fn *fn, bl_slice *back) {
   }
   if (s == DM_OK) {
     int ox = whole_fills(st) ? st->frame.x0 : 0, oy = whole_fills(st) ? st->frame.y0 : 0;
-    radii_job j = {st, sp, NULL, NULL, NULL, 0, NULL, ox, oy};
+    radii_job j = {st, sp, NULL, NULL, NULL, 0, NULL, ox, oy, NULL};
     dm_parallel(st->ctx, radii_run, &j);
   }
   return s;
@@ -163,18 +187,32 @@ dm_status bl_matte_behind(bl_state *st, const bl_slice *back, const int *first_f
   long long (*count)[BL_MAX_SLICES] = calloc((size_t)nt, sizeof *count);
   if (!count) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
   int ox = whole_fills(st) ? st->frame.x0 : 0, oy = whole_fills(st) ? st->frame.y0 : 0;
-  radii_job j = {st, NULL, back, first_from, cand, 1, count, ox, oy};
+  soft_list *lists = calloc((size_t)nt, sizeof *lists);
+  if (!lists) {
+    free(count);
+    return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  }
+  radii_job j = {st, NULL, back, first_from, cand, 1, count, ox, oy, lists};
   dm_parallel(st->ctx, radii_run, &j);
-  size_t ns = 0;
   for (int t = 0; t < nt; t++)
-    for (int c = 0; c < BL_MAX_SLICES; c++) st->n_behind[c] += count[t][c], ns += count[t][c];
+    for (int c = 0; c < BL_MAX_SLICES; c++) st->n_behind[c] += count[t][c];
   free(count);
+  /* the threads' lists joined: their rows come in order */
+  size_t ns = 0;
+  int nomem = 0;
+  for (int t = 0; t < nt; t++) ns += lists[t].n, nomem |= lists[t].nomem;
   free(st->soft);
   st->n_soft = 0;
-  st->soft = ns ? malloc(ns * sizeof *st->soft) : NULL;
+  st->soft = ns && !nomem ? malloc(ns * sizeof *st->soft) : NULL;
+  for (int t = 0; t < nt; t++) {
+    if (st->soft && lists[t].n) {
+      memcpy(st->soft + st->n_soft, lists[t].i, lists[t].n * sizeof *st->soft);
+      st->n_soft += lists[t].n;
+    }
+    free(lists[t].i);
+  }
+  free(lists);
   if (ns && !st->soft) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
-  for (size_t i = 0, n = (size_t)st->w * st->h; i < n && st->n_soft < ns; i++)
-    if (st->bid[i] < BL_MAX_SLICES && bl_soft(st->m8[i], st->bid[i])) st->soft[st->n_soft++] = (uint32_t)i;
   return DM_OK;
 }
 
