@@ -241,10 +241,11 @@ dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float, 
  * change at once wherever a new Amount moves a slice boundary behind it
  * (tests/blur/test_blur_plan.c). */
 int bl_behind_beyond(const bl_state *st, int x, int y, int c);
-/* The same for pixel x of row y, whose st->bid row is bid (NULL without a
- * matte): the cheap tests first. */
-static inline int bl_past_behind(const bl_state *st, const uint8_t *bid, int x, int y, int c) {
-  return bid && bid[x] > c && bid[x] < BL_MAX_SLICES && bl_behind_beyond(st, x, y, c);
+/* The same for pixel i, the cheap tests first. */
+static inline int bl_past_behind(const bl_state *st, size_t i, int c) {
+  if (!st->bid || st->bid[i] <= c || st->bid[i] >= BL_MAX_SLICES) return 0;
+  int y = (int)(i / (size_t)st->w), x = (int)(i - (size_t)y * st->w);
+  return bl_behind_beyond(st, x, y, c);
 }
 /* What pixel i (matte alpha m, 0 without a matte) holds for slice k. */
 enum { BL_NONE = 0, BL_OWN, BL_HIDDEN, BL_BEHIND };
@@ -252,8 +253,7 @@ static inline int bl_role(const bl_state *st, int k, size_t i, float m) {
   int s = st->sid[i], c = st->slices[k].cand;
   if (s == c) return BL_OWN;
   if (s > c) return BL_NONE;
-  int y = (int)(i / (size_t)st->w), x = (int)(i - (size_t)y * st->w);
-  if (st->bid && bl_past_behind(st, st->bid + (size_t)y * st->w, x, y, c)) return BL_NONE;
+  if (bl_past_behind(st, i, c)) return BL_NONE;
   if (st->bid && m > BL_ALPHA_EPS && m < 1.0f && st->bid[i] == c) return BL_BEHIND;
   return BL_HIDDEN;
 }
@@ -425,8 +425,6 @@ dm_status bl_coarse_scatter(bl_state *st, int k, float *own, const float *hidden
  * front to back into the caller's image. */
 dm_status bl_render_bands(bl_state *st, dm_image *out);
 
-/* Frame position used by the cat's eye: offset of (x, y) from the centre
- * over the half diagonal, for a level-L grid. */
 /* The level of full-resolution slices' fills: the 2x grid, 4x for large
  * photos (there the fill is finer than the CoC it serves by a wide
  * margin); the photo's size decides, so a crop's are the whole's. */
@@ -434,6 +432,8 @@ static inline int bl_fill_level0(const bl_state *st) {
   return (size_t)st->frame.full_w * st->frame.full_h > BL_FILL_LARGE ? 2 : 1;
 }
 
+/* Frame position used by the cat's eye: offset of (x, y) from the centre
+ * over the half diagonal, for a level-L grid. */
 static inline void bl_frame_pos(const bl_state *st, int level, float x, float y, float *u, float *v) {
   float s = (float)(1 << level);
   float hx = 0.5f * (float)st->frame.full_w, hy = 0.5f * (float)st->frame.full_h;

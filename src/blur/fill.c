@@ -353,14 +353,15 @@ static void tent_column(int x, int level, int fw, int *c0, float *t) {
   *c0 = cx;
 }
 
-/* Column x of a row on the level grid: the (up to) two cells it feeds. */
-static inline int cells_of(const own_job *j, int x, float wy, int *c0, float *w0, float *w1) {
+/* Column x of a row on the level grid: the (up to) two cells it feeds and
+ * their weights. */
+static inline int cells_of(const own_job *j, int x, int *c0, float *w0, float *w1) {
   if (!j->tent) {
-    *c0 = (x >> j->level) - j->cx0, *w0 = wy, *w1 = 0.0f;
+    *c0 = (x >> j->level) - j->cx0, *w0 = 1.0f, *w1 = 0.0f;
     return 1;
   }
   const float t = j->colt[x];
-  *c0 = j->col0[x], *w0 = wy * (1.0f - t), *w1 = wy * t;
+  *c0 = j->col0[x], *w0 = 1.0f - t, *w1 = t;
   return t > 0.0f ? 2 : 1;
 }
 
@@ -391,11 +392,6 @@ static void cell_rows(const own_job *j, int cy, int *ya, int *yb) {
   *ya = a < 0 ? 0 : a, *yb = b > j->st->h ? j->st->h : b;
 }
 
-/* Row y's weight in cell row cy: 1 for box cells, the tent's otherwise. */
-static float row_weight(const own_job *j, int y, int cy) {
-  return j->tent ? tent_weight(y, cy + j->cy0, j->level, j->fh) : 1.0f;
-}
-
 /* A thread's sums of n cell rows: 7 a cell (R G B a ra hidden behind), or
  * NULL with j->nomem set. */
 static float *own_sums(own_job *j, int n) {
@@ -410,7 +406,6 @@ typedef struct own_src {
   size_t r0;                      /* its first pixel's index */
   const uint8_t *sid, *m8, *bid;  /* m8, bid NULL without a matte */
   const float *in, *rad;
-  float wy;                       /* its weight in the cell row */
 } own_src;
 
 /* What a pass does with one source row (saying whether it added to the
@@ -419,8 +414,8 @@ typedef struct own_src {
 typedef int (*own_row_fn)(own_job *j, float *acc, const own_src *r); /* 1: it added something */
 typedef void (*own_cells_fn)(own_job *j, const float *acc, int cy, float ay);
 
-static own_src src_row(const bl_state *st, int y, float wy) {
-  own_src r = {.y = y, .r0 = (size_t)y * st->w, .wy = wy};
+static own_src src_row(const bl_state *st, int y) {
+  own_src r = {.y = y, .r0 = (size_t)y * st->w};
   r.sid = st->sid + r.r0, r.m8 = st->m8 ? st->m8 + r.r0 : NULL;
   r.bid = st->bid ? st->bid + r.r0 : NULL;
   r.in = dm_row(st->in, y), r.rad = st->rad + r.r0;
@@ -437,7 +432,7 @@ static void box_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn ce
     int ya, yb;
     cell_rows(j, cy, &ya, &yb);
     for (int y = ya; y < yb; y++) {
-      own_src r = src_row(st, y, 1.0f);
+      own_src r = src_row(st, y);
       row(j, acc, &r);
     }
     cells(j, acc, cy, axis_weight(j, cy + j->cy0, st->h, j->fh));
@@ -459,8 +454,10 @@ static void tent_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn c
   cell_rows(j, y0, &ya, &yb);
   cell_rows(j, y1 - 1, &la, &lb);
   for (int y = ya; y < lb; y++) {
-    float w0 = row_weight(j, y, cy), w1 = cy + 1 < y1 ? row_weight(j, y, cy + 1) : 0.0f;
-    own_src r = src_row(st, y, 1.0f);
+    /* its weights in cell rows cy and cy + 1 (tent grids start at cell 0) */
+    float w0 = tent_weight(y, cy, j->level, j->fh);
+    float w1 = cy + 1 < y1 ? tent_weight(y, cy + 1, j->level, j->fh) : 0.0f;
+    own_src r = src_row(st, y);
     if ((w0 > 0.0f || w1 > 0.0f) && row(j, rs, &r)) { /* rs is zero between rows */
       for (size_t i = 0; w0 > 0.0f && i < n; i++) cur[i] += w0 * rs[i];
       for (size_t i = 0; w1 > 0.0f && i < n; i++) next[i] += w1 * rs[i];
@@ -507,15 +504,14 @@ static inline void own_content(const bl_state *st, int k, const own_src *sr, int
  * pixels' hidden fractions. */
 static int own_row(own_job *j, float *acc, const own_src *sr) {
   const bl_state *st = j->st;
-  const int c = st->slices[j->k].cand, y = sr->y;
+  const int c = st->slices[j->k].cand;
   const uint8_t *sid = sr->sid, *m8 = sr->m8, *bid = sr->bid;
-  const float wy = sr->wy;
   int any = 0;
   if (!j->tent) { /* the common case: box cells, own pixels inline */
     for (int x = j->xa; x < j->xb; x++) {
       int s = sid[x];
       if (s > c) continue;
-      if (s < c && bl_past_behind(st, bid, x, y, c)) continue; /* nothing of this slice */
+      if (s < c && bl_past_behind(st, sr->r0 + x, c)) continue; /* nothing of this slice */
       float *a = acc + 7 * (size_t)((x >> j->level) - j->cx0);
       if (s < c) {
         a[5] += 1.0f;
@@ -530,10 +526,10 @@ static int own_row(own_job *j, float *acc, const own_src *sr) {
   }
   for (int x = j->xa; x < j->xb; x++) {
     int s = sid[x];
-    if (s > c || (s < c && bl_past_behind(st, bid, x, y, c))) continue;
+    if (s > c || (s < c && bl_past_behind(st, sr->r0 + x, c))) continue;
     int c0;
     float w0, w1;
-    int n = cells_of(j, x, wy, &c0, &w0, &w1);
+    int n = cells_of(j, x, &c0, &w0, &w1);
     float *a = acc + 7 * (size_t)c0;
     any = 1;
     if (s < c) { /* hidden: only its two fractions are not zero */
@@ -582,7 +578,7 @@ static int colour_row(own_job *j, float *acc, const own_src *sr) {
     own_content(st, j->k, sr, x, v, &r);
     int c0;
     float w0, w1;
-    int n = cells_of(j, x, sr->wy, &c0, &w0, &w1);
+    int n = cells_of(j, x, &c0, &w0, &w1);
     float *a = acc + 7 * (size_t)c0;
     a[0] += w0 * v[0], a[1] += w0 * v[1], a[2] += w0 * v[2];
     if (n == 2) a[7] += w1 * v[0], a[8] += w1 * v[1], a[9] += w1 * v[2];

@@ -106,6 +106,22 @@ void bl_scale_radii(bl_state *st, float step) {
   fill_reaches(st);
 }
 
+/* b (x0, x1, y0, y1 inclusive; x1 < 0 when empty) into a. */
+static void box_union(int *a, const int *b) {
+  if (b[1] < 0) return;
+  if (b[0] < a[0]) a[0] = b[0];
+  if (b[1] > a[1]) a[1] = b[1];
+  if (b[2] < a[2]) a[2] = b[2];
+  if (b[3] > a[3]) a[3] = b[3];
+}
+
+/* A window's first pixel: lo widened by m, put on the photo's grid of g
+ * pixels (origin: where the image lies in the photo), within the image. */
+static int window_start(int lo, int m, int origin, int g) {
+  int a = (origin + (lo - m > 0 ? lo - m : 0)) / g * g - origin;
+  return a > 0 ? a : 0;
+}
+
 /* Where a full-resolution slice's fill may be read: about the pixels in
  * front of it (the fill is read only where nearer content hides the
  * slice), widened by twice its reach: its distances are exact there (an
@@ -125,20 +141,12 @@ static void fill_windows(bl_state *st, int (*box)[4]) {
     if (sl->level > 0) sl->win[0] = 0, sl->win[1] = st->w, sl->win[2] = 0, sl->win[3] = st->h;
     else if (hid[1] < 0) memset(sl->win, 0, sizeof sl->win);
     else {
-      sl->win[0] = hid[0] - m > 0 ? hid[0] - m : 0;
-      sl->win[2] = hid[2] - m > 0 ? hid[2] - m : 0;
-      sl->win[0] = (st->frame.x0 + sl->win[0]) / G * G - st->frame.x0;
-      sl->win[2] = (st->frame.y0 + sl->win[2]) / G * G - st->frame.y0;
-      if (sl->win[0] < 0) sl->win[0] = 0;
-      if (sl->win[2] < 0) sl->win[2] = 0;
+      sl->win[0] = window_start(hid[0], m, st->frame.x0, G);
+      sl->win[2] = window_start(hid[2], m, st->frame.y0, G);
       sl->win[1] = hid[1] + 1 + m < st->w ? hid[1] + 1 + m : st->w;
       sl->win[3] = hid[3] + 1 + m < st->h ? hid[3] + 1 + m : st->h;
     }
-    const int *b = box[sl->cand];
-    if (b[1] >= 0) {
-      hid[0] = b[0] < hid[0] ? b[0] : hid[0], hid[1] = b[1] > hid[1] ? b[1] : hid[1];
-      hid[2] = b[2] < hid[2] ? b[2] : hid[2], hid[3] = b[3] > hid[3] ? b[3] : hid[3];
-    }
+    box_union(hid, box[sl->cand]);
   }
 }
 
@@ -208,14 +216,7 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
   }
   fill_reaches(st);
   for (int t = 1; t < nt; t++) /* the threads' boxes into the first's */
-    for (int c = 0; c < N_CAND; c++) {
-      int *a = box[0][c], *b = box[t][c];
-      if (b[1] < 0) continue;
-      if (b[0] < a[0]) a[0] = b[0];
-      if (b[1] > a[1]) a[1] = b[1];
-      if (b[2] < a[2]) a[2] = b[2];
-      if (b[3] > a[3]) a[3] = b[3];
-    }
+    for (int c = 0; c < N_CAND; c++) box_union(box[0][c], box[t][c]);
   fill_windows(st, box[0]);
   for (int c = 0; c < N_CAND; c++) st->slice_of[c] = (int8_t)map[c];
   if (st->m8) {
