@@ -56,11 +56,13 @@ typedef struct bl_span {
   float a, b, d;
 } bl_span;
 
-/* One write into a row-difference buffer: row offset dy, column offset dx,
- * weight w. Four taps per span (two fractional edges). */
+/* One fractional edge written into a row-difference buffer: row offset dy,
+ * the two cells dx and dx + 1 it falls between and their weights. Two taps
+ * per span (its edges); the pair is adjacent in memory, one 8-float write
+ * where the machine has AVX. */
 typedef struct bl_tap {
   int16_t dy, dx;
-  float w;
+  float w0, w1;
 } bl_tap;
 
 /* Kernels for every tabulated radius q / BL_Q, q = 0 .. nq - 1. */
@@ -71,6 +73,7 @@ typedef struct bl_kernels {
   bl_span *spans;
   bl_tap *taps;
   float cat_eye;       /* 0..1: per-source clipping (scatter.c), 0 = off */
+  int avx;             /* the machine runs AVX: a tap is one 8-float write */
 } bl_kernels;
 
 dm_status bl_kernels_build(dm_context *ctx, const dm_lens_blur *p, bl_kernels *k);

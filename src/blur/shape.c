@@ -163,15 +163,14 @@ static int span_taps(const bl_span *s, bl_tap *t) {
   double xa = s->a + 0.5, xb = s->b + 0.5;
   double ia = floor(xa), ib = floor(xb);
   double fa = xa - ia, fb = xb - ib;
-  int n = 0;
   float w[4] = {(float)(s->d * (1.0 - fa)), (float)(s->d * fa), (float)(-s->d * (1.0 - fb)),
                 (float)(-s->d * fb)};
-  int dx[4] = {(int)ia, (int)ia + 1, (int)ib, (int)ib + 1};
-  for (int i = 0; i < 4; i++) {
-    if (w[i] == 0.0f) continue;
+  int dx[2] = {(int)ia, (int)ib}, n = 0;
+  for (int i = 0; i < 2; i++) {
+    if (w[2 * i] == 0.0f && w[2 * i + 1] == 0.0f) continue;
     t[n].dy = s->dy;
     t[n].dx = (int16_t)dx[i];
-    t[n].w = w[i];
+    t[n].w0 = w[2 * i], t[n].w1 = w[2 * i + 1];
     n++;
   }
   return n;
@@ -207,12 +206,15 @@ dm_status bl_kernels_build(dm_context *ctx, const dm_lens_blur *p, bl_kernels *k
   }
   k->nq = BL_R0 * BL_Q + 1;
   k->cat_eye = p->cat_eye / 100.0f;
+#if defined(__x86_64__) && defined(__GNUC__)
+  k->avx = __builtin_cpu_supports("avx");
+#endif
   int max_rows = 2 * BL_REACH + 3, max_spans_q = max_rows * nc;
   k->span0 = malloc(sizeof(int) * (k->nq + 1));
   k->tap0 = malloc(sizeof(int) * (k->nq + 1));
   k->reach = malloc(sizeof(int) * k->nq);
   k->spans = malloc(sizeof(bl_span) * (size_t)k->nq * max_spans_q);
-  k->taps = malloc(sizeof(bl_tap) * (size_t)k->nq * max_spans_q * 4);
+  k->taps = malloc(sizeof(bl_tap) * (size_t)k->nq * max_spans_q * 2);
   if (!k->span0 || !k->tap0 || !k->reach || !k->spans || !k->taps) {
     free(pr);
     bl_kernels_free(k);
