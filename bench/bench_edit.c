@@ -3,8 +3,10 @@
  * preview's JPEG bytes, at the draft (long side 1000) and the proxy (1600)
  * levels, with the scene (depth and matte) from the disk cache.
  *
- * usage: bench_edit PHOTO [--cache DIR] [--threads N] [--repeat N] [--only WORD]
- * (--only: the cases whose name holds WORD; "region" for the region alone)
+ * usage: bench_edit PHOTO [--cache DIR] [--threads N] [--repeat N] [--only WORD] [--digest]
+ * (--only: the cases whose name holds WORD; "region" for the region alone;
+ * --digest: print a hash of every preview's pixels, to check a faster
+ * build renders the same bytes)
  * Recipe (the issue's): correction 0 = Depth Range [0, 35] ∩ Subject,
  * Exposure +0.3; correction 1 = Background, Exposure -0.7; lens blur 50.
  * Each change moves one value to a new setting every run (so nothing comes
@@ -17,6 +19,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#include <xxhash.h>
 
 #include "pipeline/graph.h"
 
@@ -48,12 +52,15 @@ static int cmp_double(const void *a, const void *b) {
 /* One preview: render at `level` and encode as the server sends it; the
  * encoding's share is added to *encode. */
 static double encode_s;
+static XXH64_state_t *digest; /* --digest */
 static double preview(dm_context *ctx, dm_graph *g, const dm_recipe *r, dm_graph_level level) {
   double t = now(), c = cpu_now();
   dm_image out = {0};
   dm_graph_view v = {.level = level, .supersede = 1};
   if (dm_graph_render(ctx, g, r, NULL, &v, &out, NULL)) die(ctx, "render");
   double te = now();
+  for (int y = 0; digest && y < out.height; y++)
+    XXH64_update(digest, dm_row(&out, y), sizeof(float) * (size_t)out.width * out.channels);
   unsigned char *jpg = NULL;
   size_t len = 0;
   if (dm_graph_jpeg(ctx, &out, 85, &jpg, &len)) die(ctx, "jpeg");
@@ -95,6 +102,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+    else if (!strcmp(argv[i], "--digest")) XXH64_reset(digest = XXH64_createState(), 0);
     else photo = argv[i];
   }
   if (!photo || repeat < 2 || repeat > 1000) {
@@ -186,6 +194,8 @@ int main(int argc, char **argv) {
   dm_graph_stats_get(g, &gs);
   printf("  peak RSS %.0f MiB; at the end %.0f MiB held, %.0f MiB of it the levels' stage memory "
          "and lens blur plans\n", ru.ru_maxrss / 1024.0, rss_mib(), gs.bytes / 1048576.0);
+  if (digest) printf("  digest of the previews' pixels: %016llx\n", (unsigned long long)XXH64_digest(digest));
+  XXH64_freeState(digest);
   free(t);
   free(cpu);
   dm_recipe_free(&r);

@@ -6,6 +6,8 @@
 #ifndef DM_POOL_H
 #define DM_POOL_H
 
+#include <stddef.h>
+
 #include "core/context.h"
 
 typedef void (*dm_job_fn)(void *user, int ith, int nth);
@@ -16,6 +18,11 @@ void dm_pool_free(dm_pool *pool);
 /* Run fn(user, ith, nth) for ith = 0..nth-1 and wait for all of them.
  * With no pool (single thread) it runs fn(user, 0, 1) inline. */
 void dm_parallel(dm_context *ctx, dm_job_fn fn, void *user);
+
+/* Run fn(user, i0, i1) on every thread, each with its share [i0, i1) of
+ * [0, n): for loops over cells or list entries, where rows do not fit. */
+typedef void (*dm_range_fn)(void *user, size_t i0, size_t i1);
+void dm_parallel_range(dm_context *ctx, size_t n, dm_range_fn fn, void *user);
 
 /* Rows [*y0, *y1) of `height` that worker ith of nth should process. */
 static inline void dm_split_rows(int height, int ith, int nth, int *y0, int *y1) {
