@@ -145,7 +145,7 @@ static dm_status prepare_image(bl_state *st) {
       if (s == DM_OK)
         s = bl_push_pull(st, fw, fh, own, hidden, sl->fill_reach / (float)(1 << level), sl->fill,
                          &sl->beyond);
-      if (s == DM_OK) bl_fill_dead(sl);
+      if (s == DM_OK) bl_fill_dead(ctx, sl);
     }
     if (s == DM_OK && coarse) {
       s = bl_slice_behind(st, k, level, own, hidden, fw, fh);

@@ -351,7 +351,7 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
  * returns 0 when there is no fill there. */
 int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]);
 /* s->dead from s->beyond (once; left NULL without it or out of memory). */
-void bl_fill_dead(bl_slice *s);
+void bl_fill_dead(dm_context *ctx, bl_slice *s);
 /* Does full-resolution pixel (x, y) lie where s's fill gives nothing? */
 static inline int bl_fill_none(const bl_slice *s, int x, int y) {
   if (!s->dead) return 0;

@@ -196,6 +196,32 @@ static void pp_run(void *user, int ith, int nth) {
     push_rows(&j->lv[j->l + 1], l, y0, y1, j->ix, j->tx);
 }
 
+/* Which cells of a fill lie beyond its reach: from the squared distance to
+ * the layer's own pixels (g), or from what a plan kept (beyond). */
+typedef struct reach_job {
+  float *out;
+  const float *own, *hidden;
+  float *g;
+  const uint8_t *beyond;
+  uint8_t *far;
+  float r2;
+} reach_job;
+
+static void reach_seed(void *user, size_t i0, size_t i1) {
+  reach_job *j = user;
+  for (size_t i = i0; i < i1; i++)
+    j->g[i] = j->own[i * 5 + 3] > 1e-6f || (j->hidden && j->hidden[2 * i + 1] > 0.0f) ? 0.0f : FLT_MAX;
+}
+
+static void reach_mark(void *user, size_t i0, size_t i1) {
+  reach_job *j = user;
+  for (size_t i = i0; i < i1; i++) {
+    int b = j->beyond ? j->beyond[i] : !(j->g[i] <= j->r2);
+    if (b) j->out[i * 4 + 3] = -1.0f;
+    if (j->far) j->far[i] = (uint8_t)b;
+  }
+}
+
 dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float *hidden,
                        float reach, float *out, uint8_t **beyond) {
   dm_context *ctx = st->ctx;
@@ -237,16 +263,16 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
   }
 
   if (reach >= 1e8f) return DM_OK; /* unbounded: no distances needed */
+  reach_job rj = {out, own, hidden, NULL, beyond ? *beyond : NULL, NULL, reach * reach};
   if (beyond && *beyond) {
-    for (size_t i = 0; i < (size_t)w * h; i++)
-      if ((*beyond)[i]) out[i * 4 + 3] = -1.0f;
+    dm_parallel_range(ctx, (size_t)w * h, reach_mark, &rj);
     return DM_OK;
   }
   /* how far each cell is from the layer's own pixels */
   float *g = bl_take(&st->scratch, sizeof(float) * (size_t)w * h);
   if (!g) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
-  for (size_t i = 0; i < (size_t)w * h; i++)
-    g[i] = own[i * 5 + 3] > 1e-6f || (hidden && hidden[2 * i + 1] > 0.0f) ? 0.0f : FLT_MAX;
+  rj.g = g;
+  dm_parallel_range(ctx, (size_t)w * h, reach_seed, &rj);
   edt_job ej = {g, w, h, 0, 0};
   dm_parallel(ctx, edt_run, &ej);
   ej.pass = 1;
@@ -254,42 +280,51 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
   if (ej.fail) {
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
   }
-  float r2 = reach * reach;
-  uint8_t *far = beyond ? malloc((size_t)w * h) : NULL;
-  for (size_t i = 0; i < (size_t)w * h; i++) {
-    int b = !(g[i] <= r2);
-    if (b) out[i * 4 + 3] = -1.0f;
-    if (far) far[i] = (uint8_t)b;
-  }
-  if (beyond) *beyond = far; /* NULL when out of memory: worked out again next time */
+  rj.far = beyond ? malloc((size_t)w * h) : NULL;
+  dm_parallel_range(ctx, (size_t)w * h, reach_mark, &rj);
+  if (beyond) *beyond = rj.far; /* NULL when out of memory: worked out again next time */
   return DM_OK;
 }
 
 /* A cell is dead when it and its 8 neighbours (clamped at the borders)
  * are beyond: the 3x3 minimum, by rows then by columns. */
-void bl_fill_dead(bl_slice *s) {
+typedef struct dead_job {
+  bl_slice *s;
+  uint8_t *across;
+  int pass;
+} dead_job;
+
+static void dead_rows(void *user, int ith, int nth) {
+  const dead_job *j = user;
+  const bl_slice *s = j->s;
+  int w = s->fw, h = s->fh, y0, y1;
+  dm_split_rows(h, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
+    uint8_t *o = (j->pass ? s->dead : j->across) + (size_t)y * w;
+    if (!j->pass) {
+      const uint8_t *b = s->beyond + (size_t)y * w;
+      for (int x = 0; x < w; x++) o[x] = b[x] & b[x > 0 ? x - 1 : 0] & b[x + 1 < w ? x + 1 : w - 1];
+      continue;
+    }
+    const uint8_t *u = j->across + (size_t)(y > 0 ? y - 1 : 0) * w, *m = j->across + (size_t)y * w;
+    const uint8_t *d = j->across + (size_t)(y + 1 < h ? y + 1 : h - 1) * w;
+    for (int x = 0; x < w; x++) o[x] = u[x] & m[x] & d[x];
+  }
+}
+
+void bl_fill_dead(dm_context *ctx, bl_slice *s) {
   if (s->dead || !s->beyond) return;
-  int w = s->fw, h = s->fh;
-  s->dead = malloc((size_t)w * h);
-  uint8_t *across = malloc((size_t)w * h);
-  if (!s->dead || !across) { /* then every pixel asks bl_fill_at, as without it */
-    free(s->dead), free(across);
+  s->dead = malloc((size_t)s->fw * s->fh);
+  dead_job j = {s, malloc((size_t)s->fw * s->fh), 0};
+  if (!s->dead || !j.across) { /* then every pixel asks bl_fill_at, as without it */
+    free(s->dead), free(j.across);
     s->dead = NULL;
     return;
   }
-  for (int y = 0; y < h; y++) {
-    const uint8_t *b = s->beyond + (size_t)y * w;
-    uint8_t *o = across + (size_t)y * w;
-    for (int x = 0; x < w; x++)
-      o[x] = b[x] & b[x > 0 ? x - 1 : 0] & b[x + 1 < w ? x + 1 : w - 1];
-  }
-  for (int y = 0; y < h; y++) {
-    const uint8_t *u = across + (size_t)(y > 0 ? y - 1 : 0) * w, *m = across + (size_t)y * w;
-    const uint8_t *d = across + (size_t)(y + 1 < h ? y + 1 : h - 1) * w;
-    uint8_t *o = s->dead + (size_t)y * w;
-    for (int x = 0; x < w; x++) o[x] = u[x] & m[x] & d[x];
-  }
-  free(across);
+  dm_parallel(ctx, dead_rows, &j); /* the minimum across, */
+  j.pass = 1;
+  dm_parallel(ctx, dead_rows, &j); /* then down */
+  free(j.across);
 }
 
 int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]) {
@@ -622,6 +657,18 @@ static dm_status own_pass(bl_state *st, own_job *j, void (*run)(void *, int, int
   return DM_OK;
 }
 
+/* A plan's geometry of the slice's cells: coverage, r·coverage and the
+ * two hidden fractions (what own_colour_run reads back). */
+static void keep_geometry(void *user, size_t i0, size_t i1) {
+  const own_job *j = user;
+  float *geo = j->st->slices[j->k].geo;
+  for (size_t i = i0; i < i1; i++) {
+    float *g = geo + 4 * i;
+    g[0] = j->own[5 * i + 3], g[1] = j->own[5 * i + 4];
+    g[2] = j->hidden[2 * i], g[3] = j->hidden[2 * i + 1];
+  }
+}
+
 dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidden, int *fw,
                        int *fh) {
   int B = 1 << level;
@@ -646,49 +693,89 @@ dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidd
   if (s) return s;
   if (st->planned) { /* the next image sums only colours */
     sl->geo = malloc(sizeof(float) * 4 * n);
-    for (size_t i = 0; sl->geo && i < n; i++) {
-      float *g = sl->geo + 4 * i;
-      g[0] = (*own)[5 * i + 3], g[1] = (*own)[5 * i + 4];
-      g[2] = (*hidden)[2 * i], g[3] = (*hidden)[2 * i + 1];
-    }
+    if (sl->geo) dm_parallel_range(st->ctx, n, keep_geometry, &j);
   }
   return DM_OK;
+}
+
+/* bl_slice_behind in two passes over the soft pixels' list, both on every
+ * thread: the content each gives the slice (the costly part: the matte's
+ * split and the fill behind it), by list entries; then the sums, by rows
+ * of cells, each thread reading the whole list for its rows, so every cell
+ * adds its pixels in list order, as one thread would. */
+typedef struct behind_job {
+  const bl_state *st;
+  int k, level, fw, fh;
+  const float *wx, *wy;
+  float *val;  /* per list entry: R, G, B, radius, and 1 when it gives anything */
+  float *own, *hidden;
+} behind_job;
+
+static void behind_content(void *user, size_t n0, size_t n1) {
+  behind_job *j = user;
+  const bl_state *st = j->st;
+  const int c = st->slices[j->k].cand;
+  for (size_t n = n0; n < n1; n++) {
+    const size_t i = st->soft[n];
+    float *o = j->val + 5 * n, v[4], r;
+    o[4] = 0.0f;
+    if (st->bid[i] != c) continue;
+    const int y = (int)(i / (size_t)st->w), x = (int)(i - (size_t)y * st->w);
+    if (!bl_content(st, j->k, x, y, BL_BEHIND, dm_row(st->in, y) + 3 * x, v, &r)) continue;
+    o[0] = v[0], o[1] = v[1], o[2] = v[2], o[3] = r, o[4] = 1.0f;
+  }
+}
+
+static void behind_sums(void *user, int ith, int nth) {
+  behind_job *j = user;
+  const bl_state *st = j->st;
+  int r0, r1; /* this thread's rows of cells */
+  dm_split_rows(j->fh, ith, nth, &r0, &r1);
+  for (size_t n = 0; n < st->n_soft; n++) {
+    const float *o = j->val + 5 * n;
+    if (o[4] == 0.0f) continue;
+    const size_t i = st->soft[n];
+    const int y = (int)(i / (size_t)st->w), x = (int)(i - (size_t)y * st->w);
+    int cx0, cy0;
+    float tx, ty;
+    tent_column(y, j->level, j->fh, &cy0, &ty);
+    if (cy0 + 1 < r0 || cy0 >= r1) continue;
+    tent_column(x, j->level, j->fw, &cx0, &tx);
+    const float val[5] = {o[0], o[1], o[2], 1.0f, o[3]}; /* and 1 out of the hidden fraction */
+    for (int dy = 0; dy < 2; dy++) {
+      const float a = dy ? ty : 1.0f - ty;
+      const int cy = cy0 + dy;
+      if (cy < r0 || cy >= r1) continue;
+      for (int dx = 0; dx < 2 && a > 0.0f; dx++) {
+        const float b = dx ? tx : 1.0f - tx;
+        if (!(b > 0.0f)) continue;
+        const int cx = cx0 + dx;
+        const float w = a * b / (j->wx[cx] * j->wy[cy]);
+        float *d = j->own + ((size_t)cy * j->fw + cx) * 5;
+        for (int q = 0; q < 5; q++) d[q] += w * val[q];
+        j->hidden[2 * ((size_t)cy * j->fw + cx)] -= w;
+      }
+    }
+  }
 }
 
 dm_status bl_slice_behind(bl_state *st, int k, int level, float *own, float *hidden, int fw,
                           int fh) {
   const int c = st->slices[k].cand;
-  if (!st->bid || !st->n_behind[c]) return DM_OK;
+  if (!st->bid || !st->n_behind[c] || !st->n_soft) return DM_OK;
   /* only the soft pixels can give it anything: their list, not the photo */
-  own_job j = {.st = st, .k = k, .level = level, .fw = fw, .fh = fh, .tent = 1};
+  own_job oj = {.st = st, .k = k, .level = level, .fw = fw, .fh = fh, .tent = 1};
   float *wx = malloc(sizeof(float) * (size_t)(fw + fh)), *wy = wx ? wx + fw : NULL;
-  if (!wx) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
-  for (int cx = 0; cx < fw; cx++) wx[cx] = axis_weight(&j, cx, st->w, fw);
-  for (int cy = 0; cy < fh; cy++) wy[cy] = axis_weight(&j, cy, st->h, fh);
-  for (size_t n = 0; n < st->n_soft; n++) {
-    const size_t i = st->soft[n];
-    if (st->bid[i] != c) continue;
-    const int y = (int)(i / (size_t)st->w), x = (int)(i - (size_t)y * st->w);
-    float v[4], r;
-    if (!bl_content(st, k, x, y, BL_BEHIND, dm_row(st->in, y) + 3 * x, v, &r)) continue;
-    const float val[5] = {v[0], v[1], v[2], 1.0f, r}; /* and 1 out of the hidden fraction */
-    int cx0, cy0;
-    float tx, ty;
-    tent_column(x, level, fw, &cx0, &tx);
-    tent_column(y, level, fh, &cy0, &ty);
-    for (int dy = 0; dy < 2; dy++) {
-      const float a = dy ? ty : 1.0f - ty;
-      for (int dx = 0; dx < 2 && a > 0.0f; dx++) {
-        const float b = dx ? tx : 1.0f - tx;
-        if (!(b > 0.0f)) continue;
-        const int cx = cx0 + dx, cy = cy0 + dy;
-        const float w = a * b / (wx[cx] * wy[cy]);
-        float *d = own + ((size_t)cy * fw + cx) * 5;
-        for (int q = 0; q < 5; q++) d[q] += w * val[q];
-        hidden[2 * ((size_t)cy * fw + cx)] -= w;
-      }
-    }
+  float *val = malloc(sizeof(float) * 5 * st->n_soft);
+  if (!wx || !val) {
+    free(wx), free(val);
+    return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   }
-  free(wx);
+  for (int cx = 0; cx < fw; cx++) wx[cx] = axis_weight(&oj, cx, st->w, fw);
+  for (int cy = 0; cy < fh; cy++) wy[cy] = axis_weight(&oj, cy, st->h, fh);
+  behind_job j = {st, k, level, fw, fh, wx, wy, val, own, hidden};
+  dm_parallel_range(st->ctx, st->n_soft, behind_content, &j);
+  dm_parallel(st->ctx, behind_sums, &j);
+  free(wx), free(val);
   return DM_OK;
 }

@@ -190,6 +190,7 @@ typedef struct coarse_job {
   const bl_slice *s;
   const float *srcbuf; /* 5 channels: premultiplied RGBA, radius (level px) */
   int reach;
+  int zero; /* the accumulator holds the last image's: clear it first */
 } coarse_job;
 
 static void coarse_run(void *user, int ith, int nth) {
@@ -200,6 +201,7 @@ static void coarse_run(void *user, int ith, int nth) {
   if (y0 >= y1) return;
   size_t stride = (size_t)(s->aw + 2 * BL_PAD) * 4;
   bl_rows r = {s->acc + (size_t)y0 * stride, stride, s->aw, s->ah, y0, y1, NULL, NULL, 0, 0};
+  if (j->zero) memset(r.buf, 0, sizeof(float) * stride * (size_t)(y1 - y0));
   int sy0 = y0 - j->reach, sy1 = y1 + j->reach;
   if (sy0 < 0) sy0 = 0;
   if (sy1 > s->ah) sy1 = s->ah;
@@ -221,13 +223,21 @@ static void coarse_run(void *user, int ith, int nth) {
   free(rp);
 }
 
-dm_status bl_coarse_scatter(bl_state *st, int k, float *own, const float *hidden, int fw, int fh) {
-  bl_slice *s = &st->slices[k];
-  float scale = 1.0f / (float)(1 << s->level);
-  /* the layer: own content plus the fill where nearer content hides it */
-  for (size_t i = 0; i < (size_t)fw * fh; i++) {
-    float *o = own + i * 5;
-    float hid = hidden[2 * i];
+/* The layer a coarse slice scatters: its own content plus the fill where
+ * nearer content hides it, and each cell's radius on the slice's grid. */
+typedef struct layer_job {
+  const bl_slice *s;
+  float *own;
+  const float *hidden;
+  float scale;
+} layer_job;
+
+static void layer_cells(void *user, size_t i0, size_t i1) {
+  const layer_job *j = user;
+  const bl_slice *s = j->s;
+  for (size_t i = i0; i < i1; i++) {
+    float *o = j->own + i * 5;
+    float hid = j->hidden[2 * i];
     if (s->fill && hid > 0.0f) {
       const float *f = s->fill + i * 4;
       if (f[3] >= 0.0f) {
@@ -239,18 +249,22 @@ dm_status bl_coarse_scatter(bl_state *st, int k, float *own, const float *hidden
     /* the tent down to this grid and the bilinear way back up each add a
      * variance of 1/6 cell² per axis; a disc of radius ρ has E[r²] = ρ²/2,
      * so ρ² - 4/3 keeps the spot's second moment, i.e. its size, true */
-    float rho = o[3] > 0.0f ? o[4] / o[3] * scale : 0.0f;
+    float rho = o[3] > 0.0f ? o[4] / o[3] * j->scale : 0.0f;
     o[4] = rho * rho > 1.5f ? sqrtf(rho * rho - 4.0f / 3.0f) : 0.4f;
   }
+}
+
+dm_status bl_coarse_scatter(bl_state *st, int k, float *own, const float *hidden, int fw, int fh) {
+  bl_slice *s = &st->slices[k];
+  layer_job lj = {s, own, hidden, 1.0f / (float)(1 << s->level)};
+  dm_parallel_range(st->ctx, (size_t)fw * fh, layer_cells, &lj);
   s->aw = fw, s->ah = fh;
   size_t stride = (size_t)(fw + 2 * BL_PAD) * 4;
-  if (s->acc) /* a plan's, from the image before */
-    memset(s->acc, 0, sizeof(float) * (size_t)fh * stride);
-  else
-    s->acc = bl_calloc((size_t)fh * stride, sizeof(float));
+  int zero = s->acc != NULL; /* a plan's, from the image before: each thread clears its rows */
+  if (!s->acc) s->acc = bl_calloc((size_t)fh * stride, sizeof(float));
   if (!s->acc) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
-  int q = bl_kernel_index(&st->kern, s->rmax * scale);
-  coarse_job j = {st, s, own, st->kern.reach[q] + 1};
+  int q = bl_kernel_index(&st->kern, s->rmax * lj.scale);
+  coarse_job j = {st, s, own, st->kern.reach[q] + 1, zero};
   dm_parallel(st->ctx, coarse_run, &j);
   return DM_OK;
 }
