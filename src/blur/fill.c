@@ -364,7 +364,22 @@ int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]) {
  * at its block's centre. Per cell: premultiplied R, G, B, coverage a, r·a,
  * the hidden fraction, and the part of it that is soft subject right in
  * front of this layer. */
-typedef struct own_job {
+/* Source row y of a cell row, as the passes read it. */
+typedef struct own_src {
+  int y;
+  size_t r0;                      /* its first pixel's index */
+  const uint8_t *sid, *m8, *bid;  /* m8, bid NULL without a matte */
+  const float *in, *rad;
+} own_src;
+
+/* What a pass does with one source row (saying whether it added to the
+ * sums), and then with the cell row's sums (ay: the cell row's weight
+ * along y). */
+typedef struct own_job own_job;
+typedef int (*own_row_fn)(own_job *j, float *acc, const own_src *r); /* 1: it added something */
+typedef void (*own_cells_fn)(own_job *j, const float *acc, int cy, float ay);
+
+struct own_job {
   bl_state *st;
   int k, level, fw, fh, tent;
   int cx0, cy0;     /* the grid's first cell (a fill window's), 0 for tent grids */
@@ -375,7 +390,9 @@ typedef struct own_job {
   const float *colt;
   const float *wx;  /* per cell column: the sum of its weights along x (axis_weight) */
   atomic_int nomem; /* a thread found no memory for its sums */
-} own_job;
+  own_row_fn row;   /* the pass: own_row and own_cells, or colour_row and colour_cells */
+  own_cells_fn cells;
+};
 
 /* The tent's first cell and the next one's weight for column x (the same
  * for every row: tabulated once per slice in col0/colt). */
@@ -434,20 +451,6 @@ static float *own_sums(own_job *j, int n) {
   if (!acc) atomic_store(&j->nomem, 1);
   return acc;
 }
-
-/* Source row y of a cell row, as the passes read it. */
-typedef struct own_src {
-  int y;
-  size_t r0;                      /* its first pixel's index */
-  const uint8_t *sid, *m8, *bid;  /* m8, bid NULL without a matte */
-  const float *in, *rad;
-} own_src;
-
-/* What a pass does with one source row (saying whether it added to the
- * sums), and then with the cell row's sums (ay: the cell row's weight
- * along y). */
-typedef int (*own_row_fn)(own_job *j, float *acc, const own_src *r); /* 1: it added something */
-typedef void (*own_cells_fn)(own_job *j, const float *acc, int cy, float ay);
 
 static own_src src_row(const bl_state *st, int y) {
   own_src r = {.y = y, .r0 = (size_t)y * st->w};
@@ -512,14 +515,12 @@ static void tent_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn c
   free(acc);
 }
 
-/* A thread's cell rows: their source rows given to `row`, then each cell
- * row's sums to `cells`. */
-static void own_walk(own_job *j, int ith, int nth, own_row_fn row, own_cells_fn cells) {
-  int y0, y1;
-  dm_split_rows(j->fh, ith, nth, &y0, &y1);
-  if (y0 >= y1) return;
-  if (j->tent) tent_walk(j, y0, y1, row, cells);
-  else box_walk(j, y0, y1, row, cells);
+/* A run of cell rows [y0, y1) (own_pass): their source rows given to the
+ * pass's row, then each cell row's sums to its cells. */
+static void own_walk(void *user, size_t y0, size_t y1) {
+  own_job *j = user;
+  if (j->tent) tent_walk(j, (int)y0, (int)y1, j->row, j->cells);
+  else box_walk(j, (int)y0, (int)y1, j->row, j->cells);
 }
 
 /* Own pixel x of row sr: its colour (premultiplied by its coverage on the
@@ -535,7 +536,7 @@ static inline void own_content(const bl_state *st, int k, const own_src *sr, int
   }
 }
 
-/* own_run's row: own pixels' colour, coverage and r·coverage, nearer
+/* The first pass's row: own pixels' colour, coverage and r·coverage, nearer
  * pixels' hidden fractions. */
 static int own_row(own_job *j, float *acc, const own_src *sr) {
   const bl_state *st = j->st;
@@ -597,12 +598,11 @@ static void own_cells(own_job *j, const float *acc, int cy, float ay) {
   }
 }
 
-static void own_run(void *user, int ith, int nth) { own_walk(user, ith, nth, own_row, own_cells); }
 
 /* With the slice's geometry known (a plan's, from an earlier image): only
  * its own pixels' colours are summed, every other pixel is one byte read;
  * coverage, r·a and the hidden fractions come from `geo`. The sums are
- * those of own_run, so the result is the same bit for bit. */
+ * those of the first pass, so the result is the same bit for bit. */
 static int colour_row(own_job *j, float *acc, const own_src *sr) {
   const bl_state *st = j->st;
   const int c = st->slices[j->k].cand;
@@ -632,13 +632,15 @@ static void colour_cells(own_job *j, const float *acc, int cy, float ay) {
   }
 }
 
-static void own_colour_run(void *user, int ith, int nth) {
-  own_walk(user, ith, nth, colour_row, colour_cells);
-}
-
-/* Run j's pass (own_run or own_colour_run) on every thread, its column
- * tables made once first, in the scratch arena (they live as long as own). */
-static dm_status own_pass(bl_state *st, own_job *j, void (*run)(void *, int, int)) {
+/* Run j's pass (j->row, j->cells) on every thread, its column tables made
+ * once first, in the scratch arena (they live as long as own). A slice's
+ * content lies where the photo puts it, so equal shares of rows are not
+ * equal work: the threads take runs of cell rows as each finishes its
+ * last. A cell row sums the same pixel rows in the same order whichever
+ * run it is in, so the result does not depend on who took what; eight runs
+ * a thread keep the rows read twice (a tent's overlap at each run's start)
+ * to a few per cent. */
+static dm_status own_pass(bl_state *st, own_job *j) {
   float *wx = bl_take(&st->scratch, sizeof(float) * (size_t)j->fw);
   int *c0 = j->tent ? bl_take(&st->scratch, sizeof(int) * (size_t)st->w) : NULL;
   float *t = j->tent ? bl_take(&st->scratch, sizeof(float) * (size_t)st->w) : NULL;
@@ -651,14 +653,15 @@ static dm_status own_pass(bl_state *st, own_job *j, void (*run)(void *, int, int
   j->xa = j->cx0 * B, j->xb = (j->cx0 + j->fw) * B < st->w ? (j->cx0 + j->fw) * B : st->w;
   j->wx = wx;
   atomic_init(&j->nomem, 0);
-  dm_parallel(st->ctx, run, j);
+  int nth = st->ctx->n_threads > 1 ? st->ctx->n_threads : 1;
+  dm_parallel_runs(st->ctx, (size_t)j->fh, (size_t)(j->fh + 8 * nth - 1) / (size_t)(8 * nth), own_walk, j);
   if (atomic_load(&j->nomem))
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   return DM_OK;
 }
 
 /* A plan's geometry of the slice's cells: coverage, r·coverage and the
- * two hidden fractions (what own_colour_run reads back). */
+ * two hidden fractions (what colour_row and colour_cells read back). */
 static void keep_geometry(void *user, size_t i0, size_t i1) {
   const own_job *j = user;
   float *geo = j->st->slices[j->k].geo;
@@ -688,8 +691,10 @@ dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidd
   if (!*own || !*hidden) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   own_job j = {.st = st, .k = k, .level = level, .fw = *fw, .fh = *fh, .tent = sl->level > 0,
                .cx0 = cx0, .cy0 = cy0, .own = *own, .hidden = *hidden, .geo = sl->geo};
-  if (sl->geo) return own_pass(st, &j, own_colour_run);
-  dm_status s = own_pass(st, &j, own_run);
+  j.row = sl->geo ? colour_row : own_row;
+  j.cells = sl->geo ? colour_cells : own_cells;
+  if (sl->geo) return own_pass(st, &j);
+  dm_status s = own_pass(st, &j);
   if (s) return s;
   if (st->planned) { /* the next image sums only colours */
     sl->geo = malloc(sizeof(float) * 4 * n);
@@ -702,7 +707,9 @@ dm_status bl_slice_own(bl_state *st, int k, int level, float **own, float **hidd
  * thread: the content each gives the slice (the costly part: the matte's
  * split and the fill behind it), by list entries; then the sums, by rows
  * of cells, each thread reading the whole list for its rows, so every cell
- * adds its pixels in list order, as one thread would. */
+ * adds its pixels in list order, as one thread would. The slice's soft
+ * pixels lie along part of the subject's outline: threads take runs of
+ * the list as each finishes its last. */
 typedef struct behind_job {
   const bl_state *st;
   int k, level, fw, fh;
@@ -774,7 +781,9 @@ dm_status bl_slice_behind(bl_state *st, int k, int level, float *own, float *hid
   for (int cx = 0; cx < fw; cx++) wx[cx] = axis_weight(&oj, cx, st->w, fw);
   for (int cy = 0; cy < fh; cy++) wy[cy] = axis_weight(&oj, cy, st->h, fh);
   behind_job j = {st, k, level, fw, fh, wx, wy, val, own, hidden};
-  dm_parallel_range(st->ctx, st->n_soft, behind_content, &j);
+  int nth = st->ctx->n_threads > 1 ? st->ctx->n_threads : 1;
+  dm_parallel_runs(st->ctx, st->n_soft, (st->n_soft + 8 * (size_t)nth - 1) / (8 * (size_t)nth),
+                   behind_content, &j);
   dm_parallel(st->ctx, behind_sums, &j);
   free(wx), free(val);
   return DM_OK;

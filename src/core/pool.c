@@ -151,3 +151,26 @@ void dm_parallel_range(dm_context *ctx, size_t n, dm_range_fn fn, void *user) {
   range_job j = {n, fn, user};
   dm_parallel(ctx, range_part, &j);
 }
+
+typedef struct runs_job {
+  size_t n, run;
+  atomic_size_t next;
+  dm_range_fn fn;
+  void *user;
+} runs_job;
+
+static void runs_part(void *user, int ith, int nth) {
+  (void)ith, (void)nth;
+  runs_job *j = user;
+  for (;;) {
+    size_t a = atomic_fetch_add(&j->next, j->run);
+    if (a >= j->n) return;
+    j->fn(j->user, a, a + j->run < j->n ? a + j->run : j->n);
+  }
+}
+
+void dm_parallel_runs(dm_context *ctx, size_t n, size_t run, dm_range_fn fn, void *user) {
+  runs_job j = {n, run > 0 ? run : 1, 0, fn, user};
+  atomic_init(&j.next, 0);
+  dm_parallel(ctx, runs_part, &j);
+}
