@@ -5,15 +5,16 @@
 #                                     fuzz_heic, fuzz_raw, fuzz_icc, fuzz_onnx,
 #                                     fuzz_onnx_run, fuzz_onnx_ext, fuzz_sidecar,
 #                                     fuzz_depth_xmp, fuzz_heic_aux, fuzz_cache,
+#                                     fuzz_jpeg_join,
 #                                     or any target with a fuzz/seeds/<name>/
 #                                     folder (fuzz_xmp, fuzz_set, fuzz_edit_patch...)
 #   fuzz/make_seeds.sh DIR            every image target, into DIR/<target>/
 # Needs Debian's python3-pil and python3-numpy (PIL for JPEG/PNG/TIFF),
 # libheif-examples (heif-enc) for HEIC, python3-onnx for the ONNX targets;
 # the raw seeds are small LinearRaw DNGs written here plus the head of the
-# CR2 in rawtran-doc. fuzz_depth_xmp, fuzz_heic_aux and fuzz_cache take
-# their seeds from test binaries (--write-seeds) of a build folder: build
-# the tests first.
+# CR2 in rawtran-doc. fuzz_depth_xmp, fuzz_heic_aux, fuzz_cache and
+# fuzz_jpeg_join take their seeds from test binaries (--write-seeds) of a
+# build folder: build the tests first.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3 # Debian's, which has PIL (a pyenv python may not)
@@ -373,6 +374,12 @@ for name, loc, files in (("climbs_out", "../w.bin", [("w.bin", w.tobytes())]),
 bundle("wrong_length", add, [ext("w", w, "w.bin", 0, 12)], [("w.bin", w.tobytes())])
 bundle("past_end", add, [ext("w", w, "w.bin", 4, 16)], [("w.bin", w.tobytes())])
 PYEOF
+  ;;
+fuzz_jpeg_join)
+  # Preview strips as dm_graph_jpeg encodes them (restart markers every MCU
+  # row), from a crop of coffee: written by tests/io/test_jpeg_join
+  # --write-seeds (any build folder).
+  gen=$(test_bin io_test_jpeg_join) && "$gen" --write-seeds "$out"
   ;;
 fuzz_depth_xmp)
   # JPEGs with embedded depth as the depth tests build them (GDepth with

@@ -82,6 +82,7 @@ typedef struct dm_write_options {
   size_t exif_len;
   int preview;              /* JPEG: standard Huffman tables (one pass: an editor's preview over
                                localhost wants speed, not the last few % of size) */
+  int restart_rows;         /* JPEG: a restart marker every this many MCU rows (0: none) */
 } dm_write_options;
 
 /* Encode `img` (1 or 3 channels, samples in [0, 1], clamped and rounded)
@@ -114,6 +115,14 @@ typedef dm_status (*dm_jpeg_row_fn)(void *user, int y, const unsigned char **cod
 dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, int channels,
                              dm_jpeg_row_fn row, void *user, const dm_write_options *opt,
                              const char *name);
+/* Rows of a colour JPEG's MCU at `quality` (4:2:0 below 90, 4:4:4 from 90). */
+int dm_jpeg_mcu_rows(int quality);
+/* One JPEG of `height` rows from n strips that dm_jpeg_write_rows encoded
+ * (top to bottom, same width and options, restart_rows = 1, each strip's
+ * height a multiple of the MCU's but the last's); malloc'd into *out
+ * (jpeg_join.c). */
+dm_status dm_jpeg_join(dm_context *ctx, unsigned char *const *parts, const size_t *lens, int n,
+                       int height, unsigned char **out, size_t *out_len);
 dm_status dm_png_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt, const char *name);
 dm_status dm_tiff_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt, const char *name);
 

@@ -207,6 +207,8 @@ dm_status dm_jpeg_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm
   return s;
 }
 
+int dm_jpeg_mcu_rows(int quality) { return quality >= 90 ? 8 : 16; }
+
 dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, int channels,
                              dm_jpeg_row_fn row_fn, void *user, const dm_write_options *opt,
                              const char *name) {
@@ -235,10 +237,11 @@ dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, i
   jpeg_set_quality(&cinfo, quality, TRUE);
   /* 4:4:4 at high quality: chroma subsampling blurs colour edges that a
    * retoucher will see (Lightroom does the same above ~90). */
-  if (quality >= 90)
+  if (dm_jpeg_mcu_rows(quality) == 8)
     for (int i = 0; i < cinfo.num_components; i++)
       cinfo.comp_info[i].h_samp_factor = cinfo.comp_info[i].v_samp_factor = 1;
   cinfo.optimize_coding = opt->preview ? FALSE : TRUE;
+  if (opt->restart_rows > 0) cinfo.restart_in_rows = opt->restart_rows;
   /* EXIF wants its APP1 right after SOI, so no JFIF APP0 when it is there. */
   if (exif) cinfo.write_JFIF_header = FALSE;
   jpeg_start_compress(&cinfo, TRUE);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "core/resample.h"
 #include "pipeline/graph_internal.h"
 
@@ -334,16 +335,78 @@ void dm_graph_stats_get(dm_graph *g, dm_graph_stats *out) {
   pthread_mutex_unlock(&g->state_mu);
 }
 
-/* A preview's rows of sRGB codes, for the encoder. */
-typedef struct {
-  const uint8_t *codes;
-  int width;
-} preview_rows;
+/* A strip of a preview's sRGB codes, for the encoder. */
+typedef struct preview_strip {
+  const uint8_t *codes; /* its first row */
+  int width, y0, y1;
+  const dm_write_options *wo;
+  char *jpg;
+  size_t len;
+  dm_status s;
+} preview_strip;
 
 static dm_status preview_row(void *user, int y, const unsigned char **codes) {
-  const preview_rows *p = user;
+  const preview_strip *p = user;
   *codes = p->codes + (size_t)y * p->width * 3;
   return DM_OK;
+}
+
+static void encode_strip(dm_context *ctx, preview_strip *p) {
+  FILE *fp = open_memstream(&p->jpg, &p->len);
+  p->s = fp ? dm_jpeg_write_rows(ctx, fp, p->width, p->y1 - p->y0, 3, preview_row, p, p->wo, "preview")
+            : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for a preview");
+  if (fp && fclose(fp) && !p->s) p->s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for a preview");
+}
+
+typedef struct strips_job {
+  dm_context *ctx;
+  preview_strip *strip;
+  int n;
+} strips_job;
+
+static void strips_run(void *user, int ith, int nth) {
+  strips_job *j = user;
+  for (int i = ith; i < j->n; i += nth) encode_strip(j->ctx, &j->strip[i]);
+}
+
+#define MAX_STRIPS 16
+
+/* libjpeg encodes on one thread: a preview tall enough is encoded in one
+ * strip a thread, whole MCU rows each, with a restart marker every MCU
+ * row, and the strips joined into one file (dm_jpeg_join): the same
+ * pixels as one encoder run. */
+static dm_status encode_preview(dm_context *ctx, const uint8_t *codes, int w, int h,
+                                const dm_write_options *base, unsigned char **jpg, size_t *len) {
+  int nth = ctx->n_threads > 1 ? ctx->n_threads : 1, mcu = dm_jpeg_mcu_rows(base->quality);
+  if (nth > MAX_STRIPS) nth = MAX_STRIPS;
+  if (h < 4 * mcu * nth) nth = 1;
+  int rows = ((h + mcu - 1) / mcu + nth - 1) / nth * mcu; /* a strip's rows (the last's fewer) */
+  preview_strip strip[MAX_STRIPS];
+  dm_write_options wo = *base;
+  wo.restart_rows = nth > 1;
+  int n = 0;
+  for (int y = 0; y < h; y += nth > 1 ? rows : h) {
+    int y1 = nth > 1 && y + rows < h ? y + rows : h;
+    strip[n++] = (preview_strip){codes + (size_t)y * w * 3, w, y, y1, &wo, NULL, 0, DM_OK};
+  }
+  if (n == 1) {
+    encode_strip(ctx, &strip[0]);
+  } else {
+    strips_job j = {ctx, strip, n};
+    dm_parallel(ctx, strips_run, &j);
+  }
+  dm_status s = DM_OK;
+  for (int i = 0; i < n && !s; i++) s = strip[i].s;
+  if (!s && n == 1) {
+    *jpg = (unsigned char *)strip[0].jpg, *len = strip[0].len;
+    return DM_OK;
+  }
+  unsigned char *parts[MAX_STRIPS];
+  size_t lens[MAX_STRIPS];
+  for (int i = 0; i < n; i++) parts[i] = (unsigned char *)strip[i].jpg, lens[i] = strip[i].len;
+  if (!s) s = dm_jpeg_join(ctx, parts, lens, n, h, jpg, len);
+  for (int i = 0; i < n; i++) free(strip[i].jpg);
+  return s;
 }
 
 dm_status dm_graph_jpeg(dm_context *ctx, const dm_image *linear, int quality, unsigned char **jpg,
@@ -352,25 +415,15 @@ dm_status dm_graph_jpeg(dm_context *ctx, const dm_image *linear, int quality, un
   if (!linear || !linear->data || linear->channels != 3 || linear->width <= 0 || linear->height <= 0)
     return dm_fail(ctx, DM_ERR_PARAM, "preview", "a preview is a non-empty 3-channel image");
   /* The codes made on every thread first (a quarter of the floats' bytes),
-   * then the encoder, which is one thread, reads them as they are. */
+   * then the encoder reads them as they are. */
   const unsigned char *icc = NULL;
   size_t icc_len = 0;
   uint8_t *codes = malloc((size_t)linear->width * linear->height * 3);
   dm_status s = codes ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for a preview");
   if (!s) s = dm_preview_srgb8(ctx, linear, codes, &icc, &icc_len);
-  char *buf = NULL;
-  size_t n = 0;
-  FILE *fp = s ? NULL : open_memstream(&buf, &n);
-  if (!s && !fp) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for a preview");
-  if (!s) {
-    dm_write_options wo = {.format = DM_FMT_JPEG, .bits = 8, .quality = quality,
-                           .icc = icc, .icc_len = icc_len, .preview = 1};
-    preview_rows rows = {codes, linear->width};
-    s = dm_jpeg_write_rows(ctx, fp, linear->width, linear->height, 3, preview_row, &rows, &wo, "preview");
-  }
-  if (fp && fclose(fp) && !s) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for a preview");
-  if (!s) *jpg = (unsigned char *)buf, *len = n;
-  else free(buf);
+  dm_write_options wo = {.format = DM_FMT_JPEG, .bits = 8, .quality = quality,
+                         .icc = icc, .icc_len = icc_len, .preview = 1};
+  if (!s) s = encode_preview(ctx, codes, linear->width, linear->height, &wo, jpg, len);
   free(codes);
   return s;
 }
