@@ -199,6 +199,7 @@ struct dm_lens_blur_plan {
   float scaled;   /* a draft's: its radii are those of the geometry's Amount times this
                      (draft_amount); 0 when the geometry is exact */
   float made_coc; /* the largest CoC of the Amount the geometry was made for */
+  uint64_t next_image[2]; /* dm_lens_blur_plan_image: the next call's image */
 };
 
 /* While Lens Blur Amount alone moves, an editor's draft keeps the plan's
@@ -238,6 +239,10 @@ void dm_lens_blur_plan_amount(dm_lens_blur_plan *plan) {
 
 int dm_lens_blur_plan_ready(const dm_lens_blur_plan *plan) { return plan && !plan->stale; }
 
+void dm_lens_blur_plan_image(dm_lens_blur_plan *plan, uint64_t lo, uint64_t hi) {
+  if (plan) plan->next_image[0] = lo, plan->next_image[1] = hi;
+}
+
 int dm_lens_blur_plan_scaled(const dm_lens_blur_plan *plan) { return plan && plan->scaled > 0.0f; }
 
 void dm_lens_blur_plan_free(dm_lens_blur_plan *plan) {
@@ -270,7 +275,7 @@ size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan) {
 }
 
 /* A plan's per-image results go; its geometry and buffers stay. */
-static void plan_reset(bl_state *st, dm_image *rgb, const struct dm_matte_layers *layers) {
+static void plan_reset(bl_state *st, const dm_image *rgb, const struct dm_matte_layers *layers) {
   st->in = rgb;
   st->layers = layers;
   free(st->subj.fill);
@@ -279,13 +284,18 @@ static void plan_reset(bl_state *st, dm_image *rgb, const struct dm_matte_layers
 
 /* The blur, through a plan (plan not NULL) or on a crop of the photo (rg
  * not NULL; a crop's blur is made afresh: its window moves with the loupe). */
-static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, float z_near_m,
-                       float z_far_m, const dm_image *matte, const struct dm_matte_layers *layers,
-                       const dm_lens_blur *p, dm_lens_blur_plan **plan, int draft,
-                       const dm_lens_blur_region *rg) {
+static dm_status apply(dm_context *ctx, const dm_image *rgb, dm_image *out, const dm_image *near01,
+                       float z_near_m, float z_far_m, const dm_image *matte,
+                       const struct dm_matte_layers *layers, const dm_lens_blur *p,
+                       dm_lens_blur_plan **plan, int draft, const dm_lens_blur_region *rg) {
   dm_status s = dm_lens_blur_check(ctx, p);
   if (s != DM_OK) return s;
-  if (!p->active) return DM_OK;
+  if (!p->active) { /* nothing to blur: the output is the input */
+    if (out != rgb && rgb && out)
+      for (int y = 0; y < rgb->height && y < out->height; y++)
+        memcpy(dm_row(out, y), dm_row(rgb, y), sizeof(float) * 3 * (size_t)rgb->width);
+    return DM_OK;
+  }
   if ((s = check_inputs(ctx, rgb, near01, matte)) != DM_OK) return s;
   if (layers && (!matte || layers->width != rgb->width || layers->height != rgb->height))
     layers = NULL;
@@ -336,9 +346,12 @@ static dm_status apply(dm_context *ctx, dm_image *rgb, const dm_image *near01, f
   }
   st->ctx = ctx, st->matte = matte;
   plan_reset(st, rgb, layers);
+  /* named for this call only */
+  st->image_id[0] = pl ? pl->next_image[0] : 0, st->image_id[1] = pl ? pl->next_image[1] : 0;
+  if (pl) pl->next_image[0] = pl->next_image[1] = 0;
   if (s == DM_OK) s = prepare_image(st);
   if (s == DM_OK && dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
-  if (s == DM_OK) s = bl_render_bands(st, rgb);
+  if (s == DM_OK) s = bl_render_bands(st, out);
   if (s == DM_OK) bl_reuse_done(st);
   if (pl && s != DM_OK && s != DM_ERR_CANCELLED) { /* not to be trusted again */
     dm_lens_blur_plan_free(pl);
@@ -354,14 +367,24 @@ dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_im
                                      float z_near_m, float z_far_m, const dm_image *matte,
                                      const struct dm_matte_layers *layers, const dm_lens_blur *p,
                                      dm_lens_blur_plan **plan, int draft) {
-  return apply(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, plan, draft, NULL);
+  return apply(ctx, rgb, rgb, near01, z_near_m, z_far_m, matte, layers, p, plan, draft, NULL);
+}
+
+dm_status dm_lens_blur_apply_planned_to(dm_context *ctx, const dm_image *src, dm_image *out,
+                                        const dm_image *near01, float z_near_m, float z_far_m,
+                                        const dm_image *matte, const struct dm_matte_layers *layers,
+                                        const dm_lens_blur *p, dm_lens_blur_plan **plan, int draft) {
+  if (!out || !out->data || !src || out->width != src->width || out->height != src->height ||
+      out->channels != 3)
+    return dm_fail(ctx, DM_ERR_PARAM, "lens_blur", "the output must be an image of the input's size");
+  return apply(ctx, src, out, near01, z_near_m, z_far_m, matte, layers, p, plan, draft, NULL);
 }
 
 dm_status dm_lens_blur_apply_region(dm_context *ctx, dm_image *rgb, const dm_image *near01,
                                     float z_near_m, float z_far_m, const dm_image *matte,
                                     const struct dm_matte_layers *layers, const dm_lens_blur *p,
                                     const dm_lens_blur_region *rg) {
-  return apply(ctx, rgb, near01, z_near_m, z_far_m, matte, layers, p, NULL, 0, rg);
+  return apply(ctx, rgb, rgb, near01, z_near_m, z_far_m, matte, layers, p, NULL, 0, rg);
 }
 
 dm_status dm_lens_blur_coc_map(dm_context *ctx, const dm_image *near01, float z_near_m,

@@ -40,6 +40,8 @@
 #ifndef DM_BLUR_H
 #define DM_BLUR_H
 
+#include <stdint.h>
+
 #include "core/image.h"
 #include "core/param.h"
 
@@ -215,7 +217,18 @@ dm_status dm_lens_blur_apply_planned(dm_context *ctx, dm_image *rgb, const dm_im
                                      float z_near_m, float z_far_m, const dm_image *matte,
                                      const struct dm_matte_layers *layers, const dm_lens_blur *p,
                                      dm_lens_blur_plan **plan, int draft);
+/* The same reading `src` and writing `out` (allocated, src's size): the
+ * editor blurs the image its memory holds without copying it first. */
+dm_status dm_lens_blur_apply_planned_to(dm_context *ctx, const dm_image *src, dm_image *out,
+                                        const dm_image *near01, float z_near_m, float z_far_m,
+                                        const dm_image *matte, const struct dm_matte_layers *layers,
+                                        const dm_lens_blur *p, dm_lens_blur_plan **plan, int draft);
 size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan);
+/* What the image of the plan's next call is, in the caller's words (a
+ * 128-bit hash of everything that made it; 0, 0: unnamed). A plan keeps a
+ * copy of its last image to tell which slices the next one changes; when
+ * the next one has that image's name, the copy is not made again. */
+void dm_lens_blur_plan_image(dm_lens_blur_plan *plan, uint64_t lo, uint64_t hi);
 /* How many depth slices the last image through the plan took as the image
  * before left them (it changed nothing they read: blur/reuse.c). */
 int dm_lens_blur_plan_reused(const dm_lens_blur_plan *plan);

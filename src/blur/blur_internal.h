@@ -177,6 +177,7 @@ typedef struct bl_state {
   bl_kernels kern;
   bl_arena scratch;
   int planned;             /* kept between images (dm_lens_blur_plan): buffers are reused */
+  uint64_t image_id[2];    /* what the caller calls this image (dm_lens_blur_plan_image), or 0 */
   float focus[4];          /* auto focus depths of the depth and matte, focus[3] != 0 when known
                               (bl_coc_setup): a plan keeps them while only Amount changes */
   float r0;                /* the largest CoC radius scattered at full resolution (slices.c):

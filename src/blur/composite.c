@@ -42,6 +42,7 @@ typedef struct band_job {
   size_t vfloats;    /* their size; then one band of in-pixel sources */
   bl_xmap xmap[BL_MAX_LEVEL + 1];
   float *rowmax[BL_MAX_SLICES]; /* coarse slices: largest coverage in each level row */
+  int in_place;                 /* the output is the source: rows are saved before written */
 } band_job;
 
 /* The image is written in place, so sources are read from saved copies
@@ -58,6 +59,7 @@ typedef struct rows_src {
 
 static const float *src_row(const rows_src *r, int y) {
   const band_job *j = r->j;
+  if (!j->in_place) return dm_row(j->st->in, y); /* nothing overwrites the source */
   size_t row = (size_t)j->st->w * 3;
   if (y < r->b0) return j->halo + (size_t)(r->ith - 1) * 2 * j->R * row + (size_t)(y - (r->b0 - j->R)) * row;
   if (y >= r->b1) return j->halo + (size_t)r->ith * 2 * j->R * row + (size_t)(y - (r->b1 - j->R)) * row;
@@ -141,7 +143,7 @@ static void halo_run(void *user, int ith, int nth) {
   band_job *j = user;
   int b0, b1;
   dm_split_rows(j->st->h, ith, nth, &b0, &b1);
-  if (ith < nth - 1 && j->R > 0)
+  if (ith < nth - 1 && j->R > 0 && j->in_place)
     save_rows(j->st, j->halo + (size_t)ith * 2 * j->R * j->st->w * 3, b1 - j->R, b1 + j->R);
 }
 
@@ -200,7 +202,7 @@ static void band_run(void *user, int ith, int nth) {
       bl_rows_finish(&r);
     }
     /* the next band reads the last R rows of this one as they were */
-    if (j->R > 0) save_rows(st, (float *)rs.prev, yb - j->R, yb);
+    if (j->R > 0 && j->in_place) save_rows(st, (float *)rs.prev, yb - j->R, yb);
     composite_rows(j, bufs, stride, ya, yb, vrow);
   }
 }
@@ -210,6 +212,7 @@ dm_status bl_render_bands(bl_state *st, dm_image *out) {
   if (!j) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur");
   j->st = st;
   j->out = out;
+  j->in_place = out->data == st->in->data;
   for (int k = 0; k < st->n_slices; k++)
     if (st->slices[k].level == 0) {
       int q = bl_kernel_index(&st->kern, st->slices[k].rmax);

@@ -35,6 +35,7 @@
 struct bl_reuse {
   int valid;                    /* prev and the slices' results are the last image's */
   float *prev;                  /* w*h*3: the last image */
+  uint64_t prev_id[2];          /* its name (dm_lens_blur_plan_image), 0 0 when unnamed */
   uint8_t *prev_boost;          /* w*h: its boost weights, or NULL */
   float *prev_fg, *prev_bg;     /* its layers' colours */
   size_t prev_n;                /* how many layer pixels those hold */
@@ -140,7 +141,14 @@ dm_status bl_reuse_mark(bl_state *st) {
   r->valid = 0;
   /* what the last image left, sized for this one (a first image: all of it) */
   int same = was_valid;
+  /* prev holds this very image already (a new Lens Blur Amount: the image
+   * is the one before, only the geometry changed) */
+  const int named = st->image_id[0] || st->image_id[1];
+  const int kept = r->prev && named && r->prev_id[0] == st->image_id[0] &&
+                   r->prev_id[1] == st->image_id[1];
   if (!r->prev && !(r->prev = malloc(n * 3 * sizeof(float)))) same = 0;
+  /* from here on prev is made this image's (or r is freed) */
+  r->prev_id[0] = st->image_id[0], r->prev_id[1] = st->image_id[1];
   if (st->boost_w && !r->prev_boost) same = 0, r->prev_boost = malloc(n);
   if (!st->boost_w && r->prev_boost) free(r->prev_boost), r->prev_boost = NULL, same = 0;
   if (r->prev_n != nl) {
@@ -156,7 +164,7 @@ dm_status bl_reuse_mark(bl_state *st) {
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur plan");
   }
   if (!same) { /* nothing to compare with: every slice, and this image kept */
-    for (int y = 0; y < st->h; y++)
+    for (int y = 0; y < st->h && !kept; y++)
       memcpy(r->prev + (size_t)y * st->w * 3, dm_row(st->in, y), sizeof(float) * 3 * st->w);
     if (st->boost_w) memcpy(r->prev_boost, st->boost_w, n);
     if (nl) {

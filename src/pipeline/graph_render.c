@@ -57,7 +57,7 @@ static dm_status state_init(dm_context *ctx, dm_graph *g, graph_level *L, int re
     memset(&L->photo, 0, sizeof L->photo);
   } else if (g->single_shot) {
     return dm_fail(ctx, DM_ERR_PARAM, g->path, "this graph has rendered its one render");
-  } /* else the image comes from memory or the photo once chain() knows which (copied once) */
+  } /* else the image is a view of memory's or the photo's once chain() knows which */
   if (s || !ready || !L->has_scene) return s;
   st->scene = L->scene;
   st->has_scene = 1;
@@ -77,13 +77,6 @@ static void count(dm_graph *g, long *counter) {
   pthread_mutex_unlock(&g->state_mu);
 }
 
-static dm_status copy_pixels(dm_context *ctx, dm_image *dst, const dm_image *src) {
-  if (!dst->data) return dm_image_copy(ctx, dst, src);
-  for (int y = 0; y < src->height; y++)
-    memcpy(dm_row(dst, y), dm_row(src, y), (size_t)src->width * src->channels * sizeof(float));
-  return DM_OK;
-}
-
 /* Keep a copy of the state after a stage, when the level's budget has room. */
 static void remember(dm_context *ctx, graph_level *L, memo_kind kind, dm_hash key,
                      const render_state *st) {
@@ -99,13 +92,31 @@ static void remember(dm_context *ctx, graph_level *L, memo_kind kind, dm_hash ke
   memo_put(&L->memo, &e);
 }
 
-static dm_status recall(dm_context *ctx, const memo_entry *e, render_state *st) {
+/* The state's image as a view of `img` (memory's, or the level's photo):
+ * nothing is copied until a stage writes it (own_image). Views live only
+ * within one render, under the graph's render lock, and memory drops no
+ * entry before the stage that reads the view has made its own image. */
+static void view_of(render_state *st, const dm_image *img) {
+  dm_image_free(&st->img);
+  st->img = dm_image_view(img, 0, 0, img->width, img->height);
+}
+
+/* Before a stage writes the image in place: a view becomes a copy. */
+static dm_status own_image(dm_context *ctx, render_state *st) {
+  if (st->img.owns || !st->img.data) return DM_OK;
+  dm_image copy = {0};
+  dm_status s = dm_image_copy(ctx, &copy, &st->img);
+  if (!s) st->img = copy;
+  return s;
+}
+
+static void recall(const memo_entry *e, render_state *st) {
   size_t lb = st->has_scene ? layer_bytes(&st->scene) : 0;
   if (lb && e->fg) {
     memcpy(st->scene.layers.fg, e->fg, lb);
     memcpy(st->scene.layers.bg, e->bg, lb);
   }
-  return copy_pixels(ctx, &st->img, &e->img);
+  view_of(st, &e->img);
 }
 
 /* The key of correction c's masks as the state is: on the image they start
@@ -167,7 +178,10 @@ static dm_status lens_blur(dm_context *ctx, dm_graph *g, graph_level *L, const d
   dm_hash bk = key_blur(st->key, r);
   memo_entry *e = memo_find(&L->memo, MEMO_BLUR, bk);
   count(g, e ? &g->stats.blurs_reused : &g->stats.blurs_run);
-  if (e) return copy_pixels(ctx, &st->img, &e->img);
+  if (e) {
+    view_of(st, &e->img);
+    return DM_OK;
+  }
   /* The previews' levels keep the blur's geometry for the next image
    * (a full-size render is one-off: a region's crop, an export). */
   dm_lens_blur_plan **plan = NULL;
@@ -181,8 +195,22 @@ static dm_status lens_blur(dm_context *ctx, dm_graph *g, graph_level *L, const d
     L->memo.plan_key = pk, L->memo.plan_shape = ak;
     plan = &L->memo.plan;
   }
-  dm_status s = dm_apply_lens_blur_planned(ctx, &st->img, r, &st->scene, g->path, plan,
-                                           L == &g->lv[DM_LEVEL_DRAFT]);
+  /* The plan keeps a copy of the image it last blurred; named, the same
+   * image (a new Amount) is not copied again. */
+  if (plan && *plan) dm_lens_blur_plan_image(*plan, st->key.lo, st->key.hi);
+  /* A view of memory's image is read, not copied: the blur writes a new one. */
+  dm_status s;
+  if (st->img.owns) {
+    s = dm_apply_lens_blur_planned(ctx, &st->img, r, &st->scene, g->path, plan,
+                                   L == &g->lv[DM_LEVEL_DRAFT]);
+  } else {
+    dm_image out = {0};
+    s = dm_image_alloc(ctx, &out, st->img.width, st->img.height, 3);
+    if (!s) s = dm_apply_lens_blur_planned_to(ctx, &st->img, &out, r, &st->scene, g->path, plan,
+                                              L == &g->lv[DM_LEVEL_DRAFT]);
+    if (!s) st->img = out; /* the view needs no freeing */
+    else dm_image_free(&out);
+  }
   if (!s && plan && dm_lens_blur_plan_scaled(*plan)) count(g, &g->stats.blurs_scaled);
   if (!s) remember(ctx, L, MEMO_BLUR, bk, st);
   st->key = bk;
@@ -207,8 +235,8 @@ static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const c
   if (!s && !before && !g->single_shot) s = dm_recipe_check_rendered(ctx, r, g->path);
   if (!s) s = state_init(ctx, g, L, ready, before, level, st);
   /* The keys first: the last correction whose result memory holds is
-   * where the work starts, its image copied once (not every hit before it
-   * copied in turn, nor the photo under them). */
+   * where the work starts, its image taken as a view (own_image copies it
+   * once, when a correction after it writes; a blur reads it as it is). */
   int n = before ? 0 : upto, last = -1;
   dm_hash *ck = n ? malloc(sizeof *ck * 2 * (size_t)n) : NULL, *mk = ck ? ck + n : NULL;
   if (!s && n && !ck) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory");
@@ -226,10 +254,10 @@ static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const c
   if (!s && g->single_shot) {
     /* the photo was taken as the image; nothing is kept in memory */
   } else if (!s && hit) {
-    s = recall(ctx, hit, st);
+    recall(hit, st);
     st->key = ck[last];
   } else if (!s) {
-    s = dm_image_copy(ctx, &st->img, &L->photo);
+    view_of(st, &L->photo);
   }
   for (int i = 0; !s && i < n; i++) {
     const dm_correction *c = &r->corrections[i];
@@ -240,6 +268,7 @@ static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const c
       continue;
     }
     if (dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
+    if (!s) s = own_image(ctx, st);
     if (!s) {
       count(g, &g->stats.corrections_run);
       s = correction(ctx, g, L, c, base_dir, mk[i], st);
@@ -273,6 +302,8 @@ static dm_status render_locked(dm_context *ctx, dm_graph *g, const dm_recipe *r,
                   v->x, v->y, v->w, v->h, st.img.width, st.img.height);
     dm_image view = s ? (dm_image){0} : dm_image_view(&st.img, v->x, v->y, v->w, v->h);
     if (!s) s = dm_image_copy(ctx, out, &view);
+  } else if (!s && !st.img.owns) { /* memory's image, as it is */
+    s = dm_image_copy(ctx, out, &st.img);
   } else if (!s) {
     *out = st.img;
     memset(&st.img, 0, sizeof st.img);

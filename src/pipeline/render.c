@@ -157,26 +157,37 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
 
 /* The lens blur stage through a plan (plan not NULL) or on a crop of the
  * photo (crop not NULL), or neither. */
-static dm_status blur_stage(dm_context *ctx, dm_image *work, const dm_recipe *r,
-                            const dm_scene *scene, const char *in_path, dm_lens_blur_plan **plan,
-                            int draft, const dm_blur_crop *crop);
+static dm_status blur_stage(dm_context *ctx, const dm_image *work, dm_image *out,
+                            const dm_recipe *r, const dm_scene *scene, const char *in_path,
+                            dm_lens_blur_plan **plan, int draft, const dm_blur_crop *crop);
 
 dm_status dm_apply_lens_blur_planned(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                      const dm_scene *scene, const char *in_path,
                                      dm_lens_blur_plan **plan, int draft) {
-  return blur_stage(ctx, work, r, scene, in_path, plan, draft, NULL);
+  return blur_stage(ctx, work, work, r, scene, in_path, plan, draft, NULL);
+}
+
+dm_status dm_apply_lens_blur_planned_to(dm_context *ctx, const dm_image *src, dm_image *out,
+                                        const dm_recipe *r, const dm_scene *scene,
+                                        const char *in_path, dm_lens_blur_plan **plan, int draft) {
+  return blur_stage(ctx, src, out, r, scene, in_path, plan, draft, NULL);
 }
 
 dm_status dm_apply_lens_blur_crop(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                   const dm_scene *scene, const char *in_path,
                                   const dm_blur_crop *crop) {
-  return blur_stage(ctx, work, r, scene, in_path, NULL, 0, crop);
+  return blur_stage(ctx, work, work, r, scene, in_path, NULL, 0, crop);
 }
 
-static dm_status blur_stage(dm_context *ctx, dm_image *work, const dm_recipe *r,
-                            const dm_scene *scene, const char *in_path, dm_lens_blur_plan **plan,
-                            int draft, const dm_blur_crop *crop) {
-  if (r->lens_blur.active == 0.0f) return DM_OK;
+static dm_status blur_stage(dm_context *ctx, const dm_image *work, dm_image *out,
+                            const dm_recipe *r, const dm_scene *scene, const char *in_path,
+                            dm_lens_blur_plan **plan, int draft, const dm_blur_crop *crop) {
+  if (r->lens_blur.active == 0.0f && out == work) return DM_OK;
+  if (r->lens_blur.active == 0.0f) {
+    for (int y = 0; y < work->height; y++)
+      memcpy(dm_row(out, y), dm_row(work, y), sizeof(float) * (size_t)work->width * work->channels);
+    return DM_OK;
+  }
   const dm_depth *depth = &scene->depth;
   const dm_lens_blur *lb = &r->lens_blur;
   int pinned = lb->mode == DM_BLUR_PHYSICAL && lb->subject_distance_m > 0.0f;
@@ -202,9 +213,12 @@ static dm_status blur_stage(dm_context *ctx, dm_image *work, const dm_recipe *r,
   dm_lens_blur p;
   dm_recipe_lens_blur(r, &p);
   if (!s && crop)
-    s = dm_lens_blur_apply_region(ctx, work, near01, zn, zf, matte, &scene->layers, &p, &crop->lens);
+    s = dm_lens_blur_apply_region(ctx, out, near01, zn, zf, matte, &scene->layers, &p, &crop->lens);
+  else if (!s && out == work)
+    s = dm_lens_blur_apply_planned(ctx, out, near01, zn, zf, matte, &scene->layers, &p, plan, draft);
   else if (!s)
-    s = dm_lens_blur_apply_planned(ctx, work, near01, zn, zf, matte, &scene->layers, &p, plan, draft);
+    s = dm_lens_blur_apply_planned_to(ctx, work, out, near01, zn, zf, matte, &scene->layers, &p,
+                                      plan, draft);
   dm_image_free(&refined);
   return s;
 }

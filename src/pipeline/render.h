@@ -83,6 +83,11 @@ dm_status dm_apply_lens_blur(dm_context *ctx, dm_image *work, const dm_recipe *r
 dm_status dm_apply_lens_blur_planned(dm_context *ctx, dm_image *work, const dm_recipe *r,
                                      const dm_scene *scene, const char *in_path,
                                      dm_lens_blur_plan **plan, int draft);
+/* The same reading `src` and writing `out` (allocated, src's size), which
+ * receives src as it is when the recipe has no lens blur. */
+dm_status dm_apply_lens_blur_planned_to(dm_context *ctx, const dm_image *src, dm_image *out,
+                                        const dm_recipe *r, const dm_scene *scene,
+                                        const char *in_path, dm_lens_blur_plan **plan, int draft);
 
 /* A lens blur of a crop of the photo (a region render): where the crop
  * lies, and what the blur reads from the whole photo's depth, worked out

@@ -12,6 +12,8 @@
  *     background, the background layer of the soft edge) reuses the others
  *     and is still exact;
  *   - a plan of another size is made again, not misapplied;
+ *   - an image named as the plan's last one is not copied again, and the
+ *     next image is still compared with the right one;
  *   - a draft's blur (coarser grids from half the radius) is close to the
  *     blur, and a plan switched between the two is made again;
  *   - a draft through a plan whose Amount alone moved, within a factor of
@@ -96,6 +98,51 @@ static void scale_at(dm_image *img, const dm_image *near01, float z_m, float g) 
         for (int c = 0; c < 3; c++) dm_px(img, x, y)[c] *= g;
 }
 
+/* `img` blurred through *plan with the name `id` (dm_lens_blur_plan_image),
+ * into *out. */
+static void blur_named(dm_context *ctx, const dm_image *img, uint64_t id, const dm_image *near01,
+                       const dm_image *matte, const dm_matte_layers *L, const dm_lens_blur *p,
+                       dm_lens_blur_plan **plan, dm_image *out) {
+  dm_image_free(out);
+  CHECK_OK(ctx, dm_image_copy(ctx, out, img));
+  dm_lens_blur_plan_image(*plan, id, 0);
+  CHECK_OK(ctx, dm_lens_blur_apply_planned(ctx, out, near01, 1.0f, 20.0f, matte, L, p, plan, 0));
+}
+
+/* A plan keeps a copy of its last image to tell what the next one changes;
+ * an image named as the last one (a new Amount: same image, new geometry)
+ * is not copied again, one named otherwise is. The last image here is the
+ * one two steps before: compared with a copy left stale, the far slice
+ * would keep the other image's blur. */
+static void test_named(dm_context *ctx, const dm_image *img, const dm_image *near01,
+                       const dm_image *matte, const dm_matte_layers *L, const dm_lens_blur *p) {
+  dm_image a, b, out = {0}, fresh;
+  CHECK_OK(ctx, dm_image_copy(ctx, &a, img));
+  CHECK_OK(ctx, dm_image_copy(ctx, &b, img));
+  scale_at(&b, near01, 10.0f, 0.6f); /* the far background darker: no soft pixel changes */
+  dm_lens_blur q = *p;
+  dm_lens_blur_plan *plan = NULL;
+  blur_named(ctx, &a, 0, near01, matte, L, &q, &plan, &out); /* makes the plan */
+  blur_named(ctx, &a, 1, near01, matte, L, &q, &plan, &out); /* its copy named */
+  const float amount[] = {1.1f, 1.2f};
+  q.amount = p->amount * amount[0];
+  dm_lens_blur_plan_amount(plan);
+  blur_named(ctx, &a, 1, near01, matte, L, &q, &plan, &out); /* kept as it is */
+  q.amount = p->amount * amount[1];
+  dm_lens_blur_plan_amount(plan);
+  blur_named(ctx, &b, 2, near01, matte, L, &q, &plan, &out); /* copied */
+  blur_named(ctx, &a, 1, near01, matte, L, &q, &plan, &out); /* compared */
+  CHECK(dm_lens_blur_plan_reused(plan) > 0); /* only the far slice changed */
+  CHECK_OK(ctx, dm_image_copy(ctx, &fresh, &a));
+  CHECK_OK(ctx, dm_lens_blur_apply_layers(ctx, &fresh, near01, 1.0f, 20.0f, matte, L, &q));
+  int ok = same(&out, &fresh);
+  printf("named images through new geometry and back: %s, %d slices reused\n",
+         ok ? "identical" : "DIFFERENT", dm_lens_blur_plan_reused(plan));
+  CHECK(ok);
+  dm_lens_blur_plan_free(plan);
+  dm_image_free(&a), dm_image_free(&b), dm_image_free(&out), dm_image_free(&fresh);
+}
+
 /* Images that change part of the picture, each through the plan and
  * afresh: identical, and the plan reused the slices they leave alone. */
 static void test_local(dm_context *ctx, const dm_image *img, const dm_image *near01,
@@ -157,6 +204,11 @@ static void test_plans(dm_context *ctx) {
   dm_lens_blur p = portrait_lens(1.8f);
   p.boost = 80, p.boost_light_size = 2, p.amount_curve = 1;
   test_local(ctx, &img, &near01, &matte, &L, &p);
+  dm_lens_blur artistic;
+  dm_lens_blur_defaults(&artistic);
+  artistic.active = 1, artistic.mode = DM_BLUR_ARTISTIC, artistic.amount = 50;
+  artistic.boost = 0; /* else the boost weights, compared too, would catch a stale copy */
+  test_named(ctx, &img, &near01, &matte, &L, &artistic);
   for (int cat = 0; cat <= 1; cat++) {
     p.cat_eye = cat ? 40.0f : 0.0f;
     dm_lens_blur_plan *plan = NULL;

@@ -142,16 +142,25 @@ static void test_draft_amount(dm_context *ctx, dm_graph *g, dm_recipe *r) {
 
 /* Memory gives what a fresh graph renders, bit for bit; so does a blur
  * through the level's plan (its geometry kept from the render before,
- * only the image changed). */
+ * only the image changed), also after a new Amount made the geometry again
+ * on the same image (the plan's copy of it is then not made again, and
+ * the next image is compared with it). */
 static void test_memory_exact(dm_context *ctx, dm_graph *g, dm_recipe *r) {
   dm_image a = {0}, b = {0};
   dm_graph_view v = {.level = DM_LEVEL_PROXY};
-  /* the first from memory, the second makes the plan, the third uses it */
-  static const char *const exposure[] = {"correction[0].exposure=-0.7",
-                                         "correction[0].exposure=-1.0",
-                                         "correction[0].exposure=-0.9"};
-  for (int step = 0; step < 3; step++) {
-    CHECK_OK(ctx, dm_recipe_set(ctx, r, exposure[step]));
+  /* from memory; the plan made; a new image through it (the plan's copy
+   * updated as it is compared); new geometry on the same image (the copy
+   * is not made again); new geometry and a new image at once (the copy must
+   * be made); the image of two steps before again (compared with the copy:
+   * a stale one would leave the slices as they were) */
+  static const char *const steps[][2] = {{"correction[0].exposure=-0.7", NULL},
+                                         {"correction[0].exposure=-1.0", NULL},
+                                         {"correction[0].exposure=-0.9", NULL},
+                                         {"lens_blur.amount=58", NULL},
+                                         {"lens_blur.amount=54", "correction[0].exposure=-0.8"},
+                                         {"correction[0].exposure=-0.9", NULL}};
+  for (int step = 0; step < 6; step++) {
+    for (int k = 0; k < 2 && steps[step][k]; k++) CHECK_OK(ctx, dm_recipe_set(ctx, r, steps[step][k]));
     dm_image_free(&a);
     CHECK_OK(ctx, dm_graph_render(ctx, g, r, NULL, &v, &a, NULL));
   }
@@ -162,6 +171,7 @@ static void test_memory_exact(dm_context *ctx, dm_graph *g, dm_recipe *r) {
   dm_image_free(&b);
   dm_graph_free(fresh);
   CHECK_OK(ctx, dm_recipe_set(ctx, r, "correction[0].exposure=-0.7"));
+  CHECK_OK(ctx, dm_recipe_set(ctx, r, "lens_blur.amount=50"));
 }
 
 /* An idle graph gives back its stage memory (results and blur plans) and
