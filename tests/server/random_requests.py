@@ -42,7 +42,7 @@ def random_path():
         return f"/api/photos/{pid}/" + rng.choice(ENDPOINTS)
     if k < 0.9:
         return "/api/" + rng.choice(ENDPOINTS[:3])
-    return rng.choice(["/", "/index.html", "/app.js", "/api", "/api/", "//api//photos",
+    return rng.choice(["/", "/index.html", "/api.js", "/api", "/api/", "//api//photos",
                        "/%2e%2e/x", "/a/b/c/d/e/f/g/h/i", "/api/photos/0/thumb/", "/%ff", "/%"])
 
 

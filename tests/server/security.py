@@ -111,9 +111,9 @@ with Server(photo, *scene_args(depth)) as s:
     # Replies say what they are and are not cached; the page carries the token in an import map.
     r = s.get("/")
     page = r.body.decode()
-    check(r.header("Content-Type").startswith("text/html") and f"/app.js?token={s.token}" in page
-          and "dm:importmap" not in page, "the page's import map names /app.js with the token")
-    r = s.get(f"/app.js?token={s.token}", token=None)
+    check(r.header("Content-Type").startswith("text/html") and f"/api.js?token={s.token}" in page
+          and "dm:importmap" not in page, "the page's import map names /api.js with the token")
+    r = s.get(f"/api.js?token={s.token}", token=None)
     check(r.status == 200 and r.header("Content-Type").startswith("text/javascript")
           and b"X-Depthmask-Token" in r.body, "the module is served with its type")
     check(s.get("/api/photos").header("Cache-Control") == "no-store", "API replies are not stored")

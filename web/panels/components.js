@@ -1,0 +1,117 @@
+// The selected mask component's own controls: Depth Range's handles over
+// the depth distribution, Smoothness and eyedropper; a luminance range;
+// the numbers of gradients and brushes; every component's Opacity. Sliders
+// and their ranges come from the parameter table (the kinds it lists for
+// each field say which component shows it).
+import { getJSON } from "../api.js";
+import { slider } from "../slider.js";
+import { depthHandles } from "../handles.js";
+
+export function componentControls(ed, c, m) {
+  const st = ed.store;
+  const root = document.createElement("div");
+  root.className = "component";
+  const k = `correction[${c}].mask[${m}]`;
+  const kind = st.value(`${k}.kind`);
+  if (!kind) return root;
+  if (kind === "depth_range") depthRange(ed, root, k);
+  if (kind === "luminance_range") range2(ed, root, `${k}.luminance_range`, ["Dark", "Light"]);
+  // the rest of the table's fields for this kind, and Opacity
+  for (const p of st.params.values()) {
+    if (!p.key.startsWith("correction[N].mask[M].") || p.key.includes(".stroke[")) continue;
+    if (p.type !== "number") continue;
+    if (p.kinds && !p.kinds.includes(kind)) continue;
+    if (p.field === "smoothness" && kind === "depth_range") continue; // placed with its handles
+    const key = p.key.replace("[N]", `[${c}]`).replace("[M]", `[${m}]`);
+    root.append(slider(p, key, st.value(key), (v, moving) => ed.change({ [key]: v }, moving)));
+  }
+  return root;
+}
+
+let depthHist = null; // one per photo; cleared when another opens
+async function depthHistogram(ed) {
+  if (depthHist?.photo === ed.store.photo) return depthHist.h;
+  const h = await getJSON(ed.store.path("histogram?of=depth"));
+  depthHist = { photo: ed.store.photo, h };
+  return h;
+}
+
+function depthRange(ed, root, k) {
+  const st = ed.store;
+  const key = `${k}.depth_range`;
+  const box = document.createElement("div");
+  box.innerHTML = `<div class="dim">Depth Range (near … far)</div>`;
+  root.append(box);
+  depthHistogram(ed).then((hist) => {
+    const h = depthHandles({
+      hist, values: st.value(key) ?? [0, 100], labels: ["Near", "Far"],
+      onInput: (v, moving) => {
+        // while a handle moves, the mask itself is what the user watches
+        if (moving && ed.preview.layer?.kind !== "mask") ed.preview.setLayer({ kind: "mask", correction: ed.sel.correction, live: true });
+        if (!moving && ed.preview.layer?.live) ed.preview.setLayer(null);
+        ed.change({ [key]: v }, moving);
+      },
+    });
+    h.dataset.key = key;
+    box.append(h);
+  }, (e) => box.append(Object.assign(document.createElement("div"), { className: "problem", textContent: e.message })));
+  const sm = st.param(`${k}.smoothness`);
+  if (sm) root.append(slider(sm, `${k}.smoothness`, st.value(`${k}.smoothness`), (v, moving) => ed.change({ [`${k}.smoothness`]: v }, moving)));
+  const row = document.createElement("div");
+  row.className = "row";
+  const drop = document.createElement("button");
+  drop.textContent = "Eyedropper";
+  drop.title = "Click the photo for the depth there, or drag over an area for its range";
+  drop.setAttribute("aria-pressed", String(ed.view.tool?.name === "eyedropper"));
+  drop.addEventListener("click", () => {
+    ed.view.tool = ed.view.tool?.name === "eyedropper" ? null : eyedropper(ed, key);
+    drop.setAttribute("aria-pressed", String(Boolean(ed.view.tool)));
+    ed.view.canvas.style.cursor = ed.view.tool ? "crosshair" : "";
+  });
+  const map = document.createElement("button");
+  map.textContent = "Show depth map";
+  map.setAttribute("aria-pressed", String(ed.preview.layer?.kind === "depth"));
+  map.addEventListener("click", () => {
+    const on = ed.preview.layer?.kind === "depth";
+    ed.preview.setLayer(on ? null : { kind: "depth" });
+    map.setAttribute("aria-pressed", String(!on));
+  });
+  row.append(drop, map);
+  root.append(row);
+}
+
+// Click: the depth at a point; drag: over an area. The server suggests the
+// range (GET /api/sample).
+function eyedropper(ed, key) {
+  let start = null;
+  return {
+    name: "eyedropper",
+    down(ev, p) {
+      start = p;
+      ev.target.setPointerCapture(ev.pointerId);
+    },
+    async up(ev, p) {
+      if (!start) return;
+      const [x0, y0] = start;
+      start = null;
+      const cx = (x0 + p[0]) / 2, cy = (y0 + p[1]) / 2;
+      const r = Math.round(Math.hypot(p[0] - x0, p[1] - y0) / 2);
+      try {
+        const s = await getJSON(ed.store.path(`sample?x=${Math.round(cx)}&y=${Math.round(cy)}&r=${r}`));
+        await ed.change({ [key]: s.range });
+        ed.render();
+      } catch (e) {
+        ed.status(e.message, true);
+      }
+    },
+  };
+}
+
+function range2(ed, root, key, labels) {
+  const h = depthHandles({
+    hist: null, values: ed.store.value(key) ?? [0, 100], labels,
+    onInput: (v, moving) => ed.change({ [key]: v }, moving),
+  });
+  h.dataset.key = key;
+  root.append(h);
+}

@@ -1,0 +1,126 @@
+// Lens Blur: Apply, Amount, Focal Range (four handles over the depth
+// distribution; "Subject" = 0,0,100,100, the table's focus on the
+// subject; a click on the photo focuses there), bokeh shape, Boost, Cat
+// Eye, and the physical mode's lens and distances. Visualize Depth shows
+// the heat map over the photo. Fields, ranges and labels: the table.
+import { getJSON } from "../api.js";
+import { slider } from "../slider.js";
+import { depthHandles } from "../handles.js";
+
+const SUBJECT = [0, 0, 100, 100];
+const ARTISTIC = ["amount"];
+const SHAPE = ["blades", "blade_rotation", "blade_curvature"]; // bokeh = blades only
+const LOOK = ["boost", "boost_threshold", "cat_eye"];
+const PHYSICAL = ["f_mm", "f_number", "focus_m", "sensor_width_mm", "subject_distance_m", "background_distance_m"];
+
+export function lensBlurPanel(root, ed) {
+  const st = ed.store;
+  root.replaceChildren();
+  const key = (f) => `lens_blur.${f}`;
+  const num = (f) => {
+    const p = st.param(key(f));
+    if (p) root.append(slider(p, key(f), st.value(key(f)), (v, moving) => ed.change({ [key(f)]: v }, moving)));
+  };
+  const choice = (f) => {
+    const p = st.param(key(f));
+    if (!p) return;
+    const row = document.createElement("div");
+    row.className = "row";
+    row.setAttribute("role", "radiogroup");
+    row.setAttribute("aria-label", p.label);
+    row.insertAdjacentHTML("beforeend", `<span class="dim">${p.label}</span>`);
+    for (const c of p.choices) {
+      const b = document.createElement("button");
+      b.textContent = c[0].toUpperCase() + c.slice(1);
+      b.setAttribute("role", "radio");
+      b.setAttribute("aria-checked", String(st.value(key(f)) === c));
+      b.setAttribute("aria-pressed", String(st.value(key(f)) === c));
+      b.addEventListener("click", () => ed.change({ [key(f)]: c }).then(() => ed.render()));
+      row.append(b);
+    }
+    root.append(row);
+  };
+
+  const top = document.createElement("div");
+  top.className = "row";
+  const apply = document.createElement("input");
+  apply.type = "checkbox";
+  apply.id = "lb-apply";
+  apply.checked = Boolean(st.value(key("active")));
+  apply.addEventListener("change", () => ed.change({ [key("active")]: apply.checked }));
+  const lab = document.createElement("label");
+  lab.htmlFor = "lb-apply";
+  lab.textContent = st.param(key("active"))?.label ?? "Apply";
+  const viz = document.createElement("button");
+  viz.textContent = "Visualize Depth";
+  viz.setAttribute("aria-pressed", String(ed.preview.layer?.kind === "depth"));
+  viz.addEventListener("click", () => {
+    const on = ed.preview.layer?.kind === "depth";
+    ed.preview.setLayer(on ? null : { kind: "depth" });
+    viz.setAttribute("aria-pressed", String(!on));
+  });
+  top.append(apply, lab, viz);
+  root.append(top);
+
+  choice("mode");
+  const physical = st.value(key("mode")) === "physical";
+  if (!physical) {
+    ARTISTIC.forEach(num);
+    focalRange(ed, root);
+  } else PHYSICAL.forEach(num);
+  choice("bokeh");
+  if (st.value(key("bokeh")) === "blades") SHAPE.forEach(num);
+  LOOK.forEach(num);
+}
+
+function focalRange(ed, root) {
+  const st = ed.store;
+  const key = "lens_blur.focal_range";
+  const box = document.createElement("div");
+  const head = document.createElement("div");
+  head.className = "row";
+  head.innerHTML = `<span class="dim">${st.param(key)?.label ?? "Focal Range"}</span>`;
+  const subject = document.createElement("button");
+  subject.textContent = "Subject";
+  subject.title = "Focus on the subject (automatic)";
+  const auto = JSON.stringify(st.value(key)) === JSON.stringify(SUBJECT);
+  subject.setAttribute("aria-pressed", String(auto));
+  subject.addEventListener("click", () => ed.change({ [key]: SUBJECT }).then(() => ed.render()));
+  const pick = document.createElement("button");
+  pick.textContent = "Focus on click";
+  pick.title = "Click the photo: the focal range centres on the depth there";
+  pick.setAttribute("aria-pressed", String(ed.view.tool?.name === "focus"));
+  pick.addEventListener("click", () => {
+    ed.view.tool = ed.view.tool?.name === "focus" ? null : focusTool(ed, key);
+    pick.setAttribute("aria-pressed", String(Boolean(ed.view.tool)));
+  });
+  head.append(subject, pick);
+  box.append(head);
+  root.append(box);
+  getJSON(st.path("histogram?of=depth")).then((hist) => {
+    const h = depthHandles({
+      hist, values: st.value(key) ?? SUBJECT, labels: ["Near ramp", "Near", "Far", "Far ramp"],
+      onInput: (v, moving) => ed.change({ [key]: v }, moving),
+    });
+    h.dataset.key = key;
+    box.append(h);
+  }, () => box.append(Object.assign(document.createElement("div"), { className: "dim", textContent: "the depth is not ready yet" })));
+}
+
+// A click on the photo: the sharp plateau around the depth there, ramps of
+// 10 on either side (ACR's focus on a point).
+function focusTool(ed, key) {
+  return {
+    name: "focus",
+    async up(_ev, [x, y]) {
+      try {
+        const s = await getJSON(ed.store.path(`sample?x=${Math.round(x)}&y=${Math.round(y)}&r=4`));
+        const [lo, hi] = s.range;
+        await ed.change({ [key]: [Math.max(0, lo - 10), lo, hi, Math.min(100, hi + 10)] });
+        ed.render();
+      } catch (e) {
+        ed.status(e.message, true);
+      }
+    },
+  };
+}
