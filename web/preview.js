@@ -111,6 +111,7 @@ export class Preview extends EventTarget {
     } else draw(after);
     if (this.layer && this.images.layer) draw(this.images.layer);
     if (this.clipping) draw(clipped(after, this));
+    this.view.tool?.draw?.(g, t);
     this.view.drawLoupe?.(g, t);
     this.painted++;
     document.body.dataset.previews = String(this.painted);

@@ -64,6 +64,17 @@ export class Store extends EventTarget {
     return [...n].sort((a, b) => a - b);
   }
 
+  // How many brush strokes component m of correction c has.
+  strokes(c, m) {
+    let n = 0;
+    const re = new RegExp(`^correction\\[${c}\\]\\.mask\\[${m}\\]\\.stroke\\[(\\d+)\\]`);
+    for (const k of Object.keys(this.recipe)) {
+      const x = re.exec(k);
+      if (x) n = Math.max(n, Number(x[1]) + 1);
+    }
+    return n;
+  }
+
   // Set values now (the page shows them at once) and send them, coalesced:
   // one PATCH in flight, the newest values after it.
   set(values) {

@@ -6,6 +6,17 @@
 import { getJSON } from "../api.js";
 import { slider } from "../slider.js";
 import { depthHandles } from "../handles.js";
+import { brushTool, linearTool, radialTool } from "../tools.js";
+
+const TOOLS = { radial_gradient: radialTool, linear_gradient: linearTool, brush: brushTool };
+
+// The tool of component m of correction c on the photo, or none.
+export function useTool(ed, c, m, on, fresh = false) {
+  const kind = ed.store.value(`correction[${c}].mask[${m}].kind`);
+  ed.view.tool = on && TOOLS[kind] ? TOOLS[kind](ed, c, m, fresh) : null;
+  ed.view.canvas.style.cursor = ed.view.tool ? "crosshair" : "";
+  ed.preview.paint();
+}
 
 export function componentControls(ed, c, m) {
   const st = ed.store;
@@ -16,6 +27,8 @@ export function componentControls(ed, c, m) {
   if (!kind) return root;
   if (kind === "depth_range") depthRange(ed, root, k);
   if (kind === "luminance_range") range2(ed, root, `${k}.luminance_range`, ["Dark", "Light"]);
+  if (TOOLS[kind]) drawToggle(ed, root, c, m, kind);
+  if (kind === "brush") brushSettings(ed, root);
   // the rest of the table's fields for this kind, and Opacity
   for (const p of st.params.values()) {
     if (!p.key.startsWith("correction[N].mask[M].") || p.key.includes(".stroke[")) continue;
@@ -114,4 +127,38 @@ function range2(ed, root, key, labels) {
   });
   h.dataset.key = key;
   root.append(h);
+}
+
+function drawToggle(ed, root, c, m, kind) {
+  const b = document.createElement("button");
+  const mine = () => ed.view.tool && ed.view.tool.name === { radial_gradient: "radial", linear_gradient: "linear", brush: "brush" }[kind];
+  b.textContent = kind === "brush" ? "Paint" : "Draw on the photo";
+  b.title = kind === "brush" ? "Paint on the photo (hold Space to pan)" : "Drag on the photo to place it";
+  b.setAttribute("aria-pressed", String(mine()));
+  b.addEventListener("click", () => {
+    useTool(ed, c, m, !mine());
+    b.setAttribute("aria-pressed", String(mine()));
+  });
+  root.append(b);
+}
+
+// The brush's settings for the next stroke (Lightroom keeps them with the
+// brush, not the mask): Size, Feather, Flow, Density from the stroke's
+// table, and Erase. Auto Mask is not offered.
+function brushSettings(ed, root) {
+  const st = ed.store;
+  ed.brush ??= {};
+  for (const f of ["radius", "feather", "flow", "density"]) {
+    const p = st.param(`correction[0].mask[0].stroke[0].${f}`);
+    if (!p) continue;
+    ed.brush[f] ??= p.default;
+    root.append(slider(p, `brush.${f}`, ed.brush[f], (v) => (ed.brush[f] = v)));
+  }
+  ed.brush.erase ??= false;
+  const row = document.createElement("label");
+  row.className = "row";
+  row.innerHTML = `<input type="checkbox"> Erase`;
+  row.firstChild.checked = ed.brush.erase;
+  row.firstChild.addEventListener("change", (e) => (ed.brush.erase = e.target.checked));
+  root.append(row);
 }

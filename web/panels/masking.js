@@ -2,7 +2,7 @@
 // Subtract / Intersect, Invert, Opacity), the buttons that create them
 // (as ACR's Create New Mask), and the selected component's own controls
 // (masks/*.js). Everything it changes is a --set key or an add/remove edit.
-import { componentControls } from "./components.js";
+import { componentControls, useTool } from "./components.js";
 
 // ACR's names for the kinds the parameter table lists
 export const KIND_NAMES = {
@@ -34,6 +34,7 @@ export function maskingPanel(root, ed) {
       const n = st.corrections().length;
       await ed.edit({ add_correction: { mask: [{ kind: k }] } });
       ed.sel = { correction: n, mask: 0 };
+      useTool(ed, n, 0, true, true); // gradients and the brush are drawn straight away
       ed.render();
     }));
   root.append(create);
@@ -57,6 +58,7 @@ export function maskingPanel(root, ed) {
       const masks = st.masks(c);
       await ed.edit({ add_mask: { correction: c, kind: kindSel.value, mode: m } });
       ed.sel = { correction: c, mask: masks.length };
+      useTool(ed, c, masks.length, true, true);
       ed.render();
     }));
   root.append(add);
@@ -129,6 +131,7 @@ function correctionItem(ed, c, modes) {
 function select(ed, c, m) {
   if (ed.sel.correction === c && ed.sel.mask === m) return;
   ed.sel = { correction: c, mask: m };
+  useTool(ed, c, m, false);
   if (ed.preview.layer?.kind === "mask") ed.preview.setLayer({ kind: "mask", correction: c });
   ed.render();
 }
