@@ -52,6 +52,19 @@ async function depthHistogram(ed) {
 function depthRange(ed, root, k) {
   const st = ed.store;
   const key = `${k}.depth_range`;
+  const conf = st.state?.scene?.confidence;
+  if (conf?.warn) { // the state's summary: the subject shares its depth with its surroundings
+    const note = document.createElement("div");
+    note.className = "note";
+    note.setAttribute("role", "note");
+    note.textContent = `The subject stands at the same depth as what is around it (${Math.round(100 * conf.ambiguous)} % of it is ambiguous), so a depth range alone takes the backdrop with it. `;
+    const c = ed.sel.correction;
+    const b = document.createElement("button");
+    b.textContent = "Intersect with Subject";
+    b.addEventListener("click", () => ed.edit({ add_mask: { correction: c, kind: "subject", mode: "intersect" } }));
+    note.append(b);
+    root.append(note);
+  }
   const box = document.createElement("div");
   box.innerHTML = `<div class="dim">Depth Range (near … far)</div>`;
   root.append(box);
