@@ -82,6 +82,8 @@ class Editor {
     adjustPanel($("adjust").querySelector(".body"), this);
     lensBlurPanel($("lensblur").querySelector(".body"), this);
     exportPanel($("export").querySelector(".body"), this);
+    const outside = this.store.state.outside_fields ?? [];
+    if (outside.length) this.status(`changed by another program and taken in: ${outside.join(", ")}`);
     $("undo").disabled = !this.store.state.can_undo;
     $("redo").disabled = !this.store.state.can_redo;
     this.#saved(this.store.state.sidecar);
@@ -128,14 +130,14 @@ class Editor {
       try {
         const { photos } = await getJSON("/api/photos");
         const me = photos.find((p) => p.id === this.store.photo);
-        if (me?.sidecar === "changed_on_disk" || me?.sidecar !== this.lastSidecar) {
-          this.lastSidecar = me?.sidecar;
-          if (me?.sidecar === "changed_on_disk") {
-            this.status("the sidecar was changed by another program: its fields were merged", true);
-            await this.store.load();
-          }
-          this.#saved(me?.sidecar);
+        if (me?.sidecar === "changed_on_disk" && this.lastSidecar !== "changed_on_disk")
+          this.status("the sidecar was changed by another program: the editor merges it at its next save", true);
+        if (this.lastSidecar === "changed_on_disk" && me?.sidecar !== "changed_on_disk") {
+          await this.store.load(); // merged: the fields from outside show, and say which
+          await this.refresh();
         }
+        this.lastSidecar = me?.sidecar;
+        this.#saved(me?.sidecar);
       } catch {
         /* the server is gone: the next request says so */
       }

@@ -160,7 +160,10 @@ export class View {
   }
 }
 
+// Is the key for a field that takes text (then it is not a shortcut)?
+// Checkboxes, buttons and sliders take no letters.
+const TEXT = new Set(["text", "number", "search", "email", "url", "password", "tel"]);
 export function isTyping(ev) {
   const t = ev.target;
-  return t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t?.isContentEditable;
+  return (t instanceof HTMLInputElement && TEXT.has(t.type)) || t instanceof HTMLTextAreaElement || t?.isContentEditable;
 }
