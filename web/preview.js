@@ -19,6 +19,7 @@ export class Preview extends EventTarget {
     this.scenePending = false;
     this.painted = 0;
     this.fetchOne = latest((what, draft) => this.#fetch(what, draft));
+    this.fetchLayer = latest((draft) => this.#fetch("layer", draft));
     document.body.dataset.previews = "0";
   }
 
@@ -26,7 +27,7 @@ export class Preview extends EventTarget {
   async refresh({ draft = false } = {}) {
     const jobs = [this.fetchOne("after", draft)];
     if (this.mode !== "after" && !this.images.before) jobs.push(this.#fetch("before", false));
-    if (this.layer) jobs.push(this.#fetch("layer", draft));
+    if (this.layer) jobs.push(this.fetchLayer(draft));
     await Promise.all(jobs);
   }
 
@@ -129,7 +130,7 @@ export class Preview extends EventTarget {
     this.layer = layer;
     this.images.layer?.close?.();
     this.images.layer = null;
-    if (layer) this.#fetch("layer", false);
+    if (layer) this.fetchLayer(false);
     else this.paint();
   }
 

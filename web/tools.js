@@ -151,10 +151,11 @@ export function brushTool(ed, c, m) {
       const s = ed.store.strokes(c, m);
       const b = ed.brush, sk = `${k}.stroke[${s}]`;
       performance.mark("dm-stroke-end");
+      // a draft first (the stroke shows within ~50 ms), then the full proxy
       ed.change({
         [`${sk}.dabs`]: d.flat().map(f).join(","), [`${sk}.radius`]: b.radius, [`${sk}.flow`]: b.flow,
         [`${sk}.feather`]: b.feather, [`${sk}.density`]: b.density, [`${sk}.erase`]: b.erase,
-      }).then(() => ed.store.load());
+      }, true).then(() => ed.store.load()).then(() => ed.refresh());
     },
   };
 }
