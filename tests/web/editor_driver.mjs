@@ -22,7 +22,12 @@ const BUILD = process.env.DM_BUILD_DIR || '/tmp';
 const BIN = process.env.DM_BIN;
 const CHROMIUM = '/usr/bin/chromium';
 const GLOBAL_TIMEOUT_MS = 120_000;
-const SCENE_DIR = `${SRC}/tests/data/dof-tune/scenes/tune2_man_head_shoulders1.5m_brick6m_lights`;
+export const SCENE_DIR = `${SRC}/tests/data/dof-tune/scenes/tune2_man_head_shoulders1.5m_brick6m_lights`;
+// How the scene's depth and matte reach `depthmask edit` (and a `depthmask
+// render` that must give the same pixels). camera.json: depth16_near_m 1.5,
+// depth16_far_m 6.0, linear in the grey values.
+export const SCENE_OPTIONS = ['--depth', `${SCENE_DIR}/depth16.png`, '--depth-encoding', 'linear',
+  '--depth-range', '1.5:6', '--matte', `${SCENE_DIR}/mask_gt.png`, '--no-cache', '--threads', '2'];
 
 let server = null;    // the `depthmask edit` child process
 let serverErr = '';   // its stderr, shown when something fails
@@ -75,9 +80,10 @@ function fatal(reason) {
   process.exit(1);
 }
 
-// Runs a test body with the global timeout; any exception is one FAIL line.
-export async function run(body) {
-  setTimeout(() => fatal(`the test took longer than ${GLOBAL_TIMEOUT_MS / 1000} s`), GLOBAL_TIMEOUT_MS).unref();
+// Runs a test body with the global timeout (timeoutMs: a longer one for a
+// long session; the ASan build is ~3x slower); any exception is one FAIL line.
+export async function run(body, { timeoutMs = GLOBAL_TIMEOUT_MS } = {}) {
+  setTimeout(() => fatal(`the test took longer than ${timeoutMs / 1000} s`), timeoutMs).unref();
   try {
     await body();
   } catch (e) {
@@ -95,15 +101,19 @@ function scratch(name) {
   return d;
 }
 
+// The session's folders: out (exports), sidecars (--sidecar-dir), and
+// scratch, for the test's own files. Set by start().
+export const dirs = { out: '', sidecars: '', scratch: '' };
+
 // The first stdout line is http://127.0.0.1:PORT/?token=TOKEN.
 function startServer(name) {
   if (!BIN || !SRC) throw new Error('DM_BIN and DM_SOURCE_DIR must be set (run through ctest)');
-  const args = ['edit', `${SCENE_DIR}/aif.png`,
-    // camera.json: depth16_near_m 1.5, depth16_far_m 6.0, linear in the grey values
-    '--depth', `${SCENE_DIR}/depth16.png`, '--depth-encoding', 'linear', '--depth-range', '1.5:6',
-    '--matte', `${SCENE_DIR}/mask_gt.png`, '--no-cache', '--threads', '2',
+  dirs.out = scratch(`web-${name}-out`);
+  dirs.sidecars = scratch(`web-${name}-sidecars`);
+  dirs.scratch = scratch(`web-${name}-tmp`);
+  const args = ['edit', `${SCENE_DIR}/aif.png`, ...SCENE_OPTIONS,
     // nothing written beside the test data
-    '--out', scratch(`web-${name}-out`), '--sidecar-dir', scratch(`web-${name}-sidecars`)];
+    '--out', dirs.out, '--sidecar-dir', dirs.sidecars];
   server = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   server.stderr.setEncoding('utf8');
   server.stderr.on('data', (s) => { serverErr += s; });
@@ -270,4 +280,17 @@ export async function waitSettled(page, quietMs = 1000, timeoutMs = 30_000) {
     if (now !== last) { last = now; since = Date.now(); }
   }
   return last;
+}
+
+// Until fn() (async) gives a truthy value, which is returned; after timeoutMs
+// an error naming `what` (and the last value seen).
+export async function until(fn, what, timeoutMs = 15_000, everyMs = 100) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }
