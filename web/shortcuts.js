@@ -4,8 +4,9 @@
 //   O  the selected correction's mask overlay     Shift+O  its colour
 //   Ctrl/Cmd+Z  undo     Shift+Ctrl/Cmd+Z  redo     Ctrl/Cmd+Left/Right  photos
 import { isTyping } from "./view.js";
+import { COLOURS as NAMED } from "./panels/masking.js";
 
-const COLOURS = [[255, 0, 0], [0, 200, 0], [40, 90, 255], [255, 255, 255], [0, 0, 0]];
+const COLOURS = Object.values(NAMED);
 
 export function shortcuts(ed) {
   addEventListener("keydown", (ev) => {
@@ -34,6 +35,7 @@ export function shortcuts(ed) {
       const i = COLOURS.findIndex((c) => c.join() === o.color.join());
       o.color = COLOURS[(i + 1) % COLOURS.length];
       if (ed.preview.layer?.kind === "mask") ed.preview.setLayer(ed.preview.layer);
+      ed.render();
     } else if (k === "o") {
       const on = ed.preview.layer?.kind === "mask";
       ed.preview.setLayer(on ? null : { kind: "mask", correction: ed.sel.correction });

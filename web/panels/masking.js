@@ -39,6 +39,7 @@ export function maskingPanel(root, ed) {
     }));
   root.append(create);
 
+  root.append(overlayControls(ed));
   const list = document.createElement("ul");
   list.className = "corrections";
   for (const c of st.corrections()) list.append(correctionItem(ed, c, modes));
@@ -134,4 +135,32 @@ function select(ed, c, m) {
   useTool(ed, c, m, false);
   if (ed.preview.layer?.kind === "mask") ed.preview.setLayer({ kind: "mask", correction: c });
   ed.render();
+}
+
+// The mask overlay's colour and opacity (Lightroom's red at 50 % first;
+// Shift+O steps the colour). A page setting, not part of the recipe.
+export const COLOURS = { Red: [255, 0, 0], Green: [0, 200, 0], Blue: [40, 90, 255], White: [255, 255, 255], Black: [0, 0, 0] };
+
+function overlayControls(ed) {
+  const o = ed.preview.overlay;
+  const row = document.createElement("div");
+  row.className = "row";
+  row.innerHTML = `<span class="dim">Overlay</span>`;
+  const colour = document.createElement("select");
+  colour.setAttribute("aria-label", "Overlay colour (Shift+O)");
+  for (const name of Object.keys(COLOURS)) colour.add(new Option(name, name));
+  colour.value = Object.keys(COLOURS).find((k) => COLOURS[k].join() === o.color.join()) ?? "Red";
+  const opacity = document.createElement("input");
+  Object.assign(opacity, { type: "range", min: 0, max: 100, step: 1, value: Math.round(o.opacity * 100) });
+  opacity.setAttribute("aria-label", "Overlay opacity");
+  opacity.style.flex = "1";
+  const apply = () => {
+    o.color = COLOURS[colour.value];
+    o.opacity = Number(opacity.value) / 100;
+    if (ed.preview.layer?.kind === "mask") ed.preview.setLayer(ed.preview.layer);
+  };
+  colour.addEventListener("change", apply);
+  opacity.addEventListener("change", apply);
+  row.append(colour, opacity);
+  return row;
 }
