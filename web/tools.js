@@ -1,5 +1,6 @@
 // Tools that draw on the photo: a radial gradient (drag from the centre
-// out; drag the centre to move it, the rim to resize it), a linear one
+// out; then its handles: the centre moves it, the rim's two resize it, the
+// one above it rotates it, the inner dashed ellipse's sets the feather), a linear one
 // (drag from where it has no effect to where it is full) and the brush
 // (dabs drawn at once on the canvas, sent as one stroke when the button is
 // released). Positions are fractions of the photo, as the recipe keeps them.
@@ -14,53 +15,89 @@ function photoFrac(ed, [x, y]) {
 export function radialTool(ed, c, m, fresh = false) {
   const k = `correction[${c}].mask[${m}]`;
   let drag = null; // a fresh gradient's first drag draws it wherever it starts
-  const box = () => ["left", "top", "right", "bottom"].map((s) => ed.store.value(`${k}.${s}`));
+  // the ellipse in photo pixels: centre, radii, angle (degrees, clockwise on screen), feather
+  const shape = () => {
+    const [pw, ph] = ed.view.photoSize();
+    const [l, t, r, b] = ["left", "top", "right", "bottom"].map((s) => ed.store.value(`${k}.${s}`));
+    return { cx: ((l + r) / 2) * pw, cy: ((t + b) / 2) * ph, rx: (Math.abs(r - l) / 2) * pw, ry: (Math.abs(b - t) / 2) * ph,
+      angle: ed.store.value(`${k}.angle`) ?? 0, feather: ed.store.value(`${k}.feather`) ?? 50 };
+  };
+  // a point of the ellipse's frame (u along its x axis, v along its y) in photo pixels
+  const at = (e, u, v) => {
+    const a = (e.angle * Math.PI) / 180;
+    return [e.cx + u * Math.cos(a) - v * Math.sin(a), e.cy + u * Math.sin(a) + v * Math.cos(a)];
+  };
+  const handles = (e, s) => ({ // s: screen pixels per photo pixel, for the rotation arm
+    move: [e.cx, e.cy], sizex: at(e, e.rx, 0), sizey: at(e, 0, e.ry),
+    rotate: at(e, 0, -e.ry - 24 / s), feather: at(e, -e.rx * (1 - e.feather / 100), 0),
+  });
   return {
     name: "radial",
     down(ev, p) {
-      const [x, y] = photoFrac(ed, p);
-      const [l, t, r, b] = box();
-      const cx = (l + r) / 2, cy = (t + b) / 2, rx = (r - l) / 2, ry = (b - t) / 2;
-      const d = Math.hypot((x - cx) / (rx || 1e-6), (y - cy) / (ry || 1e-6));
-      const mode = fresh ? "new" : Math.hypot(x - cx, y - cy) < 0.02 ? "move" : Math.abs(d - 1) < 0.15 ? "size" : "new";
+      const e = shape(), t = ed.view.transform(0, 0, ed.view.canvas.width, ed.view.canvas.height);
+      let mode = "new";
+      if (!fresh && [e.cx, e.cy, e.rx, e.ry].every(Number.isFinite)) {
+        let best = 10 / t.s; // within 10 screen pixels
+        for (const [name, q] of Object.entries(handles(e, t.s))) {
+          const d = Math.hypot(q[0] - p[0], q[1] - p[1]);
+          if (d < best) (best = d), (mode = name);
+        }
+      }
       fresh = false;
-      drag = { mode, x, y, cx: mode === "new" ? x : cx, cy: mode === "new" ? y : cy, rx, ry };
+      drag = { mode, p0: p, e, cur: { ...e, cx: mode === "new" ? p[0] : e.cx, cy: mode === "new" ? p[1] : e.cy } };
       ev.target.setPointerCapture(ev.pointerId);
     },
     move(_ev, p) {
       if (!drag) return;
-      const [x, y] = photoFrac(ed, p);
-      if (drag.mode === "move") (drag.ncx = drag.cx + x - drag.x), (drag.ncy = drag.cy + y - drag.y);
-      else (drag.nrx = Math.max(0.005, Math.abs(x - drag.cx))), (drag.nry = Math.max(0.005, Math.abs(y - drag.cy)));
+      const { e, cur } = drag;
+      const a = (e.angle * Math.PI) / 180;
+      // the pointer in the ellipse's own frame
+      const dx = p[0] - e.cx, dy = p[1] - e.cy;
+      const u = dx * Math.cos(a) + dy * Math.sin(a), v = -dx * Math.sin(a) + dy * Math.cos(a);
+      if (drag.mode === "move") (cur.cx = e.cx + p[0] - drag.p0[0]), (cur.cy = e.cy + p[1] - drag.p0[1]);
+      else if (drag.mode === "sizex") cur.rx = Math.max(2, Math.abs(u));
+      else if (drag.mode === "sizey") cur.ry = Math.max(2, Math.abs(v));
+      else if (drag.mode === "rotate") cur.angle = Math.round(((Math.atan2(dy, dx) * 180) / Math.PI + 90 + 540) % 360 - 180);
+      else if (drag.mode === "feather") cur.feather = Math.round(Math.min(100, Math.max(0, 100 * (1 - Math.abs(u) / e.rx))));
+      else (cur.rx = Math.max(2, Math.abs(p[0] - cur.cx))), (cur.ry = Math.max(2, Math.abs(p[1] - cur.cy))), (cur.angle = 0), (drag.drawn = true);
       ed.preview.paint();
     },
     up() {
       if (!drag) return;
-      const d = drag;
+      const { mode, cur, drawn } = drag;
       drag = null;
-      const cx = d.ncx ?? d.cx, cy = d.ncy ?? d.cy, rx = d.nrx ?? d.rx, ry = d.nry ?? d.ry;
-      if (d.mode === "new" && d.nrx === undefined) return; // a click, not a drag
-      ed.change({ [`${k}.left`]: f(cx - rx), [`${k}.top`]: f(cy - ry), [`${k}.right`]: f(cx + rx), [`${k}.bottom`]: f(cy + ry) })
-        .then(() => ed.render());
+      if (mode === "new" && !drawn) return; // a click, not a drag
+      const [pw, ph] = ed.view.photoSize();
+      ed.change({
+        [`${k}.left`]: f((cur.cx - cur.rx) / pw), [`${k}.top`]: f((cur.cy - cur.ry) / ph),
+        [`${k}.right`]: f((cur.cx + cur.rx) / pw), [`${k}.bottom`]: f((cur.cy + cur.ry) / ph),
+        [`${k}.angle`]: cur.angle, [`${k}.feather`]: cur.feather,
+      }).then(() => ed.render());
     },
     draw(g, t) {
-      const [pw, ph] = ed.view.photoSize();
-      let [l, tp, r, b] = box();
-      if (drag) {
-        const cx = drag.ncx ?? drag.cx, cy = drag.ncy ?? drag.cy, rx = drag.nrx ?? drag.rx, ry = drag.nry ?? drag.ry;
-        [l, tp, r, b] = [cx - rx, cy - ry, cx + rx, cy + ry];
-      }
-      if (![l, tp, r, b].every(Number.isFinite)) return;
-      const X = (u) => t.x + u * pw * t.s, Y = (v) => t.y + v * ph * t.s;
+      const e = drag ? drag.cur : shape();
+      if (![e.cx, e.cy, e.rx, e.ry].every(Number.isFinite)) return;
+      const S = ([x, y]) => [t.x + x * t.s, t.y + y * t.s];
+      const a = (e.angle * Math.PI) / 180, [X, Y] = S([e.cx, e.cy]);
       g.save();
       g.strokeStyle = "#fff";
       g.lineWidth = 1.5 * devicePixelRatio;
       g.beginPath();
-      g.ellipse(X((l + r) / 2), Y((tp + b) / 2), Math.abs(X(r) - X(l)) / 2, Math.abs(Y(b) - Y(tp)) / 2,
-        ((ed.store.value(`${k}.angle`) ?? 0) * Math.PI) / 180, 0, 2 * Math.PI);
+      g.ellipse(X, Y, e.rx * t.s, e.ry * t.s, a, 0, 2 * Math.PI);
       g.stroke();
+      g.setLineDash([4, 4]); // where the fall-off starts
+      const k2 = 1 - e.feather / 100;
+      g.beginPath();
+      g.ellipse(X, Y, Math.max(0.5, e.rx * k2 * t.s), Math.max(0.5, e.ry * k2 * t.s), a, 0, 2 * Math.PI);
+      g.stroke();
+      g.setLineDash([]);
       g.fillStyle = "#fff";
-      g.fillRect(X((l + r) / 2) - 3, Y((tp + b) / 2) - 3, 6, 6);
+      for (const q of Object.values(handles(e, t.s))) {
+        const [hx, hy] = S(q);
+        g.beginPath();
+        g.arc(hx, hy, 4 * devicePixelRatio, 0, 2 * Math.PI);
+        g.fill();
+      }
       g.restore();
     },
   };
