@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 14's speed bars for the editor's render graph, in process (bench_edit) and through
-# `depthmask edit`'s HTTP API (edit_http.py): one slider
+# `depthmask edit`'s HTTP API (edit_http.py), and issue 15's in the browser (edit_browser.mjs:
+# a slider's input event to the preview painted): one slider
 # change to the preview's JPEG bytes at the draft and proxy levels, a region at 100 %, peak
 # RSS, on a 24 MP photo with its depth and matte cached; beside the same change rendered by a
 # `depthmask render` process on the proxy-sized photo (depth cached), the peer the issue names.
@@ -22,6 +23,13 @@ done
 "$BUILD/bench_edit" "$W/big.jpg" --cache "$W/cache" --threads 2 --repeat "$REPEAT"
 # The same through the server, as the page does it: PATCH then GET /api/preview; peak memory.
 /usr/bin/python3 bench/edit_http.py "$BUILD/depthmask" "$W/big.jpg" "$W/cache" "$REPEAT"
+# Issue 15's bar in the browser: a slider's input event to the new preview painted on the
+# page's canvas, 30 mouse moves per control (headless chromium, playwright-core).
+if [ -x /usr/bin/chromium ] && [ -d tools/browser/node_modules/playwright-core ]; then
+  node bench/edit_browser.mjs "$BUILD/depthmask" "$W/big.jpg" "$W/cache" 30
+else
+  echo "  browser: skipped (chromium or tools/browser's playwright-core missing: run ./setup.sh)"
+fi
 SETS=(--set 'correction[0].mask[0].kind=depth_range' --set 'correction[0].mask[0].depth_range=0,35'
       --set 'correction[0].mask[0].smoothness=30' --set 'correction[0].mask[1].kind=subject'
       --set 'correction[0].mask[1].mode=intersect' --set 'correction[0].exposure=0.3'

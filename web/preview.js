@@ -47,6 +47,8 @@ export class Preview extends EventTarget {
   }
 
   async #fetch(what, draft) {
+    const layer = this.layer; // the overlay this answer is for
+    if (what === "layer" && !layer) return;
     let r;
     try {
       r = await api(this.#url(what, draft));
@@ -73,8 +75,12 @@ export class Preview extends EventTarget {
       this.dispatchEvent(new CustomEvent("scene", { detail: { scene, skipped: r.headers.get("X-Depthmask-Skipped") } }));
     }
     const bitmap = await createImageBitmap(await r.blob());
+    if (what === "layer" && this.layer !== layer) { // turned off or changed meanwhile
+      bitmap.close();
+      return;
+    }
     this.images[what]?.close?.();
-    this.images[what] = what === "layer" && this.layer.kind === "mask" ? tint(bitmap, this.overlay) : bitmap;
+    this.images[what] = what === "layer" && layer.kind === "mask" ? tint(bitmap, this.overlay) : bitmap;
     this.paint();
   }
 

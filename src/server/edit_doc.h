@@ -63,6 +63,10 @@ dm_status dm_edit_doc_patch(dm_context *ctx, dm_edit_doc *d, const char *body, s
  * atomically, unlock. A sidecar that cannot be written fails with one line
  * naming it, and the changes stay unsaved. */
 dm_status dm_edit_doc_save(dm_context *ctx, dm_edit_doc *d);
+/* The sidecar was rewritten on this session's behalf (an export committed
+ * its output's name and hash into it): merge it now, saved or not, so it
+ * is not reported as changed on disk by another program. */
+dm_status dm_edit_doc_take_in(dm_context *ctx, dm_edit_doc *d);
 /* Called about every 100 ms: saves once no change came for `debounce_ms`
  * (counted from the first tick that saw the last change; after a failed
  * save, the next try waits as long again). */

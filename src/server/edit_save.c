@@ -138,6 +138,14 @@ dm_status dm_edit_doc_save(dm_context *ctx, dm_edit_doc *d) {
   return s;
 }
 
+dm_status dm_edit_doc_take_in(dm_context *ctx, dm_edit_doc *d) {
+  int lock = dm_lock(ctx, d->photo);
+  if (lock < 0) return DM_ERR_IO;
+  dm_status s = save_locked(ctx, d);
+  dm_unlock(lock);
+  return s;
+}
+
 dm_status dm_edit_doc_tick(dm_context *ctx, dm_edit_doc *d, long now_ms, long debounce_ms) {
   if (!d->dirty) {
     d->seen = 0;

@@ -112,6 +112,12 @@ static dm_status run_export(dm_context *ctx, export_job *job) {
   }
   dm_unlock(lock);
   dm_recipe_free(&r);
+  /* The commit wrote the output's name and hash into the sidecar: the
+   * document takes them in now, or the page would be told the sidecar
+   * changed on disk. */
+  pthread_mutex_lock(&p->doc_mu);
+  if (!s && p->doc) s = dm_edit_doc_take_in(ctx, p->doc);
+  pthread_mutex_unlock(&p->doc_mu);
   return s;
 }
 
@@ -192,13 +198,21 @@ void srv_api_export(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http
   } else {
     const char *dot = strrchr(p->name, '.');
     int stem = dot && dot != p->name ? (int)(dot - p->name) : (int)strlen(p->name);
-    if (name) snprintf(file, sizeof file, "%s", name);
+    /* A name without an extension takes the format's; one with another
+     * format's extension is refused (the file would lie about itself). */
+    dm_format named = name ? dm_format_from_extension(name) : DM_FMT_UNKNOWN;
+    if (name && named == DM_FMT_UNKNOWN) snprintf(file, sizeof file, "%s.%s", name, ext_of(format));
+    else if (name) snprintf(file, sizeof file, "%s", name);
     else snprintf(file, sizeof file, "%.*s-dm.%s", stem, p->name, ext_of(format));
+    if (name && named != DM_FMT_UNKNOWN && named != format)
+      why = "the name's extension is another format's; change one or the other";
     if (srv->opt.out_dir) snprintf(dir, sizeof dir, "%s", srv->opt.out_dir);
     else dm_dirname(p->path, dir, sizeof dir);
     char sidecar[4096];
     srv_sidecar_path(srv, p, sidecar, sizeof sidecar);
-    if (snprintf(job->out_path, sizeof job->out_path, "%s/%s", dir, file) >=
+    if (why) {
+      /* said below */
+    } else if (snprintf(job->out_path, sizeof job->out_path, "%s/%s", dir, file) >=
         (int)sizeof job->out_path)
       why = "the output path is too long";
     else if (dm_same_file(job->out_path, p->path) || !strcmp(job->out_path, sidecar) ||

@@ -117,7 +117,8 @@ with Server(photo, *scene_args(depth), "--out", out) as s:
 
     # Export: render's path, into --out.
     for body in [{"format": "gif"}, {"bits": 12}, {"format": "jpeg", "bits": 16},
-                 {"name": "../x.tif"}, {"name": ".x.tif"}, {"name": "x.gif"}, {"profile": "cmyk"}]:
+                 {"name": "../x.tif"}, {"name": ".x.tif"}, {"name": "x.gif"}, {"profile": "cmyk"},
+                 {"format": "tiff", "name": "x.png"}]:
         r = s.request("POST", "/api/export", json_body=body)
         check(r.status == 400, f"export {body}: 400 ({r.json().get('error')})")
     r = s.request("POST", "/api/export", json_body={"format": "png", "bits": 16, "name": "mine.png"})
@@ -145,6 +146,18 @@ with Server(photo, *scene_args(depth), "--out", out) as s:
     check(size == (600, 400) and head[24] == 16, f"16-bit at full size ({size}, {head[24]} bits)")
     with open(photo + ".xmp") as f:
         check("mine.png" in f.read(), "the sidecar names the output it produced")
+    st = s.get("/api/photos").json()["photos"][0]["sidecar"]
+    check(st == "saved", f"the export's own write to the sidecar is not 'changed on disk' ({st})")
+    # a name without an extension takes the format's
+    r = s.request("POST", "/api/export", json_body={"format": "jpeg", "name": "plain"})
+    check(r.status == 202, f"export of a name without an extension started ({r})")
+    for _ in range(600):
+        e = s.get("/api/progress").json()["export"]
+        if e["state"] != "running":
+            break
+        time.sleep(0.05)
+    check(e["state"] == "done" and e["output"] == os.path.join(out, "plain.jpg"),
+          f"'plain' as JPEG is written as plain.jpg ({e['output']})")
 
     code = s.quit()
     check(code == 0, f"quit: exit 0 ({code}) {s.stderr()}")

@@ -10,9 +10,15 @@
 //     await ed.stop();
 //   });                                          // then finish(): exit 1 on a FAIL
 //
+// start(NAME, { upscale: 2 }) opens the scene twice its size (see
+// upscaledScene); ed.scene names the files and the options `depthmask edit`
+// got (a `depthmask render` of the same sidecar takes the same), ed.dirs the
+// session's folders (out, sidecars, scratch); run(body, { timeoutMs }) for a
+// session longer than the default 120 s; until(fn, what) polls.
+//
 // An exception anywhere in the body is one "FAIL: reason" line and exit 1; the
 // server and the browser are killed on every way out (exit, signal, timeout).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,11 +29,42 @@ const BIN = process.env.DM_BIN;
 const CHROMIUM = '/usr/bin/chromium';
 const GLOBAL_TIMEOUT_MS = 120_000;
 export const SCENE_DIR = `${SRC}/tests/data/dof-tune/scenes/tune2_man_head_shoulders1.5m_brick6m_lights`;
-// How the scene's depth and matte reach `depthmask edit` (and a `depthmask
-// render` that must give the same pixels). camera.json: depth16_near_m 1.5,
-// depth16_far_m 6.0, linear in the grey values.
-export const SCENE_OPTIONS = ['--depth', `${SCENE_DIR}/depth16.png`, '--depth-encoding', 'linear',
-  '--depth-range', '1.5:6', '--matte', `${SCENE_DIR}/mask_gt.png`, '--no-cache', '--threads', '2'];
+
+// The session's photo, depth and matte, and the options that bring them to
+// `depthmask edit` (and to a `depthmask render` that must give the same
+// pixels). camera.json: depth16_near_m 1.5, depth16_far_m 6.0, linear in the
+// grey values. Set by start(): the scene's own files, or (upscale: K) copies
+// K times larger in the session's scratch folder.
+export const scene = { photo: '', depth: '', matte: '', width: 0, height: 0, options: [] };
+
+function setScene(dir, width, height) {
+  Object.assign(scene, { photo: `${dir}/aif.png`, depth: `${dir}/depth16.png`, matte: `${dir}/mask_gt.png`, width, height });
+  scene.options = ['--depth', scene.depth, '--depth-encoding', 'linear', '--depth-range', '1.5:6',
+    '--matte', scene.matte, '--no-cache', '--threads', '2'];
+}
+
+// The scene K times larger (the photo Lanczos, depth and matte nearest, so
+// depth keeps its two planes): a photo larger than the view at 1280x800, for
+// the loupe. Debian's python3-pil and -numpy (setup.sh).
+function upscaledScene(k, dir) {
+  const code = `
+import sys
+import numpy as np
+from PIL import Image
+src, dst, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+a = Image.open(src + '/aif.png')
+a.resize((a.width * k, a.height * k), Image.LANCZOS).save(dst + '/aif.png')
+d = np.array(Image.open(src + '/depth16.png')).astype(np.uint16)
+Image.fromarray(d.repeat(k, 0).repeat(k, 1)).save(dst + '/depth16.png')
+m = np.array(Image.open(src + '/mask_gt.png').convert('L'))
+Image.fromarray(m.repeat(k, 0).repeat(k, 1)).save(dst + '/mask_gt.png')
+print(a.width * k, a.height * k)
+`;
+  const r = spawnSync('/usr/bin/python3', ['-c', code, SCENE_DIR, dir, String(k)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot upscale the scene: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-1)[0]}`);
+  const [w, h] = r.stdout.trim().split(' ').map(Number);
+  setScene(dir, w, h);
+}
 
 let server = null;    // the `depthmask edit` child process
 let serverErr = '';   // its stderr, shown when something fails
@@ -106,12 +143,14 @@ function scratch(name) {
 export const dirs = { out: '', sidecars: '', scratch: '' };
 
 // The first stdout line is http://127.0.0.1:PORT/?token=TOKEN.
-function startServer(name) {
+function startServer(name, { upscale = 1 } = {}) {
   if (!BIN || !SRC) throw new Error('DM_BIN and DM_SOURCE_DIR must be set (run through ctest)');
   dirs.out = scratch(`web-${name}-out`);
   dirs.sidecars = scratch(`web-${name}-sidecars`);
   dirs.scratch = scratch(`web-${name}-tmp`);
-  const args = ['edit', `${SCENE_DIR}/aif.png`, ...SCENE_OPTIONS,
+  if (upscale > 1) upscaledScene(upscale, scratch(`web-${name}-scene`));
+  else setScene(SCENE_DIR, 960, 640);
+  const args = ['edit', scene.photo, ...scene.options,
     // nothing written beside the test data
     '--out', dirs.out, '--sidecar-dir', dirs.sidecars];
   server = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -180,11 +219,12 @@ function playwright() {
 }
 
 // Starts the server and the browser; the page is open at the editor's URL
-// (not yet painted: see waitPreviews).
-export async function start(name) {
+// (not yet painted: see waitPreviews). options.upscale: K, the scene K times
+// larger (see upscaledScene).
+export async function start(name, options = {}) {
   const { chromium } = playwright();
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing (run ./setup.sh)`);
-  const s = await startServer(name);
+  const s = await startServer(name, options);
   base = s.base; token = s.token;
   server.removeAllListeners('exit');
   await waitScene();
@@ -193,7 +233,11 @@ export async function start(name) {
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'], timeout: 30_000 });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(30_000);
-  page.on('pageerror', (e) => { pageErrors.push(e.message); console.log(`page error: ${e.message}`); });
+  page.on('pageerror', (e) => {
+    pageErrors.push(e.message);
+    const at = (e.stack ?? '').split('\n').filter((l) => /^\s*at /.test(l)).slice(0, 2).map((l) => l.trim()).join(' < ');
+    console.log(`page error: ${e.message}${at ? ` (${at})` : ''}`);
+  });
   page.on('console', (m) => {
     const where = m.location()?.url || '';
     // Chromium asks for /favicon.ico by itself (without the token: 403); not the page's doing.
@@ -290,7 +334,7 @@ export async function until(fn, what, timeoutMs = 15_000, everyMs = 100) {
   for (;;) {
     last = await fn();
     if (last) return last;
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs / 1000} s (last seen: ${JSON.stringify(last)?.slice(0, 200)})`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
