@@ -236,6 +236,9 @@ await ed.run(async () => {
   await page.mouse.up();
   const upAt = Date.now();
   ed.check(liveOverlay, 'while the handle is dragged the mask overlay is shown (preview.layer is the mask)');
+  // the value the drag ended on, not one still in flight before it: the
+  // page's PATCHes go one at a time, the last one after the others
+  await page.evaluate(() => window.dmEditor.store.send.idle());
   const dr = await ed.until(async () => {
     const v = (await recipe())[DR];
     return Array.isArray(v) && Math.abs(v[1] - 100) > 1 ? v : null;
