@@ -1,7 +1,8 @@
 // Tools that draw on the photo: a radial gradient (drag from the centre
 // out; then its handles: the centre moves it, the rim's two resize it, the
 // one above it rotates it, the inner dashed ellipse's sets the feather), a linear one
-// (drag from where it has no effect to where it is full) and the brush
+// (drag from where it has no effect to where it is full; then its ends'
+// handles, or its middle's to move it) and the brush
 // (dabs drawn at once on the canvas, sent as one stroke when the button is
 // released). Positions are fractions of the photo, as the recipe keeps them.
 
@@ -103,18 +104,36 @@ export function radialTool(ed, c, m, fresh = false) {
   };
 }
 
-export function linearTool(ed, c, m) {
+export function linearTool(ed, c, m, fresh = false) {
   const k = `correction[${c}].mask[${m}]`;
   let drag = null;
+  const ends = () => [ed.store.value(`${k}.zero`), ed.store.value(`${k}.full`)];
   return {
     name: "linear",
+    // drag from where it has no effect to where it is full; then drag
+    // either end's handle, or the line between them to move both
     down(ev, p) {
-      drag = { a: photoFrac(ed, p), b: null };
+      const q = photoFrac(ed, p), [z, fl] = ends();
+      const t = ed.view.transform(0, 0, ed.view.canvas.width, ed.view.canvas.height);
+      const [pw, ph] = ed.view.photoSize();
+      const px = (a) => Math.hypot((a[0] - q[0]) * pw, (a[1] - q[1]) * ph) * t.s; // screen pixels
+      let mode = "new";
+      if (!fresh && z && fl) {
+        if (px(z) < 10) mode = "zero";
+        else if (px(fl) < 10) mode = "full";
+        else if (px([(z[0] + fl[0]) / 2, (z[1] + fl[1]) / 2]) < 10) mode = "both";
+      }
+      fresh = false;
+      drag = { mode, q0: q, z, fl, a: mode === "new" ? q : z, b: mode === "new" ? null : fl };
       ev.target.setPointerCapture(ev.pointerId);
     },
     move(_ev, p) {
       if (!drag) return;
-      drag.b = photoFrac(ed, p);
+      const q = photoFrac(ed, p), d = [q[0] - drag.q0[0], q[1] - drag.q0[1]];
+      if (drag.mode === "new") drag.b = q;
+      else if (drag.mode === "zero") drag.a = q;
+      else if (drag.mode === "full") drag.b = q;
+      else (drag.a = [drag.z[0] + d[0], drag.z[1] + d[1]]), (drag.b = [drag.fl[0] + d[0], drag.fl[1] + d[1]]);
       ed.preview.paint();
     },
     up() {
@@ -125,18 +144,37 @@ export function linearTool(ed, c, m) {
     },
     draw(g, t) {
       const [pw, ph] = ed.view.photoSize();
-      const a = drag?.a ?? ed.store.value(`${k}.zero`), b = drag?.b ?? ed.store.value(`${k}.full`);
+      const [z, fl] = ends();
+      const a = drag?.a ?? z, b = drag?.b ?? fl;
       if (!a || !b) return;
       const P = ([u, v]) => [t.x + u * pw * t.s, t.y + v * ph * t.s];
       const [ax, ay] = P(a), [bx, by] = P(b);
+      // the two lines across the photo where the effect starts and where it is full
+      const nx = -(by - ay), ny = bx - ax, L = Math.hypot(nx, ny) || 1, far = 4000;
       g.save();
+      g.beginPath();
+      g.rect(t.x, t.y, t.w, t.h); // the lines stay on the photo
+      g.clip();
       g.strokeStyle = "#fff";
       g.lineWidth = 1.5 * devicePixelRatio;
-      g.setLineDash([6, 4]);
+      for (const [x, y, dash] of [[ax, ay, [6, 4]], [bx, by, []]]) {
+        g.setLineDash(dash);
+        g.beginPath();
+        g.moveTo(x - (nx / L) * far, y - (ny / L) * far);
+        g.lineTo(x + (nx / L) * far, y + (ny / L) * far);
+        g.stroke();
+      }
+      g.setLineDash([]);
       g.beginPath();
       g.moveTo(ax, ay);
       g.lineTo(bx, by);
       g.stroke();
+      g.fillStyle = "#fff";
+      for (const [x, y] of [[ax, ay], [bx, by], [(ax + bx) / 2, (ay + by) / 2]]) {
+        g.beginPath();
+        g.arc(x, y, 4 * devicePixelRatio, 0, 2 * Math.PI);
+        g.fill();
+      }
       g.restore();
     },
   };
