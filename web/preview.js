@@ -139,24 +139,26 @@ export class Preview extends EventTarget {
     if (layer) this.fetchLayer(false);
     else this.paint();
   }
-
-  forgetBefore() {
-    this.images.before = null;
-  }
 }
 
-// A grey mask as the overlay colour with the mask as its alpha.
-function tint(bitmap, { color, opacity }) {
+// `bitmap` drawn on a canvas whose pixels `each(p, i)` then rewrites
+// (RGBA bytes at p[i..i+3]).
+function recoloured(bitmap, each) {
   const c = new OffscreenCanvas(bitmap.width, bitmap.height);
   const g = c.getContext("2d");
   g.drawImage(bitmap, 0, 0);
   const d = g.getImageData(0, 0, c.width, c.height);
-  const p = d.data;
-  for (let i = 0; i < p.length; i += 4) {
+  for (let i = 0; i < d.data.length; i += 4) each(d.data, i);
+  g.putImageData(d, 0, 0);
+  return c;
+}
+
+// A grey mask as the overlay colour with the mask as its alpha.
+function tint(bitmap, { color, opacity }) {
+  const c = recoloured(bitmap, (p, i) => {
     const a = p[i] * opacity;
     p[i] = color[0], p[i + 1] = color[1], p[i + 2] = color[2], p[i + 3] = a;
-  }
-  g.putImageData(d, 0, 0);
+  });
   bitmap.close();
   return c;
 }
@@ -165,18 +167,11 @@ function tint(bitmap, { color, opacity }) {
 // of the 8-bit range), as Lightroom shows them; made once per preview.
 function clipped(bitmap, owner) {
   if (owner.clipFor === bitmap) return owner.clipLayer;
-  const c = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const g = c.getContext("2d");
-  g.drawImage(bitmap, 0, 0);
-  const d = g.getImageData(0, 0, c.width, c.height);
-  const p = d.data;
-  for (let i = 0; i < p.length; i += 4) {
+  owner.clipLayer = recoloured(bitmap, (p, i) => {
     const hi = p[i] === 255 || p[i + 1] === 255 || p[i + 2] === 255;
     const lo = p[i] === 0 || p[i + 1] === 0 || p[i + 2] === 0;
     p[i] = hi ? 255 : 0, p[i + 1] = 0, p[i + 2] = lo && !hi ? 255 : 0, p[i + 3] = hi || lo ? 255 : 0;
-  }
-  g.putImageData(d, 0, 0);
+  });
   owner.clipFor = bitmap;
-  owner.clipLayer = c;
-  return c;
+  return owner.clipLayer;
 }
