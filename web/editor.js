@@ -105,14 +105,14 @@ class Editor {
     for (;;) {
       let p;
       try {
-        p = await getJSON("/api/progress");
+        p = await getJSON(this.store.path("progress")); // one photo's: a folder has several
       } catch {
         return;
       }
       const s = p.scene ?? {};
       if (s.ready || s.failed) {
         $("progress").textContent = s.failed ? `depth failed: ${s.error ?? ""}` : "";
-        if (this.preview.scenePending) {
+        if (this.preview.scenePending || !this.store.state?.scene?.ready) {
           await this.store.load();
           await this.refresh();
         }
@@ -156,12 +156,12 @@ async function start() {
   ed.photos = (await r.json()).photos;
   const first = ed.photos.find((p) => !p.problem) ?? ed.photos[0];
   if (!first) return ed.status("no photos", true);
-  filmstrip($("filmstrip"), ed);
   shortcuts(ed);
   $("undo").addEventListener("click", () => ed.edit({ undo: 1 }));
   $("redo").addEventListener("click", () => ed.edit({ redo: 1 }));
   $("compare").addEventListener("change", (e) => ed.preview.setMode(e.target.value));
   await ed.open(first.id);
+  filmstrip($("filmstrip"), ed); // marks the photo open
   ed.watchSidecar();
   let resize = 0;
   addEventListener("resize", () => {

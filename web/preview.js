@@ -17,10 +17,10 @@ export class Preview extends EventTarget {
     this.overlay = { color: [255, 0, 0], opacity: 0.5 }; // Lightroom's red at 50 %
     this.images = { after: null, before: null, layer: null };
     this.scenePending = false;
-    this.painted = 0;
+    this.painted = Number(document.body.dataset.previews || 0); // counts on across photos
     this.fetchOne = latest((what, draft) => this.#fetch(what, draft));
     this.fetchLayer = latest((draft) => this.#fetch("layer", draft));
-    document.body.dataset.previews = "0";
+    document.body.dataset.previews = String(this.painted);
   }
 
   // The recipe changed (draft: a control is still moving).

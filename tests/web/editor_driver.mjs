@@ -143,14 +143,22 @@ function scratch(name) {
 export const dirs = { out: '', sidecars: '', scratch: '' };
 
 // The first stdout line is http://127.0.0.1:PORT/?token=TOKEN.
-function startServer(name, { upscale = 1 } = {}) {
+function startServer(name, { upscale = 1, folder = false } = {}) {
   if (!BIN || !SRC) throw new Error('DM_BIN and DM_SOURCE_DIR must be set (run through ctest)');
   dirs.out = scratch(`web-${name}-out`);
   dirs.sidecars = scratch(`web-${name}-sidecars`);
   dirs.scratch = scratch(`web-${name}-tmp`);
   if (upscale > 1) upscaledScene(upscale, scratch(`web-${name}-scene`));
   else setScene(SCENE_DIR, 960, 640);
-  const args = ['edit', scene.photo, ...scene.options,
+  // a folder: the scene's photo and its f/8 rendering, one size, so the
+  // scene's depth and matte files serve both
+  let target = scene.photo;
+  if (folder) {
+    target = scratch(`web-${name}-photos`);
+    fs.copyFileSync(`${SCENE_DIR}/aif.png`, `${target}/a.png`);
+    fs.copyFileSync(`${SCENE_DIR}/aif_f8.png`, `${target}/b.png`);
+  }
+  const args = ['edit', target, ...scene.options,
     // nothing written beside the test data
     '--out', dirs.out, '--sidecar-dir', dirs.sidecars];
   server = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -197,8 +205,11 @@ export async function api(method, p, body) {
 
 async function waitScene(timeoutMs = 60_000) {
   const end = Date.now() + timeoutMs;
+  // the first photo's: a folder's photos are opened when first asked for
+  const first = (await api('GET', '/api/photos')).json?.photos?.[0]?.id ?? '0';
+  await api('GET', `/api/photos/${first}/state`);
   while (Date.now() < end) {
-    const scene = (await api('GET', '/api/progress')).json?.scene;
+    const scene = (await api('GET', `/api/photos/${first}/progress`)).json?.scene;
     if (scene?.failed) throw new Error(`the scene failed: ${scene.error}`);
     if (scene?.ready) return scene;
     await new Promise((r) => setTimeout(r, 100));

@@ -68,7 +68,9 @@ function depthRange(ed, root, k) {
   const box = document.createElement("div");
   box.innerHTML = `<div class="dim">Depth Range (near … far)</div>`;
   root.append(box);
-  depthHistogram(ed).then((hist) => {
+  if (!st.state?.scene?.ready) // asked for again once the scene is built (editor.js)
+    box.append(Object.assign(document.createElement("div"), { className: "dim", textContent: "the depth is being built…" }));
+  else depthHistogram(ed).then((hist) => {
     const h = depthHandles({
       hist, values: st.value(key) ?? [0, 100], labels: ["Near", "Far"],
       onInput: (v, moving) => {

@@ -37,7 +37,7 @@ export function exportPanel(root, ed) {
     $("ex-result").className = "";
     try {
       await sendJSON("POST", ed.store.path("export"), body);
-      await follow($);
+      await follow($, ed);
     } catch (e) {
       $("ex-result").textContent = e.message;
       $("ex-result").className = "problem";
@@ -48,11 +48,11 @@ export function exportPanel(root, ed) {
   });
 }
 
-async function follow($) {
+async function follow($, ed) {
   const bar = $("ex-progress");
   bar.hidden = false;
   for (;;) {
-    const p = (await getJSON("/api/progress")).export ?? {};
+    const p = (await getJSON(ed.store.path("progress"))).export ?? {};
     bar.value = p.fraction ?? 0;
     if (p.state === "done") {
       $("ex-result").textContent = `written: ${p.output}`;

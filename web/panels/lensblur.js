@@ -97,6 +97,10 @@ function focalRange(ed, root) {
   head.append(subject, pick);
   box.append(head);
   root.append(box);
+  if (!st.state?.scene?.ready) { // asked for again once the scene is built (editor.js)
+    box.append(Object.assign(document.createElement("div"), { className: "dim", textContent: "the depth is being built…" }));
+    return;
+  }
   getJSON(st.path("histogram?of=depth")).then((hist) => {
     const h = depthHandles({
       hist, values: st.value(key) ?? SUBJECT, labels: ["Near ramp", "Near", "Far", "Far ramp"],
