@@ -291,9 +291,7 @@ static dm_status apply(dm_context *ctx, const dm_image *rgb, dm_image *out, cons
   dm_status s = dm_lens_blur_check(ctx, p);
   if (s != DM_OK) return s;
   if (!p->active) { /* nothing to blur: the output is the input */
-    if (out != rgb && rgb && out)
-      for (int y = 0; y < rgb->height && y < out->height; y++)
-        memcpy(dm_row(out, y), dm_row(rgb, y), sizeof(float) * 3 * (size_t)rgb->width);
+    if (out != rgb && rgb && out) dm_image_copy_pixels(out, rgb); /* (_to checks the sizes) */
     return DM_OK;
   }
   if ((s = check_inputs(ctx, rgb, near01, matte)) != DM_OK) return s;

@@ -461,7 +461,7 @@ static own_src src_row(const bl_state *st, int y) {
 }
 
 /* Box cells: each source row feeds one cell row, given to `row` whole. */
-static void box_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn cells) {
+static void box_walk(own_job *j, int y0, int y1) {
   const bl_state *st = j->st;
   float *acc = own_sums(j, 1);
   if (!acc) return;
@@ -471,9 +471,9 @@ static void box_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn ce
     cell_rows(j, cy, &ya, &yb);
     for (int y = ya; y < yb; y++) {
       own_src r = src_row(st, y);
-      row(j, acc, &r);
+      j->row(j, acc, &r);
     }
-    cells(j, acc, cy, axis_weight(j, cy + j->cy0, st->h, j->fh));
+    j->cells(j, acc, cy, axis_weight(j, cy + j->cy0, st->h, j->fh));
   }
   free(acc);
 }
@@ -481,7 +481,7 @@ static void box_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn ce
 /* Tent cells: a source row feeds two cell rows. It is summed along x once
  * (the tent across columns) and added to both with its weights in y, so
  * each pixel is read once (the rows at the ends of a thread's block twice). */
-static void tent_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn cells) {
+static void tent_walk(own_job *j, int y0, int y1) {
   const bl_state *st = j->st;
   const size_t n = 7 * (size_t)j->fw;
   float *acc = own_sums(j, 3);
@@ -496,7 +496,7 @@ static void tent_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn c
     float w0 = tent_weight(y, cy, j->level, j->fh);
     float w1 = cy + 1 < y1 ? tent_weight(y, cy + 1, j->level, j->fh) : 0.0f;
     own_src r = src_row(st, y);
-    if ((w0 > 0.0f || w1 > 0.0f) && row(j, rs, &r)) { /* rs is zero between rows */
+    if ((w0 > 0.0f || w1 > 0.0f) && j->row(j, rs, &r)) { /* rs is zero between rows */
       for (size_t i = 0; w0 > 0.0f && i < n; i++) cur[i] += w0 * rs[i];
       for (size_t i = 0; w1 > 0.0f && i < n; i++) next[i] += w1 * rs[i];
       memset(rs, 0, sizeof(float) * n);
@@ -505,7 +505,7 @@ static void tent_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn c
       int a, b;
       cell_rows(j, cy, &a, &b);
       if (cy >= y1 || y + 1 < b) break;
-      cells(j, cur, cy, axis_weight(j, cy + j->cy0, st->h, j->fh));
+      j->cells(j, cur, cy, axis_weight(j, cy + j->cy0, st->h, j->fh));
       float *t = cur;
       cur = next, next = t;
       memset(next, 0, sizeof(float) * n);
@@ -519,8 +519,8 @@ static void tent_walk(own_job *j, int y0, int y1, own_row_fn row, own_cells_fn c
  * pass's row, then each cell row's sums to its cells. */
 static void own_walk(void *user, size_t y0, size_t y1) {
   own_job *j = user;
-  if (j->tent) tent_walk(j, (int)y0, (int)y1, j->row, j->cells);
-  else box_walk(j, (int)y0, (int)y1, j->row, j->cells);
+  if (j->tent) tent_walk(j, (int)y0, (int)y1);
+  else box_walk(j, (int)y0, (int)y1);
 }
 
 /* Own pixel x of row sr: its colour (premultiplied by its coverage on the
@@ -598,7 +598,6 @@ static void own_cells(own_job *j, const float *acc, int cy, float ay) {
   }
 }
 
-
 /* With the slice's geometry known (a plan's, from an earlier image): only
  * its own pixels' colours are summed, every other pixel is one byte read;
  * coverage, r·a and the hidden fractions come from `geo`. The sums are
@@ -653,8 +652,7 @@ static dm_status own_pass(bl_state *st, own_job *j) {
   j->xa = j->cx0 * B, j->xb = (j->cx0 + j->fw) * B < st->w ? (j->cx0 + j->fw) * B : st->w;
   j->wx = wx;
   atomic_init(&j->nomem, 0);
-  int nth = st->ctx->n_threads > 1 ? st->ctx->n_threads : 1;
-  dm_parallel_runs(st->ctx, (size_t)j->fh, (size_t)(j->fh + 8 * nth - 1) / (size_t)(8 * nth), own_walk, j);
+  dm_parallel_runs(st->ctx, (size_t)j->fh, 8, own_walk, j);
   if (atomic_load(&j->nomem))
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   return DM_OK;
@@ -781,9 +779,7 @@ dm_status bl_slice_behind(bl_state *st, int k, int level, float *own, float *hid
   for (int cx = 0; cx < fw; cx++) wx[cx] = axis_weight(&oj, cx, st->w, fw);
   for (int cy = 0; cy < fh; cy++) wy[cy] = axis_weight(&oj, cy, st->h, fh);
   behind_job j = {st, k, level, fw, fh, wx, wy, val, own, hidden};
-  int nth = st->ctx->n_threads > 1 ? st->ctx->n_threads : 1;
-  dm_parallel_runs(st->ctx, st->n_soft, (st->n_soft + 8 * (size_t)nth - 1) / (8 * (size_t)nth),
-                   behind_content, &j);
+  dm_parallel_runs(st->ctx, st->n_soft, 8, behind_content, &j);
   dm_parallel(st->ctx, behind_sums, &j);
   free(wx), free(val);
   return DM_OK;

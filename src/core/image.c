@@ -56,9 +56,13 @@ void dm_image_free(dm_image *img) {
 dm_status dm_image_copy(dm_context *ctx, dm_image *dst, const dm_image *src) {
   dm_status s = dm_image_alloc(ctx, dst, src->width, src->height, src->channels);
   if (s) return s;
+  dm_image_copy_pixels(dst, src);
+  return DM_OK;
+}
+
+void dm_image_copy_pixels(dm_image *dst, const dm_image *src) {
   size_t row = (size_t)src->width * (size_t)src->channels * sizeof(float);
   for (int y = 0; y < src->height; y++) memcpy(dm_row(dst, y), dm_row(src, y), row);
-  return DM_OK;
 }
 
 dm_image dm_image_view(const dm_image *src, int x, int y, int w, int h) {

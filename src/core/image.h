@@ -26,6 +26,8 @@ dm_status dm_image_alloc(dm_context *ctx, dm_image *img, int width, int height, 
 dm_status dm_image_alloc_zero(dm_context *ctx, dm_image *img, int width, int height, int channels);
 void dm_image_free(dm_image *img);
 dm_status dm_image_copy(dm_context *ctx, dm_image *dst, const dm_image *src);
+/* src's pixels into dst, already allocated at src's size and channels. */
+void dm_image_copy_pixels(dm_image *dst, const dm_image *src);
 /* A view of the rectangle (x, y, w, h) of `src`; it does not own memory. */
 dm_image dm_image_view(const dm_image *src, int x, int y, int w, int h);
 

@@ -153,24 +153,25 @@ void dm_parallel_range(dm_context *ctx, size_t n, dm_range_fn fn, void *user) {
 }
 
 typedef struct runs_job {
-  size_t n, run;
+  size_t n, per_thread;
   atomic_size_t next;
   dm_range_fn fn;
   void *user;
 } runs_job;
 
 static void runs_part(void *user, int ith, int nth) {
-  (void)ith, (void)nth;
+  (void)ith;
   runs_job *j = user;
+  const size_t cuts = j->per_thread * (size_t)nth, run = (j->n + cuts - 1) / cuts;
   for (;;) {
-    size_t a = atomic_fetch_add(&j->next, j->run);
+    size_t a = atomic_fetch_add(&j->next, run);
     if (a >= j->n) return;
-    j->fn(j->user, a, a + j->run < j->n ? a + j->run : j->n);
+    j->fn(j->user, a, a + run < j->n ? a + run : j->n);
   }
 }
 
-void dm_parallel_runs(dm_context *ctx, size_t n, size_t run, dm_range_fn fn, void *user) {
-  runs_job j = {n, run > 0 ? run : 1, 0, fn, user};
+void dm_parallel_runs(dm_context *ctx, size_t n, size_t per_thread, dm_range_fn fn, void *user) {
+  runs_job j = {n, per_thread > 0 ? per_thread : 1, 0, fn, user};
   atomic_init(&j.next, 0);
   dm_parallel(ctx, runs_part, &j);
 }

@@ -24,10 +24,11 @@ void dm_parallel(dm_context *ctx, dm_job_fn fn, void *user);
 typedef void (*dm_range_fn)(void *user, size_t i0, size_t i1);
 void dm_parallel_range(dm_context *ctx, size_t n, dm_range_fn fn, void *user);
 
-/* Run fn(user, i0, i1) over [0, n) in runs of `run` indices that the
- * threads take as each finishes its last: for work that the photo spreads
- * unevenly. fn must give the same result whichever thread runs a run. */
-void dm_parallel_runs(dm_context *ctx, size_t n, size_t run, dm_range_fn fn, void *user);
+/* Run fn(user, i0, i1) over [0, n) cut into `per_thread` runs a thread,
+ * which the threads take as each finishes its last: for work that the
+ * photo spreads unevenly. fn must give the same result whichever thread
+ * runs a run. */
+void dm_parallel_runs(dm_context *ctx, size_t n, size_t per_thread, dm_range_fn fn, void *user);
 
 /* Rows [*y0, *y1) of `height` that worker ith of nth should process. */
 static inline void dm_split_rows(int height, int ith, int nth, int *y0, int *y1) {

@@ -198,19 +198,15 @@ static dm_status lens_blur(dm_context *ctx, dm_graph *g, graph_level *L, const d
   /* The plan keeps a copy of the image it last blurred; named, the same
    * image (a new Amount) is not copied again. */
   if (plan && *plan) dm_lens_blur_plan_image(*plan, st->key.lo, st->key.hi);
-  /* A view of memory's image is read, not copied: the blur writes a new one. */
-  dm_status s;
-  if (st->img.owns) {
-    s = dm_apply_lens_blur_planned(ctx, &st->img, r, &st->scene, g->path, plan,
-                                   L == &g->lv[DM_LEVEL_DRAFT]);
-  } else {
-    dm_image out = {0};
-    s = dm_image_alloc(ctx, &out, st->img.width, st->img.height, 3);
-    if (!s) s = dm_apply_lens_blur_planned_to(ctx, &st->img, &out, r, &st->scene, g->path, plan,
-                                              L == &g->lv[DM_LEVEL_DRAFT]);
-    if (!s) st->img = out; /* the view needs no freeing */
-    else dm_image_free(&out);
-  }
+  /* A view of memory's image is read, not copied: the blur writes a new
+   * one; an image of the state's own is blurred in place. */
+  dm_image fresh = {0}, *out = &st->img;
+  dm_status s = DM_OK;
+  if (!st->img.owns) s = dm_image_alloc(ctx, out = &fresh, st->img.width, st->img.height, 3);
+  if (!s) s = dm_apply_lens_blur_planned_to(ctx, &st->img, out, r, &st->scene, g->path, plan,
+                                            L == &g->lv[DM_LEVEL_DRAFT]);
+  if (out == &fresh && !s) st->img = fresh; /* the view needs no freeing */
+  else if (out == &fresh) dm_image_free(&fresh);
   if (!s && plan && dm_lens_blur_plan_scaled(*plan)) count(g, &g->stats.blurs_scaled);
   if (!s) remember(ctx, L, MEMO_BLUR, bk, st);
   st->key = bk;

@@ -182,10 +182,8 @@ dm_status dm_apply_lens_blur_crop(dm_context *ctx, dm_image *work, const dm_reci
 static dm_status blur_stage(dm_context *ctx, const dm_image *work, dm_image *out,
                             const dm_recipe *r, const dm_scene *scene, const char *in_path,
                             dm_lens_blur_plan **plan, int draft, const dm_blur_crop *crop) {
-  if (r->lens_blur.active == 0.0f && out == work) return DM_OK;
-  if (r->lens_blur.active == 0.0f) {
-    for (int y = 0; y < work->height; y++)
-      memcpy(dm_row(out, y), dm_row(work, y), sizeof(float) * (size_t)work->width * work->channels);
+  if (r->lens_blur.active == 0.0f) { /* the output is the input */
+    if (out != work) dm_image_copy_pixels(out, work);
     return DM_OK;
   }
   const dm_depth *depth = &scene->depth;
@@ -214,9 +212,7 @@ static dm_status blur_stage(dm_context *ctx, const dm_image *work, dm_image *out
   dm_recipe_lens_blur(r, &p);
   if (!s && crop)
     s = dm_lens_blur_apply_region(ctx, out, near01, zn, zf, matte, &scene->layers, &p, &crop->lens);
-  else if (!s && out == work)
-    s = dm_lens_blur_apply_planned(ctx, out, near01, zn, zf, matte, &scene->layers, &p, plan, draft);
-  else if (!s)
+  else if (!s) /* in place when out is work */
     s = dm_lens_blur_apply_planned_to(ctx, work, out, near01, zn, zf, matte, &scene->layers, &p,
                                       plan, draft);
   dm_image_free(&refined);

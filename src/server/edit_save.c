@@ -130,12 +130,7 @@ static dm_status save_locked(dm_context *ctx, dm_edit_doc *d) {
 }
 
 dm_status dm_edit_doc_save(dm_context *ctx, dm_edit_doc *d) {
-  if (!d->dirty) return DM_OK;
-  int lock = dm_lock(ctx, d->photo);
-  if (lock < 0) return DM_ERR_IO;
-  dm_status s = save_locked(ctx, d);
-  dm_unlock(lock);
-  return s;
+  return d->dirty ? dm_edit_doc_take_in(ctx, d) : DM_OK;
 }
 
 dm_status dm_edit_doc_take_in(dm_context *ctx, dm_edit_doc *d) {
