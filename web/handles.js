@@ -4,6 +4,20 @@
 // (the server sends them), near on the left. Drag a handle on the canvas;
 // or, from the keyboard, the number fields below (arrows step 1, Shift 10).
 // Handles keep their order: one dragged past its neighbour pushes it.
+
+// The handles of recipe key `key` into `box`, over the photo's depth
+// distribution: once the scene is built (the editor renders the panel
+// again then), a line saying why until then.
+export function depthControl(ed, box, key, { values, labels, onInput }) {
+  const line = (cls, text) => box.append(Object.assign(document.createElement("div"), { className: cls, textContent: text }));
+  if (!ed.store.state?.scene?.ready) return line("dim", "the depth is being built…");
+  ed.store.depthHistogram().then((hist) => {
+    const h = depthHandles({ hist, values, labels, onInput });
+    h.dataset.key = key;
+    box.append(h);
+  }, (e) => line("problem", e.message));
+}
+
 export function depthHandles({ hist, values, labels, onInput }) {
   const root = document.createElement("div");
   const canvas = document.createElement("canvas");

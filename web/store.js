@@ -64,6 +64,22 @@ export class Store extends EventTarget {
     return [...n].sort((a, b) => a - b);
   }
 
+  // The depth distribution (GET /api/histogram?of=depth), asked for once:
+  // a photo's depth does not change while it is open.
+  depthHistogram() {
+    this.depthHist ??= getJSON(this.path("histogram?of=depth")).catch((e) => {
+      this.depthHist = null; // asked for again next time
+      throw e;
+    });
+    return this.depthHist;
+  }
+
+  // The depth at photo pixel (x, y) over radius r, and the range the
+  // server suggests around it (GET /api/sample).
+  sample(x, y, r) {
+    return getJSON(this.path(`sample?x=${Math.round(x)}&y=${Math.round(y)}&r=${Math.round(r)}`));
+  }
+
   // How many brush strokes component m of correction c has.
   strokes(c, m) {
     let n = 0;

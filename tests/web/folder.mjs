@@ -21,6 +21,10 @@ ed.run(async () => {
   // a Background correction, Exposure down 10 steps from the keyboard
   await page.locator('details#masking .body > .row button', { hasText: /^Background$/ }).click();
   await ed.until(async () => (await ed.api('GET', `/api/photos/${a}/state`)).json.recipe['correction[0].mask[0].kind'] === 'background', 'a Background correction on the first photo');
+  // the page's own reading of the recipe after the edit rebuilds the panels:
+  // the slider is focused once that is done, or the key goes to one replaced
+  await ed.until(() => page.evaluate(() => window.dmEditor.store.recipe['correction[0].mask[0].kind'] === 'background'), 'the page to read the new correction');
+  await ed.waitSettled(page);
   const expo = page.locator('details#adjust input[type=range][data-key="correction[0].exposure"]');
   await expo.focus();
   await page.keyboard.press('Shift+ArrowLeft');

@@ -3,9 +3,8 @@
 // the numbers of gradients and brushes; every component's Opacity. Sliders
 // and their ranges come from the parameter table (the kinds it lists for
 // each field say which component shows it).
-import { getJSON } from "../api.js";
 import { slider } from "../slider.js";
-import { depthHandles } from "../handles.js";
+import { depthControl, depthHandles } from "../handles.js";
 import { brushTool, linearTool, radialTool } from "../tools.js";
 
 const TOOLS = { radial_gradient: radialTool, linear_gradient: linearTool, brush: brushTool };
@@ -41,14 +40,6 @@ export function componentControls(ed, c, m) {
   return root;
 }
 
-let depthHist = null; // one per photo; cleared when another opens
-async function depthHistogram(ed) {
-  if (depthHist?.photo === ed.store.photo) return depthHist.h;
-  const h = await getJSON(ed.store.path("histogram?of=depth"));
-  depthHist = { photo: ed.store.photo, h };
-  return h;
-}
-
 function depthRange(ed, root, k) {
   const st = ed.store;
   const key = `${k}.depth_range`;
@@ -68,21 +59,15 @@ function depthRange(ed, root, k) {
   const box = document.createElement("div");
   box.innerHTML = `<div class="dim">Depth Range (near … far)</div>`;
   root.append(box);
-  if (!st.state?.scene?.ready) // asked for again once the scene is built (editor.js)
-    box.append(Object.assign(document.createElement("div"), { className: "dim", textContent: "the depth is being built…" }));
-  else depthHistogram(ed).then((hist) => {
-    const h = depthHandles({
-      hist, values: st.value(key) ?? [0, 100], labels: ["Near", "Far"],
-      onInput: (v, moving) => {
-        // while a handle moves, the mask itself is what the user watches
-        if (moving && ed.preview.layer?.kind !== "mask") ed.preview.setLayer({ kind: "mask", correction: ed.sel.correction, live: true });
-        if (!moving && ed.preview.layer?.live) ed.preview.setLayer(null);
-        ed.change({ [key]: v }, moving);
-      },
-    });
-    h.dataset.key = key;
-    box.append(h);
-  }, (e) => box.append(Object.assign(document.createElement("div"), { className: "problem", textContent: e.message })));
+  depthControl(ed, box, key, {
+    values: st.value(key) ?? [0, 100], labels: ["Near", "Far"],
+    onInput: (v, moving) => {
+      // while a handle moves, the mask itself is what the user watches
+      if (moving && ed.preview.layer?.kind !== "mask") ed.preview.setLayer({ kind: "mask", correction: ed.sel.correction, live: true });
+      if (!moving && ed.preview.layer?.live) ed.preview.setLayer(null);
+      ed.change({ [key]: v }, moving);
+    },
+  });
   const sm = st.param(`${k}.smoothness`);
   if (sm) root.append(slider(sm, `${k}.smoothness`, st.value(`${k}.smoothness`), (v, moving) => ed.change({ [`${k}.smoothness`]: v }, moving)));
   const row = document.createElement("div");
@@ -125,7 +110,7 @@ function eyedropper(ed, key) {
       const cx = (x0 + p[0]) / 2, cy = (y0 + p[1]) / 2;
       const r = Math.round(Math.hypot(p[0] - x0, p[1] - y0) / 2);
       try {
-        const s = await getJSON(ed.store.path(`sample?x=${Math.round(cx)}&y=${Math.round(cy)}&r=${r}`));
+        const s = await ed.store.sample(cx, cy, r);
         await ed.change({ [key]: s.range });
         ed.render();
       } catch (e) {

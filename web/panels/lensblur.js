@@ -3,9 +3,8 @@
 // subject; a click on the photo focuses there), bokeh shape, Boost, Cat
 // Eye, and the physical mode's lens and distances. Visualize Depth shows
 // the heat map over the photo. Fields, ranges and labels: the table.
-import { getJSON } from "../api.js";
 import { slider } from "../slider.js";
-import { depthHandles } from "../handles.js";
+import { depthControl } from "../handles.js";
 
 const SUBJECT = [0, 0, 100, 100];
 const ARTISTIC = ["amount"];
@@ -97,18 +96,10 @@ function focalRange(ed, root) {
   head.append(subject, pick);
   box.append(head);
   root.append(box);
-  if (!st.state?.scene?.ready) { // asked for again once the scene is built (editor.js)
-    box.append(Object.assign(document.createElement("div"), { className: "dim", textContent: "the depth is being built…" }));
-    return;
-  }
-  getJSON(st.path("histogram?of=depth")).then((hist) => {
-    const h = depthHandles({
-      hist, values: st.value(key) ?? SUBJECT, labels: ["Near ramp", "Near", "Far", "Far ramp"],
-      onInput: (v, moving) => ed.change({ [key]: v }, moving),
-    });
-    h.dataset.key = key;
-    box.append(h);
-  }, () => box.append(Object.assign(document.createElement("div"), { className: "dim", textContent: "the depth is not ready yet" })));
+  depthControl(ed, box, key, {
+    values: st.value(key) ?? SUBJECT, labels: ["Near ramp", "Near", "Far", "Far ramp"],
+    onInput: (v, moving) => ed.change({ [key]: v }, moving),
+  });
 }
 
 // A click on the photo: the sharp plateau around the depth there, ramps of
@@ -118,7 +109,7 @@ function focusTool(ed, key) {
     name: "focus",
     async up(_ev, [x, y]) {
       try {
-        const s = await getJSON(ed.store.path(`sample?x=${Math.round(x)}&y=${Math.round(y)}&r=4`));
+        const s = await ed.store.sample(x, y, 4);
         const [lo, hi] = s.range;
         await ed.change({ [key]: [Math.max(0, lo - 10), lo, hi, Math.min(100, hi + 10)] });
         ed.render();
