@@ -3,7 +3,8 @@
 // draft in ~50 ms); once it rests, the full proxy. One preview request is in
 // flight at a time and the newest wins. Each painted preview bumps
 // document.body.dataset.previews (the browser tests wait on it) and leaves
-// performance marks "dm-input" -> "dm-paint" for the latency benchmark.
+// performance marks "dm-input" -> "dm-paint" for the latency benchmark;
+// document.body.dataset.revision is the recipe revision the photo shows.
 import { api, latest } from "./api.js";
 
 export class Preview extends EventTarget {
@@ -81,6 +82,8 @@ export class Preview extends EventTarget {
     }
     this.images[what]?.close?.();
     this.images[what] = what === "layer" && layer.kind === "mask" ? tint(bitmap, this.overlay) : bitmap;
+    // The recipe revision on screen (tests wait for the one they made).
+    if (what === "after") document.body.dataset.revision = r.headers.get("X-Depthmask-Revision") ?? "";
     this.paint();
   }
 

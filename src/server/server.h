@@ -68,6 +68,7 @@ typedef struct dm_http_reply {
   size_t len;
   char scene[16];          /* X-Depthmask-Scene ("pending", "failed"), "" when not sent */
   char skipped[256];       /* X-Depthmask-Skipped: what a pending preview left out */
+  unsigned long revision;  /* X-Depthmask-Revision: the recipe's revision a picture shows, 0 when not sent */
   char allow[64];          /* Allow, with 405 */
   int no_store;            /* Cache-Control: no-store */
   int close;               /* Connection: close (the quit reply) */

@@ -29,7 +29,7 @@
 static int render(dm_server *srv, srv_photo *p, dm_graph *g, dm_context *ctx,
                   const dm_graph_view *v, dm_image *out, dm_http_reply *reply) {
   dm_recipe r;
-  dm_status s = srv_recipe_snapshot(ctx, p, &r);
+  dm_status s = srv_recipe_snapshot(ctx, p, &r, &reply->revision);
   if (s) {
     srv_reply_status(reply, ctx, s);
     return 1;

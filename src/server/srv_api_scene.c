@@ -95,7 +95,7 @@ void srv_api_mask(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_r
   if (!ctx) return;
   dm_recipe r;
   dm_image mask = {0}, pic = {0};
-  dm_status s = srv_recipe_snapshot(ctx, p, &r);
+  dm_status s = srv_recipe_snapshot(ctx, p, &r, NULL);
   if (s) {
     srv_reply_status(reply, ctx, s);
     dm_context_free(ctx);
@@ -203,7 +203,7 @@ void srv_api_histogram(dm_server *srv, srv_photo *p, const srv_request *rq, dm_h
   if (!ctx) return;
   dm_recipe r;
   dm_image out = {0}, rgb = {0};
-  dm_status s = srv_recipe_snapshot(ctx, p, &r);
+  dm_status s = srv_recipe_snapshot(ctx, p, &r, NULL);
   char base[4096];
   srv_recipe_dir(srv, p, base, sizeof base);
   dm_graph_view v = {.level = DM_LEVEL_PROXY};

@@ -80,6 +80,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, dm_http_reply *r) {
   MHD_add_response_header(resp, "Cache-Control", r->no_store ? "no-store" : "no-cache");
   if (r->scene[0]) MHD_add_response_header(resp, "X-Depthmask-Scene", r->scene);
   if (r->skipped[0]) MHD_add_response_header(resp, "X-Depthmask-Skipped", r->skipped);
+  if (r->revision) {
+    char rev[24];
+    snprintf(rev, sizeof rev, "%lu", r->revision);
+    MHD_add_response_header(resp, "X-Depthmask-Revision", rev);
+  }
   if (r->allow[0]) MHD_add_response_header(resp, "Allow", r->allow);
   if (r->close) MHD_add_response_header(resp, "Connection", "close");
   enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);

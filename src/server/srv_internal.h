@@ -160,8 +160,10 @@ long srv_now_ms(void);
 /* A deep copy of the document's recipe, for rendering outside the photo's
  * lock (the document's own recipe changes under the next PATCH). The
  * document's unknown XML is not copied: renders do not read it. Freed with
- * dm_recipe_free. */
-dm_status srv_recipe_snapshot(dm_context *ctx, srv_photo *p, dm_recipe *out);
+ * dm_recipe_free. *revision (when not NULL): the document's revision it is,
+ * 0 without a document. */
+dm_status srv_recipe_snapshot(dm_context *ctx, srv_photo *p, dm_recipe *out,
+                              unsigned long *revision);
 /* What needs the scene (corrections whose masks read depth or matte, the
  * lens blur): what a preview leaves out while the scene is pending.
  * `names` lists them, comma-separated. Returns how many. */

@@ -32,12 +32,14 @@ static dm_status copy_recipe(dm_context *ctx, const dm_recipe *src, dm_recipe *d
   return copy_refine(ctx, &src->refine, &dst->refine);
 }
 
-dm_status srv_recipe_snapshot(dm_context *ctx, srv_photo *p, dm_recipe *out) {
+dm_status srv_recipe_snapshot(dm_context *ctx, srv_photo *p, dm_recipe *out,
+                              unsigned long *revision) {
   dm_status s = dm_recipe_init(ctx, out);
   if (s) return s;
   pthread_mutex_lock(&p->doc_mu);
   /* Without a document (its sidecar unreadable) the photo renders as it is. */
   if (p->doc) s = copy_recipe(ctx, dm_edit_doc_recipe(p->doc), out);
+  if (revision) *revision = p->doc ? dm_edit_doc_revision(p->doc) : 0;
   pthread_mutex_unlock(&p->doc_mu);
   if (s) dm_recipe_free(out);
   return s;

@@ -75,8 +75,12 @@ with Server(photo, *scene_args(depth), "--out", out) as s:
     check(s.patch({"set": {EXP: -1.0}}).status == 200, "exposure -1")
     check(s.patch({"set": {EXP: -2.0}}).status == 200, "exposure -2")
     check(s.state()["recipe"].get(EXP) == -2.0, "the state holds -2")
-    changed = s.get("/api/preview?w=300").body
+    got = s.get("/api/preview?w=300")
+    changed = got.body
     check(changed != first, "the preview follows the recipe")
+    rev = s.state()["revision"]
+    check(got.header("X-Depthmask-Revision") == str(rev),
+          f"the preview says which revision it shows ({got.header('X-Depthmask-Revision')}, state {rev})")
     check(s.get("/api/preview?w=300&before=1").body == first, "before=1 is the photo as it was")
     check(s.patch({"undo": 1}).status == 200 and s.state()["recipe"].get(EXP) == -1.0, "undo: -1")
     check(s.patch({"undo": 1}).status == 200 and s.state()["recipe"].get(EXP) in (None, 0, 0.0),

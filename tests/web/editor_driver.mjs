@@ -289,6 +289,19 @@ export async function waitPreviews(page, n, timeoutMs = 30_000) {
   }
 }
 
+// Until the photo on the page shows recipe revision `rev` or a later one
+// (body.dataset.revision, from the preview's X-Depthmask-Revision): a paint
+// counted before it may still be of the recipe before the change.
+export async function waitRevision(page, rev, timeoutMs = 30_000) {
+  try {
+    await page.waitForFunction((rev) => Number(document.body.dataset.revision || 0) >= rev, rev, { timeout: timeoutMs });
+  } catch (e) {
+    if (e?.name !== 'TimeoutError') throw e;
+    const got = await page.evaluate(() => document.body.dataset.revision).catch(() => '?');
+    throw new Error(`the page did not paint recipe revision ${rev} (it shows ${got ?? 'none'} after ${timeoutMs / 1000} s)`);
+  }
+}
+
 // Mean and standard deviation of the RGB values (0-255) of <canvas id="photo">.
 // Copied onto a scratch 2D canvas first, so it reads a WebGL canvas as well.
 export async function canvasStats(page) {

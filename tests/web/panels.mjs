@@ -141,9 +141,10 @@ async function drag(page, [ax, ay], [bx, by], steps = 12) {
 }
 
 // After a change: the page has painted a preview since `before` painted
-// ones and has stopped painting.
+// ones, that preview shows the recipe as it is now, and painting stopped.
 async function painted(page, before) {
   await ed.waitPreviews(page, before + 1);
+  await ed.waitRevision(page, (await state()).revision);
   await ed.waitSettled(page, 800);
 }
 

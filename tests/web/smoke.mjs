@@ -32,6 +32,7 @@ await ed.run(async () => {
   if (!hook) throw new Error('the page has no window.dmEditor.refresh()');
   await page.evaluate(() => window.dmEditor.refresh());
   await ed.waitPreviews(page, n + 1);
+  await ed.waitRevision(page, r.json.revision);
   await ed.waitSettled(page);
   const after = await ed.canvasStats(page);
   ed.check(after.mean < fit.mean - 3, `the background at -1.5 EV darkens the preview (mean ${fit.mean.toFixed(1)} -> ${after.mean.toFixed(1)})`);
