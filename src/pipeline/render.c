@@ -113,7 +113,7 @@ static dm_status apply_refine(dm_context *ctx, const dm_image *work, const dm_re
     if (!out->data) s = dm_image_copy(ctx, out, &scene->depth.near01);
     if (!s && !mask.data) s = dm_image_alloc(ctx, &mask, work->width, work->height, 1);
     if (!s) s = dm_mask_render(ctx, c->masks, c->n_masks, &in, &mask);
-    float a = c->amount / 100.0f, t = f->depth[i];
+    float a = c->amount / 100.0f, t = f->depth[i] / 100.0f; /* near01 */
     for (int y = 0; !s && y < out->height; y++) {
       float *d = dm_row(out, y);
       const float *m = dm_row(&mask, y);

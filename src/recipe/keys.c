@@ -87,6 +87,15 @@ void dm_set_keys_each(unsigned scopes, dm_set_key_fn fn, void *user) {
              "had; they take the stroke's radius, flow and feather");
     for (int i = 0; i < n; i++) param_key(fn, user, stroke, &t[i], "brush", NULL);
   }
+  if (scopes & DM_KEYS_REFINE) {
+    static const char refine[] = "refine[N].";
+    int n;
+    text_key(fn, user, refine, "name", NULL, NULL,
+             "the stroke set's name (the editor's Focus and Blur brushes name theirs so)");
+    const dm_param *t = dm_refine_params(&n);
+    for (int i = 0; i < n; i++) param_key(fn, user, refine, &t[i], NULL, NULL);
+    param_key(fn, user, refine, dm_refine_depth_param(), NULL, NULL);
+  }
   if (scopes & DM_KEYS_LENS_BLUR) {
     int n;
     const dm_param *t = dm_lens_blur_params(&n);

@@ -73,14 +73,15 @@ typedef struct dm_recipe_photo {
   int process_version;     /* dm:ProcessVersion */
 } dm_recipe_photo;
 
-/* Lens Blur's refine strokes (crs:DepthBasedCorrections): read from the
- * sidecar and applied to the depth before the blur (see xmp_refine.c for
- * the reading of LocalCorrectedDepth); kept in the document as written, not
- * edited through --set. */
+/* Lens Blur's refine strokes (crs:DepthBasedCorrections, Lightroom's Focus
+ * and Blur brushes): applied to the depth before the blur (see xmp_refine.c
+ * for the reading of LocalCorrectedDepth); set with --set refine[N].KEY
+ * (name, amount 0..100, active, depth, mask[M]...). */
 typedef struct dm_refine {
   int n;
-  dm_correction *strokes;   /* n entries: their masks, amount, active */
-  float *depth;             /* n entries: crs:LocalCorrectedDepth, 0 (near) .. 1 (far) */
+  dm_correction *strokes;   /* n entries: their masks, name, amount, active */
+  float *depth;             /* n entries: the depth painted in, 0 (near) .. 100 (far), the
+                               Depth Range scale (crs:LocalCorrectedDepth = depth / 100) */
 } dm_refine;
 
 typedef struct dm_recipe {
@@ -147,6 +148,8 @@ dm_status dm_recipe_set_sort(dm_context *ctx, const char **assignments, int n);
 dm_status dm_recipe_remove_correction(dm_context *ctx, dm_recipe *r, int ci);
 dm_status dm_recipe_remove_mask(dm_context *ctx, dm_recipe *r, int ci, int slot);
 dm_status dm_recipe_remove_stroke(dm_context *ctx, dm_recipe *r, int ci, int slot, int si);
+/* Remove Lens Blur's refine[i] (a Focus or Blur stroke set). */
+dm_status dm_recipe_remove_refine(dm_context *ctx, dm_recipe *r, int i);
 
 /* Apply a preset: its corrections and its lens blur replace r's (a preset
  * carries no per-photo fields; Lightroom's unmodelled crs:LensBlur fields
@@ -167,7 +170,9 @@ typedef struct dm_set_key {
   const char *doc;
 } dm_set_key;
 enum { DM_KEYS_CORRECTION = 1, DM_KEYS_MASK = 2, DM_KEYS_LENS_BLUR = 4, DM_KEYS_STROKE = 8,
-       DM_KEYS_ALL = 15 }; /* STROKE: correction[N].mask[M].stroke[S]. of a brush */
+       DM_KEYS_REFINE = 16, DM_KEYS_ALL = 31 };
+/* STROKE: correction[N].mask[M].stroke[S]. of a brush; REFINE: refine[N].
+ * (a refine stroke set's masks take the correction[N].mask[M]. keys) */
 typedef void (*dm_set_key_fn)(void *user, const dm_set_key *k);
 void dm_set_keys_each(unsigned scopes, dm_set_key_fn fn, void *user);
 /* "did you mean X? valid: a, b, ..." (or "valid: ...") for an unknown field
@@ -252,6 +257,15 @@ int dm_correction_slot_mask(const dm_correction *c, int slot, const char **what)
 int dm_correction_unrendered(const dm_correction *c, const char **what);
 
 void dm_refine_free(dm_refine *f);
+/* Deep copy; dst must be empty (zeroed or freed). On failure dst holds what
+ * was copied so far (free it with dm_refine_free). */
+dm_status dm_refine_copy(dm_context *ctx, dm_refine *dst, const dm_refine *src);
+/* refine[N]. keys: amount (at most 100: a stroke moves the depth at most
+ * all the way to its own) and active, over the stroke set's dm_correction,
+ * as the correction's keys are; and depth, over its float in dm_refine.depth. */
+const dm_param *dm_refine_params(int *n);
+const dm_param *dm_refine_depth_param(void);
+#define DM_REFINE_MAX_AMOUNT 100.0f
 
 /* A correction with defaults: active, amount 100, sliders neutral, no masks. */
 void dm_correction_init(dm_correction *c);

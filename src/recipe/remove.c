@@ -1,7 +1,8 @@
-/* Removing a correction, a mask component or a brush stroke: what --set
- * cannot say (it only sets and appends), for the editor's PATCH
- * remove_correction / remove_mask and its undo. Slots count the Lightroom
- * components the recipe keeps but does not model, as --set's do. */
+/* Removing a correction, a mask component, a brush stroke or a refine
+ * stroke set: what --set cannot say (it only sets and appends), for the
+ * editor's PATCH remove_correction / remove_mask / remove_refine and its
+ * undo. Slots count the Lightroom components the recipe keeps but does not
+ * model, as --set's do. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,5 +87,20 @@ dm_status dm_recipe_remove_stroke(dm_context *ctx, dm_recipe *r, int ci, int slo
     dm_brush_free(b);
     m->brush = NULL;
   }
+  return DM_OK;
+}
+
+dm_status dm_recipe_remove_refine(dm_context *ctx, dm_recipe *r, int i) {
+  dm_refine *f = &r->refine;
+  if (i < 0 || i >= f->n) {
+    char what[48];
+    snprintf(what, sizeof what, "refine[%d]", i);
+    return dm_fail(ctx, DM_ERR_PARAM, what, "no such refine stroke set (there %s %d)",
+                   f->n == 1 ? "is" : "are", f->n);
+  }
+  dm_correction_release(&f->strokes[i]);
+  memmove(&f->strokes[i], &f->strokes[i + 1], (size_t)(f->n - i - 1) * sizeof *f->strokes);
+  memmove(&f->depth[i], &f->depth[i + 1], (size_t)(f->n - i - 1) * sizeof *f->depth);
+  if (!--f->n) dm_refine_free(f);
   return DM_OK;
 }

@@ -27,6 +27,10 @@
  *   again and keeps the values; given earlier, a later key turns it on.
  *   Checks across fields (physical mode: focus beyond the focal length) are
  *   left to dm_recipe_check, so the keys may come in any order.
+ *   refine[N].depth|amount|active|name, refine[N].mask[M]...: Lens Blur's
+ *     Refine (Focus and Blur) stroke sets; amount at most 100, depth on the
+ *     Depth Range scale (0 near .. 100 far). A new one is active, amount 100,
+ *     its depth the middle of the focal range's sharp band.
  * Values go through dm_param_parse (hard ranges). Errors name the key. */
 #include <math.h>
 #include <stdio.h>
@@ -181,18 +185,19 @@ static dm_status set_mask_field(dm_context *ctx, dm_mask_component *m, const cha
   return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (%s)", hint);
 }
 
-static dm_status set_mask(dm_context *ctx, dm_correction *c, int ci, const char *rest,
-                          const char *value, const char *key) {
+/* `list`[ci].mask...: list is "correction" or "refine" (for messages). */
+static dm_status set_mask(dm_context *ctx, dm_correction *c, const char *list, int ci,
+                          const char *rest, const char *value, const char *key) {
   int slot;
   const char *p = rest;
   if (!parse_index(&p, &slot) || *p != '.' || !p[1])
-    return dm_fail(ctx, DM_ERR_PARAM, key, "malformed key: expected correction[N].mask[M].FIELD "
-                   "with N, M >= 0");
+    return dm_fail(ctx, DM_ERR_PARAM, key, "malformed key: expected %s[N].mask[M].FIELD "
+                   "with N, M >= 0", list);
   const char *field = p + 1;
   int slots = dm_correction_n_slots(c);
   if (slot > slots)
-    return dm_fail(ctx, DM_ERR_PARAM, key, "correction[%d] has %d mask component%s; mask[%d] "
-                   "would add one", ci, slots, slots == 1 ? "" : "s", slots);
+    return dm_fail(ctx, DM_ERR_PARAM, key, "%s[%d] has %d mask component%s; mask[%d] "
+                   "would add one", list, ci, slots, slots == 1 ? "" : "s", slots);
   const char *what = NULL;
   int k = slot < slots ? dm_correction_slot_mask(c, slot, &what) : c->n_masks;
   int kept = slot < slots && k == -1;
@@ -269,6 +274,60 @@ static dm_status set_lens_blur(dm_context *ctx, dm_lens_blur *lb, const char *fi
   return DM_OK;
 }
 
+static int is_mask_key(const char *rest) {
+  return !strncmp(rest, "mask", 4) && (rest[4] == '[' || rest[4] == 0 || rest[4] == '.');
+}
+
+/* refine[i].FIELD: depth, name, amount (0..100), active, mask[M]...; on a
+ * scratch copy, so a bad value changes nothing. */
+static dm_status set_refine_field(dm_context *ctx, dm_correction *c, float *depth, int i,
+                                  const char *rest, const char *value, const char *key) {
+  if (is_mask_key(rest)) return set_mask(ctx, c, "refine", i, rest + 4, value, key);
+  const dm_param *dp = dm_refine_depth_param();
+  if (!strcmp(rest, dp->key)) return dm_param_parse(ctx, dp, depth, value, key);
+  if (!strcmp(rest, "name")) return set_text(ctx, c->name, sizeof c->name, value, key, 0);
+  int n;
+  const dm_param *t = dm_refine_params(&n), *p = dm_param_find(t, n, rest);
+  if (p) return dm_param_parse(ctx, p, c, value, key);
+  char hint[512];
+  dm_set_keys_suggest(DM_KEYS_REFINE, rest, hint, sizeof hint);
+  return dm_fail(ctx, DM_ERR_PARAM, key, "unknown key (%s; masks: refine[N].mask[M].FIELD)", hint);
+}
+
+/* refine[N].FIELD. N equal to the count appends a stroke set: active,
+ * amount 100, no masks, its depth the middle of the focal range's sharp
+ * band (a Focus stroke; a Blur stroke sets depth). */
+static dm_status set_refine(dm_context *ctx, dm_recipe *r, const char *key, const char *value) {
+  const char *p = key + 6;
+  int i;
+  if (!parse_index(&p, &i) || *p != '.' || !p[1])
+    return dm_fail(ctx, DM_ERR_PARAM, key, "malformed key: expected refine[N].FIELD with N >= 0");
+  dm_refine *f = &r->refine;
+  if (i > f->n)
+    return dm_fail(ctx, DM_ERR_PARAM, key, "there %s %d refine stroke set%s; refine[%d] would "
+                   "add one", f->n == 1 ? "is" : "are", f->n, f->n == 1 ? "" : "s", f->n);
+  if (i == DM_MAX_CORRECTIONS)
+    return dm_fail(ctx, DM_ERR_PARAM, key, "at most %d refine stroke sets", DM_MAX_CORRECTIONS);
+  if (i < f->n) return set_refine_field(ctx, &f->strokes[i], &f->depth[i], i, p + 1, value, key);
+  dm_correction fresh;
+  dm_correction_init(&fresh);
+  const float *fr = r->lens_blur.focal_range;
+  float depth = 0.5f * (fr[1] + fr[2]);
+  dm_status s = set_refine_field(ctx, &fresh, &depth, i, p + 1, value, key);
+  dm_correction *strokes = s ? NULL : realloc(f->strokes, (size_t)(f->n + 1) * sizeof *strokes);
+  if (strokes) f->strokes = strokes;
+  float *depths = strokes ? realloc(f->depth, (size_t)(f->n + 1) * sizeof *depths) : NULL;
+  if (depths) f->depth = depths;
+  if (!s && !depths) s = dm_fail(ctx, DM_ERR_NOMEM, key, "out of memory");
+  if (s) {
+    dm_correction_clear(&fresh);
+    return s;
+  }
+  f->strokes[f->n] = fresh;
+  f->depth[f->n++] = depth;
+  return DM_OK;
+}
+
 static dm_status set_correction_field(dm_context *ctx, dm_correction *c, const char *field,
                                       const char *value, const char *key) {
   if (!strcmp(field, "name")) return set_text(ctx, c->name, sizeof c->name, value, key, 0);
@@ -301,8 +360,9 @@ dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment) {
     static const char lb[] = "lens_blur.";
     if (!strncmp(key, lb, sizeof lb - 1))
       return set_lens_blur(ctx, &r->lens_blur, key + sizeof lb - 1, value, key);
+    if (!strncmp(key, "refine[", 7)) return set_refine(ctx, r, key, value);
     return dm_fail(ctx, DM_ERR_PARAM, key,
-                   "unknown key (keys start with correction[N]. or lens_blur.)");
+                   "unknown key (keys start with correction[N]., lens_blur. or refine[N].)");
   }
   const char *p = key + sizeof prefix - 1;
   int ci;
@@ -325,8 +385,8 @@ dm_status dm_recipe_set(dm_context *ctx, dm_recipe *r, const char *assignment) {
     c = &fresh;
   }
   dm_status s;
-  if (!strncmp(rest, "mask", 4) && (rest[4] == '[' || rest[4] == 0 || rest[4] == '.'))
-    s = set_mask(ctx, c, ci, rest + 4, value, key);
+  if (is_mask_key(rest))
+    s = set_mask(ctx, c, "correction", ci, rest + 4, value, key);
   else
     s = set_correction_field(ctx, c, rest, value, key);
   if (s) {

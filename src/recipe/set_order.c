@@ -5,7 +5,9 @@
  * fields (a kind resets them), a brush's strokes last, by index (a stroke
  * is appended when its index is the count); the lens_blur keys after, in
  * the order given (lens_blur.active=false keeps its meaning of "off,
- * whatever else was set" only after the others). */
+ * whatever else was set" only after the others); Lens Blur's refine[N]
+ * keys last, ordered as a correction's (a new one's depth comes from the
+ * focal range set before it). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,16 +20,18 @@ static long key_index(const char *s, char **end) {
 }
 
 static void set_rank(const char *as, long rank[4]) {
-  rank[0] = 2, rank[1] = rank[2] = rank[3] = 0;
+  rank[0] = 3, rank[1] = rank[2] = rank[3] = 0;
   if (!strncmp(as, "lens_blur.", 10)) {
     rank[0] = 1;
     rank[1] = !strncmp(as, "lens_blur.active=", 17);
     return;
   }
-  if (strncmp(as, "correction[", 11)) return;
-  rank[0] = 0;
+  const char *list;
+  if (!strncmp(as, "correction[", 11)) rank[0] = 0, list = as + 11;
+  else if (!strncmp(as, "refine[", 7)) rank[0] = 2, list = as + 7;
+  else return;
   char *end;
-  rank[1] = strtol(as + 11, &end, 10);
+  rank[1] = key_index(list, &end);
   if (strncmp(end, "].mask[", 7)) return;
   rank[2] = 1 + key_index(end + 7, &end);
   rank[3] = strncmp(end, "].kind=", 7) != 0;

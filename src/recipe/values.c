@@ -3,7 +3,8 @@
  *
  * The keys come from dm_set_keys_each, the one list of --set keys (what
  * `depthmask keys` prints and dm_recipe_set accepts), instantiated for each
- * correction, component and stroke the recipe holds; the values come from
+ * correction, component and stroke the recipe holds, and each of Lens
+ * Blur's refine stroke sets; the values come from
  * the same parameter tables through their offsets. Nothing here names a
  * key of its own. */
 #include <math.h>
@@ -32,7 +33,7 @@ typedef struct walk {
   dm_context *ctx;
   dm_recipe_value_fn fn;
   void *user;
-  patterns corr, mask, stroke, lens;
+  patterns corr, mask, stroke, lens, refine;
 } walk;
 
 static dm_status emit(walk *w, const char *key, const char *field, const dm_param *p,
@@ -102,9 +103,10 @@ static dm_status stroke_values(walk *w, const char *prefix, const dm_brush_strok
   return st;
 }
 
-static dm_status mask_values(walk *w, int ci, int slot, const dm_mask_component *m) {
+static dm_status mask_values(walk *w, const char *list, int ci, int slot,
+                             const dm_mask_component *m) {
   char prefix[96], key[192];
-  snprintf(prefix, sizeof prefix, "correction[%d].mask[%d].", ci, slot);
+  snprintf(prefix, sizeof prefix, "%s[%d].mask[%d].", list, ci, slot);
   int n;
   const dm_param *own = dm_mask_params(m->kind, &n);
   dm_status st = DM_OK;
@@ -132,17 +134,22 @@ static dm_status mask_values(walk *w, int ci, int slot, const dm_mask_component 
   return st;
 }
 
-static dm_status correction_values(walk *w, int ci, const dm_correction *c) {
+/* correction[ci] or, with `depth`, refine[ci] (whose depth is apart). */
+static dm_status correction_values(walk *w, int ci, const dm_correction *c, const float *depth) {
   char key[192];
-  const dm_param *sliders = dm_adjust_params();
+  const char *list = depth ? "refine" : "correction";
+  const patterns *own = depth ? &w->refine : &w->corr;
+  const dm_param *sliders = dm_adjust_params(), *dp = dm_refine_depth_param();
   dm_status st = DM_OK;
-  for (int i = 0; i < w->corr.n && !st; i++) {
-    const pattern *p = &w->corr.v[i];
-    snprintf(key, sizeof key, "correction[%d].%s", ci, p->field);
+  for (int i = 0; i < own->n && !st; i++) {
+    const pattern *p = &own->v[i];
+    snprintf(key, sizeof key, "%s[%d].%s", list, ci, p->field);
     if (!p->param) {
       if (!strcmp(p->field, "name")) st = emit(w, key, p->field, NULL, NULL, c->name, 0);
     } else if (p->param >= sliders && p->param < sliders + DM_ADJ_COUNT) {
       st = emit(w, key, p->field, p->param, &c->sliders, NULL, 0);
+    } else if (p->param == dp) {
+      st = emit(w, key, p->field, p->param, depth, NULL, 0);
     } else {
       st = emit(w, key, p->field, p->param, c, NULL, 0);
     }
@@ -151,10 +158,10 @@ static dm_status correction_values(walk *w, int ci, const dm_correction *c) {
   int k, j;
   while (!st && dm_slot_next(c, &it, &k, &j)) {
     if (k >= 0) {
-      st = mask_values(w, ci, it.s - 1, &c->masks[k]);
+      st = mask_values(w, list, ci, it.s - 1, &c->masks[k]);
     } else {
       /* A kept Lightroom component: only its kind, which is its crs:What. */
-      snprintf(key, sizeof key, "correction[%d].mask[%d].kind", ci, it.s - 1);
+      snprintf(key, sizeof key, "%s[%d].mask[%d].kind", list, ci, it.s - 1);
       st = emit(w, key, "kind", NULL, NULL, c->extra->kept[j].what, 1);
     }
   }
@@ -170,8 +177,12 @@ dm_status dm_recipe_each_value(dm_context *ctx, const dm_recipe *r, dm_recipe_va
   dm_set_keys_each(DM_KEYS_MASK, collect, &w->mask);
   dm_set_keys_each(DM_KEYS_STROKE, collect, &w->stroke);
   dm_set_keys_each(DM_KEYS_LENS_BLUR, collect, &w->lens);
+  dm_set_keys_each(DM_KEYS_REFINE, collect, &w->refine);
   dm_status st = DM_OK;
-  for (int i = 0; i < r->n_corrections && !st; i++) st = correction_values(w, i, &r->corrections[i]);
+  for (int i = 0; i < r->n_corrections && !st; i++)
+    st = correction_values(w, i, &r->corrections[i], NULL);
+  for (int i = 0; i < r->refine.n && !st; i++)
+    st = correction_values(w, i, &r->refine.strokes[i], &r->refine.depth[i]);
   /* lens_blur.active last: any other lens_blur key turns the blur on. */
   char key[192];
   for (int pass = 0; pass < 2; pass++)

@@ -19,13 +19,59 @@
  *   corrections applied in order, before the circle of confusion is
  *   computed. A Focus stroke is then one whose depth is the focal plane's
  *   (its area comes out sharp), a Blur stroke one whose depth lies away
- *   from it. Values outside 0..1 are refused.
- * The strokes are read only: the XML stays in the sidecar as Lightroom
- * wrote it and is written back unchanged. */
+ *   from it. Values outside 0..1 are refused, and so are amounts over 100 %
+ *   (they would push the depth past the one painted in).
+ * In memory the depth is on the Depth Range scale, 0..100 (refine[N].depth,
+ * as the editor's handles show it). xmp_write.c writes the strokes back,
+ * each from its own copy of the <rdf:li> it was read from, so what we do
+ * not model stays as Lightroom wrote it. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "recipe/recipe_internal.h"
+
+static const dm_param refine_params[] = {
+    {.key = "amount", .label = "Amount", .type = DM_PARAM_FLOAT, .count = 1,
+     .offset = offsetof(dm_correction, amount), .def = 100, .min = 0,
+     .max = DM_REFINE_MAX_AMOUNT, .ui_min = 0, .ui_max = DM_REFINE_MAX_AMOUNT,
+     .xmp_name = "CorrectionAmount", .xmp_scale = 0.01f,
+     .doc = "how far the painted area moves to the stroke set's depth, %"},
+    {.key = "active", .label = "Active", .type = DM_PARAM_BOOL, .count = 1,
+     .offset = offsetof(dm_correction, active), .def = 1, .min = 0, .max = 1, .ui_min = 0,
+     .ui_max = 1, .xmp_name = "CorrectionActive", .xmp_scale = 1,
+     .doc = "false hides the stroke set without deleting it"},
+};
+
+/* The one float at offset 0 of f->depth[i]. */
+static const dm_param depth_param = {
+    .key = "depth", .label = "Depth", .type = DM_PARAM_FLOAT, .count = 1, .offset = 0,
+    .def = 50, .min = 0, .max = 100, .ui_min = 0, .ui_max = 100,
+    .xmp_name = "LocalCorrectedDepth", .xmp_scale = 0.01f,
+    .doc = "the depth the painted area takes, 0 (near) .. 100 (far): in the focal range for "
+           "Focus, away from it for Blur"};
+
+const dm_param *dm_refine_params(int *n) {
+  *n = (int)(sizeof refine_params / sizeof *refine_params);
+  return refine_params;
+}
+
+const dm_param *dm_refine_depth_param(void) { return &depth_param; }
+
+dm_status dm_refine_copy(dm_context *ctx, dm_refine *dst, const dm_refine *src) {
+  memset(dst, 0, sizeof *dst);
+  if (src->n <= 0) return DM_OK;
+  dst->strokes = calloc((size_t)src->n, sizeof *dst->strokes);
+  dst->depth = malloc((size_t)src->n * sizeof *dst->depth);
+  if (!dst->strokes || !dst->depth) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory");
+  memcpy(dst->depth, src->depth, (size_t)src->n * sizeof *dst->depth);
+  for (int i = 0; i < src->n; i++) {
+    dm_status s = dm_correction_copy(ctx, &dst->strokes[i], &src->strokes[i]);
+    if (s) return s;
+    dst->n = i + 1;
+  }
+  return DM_OK;
+}
 
 void dm_refine_free(dm_refine *f) {
   /* Their masks may hold brushes (Lightroom paints refine strokes). */
@@ -86,7 +132,11 @@ dm_status dm_rd_refine(dm_rd *rd, xmlNodePtr rdf, dm_recipe *r) {
     if (!(v >= 0 && v <= 1))
       return dm_rd_fail(rd, DM_ERR_RANGE, "crs:LocalCorrectedDepth in %s: %g is outside 0..1",
                         where, v);
-    f->depth[i] = (float)v;
+    if (f->strokes[i].amount > DM_REFINE_MAX_AMOUNT)
+      return dm_rd_fail(rd, DM_ERR_RANGE, "crs:CorrectionAmount in %s: %g is over 1 (a refine "
+                        "stroke moves the depth at most all the way)", where,
+                        (double)f->strokes[i].amount / 100.0);
+    f->depth[i] = (float)(v * 100.0);
   }
   return DM_OK;
 }

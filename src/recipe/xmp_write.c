@@ -1,6 +1,6 @@
 /* Writing a sidecar. A recipe read from a file is written into a copy of
- * that file's document: only crs:MaskGroupBasedCorrections and our dm:
- * fields change, every other element, attribute and namespace stays as it
+ * that file's document: only crs:MaskGroupBasedCorrections, Lens Blur's
+ * (crs:LensBlur, crs:DepthBasedCorrections) and our dm: fields change, every other element, attribute and namespace stays as it
  * was (Lightroom's other settings, ratings, history, other tools' data). A
  * new recipe gets a fresh x:xmpmeta / rdf:RDF / rdf:Description. Inside a
  * correction, attributes and components we do not model are written back
@@ -31,7 +31,12 @@ static xmlNodePtr new_child(out *o, xmlNodePtr parent, const char *ns, const cha
 
 /* ---- one correction --------------------------------------------------------- */
 
-static dm_status write_correction(out *o, xmlNodePtr seq, const dm_correction *c, int ci) {
+/* correction[ci] into seq; its rdf:Description (where its fields are) in
+ * *props, NULL when out of memory. A refine stroke set is written as a
+ * correction whose sync IDs are seeded apart (id_ci = DM_MAX_CORRECTIONS + i). */
+static dm_status write_correction(out *o, xmlNodePtr seq, const dm_correction *c, int ci,
+                                  xmlNodePtr *props) {
+  *props = NULL;
   xmlNodePtr orig = c->extra && c->extra->doc ? xmlDocGetRootElement(c->extra->doc) : NULL, li, P;
   if (orig) {
     li = xmlDocCopyNode(orig, o->doc, 1);
@@ -47,6 +52,7 @@ static dm_status write_correction(out *o, xmlNodePtr seq, const dm_correction *c
     if (!P) return DM_OK;
   }
   char v[64], id[33];
+  *props = P;
   set(o, P, DM_CRS_NS, "What", "Correction");
   int n_cp;
   const dm_param *cp = dm_lr_correction_params(&n_cp);
@@ -100,6 +106,39 @@ static dm_status write_correction(out *o, xmlNodePtr seq, const dm_correction *c
       xmlFreeNode(copy);
       o->oom = 1;
     }
+  }
+  return DM_OK;
+}
+
+/* Lens Blur's refine stroke sets: crs:DepthBasedCorrections, where the
+ * file had it (else in `main`), rebuilt from the recipe; gone when there
+ * are none. */
+static dm_status write_refine(out *o, xmlNodePtr rdf, xmlNodePtr main, const dm_refine *f) {
+  xmlNodePtr holder = NULL;
+  for (xmlNodePtr d = dm_xml_first_elem(rdf); d && !holder; d = dm_xml_next_elem(d))
+    if (dm_xml_is(d, DM_RDF_NS, "Description"))
+      holder = dm_xml_child(d, DM_CRS_NS, "DepthBasedCorrections");
+  if (!f->n) {
+    if (holder) {
+      xmlUnlinkNode(holder);
+      xmlFreeNode(holder);
+    }
+    return DM_OK;
+  }
+  if (!holder) holder = new_child(o, main, DM_CRS_NS, "crs", "DepthBasedCorrections");
+  if (!holder) return DM_OK;
+  dm_xml_remove_children(holder);
+  xmlNodePtr seq = new_child(o, holder, DM_RDF_NS, "rdf", "Seq"), P;
+  const dm_param *dp = dm_refine_depth_param();
+  for (int i = 0; seq && !o->oom && i < f->n; i++) {
+    dm_status s = write_correction(o, seq, &f->strokes[i], DM_MAX_CORRECTIONS + i, &P);
+    if (s) return s;
+    if (!P || dm_xml_prop_same_numbers(P, DM_CRS_NS, dp->xmp_name, &f->depth[i], 1,
+                                       dm_lr_inv(dp->xmp_scale), 0.0))
+      continue;
+    char v[64];
+    dm_lr_format(v, sizeof v, f->depth[i], dm_lr_inv(dp->xmp_scale), 0);
+    set(o, P, DM_CRS_NS, dp->xmp_name, v);
   }
   return DM_OK;
 }
@@ -202,11 +241,14 @@ static dm_status build(out *o, const dm_recipe *r) {
     if (!group) return DM_OK;
     dm_xml_remove_children(group);
     xmlNodePtr seq = new_child(o, group, DM_RDF_NS, "rdf", "Seq");
+    xmlNodePtr P;
     for (int i = 0; seq && !o->oom && i < r->n_corrections; i++) {
-      dm_status s = write_correction(o, seq, &r->corrections[i], i);
+      dm_status s = write_correction(o, seq, &r->corrections[i], i, &P);
       if (s) return s;
     }
   }
+  dm_status s = write_refine(o, rdf, main, &r->refine);
+  if (s) return s;
   /* After the corrections, so a new sidecar reads corrections, then blur. */
   if (!o->oom && !dm_wr_lens_blur(rdf, main, &r->lens_blur)) o->oom = 1;
   if (!o->oom && !dm_wr_photo(rdf, main, &r->photo)) o->oom = 1;
@@ -224,10 +266,13 @@ dm_status dm_recipe_write_mem(dm_context *ctx, const dm_recipe *r, char **xml, s
   if (!s) {
     /* Copies bring their own namespace declarations: drop the repeats, in
      * the part we wrote only. */
-    xmlNodePtr rdf = find_rdf(o.doc), group = NULL;
-    for (xmlNodePtr d = dm_xml_first_elem(rdf); d && !group; d = dm_xml_next_elem(d))
-      group = dm_xml_child(d, DM_CRS_NS, "MaskGroupBasedCorrections");
+    xmlNodePtr rdf = find_rdf(o.doc), group = NULL, refine = NULL;
+    for (xmlNodePtr d = dm_xml_first_elem(rdf); d; d = dm_xml_next_elem(d)) {
+      if (!group) group = dm_xml_child(d, DM_CRS_NS, "MaskGroupBasedCorrections");
+      if (!refine) refine = dm_xml_child(d, DM_CRS_NS, "DepthBasedCorrections");
+    }
     dm_xml_tidy_ns(group);
+    dm_xml_tidy_ns(refine);
     s = dm_xmp_serialize(ctx, o.doc, xml, len);
   }
   if (o.doc) xmlFreeDoc(o.doc);

@@ -163,15 +163,14 @@ dm_status edit_copy_state(dm_context *ctx, const dm_edit_doc *d, int i, dm_recip
 }
 
 /* Undo and redo move the edit, not the document around it: the photo's
- * fields (its last output, where its depth came from), Lightroom's other
- * settings and the refine strokes stay as they are now. */
+ * fields (its last output, where its depth came from) and Lightroom's other
+ * settings stay as they are now. (The refine strokes are an edit: the
+ * Refine brush paints them, undo takes them back.) */
 static void swap_document(dm_recipe *a, dm_recipe *b) {
   dm_recipe_photo p = a->photo;
   a->photo = b->photo, b->photo = p;
   dm_preserved *e = a->extra;
   a->extra = b->extra, b->extra = e;
-  dm_refine f = a->refine;
-  a->refine = b->refine, b->refine = f;
 }
 
 /* `next` as the sidecar will hold it: written and read back. The recipe

@@ -20,6 +20,7 @@ typedef enum edit_step_type {
   EDIT_STEP_REMOVE_CORRECTION, /* correction[n] */
   EDIT_STEP_REMOVE_MASK,       /* correction[n].mask[m] */
   EDIT_STEP_REMOVE_STROKE,     /* correction[n].mask[m].stroke[s] */
+  EDIT_STEP_REMOVE_REFINE,     /* refine[n] */
 } edit_step_type;
 
 typedef struct edit_step {

@@ -5,6 +5,7 @@
  *   {"remove_correction": 1}
  *   {"add_mask": {"correction": 0, "kind": "depth_range", "mode": "intersect", "depth_range": [40, 100]}}
  *   {"remove_mask": {"correction": 0, "mask": 1}}
+ *   {"remove_refine": 0}   (Lens Blur's refine[0], a Focus or Blur stroke set)
  *   {"undo": 1}   {"redo": 1}
  * Values are JSON numbers, booleans, strings or arrays of numbers, turned
  * into the text dm_recipe_set parses (floats as %.9g), so a bad one fails
@@ -209,8 +210,9 @@ static dm_status do_add_mask(dm_context *ctx, dm_edit_doc *d, const json_t *v, j
 static dm_status do_remove(dm_context *ctx, dm_edit_doc *d, const char *op, const json_t *v,
                            json_t **changed) {
   edit_step step = {EDIT_STEP_REMOVE_CORRECTION, 0, 0, 0, NULL};
-  if (!strcmp(op, "remove_correction")) {
+  if (!strcmp(op, "remove_correction") || !strcmp(op, "remove_refine")) {
     if (!index_of(v, &step.n)) return bad_index(ctx, op);
+    if (op[7] == 'r') step.type = EDIT_STEP_REMOVE_REFINE;
   } else {
     step.type = EDIT_STEP_REMOVE_MASK;
     if (!json_is_object(v) || json_object_size(v) != 2)
@@ -223,6 +225,7 @@ static dm_status do_remove(dm_context *ctx, dm_edit_doc *d, const char *op, cons
   dm_status s = edit_copy_state(ctx, d, d->cur, &next);
   if (s) return s;
   if (step.type == EDIT_STEP_REMOVE_CORRECTION) s = dm_recipe_remove_correction(ctx, &next, step.n);
+  else if (step.type == EDIT_STEP_REMOVE_REFINE) s = dm_recipe_remove_refine(ctx, &next, step.n);
   else s = dm_recipe_remove_mask(ctx, &next, step.n, step.m);
   if (!s) s = edit_commit(ctx, d, &next, EDIT_PUSH, 0, &step, changed);
   dm_recipe_free(&next);
@@ -247,7 +250,7 @@ static dm_status do_history(dm_context *ctx, dm_edit_doc *d, const char *op, con
 dm_status dm_edit_doc_patch(dm_context *ctx, dm_edit_doc *d, const char *body, size_t len,
                             json_t **reply) {
   static const char ops[] =
-      "set, add_correction, remove_correction, add_mask, remove_mask, undo or redo";
+      "set, add_correction, remove_correction, add_mask, remove_mask, remove_refine, undo or redo";
   *reply = NULL;
   json_error_t err;
   json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
@@ -282,7 +285,8 @@ dm_status dm_edit_doc_patch(dm_context *ctx, dm_edit_doc *d, const char *body, s
     if (!strcmp(op, "set")) s = do_set(ctx, d, v, &changed);
     else if (!strcmp(op, "add_correction")) s = do_add_correction(ctx, d, v, &changed);
     else if (!strcmp(op, "add_mask")) s = do_add_mask(ctx, d, v, &changed);
-    else if (!strcmp(op, "remove_correction") || !strcmp(op, "remove_mask"))
+    else if (!strcmp(op, "remove_correction") || !strcmp(op, "remove_mask") ||
+             !strcmp(op, "remove_refine"))
       s = do_remove(ctx, d, op, v, &changed);
     else if (!strcmp(op, "undo") || !strcmp(op, "redo")) s = do_history(ctx, d, op, v, &changed);
     else s = dm_fail(ctx, DM_ERR_PARAM, NULL, "unknown change \"%.64s\" (expected %s)", op, ops);

@@ -14,7 +14,10 @@
  * per level follows this session's additions and removals, so an index of
  * a step means what it meant when the step was recorded: what this session
  * appended goes after what the other program appended, and what it removed
- * is removed where it now is. */
+ * is removed where it now is. Lens Blur's refine stroke sets are replayed
+ * at their own indices, unmapped: they belong to the photo and only the
+ * editor's Refine brush writes them (a key that no longer fits is skipped
+ * with a warning). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +73,8 @@ static dm_status removals(dm_context *ctx, edit_steps *s, const dm_recipe *from,
         st = push(ctx, s, (edit_step){EDIT_STEP_REMOVE_STROKE, i, m, k, NULL});
     }
   }
+  for (int i = from->refine.n - 1; !st && i >= to->refine.n; i--)
+    st = push(ctx, s, (edit_step){EDIT_STEP_REMOVE_REFINE, i, 0, 0, NULL});
   return st;
 }
 
@@ -260,6 +265,10 @@ static dm_status replay_set(dm_context *ctx, mnode *root, const char *as, dm_rec
 }
 
 static void replay_remove(dm_context *ctx, mnode *root, const edit_step *e, dm_recipe *theirs) {
+  if (e->type == EDIT_STEP_REMOVE_REFINE) { /* by place, as its keys (see above) */
+    if (dm_recipe_remove_refine(ctx, theirs, e->n)) skipped(ctx, "a removal", dm_context_error(ctx));
+    return;
+  }
   int idx[3] = {e->n, e->m, e->s}, t[3] = {-1, -1, -1}, gone = 0;
   int depth = e->type == EDIT_STEP_REMOVE_CORRECTION ? 1 : e->type == EDIT_STEP_REMOVE_MASK ? 2 : 3;
   mnode *parent = root;

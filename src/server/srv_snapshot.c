@@ -8,20 +8,6 @@
 #include "pipeline/render.h"
 #include "server/srv_internal.h"
 
-static dm_status copy_refine(dm_context *ctx, const dm_refine *src, dm_refine *dst) {
-  if (src->n <= 0) return DM_OK;
-  dst->strokes = calloc((size_t)src->n, sizeof *dst->strokes);
-  dst->depth = malloc((size_t)src->n * sizeof *dst->depth);
-  if (!dst->strokes || !dst->depth) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory");
-  memcpy(dst->depth, src->depth, (size_t)src->n * sizeof *dst->depth);
-  for (int i = 0; i < src->n; i++) {
-    dm_status s = dm_correction_copy(ctx, &dst->strokes[i], &src->strokes[i]);
-    if (s) return s;
-    dst->n = i + 1;
-  }
-  return DM_OK;
-}
-
 static dm_status copy_recipe(dm_context *ctx, const dm_recipe *src, dm_recipe *dst) {
   /* A preset's application is a deep copy of corrections and lens blur. */
   dm_status s = dm_recipe_apply_preset(ctx, dst, src);
@@ -29,7 +15,7 @@ static dm_status copy_recipe(dm_context *ctx, const dm_recipe *src, dm_recipe *d
   dst->version = src->version;
   dst->source_version = src->source_version;
   dst->photo = src->photo;
-  return copy_refine(ctx, &src->refine, &dst->refine);
+  return dm_refine_copy(ctx, &dst->refine, &src->refine);
 }
 
 dm_status srv_recipe_snapshot(dm_context *ctx, srv_photo *p, dm_recipe *out,

@@ -64,6 +64,46 @@ cp "$T/focus.xmp" "$T/photo.png.xmp"
 "$DM" render "$T/photo.png" -o "$T/again.png" --bits 8 --set lens_blur.boost=40 >/dev/null 2>"$T/err" \
   || fail "re-save: $(cat "$T/err")"
 grep -q 'crs:LocalCorrectedDepth="0.05"' "$T/photo.png.xmp" || fail "refine strokes lost on rewrite"
+# (what it adds: the sync IDs and mask names Lightroom writes, where the
+# hand-made sidecar has none)
+/usr/bin/python3 - "$T/focus.xmp" "$T/photo.png.xmp" <<'PYEOF' || fail "the refine XML changed on rewrite"
+import re, sys
+def block(f):
+    m = re.search(r"<crs:DepthBasedCorrections>.*</crs:DepthBasedCorrections>", open(f).read(), re.S)
+    return re.sub(r"> <", "><", re.sub(r"\s+", " ", m.group(0))) if m else ""
+a, b = block(sys.argv[1]), block(sys.argv[2])
+added = re.compile(r' crs:(CorrectionSyncID|MaskSyncID|MaskName)="[^"]*"')
+if not a or added.sub("", b) != a:
+    print(a, "\n", b)
+    sys.exit(1)
+PYEOF
+ok "a rewrite keeps the refine strokes as Lightroom wrote them"
+
+# The same Focus set made with --set refine[0]... (the editor's keys) renders
+# the same picture, and its sidecar says LocalCorrectedDepth 0.05.
+cp "$T/photo.png" "$T/keys.png"
+"$DM" render "$T/keys.png" -o "$T/keys_out.png" --bits 8 "${depth[@]}" --set lens_blur.amount=70 \
+  --set lens_blur.focal_range=0,0,10,30 --set refine[0].depth=5 \
+  --set refine[0].mask[0].kind=radial_gradient --set refine[0].mask[0].top=0.2 \
+  --set refine[0].mask[0].left=0.35 --set refine[0].mask[0].bottom=0.5 \
+  --set refine[0].mask[0].right=0.65 --set refine[0].mask[0].feather=0 >/dev/null 2>"$T/err" \
+  || fail "refine by keys: $(cat "$T/err")"
+cmp -s "$T/keys_out.png" "$T/focus.png" || fail "refine[0] by --set renders differently from the sidecar's"
+grep -q 'crs:LocalCorrectedDepth="0.05"' "$T/keys.png.xmp" || fail "no LocalCorrectedDepth 0.05 written"
+"$DM" render "$T/keys.png" -o "$T/keys_again.png" --bits 8 "${depth[@]}" >/dev/null 2>"$T/err" \
+  || fail "re-render: $(cat "$T/err")"
+cmp -s "$T/keys_again.png" "$T/focus.png" || fail "the written refine set does not render the same"
+ok "refine[0] by --set: the same picture, written to crs:DepthBasedCorrections and read back"
+# A new set takes the middle of the focal range's sharp band (0,0,10,30: 5).
+"$DM" render "$T/keys.png" -o "$T/new.png" --bits 8 "${depth[@]}" --set refine[1].name=Focus \
+  >/dev/null 2>"$T/err" || fail "refine[1]: $(cat "$T/err")"
+grep -q 'crs:CorrectionName="Focus"' "$T/keys.png.xmp" && [ "$(grep -c 'crs:LocalCorrectedDepth="0.05"' "$T/keys.png.xmp")" -ge 1 ] \
+  || fail "refine[1] not written with its name and depth"
+expect_error 2 "refine[0].amount: 150 is outside 0..100" -- \
+  "$DM" render "$T/keys.png" -o "$T/bad.png" --set refine[0].amount=150
+expect_error 2 "refine[5].depth: there are 2 refine stroke sets; refine[2] would add one" -- \
+  "$DM" render "$T/keys.png" -o "$T/bad.png" --set refine[5].depth=10
+
 # A stroke's depth outside 0..1 is refused, naming it.
 sed 's/crs:LocalCorrectedDepth="0.05"/crs:LocalCorrectedDepth="1.5"/' "$T/focus.xmp" >"$T/bad.xmp"
 expect_error 1 "crs:LocalCorrectedDepth in refine[0]: 1.5 is outside 0..1" -- \

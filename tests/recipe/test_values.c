@@ -96,6 +96,14 @@ static const char *const rich_sets[] = {
     "correction[1].mask[2].stroke[1].erase=true",
     "correction[1].mask[2].stroke[1].dabs=0.5,0.5",
     "correction[1].mask[3].kind=whole_image",
+    "refine[0].name=Focus",
+    "refine[0].mask[0].kind=brush",
+    "refine[0].mask[0].stroke[0].dabs=0.4,0.4,0.45,0.42",
+    "refine[1].name=Blur",
+    "refine[1].depth=100",
+    "refine[1].amount=60",
+    "refine[1].active=false",
+    "refine[1].mask[0].kind=radial_gradient",
     "lens_blur.amount=70",
     "lens_blur.focal_range=0,0,35,60",
     "lens_blur.bokeh=blades",
@@ -121,6 +129,12 @@ static void test_keys_and_rebuild(dm_context *ctx) {
   for (int i = 0; i < l.n; i++) {
     char pat[160];
     dm_test_key_pattern(l.key[i], pat, sizeof pat);
+    /* A refine stroke set's components take the correction's mask keys. */
+    if (!strncmp(pat, "refine[N].mask[", 15)) {
+      char c[sizeof pat + 8];
+      snprintf(c, sizeof c, "correction[N].mask[M%s", pat + 16);
+      snprintf(pat, sizeof pat, "%.*s", (int)sizeof pat - 1, c);
+    }
     int found = 0;
     for (int k = 0; k < cat.n; k++)
       if (!strcmp(cat.keys[k], pat)) cat.seen[k] = found = 1;
@@ -167,10 +181,18 @@ static void test_keys_and_rebuild(dm_context *ctx) {
       seen++;
       CHECK(!strcmp(t, "blades"));
     }
+    if (!strcmp(k, "refine[0].depth")) { /* a new set's: the focal range's sharp band then */
+      seen++;
+      CHECK(!strcmp(t, "50"));
+    }
+    if (!strcmp(k, "refine[1].depth")) {
+      seen++;
+      CHECK(!strcmp(t, "100"));
+    }
     /* Keys of other kinds are not listed for a component. */
     CHECK(strcmp(k, "correction[0].mask[1].depth_range") && strcmp(k, "correction[0].mask[0].path"));
   }
-  CHECK(seen == 7);
+  CHECK(seen == 9);
   CHECK(!strcmp(l.key[l.n - 1], "lens_blur.active") && !strcmp(l.text[l.n - 1], "false"));
 
   /* Applied in the order listed, the values rebuild the recipe. */
@@ -185,6 +207,11 @@ static void test_keys_and_rebuild(dm_context *ctx) {
   for (int ci = 0; ci < r.n_corrections; ci++)
     CHECK(corrections_equal(&r.corrections[ci], &back.corrections[ci], ci));
   CHECK(!memcmp(&r.lens_blur, &back.lens_blur, sizeof r.lens_blur));
+  CHECK(r.refine.n == 2 && back.refine.n == 2);
+  for (int i = 0; i < r.refine.n && i < back.refine.n; i++) {
+    CHECK(corrections_equal(&r.refine.strokes[i], &back.refine.strokes[i], 100 + i));
+    CHECK(r.refine.depth[i] == back.refine.depth[i]);
+  }
   vlist_free(&l);
   vlist_free(&lb);
   dm_recipe_free(&r);

@@ -119,6 +119,23 @@ with Server(photo, *scene_args(depth), "--out", out) as s:
     check(s.get("/api/sample?x=600&y=0").status == 400, "the eyedropper outside the photo: 400")
     check(s.get("/api/depth?viz=rainbow").status == 400, "an unknown visualisation: 400")
 
+    # Lens Blur's Refine: a Focus stroke set, removed, and back by undo.
+    dabs = "0.5,0.5,0.6,0.5"
+    r = s.patch({"set": {"refine[0].name": "Focus", "refine[0].mask[0].kind": "brush",
+                         "refine[0].mask[0].stroke[0].dabs": dabs}})
+    st = s.state()["recipe"]
+    check(r.status == 200 and st.get("refine[0].name") == "Focus" and "refine[0].depth" in st and
+          st.get("refine[0].mask[0].stroke[0].dabs") == dabs, f"a Focus stroke set ({r})")
+    r = s.patch({"set": {"refine[0].amount": 150}})
+    check(r.status == 400 and "refine[0].amount: 150 is outside 0..100" in r.json().get("error", ""),
+          f"a refine amount over 100: 400 ({r.json().get('error')})")
+    check(s.patch({"remove_refine": 1}).status == 400, "removing a refine set that is not there: 400")
+    r = s.patch({"remove_refine": 0})
+    check(r.status == 200 and not any(k.startswith("refine[") for k in s.state()["recipe"]),
+          "remove_refine takes it away")
+    check(s.patch({"undo": 1}).status == 200 and
+          s.state()["recipe"].get("refine[0].mask[0].stroke[0].dabs") == dabs, "undo brings it back")
+
     # Export: render's path, into --out.
     for body in [{"format": "gif"}, {"bits": 12}, {"format": "jpeg", "bits": 16},
                  {"name": "../x.tif"}, {"name": ".x.tif"}, {"name": "x.gif"}, {"profile": "cmyk"},

@@ -194,10 +194,10 @@ static void test_set(dm_context *ctx, const char *dir) {
               "the body is not JSON: duplicate object key (line 1, column 62)");
   PATCH_FAILS(ctx, d, "{\"set\": {}, \"undo\": 1}",
               "expected an object with one member: set, add_correction, remove_correction, "
-              "add_mask, remove_mask, undo or redo");
+              "add_mask, remove_mask, remove_refine, undo or redo");
   PATCH_FAILS(ctx, d, "{\"frobnicate\": 1}",
               "unknown change \"frobnicate\" (expected set, add_correction, remove_correction, "
-              "add_mask, remove_mask, undo or redo)");
+              "add_mask, remove_mask, remove_refine, undo or redo)");
   PATCH_FAILS(ctx, d, "[1, 2", "the body is not JSON: ']' expected near end of file (line 1, "
               "column 5)");
   PATCH_FAILS(ctx, d, "", "the body is not JSON: '[' or '{' expected near end of file (line 1, "
