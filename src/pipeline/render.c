@@ -96,12 +96,8 @@ dm_scene_options dm_scene_options_for(const dm_scene_options *opt, int needs) {
   return o;
 }
 
-/* depth <- depth + (target - depth) * mask * amount for each active refine
- * stroke set, into `out` (left empty when there is none). The masks see the
- * photo as the corrections left it, like every other mask; `frame` where
- * work lies in it (NULL: it is the photo). */
-static dm_status apply_refine(dm_context *ctx, const dm_image *work, const dm_recipe *r,
-                              const dm_scene *scene, const dm_frame *frame, dm_image *out) {
+dm_status dm_refine_depth(dm_context *ctx, const dm_image *work, const dm_recipe *r,
+                          const dm_scene *scene, const dm_frame *frame, dm_image *out) {
   const dm_refine *f = &r->refine;
   dm_image mask = {0};
   dm_status s = DM_OK;
@@ -201,7 +197,7 @@ static dm_status blur_stage(dm_context *ctx, const dm_image *work, dm_image *out
   /* A plan holds what the refined depth and pinned range were for. */
   int planned = plan && dm_lens_blur_plan_ready(*plan);
   dm_status s = planned ? DM_OK
-                        : apply_refine(ctx, work, r, scene, crop ? &crop->lens.frame : NULL, &refined);
+                        : dm_refine_depth(ctx, work, r, scene, crop ? &crop->lens.frame : NULL, &refined);
   const dm_image *near01 = refined.data ? &refined : &depth->near01;
   const dm_image *matte = scene->matte.data ? &scene->matte : NULL;
   /* A crop's range was worked out on the whole photo. */

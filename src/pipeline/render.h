@@ -59,6 +59,14 @@ dm_status dm_recipe_check_rendered(dm_context *ctx, const dm_recipe *r, const ch
  * (process_version.c). Returns how many were named. */
 int dm_process_version_note(dm_context *ctx, const dm_recipe *r, const char *file);
 
+/* Lens Blur's refine stroke sets on the scene's depth: depth <- depth +
+ * (target - depth) * mask * amount for each active set, into `out` (near01;
+ * left empty when none is on). The masks see `work`: in a render, the photo
+ * as the corrections left it, like every other mask; `frame` where work
+ * lies in it (NULL: it is the photo). */
+dm_status dm_refine_depth(dm_context *ctx, const dm_image *work, const dm_recipe *r,
+                          const dm_scene *scene, const dm_frame *frame, dm_image *out);
+
 /* The mask inputs of `work` with the scene's depth and matte when present. */
 dm_mask_inputs dm_scene_mask_inputs(const dm_image *work, const char *base_dir,
                                     const dm_scene *scene);

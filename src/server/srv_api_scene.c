@@ -60,12 +60,20 @@ void srv_api_depth(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_
   const dm_scene *sc = g ? scene_or_503(p, g, DM_LEVEL_PROXY, reply) : NULL;
   dm_context *ctx = sc ? new_ctx(reply) : NULL;
   if (!ctx) return;
-  const dm_image *d = &sc->depth.near01;
-  dm_image pic = {0};
-  dm_status s;
-  if (!strcmp(viz, "heat")) {
+  /* Visualize Depth shows the depth the blur reads: the refine strokes
+   * painted in. Their masks see the photo itself here (the Refine brush's
+   * do not read it; a luminance range would see it before the corrections). */
+  dm_recipe r;
+  dm_image refined = {0}, pic = {0};
+  dm_status s = srv_recipe_snapshot(ctx, p, &r, &reply->revision);
+  if (!s) {
+    s = dm_refine_depth(ctx, dm_graph_photo(g, DM_LEVEL_PROXY), &r, sc, NULL, &refined);
+    dm_recipe_free(&r);
+  }
+  const dm_image *d = refined.data ? &refined : &sc->depth.near01;
+  if (!s && !strcmp(viz, "heat")) {
     s = dm_depth_heatmap(ctx, d, &pic);
-  } else {
+  } else if (!s) {
     /* 0 = near = black; no depth (NaN) black as in the heat map. */
     s = dm_image_alloc(ctx, &pic, d->width, d->height, 1);
     for (int y = 0; !s && y < d->height; y++) {
@@ -78,6 +86,7 @@ void srv_api_depth(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_
   if (!s) s = srv_reply_encoded_jpeg(reply, ctx, &pic);
   if (s) srv_reply_status(reply, ctx, s);
   dm_image_free(&pic);
+  dm_image_free(&refined);
   dm_context_free(ctx);
 }
 

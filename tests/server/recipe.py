@@ -130,6 +130,17 @@ with Server(photo, *scene_args(depth), "--out", out) as s:
     check(r.status == 400 and "refine[0].amount: 150 is outside 0..100" in r.json().get("error", ""),
           f"a refine amount over 100: 400 ({r.json().get('error')})")
     check(s.patch({"remove_refine": 1}).status == 400, "removing a refine set that is not there: 400")
+    # Visualize Depth shows the depth the blur reads: a Blur set (depth 100)
+    # over the near top middle turns it far there, and only there.
+    r = s.patch({"set": {"refine[1].depth": 100, "refine[1].mask[0].kind": "radial_gradient",
+                         "refine[1].mask[0].top": 0, "refine[1].mask[0].bottom": 0.1,
+                         "refine[1].mask[0].left": 0.4, "refine[1].mask[0].right": 0.6,
+                         "refine[1].mask[0].feather": 0}})
+    g = jpeg(s.get("/api/depth?viz=grey")).load()
+    check(r.status == 200 and g[300, 15] > 215 and g[100, 15] < 40,
+          f"Visualize Depth with a Blur set painted far over the top middle ({g[300, 15]}; beside it {g[100, 15]})")
+    check(s.patch({"remove_refine": 1}).status == 200 and jpeg(s.get("/api/depth?viz=grey")).load()[300, 15] < 40,
+          "and near again once it is removed")
     r = s.patch({"remove_refine": 0})
     check(r.status == 200 and not any(k.startswith("refine[") for k in s.state()["recipe"]),
           "remove_refine takes it away")
