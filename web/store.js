@@ -3,9 +3,12 @@
 // reads names, ranges and labels from here and never keeps a copy.
 import { getJSON, latest, sendJSON } from "./api.js";
 
-// "correction[2].mask[0].smoothness" -> "correction[N].mask[M].smoothness"
+// "correction[2].mask[0].smoothness" -> "correction[N].mask[M].smoothness";
+// a refine stroke set's components take the correction's component keys.
 export function generic(key) {
   return key
+    .replace(/^refine\[\d+\]\.mask/, "correction[N].mask")
+    .replace(/^refine\[\d+\]/, "refine[N]")
     .replace(/^correction\[\d+\]/, "correction[N]")
     .replace(/\.mask\[\d+\]/, ".mask[M]")
     .replace(/\.stroke\[\d+\]/, ".stroke[S]");
@@ -45,11 +48,13 @@ export class Store extends EventTarget {
     return this.param(key)?.default;
   }
 
-  // The corrections as the recipe holds them: [{index, keys...}]
-  corrections() {
+  // The indices of the corrections (list "correction") or of Lens Blur's
+  // refine stroke sets (list "refine") the recipe holds.
+  corrections(list = "correction") {
     const n = new Set();
+    const re = new RegExp(`^${list}\\[(\\d+)\\]`);
     for (const k of Object.keys(this.recipe)) {
-      const m = /^correction\[(\d+)\]/.exec(k);
+      const m = re.exec(k);
       if (m) n.add(Number(m[1]));
     }
     return [...n].sort((a, b) => a - b);
@@ -80,11 +85,13 @@ export class Store extends EventTarget {
     return getJSON(this.path(`sample?x=${Math.round(x)}&y=${Math.round(y)}&r=${Math.round(r)}`));
   }
 
-  // How many brush strokes component m of correction c has.
-  strokes(c, m) {
+  // How many brush strokes component m of correction (or refine set) c has.
+  strokes(c, m, list = "correction") {
     let n = 0;
-    const re = new RegExp(`^correction\\[${c}\\]\\.mask\\[${m}\\]\\.stroke\\[(\\d+)\\]`);
-    for (const k of Object.keys(this.recipe)) {
+    const re = new RegExp(`^${list}\\[${c}\\]\\.mask\\[${m}\\]\\.stroke\\[(\\d+)\\]`);
+    // the strokes still on their way count: a second stroke painted before
+    // the first is answered is the next one, not the first again
+    for (const k of [...Object.keys(this.recipe), ...Object.keys(this.pending)]) {
       const x = re.exec(k);
       if (x) n = Math.max(n, Number(x[1]) + 1);
     }

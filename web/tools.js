@@ -181,16 +181,18 @@ export function linearTool(ed, c, m, fresh = false) {
 }
 
 // The brush: its settings for the next stroke live in ed.brush (Size,
-// Feather, Flow, Density, Erase; the table's defaults).
-export function brushTool(ed, c, m) {
-  const k = `correction[${c}].mask[${m}]`;
+// Feather, Flow, Density, Erase; the table's defaults). It paints component
+// m of correction c, or with list "refine" of Lens Blur's refine set c;
+// first() gives keys sent with the set's first stroke (the set itself).
+export function brushTool(ed, c, m, { list = "correction", first = null, name = "brush" } = {}) {
+  const k = `${list}[${c}].mask[${m}]`;
   ed.brush ??= {};
   for (const f of ["radius", "feather", "flow", "density"])
     ed.brush[f] ??= ed.store.param(`correction[0].mask[0].stroke[0].${f}`)?.default;
   ed.brush.erase ??= false;
   let dabs = null;
   return {
-    name: "brush",
+    name,
     down(ev, p) {
       dabs = [];
       ev.target.setPointerCapture(ev.pointerId);
@@ -223,11 +225,12 @@ export function brushTool(ed, c, m) {
       const d = dabs;
       dabs = null;
       if (!d?.length) return;
-      const s = ed.store.strokes(c, m);
+      const s = ed.store.strokes(c, m, list);
       const b = ed.brush, sk = `${k}.stroke[${s}]`;
       performance.mark("dm-stroke-end");
       // a draft first (the stroke shows within ~50 ms), then the full proxy
       ed.change({
+        ...(s === 0 && first ? first() : {}),
         [`${sk}.dabs`]: d.flat().map(f).join(","), [`${sk}.radius`]: b.radius, [`${sk}.flow`]: b.flow,
         [`${sk}.feather`]: b.feather, [`${sk}.density`]: b.density, [`${sk}.erase`]: b.erase,
       }, true).then(() => ed.store.load()).then(() => ed.refresh());

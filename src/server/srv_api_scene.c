@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blur/blur.h"
 #include "color/color.h"
 #include "core/resample.h"
 #include "server/srv_internal.h"
@@ -140,7 +141,7 @@ void srv_api_mask(dm_server *srv, srv_photo *p, const srv_request *rq, dm_http_r
 /* ---- histogram ------------------------------------------------------------ */
 
 /* Depth in 100 bins of one unit of the Depth Range scale (0 = near). */
-static json_t *depth_histogram(const dm_image *d) {
+static json_t *depth_histogram(const dm_image *d, const dm_image *matte) {
   long bins[100] = {0}, total = 0;
   for (int y = 0; y < d->height; y++) {
     const float *row = dm_row(d, y);
@@ -167,8 +168,14 @@ static json_t *depth_histogram(const dm_image *d) {
       }
   }
   dm_image_free(&centres), dm_image_free(&heat);
-  return json_pack("{s:s, s:i, s:I, s:o, s:o}", "of", "depth", "bins", 100, "pixels",
-                   (json_int_t)total, "counts", a, "colors", colours);
+  /* Where the automatic focal range ("Subject") focuses: the subject's
+   * 20th, 50th and 80th depth percentiles, 0..100 (the Refine brush's Focus
+   * paints the middle one then). */
+  float q[3];
+  dm_lens_blur_focus_depths(d, matte && matte->data ? matte : NULL, q);
+  return json_pack("{s:s, s:i, s:I, s:o, s:o, s:[f,f,f]}", "of", "depth", "bins", 100, "pixels",
+                   (json_int_t)total, "counts", a, "colors", colours, "subject",
+                   100.0 * q[0], 100.0 * q[1], 100.0 * q[2]);
 }
 
 /* The rendered picture in sRGB, 256 bins per channel; clipped: values at or
@@ -205,7 +212,7 @@ void srv_api_histogram(dm_server *srv, srv_photo *p, const srv_request *rq, dm_h
   if (!g) return;
   if (!strcmp(of, "depth")) {
     const dm_scene *sc = scene_or_503(p, g, DM_LEVEL_PROXY, reply);
-    if (sc) srv_reply_json(reply, 200, depth_histogram(&sc->depth.near01));
+    if (sc) srv_reply_json(reply, 200, depth_histogram(&sc->depth.near01, &sc->matte));
     return;
   }
   dm_context *ctx = new_ctx(reply);

@@ -7,7 +7,7 @@ import { slider } from "../slider.js";
 import { depthControl, depthHandles } from "../handles.js";
 import { brushTool, linearTool, radialTool } from "../tools.js";
 
-const TOOLS = { radial_gradient: radialTool, linear_gradient: linearTool, brush: brushTool };
+const TOOLS = { radial_gradient: radialTool, linear_gradient: linearTool, brush: (ed, c, m) => brushTool(ed, c, m) };
 
 // The tool of component m of correction c on the photo, or none.
 export function useTool(ed, c, m, on, fresh = false) {
@@ -144,8 +144,8 @@ function drawToggle(ed, root, c, m, kind) {
 
 // The brush's settings for the next stroke (Lightroom keeps them with the
 // brush, not the mask): Size, Feather, Flow, Density from the stroke's
-// table, and Erase. Auto Mask is not offered.
-function brushSettings(ed, root) {
+// table, and Erase. Auto Mask is not offered. The Refine brush shares them.
+export function brushSettings(ed, root) {
   const st = ed.store;
   ed.brush ??= {};
   for (const f of ["radius", "feather", "flow", "density"]) {

@@ -2,9 +2,11 @@
 // distribution; "Subject" = 0,0,100,100, the table's focus on the
 // subject; a click on the photo focuses there), bokeh shape, Boost, Cat
 // Eye, and the physical mode's lens and distances. Visualize Depth shows
-// the heat map over the photo. Fields, ranges and labels: the table.
+// the heat map over the photo (refine strokes painted in); Refine's Focus
+// and Blur brushes (refine.js). Fields, ranges and labels: the table.
 import { slider } from "../slider.js";
 import { depthControl } from "../handles.js";
+import { focusDepths, refineSection } from "./refine.js";
 
 const SUBJECT = [0, 0, 100, 100];
 const ARTISTIC = ["amount"];
@@ -70,7 +72,11 @@ export function lensBlurPanel(root, ed) {
   choice("bokeh");
   if (st.value(key("bokeh")) === "blades") SHAPE.forEach(num);
   LOOK.forEach(num);
+  refineSection(ed, root);
 }
+
+// A new focal range, with the Focus sets' depths that follow it.
+const focal = async (ed, key, v) => ({ [key]: v, ...(await focusDepths(ed.store, v)) });
 
 function focalRange(ed, root) {
   const st = ed.store;
@@ -84,7 +90,7 @@ function focalRange(ed, root) {
   subject.title = "Focus on the subject (automatic)";
   const auto = JSON.stringify(st.value(key)) === JSON.stringify(SUBJECT);
   subject.setAttribute("aria-pressed", String(auto));
-  subject.addEventListener("click", () => ed.change({ [key]: SUBJECT }).then(() => ed.render()));
+  subject.addEventListener("click", async () => ed.change(await focal(ed, key, SUBJECT)).then(() => ed.render()));
   const pick = document.createElement("button");
   pick.textContent = "Focus on click";
   pick.title = "Click the photo: the focal range centres on the depth there";
@@ -98,7 +104,7 @@ function focalRange(ed, root) {
   root.append(box);
   depthControl(ed, box, key, {
     values: st.value(key) ?? SUBJECT, labels: ["Near ramp", "Near", "Far", "Far ramp"],
-    onInput: (v, moving) => ed.change({ [key]: v }, moving),
+    onInput: async (v, moving) => ed.change(await focal(ed, key, v), moving),
   });
 }
 
@@ -111,7 +117,7 @@ function focusTool(ed, key) {
       try {
         const s = await ed.store.sample(x, y, 4);
         const [lo, hi] = s.range;
-        await ed.change({ [key]: [Math.max(0, lo - 10), lo, hi, Math.min(100, hi + 10)] });
+        await ed.change(await focal(ed, key, [Math.max(0, lo - 10), lo, hi, Math.min(100, hi + 10)]));
         ed.render();
       } catch (e) {
         ed.status(e.message, true);
