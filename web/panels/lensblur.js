@@ -7,6 +7,7 @@
 import { slider } from "../slider.js";
 import { depthControl } from "../handles.js";
 import { focusDepths, refineSection } from "./refine.js";
+import { withIcon } from "../icons.js";
 
 const SUBJECT = [0, 0, 100, 100];
 const ARTISTIC = ["amount"];
@@ -33,6 +34,7 @@ export function lensBlurPanel(root, ed) {
     for (const c of p.choices) {
       const b = document.createElement("button");
       b.textContent = c[0].toUpperCase() + c.slice(1);
+      if (f === "bokeh") withIcon(b, c);
       b.setAttribute("role", "radio");
       b.setAttribute("aria-checked", String(st.value(key(f)) === c));
       b.setAttribute("aria-pressed", String(st.value(key(f)) === c));

@@ -3,6 +3,7 @@
 // (as ACR's Create New Mask), and the selected component's own controls
 // (masks/*.js). Everything it changes is a --set key or an add/remove edit.
 import { componentControls, useTool } from "./components.js";
+import { withIcon } from "../icons.js";
 
 // ACR's names for the kinds the parameter table lists
 export const KIND_NAMES = {
@@ -30,13 +31,13 @@ export function maskingPanel(root, ed) {
   create.className = "row";
   create.setAttribute("aria-label", "Create new mask");
   for (const k of CREATE.filter((k) => kinds.includes(k)))
-    create.append(button(KIND_NAMES[k], `A new correction with a ${KIND_NAMES[k]} mask`, async () => {
+    create.append(withIcon(button(KIND_NAMES[k], `A new correction with a ${KIND_NAMES[k]} mask`, async () => {
       const n = st.corrections().length;
       await ed.edit({ add_correction: { mask: [{ kind: k }] } });
       ed.sel = { correction: n, mask: 0 };
       useTool(ed, n, 0, true, true); // gradients and the brush are drawn straight away
       ed.render();
-    }));
+    }), k));
   root.append(create);
 
   root.append(overlayControls(ed));
@@ -106,6 +107,7 @@ function correctionItem(ed, c, modes) {
     label.className = "mname";
     label.tabIndex = 0;
     label.textContent = KIND_NAMES[st.value(`${k}.kind`)] ?? st.value(`${k}.kind`);
+    withIcon(label, st.value(`${k}.kind`));
     label.addEventListener("click", () => select(ed, c, m));
     label.addEventListener("keydown", (ev) => ev.key === "Enter" && select(ed, c, m));
     const mode = document.createElement("select");
