@@ -277,29 +277,30 @@ export async function stop() {
 
 export const previews = (page) => page.evaluate(() => Number(document.body.dataset.previews || 0));
 
-// Until the page has painted n previews (body.dataset.previews >= n).
-export async function waitPreviews(page, n, timeoutMs = 30_000) {
+// Until body.dataset[field] >= n; after timeoutMs an error from
+// why(what the page shows).
+async function waitBody(page, field, n, timeoutMs, why) {
   try {
-    await page.waitForFunction((n) => Number(document.body.dataset.previews || 0) >= n, n, { timeout: timeoutMs });
+    await page.waitForFunction(([f, n]) => Number(document.body.dataset[f] || 0) >= n, [field, n], { timeout: timeoutMs });
   } catch (e) {
     if (e?.name !== 'TimeoutError') throw e;
-    const got = await page.evaluate(() => document.body.dataset.previews).catch(() => '?');
-    throw new Error(n <= 1 ? `the page never painted a preview (body.dataset.previews is ${got ?? 'unset'} after ${timeoutMs / 1000} s)`
-      : `the page did not paint preview ${n} (body.dataset.previews is ${got ?? 'unset'} after ${timeoutMs / 1000} s)`);
+    const got = await page.evaluate((f) => document.body.dataset[f], field).catch(() => '?');
+    throw new Error(`${why(got ?? 'unset')} after ${timeoutMs / 1000} s`);
   }
+}
+
+// Until the page has painted n previews (body.dataset.previews >= n).
+export function waitPreviews(page, n, timeoutMs = 30_000) {
+  return waitBody(page, 'previews', n, timeoutMs, (got) => n <= 1
+    ? `the page never painted a preview (body.dataset.previews is ${got})`
+    : `the page did not paint preview ${n} (body.dataset.previews is ${got})`);
 }
 
 // Until the photo on the page shows recipe revision `rev` or a later one
 // (body.dataset.revision, from the preview's X-Depthmask-Revision): a paint
 // counted before it may still be of the recipe before the change.
-export async function waitRevision(page, rev, timeoutMs = 30_000) {
-  try {
-    await page.waitForFunction((rev) => Number(document.body.dataset.revision || 0) >= rev, rev, { timeout: timeoutMs });
-  } catch (e) {
-    if (e?.name !== 'TimeoutError') throw e;
-    const got = await page.evaluate(() => document.body.dataset.revision).catch(() => '?');
-    throw new Error(`the page did not paint recipe revision ${rev} (it shows ${got ?? 'none'} after ${timeoutMs / 1000} s)`);
-  }
+export function waitRevision(page, rev, timeoutMs = 30_000) {
+  return waitBody(page, 'revision', rev, timeoutMs, (got) => `the page did not paint recipe revision ${rev} (it shows ${got})`);
 }
 
 // Mean and standard deviation of the RGB values (0-255) of <canvas id="photo">.
