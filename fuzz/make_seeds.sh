@@ -5,14 +5,14 @@
 #                                     fuzz_heic, fuzz_raw, fuzz_icc, fuzz_onnx,
 #                                     fuzz_onnx_run, fuzz_onnx_ext, fuzz_sidecar,
 #                                     fuzz_depth_xmp, fuzz_heic_aux, fuzz_cache,
-#                                     fuzz_jpeg_join,
+#                                     fuzz_jpeg_join, fuzz_mpf,
 #                                     or any target with a fuzz/seeds/<name>/
 #                                     folder (fuzz_xmp, fuzz_set, fuzz_edit_patch...)
 #   fuzz/make_seeds.sh DIR            every image target, into DIR/<target>/
 # Needs Debian's python3-pil and python3-numpy (PIL for JPEG/PNG/TIFF),
 # libheif-examples (heif-enc) for HEIC, python3-onnx for the ONNX targets;
 # the raw seeds are small LinearRaw DNGs written here plus the head of the
-# CR2 in rawtran-doc. fuzz_depth_xmp, fuzz_heic_aux, fuzz_cache and
+# CR2 in rawtran-doc. fuzz_depth_xmp, fuzz_heic_aux, fuzz_cache, fuzz_mpf and
 # fuzz_jpeg_join take their seeds from test binaries (--write-seeds) of a
 # build folder: build the tests first.
 set -euo pipefail
@@ -387,6 +387,23 @@ fuzz_depth_xmp)
   # from small versions of the dof-eval scenes: written by the test binary
   # tests/depth/test_embedded_jpeg --write-seeds (any build folder).
   gen=$(test_bin depth_test_embedded_jpeg) && "$gen" --write-seeds "$out"
+  ;;
+fuzz_mpf)
+  # JPEGs with Multi-Picture Format indices as tests/depth/test_embedded_mpf
+  # builds them (little- and big-endian MP headers, apdi depth, disparity and
+  # a matte, an image past the end, a bad version, a huge count), and each
+  # one's MP header alone (what follows APP2 "MPF\0").
+  gen=$(test_bin depth_test_embedded_mpf) && "$gen" --write-seeds "$out"
+  for f in "$out"/*.jpg; do
+    [ -e "$f" ] || continue
+    "$PY" - "$f" "${f%.jpg}.mph" <<'PYEOF' || echo "no MP header in $f" >&2
+import sys
+b = open(sys.argv[1], "rb").read()
+i = b.index(b"\xff\xe2")
+n = int.from_bytes(b[i + 2:i + 4], "big")
+open(sys.argv[2], "wb").write(b[i + 8:i + 2 + n])
+PYEOF
+  done
   ;;
 fuzz_heic_aux)
   # HEICs with auxiliary depth and mattes as the depth tests build them

@@ -1,6 +1,6 @@
 /* Embedded depth and mattes: names, the dispatch by file format, and the
  * two "give me the first usable one" entry points. The containers live in
- * heif_aux.c, dynamic_depth.c and gdepth.c; the JPEG segment walk in
+ * heif_aux.c, dynamic_depth.c, gdepth.c and mpf.c; the JPEG segment walk in
  * jpeg_xmp.c, the XMP readings in xmp_depth.c. */
 #include <math.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 static const char *const kind_names[DM_EMB_KIND_COUNT] = {
     "depth", "portrait matte", "skin matte", "hair matte", "teeth matte", "confidence", "other"};
 static const char *const container_names[DM_EMB_CONTAINER_COUNT] = {
-    "HEIF auxiliary image", "GDepth", "Dynamic Depth"};
+    "HEIF auxiliary image", "GDepth", "Dynamic Depth", "MPF"};
 
 const char *dm_embedded_kind_name(dm_embedded_kind k) {
   return (unsigned)k < DM_EMB_KIND_COUNT ? kind_names[k] : "unknown";
@@ -100,6 +100,44 @@ void dm_emb_range_to_near01(dm_image *p, int linear, float near_m, float far_m) 
   }
 }
 
+static int fourcc_is(long v, const char *cc) {
+  return v == (((long)cc[0] << 24) | ((long)cc[1] << 16) | ((long)cc[2] << 8) | (long)cc[3]);
+}
+
+void dm_apdi_to_near01(const dm_apdi_meta *a, dm_embedded_item *it, dm_image *p) {
+  int is_z = !strcmp(a->aux_type, "depth") || fourcc_is(a->native_format, "hdep") ||
+             fourcc_is(a->native_format, "fdep");
+  double zn = 0, zf = 0;
+  snprintf(it->encoding, sizeof it->encoding, "apdi %s", is_z ? "depth" : "disparity");
+  if (a->has_range && a->float_min > 0 && a->float_max > a->float_min && a->float_max < 1e30) {
+    if (is_z) zn = a->float_min, zf = a->float_max;
+    else zn = 1.0 / a->float_max, zf = 1.0 / a->float_min;
+  }
+  if (is_z && zn > 0) {
+    dm_emb_range_to_near01(p, 1, (float)zn, (float)zf);
+  } else if (!is_z) {
+    for (int y = 0; y < p->height; y++) {
+      float *r = dm_row(p, y);
+      for (int x = 0; x < p->width; x++) r[x] = 1.0f - r[x];
+    }
+  } /* Z without a range: v already grows with distance */
+  it->near_m = (float)zn;
+  it->far_m = (float)zf;
+}
+
+dm_embedded_kind dm_apdi_kind(const dm_apdi_meta *a) {
+  static const struct {
+    const char *word;
+    dm_embedded_kind kind;
+  } mattes[] = {{"portraiteffectsmatte", DM_EMB_MATTE_PORTRAIT}, {"skinmatte", DM_EMB_MATTE_SKIN},
+                {"hairmatte", DM_EMB_MATTE_HAIR}, {"teethmatte", DM_EMB_MATTE_TEETH}};
+  for (size_t i = 0; i < sizeof mattes / sizeof *mattes; i++)
+    if (strstr(a->aux_subtype, mattes[i].word) || strstr(a->aux_type, mattes[i].word))
+      return mattes[i].kind;
+  if (!strcmp(a->aux_type, "disparity") || !strcmp(a->aux_type, "depth")) return DM_EMB_DEPTH;
+  return DM_EMB_OTHER;
+}
+
 void dm_emb_offer(dm_emb_want *want, const dm_embedded_item *it, dm_image *plane, float near_m,
                   float far_m) {
   if (want && want->active && !want->found && it->usable && it->kind == want->kind) {
@@ -134,6 +172,7 @@ static dm_status collect_jpeg(dm_context *ctx, const unsigned char *data, size_t
    * keeps its best map there. */
   if (!s && doc) s = dm_dd_collect(ctx, data, len, &j, doc, name, list, want);
   if (!s && doc) s = dm_gdepth_collect(ctx, data, &j, doc, name, list, want);
+  if (!s && j.mpf) s = dm_mpf_collect(ctx, data, len, &j, name, list, want);
   xmlFreeDoc(doc);
   dm_jpeg_info_free(&j);
   return s;

@@ -6,7 +6,10 @@
  *    `urn:com:apple:photo:2019:aux:semantic{skin,hair,teeth}matte`);
  *  - JPEG with Google GDepth (XMP `GDepth:*`, data in Extended XMP);
  *  - JPEG with Android Dynamic Depth (XMP `Device:Container`, items
- *    appended after the primary image).
+ *    appended after the primary image);
+ *  - JPEG with Multi-Picture Format (CIPA DC-007) secondary images that
+ *    carry Apple's auxiliary XMP (apdi: disparity, depth, the portrait
+ *    effects matte and the semantic mattes), as iPhones write portraits.
  * Malformed embedded data never fails a scan: the item is listed with its
  * problem and is not used, so the caller falls back to the next source. */
 #ifndef DM_DEPTH_EMBEDDED_H
@@ -31,6 +34,7 @@ typedef enum dm_embedded_container {
   DM_EMB_HEIF_AUX = 0,       /* HEIF/AVIF auxiliary image */
   DM_EMB_GDEPTH,             /* JPEG, Google GDepth (Extended XMP) */
   DM_EMB_DYNAMIC_DEPTH,      /* JPEG, Android Dynamic Depth container */
+  DM_EMB_MPF,                /* JPEG, Multi-Picture Format secondary image (Apple's depth and mattes) */
   DM_EMB_CONTAINER_COUNT
 } dm_embedded_container;
 
@@ -67,7 +71,7 @@ dm_status dm_embedded_scan(dm_context *ctx, const unsigned char *data, size_t le
                            dm_embedded_list *out);
 
 /* The first usable embedded depth map (HEIF aux depth, then Dynamic Depth,
- * then GDepth), normalised to near01 (0 = near, linear in disparity, metric
+ * then GDepth, then MPF), normalised to near01 (0 = near, linear in disparity, metric
  * range kept when known), with EXIF `orientation` (1..8, as the decoder
  * applied it to the photo) applied, and resampled to width x height.
  * *found = 0 (and DM_OK) when the file has no usable depth; a problem with

@@ -74,6 +74,8 @@ typedef struct dm_jpeg_info {
   const unsigned char *xmp; /* first standard XMP packet (inside the file), NULL if none */
   size_t xmp_len;
   size_t primary_end;       /* bytes of the primary image through its EOI; 0 if not found */
+  const unsigned char *mpf; /* the first APP2 "MPF\0" segment's MP header (inside the file), NULL if none */
+  size_t mpf_len;
   int n_chunks, cap_chunks;
   dm_xmp_chunk *chunks;     /* Extended XMP chunks in file order */
 } dm_jpeg_info;
@@ -141,15 +143,23 @@ typedef struct dm_dd_meta {
 int dm_dd_meta_read(xmlDocPtr doc, dm_dd_meta *m);
 void dm_dd_meta_free(dm_dd_meta *m);
 
-/* Apple's pixel data info on a HEIF depth image. */
+/* Apple's pixel data info on a HEIF depth image or an MPF secondary image. */
 typedef struct dm_apdi_meta {
   int present;
-  char aux_type[32];   /* apdi:AuxiliaryImageType: "disparity", "depth" */
+  char aux_type[96];   /* apdi:AuxiliaryImageType: "disparity", "depth", a matte's URN */
+  char aux_subtype[96]; /* apdi:AuxiliaryImageSubType ("portraiteffectsmatte" on iOS 12 JPEGs) */
   long native_format;  /* apdi:NativeFormat, a four-char code ('hdis', 'fdep'...), 0 unknown */
   int has_range;
   double float_min, float_max;
 } dm_apdi_meta;
 void dm_apdi_meta_read(xmlDocPtr doc, dm_apdi_meta *m);
+/* ---- embedded.c: Apple's readings ---------------------------------------- */
+/* A decoded apdi depth or disparity plane (stored v in [0, 1]) -> near01, in
+ * place; names the encoding and the metric range (FloatMin/MaxValue) in it. */
+void dm_apdi_to_near01(const dm_apdi_meta *a, dm_embedded_item *it, dm_image *p);
+/* What an apdi image is: depth (disparity or depth), a matte by its type or
+ * subtype, else DM_EMB_OTHER. */
+dm_embedded_kind dm_apdi_kind(const dm_apdi_meta *a);
 
 /* ---- base64 (gdepth.c) ----------------------------------------------- */
 /* Strict standard base64 (whitespace skipped, '=' padding only at the end).
@@ -166,5 +176,21 @@ dm_status dm_gdepth_collect(dm_context *ctx, const unsigned char *data, const dm
 dm_status dm_dd_collect(dm_context *ctx, const unsigned char *data, size_t len,
                         const dm_jpeg_info *j, xmlDocPtr main, const char *name,
                         dm_embedded_list *list, dm_emb_want *want);
+dm_status dm_mpf_collect(dm_context *ctx, const unsigned char *data, size_t len,
+                         const dm_jpeg_info *j, const char *name, dm_embedded_list *list,
+                         dm_emb_want *want);
+
+/* ---- mpf.c: the MP Index IFD ------------------------------------------ */
+#define DM_MPF_MAX_IMAGES 16
+typedef struct dm_mpf_entry {
+  uint32_t attribute;      /* flags, format and type (0x030000: the baseline primary image) */
+  uint32_t size;           /* bytes */
+  uint32_t offset;         /* from the MP header (0 for the first image, which is the file) */
+} dm_mpf_entry;
+/* The MP entries of an MP header (the APP2 segment after "MPF\0": a TIFF
+ * header and the MP Index IFD), at most `max`. Returns how many, or -1
+ * with `problem` saying why. Reads nothing outside mp[0, len). */
+int dm_mpf_index(const unsigned char *mp, size_t len, dm_mpf_entry *out, int max, char *problem,
+                 size_t problem_len);
 
 #endif

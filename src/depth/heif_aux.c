@@ -118,10 +118,6 @@ static dm_status read_apdi(dm_context *ctx, const char *name, struct heif_image_
   return DM_OK;
 }
 
-static int fourcc_is(long v, const char *cc) {
-  return v == (((long)cc[0] << 24) | ((long)cc[1] << 16) | ((long)cc[2] << 8) | (long)cc[3]);
-}
-
 /* Turn the decoded plane into near01, describing the encoding. */
 static void depth_to_near01(const struct heif_depth_representation_info *ri, const dm_apdi_meta *a,
                             dm_embedded_item *it, dm_image *p) {
@@ -137,13 +133,8 @@ static void depth_to_near01(const struct heif_depth_representation_info *ri, con
         ri->z_far < 1e30 && (t == 0 || t == 2))
       zn = ri->z_near, zf = ri->z_far;
   } else if (a->present) {
-    is_z = !strcmp(a->aux_type, "depth") || fourcc_is(a->native_format, "hdep") ||
-           fourcc_is(a->native_format, "fdep");
-    snprintf(it->encoding, sizeof it->encoding, "apdi %s", is_z ? "depth" : "disparity");
-    if (a->has_range && a->float_min > 0 && a->float_max > a->float_min && a->float_max < 1e30) {
-      if (is_z) zn = a->float_min, zf = a->float_max;
-      else zn = 1.0 / a->float_max, zf = 1.0 / a->float_min;
-    }
+    dm_apdi_to_near01(a, it, p);
+    return;
   } else {
     snprintf(it->encoding, sizeof it->encoding, "disparity (assumed)");
   }

@@ -2,8 +2,8 @@
  * XMP packet (APP1 "http://ns.adobe.com/xap/1.0/\0"), the Extended XMP
  * chunks (APP1 "http://ns.adobe.com/xmp/extension/\0", then a 32-digit
  * GUID, the full length and this chunk's offset, both 32-bit big-endian),
- * and the end of the primary image (its EOI), where Dynamic Depth items
- * start. Chunks may come in any order; reassembly checks that they tile
+ * the end of the primary image (its EOI), where Dynamic Depth items
+ * start, and the Multi-Picture Format index (APP2 "MPF\0"). Chunks may come in any order; reassembly checks that they tile
  * the full length exactly. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +78,9 @@ dm_status dm_jpeg_info_read(dm_context *ctx, const unsigned char *d, size_t len,
     if (m == 0xE1 && n >= sizeof xmp_sig && !memcmp(seg, xmp_sig, sizeof xmp_sig) && !out->xmp) {
       out->xmp = seg + sizeof xmp_sig;
       out->xmp_len = n - sizeof xmp_sig;
+    } else if (m == 0xE2 && n >= 4 && !memcmp(seg, "MPF", 4) && !out->mpf) {
+      out->mpf = seg + 4;
+      out->mpf_len = n - 4;
     } else if (m == 0xE1 && n >= sizeof ext_sig && !memcmp(seg, ext_sig, sizeof ext_sig)) {
       dm_status s = add_chunk(ctx, name, out, seg, n, p + 2);
       if (s) {

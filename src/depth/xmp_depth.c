@@ -172,11 +172,13 @@ void dm_dd_meta_free(dm_dd_meta *m) {
 void dm_apdi_meta_read(xmlDocPtr doc, dm_apdi_meta *m) {
   memset(m, 0, sizeof *m);
   char *type = dm_xmp_get(doc, DM_NS_APDI, "AuxiliaryImageType");
+  char *subtype = dm_xmp_get(doc, DM_NS_APDI, "AuxiliaryImageSubType");
   char *fmt = dm_xmp_get(doc, DM_NS_APDI, "NativeFormat");
   char *lo = dm_xmp_get(doc, DM_NS_APDI, "FloatMinValue");
   char *hi = dm_xmp_get(doc, DM_NS_APDI, "FloatMaxValue");
   m->present = type || fmt || lo || hi;
   copy_text(m->aux_type, sizeof m->aux_type, type);
+  copy_text(m->aux_subtype, sizeof m->aux_subtype, subtype);
   double f;
   if (dm_xmp_number(fmt, &f) == 1 && f > 0 && f < 4294967296.0) m->native_format = (long)f;
   m->has_range = dm_xmp_number(lo, &m->float_min) == 1 && dm_xmp_number(hi, &m->float_max) == 1;
