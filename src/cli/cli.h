@@ -42,6 +42,7 @@ typedef struct cli_render_args {
   const char *cache;         /* --cache DIR ("" with --no-cache), NULL = default */
   float subject_distance;    /* --subject-distance M, 0 = not given (lens_blur.subject_distance_m) */
   float background_distance; /* --background-distance M (lens_blur.background_distance_m) */
+  const char *raw_look;      /* --raw-look default|neutral (dm:RawLook), NULL = as the recipe says */
 } cli_render_args;
 
 /* Parse argv (after the sub-command name). Returns 0, or an exit code. */

@@ -23,7 +23,8 @@ static int take_outputs(int *argc, char **argv, depth_outputs *o) {
 /* Refuse the render-only options rather than ignore them. */
 static int check_shared_only(const cli_render_args *a) {
   if (a->recipe || a->preset || a->n_sets || a->format_name || a->bits || a->profile_name ||
-      a->quality || a->compression || a->no_sidecar || a->subject_distance || a->background_distance)
+      a->quality || a->compression || a->no_sidecar || a->subject_distance || a->background_distance ||
+      a->raw_look)
     return cli_usage_error("depth takes -o, --viz, --matte-out, --confidence-out and the --depth, "
                            "--matte, --cache, --threads options only");
   if (!a->output) return cli_usage_error("depth needs -o DEPTH.png (or .tif)");

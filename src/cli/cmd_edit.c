@@ -51,8 +51,8 @@ static int check_args(const cli_render_args *a) {
     return cli_usage_error("edit works on each photo's sidecar: -o, --recipe, --preset, --set, "
                            "--sidecar and --no-sidecar are render options");
   if (a->format_name || a->bits || a->profile_name || a->quality || a->compression ||
-      a->subject_distance || a->background_distance)
-    return cli_usage_error("the output format and lens distances are chosen in the editor "
+      a->subject_distance || a->background_distance || a->raw_look)
+    return cli_usage_error("the output format, lens distances and raw look are chosen in the editor "
                            "(POST /api/export, the recipe), not on edit's command line");
   return 0;
 }

@@ -31,7 +31,7 @@ static const cmd_help helps[] = {
      "         [--depth-encoding linear|inverse|near01] [--matte auto|none|FILE]\n"
      "         [--subject-distance M --background-distance M]\n"
      "         [--sidecar PATH] [--skip-unknown-masks] [--allow-outside-paths]\n"
-     "         [--max-memory SIZE]\n"
+     "         [--max-memory SIZE] [--raw-look default|neutral]\n"
      "         [--cache DIR | --no-cache]\n",
      "Applies the recipe (the sidecar beside IN, or --recipe) with any --set changes, writes\n"
      "OUT (default IN-dm.tif) and saves the recipe back to the sidecar. IN is never written.\n"
@@ -51,7 +51,10 @@ static const cmd_help helps[] = {
      "  --sidecar PATH          read and save the edit at PATH instead of beside the photo\n"
      "  --allow-outside-paths   let `file` masks name files outside the recipe's folder\n"
      "  --skip-unknown-masks    skip (with a warning) a correction whose mask holds a component\n"
-     "                          depthmask cannot render, instead of refusing the render\n" SCENE_OPTS
+     "                          depthmask cannot render, instead of refusing the render\n"
+     "  --raw-look default|neutral   a camera raw's look: darktable's default for raws\n"
+     "                          (+0.7 EV, sigmoid tone curve; default) or linear (neutral);\n"
+     "                          saved with the recipe (dm:RawLook)\n" SCENE_OPTS
      "\nExample:\n"
      "  depthmask render portrait.jpg -o out.tif --set 'correction[0].mask[0].kind=background' \\\n"
      "      --set 'correction[0].exposure=-0.7' --set lens_blur.amount=60\n"},

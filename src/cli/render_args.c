@@ -90,6 +90,11 @@ int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
       if (!dm_parse_float(v, d) || !(*d > 0.0f))
         return cli_usage_error("%s must be a distance in metres beyond the focal length, not \"%s\"",
                                name, v);
+    } else if (is_opt(arg, "--raw-look")) {
+      VALUE("--raw-look");
+      if (strcmp(v, "default") && strcmp(v, "neutral"))
+        return cli_usage_error("--raw-look must be default or neutral, not \"%s\"", v);
+      a->raw_look = v;
     } else if (is_opt(arg, "--cache")) {
       VALUE("--cache");
       a->cache = v;
@@ -256,6 +261,8 @@ int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r) {
     }
   }
   free(order);
+  /* The photo's own setting, saved with its recipe like any --set. */
+  if (!rc && a->raw_look) snprintf(r->photo.raw_look, sizeof r->photo.raw_look, "%s", a->raw_look);
   return rc ? rc : apply_distances(ctx, a, r);
 }
 

@@ -357,6 +357,11 @@ dm_status dm_graph_render(dm_context *ctx, dm_graph *g, const dm_recipe *r, cons
     atomic_store(&g->rctx->cancel, 0);
     atomic_store(&g->supersede_running, v->supersede != 0);
     s = render_locked(g->rctx, g, r, base_dir, v, out, &pending);
+    /* The output transform's look (a camera raw's default look) on what
+     * the corrections and the blur made in linear light: per pixel, so a
+     * region is the same crop of the whole. Not memoised: it is cheap. */
+    if (!s) s = dm_look_apply(g->rctx, out, dm_recipe_look(r, dm_graph_metadata(g)->format));
+    if (s) dm_image_free(out);
     atomic_store(&g->supersede_running, 0);
   }
   if (s) dm_fail(ctx, s, NULL, "%s", dm_context_error(g->rctx));

@@ -296,7 +296,6 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
   if (dm_same_file(in_path, out_path))
     return dm_fail(ctx, DM_ERR_PARAM, out_path, "is the input file; originals are never written");
   dm_status s = dm_recipe_check_rendered(ctx, r, in_path);
-  if (!s) dm_process_version_note(ctx, r, in_path);
   /* What this render holds per pixel at its peak, for the decoder's memory
    * check: the float image and its encoding (24 B), a mask (8 B with its
    * scratch), the scene's depth, matte and confidence (16 B), a copy of
@@ -321,6 +320,7 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
   size_t icc_len = 0;
   double t = dm_now_ms();
   if (!s) s = dm_graph_open(ctx, in_path, &go, &g);
+  if (!s) dm_process_version_note(ctx, r, in_path, dm_graph_metadata(g)->format == DM_FMT_RAW);
   /* Each stage's end is logged (dm_stage_done): the editor's export shows
    * its progress from those lines. */
   if (!s) dm_stage_done(ctx, "render", "decode", &t);

@@ -6,6 +6,7 @@
 #define DM_RENDER_H
 
 #include "color/color.h"
+#include "color/look.h"
 #include "depth/scene.h"
 #include "io/io.h"
 #include "recipe/recipe.h"
@@ -57,7 +58,12 @@ dm_status dm_recipe_check_rendered(dm_context *ctx, const dm_recipe *r, const ch
 /* A recipe of an older dm:ProcessVersion rendered by this build: one
  * warning naming each change since its version that touches its picture
  * (process_version.c). Returns how many were named. */
-int dm_process_version_note(dm_context *ctx, const dm_recipe *r, const char *file);
+int dm_process_version_note(dm_context *ctx, const dm_recipe *r, const char *file, int raw);
+
+/* The look of the output transform for a photo of `format`: the default
+ * raw look for a camera raw from process version 5 unless the recipe says
+ * dm:RawLook neutral; else none. */
+dm_look dm_recipe_look(const dm_recipe *r, dm_format format);
 
 /* Lens Blur's refine stroke sets on the scene's depth: depth <- depth +
  * (target - depth) * mask * amount for each active set, into `out` (near01;

@@ -114,6 +114,10 @@ static dm_status check_text(dm_context *ctx, const char *s, size_t cap, const ch
 }
 
 dm_status dm_recipe_check(dm_context *ctx, const dm_recipe *r) {
+  const char *look = r->photo.raw_look;
+  if (look[0] && strcmp(look, "default") && strcmp(look, "neutral"))
+    return dm_fail(ctx, DM_ERR_PARAM, "dm:RawLook", "\"%.15s\" is not a raw look (default or neutral)",
+                   look);
   if (r->n_corrections < 0 || r->n_corrections > DM_MAX_CORRECTIONS)
     return dm_fail(ctx, DM_ERR_PARAM, NULL, "%d corrections (at most %d)", r->n_corrections,
                    DM_MAX_CORRECTIONS);

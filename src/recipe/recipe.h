@@ -39,8 +39,10 @@
  *   3  Boost lifts only clipped regions small against their CoC (older
  *      recipes keep their Boost: src/blur/boost.c)
  *   4  artistic Amount 100 = 10 % of the long side, growing as Amount²
- *      (older recipes keep 4 % of the diagonal, linear: src/blur/coc.c) */
-#define DM_PROCESS_VERSION 4
+ *      (older recipes keep 4 % of the diagonal, linear: src/blur/coc.c)
+ *   5  camera raws get the default look (src/color/look.h; older recipes
+ *      keep the linear rendering) and the camera's default crop (all) */
+#define DM_PROCESS_VERSION 5
 #define DM_XMP_NS "http://ns.depthmask.org/1.0/"                 /* prefix dm: */
 #define DM_CRS_NS "http://ns.adobe.com/camera-raw-settings/1.0/" /* prefix crs: */
 #define DM_MAX_CORRECTIONS 64
@@ -70,6 +72,8 @@ typedef struct dm_recipe_photo {
   char depth_models[512];  /* dm:DepthModels: "name sha256" of each network used, ", "-joined */
   char fusion_version[16]; /* dm:FusionVersion of the fused network depth */
   char raw_file_name[256]; /* crs:RawFileName as Lightroom wrote it (read only; kept in the document) */
+  char raw_look[16];       /* dm:RawLook: "neutral" keeps a camera raw linear; "" or "default":
+                              the default look (src/color/look.h), from process version 5 */
   int process_version;     /* dm:ProcessVersion */
 } dm_recipe_photo;
 

@@ -19,6 +19,7 @@ static const struct photo_field {
     PF("DepthSource", depth_source), PF("MatteSource", matte_source),
     PF("DepthModels", depth_models),
     PF("FusionVersion", fusion_version),
+    PF("RawLook", raw_look),
 };
 #define N_FIELDS (sizeof fields / sizeof *fields)
 
@@ -26,7 +27,7 @@ const char *const *dm_photo_dm_names(void) {
   static const char *const names[] = {"RecipeVersion", "LensBlurSettings", "ProcessVersion",
                                       "SourceFile",    "SourceHash",       "OutputFile",
                                       "OutputHash",    "DepthSource",      "MatteSource",     "DepthModels",
-                                      "FusionVersion", NULL};
+                                      "FusionVersion", "RawLook",         NULL};
   return names;
 }
 

@@ -1,4 +1,4 @@
-# dm:ProcessVersion: written with every recipe (4 today); a recipe of an
+# dm:ProcessVersion: written with every recipe (5 today); a recipe of an
 # older version keeps its version, renders with today's behaviour where the
 # old one is not kept, and gets one warning naming what changed for its
 # picture; info shows it; a newer version is refused.
@@ -8,19 +8,19 @@ brush=(--set 'correction[0].mask[0].kind=brush' --set 'correction[0].mask[0].str
   --set 'correction[0].mask[0].stroke[0].radius=0.1' --set 'correction[0].exposure=1')
 "$DM" render "$T/coffee.png" -o "$T/new.png" "${brush[@]}" >/dev/null 2>"$T/err" || fail "new: $(cat "$T/err")"
 [ -s "$T/err" ] && fail "a new recipe warned: $(cat "$T/err")"
-grep -q 'dm:ProcessVersion="4"' "$T/coffee.png.xmp" || fail "new recipe not written as version 4"
+grep -q 'dm:ProcessVersion="5"' "$T/coffee.png.xmp" || fail "new recipe not written as version 5"
 
 # The same recipe as version 1 wrote it (a sidecar of before process versions has none).
-sed 's/ dm:ProcessVersion="4"//' "$T/coffee.png.xmp" >"$T/v1.xmp"
+sed 's/ dm:ProcessVersion="5"//' "$T/coffee.png.xmp" >"$T/v1.xmp"
 cp "$T/v1.xmp" "$T/coffee.png.xmp"
 "$DM" render "$T/coffee.png" -o "$T/old.png" >/dev/null 2>"$T/err" || fail "v1: $(cat "$T/err")"
 [ "$(grep -c warning "$T/err")" = 1 ] || fail "want one warning: $(cat "$T/err")"
-grep -q "warning: .*made by process version 1, rendered by version 4: Lightroom brushes are rendered" "$T/err" \
+grep -q "warning: .*made by process version 1, rendered by version 5: Lightroom brushes are rendered" "$T/err" \
   && ok "version 1 brush recipe warned once" || fail "warning: $(cat "$T/err")"
 cmp -s "$T/old.png" "$T/new.png" || fail "the version 1 recipe rendered differently from today's"
 grep -q 'dm:ProcessVersion="1"' "$T/coffee.png.xmp" || fail "the recipe's process version was changed"
 "$DM" info "$T/coffee.png" >"$T/info" 2>&1
-grep -q "process version 1" "$T/info" && grep -q "made by process version 1; this build's is 4" "$T/info" \
+grep -q "process version 1" "$T/info" && grep -q "made by process version 1; this build's is 5" "$T/info" \
   || fail "info: $(grep -A1 sidecar "$T/info")"
 
 # A version 1 recipe that no change touches renders without a word.
@@ -36,8 +36,8 @@ for f in good_recipe lightroom_depth lightroom_lens_blur; do
 done
 
 # Newer than this build: refused.
-sed 's/dm:RecipeVersion="1"/& dm:ProcessVersion="5"/' "$T/v1.xmp" >"$T/v5.xmp"
-expect_error 1 "dm:ProcessVersion: 5 is newer than this build's (4)" -- \
-  "$DM" render "$T/coffee.png" -o "$T/v5.png" --recipe "$T/v5.xmp" --no-sidecar
+sed 's/dm:RecipeVersion="1"/& dm:ProcessVersion="6"/' "$T/v1.xmp" >"$T/v6.xmp"
+expect_error 1 "dm:ProcessVersion: 6 is newer than this build's (5)" -- \
+  "$DM" render "$T/coffee.png" -o "$T/v6.png" --recipe "$T/v6.xmp" --no-sidecar
 expect_no_temp "$T"
 finish

@@ -28,7 +28,7 @@ grep -q 'dm:OutputHash="[0-9a-f]\{32\}"' "$T/pair/IMG_5952.xmp" || fail "no outp
 "$DM" render "$T/pair/IMG_5952.CR2" -o "$T/pair/raw2.tif" >/dev/null 2>"$T/err" || fail "RAW re-render"
 cmp -s "$T/pair/raw.tif" "$T/pair/raw2.tif" && ok "RAW+JPEG keep separate edits" || fail "RAW re-render differs"
 "$DM" info "$T/pair/IMG_5952.CR2" >"$T/info" 2>&1
-grep -q "process version 4" "$T/info" || fail "info lacks the process version: $(grep sidecar "$T/info")"
+grep -q "process version 5" "$T/info" || fail "info lacks the process version: $(grep sidecar "$T/info")"
 grep -q "as last rendered" "$T/info" || fail "info does not confirm the output: $(grep output "$T/info")"
 # A crash between the two renames leaves an output that is not the one recorded.
 cp "$T/pair/jpg.tif" "$T/pair/raw2.tif"

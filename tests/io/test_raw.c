@@ -50,7 +50,9 @@ static void test_cr2(dm_context *ctx) {
   printf("cr2: %dx%d, %d-bit, camera \"%s\"\n", d.img.width, d.img.height, d.meta.bits, d.meta.camera);
   CHECK(d.meta.format == DM_FMT_RAW && d.meta.bits == 16 && d.meta.space == DM_SPACE_LINEAR_PROPHOTO);
   CHECK(!strcmp(d.meta.camera, "Canon EOS 30D") && d.meta.orientation == 1);
-  CHECK(d.img.channels == 3 && d.img.width >= 3504 && d.img.height >= 2336);
+  /* The camera's default crop: exiftool's ImageSize of the file, 3504x2336,
+   * not LibRaw's visible area with the masked border (3522x2348). */
+  CHECK(d.img.channels == 3 && d.img.width == 3504 && d.img.height == 2336);
   CHECK_NEAR((double)d.img.width / d.img.height, 1.5, 0.01);
   double lo = 1, hi = 0, mean = 0;
   for (int y = 0; y < d.img.height; y += 3)
@@ -64,7 +66,9 @@ static void test_cr2(dm_context *ctx) {
   double c_mirror = correlation(&d.img, &ref.img, 2.2, 1);
   printf("cr2: range %.4f..%.4f mean %.4f; correlation with the shipped rendering %.3f "
          "(linear %.3f, mirrored %.3f)\n", lo, hi, mean, c_gamma, c_linear, c_mirror);
-  CHECK(lo >= 0 && hi <= 1 && hi > 0.1);
+  /* Highlights blended, not clipped: what the sensor clipped in one channel
+   * comes back above 1 (the output transform rolls it off). */
+  CHECK(lo >= 0 && hi > 0.1 && hi < 4);
   /* No auto-brightening: a daylight scene's linear mean sits well below the
    * ~0.18 that a brightened rendering would put it at. */
   CHECK(mean < 0.15);
