@@ -31,9 +31,9 @@ static int check_shared_only(const cli_render_args *a) {
   return 0;
 }
 
-static dm_status write_viz(dm_context *ctx, const char *path, const dm_image *near01) {
+static dm_status write_viz(dm_context *ctx, const char *path, const dm_depth *depth) {
   dm_image rgb = {0};
-  dm_status s = dm_depth_heatmap(ctx, near01, &rgb);
+  dm_status s = dm_depth_heatmap_legend(ctx, depth, &rgb);
   if (!s) s = cli_write_srgb(ctx, path, &rgb);
   dm_image_free(&rgb);
   return s;
@@ -52,7 +52,7 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
   if (!s) s = dm_scene_build(ctx, a->input, &dec.img, dec.meta.orientation, &opt->scene, &scene);
   dm_decoded_free(&dec);
   if (!s) s = cli_write_grey(ctx, a->output, &scene.depth.near01);
-  if (!s && o->viz) s = write_viz(ctx, o->viz, &scene.depth.near01);
+  if (!s && o->viz) s = write_viz(ctx, o->viz, &scene.depth);
   if (!s && o->matte) {
     if (!scene.matte.data) s = dm_fail(ctx, DM_ERR_PARAM, o->matte, "no matte (--matte none)");
     else s = cli_write_grey(ctx, o->matte, &scene.matte);

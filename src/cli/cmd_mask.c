@@ -72,6 +72,17 @@ static dm_status sample(dm_context *ctx, const char *input, const dm_scene *sc, 
   printf("suggested range: %.1f,%.1f\n", (double)range[0], (double)range[1]);
   printf("  --set 'correction[%d].mask[0].kind=depth_range' --set 'correction[%d].mask[0].depth_range=%.1f,%.1f'\n",
          m->index, m->index, (double)range[0], (double)range[1]);
+  float subject[2], behind[2];
+  if (dm_scene_subject_ranges(sc, subject, behind)) {
+    printf("subject's range: %.0f,%.0f (its matte's 5th..95th depth percentiles)\n",
+           (double)subject[0], (double)subject[1]);
+    printf("behind the subject: %.0f,%.0f (a Background by depth: darken or blur all of it)\n",
+           (double)behind[0], (double)behind[1]);
+    printf("  --set 'correction[%d].mask[0].kind=depth_range' --set 'correction[%d].mask[0].depth_range=%.0f,%.0f'\n",
+           m->index, m->index, (double)behind[0], (double)behind[1]);
+  } else {
+    printf("subject's range: none (no subject matte: --matte none?)\n");
+  }
   return DM_OK;
 }
 

@@ -64,7 +64,8 @@ static const cmd_help helps[] = {
      "Writes the depth map every mask and the lens blur see, as 16-bit grey (0 = near).\n"
      "\n"
      "  -o DEPTH.png            the depth map (.png or .tif)\n"
-     "  --viz HEAT.png          the heat map (near yellow .. far purple)\n"
+     "  --viz HEAT.png          the heat map (near yellow .. far purple) with its colour bar\n"
+     "                          under it: near and far, in metres when the depth is metric\n"
      "  --matte-out MATTE.png   the subject matte\n"
      "  --confidence-out C.png  where depth is trusted (low: subject and surroundings share it)\n"
      SCENE_OPTS},

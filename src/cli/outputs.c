@@ -37,7 +37,8 @@ void cli_print_scene(const dm_scene *sc) {
   if (sc->depth_source[0]) printf("depth:       %s%s\n", sc->depth_source, cached), cached = "";
   if (sc->matte_source[0]) printf("matte:       %s%s\n", sc->matte_source, cached);
   if (sc->confidence.data)
-    printf("confidence:  %.1f %% of the subject sits at a depth its surroundings share%s\n",
-           100.0 * sc->ambiguous,
-           sc->ambiguous > 0.2f ? " (a Depth Range mask cannot separate it: use Subject)" : "");
+    printf("confidence:  %.1f %% of the subject sits at a depth its surroundings share\n",
+           100.0 * sc->ambiguous);
+  char advice[256];
+  if (dm_scene_advice(sc, advice, sizeof advice)) printf("advice:      %s\n", advice);
 }

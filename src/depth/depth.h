@@ -62,4 +62,10 @@ dm_status dm_depth_network(dm_context *ctx, const dm_image *srgb, dm_image *out,
  * Values are clamped to [0, 1]; NaN (no depth) is black. */
 dm_status dm_depth_heatmap(dm_context *ctx, const dm_image *near01, dm_image *rgb_out);
 
+/* The heat map with its colour bar under it (viz_legend.c): the ramp from
+ * near (left) to far (right), ticks at each quarter, "near" and "far"
+ * labels, in metres (and the quarters' metres) when the depth is metric.
+ * rgb_out is taller than the depth by the strip. */
+dm_status dm_depth_heatmap_legend(dm_context *ctx, const dm_depth *depth, dm_image *rgb_out);
+
 #endif

@@ -114,7 +114,7 @@ static dm_status one_image(dm_context *ctx, const unsigned char *img, size_t len
   if (s || !a.present) return s;
   dm_embedded_kind kind = dm_apdi_kind(&a);
   char type[96];
-  snprintf(type, sizeof type, "MP image %d: %.40s%s%.40s", index + 1, a.aux_type,
+  snprintf(type, sizeof type, "MP image %d: %.32s%s%.32s", index + 1, a.aux_type,
            a.aux_subtype[0] ? "/" : "", a.aux_subtype);
   dm_embedded_item *it = dm_emb_add(list, kind, DM_EMB_MPF, type);
   if (!it) return DM_OK;

@@ -9,6 +9,7 @@
  * output, so old entries are never served for new code. */
 #include "depth/scene.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,4 +288,40 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
   dm_scene_build_state_free(&b);
   if (s) dm_scene_free(out);
   return s;
+}
+
+int dm_scene_advice(const dm_scene *s, char *out, size_t len) {
+  if (len) out[0] = 0;
+  if (!s->confidence.data || !(s->ambiguous > DM_SCENE_AMBIGUOUS)) return 0;
+  snprintf(out, len, "%.0f %% of the subject sits at a depth its surroundings share: a Depth Range "
+           "mask cannot separate it there; use Subject, or intersect the Depth Range with Subject",
+           100.0 * s->ambiguous);
+  return 1;
+}
+
+int dm_scene_subject_ranges(const dm_scene *s, float subject[2], float behind[2]) {
+  const dm_image *d = &s->depth.near01, *m = &s->matte;
+  if (!d->data || !m->data || d->width != m->width || d->height != m->height) return 0;
+  enum { BINS = 1000 };
+  double hist[BINS] = {0}, n = 0;
+  for (int y = 0; y < d->height; y++) {
+    const float *dr = dm_row(d, y), *mr = dm_row(m, y);
+    for (int x = 0; x < d->width; x++) {
+      if (!(mr[x] >= 0.5f) || isnan(dr[x])) continue;
+      float v = dr[x] < 0.0f ? 0.0f : dr[x] > 1.0f ? 1.0f : dr[x];
+      hist[(int)(v * (BINS - 1) + 0.5f)] += 1, n += 1;
+    }
+  }
+  if (n < 16) return 0;
+  double acc = 0;
+  float p5 = -1, p95 = -1;
+  for (int b = 0; b < BINS && p95 < 0; b++) {
+    acc += hist[b];
+    if (p5 < 0 && acc >= 0.05 * n) p5 = (float)b / (BINS - 1);
+    if (acc >= 0.95 * n) p95 = (float)b / (BINS - 1);
+  }
+  subject[0] = floorf(100.0f * p5), subject[1] = ceilf(100.0f * p95);
+  /* one step of the Depth Range handles (1) past the subject's far side */
+  behind[0] = subject[1] + 1.0f > 100.0f ? 100.0f : subject[1] + 1.0f, behind[1] = 100.0f;
+  return 1;
 }

@@ -59,4 +59,18 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
                          const dm_scene_options *opt, dm_scene *out);
 void dm_scene_free(dm_scene *s);
 
+/* The one sentence of advice on the scene's confidence, the same wherever
+ * it is shown (`depth`, `info`, `mask`, the editor's state): when more than
+ * DM_SCENE_AMBIGUOUS of the subject sits at a depth its surroundings share,
+ * a Depth Range mask cannot separate it and Subject can. Returns 0 (and
+ * out = "") when there is nothing to advise. */
+#define DM_SCENE_AMBIGUOUS 0.2f
+int dm_scene_advice(const dm_scene *s, char *out, size_t len);
+
+/* The Depth Range that holds the subject (its matte's 5th..95th depth
+ * percentiles, 0 = near .. 100 = far), and the one that selects everything
+ * behind it (from just past its 95th percentile to 100). 0 without a matte
+ * or depth. */
+int dm_scene_subject_ranges(const dm_scene *s, float subject[2], float behind[2]);
+
 #endif

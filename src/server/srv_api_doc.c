@@ -70,9 +70,10 @@ static json_t *scene_json(srv_photo *p, dm_graph *g) {
       for (int x = 0; x < sc->confidence.width; x++) sum += row[x];
     }
     double mean = sum / ((double)sc->confidence.width * sc->confidence.height);
-    /* 20 %: where `depthmask depth` starts advising Subject over Depth Range. */
-    confidence = json_pack("{s:f, s:f, s:b}", "mean", mean, "ambiguous", (double)sc->ambiguous,
-                           "warn", sc->ambiguous > 0.2f);
+    char advice[256];
+    int warn = dm_scene_advice(sc, advice, sizeof advice);
+    confidence = json_pack("{s:f, s:f, s:b, s:s?}", "mean", mean, "ambiguous", (double)sc->ambiguous,
+                           "warn", warn, "advice", warn ? advice : NULL);
   }
   json_object_update_new(
       o,

@@ -24,7 +24,9 @@ assert d.size == m.size == c.size == (512, 600), (d.size, m.size, c.size)
 d = np.asarray(d, np.float64) / 65535
 m = np.asarray(m, np.float64) / 65535
 h = Image.open(f"{t}/heat.png")
-assert h.mode == "RGB" and h.size == (512, 600), (h.mode, h.size)
+# the map, and its colour bar under it
+assert h.mode == "RGB" and h.size[0] == 512 and 600 < h.size[1] < 650, (h.mode, h.size)
+h = h.crop((0, 0, 512, 600))
 subject, rest = d[m >= 0.5].mean(), d[m < 0.5].mean()
 print(f"matte covers {100 * (m >= 0.5).mean():.1f} %; mean depth subject {subject:.3f}, rest {rest:.3f}")
 assert 0.15 < (m >= 0.5).mean() < 0.9

@@ -77,5 +77,29 @@ EOF
 [ -s "$T/overlay.png" ] || fail "no overlay"
 expect_error 1 "no correction[5]" -- "$DM" mask "$T/hopper.jpg" -o "$T/x.png" --correction 5
 expect_error 2 "--sample" -- "$DM" mask "$T/hopper.jpg" --sample 12
+# The eyedropper on the subject: its range, and the one behind it, which
+# selects the backdrop and leaves her out.
+"$DM" mask "$T/hopper.jpg" --sample 256,350 >"$T/sample" 2>"$T/err" || fail "sample: $(cat "$T/err")"
+far=$(sed -n 's/^subject.s range: [0-9]*,\([0-9]*\) .*/\1/p' "$T/sample")
+behind=$(sed -n 's/^behind the subject: \([0-9]*\),100 .*/\1/p' "$T/sample")
+if [ -n "$far" ] && [ -n "$behind" ] && [ "$behind" -gt "$far" ]; then
+  ok "--sample gives the subject's range (to $far) and the one behind it ($behind,100)"
+  "$DM" mask "$T/hopper.jpg" -o "$T/behind.png" --correction 2 --no-sidecar \
+    --set 'correction[2].mask[0].kind=depth_range' --set "correction[2].mask[0].depth_range=$behind,100" \
+    >/dev/null 2>"$T/err" || fail "behind mask: $(cat "$T/err")"
+  "$DM" depth "$T/hopper.jpg" -o "$T/d.png" --matte-out "$T/matte.png" >/dev/null 2>&1 || fail "matte"
+  /usr/bin/python3 - "$T" <<'PYEOF' && ok "the range behind the subject selects the backdrop, not her" || fail "behind range"
+import sys
+import numpy as np
+from PIL import Image
+t = sys.argv[1]
+m = np.asarray(Image.open(f"{t}/behind.png")).astype(float) / 65535
+s = np.asarray(Image.open(f"{t}/matte.png")).astype(float) / 65535
+print(f"behind mask: {m[s > 0.9].mean():.3f} on the subject, {m[s < 0.1].mean():.3f} on the rest")
+sys.exit(0 if m[s > 0.9].mean() < 0.05 and m[s < 0.1].mean() > 0.8 else 1)
+PYEOF
+else
+  fail "--sample printed no subject range and range behind it: $(cat "$T/sample")"
+fi
 expect_no_temp "$T"
 finish

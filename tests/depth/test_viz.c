@@ -113,11 +113,43 @@ static void test_scene(dm_context *ctx) {
   dm_decoded_free(&mask);
 }
 
+/* The colour bar under the map: the ramp from the near colour (left) to the
+ * far one (right), and labels: bright text pixels under both ends, and
+ * under the middle too when the depth is metric (the quarters' metres). */
+static void test_legend(dm_context *ctx, int metric) {
+  dm_depth d;
+  memset(&d, 0, sizeof d);
+  CHECK_OK(ctx, dm_image_alloc(ctx, &d.near01, 900, 300, 1));
+  for (int i = 0; i < 900 * 300; i++) d.near01.data[i] = 0.5f;
+  if (metric) d.z_near_m = 1.5f, d.z_far_m = 6.0f;
+  dm_image out;
+  CHECK_OK(ctx, dm_depth_heatmap_legend(ctx, &d, &out));
+  CHECK(out.width == 900 && out.height > 300 && out.height < 360);
+  float near[3], far[3];
+  colour_of(ctx, 0.0f, near);
+  colour_of(ctx, 1.0f, far);
+  int bar_y = 300 + 9; /* inside the bar (margin 8 at this width) */
+  const float *l = dm_px(&out, 9, bar_y), *r = dm_px(&out, 890, bar_y);
+  CHECK(fabsf(l[0] - near[0]) < 0.02f && fabsf(l[2] - near[2]) < 0.02f);
+  CHECK(fabsf(r[0] - far[0]) < 0.02f && fabsf(r[2] - far[2]) < 0.02f);
+  int bright[3] = {0, 0, 0}; /* text pixels in the left, middle and right thirds */
+  for (int y = bar_y + 21; y < out.height; y++) /* below the ticks */
+    for (int x = 0; x < 900; x++)
+      if (dm_px(&out, x, y)[1] > 0.8f) bright[x * 3 / 900]++;
+  printf("legend (%s): %dx%d, text pixels left %d, middle %d, right %d\n", metric ? "metric" : "relative",
+         out.width, out.height, bright[0], bright[1], bright[2]);
+  CHECK(bright[0] > 20 && bright[2] > 20 && (metric ? bright[1] > 20 : bright[1] == 0));
+  dm_image_free(&out);
+  dm_depth_free(&d);
+}
+
 int main(void) {
   dm_context *ctx = dm_context_new(2);
   test_ramp(ctx);
   test_colours(ctx);
   test_scene(ctx);
+  test_legend(ctx, 0);
+  test_legend(ctx, 1);
   dm_context_free(ctx);
   return dm_test_done("depth/test_viz");
 }

@@ -44,11 +44,11 @@ function depthRange(ed, root, k) {
   const st = ed.store;
   const key = `${k}.depth_range`;
   const conf = st.state?.scene?.confidence;
-  if (conf?.warn) { // the state's summary: the subject shares its depth with its surroundings
+  if (conf?.warn) { // the server's advice, word for word as `depthmask depth` prints it
     const note = document.createElement("div");
     note.className = "note";
     note.setAttribute("role", "note");
-    note.textContent = `The subject stands at the same depth as what is around it (${Math.round(100 * conf.ambiguous)} % of it is ambiguous), so a depth range alone takes the backdrop with it. `;
+    note.textContent = `${conf.advice}. `;
     const c = ed.sel.correction;
     const b = document.createElement("button");
     b.textContent = "Intersect with Subject";
