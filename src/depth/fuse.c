@@ -4,7 +4,9 @@
  *  2. the subject's layers come from the matte, split by defocus when the
  *     matte holds a much blurrier part (fuse_layers.c);
  *  3. the background is the network's depth with the subject filled in from
- *     its surroundings, remapped so that no background value falls within
+ *     its surroundings; what the subject's silhouette touches is put behind
+ *     it, except what the silhouette hems in or a ground meeting it
+ *     (fuse_occlusion.c); then remapped so that no background value falls within
  *     DM_FUSE_GAP of a layer's value (a Depth Range mask around the subject
  *     holds only the subject); the network's order is kept, except that
  *     what it puts barely in front of the subject goes behind it (the
@@ -260,7 +262,13 @@ dm_status dm_depth_fuse(dm_context *ctx, const dm_fuse_inputs *in, dm_image *nea
     layers.value[1] = layers.net_value[1] = NO_NET_SECOND;
   }
   s = background_at_proxy(ctx, &np, &mp, &bg);
+  /* The confidence is the network's: where its depth alone cannot tell
+   * the subject from what is around it (before occlusion reorders it). */
   if (!s) s = dm_fuse_confidence(ctx, &mp, &bg, &layers, &cp);
+  if (!s && has_net && !in->no_occlusion) {
+    float farthest = layers.count == 2 ? fmaxf(layers.value[0], layers.value[1]) : layers.value[0];
+    s = dm_fuse_occlusion(ctx, &mp, farthest, &bg);
+  }
   if (!s) s = dm_image_alloc(ctx, &bgr, pw, ph, 1);
   if (s) goto done;
   for (int y = 0; y < ph; y++)

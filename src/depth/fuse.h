@@ -20,6 +20,7 @@ typedef struct dm_fuse_inputs {
   const dm_image *guide; /* the photo, full resolution, 3 channels sRGB-encoded [0, 1] */
   const dm_image *net;   /* network near01 at any resolution, NULL = none */
   const dm_image *matte; /* subject matte at the guide's size (refined), NULL = none */
+  int no_occlusion;      /* 1: leave out the occlusion rule (fuse_occlusion.c), for evaluation */
 } dm_fuse_inputs;
 
 /* near01 and confidence (both allocated here, the guide's size, [0, 1];

@@ -49,6 +49,11 @@ dm_status dm_fuse_flip_small(dm_context *ctx, dm_image *label, const dm_image *c
 dm_status dm_fuse_drop_small_parts(dm_context *ctx, dm_image *label, const dm_image *core,
                                    double min_px);
 
+/* Occlusion (fuse_occlusion.c): the background right around the silhouette
+ * (not along its lowest part, where a ground may meet it) lies behind the
+ * subject's value `subject`; bg is remapped monotonically so that it does. */
+dm_status dm_fuse_occlusion(dm_context *ctx, const dm_image *mp, float subject, dm_image *bg);
+
 /* Defocus at the proxy: `grey` is the photo's luminance (sRGB-encoded);
  * sigma in grey's pixels and certainty in [0, 1], both allocated here. */
 dm_status dm_defocus_proxy(dm_context *ctx, const dm_image *grey, dm_image *sigma,

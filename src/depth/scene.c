@@ -27,7 +27,7 @@
 #include "scene_internal.h"
 
 #define MATTE_VERSION "matte-2" /* 2: checked against the colours (dm_matte_from_colour) */
-#define FUSED_VERSION "fused-1"
+#define FUSED_VERSION "fused-2" /* 2: occlusion orders the background (fuse_occlusion.c) */
 /* Photos are read whole to look for embedded depth; a bigger file is not a photo. */
 #define SCENE_MAX_FILE (2LL << 30)
 

@@ -100,11 +100,11 @@ static void test_fuse(dm_context *ctx, const dm_image *photo) {
   for (int y = 0; y < 48; y++)
     for (int x = 0; x < 64; x++) dm_row(&net, y)[x] = 1.0f - (float)y / 47;
 
-  dm_fuse_inputs none = {photo, NULL, NULL}, bad = {photo, &net, &small};
+  dm_fuse_inputs none = {.guide = photo}, bad = {.guide = photo, .net = &net, .matte = &small};
   CHECK(dm_depth_fuse(ctx, &none, &near, &conf) == DM_ERR_PARAM);
   CHECK(dm_depth_fuse(ctx, &bad, &near, &conf) == DM_ERR_PARAM);
 
-  dm_fuse_inputs in = {photo, &net, &matte};
+  dm_fuse_inputs in = {.guide = photo, .net = &net, .matte = &matte};
   CHECK_OK(ctx, dm_depth_fuse(ctx, &in, &near, &conf));
   if (near.data) {
     CHECK(near.width == w && near.height == h && conf.width == w && conf.height == h);
@@ -133,7 +133,7 @@ static void test_fuse(dm_context *ctx, const dm_image *photo) {
   }
   dm_image_free(&near), dm_image_free(&conf);
 
-  dm_fuse_inputs net_only = {photo, &net, NULL};
+  dm_fuse_inputs net_only = {.guide = photo, .net = &net};
   CHECK_OK(ctx, dm_depth_fuse(ctx, &net_only, &near, &conf));
   if (near.data) {
     double err = 0;
@@ -144,7 +144,7 @@ static void test_fuse(dm_context *ctx, const dm_image *photo) {
   }
   dm_image_free(&near), dm_image_free(&conf);
 
-  dm_fuse_inputs matte_only = {photo, NULL, &matte};
+  dm_fuse_inputs matte_only = {.guide = photo, .matte = &matte};
   CHECK_OK(ctx, dm_depth_fuse(ctx, &matte_only, &near, &conf));
   if (near.data) CHECK(dm_row(&near, h * 55 / 100)[w / 2] + 0.3f < dm_row(&near, 2)[2]);
   dm_image_free(&near), dm_image_free(&conf);

@@ -8,10 +8,19 @@
  *          than 15 % (max/min > 1.15); a tie in the map counts one half;
  *   iou    the best two-handled band: the map histogrammed into BINS bins
  *          over its range, every lo <= hi tried, the IoU of the pixels in
- *          [lo, hi] with mask_gt >= 0.5 (what a Depth Range mask can select).
+ *          [lo, hi] with mask_gt >= 0.5 (what a Depth Range mask can select);
+ *   strict the order with ties counted wrong (issue 16's measure);
+ *   behind of the pixels whose true depth is more than 15 % beyond the
+ *          subject's (the median under mask_gt >= 0.5), the share the map
+ *          puts behind the map's own subject median (issue 16's measure).
  *
  * usage: depthmask-depth-eval [--out DIR] [--portrait PHOTO]... [--time PHOTO]
- *                             [--threads N] [--verbose] [--soften] [SCENE_DIR]...
+ *                             [--threads N] [--verbose] [--soften] [--photo NAME]
+ *                             [SCENE_DIR]...
+ *   --no-occlusion   fuse without the occlusion rule (src/depth/fuse_occlusion.c)
+ *   --photo NAME     the scene's input photo (default aif.png; aif_f8.png: the
+ *                    same scene at f/8; the scene's name gets "_NAME" without
+ *                    ".png" for anything but aif.png)
  *   --out DIR        write SCENE_fused.png and SCENE_confidence.png (16-bit)
  *   --portrait P     a real photo: mean fused near01 inside matte >= 0.5 and
  *                    outside (the subject must be nearer), and the share of
@@ -20,7 +29,7 @@
  *                    scene's name gets "_soft")
  *   --time P         P upscaled to 4000x3000 (12 MP): time dm_depth_fuse (best
  *                    of 3: wall seconds and CPU seconds of all threads)
- * Lines are machine-readable: "map SCENE NAME order X iou Y lo A hi B",
+ * Lines are machine-readable: "map SCENE NAME order X iou Y lo A hi B strict S behind F",
  * "portrait NAME inside X outside Y whole Z", "time W H wall S cpu S threads N". */
 #include <math.h>
 #include <stdint.h>
@@ -60,10 +69,11 @@ static uint64_t splitmix(uint64_t *s) {
   return z ^ (z >> 31);
 }
 
-static double pair_order(const dm_image *map, const dm_image *z) {
+/* strict (not NULL): the same pairs with ties counted wrong. */
+static double pair_order(const dm_image *map, const dm_image *z, double *strict) {
   uint64_t seed = 12345;
   size_t n = (size_t)z->width * z->height;
-  double good = 0, total = 0;
+  double good = 0, total = 0, firm = 0;
   for (int i = 0; i < PAIRS; i++) {
     size_t a = splitmix(&seed) % n, b = splitmix(&seed) % n;
     float za = dm_row(z, (int)(a / z->width))[a % z->width], zb = dm_row(z, (int)(b / z->width))[b % z->width];
@@ -71,9 +81,43 @@ static double pair_order(const dm_image *map, const dm_image *z) {
     float ma = dm_row(map, (int)(a / z->width))[a % z->width], mb = dm_row(map, (int)(b / z->width))[b % z->width];
     total += 1;
     if (ma == mb) good += 0.5;
-    else if ((ma < mb) == (za < zb)) good += 1;
+    else if ((ma < mb) == (za < zb)) good += 1, firm += 1;
   }
+  if (strict) *strict = total > 0 ? firm / total : 0;
   return total > 0 ? good / total : 0;
+}
+
+static int by_float(const void *a, const void *b) {
+  float x = *(const float *)a, y = *(const float *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* The median of `v` where gt >= 0.5 (NAN when there is none). */
+static float subject_median(const dm_image *v, const dm_image *gt) {
+  size_t n = 0, cap = (size_t)v->width * v->height;
+  float *s = malloc(cap * sizeof *s);
+  if (!s) return NAN;
+  for (int y = 0; y < v->height; y++)
+    for (int x = 0; x < v->width; x++)
+      if (dm_row(gt, y)[x] >= 0.5f) s[n++] = dm_row(v, y)[x];
+  float m = NAN;
+  if (n) {
+    qsort(s, n, sizeof *s, by_float);
+    m = s[n / 2];
+  }
+  free(s);
+  return m;
+}
+
+/* Of the pixels truly more than 15 % behind the subject, the share the map
+ * puts behind its own subject median. */
+static double behind_share(const dm_image *map, const dm_image *z, const dm_image *gt) {
+  float zs = subject_median(z, gt), ms = subject_median(map, gt);
+  double in = 0, ok = 0;
+  for (int y = 0; y < z->height; y++)
+    for (int x = 0; x < z->width; x++)
+      if (dm_row(z, y)[x] > 1.15f * zs) in += 1, ok += dm_row(map, y)[x] > ms;
+  return in > 0 ? ok / in : 1;
 }
 
 static double band_iou(const dm_image *map, const dm_image *gt, double *lo_out, double *hi_out) {
@@ -196,13 +240,17 @@ static int soften(dm_context *ctx, dm_image *im) {
   return 1;
 }
 
-static int eval_scene(dm_context *ctx, const char *dir, const char *out_dir, int soft) {
+static int no_occlusion; /* --no-occlusion */
+
+static int eval_scene(dm_context *ctx, const char *dir, const char *out_dir, int soft,
+                      const char *photo) {
   const char *name = strrchr(dir, '/');
-  char base[256], path[4096];
-  snprintf(base, sizeof base, "%s%s", name && name[1] ? name + 1 : dir, soft ? "_soft" : "");
+  char base[256], path[4096], tag[64] = "";
+  if (strcmp(photo, "aif.png")) snprintf(tag, sizeof tag, "_%.*s", (int)strcspn(photo, "."), photo);
+  snprintf(base, sizeof base, "%s%s%s", name && name[1] ? name + 1 : dir, tag, soft ? "_soft" : "");
   dm_image aif = {0}, d16 = {0}, gt = {0}, matte = {0}, net = {0}, raw = {0}, fused = {0}, conf = {0};
   int ok = 0;
-  snprintf(path, sizeof path, "%s/aif.png", dir);
+  snprintf(path, sizeof path, "%s/%s", dir, photo);
   if (!read_image(ctx, path, 3, &aif) || (soft && !soften(ctx, &aif))) goto done;
   snprintf(path, sizeof path, "%s/depth16.png", dir);
   if (!read_image(ctx, path, 1, &d16)) goto done;
@@ -228,7 +276,7 @@ static int eval_scene(dm_context *ctx, const char *dir, const char *out_dir, int
   double t0 = now();
   if (run_networks(ctx, &aif, &matte, &net) || raw_network(ctx, &aif, &raw)) goto done;
   double t1 = now();
-  dm_fuse_inputs in = {.guide = &aif, .net = &net, .matte = &matte};
+  dm_fuse_inputs in = {.guide = &aif, .net = &net, .matte = &matte, .no_occlusion = no_occlusion};
   if (dm_depth_fuse(ctx, &in, &fused, &conf) != DM_OK) goto done;
   double t2 = now();
   fprintf(stderr, "%s: networks %.2f s, fusion %.3f s\n", base, t1 - t0, t2 - t1);
@@ -237,9 +285,11 @@ static int eval_scene(dm_context *ctx, const char *dir, const char *out_dir, int
   const char *names[4] = {"true_depth", "raw_fastdepth", "isnet_matte", "fused"};
   const dm_image *maps[4] = {&d16, &raw, &matte, &fused};
   for (int k = 0; k < 4; k++) {
-    double lo, hi, iou = band_iou(maps[k], &gt, &lo, &hi);
-    printf("map %s %s order %.4f iou %.4f lo %.4f hi %.4f\n", base, names[k], pair_order(maps[k], &d16),
-           iou, lo, hi);
+    double lo, hi, strict, iou = band_iou(maps[k], &gt, &lo, &hi);
+    double order = pair_order(maps[k], &d16, &strict);
+    /* 1 - matte: the subject is 0, so "behind" is the matte's own question */
+    printf("map %s %s order %.4f iou %.4f lo %.4f hi %.4f strict %.4f behind %.4f\n", base, names[k],
+           order, iou, lo, hi, strict, behind_share(maps[k], &d16, &gt));
   }
   if (out_dir) {
     write_plane(ctx, out_dir, base, "fused", &fused);
@@ -343,7 +393,7 @@ static void log_stderr(void *user, dm_log_level level, const char *msg) {
 }
 
 int main(int argc, char **argv) {
-  const char *out_dir = NULL, *time_photo = NULL, *portraits[16], *scenes[16];
+  const char *out_dir = NULL, *time_photo = NULL, *portraits[16], *scenes[16], *photo = "aif.png";
   int np = 0, ns = 0, threads = 0, verbose = 0, soft = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--out") && i + 1 < argc) out_dir = argv[++i];
@@ -352,10 +402,12 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--verbose")) verbose = 1;
     else if (!strcmp(argv[i], "--soften")) soft = 1;
+    else if (!strcmp(argv[i], "--photo") && i + 1 < argc) photo = argv[++i];
+    else if (!strcmp(argv[i], "--no-occlusion")) no_occlusion = 1;
     else if (argv[i][0] != '-' && ns < 16) scenes[ns++] = argv[i];
     else {
       fprintf(stderr, "usage: depthmask-depth-eval [--out DIR] [--portrait PHOTO]... [--time PHOTO] "
-                      "[--threads N] [--verbose] [--soften] [SCENE_DIR]...\n");
+                      "[--threads N] [--verbose] [--soften] [--photo NAME] [--no-occlusion] [SCENE_DIR]...\n");
       return 2;
     }
   }
@@ -363,7 +415,7 @@ int main(int argc, char **argv) {
   if (!ctx) return 1;
   if (verbose) ctx->log = log_stderr;
   int ok = 1;
-  for (int i = 0; i < ns; i++) ok &= eval_scene(ctx, scenes[i], out_dir, soft);
+  for (int i = 0; i < ns; i++) ok &= eval_scene(ctx, scenes[i], out_dir, soft, photo);
   for (int i = 0; i < np; i++) ok &= eval_portrait(ctx, portraits[i], out_dir);
   if (time_photo) ok &= time_fuse(ctx, time_photo);
   dm_context_free(ctx);
