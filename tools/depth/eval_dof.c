@@ -12,7 +12,10 @@
  *   strict the order with ties counted wrong (issue 16's measure);
  *   behind of the pixels whose true depth is more than 15 % beyond the
  *          subject's (the median under mask_gt >= 0.5), the share the map
- *          puts behind the map's own subject median (issue 16's measure).
+ *          puts behind the map's own subject median (issue 16's measure);
+ *   spread the map's 5th..95th percentile spread over the backdrop: the
+ *          pixels within 1 % of the scene's farthest true depth (a flat
+ *          fronto-parallel cover in these scenes; issue 16: <= 0.1).
  *
  * usage: depthmask-depth-eval [--out DIR] [--portrait PHOTO]... [--time PHOTO]
  *                             [--threads N] [--verbose] [--soften] [--photo NAME]
@@ -29,7 +32,7 @@
  *                    scene's name gets "_soft")
  *   --time P         P upscaled to 4000x3000 (12 MP): time dm_depth_fuse (best
  *                    of 3: wall seconds and CPU seconds of all threads)
- * Lines are machine-readable: "map SCENE NAME order X iou Y lo A hi B strict S behind F",
+ * Lines are machine-readable: "map SCENE NAME order X iou Y lo A hi B strict S behind F spread P",
  * "portrait NAME inside X outside Y whole Z", "time W H wall S cpu S threads N". */
 #include <math.h>
 #include <stdint.h>
@@ -107,6 +110,26 @@ static float subject_median(const dm_image *v, const dm_image *gt) {
   }
   free(s);
   return m;
+}
+
+/* The map's 5th..95th percentile spread over the farthest true depth. */
+static double backdrop_spread(const dm_image *map, const dm_image *z) {
+  float zmax = 0;
+  for (int y = 0; y < z->height; y++)
+    for (int x = 0; x < z->width; x++) zmax = fmaxf(zmax, dm_row(z, y)[x]);
+  size_t n = 0, cap = (size_t)z->width * z->height;
+  float *s = malloc(cap * sizeof *s);
+  if (!s) return NAN;
+  for (int y = 0; y < z->height; y++)
+    for (int x = 0; x < z->width; x++)
+      if (dm_row(z, y)[x] >= 0.99f * zmax) s[n++] = dm_row(map, y)[x];
+  double r = NAN;
+  if (n > 100) {
+    qsort(s, n, sizeof *s, by_float);
+    r = s[n * 95 / 100] - s[n * 5 / 100];
+  }
+  free(s);
+  return r;
 }
 
 /* Of the pixels truly more than 15 % behind the subject, the share the map
@@ -288,8 +311,9 @@ static int eval_scene(dm_context *ctx, const char *dir, const char *out_dir, int
     double lo, hi, strict, iou = band_iou(maps[k], &gt, &lo, &hi);
     double order = pair_order(maps[k], &d16, &strict);
     /* 1 - matte: the subject is 0, so "behind" is the matte's own question */
-    printf("map %s %s order %.4f iou %.4f lo %.4f hi %.4f strict %.4f behind %.4f\n", base, names[k],
-           order, iou, lo, hi, strict, behind_share(maps[k], &d16, &gt));
+    printf("map %s %s order %.4f iou %.4f lo %.4f hi %.4f strict %.4f behind %.4f spread %.4f\n", base,
+           names[k], order, iou, lo, hi, strict, behind_share(maps[k], &d16, &gt),
+           backdrop_spread(maps[k], &d16));
   }
   if (out_dir) {
     write_plane(ctx, out_dir, base, "fused", &fused);
