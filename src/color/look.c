@@ -18,22 +18,23 @@ static float curve_k(void) {
   return gc * (1.0f / t - 1.0f);
 }
 
-static float curve(float x, float k) {
+/* gain: 2^(EXPOSURE_EV + the photo's own EV). */
+static float curve(float x, float k, float gain) {
   if (!(x > 0.0f)) return BLACK;
-  float xc = powf(x * exp2f(EXPOSURE_EV), CONTRAST);
+  float xc = powf(x * gain, CONTRAST);
   if (!isfinite(xc)) return WHITE;
   return BLACK + (WHITE - BLACK) * (xc / (xc + k));
 }
 
-float dm_look_curve(float x) { return curve(x, curve_k()); }
+float dm_look_curve(float x) { return curve(x, curve_k(), exp2f(EXPOSURE_EV)); }
 
 /* One pixel: each channel through the curve, then the middle channel put
  * back between the other two where the input had it. */
-static void look_pixel(float *p, float k) {
+static void look_pixel(float *p, float k, float gain) {
   float in[3], out[3];
   for (int c = 0; c < 3; c++) {
     in[c] = p[c] > 0.0f ? p[c] : 0.0f;
-    out[c] = curve(in[c], k);
+    out[c] = curve(in[c], k, gain);
   }
   int hi = 0, lo = 0;
   for (int c = 1; c < 3; c++) {
@@ -52,7 +53,7 @@ static void look_pixel(float *p, float k) {
 
 typedef struct look_job {
   dm_image *img;
-  float k;
+  float k, gain;
 } look_job;
 
 static void look_rows(void *user, int ith, int nth) {
@@ -61,15 +62,15 @@ static void look_rows(void *user, int ith, int nth) {
   dm_split_rows(j->img->height, ith, nth, &y0, &y1);
   for (int y = y0; y < y1; y++) {
     float *row = dm_row(j->img, y);
-    for (int x = 0; x < j->img->width; x++) look_pixel(row + 3 * x, j->k);
+    for (int x = 0; x < j->img->width; x++) look_pixel(row + 3 * x, j->k, j->gain);
   }
 }
 
-dm_status dm_look_apply(dm_context *ctx, dm_image *img, dm_look look) {
+dm_status dm_look_apply(dm_context *ctx, dm_image *img, dm_look look, float extra_ev) {
   if (look == DM_LOOK_NONE) return DM_OK;
   if (img->channels != 3)
     return dm_fail(ctx, DM_ERR_INTERNAL, NULL, "the raw look takes 3 channels, not %d", img->channels);
-  look_job j = {img, curve_k()};
+  look_job j = {img, curve_k(), exp2f(EXPOSURE_EV + extra_ev)};
   dm_parallel(ctx, look_rows, &j);
   return DM_OK;
 }

@@ -6,7 +6,10 @@
  * Lightroom shows: its middle grey sits where the scene's was, and nothing
  * compresses the highlights. The look is darktable's published default for
  * a raw in its scene-referred workflow, not fitted to any file here:
- *   exposure +0.7 EV (darktable's exposure module default for raws), then
+ *   exposure +0.7 EV (darktable's exposure module default for raws), plus
+ *   a DNG's BaselineExposure, the exposure the DNG specification asks a
+ *   default rendering to add (phones store raws under-exposed and say by
+ *   how much there), then
  *   sigmoid with its defaults: contrast 1.5 around middle grey (0.1845,
  *   which stays where it is), skew 0, display white 100 %, display black
  *   0.0152 %, per channel with 100 % hue preservation.
@@ -29,7 +32,9 @@ typedef enum dm_look {
 /* The look's tone curve on one linear value (>= 0; negatives are 0). */
 float dm_look_curve(float x);
 
-/* Apply `look` to a 3-channel linear working-space image, in place. */
-dm_status dm_look_apply(dm_context *ctx, dm_image *img, dm_look look);
+/* Apply `look` to a 3-channel linear working-space image, in place;
+ * extra_ev: the photo's own exposure for its default rendering (a DNG's
+ * BaselineExposure; dm_metadata.baseline_ev). */
+dm_status dm_look_apply(dm_context *ctx, dm_image *img, dm_look look, float extra_ev);
 
 #endif

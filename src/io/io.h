@@ -45,6 +45,8 @@ typedef struct dm_metadata {
   int has_chrm;
   float chrm[8];            /* white x,y, red x,y, green x,y, blue x,y */
   char camera[128];         /* "Make Model" when known (RAW, EXIF), for `info` */
+  float baseline_ev;        /* a DNG's BaselineExposure (EV), 0 when absent: part of the raw's
+                               default look (src/color/look.h), not of its linear pixels */
 } dm_metadata;
 
 typedef struct dm_decoded {

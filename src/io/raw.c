@@ -195,6 +195,9 @@ dm_status dm_raw_read_ex(dm_context *ctx, const unsigned char *data, size_t len,
     out->meta.orientation = flip_to_orientation(lr->sizes.flip);
     /* LibRaw turns the pixels upright itself; a header read turns the size. */
     if (header) s = dm_orient_apply(ctx, &out->img, out->meta.orientation);
+    /* LibRaw says -999 when the file has none. */
+    float be = lr->color.dng_levels.baseline_exposure;
+    out->meta.baseline_ev = be > -100.0f && be < 100.0f ? be : 0.0f;
     const char *make = lr->idata.make, *model = lr->idata.model;
     if (make[0] && strncmp(model, make, strlen(make)) != 0)
       snprintf(out->meta.camera, sizeof out->meta.camera, "%.63s %.63s", make, model);

@@ -360,7 +360,8 @@ dm_status dm_graph_render(dm_context *ctx, dm_graph *g, const dm_recipe *r, cons
     /* The output transform's look (a camera raw's default look) on what
      * the corrections and the blur made in linear light: per pixel, so a
      * region is the same crop of the whole. Not memoised: it is cheap. */
-    if (!s) s = dm_look_apply(g->rctx, out, dm_recipe_look(r, dm_graph_metadata(g)->format));
+    const dm_metadata *meta = dm_graph_metadata(g);
+    if (!s) s = dm_look_apply(g->rctx, out, dm_recipe_look(r, meta->format), meta->baseline_ev);
     if (s) dm_image_free(out);
     atomic_store(&g->supersede_running, 0);
   }

@@ -17,8 +17,10 @@ static inline float dngu_srgb_to_linear(float v) {
   return v <= 0.04045f ? v / 12.92f : powf((v + 0.055f) / 1.055f, 2.4f);
 }
 
-/* Returns 1 on success. `orientation` is the TIFF/EXIF orientation tag. */
-static inline int dngu_write(const char *path, const dm_image *img, int orientation) {
+/* Returns 1 on success. `orientation` is the TIFF/EXIF orientation tag;
+ * baseline_ev: the BaselineExposure tag, NAN for none. */
+static inline int dngu_write_ev(const char *path, const dm_image *img, int orientation,
+                                double baseline_ev) {
   TIFF *t = TIFFOpen(path, "w");
   if (!t) return 0;
   static const uint8_t version[4] = {1, 4, 0, 0}, backward[4] = {1, 1, 0, 0};
@@ -46,6 +48,7 @@ static inline int dngu_write(const char *path, const dm_image *img, int orientat
   TIFFSetField(t, TIFFTAG_ASSHOTNEUTRAL, (uint16_t)3, neutral);
   TIFFSetField(t, TIFFTAG_BLACKLEVEL, (uint16_t)1, black);
   TIFFSetField(t, TIFFTAG_WHITELEVEL, (uint16_t)1, white);
+  if (!isnan(baseline_ev)) TIFFSetField(t, TIFFTAG_BASELINEEXPOSURE, baseline_ev);
   uint16_t *row = malloc((size_t)img->width * 3 * sizeof *row);
   int ok = row != NULL;
   for (int y = 0; ok && y < img->height; y++) {
@@ -58,6 +61,10 @@ static inline int dngu_write(const char *path, const dm_image *img, int orientat
   free(row);
   TIFFClose(t);
   return ok;
+}
+
+static inline int dngu_write(const char *path, const dm_image *img, int orientation) {
+  return dngu_write_ev(path, img, orientation, NAN);
 }
 
 #endif

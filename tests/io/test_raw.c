@@ -10,6 +10,8 @@
 #include <lcms2.h>
 #include <string.h>
 
+#include "color/color.h"
+#include "color/look.h"
 #include "dng_util.h"
 #include "io/io_internal.h"
 #include "io_test_util.h"
@@ -160,10 +162,40 @@ static void test_dng(dm_context *ctx, const char *dir) {
   dm_decoded_free(&coffee);
 }
 
+/* A DNG's BaselineExposure: read into the metadata, left out of the linear
+ * pixels (the neutral rendering), and added by the default look: the look
+ * of a photo with BaselineExposure 1 is the look of the same photo twice
+ * as bright without it. */
+static void test_baseline_exposure(dm_context *ctx, const char *dir) {
+  dm_decoded coffee, plain, lifted;
+  CHECK_OK(ctx, dm_io_read(ctx, dm_test_photo("coffee"), &coffee));
+  const char *p0 = iot_path(dir, "be0.dng"), *p1 = iot_path(dir, "be1.dng");
+  CHECK(dngu_write_ev(p0, &coffee.img, 1, NAN) && dngu_write_ev(p1, &coffee.img, 1, 1.0));
+  CHECK_OK(ctx, dm_io_read(ctx, p0, &plain));
+  CHECK_OK(ctx, dm_io_read(ctx, p1, &lifted));
+  printf("dng BaselineExposure: %.2f EV read (none: %.2f)\n", lifted.meta.baseline_ev, plain.meta.baseline_ev);
+  CHECK(plain.meta.baseline_ev == 0.0f && fabsf(lifted.meta.baseline_ev - 1.0f) < 1e-6f);
+  size_t n = (size_t)plain.img.width * plain.img.height * 3;
+  CHECK(!memcmp(plain.img.data, lifted.img.data, n * sizeof(float)));
+  dm_image a, b;
+  CHECK_OK(ctx, dm_color_to_working(ctx, &lifted, "be1", &a));
+  CHECK_OK(ctx, dm_color_to_working(ctx, &plain, "be0", &b));
+  for (size_t i = 0; i < n; i++) b.data[i] *= 2.0f;
+  CHECK_OK(ctx, dm_look_apply(ctx, &a, DM_LOOK_RAW_DEFAULT, lifted.meta.baseline_ev));
+  CHECK_OK(ctx, dm_look_apply(ctx, &b, DM_LOOK_RAW_DEFAULT, 0.0f));
+  double worst = 0;
+  for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs(a.data[i] - b.data[i]));
+  printf("dng BaselineExposure 1 in the look against the photo doubled: max difference %.2g\n", worst);
+  CHECK(worst < 1e-5);
+  dm_image_free(&a), dm_image_free(&b);
+  dm_decoded_free(&plain), dm_decoded_free(&lifted), dm_decoded_free(&coffee);
+}
+
 int main(void) {
   dm_context *ctx = dm_context_new(2);
   const char *dir = dm_test_tmpdir("io_raw");
   test_dng(ctx, dir);
+  test_baseline_exposure(ctx, dir);
   test_cr2(ctx);
   dm_context_free(ctx);
   return dm_test_done("io/test_raw");
