@@ -9,14 +9,22 @@
  * may meet the subject (there it is evidence of nothing: the ground runs
  * from in front of the subject to behind it).
  *
- * The rule: where the ring's near end (its RING_QUANTILE quantile) is not
- * behind the subject's value s, the background is remapped monotonically
- * (the network's order among background pixels is kept) so that the ring's
- * near end lands on s: [q, 1] onto [s, 1] and [0, q) onto [0, s). What the
- * network puts nearer than the ring's near end keeps its place in front of
- * the subject (an object between the camera and the subject, a ground plane
- * in front of it). The band separation (dm_fuse_remap_background) then
- * moves the ring clear of the subject's band. */
+ * The rule: each connected part of the background that the network puts
+ * in front of the subject's value s and that reaches the ring is lifted
+ * behind the subject, into [s, s + LIFT_BAND] in its own order, and what
+ * was behind already moves back past it (so the network still orders the
+ * background among itself). Two kinds of part keep their place in front,
+ * on positive evidence:
+ *   - one the silhouette hems in (more than HEMMED_SHARE of its outline
+ *     runs along the subject): an object between the camera and the
+ *     subject, whose edge the silhouette follows round;
+ *   - one that reaches the ring only along the silhouette's lowest
+ *     CONTACT_SHARE, where a ground may meet the subject (that stretch of
+ *     the ring does not count).
+ * Every constant was chosen on the tune scenes of tests/data/dof-split.json
+ * (depthmask-depth-eval's "behind" and "strict"). The band separation
+ * (dm_fuse_remap_background) then moves the lifted parts clear of the
+ * subject's band. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -112,7 +120,6 @@ static int lift_part(void *user, const int *px, int n) {
       edge += 1, hemmed += mv >= 0.5f;
     }
   }
-  (void)h;
   int lifted = touches && !(edge > 0 && hemmed > HEMMED_SHARE * edge);
   for (int k = 0; k < n; k++) dm_row(l->mark, px[k] / w)[px[k] % w] = lifted ? 1.0f : 0.0f;
   return 0;
