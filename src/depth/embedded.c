@@ -100,6 +100,19 @@ void dm_emb_range_to_near01(dm_image *p, int linear, float near_m, float far_m) 
   }
 }
 
+void dm_emb_to_near01(dm_embedded_item *it, dm_image *p, int is_z, double zn, double zf) {
+  if (is_z && zn > 0) {
+    dm_emb_range_to_near01(p, 1, (float)zn, (float)zf);
+  } else if (!is_z) {
+    for (int y = 0; y < p->height; y++) {
+      float *r = dm_row(p, y);
+      for (int x = 0; x < p->width; x++) r[x] = 1.0f - r[x];
+    }
+  } /* Z without a range: v already grows with distance */
+  it->near_m = (float)zn;
+  it->far_m = (float)zf;
+}
+
 static int fourcc_is(long v, const char *cc) {
   return v == (((long)cc[0] << 24) | ((long)cc[1] << 16) | ((long)cc[2] << 8) | (long)cc[3]);
 }
@@ -113,16 +126,7 @@ void dm_apdi_to_near01(const dm_apdi_meta *a, dm_embedded_item *it, dm_image *p)
     if (is_z) zn = a->float_min, zf = a->float_max;
     else zn = 1.0 / a->float_max, zf = 1.0 / a->float_min;
   }
-  if (is_z && zn > 0) {
-    dm_emb_range_to_near01(p, 1, (float)zn, (float)zf);
-  } else if (!is_z) {
-    for (int y = 0; y < p->height; y++) {
-      float *r = dm_row(p, y);
-      for (int x = 0; x < p->width; x++) r[x] = 1.0f - r[x];
-    }
-  } /* Z without a range: v already grows with distance */
-  it->near_m = (float)zn;
-  it->far_m = (float)zf;
+  dm_emb_to_near01(it, p, is_z, zn, zf);
 }
 
 dm_embedded_kind dm_apdi_kind(const dm_apdi_meta *a) {

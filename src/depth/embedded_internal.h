@@ -153,6 +153,10 @@ typedef struct dm_apdi_meta {
   double float_min, float_max;
 } dm_apdi_meta;
 void dm_apdi_meta_read(xmlDocPtr doc, dm_apdi_meta *m);
+/* A decoded depth plane (stored v in [0, 1]) -> near01, in place: Z with a
+ * metric range through dm_emb_range_to_near01, disparity as 1 - v, Z with
+ * no range left as it is (v grows with distance); the range into `it`. */
+void dm_emb_to_near01(dm_embedded_item *it, dm_image *p, int is_z, double zn, double zf);
 /* ---- embedded.c: Apple's readings ---------------------------------------- */
 /* A decoded apdi depth or disparity plane (stored v in [0, 1]) -> near01, in
  * place; names the encoding and the metric range (FloatMin/MaxValue) in it. */

@@ -138,16 +138,7 @@ static void depth_to_near01(const struct heif_depth_representation_info *ri, con
   } else {
     snprintf(it->encoding, sizeof it->encoding, "disparity (assumed)");
   }
-  if (is_z && zn > 0) {
-    dm_emb_range_to_near01(p, 1, (float)zn, (float)zf);
-  } else if (!is_z) {
-    for (int y = 0; y < p->height; y++) {
-      float *r = dm_row(p, y);
-      for (int x = 0; x < p->width; x++) r[x] = 1.0f - r[x];
-    }
-  } /* Z without a range: v already grows with distance */
-  it->near_m = (float)zn;
-  it->far_m = (float)zf;
+  dm_emb_to_near01(it, p, is_z, zn, zf);
 }
 
 /* A depth image (handle h, released here) of the primary. */

@@ -16,13 +16,18 @@
 
 #define PHONE DM_SOURCE_DIR "/../shared/phone/jpeg_depth_data.jpg"
 
-static int read_all(const char *path, eb_buf *b) {
+/* All of a stream into b. */
+static void drain(FILE *f, eb_buf *b) {
   memset(b, 0, sizeof *b);
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
   unsigned char buf[65536];
   size_t n;
   while ((n = fread(buf, 1, sizeof buf, f)) > 0) eb_put(b, buf, n);
+}
+
+static int read_all(const char *path, eb_buf *b) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return 0;
+  drain(f, b);
   fclose(f);
   return b->n > 0;
 }
@@ -31,12 +36,9 @@ static int read_all(const char *path, eb_buf *b) {
 static int exiftool_image(const char *path, int n, eb_buf *out) {
   char cmd[1200];
   snprintf(cmd, sizeof cmd, "exiftool -b -MPImage%d '%s'", n, path);
-  memset(out, 0, sizeof *out);
   FILE *p = popen(cmd, "r");
   if (!p) return 0;
-  unsigned char buf[65536];
-  size_t k;
-  while ((k = fread(buf, 1, sizeof buf, p)) > 0) eb_put(out, buf, k);
+  drain(p, out);
   return pclose(p) == 0 && out->n > 0;
 }
 
