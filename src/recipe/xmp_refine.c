@@ -83,7 +83,7 @@ void dm_refine_free(dm_refine *f) {
 
 dm_status dm_rd_refine(dm_rd *rd, xmlNodePtr rdf, dm_recipe *r) {
   dm_refine_free(&r->refine);
-  xmlNodePtr seq = NULL;
+  xmlNodePtr seq = NULL, holder = NULL;
   for (xmlNodePtr d = dm_xml_first_elem(rdf); d; d = dm_xml_next_elem(d)) {
     if (!dm_xml_is(d, DM_RDF_NS, "Description")) continue;
     dm_prop p;
@@ -94,6 +94,7 @@ dm_status dm_rd_refine(dm_rd *rd, xmlNodePtr rdf, dm_recipe *r) {
     if (p.count > 1 || (p.elem && seq))
       return dm_rd_fail(rd, DM_ERR_FORMAT, "crs:DepthBasedCorrections: given twice");
     if (p.elem) {
+      holder = p.elem;
       seq = dm_xml_first_elem(p.elem);
       if (!dm_xml_is(seq, DM_RDF_NS, "Seq") || dm_xml_next_elem(seq))
         return dm_rd_fail(rd, DM_ERR_FORMAT, "crs:DepthBasedCorrections: expected an rdf:Seq");
@@ -138,5 +139,9 @@ dm_status dm_rd_refine(dm_rd *rd, xmlNodePtr rdf, dm_recipe *r) {
                         (double)f->strokes[i].amount / 100.0);
     f->depth[i] = (float)(v * 100.0);
   }
+  /* The sets now live in r->refine, each with its own copy of its XML:
+   * empty the element, leaving it as the marker of where they go back
+   * (xmp_write.c rebuilds it; the document keeps no second, stale copy). */
+  dm_xml_remove_children(holder);
   return DM_OK;
 }
