@@ -8,6 +8,39 @@
 
 const f = (x) => Math.round(x * 1e4) / 1e4;
 
+// Put `tool` on the photo (null: none), with its cursor.
+export function setTool(ed, tool) {
+  ed.view.tool = tool;
+  ed.view.canvas.style.cursor = tool ? "crosshair" : "";
+}
+
+// A button that puts on the photo the tool make() makes (make may be async)
+// and takes it off again; pressed while a tool named `name` is on. A make()
+// that fails says why on the status line and changes nothing; after() runs
+// once the tool changed.
+export function toolButton(ed, { text, title, name, make, after }) {
+  const b = document.createElement("button");
+  b.textContent = text;
+  if (title) b.title = title;
+  const mine = () => ed.view.tool?.name === name;
+  b.setAttribute("aria-pressed", String(mine()));
+  b.addEventListener("click", async () => {
+    let tool = null;
+    if (!mine()) {
+      try {
+        tool = await make();
+      } catch (e) {
+        ed.status(e.message, true);
+        return;
+      }
+    }
+    setTool(ed, tool);
+    b.setAttribute("aria-pressed", String(mine()));
+    after?.();
+  });
+  return b;
+}
+
 function photoFrac(ed, [x, y]) {
   const [pw, ph] = ed.view.photoSize();
   return [x / pw, y / ph];

@@ -26,8 +26,6 @@ static float curve(float x, float k, float gain) {
   return BLACK + (WHITE - BLACK) * (xc / (xc + k));
 }
 
-float dm_look_curve(float x) { return curve(x, curve_k(), exp2f(EXPOSURE_EV)); }
-
 /* One pixel: each channel through the curve, then the middle channel put
  * back between the other two where the input had it. */
 static void look_pixel(float *p, float k, float gain) {

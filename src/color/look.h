@@ -29,9 +29,6 @@ typedef enum dm_look {
   DM_LOOK_RAW_DEFAULT,    /* the default look of a camera raw (above) */
 } dm_look;
 
-/* The look's tone curve on one linear value (>= 0; negatives are 0). */
-float dm_look_curve(float x);
-
 /* Apply `look` to a 3-channel linear working-space image, in place;
  * extra_ev: the photo's own exposure for its default rendering (a DNG's
  * BaselineExposure; dm_metadata.baseline_ev). */

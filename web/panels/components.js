@@ -5,15 +5,14 @@
 // each field say which component shows it).
 import { slider } from "../slider.js";
 import { depthControl, depthHandles } from "../handles.js";
-import { brushTool, linearTool, radialTool } from "../tools.js";
+import { brushTool, linearTool, radialTool, setTool, toolButton } from "../tools.js";
 
 const TOOLS = { radial_gradient: radialTool, linear_gradient: linearTool, brush: (ed, c, m) => brushTool(ed, c, m) };
 
 // The tool of component m of correction c on the photo, or none.
 export function useTool(ed, c, m, on, fresh = false) {
   const kind = ed.store.value(`correction[${c}].mask[${m}].kind`);
-  ed.view.tool = on && TOOLS[kind] ? TOOLS[kind](ed, c, m, fresh) : null;
-  ed.view.canvas.style.cursor = ed.view.tool ? "crosshair" : "";
+  setTool(ed, on && TOOLS[kind] ? TOOLS[kind](ed, c, m, fresh) : null);
   ed.preview.paint();
 }
 
@@ -72,25 +71,26 @@ function depthRange(ed, root, k) {
   if (sm) root.append(slider(sm, `${k}.smoothness`, st.value(`${k}.smoothness`), (v, moving) => ed.change({ [`${k}.smoothness`]: v }, moving)));
   const row = document.createElement("div");
   row.className = "row";
-  const drop = document.createElement("button");
-  drop.textContent = "Eyedropper";
-  drop.title = "Click the photo for the depth there, or drag over an area for its range";
-  drop.setAttribute("aria-pressed", String(ed.view.tool?.name === "eyedropper"));
-  drop.addEventListener("click", () => {
-    ed.view.tool = ed.view.tool?.name === "eyedropper" ? null : eyedropper(ed, key);
-    drop.setAttribute("aria-pressed", String(Boolean(ed.view.tool)));
-    ed.view.canvas.style.cursor = ed.view.tool ? "crosshair" : "";
+  const drop = toolButton(ed, {
+    text: "Eyedropper", title: "Click the photo for the depth there, or drag over an area for its range",
+    name: "eyedropper", make: () => eyedropper(ed, key),
   });
-  const map = document.createElement("button");
-  map.textContent = "Show depth map";
-  map.setAttribute("aria-pressed", String(ed.preview.layer?.kind === "depth"));
-  map.addEventListener("click", () => {
+  row.append(drop, depthMapButton(ed, "Show depth map"));
+  root.append(row);
+}
+
+// The depth heat map over the photo, on and off (Masking's Show depth map,
+// Lens Blur's Visualize Depth).
+export function depthMapButton(ed, text) {
+  const b = document.createElement("button");
+  b.textContent = text;
+  b.setAttribute("aria-pressed", String(ed.preview.layer?.kind === "depth"));
+  b.addEventListener("click", () => {
     const on = ed.preview.layer?.kind === "depth";
     ed.preview.setLayer(on ? null : { kind: "depth" });
-    map.setAttribute("aria-pressed", String(!on));
+    b.setAttribute("aria-pressed", String(!on));
   });
-  row.append(drop, map);
-  root.append(row);
+  return b;
 }
 
 // Click: the depth at a point; drag: over an area. The server suggests the

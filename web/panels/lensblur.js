@@ -7,6 +7,8 @@
 import { slider } from "../slider.js";
 import { depthControl } from "../handles.js";
 import { focusDepths, refineSection } from "./refine.js";
+import { depthMapButton } from "./components.js";
+import { toolButton } from "../tools.js";
 import { withIcon } from "../icons.js";
 
 const SUBJECT = [0, 0, 100, 100];
@@ -54,15 +56,7 @@ export function lensBlurPanel(root, ed) {
   const lab = document.createElement("label");
   lab.htmlFor = "lb-apply";
   lab.textContent = st.param(key("active"))?.label ?? "Apply";
-  const viz = document.createElement("button");
-  viz.textContent = "Visualize Depth";
-  viz.setAttribute("aria-pressed", String(ed.preview.layer?.kind === "depth"));
-  viz.addEventListener("click", () => {
-    const on = ed.preview.layer?.kind === "depth";
-    ed.preview.setLayer(on ? null : { kind: "depth" });
-    viz.setAttribute("aria-pressed", String(!on));
-  });
-  top.append(apply, lab, viz);
+  top.append(apply, lab, depthMapButton(ed, "Visualize Depth"));
   root.append(top);
 
   choice("mode");
@@ -93,13 +87,9 @@ function focalRange(ed, root) {
   const auto = JSON.stringify(st.value(key)) === JSON.stringify(SUBJECT);
   subject.setAttribute("aria-pressed", String(auto));
   subject.addEventListener("click", async () => ed.change(await focal(ed, key, SUBJECT)).then(() => ed.render()));
-  const pick = document.createElement("button");
-  pick.textContent = "Focus on click";
-  pick.title = "Click the photo: the focal range centres on the depth there";
-  pick.setAttribute("aria-pressed", String(ed.view.tool?.name === "focus"));
-  pick.addEventListener("click", () => {
-    ed.view.tool = ed.view.tool?.name === "focus" ? null : focusTool(ed, key);
-    pick.setAttribute("aria-pressed", String(Boolean(ed.view.tool)));
+  const pick = toolButton(ed, {
+    text: "Focus on click", title: "Click the photo: the focal range centres on the depth there",
+    name: "focus", make: () => focusTool(ed, key),
   });
   head.append(subject, pick);
   box.append(head);

@@ -6,7 +6,7 @@
 // focal range when it moves (focusDepths); Blur paints the end of the depth
 // scale farthest from it. Fields, ranges and labels: the table (refine[N].).
 import { slider } from "../slider.js";
-import { brushTool } from "../tools.js";
+import { brushTool, toolButton } from "../tools.js";
 import { brushSettings } from "./components.js";
 
 const BRUSHES = [
@@ -59,24 +59,13 @@ export function refineSection(ed, root) {
   const head = document.createElement("div");
   head.className = "row";
   head.innerHTML = `<span class="dim">Refine</span>`;
-  for (const b of BRUSHES) {
-    const btn = document.createElement("button");
-    btn.textContent = b.name;
-    btn.title = b.title;
-    const mine = () => ed.view.tool?.name === `refine-${b.name}`;
-    btn.setAttribute("aria-pressed", String(mine()));
-    btn.addEventListener("click", async () => {
-      try {
-        ed.view.tool = mine() ? null : await refineBrush(ed, b.name);
-      } catch (e) {
-        ed.status(`the depth is not ready yet: ${e.message}`, true);
-        return;
-      }
-      ed.view.canvas.style.cursor = ed.view.tool ? "crosshair" : "";
-      ed.render();
-    });
-    head.append(btn);
-  }
+  for (const b of BRUSHES)
+    head.append(toolButton(ed, {
+      text: b.name, title: b.title, name: `refine-${b.name}`, after: () => ed.render(),
+      make: () => refineBrush(ed, b.name).catch((e) => {
+        throw new Error(`the depth is not ready yet: ${e.message}`);
+      }),
+    }));
   root.append(head);
   if (ed.view.tool?.name?.startsWith("refine-")) brushSettings(ed, root);
   for (const i of st.corrections("refine")) root.append(setRow(ed, i));
