@@ -37,7 +37,7 @@ void cli_print_scene(const dm_scene *sc) {
   if (sc->depth_source[0]) printf("depth:       %s%s\n", sc->depth_source, cached), cached = "";
   if (sc->matte_source[0]) printf("matte:       %s%s\n", sc->matte_source, cached);
   if (sc->confidence.data)
-    printf("confidence:  %.1f %% of the subject sits at a depth its surroundings share\n",
+    printf("confidence:  %.1f %% of the subject's outline meets surroundings at its own depth\n",
            100.0 * sc->ambiguous);
   char advice[256];
   if (dm_scene_advice(sc, advice, sizeof advice)) printf("advice:      %s\n", advice);

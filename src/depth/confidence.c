@@ -5,9 +5,13 @@
  * background the network cannot tell from the subject) the depth gap the
  * fusion put there is an assumption, not a measurement. The share of such
  * pixels in a window around each pixel, on both sides of the outline,
- * lowers its confidence. Inside a matte split into two layers, a network
- * that hardly orders them lowers the confidence of the whole core too (the
- * cues disagree or the depth is silent). */
+ * lowers its confidence. Along the silhouette's lowest part, where a ground
+ * may meet it (dm_fuse_contact_line), background the network puts in front
+ * of the subject counts as contact too: a ground runs from in front of the
+ * subject to its foot (the occlusion rule leaves that stretch in front).
+ * Inside a matte split into two layers, a network that hardly orders them
+ * lowers the confidence of the whole core too (the cues disagree or the
+ * depth is silent). */
 #include <math.h>
 
 #include "depth/fuse_internal.h"
@@ -34,12 +38,15 @@ dm_status dm_fuse_confidence(dm_context *ctx, const dm_image *matte, const dm_im
   if (!s) s = dm_image_alloc(ctx, &ring, w, h, 1);
   if (!s) s = dm_image_alloc(ctx, &contact, w, h, 1);
   if (s) goto done;
+  float ground = dm_fuse_contact_line(matte);
   for (int y = 0; y < h; y++) {
     const float *c = dm_row(&core, y), *n = dm_row(&near, y), *b = dm_row(bg, y);
     float *o = dm_row(&ring, y), *t = dm_row(&contact, y);
     for (int x = 0; x < w; x++) {
       float in_ring = c[x] < 0.5f && n[x] > 0 ? 1.0f : 0.0f;
-      float d = fabsf(b[x] - l->net_value[0]);
+      /* along the lowest part, a ground in front of the subject counts too */
+      float d = b[x] - l->net_value[0];
+      d = (float)y >= ground && d < 0 ? 0 : fabsf(d);
       o[x] = in_ring;
       t[x] = in_ring * (1.0f - smoothstep01(d / CONTACT_TOLERANCE));
     }

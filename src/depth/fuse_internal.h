@@ -49,6 +49,13 @@ dm_status dm_fuse_flip_small(dm_context *ctx, dm_image *label, const dm_image *c
 dm_status dm_fuse_drop_small_parts(dm_context *ctx, dm_image *label, const dm_image *core,
                                    double min_px);
 
+/* Where a ground may meet the subject: the row from which down the
+ * silhouette (matte >= 0.5) is in its lowest DM_FUSE_CONTACT_SHARE of its
+ * height. The height of the plane when there is no silhouette or it is cut
+ * by the frame's bottom (no ground in view meets it). fuse_occlusion.c. */
+#define DM_FUSE_CONTACT_SHARE 0.2f
+float dm_fuse_contact_line(const dm_image *mp);
+
 /* Occlusion (fuse_occlusion.c): the background right around the silhouette
  * (not along its lowest part, where a ground may meet it) lies behind the
  * subject's value `subject`; bg is remapped monotonically so that it does. */

@@ -19,7 +19,7 @@
  *     runs along the subject): an object between the camera and the
  *     subject, whose edge the silhouette follows round;
  *   - one that reaches the ring only along the silhouette's lowest
- *     CONTACT_SHARE, where a ground may meet the subject (that stretch of
+ *     DM_FUSE_CONTACT_SHARE, where a ground may meet the subject (that stretch of
  *     the ring does not count).
  * Every constant was chosen on the tune scenes of tests/data/dof-split.json
  * (depthmask-depth-eval's "behind" and "strict"). The band separation
@@ -34,8 +34,6 @@
  * proxy's long side of the core (matte >= 0.5). */
 #define RING_FRAC 0.02f
 #define RING_OUT 0.05f
-/* The silhouette's lowest share (of its height) where a ground may meet it. */
-#define CONTACT_SHARE 0.2f
 /* A part whose outline runs along the subject for more than this share is
  * hemmed in by it: in front of it. */
 #define HEMMED_SHARE 0.67f
@@ -125,7 +123,7 @@ static int lift_part(void *user, const int *px, int n) {
   return 0;
 }
 
-dm_status dm_fuse_occlusion(dm_context *ctx, const dm_image *mp, float subject, dm_image *bg) {
+float dm_fuse_contact_line(const dm_image *mp) {
   int w = mp->width, h = mp->height, top = h, bottom = -1;
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
@@ -133,10 +131,21 @@ dm_status dm_fuse_occlusion(dm_context *ctx, const dm_image *mp, float subject, 
         if (y < top) top = y;
         bottom = y;
       }
-  if (bottom < 0 || !(subject < 1.0f)) return DM_OK;
-  float bottom_y = (float)bottom - CONTACT_SHARE * (float)(bottom - top);
   /* a silhouette cut by the frame's bottom meets no ground in view */
-  if (bottom >= h - 2) bottom_y = (float)h;
+  if (bottom < 0 || bottom >= h - 2) return (float)h;
+  return (float)bottom - DM_FUSE_CONTACT_SHARE * (float)(bottom - top);
+}
+
+dm_status dm_fuse_occlusion(dm_context *ctx, const dm_image *mp, float subject, dm_image *bg) {
+  int w = mp->width, h = mp->height, any = 0;
+  for (int y = 0; y < h && !any; y++)
+    for (int x = 0; x < w; x++)
+      if (dm_row(mp, y)[x] >= 0.5f) {
+        any = 1;
+        break;
+      }
+  if (!any || !(subject < 1.0f)) return DM_OK;
+  float bottom_y = dm_fuse_contact_line(mp);
   int r = (int)(RING_FRAC * (float)(w > h ? w : h) + 0.5f);
   dm_image ring = {0}, front = {0}, mark = {0};
   dm_status s = ring_of(ctx, mp, r > 1 ? r : 1, bottom_y, &ring);

@@ -27,7 +27,9 @@
 #include "scene_internal.h"
 
 #define MATTE_VERSION "matte-2" /* 2: checked against the colours (dm_matte_from_colour) */
-#define FUSED_VERSION "fused-2" /* 2: occlusion orders the background (fuse_occlusion.c) */
+/* 2: occlusion orders the background (fuse_occlusion.c); 3: the
+ * confidence flags a ground meeting the subject (confidence.c) */
+#define FUSED_VERSION "fused-3"
 /* Photos are read whole to look for embedded depth; a bigger file is not a photo. */
 #define SCENE_MAX_FILE (2LL << 30)
 
@@ -241,15 +243,20 @@ static dm_status build_depth(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   return build_fused(ctx, b, out);
 }
 
-static float ambiguous_share(const dm_scene *s) {
-  if (!s->matte.data || !s->confidence.data) return 0;
-  double in = 0, low = 0;
-  for (int y = 0; y < s->matte.height; y++) {
-    const float *m = dm_row(&s->matte, y), *c = dm_row(&s->confidence, y);
-    for (int x = 0; x < s->matte.width; x++)
-      if (m[x] >= 0.5f) in += 1, low += c[x] < 0.5f;
+/* The outline, not the area: where a Depth Range mask meets surroundings
+ * at the subject's own depth it cannot cut them off, and a cup's foot on a
+ * table is a quarter of its outline but a tenth of its area. */
+float dm_scene_ambiguous(const dm_scene *s) {
+  const dm_image *m = &s->matte, *c = &s->confidence;
+  if (!m->data || !c->data || c->width != m->width || c->height != m->height) return 0;
+  double edge = 0, low = 0;
+  for (int y = 1; y + 1 < m->height; y++) {
+    const float *up = dm_row(m, y - 1), *row = dm_row(m, y), *down = dm_row(m, y + 1);
+    for (int x = 1; x + 1 < m->width; x++)
+      if (row[x] >= 0.5f && (row[x - 1] < 0.5f || row[x + 1] < 0.5f || up[x] < 0.5f || down[x] < 0.5f))
+        edge += 1, low += dm_row(c, y)[x] < 0.5f;
   }
-  return in > 0 ? (float)(low / in) : 0;
+  return edge > 0 ? (float)(low / edge) : 0;
 }
 
 /* After the depth: the matte's soft pixels' two layers. */
@@ -280,7 +287,7 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
   /* The matte first: the fused depth is built around it. */
   if (!s) s = build_matte(ctx, &b, out);
   if (!s) s = build_depth(ctx, &b, out);
-  if (!s) out->ambiguous = ambiguous_share(out);
+  if (!s) out->ambiguous = dm_scene_ambiguous(out);
   if (!s) s = build_layers(ctx, work, out);
   /* Without depth, the matte alone says whether the networks ran. */
   if (!s && opt->depth_mode == DM_DEPTH_MODE_NONE) out->cached = b.matte_cached;
@@ -293,7 +300,7 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
 int dm_scene_advice(const dm_scene *s, char *out, size_t len) {
   if (len) out[0] = 0;
   if (!s->confidence.data || !(s->ambiguous > DM_SCENE_AMBIGUOUS)) return 0;
-  snprintf(out, len, "%.0f %% of the subject sits at a depth its surroundings share: a Depth Range "
+  snprintf(out, len, "%.0f %% of the subject's outline meets surroundings at its own depth: a Depth Range "
            "mask cannot separate it there; use Subject, or intersect the Depth Range with Subject",
            100.0 * s->ambiguous);
   return 1;

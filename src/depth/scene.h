@@ -46,7 +46,7 @@ typedef struct dm_scene {
   const char *matte_used;  /* "none", "file", "embedded" or "network" (NULL: not built) */
   char matte_source[160];
   int cached;              /* 1 when depth and matte came from the cache */
-  float ambiguous;         /* share of the subject (matte >= 0.5) with confidence < 0.5 */
+  float ambiguous;         /* share of the subject's outline with confidence < 0.5 */
   dm_matte_layers layers;  /* F and B of the matte's soft pixels (empty without a matte) */
 } dm_scene;
 
@@ -61,11 +61,17 @@ void dm_scene_free(dm_scene *s);
 
 /* The one sentence of advice on the scene's confidence, the same wherever
  * it is shown (`depth`, `info`, `mask`, the editor's state): when more than
- * DM_SCENE_AMBIGUOUS of the subject sits at a depth its surroundings share,
- * a Depth Range mask cannot separate it and Subject can. Returns 0 (and
- * out = "") when there is nothing to advise. */
+ * DM_SCENE_AMBIGUOUS of the subject's outline meets surroundings at its own
+ * depth (dm_scene_ambiguous), a Depth Range mask cannot separate it there
+ * and Subject can. Returns 0 (and out = "") when there is nothing to
+ * advise. */
 #define DM_SCENE_AMBIGUOUS 0.2f
 int dm_scene_advice(const dm_scene *s, char *out, size_t len);
+
+/* The share of the subject's outline (matte >= 0.5 with a 4-neighbour
+ * below 0.5; the frame's edge is no outline) whose confidence is below
+ * 0.5; dm_scene_build stores it in `ambiguous`. */
+float dm_scene_ambiguous(const dm_scene *s);
 
 /* The Depth Range that holds the subject (its matte's 5th..95th depth
  * percentiles, 0 = near .. 100 = far), and the one that selects everything

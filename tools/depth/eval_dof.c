@@ -32,7 +32,11 @@
  *                    scene's name gets "_soft")
  *   --time P         P upscaled to 4000x3000 (12 MP): time dm_depth_fuse (best
  *                    of 3: wall seconds and CPU seconds of all threads)
+ *   confidence  the fused confidence's mean on the true contacts (background
+ *          within side/50 of the subject at its depth, within 10 %: issue
+ *          16 asks it low) and on the rest of that ring (clear)
  * Lines are machine-readable: "map SCENE NAME order X iou Y lo A hi B strict S behind F spread P",
+ * "confidence SCENE contact C clear F pixels N",
  * "portrait NAME inside X outside Y whole Z", "time W H wall S cpu S threads N". */
 #include <math.h>
 #include <stdint.h>
@@ -141,6 +145,45 @@ static double behind_share(const dm_image *map, const dm_image *z, const dm_imag
     for (int x = 0; x < z->width; x++)
       if (dm_row(z, y)[x] > 1.15f * zs) in += 1, ok += dm_row(map, y)[x] > ms;
   return in > 0 ? ok / in : 1;
+}
+
+/* The confidence where the truth has a contact: background pixels within
+ * side/50 of the subject (mask_gt >= 0.5, chessboard distance) whose true
+ * depth is within 10 % of the subject's median (a table under a cup, the
+ * ground at a person's feet); and where it has none (the rest of that
+ * ring). A confidence that flags contacts is low on the first, high on the
+ * second. n: the contact pixels (0: the scene has no contact). */
+static void contact_confidence(const dm_image *conf, const dm_image *z, const dm_image *gt,
+                               double *contact, double *clear, double *n_contact) {
+  int w = gt->width, h = gt->height, r = (w > h ? w : h) / 50;
+  float zs = subject_median(z, gt);
+  double sc = 0, nc = 0, sf = 0, nf = 0;
+  /* within r of the subject: a row pass, then a column pass */
+  unsigned char *rowd = calloc((size_t)w * h, 1), *near = calloc((size_t)w * h, 1);
+  if (!rowd || !near) {
+    free(rowd), free(near);
+    *contact = *clear = NAN, *n_contact = 0;
+    return;
+  }
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (dm_row(gt, y)[x] >= 0.5f)
+        for (int k = x - r < 0 ? 0 : x - r; k <= x + r && k < w; k++) rowd[(size_t)y * w + k] = 1;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      if (rowd[(size_t)y * w + x])
+        for (int k = y - r < 0 ? 0 : y - r; k <= y + r && k < h; k++) near[(size_t)k * w + x] = 1;
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++) {
+      if (dm_row(gt, y)[x] >= 0.5f || !near[(size_t)y * w + x]) continue;
+      float c = dm_row(conf, y)[x];
+      if (fabsf(dm_row(z, y)[x] - zs) <= 0.1f * zs) sc += c, nc += 1;
+      else sf += c, nf += 1;
+    }
+  free(rowd), free(near);
+  *contact = nc > 0 ? sc / nc : NAN;
+  *clear = nf > 0 ? sf / nf : NAN;
+  *n_contact = nc;
 }
 
 static double band_iou(const dm_image *map, const dm_image *gt, double *lo_out, double *hi_out) {
@@ -315,6 +358,21 @@ static int eval_scene(dm_context *ctx, const char *dir, const char *out_dir, int
            names[k], order, iou, lo, hi, strict, behind_share(maps[k], &d16, &gt),
            backdrop_spread(maps[k], &d16));
   }
+  double c_in, c_out, c_n;
+  contact_confidence(&conf, &d16, &gt, &c_in, &c_out, &c_n);
+  double o_low = 0, o_n = 0, a_low = 0, a_n = 0;
+  for (int y = 1; y + 1 < conf.height; y++)
+    for (int x = 1; x + 1 < conf.width; x++) {
+      float m = 1 - dm_row(&matte, y)[x]; /* matte was inverted above */
+      if (m < 0.5f) continue;
+      int low = dm_row(&conf, y)[x] < 0.5f;
+      a_n += 1, a_low += low;
+      if (1 - dm_row(&matte, y)[x - 1] < 0.5f || 1 - dm_row(&matte, y)[x + 1] < 0.5f ||
+          1 - dm_row(&matte, y - 1)[x] < 0.5f || 1 - dm_row(&matte, y + 1)[x] < 0.5f)
+        o_n += 1, o_low += low;
+    }
+  printf("confidence %s contact %.4f clear %.4f pixels %.0f area %.3f outline %.3f\n", base, c_in, c_out, c_n,
+         a_low / (a_n + 1e-9), o_low / (o_n + 1e-9));
   if (out_dir) {
     write_plane(ctx, out_dir, base, "fused", &fused);
     write_plane(ctx, out_dir, base, "confidence", &conf);
