@@ -25,6 +25,8 @@ PACKAGES=(
   python3-skimage python-matplotlib-data opencv-doc python3-numpy python3-pil python3-scipy
   # network tests: inputs, random DA-V2-S weights (tools/nn/*.py)
   python3-onnx
+  # the batch runner's shards split by GNU parallel (tests/batch)
+  parallel
   # the editor page's browser tests (tests/web): headless, driven by playwright-core
   chromium
 )

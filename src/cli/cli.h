@@ -28,6 +28,7 @@ typedef struct cli_render_args {
   int bits;                  /* --bits, 0 = default for the format */
   const char *profile_name;  /* --profile */
   int quality;               /* --quality */
+  int long_edge;             /* --long-edge PX, 0 = full size */
   const char *compression;   /* --compression */
   int no_sidecar;            /* --no-sidecar */
   int skip_unknown_masks;    /* --skip-unknown-masks */
@@ -43,6 +44,8 @@ typedef struct cli_render_args {
   float subject_distance;    /* --subject-distance M, 0 = not given (lens_blur.subject_distance_m) */
   float background_distance; /* --background-distance M (lens_blur.background_distance_m) */
   const char *raw_look;      /* --raw-look default|neutral (dm:RawLook), NULL = as the recipe says */
+  int seed_sidecar;          /* not an option (batch --sidecars out): a --sidecar PATH not made
+                                yet starts from the photo's own sidecar */
 } cli_render_args;
 
 /* Parse argv (after the sub-command name). Returns 0, or an exit code. */
@@ -107,7 +110,30 @@ void cli_print_usage(FILE *f);
 int cli_print_help(const char *cmd);
 int cli_help_wanted(int argc, char **argv);
 
+/* One photo through render's whole path, as `render ARGS` does it; `batch`
+ * calls it per photo. With a job, nothing is printed to stdout, the error
+ * line (still printed to stderr) is kept in job->message, and `before`,
+ * called with the merged recipe's hash once it is known, may skip the
+ * render by returning 1 (the manifest says the output is current). */
+typedef struct cli_photo_job cli_photo_job;
+struct cli_photo_job {
+  int (*before)(void *user, const cli_photo_job *job, const dm_render_options *opt);
+  void *user;
+  int seed_sidecar;        /* cli_render_args.seed_sidecar */
+  char output[4096];       /* the output path */
+  char input_hash[33];     /* the photo's content (XXH3-128, as dm:SourceHash) */
+  char recipe_hash[33];    /* the merged recipe, cli_recipe_hash */
+  char depth_source[512];  /* dm:DepthSource of the render ("" when it needed no depth) */
+  char message[1024];      /* the error, "" on success */
+  int skipped;
+};
+int cli_render_photo(int argc, char **argv, cli_photo_job *job);
+/* The hash of what a recipe does to the picture: every field but the
+ * per-photo record a render rewrites (dm:OutputFile, provenance). */
+dm_status cli_recipe_hash(dm_context *ctx, const dm_recipe *r, char hex[33]);
+
 int cmd_render(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

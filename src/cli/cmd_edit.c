@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "core/param.h"
+#include "nn/model_cache.h"
 #include "server/server.h"
 
 typedef struct edit_args {
@@ -51,7 +52,7 @@ static int check_args(const cli_render_args *a) {
     return cli_usage_error("edit works on each photo's sidecar: -o, --recipe, --preset, --set, "
                            "--sidecar and --no-sidecar are render options");
   if (a->format_name || a->bits || a->profile_name || a->quality || a->compression ||
-      a->subject_distance || a->background_distance || a->raw_look)
+      a->subject_distance || a->background_distance || a->raw_look || a->long_edge)
     return cli_usage_error("the output format, lens distances and raw look are chosen in the editor "
                            "(POST /api/export, the recipe), not on edit's command line");
   return 0;
@@ -102,6 +103,8 @@ int cmd_edit(int argc, char **argv) {
                           .sidecar_dir = e.sidecar_dir, .scene = opt.scene};
   dm_server *srv = NULL;
   int port = 0;
+  /* a session builds the scene of every photo it opens: the networks stay loaded */
+  dm_nn_cache_enable();
   dm_status s = dm_server_open(ctx, &so, &srv);
   if (!s) s = dm_server_listen(ctx, srv, &port);
   if (s) {
@@ -114,6 +117,7 @@ int cmd_edit(int argc, char **argv) {
     wait_for_quit(srv, &stop);
     rc = cli_report(ctx, dm_server_close(ctx, srv));
   }
+  dm_nn_cache_clear();
   dm_context_free(ctx);
   cli_render_args_free(&a);
   return rc;

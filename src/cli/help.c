@@ -26,7 +26,8 @@ static const cmd_help helps[] = {
     {"render",
      "  render IN [-o OUT] [--recipe R.xmp | --preset P.xmp] [--set KEY=VALUE]...\n"
      "         [--format jpeg|png|tiff] [--bits 8|16|32] [--profile srgb|adobergb|p3|prophoto]\n"
-     "         [--quality 1-100] [--compression none|lzw|deflate] [--no-sidecar] [--threads N]\n"
+     "         [--quality 1-100] [--compression none|lzw|deflate] [--long-edge PX]\n"
+     "         [--no-sidecar] [--threads N]\n"
      "         [--depth auto|ai|embedded|FILE] [--depth-range NEAR_M:FAR_M]\n"
      "         [--depth-encoding linear|inverse|near01] [--matte auto|none|FILE]\n"
      "         [--subject-distance M --background-distance M]\n"
@@ -43,6 +44,7 @@ static const cmd_help helps[] = {
      "                          order of --set options does not matter\n"
      "  --format, --bits, --profile, --quality, --compression   the output file (default\n"
      "                          16-bit TIFF, sRGB)\n"
+     "  --long-edge PX          shrink the output to fit PX on its long side (never enlarged)\n"
      "  --subject-distance M --background-distance M   physical lens blur on any depth: the\n"
      "                          subject matte's median depth is put at M metres, the median\n"
      "                          outside it at the other M (saved as lens_blur.subject_distance_m,\n"
@@ -97,6 +99,38 @@ static const cmd_help helps[] = {
      "  --skip-unknown-masks, --allow-outside-paths   as for render\n" SCENE_OPTS
      "\nExample:\n"
      "  depthmask edit portrait.jpg --port 8600\n"},
+    {"batch",
+     "  batch IN... --preset P.xmp -o DIR [-r] [--jobs N|auto] [--threads-per-job T]\n"
+     "         [--shard I/N] [--sidecars beside|out|none] [--summary FILE.json]\n"
+     "         [--max-memory SIZE] [--dry-run] [render's output and scene options]\n"
+     "                          one preset over many photos: resumable, sharded, progress\n",
+     "Renders every photo of IN (files, or folders' photos; -r: and their subfolders') with the\n"
+     "preset merged into its sidecar exactly as `render --preset` does, into DIR/NAME-dm.EXT\n"
+     "(NAME.SRCEXT-dm.EXT where base names collide). Each output is what `render` writes for\n"
+     "that photo, bit for bit. Photos go in one stable order (sorted by path); a photo that\n"
+     "fails gets render's one-line message and the batch goes on.\n"
+     "\n"
+     "  -o DIR                  the outputs' folder (made if missing); its manifest\n"
+     "                          (.depthmask-batch.jsonl) lets a repeated or killed batch skip\n"
+     "                          every output that is current\n"
+     "  -r                      go into subfolders\n"
+     "  --jobs N|auto           photos at once, sharing the loaded networks (auto: from the\n"
+     "                          cores and --max-memory)\n"
+     "  --threads-per-job T     threads each photo uses (default: cores / jobs)\n"
+     "  --shard I/N             only every N-th photo of the order, starting at the I-th\n"
+     "                          (GNU parallel, Slurm arrays, Kubernetes indexed jobs)\n"
+     "  --sidecars beside|out|none   update each photo's own sidecar (default, as Lightroom\n"
+     "                          does), write the recipes into DIR instead, or write none\n"
+     "  --summary FILE.json     every photo's status, output, message, seconds and depth\n"
+     "  --max-memory SIZE       all jobs together stay under it (default: half the RAM or\n"
+     "                          the cgroup's limit)\n"
+     "  --dry-run               list what would be rendered and what is current; write nothing\n"
+     "  --format, --bits, --profile, --quality, --compression, --long-edge, --set,\n"
+     "  --raw-look, --depth, --matte, --cache, --no-cache   as for render\n"
+     "Progress: one line on a terminal; otherwise `ok|fail|skip PATH SECONDS` per photo.\n"
+     "Exit status: 0 every photo ok or current, 1 any failed, 2 bad usage.\n"
+     "\nExample:\n"
+     "  depthmask batch shoot/ --preset look.xmp -o out/ --format jpeg --long-edge 2048\n"},
     {"info",
      "  info IN                 what the file carries: format, size, profile, metadata, the depth\n"
      "                          and mattes embedded in it, sidecar\n",

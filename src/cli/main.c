@@ -48,6 +48,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "depth")) return cmd_depth(argc - 2, argv + 2);
   if (!strcmp(cmd, "mask")) return cmd_mask(argc - 2, argv + 2);
   if (!strcmp(cmd, "edit")) return cmd_edit(argc - 2, argv + 2);
+  if (!strcmp(cmd, "batch")) return cmd_batch(argc - 2, argv + 2);
   if (!strcmp(cmd, "demo")) return cmd_demo(argc - 2, argv + 2);
   if (!strcmp(cmd, "models")) return cmd_models(argc - 2, argv + 2);
   if (!strcmp(cmd, "keys")) return cmd_keys(argc - 2, argv + 2);

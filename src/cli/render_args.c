@@ -62,6 +62,10 @@ int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
       VALUE("--quality");
       if (!dm_parse_int(v, &a->quality) || a->quality < 1 || a->quality > 100)
         return cli_usage_error("--quality must be 1 to 100, not \"%s\"", v);
+    } else if (is_opt(arg, "--long-edge")) {
+      VALUE("--long-edge");
+      if (!dm_parse_int(v, &a->long_edge) || a->long_edge < 16 || a->long_edge > 65535)
+        return cli_usage_error("--long-edge must be 16 to 65535 pixels, not \"%s\"", v);
     } else if (is_opt(arg, "--compression")) {
       VALUE("--compression");
       a->compression = v;
@@ -176,7 +180,7 @@ dm_status cli_load_recipe(dm_context *ctx, const cli_render_args *a, const char 
   if (foreign) *foreign = 0;
   if (a->recipe) {
     s = dm_recipe_read_file(ctx, a->recipe, r);
-  } else if (a->sidecar) {
+  } else if (a->sidecar && (access(a->sidecar, F_OK) == 0 || !a->seed_sidecar)) {
     if (access(a->sidecar, F_OK) == 0) s = read_sidecar(ctx, a, a->sidecar, photo_hash, r, foreign);
   } else if (dm_sidecar_find(a->input, sidecar, sizeof sidecar, &legacy)) {
     s = read_sidecar(ctx, a, sidecar, photo_hash, r, foreign);
@@ -348,6 +352,7 @@ int cli_resolve_output(const cli_render_args *a, dm_render_options *opt, char *o
     return cli_usage_error("--profile must be srgb, adobergb, p3 or prophoto, not \"%s\"",
                            a->profile_name);
   opt->quality = a->quality;
+  opt->long_edge = a->long_edge;
   opt->compression = DM_COMPRESS_DEFAULT;
   if (a->compression) {
     if (!strcmp(a->compression, "none")) opt->compression = DM_COMPRESS_NONE;

@@ -57,6 +57,11 @@ void dm_log(dm_context *ctx, dm_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* 3/4 of the RAM, or of the cgroup's limit when that is lower. */
 long long dm_default_max_memory(void);
+/* The RAM, or the cgroup's limit when that is lower (0 when unknown). */
+long long dm_memory_size(void);
+/* The CPUs this process may use: its affinity mask (Slurm's allocation),
+ * or the cgroup's cpu.max quota (a container's limit) when that is lower. */
+int dm_cpu_count(void);
 /* "4G", "512MiB", "2.5g", "1000000" (bytes) -> bytes; 0 when malformed. */
 int dm_parse_size(const char *text, long long *out);
 /* Refuse a w x h photo whose work (ctx->bytes_per_pixel) exceeds

@@ -1,6 +1,7 @@
 /* The memory a job may use, and the check made before the big allocations:
  * a photo whose work would not fit is refused with one line naming its size
  * and what it needs, instead of swapping the machine to a halt. */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +28,15 @@ static long long cgroup_limit(void) {
   return -1;
 }
 
-long long dm_default_max_memory(void) {
+long long dm_memory_size(void) {
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   long long ram = pages > 0 && page > 0 ? (long long)pages * page : 0;
   long long cg = cgroup_limit();
   if (cg > 0 && (ram == 0 || cg < ram)) ram = cg;
-  return ram / 4 * 3;
+  return ram;
 }
+
+long long dm_default_max_memory(void) { return dm_memory_size() / 4 * 3; }
 
 int dm_parse_size(const char *text, long long *out) {
   char *end;
@@ -69,4 +72,29 @@ dm_status dm_check_memory(dm_context *ctx, const char *name, long long w, long l
   return dm_fail(ctx, DM_ERR_RANGE, name,
                  "%lldx%lld pixels (%.1f MP) need about %s for this work, more than the %s "
                  "allowed (--max-memory)", w, h, (double)w * h / 1e6, a, b);
+}
+
+/* cgroup v2's cpu.max "QUOTA PERIOD" ("max PERIOD": no limit) as whole CPUs. */
+static int cgroup_cpus(void) {
+  FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+  if (!f) return 0;
+  char quota[32];
+  long period = 0;
+  int n = fscanf(f, "%31s %ld", quota, &period);
+  fclose(f);
+  if (n != 2 || !strcmp(quota, "max") || period <= 0) return 0;
+  long q = atol(quota);
+  return q > 0 ? (int)((q + period - 1) / period) : 0;
+}
+
+int dm_cpu_count(void) {
+  int n = 0;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) n = CPU_COUNT(&set);
+  if (n <= 0) {
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    n = c > 0 ? (int)c : 1;
+  }
+  int cg = cgroup_cpus();
+  return cg > 0 && cg < n ? cg : n;
 }

@@ -105,12 +105,6 @@ void nn_conv_fill(float *x, size_t n, float v);
 /* Conv and ConvTranspose's output: float32, [N, M, spatial out...]. */
 void nn_conv_set_output(dm_nn_tensor *y, const dm_nn_tensor *x, const nn_conv_shape *sh);
 
-/* Every BLAS call in these kernels runs single-threaded inside dm_parallel
- * workers. OpenBLAS' thread count is process-wide and MatMul/Gemm use its
- * threads, so a kernel run pins it to 1 and puts the old count back after
- * (runs of one context are sequential; see ops_conv.c). */
-int nn_conv_blas_enter(void);
-void nn_conv_blas_leave(int saved);
 
 /* Ops defined outside ops_conv.c. */
 extern const nn_op nn_op_conv_transpose;

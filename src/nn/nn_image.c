@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/resample.h"
+#include "nn/model_cache.h"
 
 dm_status dm_nn_image_to_tensor(dm_context *ctx, const dm_image *srgb, int w, int h,
                                 const dm_nn_norm *norm, dm_nn_tensor *t, const char *name) {
@@ -63,18 +64,12 @@ dm_status dm_nn_tensor_to_plane(dm_context *ctx, const dm_nn_tensor *t, int widt
   return s;
 }
 
-/* The one place a model is loaded, so a cache of loaded models can replace
- * it (a load is ~0.1 s; ISNet's run is seconds). */
-static dm_status load_model(dm_context *ctx, const char *path, dm_nn_model **model) {
-  return dm_nn_load(ctx, path, model);
-}
-
 dm_status dm_nn_run_on_image(dm_context *ctx, const char *model_path, const dm_image *srgb, int w,
                              int h, const dm_nn_norm *norm, dm_image *plane) {
   dm_nn_model *model = NULL;
   dm_nn_tensor in = {0}, *outs = NULL;
   int *want = NULL, n_out = 0;
-  dm_status s = load_model(ctx, model_path, &model);
+  dm_status s = dm_nn_cache_acquire(ctx, model_path, &model);
   if (!s && dm_nn_input_count(model) != 1)
     s = dm_fail(ctx, DM_ERR_FORMAT, model_path, "expected one input, the model has %d",
                 dm_nn_input_count(model));
@@ -102,6 +97,6 @@ dm_status dm_nn_run_on_image(dm_context *ctx, const char *model_path, const dm_i
   free(outs);
   free(want);
   free(in.data);
-  dm_nn_free(model);
+  dm_nn_cache_release(model);
   return s;
 }

@@ -188,4 +188,9 @@ static inline int nn_axis(int64_t axis, int rank) {
   return (int)(axis < 0 ? axis + rank : axis);
 }
 
+/* Every BLAS call runs single-threaded inside dm_parallel workers (convs,
+ * MatMul, Gemm): OpenBLAS' count is set to 1 once per process, before the
+ * first call (ops_conv.c). */
+void nn_blas_single_thread(void);
+
 #endif

@@ -15,6 +15,7 @@
  * a shared counter; scratch is bounded per thread. */
 #include <cblas.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "nn/conv_internal.h"
@@ -22,17 +23,12 @@
 /* Our pool splits a conv into tiles, each worker calling a one-thread kernel
  * (faster on 2 cores than one OpenBLAS-threaded sgemm per image, and im2col
  * runs in parallel too; see bench/bench_conv.c); OpenBLAS threads on top of
- * that would oversubscribe the cores. Setting the count only stores a
- * number while OpenBLAS' threads exist, so switching per run is cheap. */
-int nn_conv_blas_enter(void) {
-  int saved = openblas_get_num_threads();
-  if (saved != 1) openblas_set_num_threads(1);
-  return saved;
-}
-
-void nn_conv_blas_leave(int saved) {
-  if (saved != 1) openblas_set_num_threads(saved);
-}
+ * that would oversubscribe the cores. So OpenBLAS runs one thread, set once
+ * per process: switching the count around each call raced when two batch
+ * workers ran networks at once. */
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+static void blas_single(void) { openblas_set_num_threads(1); }
+void nn_blas_single_thread(void) { pthread_once(&blas_once, blas_single); }
 
 static dm_status conv_shape(nn_kctx *k, nn_conv_shape *sh) {
   if (k->n_in < 2 || !k->in[0] || !k->in[1])
@@ -125,9 +121,8 @@ static dm_status conv_run(nn_kctx *k) {
   } else if (p->smallk) {
     nn_conv_gemm_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
   } else {
-    int saved = nn_conv_blas_enter();
+    nn_blas_single_thread();
     nn_conv_gemm_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
-    nn_conv_blas_leave(saved);
   }
   return DM_OK;
 }

@@ -209,9 +209,8 @@ static dm_status ct_run(nn_kctx *k) {
   if (!p) return nn_fail(k, DM_ERR_INTERNAL, "run before prepare");
   ct_job j = {p, k->in[0]->data, k->in[1]->data, k->n_in > 2 && k->in[2] ? k->in[2]->data : NULL,
               k->out[0]->data, k->scratch, &k->node->act, 0};
-  int saved = nn_conv_blas_enter();
+  nn_blas_single_thread();
   dm_parallel(k->ctx, ct_worker, &j);
-  nn_conv_blas_leave(saved);
   return DM_OK;
 }
 

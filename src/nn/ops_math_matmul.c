@@ -77,6 +77,28 @@ typedef struct {
   float beta;
 } mm_job;
 
+/* One sgemm split by rows of C over our pool: OpenBLAS itself runs one
+ * thread per process (ops_conv.c), so a lone product would use one core. */
+typedef struct {
+  int ta, tb, n, k, lda, ldb, ldc;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+} rows_job;
+
+static void rows_piece(void *user, int64_t i0, int64_t i1) {
+  const rows_job *j = user;
+  const float *a = j->ta ? j->a + i0 : j->a + i0 * j->lda;
+  cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans, (int)(i1 - i0),
+              j->n, j->k, j->alpha, a, j->lda, j->b, j->ldb, j->beta, j->c + i0 * j->ldc, j->ldc);
+}
+
+static void sgemm_rows(dm_context *ctx, rows_job *j, int64_t m) {
+  nn_blas_single_thread();
+  int64_t work = (int64_t)j->n * (j->k > 0 ? j->k : 1);
+  nn_math_parallel(ctx, m, work >= 65536 ? 1 : 65536 / work, rows_piece, j);
+}
+
 static void sgemm1(const mm_dims *d, const float *a, const float *b, float *c, int64_t m, float beta) {
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)d->n, (int)d->k, 1.0f, a, blas_int(d->k), b,
               blas_int(d->n), beta, c, blas_int(d->n));
@@ -135,13 +157,17 @@ static dm_status mm_run(nn_kctx *k) {
   if (d.k == 0 && beta == 0.0f) memset(y->data, 0, (size_t)total * sizeof(float));
   if (nbb == 1 && na == nb && nb * d.m <= INT32_MAX) {
     /* B shared by every batch: one [nb*M, K] x [K, N] product. */
-    sgemm1(&d, k->in[0]->data, k->in[1]->data, y->data, nb * d.m, beta);
+    rows_job j = {0, 0, (int)d.n, (int)d.k, blas_int(d.k), blas_int(d.n), blas_int(d.n), 1.0f, beta,
+                  k->in[0]->data, k->in[1]->data, y->data};
+    sgemm_rows(k->ctx, &j, nb * d.m);
   } else {
     nn_bcast bc;
     const dm_nn_tensor *in[2] = {&d.a_batch, &d.b_batch};
     nn_bcast_init(&bc, &d.batch, in, 2);
     mm_job j = {&d, &bc, k->in[0]->data, k->in[1]->data, y->data, beta};
-    nn_bcast_range(&bc, 0, nb, mm_batch_run, &j);
+    /* a matrix per task: OpenBLAS runs one thread (ops_conv.c) */
+    nn_blas_single_thread();
+    nn_bcast_run(k->ctx, &bc, 1, mm_batch_run, &j);
   }
   apply_act(k, y->data, total);
   return DM_OK;
@@ -196,8 +222,9 @@ static dm_status gemm_run(nn_kctx *k) {
     beta = 0.0f;
     if (kk == 0) memset(y->data, 0, (size_t)(m * n) * sizeof(float));
   }
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)kk,
-              alpha, a->data, blas_int(a->dims[1]), b->data, blas_int(b->dims[1]), beta, y->data, blas_int(n));
+  rows_job j = {ta, tb, (int)n, (int)kk, blas_int(a->dims[1]), blas_int(b->dims[1]), blas_int(n), alpha, beta,
+                a->data, b->data, y->data};
+  sgemm_rows(k->ctx, &j, m);
   apply_act(k, y->data, m * n);
   return DM_OK;
 }

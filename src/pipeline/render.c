@@ -1,11 +1,13 @@
 #include "pipeline/render.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/file.h"
+#include "core/resample.h"
 #include "pipeline/graph.h"
 
 void dm_dirname(const char *path, char *out, size_t out_len) {
@@ -290,6 +292,25 @@ int dm_depth_source_parse(const char *text, dm_scene_options *so, char *path, si
   return 1;
 }
 
+/* --long-edge: the finished picture, still in linear light, averaged down
+ * (never up) to fit `px` on its long side; the aspect ratio is kept. */
+static dm_status shrink_to_long_edge(dm_context *ctx, dm_image *img, int px) {
+  int w = img->width, h = img->height, longest = w > h ? w : h;
+  if (longest <= px) return DM_OK;
+  double k = (double)px / longest;
+  int nw = w >= h ? px : (int)lround(w * k), nh = h > w ? px : (int)lround(h * k);
+  dm_image small = {0};
+  dm_status s = dm_image_alloc(ctx, &small, nw > 0 ? nw : 1, nh > 0 ? nh : 1, img->channels);
+  if (!s) s = dm_resize_plane(ctx, img, &small, 0, "--long-edge");
+  if (s) {
+    dm_image_free(&small);
+    return s;
+  }
+  dm_image_free(img);
+  *img = small;
+  return DM_OK;
+}
+
 dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_recipe *r,
                              const char *out_path, const dm_render_options *opt,
                              const char *base_dir, dm_atomic_file *af, dm_recipe_photo *prov) {
@@ -330,6 +351,7 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
   dm_graph_view v = {.level = DM_LEVEL_FULL};
   if (!s) s = dm_graph_render(ctx, g, r, base_dir, &v, &img, NULL);
   if (!s) dm_stage_done(ctx, "render", "corrections and lens blur", &t);
+  if (!s && opt->long_edge > 0) s = shrink_to_long_edge(ctx, &img, opt->long_edge);
   if (!s) s = dm_color_from_working_inplace(ctx, &img, opt->profile, &icc, &icc_len);
   if (!s) dm_stage_done(ctx, "render", "colour", &t);
   const dm_metadata *meta = g ? dm_graph_metadata(g) : NULL;

@@ -17,6 +17,7 @@ typedef struct dm_render_options {
   int bits;                   /* 8 or 16 (TIFF: also 32 = float) */
   int quality;                /* JPEG, 0 = default */
   dm_compression compression; /* TIFF */
+  int long_edge;              /* > 0: the output shrunk to fit this many pixels on its long side */
   /* Where depth and matte come from, for the depth-driven stages. */
   dm_scene_options scene;
 } dm_render_options;

@@ -1,0 +1,106 @@
+# batch --shard I/N under GNU parallel: the four shards of one batch, run at
+# once into one folder, give exactly one batch's files, byte for byte; and
+# each shard alone renders exactly its share of the photos sorted by path
+# (photo k, 0-based, belongs to shard k % 4 + 1).
+. "$(dirname "$0")/../cli/lib.sh"
+PY=/usr/bin/python3
+DATA=/usr/lib/python3/dist-packages/skimage/data
+N=4
+
+# Five real photos, JPEG and PNG, at most 320 px so the runs are quick. Five
+# over four shards makes shard 1 wrap round (photos 0 and 4), which a split
+# into contiguous runs would not do.
+mkdir -p "$T/in"
+"$PY" - "$DATA" "$T/in" <<'EOF' || fail "could not make the photos"
+import os, sys
+from PIL import Image
+src, dst = sys.argv[1:]
+for out, name in [("astronaut.png", "astronaut.png"), ("chelsea.jpg", "chelsea.png"),
+                  ("coffee.png", "coffee.png"), ("motorcycle.jpg", "motorcycle_left.png"),
+                  ("rocket.jpg", "rocket.jpg")]:
+    im = Image.open(os.path.join(src, name)).convert("RGB")
+    im.thumbnail((320, 320))
+    im.save(os.path.join(dst, out), quality=92)
+EOF
+PHOTOS=$(LC_ALL=C ls "$T/in")
+# The preset: gradients only, so no depth or matte network runs.
+"$DM" render "$T/in/coffee.png" -o "$T/probe.png" --bits 8 --sidecar "$T/look.xmp" \
+  --set 'correction[0].mask[0].kind=linear_gradient' --set 'correction[0].exposure=-0.5' \
+  --set 'correction[1].mask[0].kind=radial_gradient' --set 'correction[1].mask[0].invert=true' \
+  --set 'correction[1].exposure=-0.3' --set 'correction[1].saturation=15' >/dev/null 2>"$T/err" \
+  || fail "making the preset: $(cat "$T/err")"
+# Every run reads the same photos: --sidecars none, so no run leaves a
+# sidecar there for the next to read.
+OPTS=(--preset "$T/look.xmp" --format png --bits 8 --sidecars none)
+
+# run LABEL WANT CMD...: exit 0, no "fail" line, and an "ok PATH SECONDS" line
+# on stdout for each photo named in WANT (one name a line), no others.
+run() {
+  local label=$1 want=$2 rc
+  shift 2
+  "$@" >"$T/$label.out" 2>"$T/$label.err"
+  rc=$?
+  sed -nE 's/^ok (.+) [0-9]+(\.[0-9]+)?$/\1/p' "$T/$label.out" | sed 's#.*/##' | LC_ALL=C sort >"$T/$label.ok"
+  if [ "$rc" -ne 0 ]; then
+    fail "$label exited $rc: $(tail -3 "$T/$label.err")"
+  elif grep -q '^fail ' "$T/$label.out"; then
+    fail "$label: $(grep '^fail ' "$T/$label.out")"
+  elif [ "$(cat "$T/$label.ok")" != "$want" ]; then
+    fail "$label: 'ok' for $(tr '\n' ' ' <"$T/$label.ok"), want $(echo "$want" | tr '\n' ' '): $(cat "$T/$label.out")"
+  fi
+}
+# The photos shard I of N takes, one name a line: photo k when k % N + 1 == I.
+share() {
+  local k=0 f
+  for f in $PHOTOS; do
+    [ $((k % N + 1)) -eq "$1" ] && echo "$f"
+    k=$((k + 1))
+  done
+}
+# A photo's output: NAME-dm.png.
+outputs() { sed 's/\.[^.]*$/-dm.png/'; }
+# Same file names and, file by file, the same bytes (hidden files, such as
+# the batch's own bookkeeping, are not outputs).
+same_files() {
+  local want=$1 got=$2 label=$3 f bad=0
+  if [ "$(LC_ALL=C ls "$want" 2>&1)" != "$(LC_ALL=C ls "$got" 2>&1)" ]; then
+    fail "$label: files $(ls "$got" 2>&1 | tr '\n' ' '), want $(ls "$want" 2>&1 | tr '\n' ' ')"
+    return
+  fi
+  for f in "$got"/*; do
+    cmp -s "$f" "$want/${f##*/}" || { fail "$label: ${f##*/} differs from one batch's"; bad=1; }
+  done
+  [ "$bad" -eq 0 ] && ok "$label: $(ls "$got" | wc -l) files, byte for byte"
+  expect_no_temp "$got"
+}
+
+# The reference: one unsharded batch, one NAME-dm.png per photo.
+run whole "$PHOTOS" "$DM" batch "$T/in" -o "$T/whole" "${OPTS[@]}"
+echo "$PHOTOS" | outputs >"$T/want.all"
+LC_ALL=C ls "$T/whole" >"$T/got.all" 2>&1
+cmp -s "$T/want.all" "$T/got.all" && ok "one batch: NAME-dm.png for each of $(echo "$PHOTOS" | wc -l) photos" \
+  || fail "one batch wrote $(tr '\n' ' ' <"$T/got.all"), want $(tr '\n' ' ' <"$T/want.all")"
+
+# All shards at once into one folder (-q: the paths reach depthmask as they are).
+run parallel "$PHOTOS" parallel --will-cite -q "$DM" batch "$T/in" -o "$T/par" --shard "{}/$N" "${OPTS[@]}" \
+  ::: $(seq 1 "$N")
+same_files "$T/whole" "$T/par" "parallel --shard 1..$N/$N into one folder"
+
+# Each shard alone: exactly its share, the same bytes as in the whole batch.
+for i in $(seq 1 "$N"); do
+  share "$i" | outputs >"$T/want.$i"
+  run "shard-$i" "$(share "$i")" "$DM" batch "$T/in" -o "$T/shard$i" --shard "$i/$N" "${OPTS[@]}"
+  LC_ALL=C ls "$T/shard$i" >"$T/got.$i" 2>&1
+  if cmp -s "$T/want.$i" "$T/got.$i"; then
+    ok "shard $i/$N alone: $(tr '\n' ' ' <"$T/got.$i")"
+    for f in $(cat "$T/got.$i"); do
+      cmp -s "$T/shard$i/$f" "$T/whole/$f" || fail "shard $i/$N: $f differs from one batch's"
+    done
+  else
+    fail "shard $i/$N wrote $(tr '\n' ' ' <"$T/got.$i"), want $(tr '\n' ' ' <"$T/want.$i")"
+  fi
+done
+
+# The photos' folder holds the photos alone: no sidecar, nothing written.
+[ "$(LC_ALL=C ls -A "$T/in")" = "$PHOTOS" ] || fail "the photos' folder changed: $(ls -A "$T/in" | tr '\n' ' ')"
+finish
