@@ -97,7 +97,10 @@ typedef struct dm_batch_run {
 /* Run the pending photos of `l` over the workers, printing progress to
  * stdout. Returns how many failed. */
 int dm_batch_execute(const dm_batch_run *run, dm_batch_list *l);
-/* The JSON summary ({"photos": [...], "totals": {...}}), written atomically. */
-dm_status dm_batch_write_summary(dm_context *ctx, const char *path, const dm_batch_list *l, double seconds);
+/* The JSON summary ({"photos": [...], "totals": {...}}), written atomically;
+ * totals.network_loads: how many times a network file was loaded (once
+ * each, however many photos, when the workers share them). */
+dm_status dm_batch_write_summary(dm_context *ctx, const char *path, const dm_batch_list *l, double seconds,
+                                 int network_loads);
 
 #endif

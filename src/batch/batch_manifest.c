@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "batch/batch.h"
@@ -129,18 +130,23 @@ dm_status dm_batch_manifest_add(dm_context *ctx, dm_batch_manifest *m, const dm_
   /* One write of the whole line under an exclusive lock: another batch
    * appending to the same manifest waits; a kill leaves at most a cut last
    * line, which the reader ignores. */
-  int fd = open(m->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+  int fd = open(m->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  struct stat st;
+  if (fd < 0 || flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0) {
     s = dm_fail(ctx, DM_ERR_IO, m->path, "cannot write the batch manifest: %s", strerror(errno));
   } else {
-    char *buf = malloc(len + 2);
+    char *buf = malloc(len + 2), last = '\n';
+    /* a line cut by a kill is ended first, so this one stays whole */
+    if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1) last = '\n';
+    size_t k = last != '\n';
     if (!buf) {
       s = dm_fail(ctx, DM_ERR_NOMEM, m->path, "out of memory");
     } else {
-      memcpy(buf, text, len);
-      buf[len] = '\n';
-      ssize_t w = write(fd, buf, len + 1);
-      if (w != (ssize_t)(len + 1) || fsync(fd) != 0)
+      buf[0] = '\n';
+      memcpy(buf + k, text, len);
+      buf[k + len] = '\n';
+      ssize_t w = write(fd, buf, k + len + 1);
+      if (w != (ssize_t)(k + len + 1) || fsync(fd) != 0)
         s = dm_fail(ctx, DM_ERR_IO, m->path, "cannot write the batch manifest: %s",
                     w < 0 ? strerror(errno) : "short write");
       free(buf);

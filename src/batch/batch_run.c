@@ -104,7 +104,8 @@ int dm_batch_execute(const dm_batch_run *run, dm_batch_list *l) {
   return st.failed;
 }
 
-dm_status dm_batch_write_summary(dm_context *ctx, const char *path, const dm_batch_list *l, double seconds) {
+dm_status dm_batch_write_summary(dm_context *ctx, const char *path, const dm_batch_list *l, double seconds,
+                                 int network_loads) {
   json_t *photos = json_array();
   int ok = 0, failed = 0, skipped = 0;
   for (int i = 0; photos && i < l->n; i++) {
@@ -115,8 +116,9 @@ dm_status dm_batch_write_summary(dm_context *ctx, const char *path, const dm_bat
                                             status_word(p->status), "message", p->message, "seconds",
                                             p->seconds, "depth_source", p->depth_source));
   }
-  json_t *root = photos ? json_pack("{s:o, s:{s:i, s:i, s:i, s:i, s:f}}", "photos", photos, "totals", "photos",
-                                    l->n, "ok", ok, "failed", failed, "skipped", skipped, "seconds", seconds)
+  json_t *root = photos ? json_pack("{s:o, s:{s:i, s:i, s:i, s:i, s:f, s:i}}", "photos", photos, "totals",
+                                    "photos", l->n, "ok", ok, "failed", failed, "skipped", skipped, "seconds",
+                                    seconds, "network_loads", network_loads)
                         : NULL;
   char *text = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
   json_decref(root);

@@ -279,7 +279,7 @@ int cmd_batch(int argc, char **argv) {
     double seconds = (dm_now_ms() - t0) / 1000.0;
     dm_nn_cache_clear();
     if (b.summary && !b.dry_run) {
-      s = dm_batch_write_summary(ctx, b.summary, &l, seconds);
+      s = dm_batch_write_summary(ctx, b.summary, &l, seconds, dm_nn_cache_loads());
       if (s) failed += cli_report(ctx, s) != 0;
     }
     rc = failed ? DM_EXIT_INPUT : DM_EXIT_OK;
