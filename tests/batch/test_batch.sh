@@ -4,8 +4,7 @@
 # tests/batch/test_batch_networks.sh); photos are real ones Debian ships,
 # made small. test_batch_resume.sh kills a batch and runs it again.
 . "$(dirname "$0")/../cli/lib.sh"
-PY=/usr/bin/python3
-DATA=/usr/lib/python3/dist-packages/skimage/data
+. "$(dirname "$0")/batch_lib.sh"
 CR2=/usr/share/doc/rawtran/IMG_5952.CR2
 
 mkdir -p "$T/in"
@@ -35,11 +34,7 @@ ln -s "$T/in/nowhere.jpg" "$T/in/gone.jpg"
 echo "notes" >"$T/in/notes.txt" # not a photo by name or content: not taken
 ( cd "$T/in" && find . -type f -exec sha256sum {} + | sort ) >"$T/before.sha"
 
-"$DM" render "$T/in/good.png" -o "$T/probe.png" --bits 8 --sidecar "$T/look.xmp" --no-cache \
-  --set 'correction[0].mask[0].kind=linear_gradient' --set 'correction[0].exposure=-0.5' \
-  --set 'correction[1].mask[0].kind=radial_gradient' --set 'correction[1].mask[0].invert=true' \
-  --set 'correction[1].exposure=-0.3' --set 'correction[1].saturation=15' >/dev/null 2>"$T/err" \
-  || fail "making the preset: $(cat "$T/err")"
+gradient_preset "$T/in/good.png" "$T/look.xmp"
 OPTS=(--preset "$T/look.xmp" --format png --bits 8 --no-cache)
 
 # ---- bad and mixed inputs in one batch ----

@@ -4,8 +4,7 @@
 # (the summary's network_loads: two files loaded once, not once per photo),
 # and every output is exactly what `render` writes for that photo alone.
 . "$(dirname "$0")/../cli/lib.sh"
-PY=/usr/bin/python3
-DATA=/usr/lib/python3/dist-packages/skimage/data
+. "$(dirname "$0")/batch_lib.sh"
 mkdir -p "$T/in"
 "$PY" - "$DATA" "$T/in" "$HOPPER" <<'EOF2' || fail "could not make the photos"
 import os, sys

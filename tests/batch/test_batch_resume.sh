@@ -4,8 +4,7 @@
 # left and the photos are untouched. Two batches into one folder at once
 # leave every output and the manifest whole. (src/batch/batch_manifest.c)
 . "$(dirname "$0")/../cli/lib.sh"
-PY=/usr/bin/python3
-DATA=/usr/lib/python3/dist-packages/skimage/data
+. "$(dirname "$0")/batch_lib.sh"
 
 mkdir -p "$T/in"
 "$PY" - "$DATA" "$T/in" <<'EOF' || fail "could not make the photos"

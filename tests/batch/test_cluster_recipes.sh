@@ -4,11 +4,10 @@
 # the scheduler would set) and their shards together give exactly the files,
 # byte for byte, of one unsharded batch.
 . "$(dirname "$0")/../cli/lib.sh"
-PY=/usr/bin/python3
+. "$(dirname "$0")/batch_lib.sh"
 SRC="${DM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 SBATCH="$SRC/docs/batch/slurm_array.sbatch"
 JOB="$SRC/docs/batch/k8s_indexed_job.yaml"
-DATA=/usr/lib/python3/dist-packages/skimage/data
 
 # --- the Slurm script, statically ---------------------------------------
 bash -n "$SBATCH" && ok "sbatch script parses" || fail "bash -n $SBATCH"
@@ -97,25 +96,10 @@ grep -qx -- "$K/$K" "$T/args" && ok "k8s command: index $((K - 1)) is shard $K/$
 
 # --- both recipes for real ----------------------------------------------
 # Five real photos, JPEG and PNG, at most 320 px so the runs are quick.
-mkdir -p "$T/photos"
-"$PY" - "$DATA" "$T/photos" <<'EOF' || fail "could not make the photos"
-import os, sys
-from PIL import Image
-src, dst = sys.argv[1:]
-for out, name in [("astronaut.png", "astronaut.png"), ("chelsea.jpg", "chelsea.png"),
-                  ("coffee.png", "coffee.png"), ("motorcycle.jpg", "motorcycle_left.png"),
-                  ("rocket.jpg", "rocket.jpg")]:
-    im = Image.open(os.path.join(src, name)).convert("RGB")
-    im.thumbnail((320, 320))
-    im.save(os.path.join(dst, out), quality=92)
-EOF
+batch_photos "$T/photos"
 PHOTOS=$(LC_ALL=C ls "$T/photos")
 # The preset: gradients only, so no depth or matte network runs.
-"$DM" render "$T/photos/coffee.png" -o "$T/probe.png" --bits 8 --sidecar "$T/look.xmp" \
-  --set 'correction[0].mask[0].kind=linear_gradient' --set 'correction[0].exposure=-0.5' \
-  --set 'correction[1].mask[0].kind=radial_gradient' --set 'correction[1].mask[0].invert=true' \
-  --set 'correction[1].exposure=-0.3' --set 'correction[1].saturation=15' >/dev/null 2>"$T/err" \
-  || fail "making the preset: $(cat "$T/err")"
+gradient_preset "$T/photos/coffee.png" "$T/look.xmp"
 
 # Each run gets its own copy of the photos and preset laid out as the
 # Kubernetes manifest's /data: a sidecar one run leaves beside a photo is not read by

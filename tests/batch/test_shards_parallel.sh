@@ -3,32 +3,16 @@
 # each shard alone renders exactly its share of the photos sorted by path
 # (photo k, 0-based, belongs to shard k % 4 + 1).
 . "$(dirname "$0")/../cli/lib.sh"
-PY=/usr/bin/python3
-DATA=/usr/lib/python3/dist-packages/skimage/data
+. "$(dirname "$0")/batch_lib.sh"
 N=4
 
 # Five real photos, JPEG and PNG, at most 320 px so the runs are quick. Five
 # over four shards makes shard 1 wrap round (photos 0 and 4), which a split
 # into contiguous runs would not do.
-mkdir -p "$T/in"
-"$PY" - "$DATA" "$T/in" <<'EOF' || fail "could not make the photos"
-import os, sys
-from PIL import Image
-src, dst = sys.argv[1:]
-for out, name in [("astronaut.png", "astronaut.png"), ("chelsea.jpg", "chelsea.png"),
-                  ("coffee.png", "coffee.png"), ("motorcycle.jpg", "motorcycle_left.png"),
-                  ("rocket.jpg", "rocket.jpg")]:
-    im = Image.open(os.path.join(src, name)).convert("RGB")
-    im.thumbnail((320, 320))
-    im.save(os.path.join(dst, out), quality=92)
-EOF
+batch_photos "$T/in"
 PHOTOS=$(LC_ALL=C ls "$T/in")
 # The preset: gradients only, so no depth or matte network runs.
-"$DM" render "$T/in/coffee.png" -o "$T/probe.png" --bits 8 --sidecar "$T/look.xmp" \
-  --set 'correction[0].mask[0].kind=linear_gradient' --set 'correction[0].exposure=-0.5' \
-  --set 'correction[1].mask[0].kind=radial_gradient' --set 'correction[1].mask[0].invert=true' \
-  --set 'correction[1].exposure=-0.3' --set 'correction[1].saturation=15' >/dev/null 2>"$T/err" \
-  || fail "making the preset: $(cat "$T/err")"
+gradient_preset "$T/in/coffee.png" "$T/look.xmp"
 # Every run reads the same photos: --sidecars none, so no run leaves a
 # sidecar there for the next to read.
 OPTS=(--preset "$T/look.xmp" --format png --bits 8 --sidecars none)
