@@ -177,11 +177,12 @@ render_loop() {
     echo "batch.sh: $loop_fail renders of $name failed, e.g. ${p%.time}: $(tail -n 3 "${p%.time}")" >&2
   fi
 }
-per_min() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.2f", t > 0 ? 60 * n / t : 0}'; }
+# (awk: a ">" among printf's arguments would be a redirection to a file; they go in parentheses)
+per_min() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.2f", (t > 0 ? 60 * n / t : 0)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "-"}'; }
 
 echo "batch: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo) GB RAM, the seed's workflow" \
-  "(bg -0.7 EV/hl -40, subject +0.2 EV/texture +10, lens blur 50)"
+  "(bg -0.7 EV/hl -40, subject +0.2 EV/texture +10, lens blur 50); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1. throughput, 24 MP, cold --------------------------------------------
 echo "1. $N photos at 24 MP (6000x4000 JPEG) -> 16-bit TIFF, cold cache: batch --jobs auto vs a render loop"
@@ -214,8 +215,13 @@ if awk -v r="$b1_ratio" 'BEGIN {exit !(r == "-" || r < 2)}'; then
   s_depth=$(wall_s "$W/s-depth.log.time") s_warm=$(wall_s "$W/s-warm.log.time")
   rm -rf "$W/s-warm.tif" "$W/cache-split"
   split=$(awk -v d="$s_depth" -v r="$l1_first" -v w="$s_warm" 'BEGIN {
-    printf "%.1f s of render'"'"'s %.1f s cold is depth + matte (models loaded, networks, fusion, 16-bit PNG out); render with them cached: %.1f s", d, r, w }')
+    printf "%.1f s of render'"'"'s %.1f s cold is depth + matte (`depthmask depth`: loading the models, the networks,", d, r
+    printf " refinement, fusion, a 16-bit PNG); render with them cached: %.1f s", w }')
   echo "  below 2x; one photo, $first: $split"
+  if [ -x "$BUILD/bench_scene" ]; then # the stages of depth + matte (cmake -DDM_BENCH=ON)
+    "$BUILD/bench_scene" "${BIG[0]}" "$W/cache-scene" "$(nproc)" 1 2>&1 | awk '/scene: / && !/ 0.0 ms/ {printf "    %s\n", $0}'
+    rm -rf "$W/cache-scene"
+  fi
 fi
 
 # --- 2. one 24 MP photo in a batch, models loaded ---------------------------
@@ -228,7 +234,7 @@ timev "$W/r2cold.log" "$DM" render "${TWO[1]}" -o "$W/r2cold.tif" --preset "$PRE
 run_batch b2warm "${TWO[@]}" --preset "$PRESET" --jobs 1 --cache "$W/cache-b2" "${OUT[@]}"
 timev "$W/r2warm.log" "$DM" render "${TWO[1]}" -o "$W/r2warm.tif" --preset "$PRESET" --no-sidecar \
   --cache "$W/cache-r2" "${OUT[@]}" || failed=1
-b2_cold=$(stats "$W/b2cold.json" "$second") b2_warm=$(stats "$W/b2warm.json" "$second")
+b2_cold=$(printf '%.2f' "$(stats "$W/b2cold.json" "$second")") b2_warm=$(printf '%.2f' "$(stats "$W/b2warm.json" "$second")")
 r2_cold=$(wall_s "$W/r2cold.log.time") r2_warm=$(wall_s "$W/r2warm.log.time")
 b2_rss=$(rss_mb "$W/b2cold.log.time") r2_rss=$(rss_mb "$W/r2cold.log.time")
 rm -rf "$W/b2cold" "$W/b2warm" "$W"/r2*.tif "$W/cache-b2" "$W/cache-r2"
@@ -253,8 +259,8 @@ if [ "$WEB_N" -gt 0 ]; then
   rm -rf "$W/l3" "$W/cache-l3"
   b3_rate=$(per_min "$b3_ok" "$b3_wall") l3_rate=$(per_min $((WEB_PEER - l3_fail)) "$l3_wall")
   # 10,000 photos, --shard I/4 on 4 machines like this one
-  b3_proj=$(awk -v r="$b3_rate" 'BEGIN {printf "%.1f", r > 0 ? 10000 / 4 / r / 60 : 0}')
-  l3_proj=$(awk -v r="$l3_rate" 'BEGIN {printf "%.1f", r > 0 ? 10000 / 4 / r / 60 : 0}')
+  hours() { awk -v r="$1" 'BEGIN {printf "%.1f", (r > 0 ? 10000 / 4 / r / 60 : 0)}'; }
+  b3_proj=$(hours "$b3_rate") l3_proj=$(hours "$l3_rate")
   printf '  batch:       %7.1f s wall for %s, %6s photos/min, peak RSS %5s MiB, CPU %s, %s ok\n' \
     "$b3_wall" "$WEB_N" "$b3_rate" "$b3_rss" "$b3_cpu" "$b3_ok"
   printf '               seconds per photo: min %.2f, median %.2f, max %.2f\n' "$b3_min" "$b3_med" "$b3_max"
@@ -273,7 +279,7 @@ printf '%-44s %14s %14s %8s\n' "2. 24 MP, models loaded, cold s (<= 6)" "$b2_col
 printf '%-44s %14s %14s %8s\n' "   depth cached s (<= 3)" "$b2_warm" "$r2_warm" "$(ratio "$b2_warm" "$r2_warm")"
 if [ "$WEB_N" -gt 0 ]; then
   printf '%-44s %14s %14s %8s\n' "3. 2 MP web, photos/min (loop: $WEB_PEER)" "$b3_rate" "$l3_rate" "$(ratio "$b3_rate" "$l3_rate")"
-  printf '%-44s %14s %14s\n' "   wall s ($WEB_N photos; loop $WEB_PEER)" "$b3_wall" "$l3_wall"
+  printf '%-44s %14.1f %14.1f\n' "   wall s ($WEB_N photos; loop $WEB_PEER)" "$b3_wall" "$l3_wall"
   printf '%-44s %14s %14s\n' "   10,000 over 4 shards, hours" "$b3_proj" "$l3_proj"
 fi
 [ -z "$split" ] || echo "one 24 MP photo: $split"

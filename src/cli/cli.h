@@ -44,6 +44,7 @@ typedef struct cli_render_args {
   float subject_distance;    /* --subject-distance M, 0 = not given (lens_blur.subject_distance_m) */
   float background_distance; /* --background-distance M (lens_blur.background_distance_m) */
   const char *raw_look;      /* --raw-look default|neutral (dm:RawLook), NULL = as the recipe says */
+  int timings;               /* --timings: each stage's wall time and the peak memory, on stderr */
   int seed_sidecar;          /* not an option (batch --sidecars out): a --sidecar PATH not made
                                 yet starts from the photo's own sidecar */
 } cli_render_args;
@@ -103,6 +104,10 @@ void cli_print_scene(const dm_scene *sc);
 
 /* Prints warnings from the library as `depthmask: warning: ...`. */
 void cli_log(void *user, dm_log_level level, const char *msg);
+/* The same, and with --timings each stage's end (dm_stage_done) as
+ * `depthmask: timing: PHOTO: JOB: STAGE N ms, peak RSS M MiB`; user is
+ * the photo's path. */
+void cli_log_timed(void *user, dm_log_level level, const char *msg);
 
 /* The overview (every command's synopsis); COMMAND --help (exit 0, or 2
  * for an unknown command); is --help or -h among the arguments? */

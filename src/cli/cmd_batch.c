@@ -43,7 +43,7 @@ static const char *const value_opts[] = {
     "--preset", "--set", "--format", "--bits", "--profile", "--quality", "--compression", "--long-edge",
     "--depth", "--depth-range", "--depth-encoding", "--matte", "--cache", "--raw-look",
     "--subject-distance", "--background-distance"};
-static const char *const flag_opts[] = {"--no-cache", "--skip-unknown-masks", "--allow-outside-paths"};
+static const char *const flag_opts[] = {"--no-cache", "--skip-unknown-masks", "--allow-outside-paths", "--timings"};
 
 static int in_list(const char *a, const char *const *list, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -266,6 +266,7 @@ int cmd_batch(int argc, char **argv) {
         i += value;
         continue;
       }
+      if (!strcmp(b.pass[i], "--timings")) continue; /* changes no pixel */
       int n = snprintf(b.options + used, sizeof b.options - used, " %s", b.pass[i]);
       used += n > 0 ? (size_t)n : 0;
     }

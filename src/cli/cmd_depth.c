@@ -47,9 +47,12 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
       return dm_fail(ctx, DM_ERR_PARAM, outs[i], "is the input file; originals are never written");
   dm_decoded dec = {0};
   dm_scene scene = {0};
+  double t = dm_now_ms();
   dm_status s = dm_io_read(ctx, a->input, &dec);
   if (!s) s = dm_color_to_working_inplace(ctx, &dec, a->input);
+  if (!s) dm_stage_done(ctx, "depth", "decode", &t);
   if (!s) s = dm_scene_build(ctx, a->input, &dec.img, dec.meta.orientation, &opt->scene, &scene);
+  if (!s) dm_stage_done(ctx, "depth", "scene", &t);
   dm_decoded_free(&dec);
   if (!s) s = cli_write_grey(ctx, a->output, &scene.depth.near01);
   if (!s && o->viz) s = write_viz(ctx, o->viz, &scene.depth);
@@ -63,6 +66,7 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
                   scene.depth_source);
     else s = cli_write_grey(ctx, o->confidence, &scene.confidence);
   }
+  if (!s) dm_stage_done(ctx, "depth", "write", &t);
   if (!s) {
     cli_print_scene(&scene);
     if (scene.depth.z_far_m > 0)

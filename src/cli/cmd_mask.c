@@ -121,15 +121,20 @@ static dm_status run(dm_context *ctx, const cli_render_args *a, const dm_render_
     before.n_corrections = m->index;
     s = dm_recipe_check_rendered(ctx, &before, a->input);
   }
+  double t = dm_now_ms();
   if (!s) s = dm_graph_open(ctx, a->input, &go, &g);
+  if (!s) dm_stage_done(ctx, "mask", "decode", &t);
   if (!s && needs) s = dm_graph_build_scene(ctx, g);
+  if (!s && needs) dm_stage_done(ctx, "mask", "scene", &t);
   const dm_scene *scene = s || !needs ? NULL : dm_graph_scene(g, DM_LEVEL_FULL);
   if (!s && m->sample) s = sample(ctx, a->input, scene, m);
   if (!s && c) {
     if (m->overlay) s = dm_image_copy(ctx, &photo, dm_graph_photo(g, DM_LEVEL_FULL));
     if (!s) s = dm_graph_mask(ctx, g, r, base_dir, DM_LEVEL_FULL, m->index, &mask);
+    if (!s) dm_stage_done(ctx, "mask", "mask", &t);
     if (!s && a->output) s = cli_write_grey(ctx, a->output, &mask);
     if (!s && m->overlay) s = write_overlay(ctx, m->overlay, &photo, &mask);
+    if (!s) dm_stage_done(ctx, "mask", "write", &t);
     if (!s) {
       double sum = 0;
       for (int y = 0; y < mask.height; y++)

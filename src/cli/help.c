@@ -19,6 +19,7 @@ typedef struct cmd_help {
   "  --matte auto|none|FILE  the subject matte (auto: the phone's portrait matte, else ISNet)\n" \
   "  --cache DIR | --no-cache   the depth and matte cache (default ~/.cache/depthmask)\n"      \
   "  --threads N             worker threads (default: every core)\n"                          \
+  "  --timings               print each stage's wall time and the peak memory (stderr)\n"     \
   "  --max-memory SIZE       refuse photos whose work needs more (e.g. 4G; default 3/4 of\n"  \
   "                          the RAM or the cgroup's limit)\n"
 

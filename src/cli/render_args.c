@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,6 +105,8 @@ int cli_parse_render_args(int argc, char **argv, cli_render_args *a) {
       a->cache = v;
     } else if (!strcmp(arg, "--no-cache")) {
       a->cache = "";
+    } else if (!strcmp(arg, "--timings")) {
+      a->timings = 1;
     } else if (!strcmp(arg, "--no-sidecar")) {
       a->no_sidecar = 1;
     } else if (!strcmp(arg, "--skip-unknown-masks")) {
@@ -287,6 +290,16 @@ void cli_log(void *user, dm_log_level level, const char *msg) {
   if (level >= DM_LOG_WARN) fprintf(stderr, "depthmask: warning: %s\n", msg);
 }
 
+void cli_log_timed(void *user, dm_log_level level, const char *msg) {
+  if (level != DM_LOG_INFO) {
+    cli_log(user, level, msg);
+    return;
+  }
+  struct rusage ru;
+  long mib = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss / 1024 : -1; /* ru_maxrss is in KiB */
+  fprintf(stderr, "depthmask: timing: %s: %s, peak RSS %ld MiB\n", user ? (const char *)user : "-", msg, mib);
+}
+
 /* --depth, --depth-range, --depth-encoding, --matte, --cache into the options. */
 static int cli_resolve_scene(const cli_render_args *a, dm_render_options *opt) {
   dm_scene_options *sc = &opt->scene;
@@ -393,7 +406,8 @@ int cli_start(int argc, char **argv, cli_render_args *a, dm_render_options *opt,
     cli_render_args_free(a);
     return rc;
   }
-  (*ctx)->log = cli_log;
+  (*ctx)->log = a->timings ? cli_log_timed : cli_log;
+  (*ctx)->log_user = (void *)a->input;
   (*ctx)->skip_unrendered_masks = a->skip_unknown_masks;
   (*ctx)->allow_outside_paths = a->allow_outside_paths;
   if (a->max_memory) (*ctx)->max_memory = a->max_memory;

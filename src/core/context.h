@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 
+/* INFO is a stage's end (dm_stage_done): what --timings prints. */
 typedef enum dm_log_level { DM_LOG_DEBUG, DM_LOG_INFO, DM_LOG_WARN } dm_log_level;
 typedef void (*dm_log_fn)(void *user, dm_log_level level, const char *msg);
 

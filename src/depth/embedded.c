@@ -224,7 +224,7 @@ static dm_status finish(dm_context *ctx, const char *name, dm_emb_want *w, int o
     dm_log(ctx, DM_LOG_WARN, "%s: embedded %s is %dx%d, the photo %dx%d (another shape); stretched to fit",
            name, dm_embedded_kind_name(w->kind), w->plane.width, w->plane.height, width, height);
   else if (w->plane.width != width || w->plane.height != height)
-    dm_log(ctx, DM_LOG_INFO, "%s: embedded %s is %dx%d; resampled to the photo's %dx%d", name,
+    dm_log(ctx, DM_LOG_DEBUG, "%s: embedded %s is %dx%d; resampled to the photo's %dx%d", name,
            dm_embedded_kind_name(w->kind), w->plane.width, w->plane.height, width, height);
   s = dm_resize_plane(ctx, &w->plane, out, clamp, name);
   if (s) dm_image_free(out);

@@ -1,7 +1,8 @@
 /* HEIC (and other HEIF files libheif decodes) through libheif: the primary
  * image, 8-bit or, when the luma is deeper, 16-bit-container interleaved
  * RGB; ICC from 'prof'/'rICC', nclx turned into ICC (heic_nclx.c); EXIF from
- * the 'Exif' item.
+ * the 'Exif' item; XMP from the first 'mime' item of type
+ * application/rdf+xml (HEIF has no IPTC-IIM item).
  *
  * libheif applies the irot/imir/clap transforms itself, which is what the
  * HEIF specification makes normative; the EXIF orientation is informative
@@ -68,6 +69,27 @@ static dm_status read_exif(dm_context *ctx, const char *name, const struct heif_
   }
   free(buf);
   return s;
+}
+
+/* The first XMP item ('mime', application/rdf+xml), attached to m (a
+ * malformed one is dropped there). */
+static dm_status read_xmp(dm_context *ctx, const char *name, const struct heif_image_handle *h,
+                          dm_metadata *m) {
+  heif_item_id ids[16];
+  int n = heif_image_handle_get_list_of_metadata_block_IDs(h, "mime", ids, 16);
+  for (int i = 0; i < n; i++) {
+    const char *type = heif_image_handle_get_metadata_content_type(h, ids[i]);
+    if (!type || strcmp(type, "application/rdf+xml")) continue;
+    size_t len = heif_image_handle_get_metadata_size(h, ids[i]);
+    if (!len || len > (64u << 20)) return DM_OK; /* bounds the allocation; far past what is carried */
+    unsigned char *buf = malloc(len);
+    if (!buf) return dm_fail(ctx, DM_ERR_NOMEM, name, "out of memory");
+    struct heif_error err = heif_image_handle_get_metadata(h, ids[i], buf);
+    dm_status s = err.code ? DM_OK : dm_xmp_attach(ctx, m, buf, len, name);
+    free(buf);
+    return s;
+  }
+  return DM_OK;
 }
 
 static dm_status decode(dm_context *ctx, const char *name, const struct heif_image_handle *h,
@@ -138,6 +160,7 @@ dm_status dm_heic_read_ex(dm_context *ctx, const unsigned char *data, size_t len
     s = read_profile(ctx, name, h, &out->meta);
   }
   if (!s) s = read_exif(ctx, name, h, &out->meta);
+  if (!s) s = read_xmp(ctx, name, h, &out->meta);
   if (!s && dm_io_header_only(ctx, out, hw, hh, 3))
     out->meta.bits = heif_image_handle_get_luma_bits_per_pixel(h); /* the handle's size is upright */
   else if (!s)

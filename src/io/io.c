@@ -28,6 +28,8 @@ void dm_metadata_free(dm_metadata *m) {
   if (!m) return;
   free(m->icc);
   free(m->exif);
+  free(m->xmp);
+  free(m->iptc);
   memset(m, 0, sizeof *m);
 }
 

@@ -39,6 +39,14 @@ typedef struct dm_metadata {
   size_t icc_len;
   unsigned char *exif;      /* EXIF as a TIFF-structured block, starting "II*\0"/"MM\0*" (owned) */
   size_t exif_len;
+  /* The XMP packet embedded in the photo itself (never its sidecar), as an
+   * output carries it: Camera Raw and depthmask settings and the source's
+   * layout removed (xmp_carry.c). UTF-8, NUL-terminated; NULL when the
+   * photo has none, or a malformed or, once filtered, empty one (owned). */
+  unsigned char *xmp;
+  size_t xmp_len;
+  unsigned char *iptc;      /* IPTC-IIM datasets (1C rr dd len...), validated, NULL if none (owned) */
+  size_t iptc_len;
   /* PNG colour chunks, used only when there is no ICC profile. */
   int srgb_chunk;           /* sRGB chunk present */
   float gamma;              /* gAMA file gamma (e.g. 0.45455), 0 if absent */
@@ -82,6 +90,14 @@ typedef struct dm_write_options {
   size_t icc_len;
   const unsigned char *exif; /* EXIF to carry over (orientation is rewritten to 1), may be NULL */
   size_t exif_len;
+  /* XMP packet and IPTC-IIM block written as given (JPEG: APP1, APP13
+   * 8BIM 0x0404; TIFF: tags 700, 33723; PNG: iTXt XML:com.adobe.xmp, no
+   * IPTC), may be NULL. dm_metadata's are already filtered for output. A
+   * block too large for the format is left out with a warning. */
+  const unsigned char *xmp;
+  size_t xmp_len;
+  const unsigned char *iptc;
+  size_t iptc_len;
   int preview;              /* JPEG: standard Huffman tables (one pass: an editor's preview over
                                localhost wants speed, not the last few % of size) */
   int restart_rows;         /* JPEG: a restart marker every this many MCU rows (0: none) */

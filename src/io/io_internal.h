@@ -61,6 +61,31 @@ dm_status dm_exif_for_output(dm_context *ctx, const unsigned char *exif, size_t 
 dm_status dm_exif_attach(dm_context *ctx, dm_metadata *meta, const unsigned char *tiff, size_t len,
                          const char *name);
 
+/* XMP (xmp_carry.c, on libxml2). The photo's embedded packet into
+ * meta->xmp as outputs carry it (io.h): parsed with the recipe's hardened
+ * parser (no DTD, no entities, no network), Camera Raw (crs:) and depthmask
+ * (dm:) properties and those describing the source file's layout or data
+ * the output lacks removed, re-serialised in a standard packet wrapper.
+ * The first packet wins. Returns DM_ERR_NOMEM only: a malformed, oversized
+ * or (once filtered) empty packet is dropped, with a warning if it was not
+ * merely empty; the photo still decodes. */
+dm_status dm_xmp_attach(dm_context *ctx, dm_metadata *meta, const unsigned char *xmp, size_t len,
+                        const char *name);
+
+/* IPTC-IIM (iptc.c). Copy a block of datasets into meta->iptc when it
+ * parses to its end (trailing zero padding allowed, and dropped); the first
+ * block wins. Returns DM_ERR_NOMEM only: a malformed block is dropped with
+ * a warning. */
+dm_status dm_iptc_attach(dm_context *ctx, dm_metadata *meta, const unsigned char *iim, size_t len,
+                         const char *name);
+/* The IPTC-IIM bytes of the first 8BIM 0x0404 resource in Photoshop image
+ * resources (a JPEG APP13's payload after "Photoshop 3.0\0"); NULL if none
+ * or the resources run past `len`. */
+const unsigned char *dm_psir_iptc(const unsigned char *irb, size_t len, size_t *iptc_len);
+/* A JPEG APP13 payload ("Photoshop 3.0\0" and one 8BIM 0x0404 resource
+ * holding `iptc`), malloc'd; NULL when out of memory. */
+unsigned char *dm_psir_app13(const unsigned char *iptc, size_t len, size_t *out_len);
+
 /* Orientation (orient.c): replace *img by its upright version for EXIF
  * orientation 1..8 (other values leave it as is). */
 dm_status dm_orient_apply(dm_context *ctx, dm_image *img, int orientation);

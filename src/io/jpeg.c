@@ -1,5 +1,7 @@
-/* JPEG through libjpeg-turbo: 8-bit grey or RGB, ICC (APP2) and EXIF (APP1)
- * read and written, EXIF orientation applied on read.
+/* JPEG through libjpeg-turbo: 8-bit grey or RGB, ICC (APP2), EXIF (APP1),
+ * the standard XMP packet (APP1; Extended XMP is neither read nor written)
+ * and IPTC-IIM (APP13 Photoshop 3.0, 8BIM 0x0404) read and written, EXIF
+ * orientation applied on read.
  *
  * libjpeg reports fatal errors through error_exit (we longjmp back) and
  * merely warns about data problems; a premature end of file, a bad Huffman
@@ -20,6 +22,8 @@
 #define MAX_SCANS 500
 #define EXIF_HEADER_LEN 6
 #define MAX_MARKER_DATA 65533
+static const char xmp_sig[] = "http://ns.adobe.com/xap/1.0/"; /* and its NUL */
+static const char psir_sig[] = "Photoshop 3.0";               /* and its NUL */
 
 typedef struct jerr {
   struct jpeg_error_mgr pub;
@@ -98,6 +102,26 @@ static dm_status read_exif(dm_context *ctx, j_decompress_ptr cinfo, dm_metadata 
   return DM_OK;
 }
 
+/* The first standard XMP packet and the first APP13's IPTC, attached to
+ * meta (a malformed one is dropped there). */
+static dm_status read_xmp_iptc(dm_context *ctx, j_decompress_ptr cinfo, dm_metadata *meta,
+                               const char *name) {
+  dm_status s = DM_OK;
+  for (jpeg_saved_marker_ptr m = cinfo->marker_list; m && !s; m = m->next) {
+    if (m->marker == JPEG_APP0 + 1 && m->data_length >= sizeof xmp_sig &&
+        !memcmp(m->data, xmp_sig, sizeof xmp_sig))
+      s = dm_xmp_attach(ctx, meta, m->data + sizeof xmp_sig, m->data_length - sizeof xmp_sig, name);
+    if (m->marker == JPEG_APP0 + 13 && m->data_length >= sizeof psir_sig &&
+        !memcmp(m->data, psir_sig, sizeof psir_sig) && !meta->iptc) {
+      size_t n = 0;
+      const unsigned char *iim = dm_psir_iptc(m->data + sizeof psir_sig,
+                                              m->data_length - sizeof psir_sig, &n);
+      s = dm_iptc_attach(ctx, meta, iim, n, name);
+    }
+  }
+  return s;
+}
+
 static void row_to_float(const JSAMPLE *src, float *dst, size_t n) {
   for (size_t i = 0; i < n; i++) dst[i] = (float)src[i] * (1.0f / 255.0f);
 }
@@ -120,6 +144,7 @@ dm_status dm_jpeg_read_ex(dm_context *ctx, const unsigned char *data, size_t len
   jpeg_mem_src(&cinfo, data, (unsigned long)len);
   jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xffff);
   jpeg_save_markers(&cinfo, JPEG_APP0 + 2, 0xffff);
+  jpeg_save_markers(&cinfo, JPEG_APP0 + 13, 0xffff);
   jpeg_read_header(&cinfo, TRUE);
   dm_status s = DM_OK;
   if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK)
@@ -138,6 +163,7 @@ dm_status dm_jpeg_read_ex(dm_context *ctx, const unsigned char *data, size_t len
     out->meta.icc_len = icc_len;
   }
   s = read_exif(ctx, &cinfo, &out->meta, name);
+  if (!s) s = read_xmp_iptc(ctx, &cinfo, &out->meta, name);
   if (s) longjmp(e.jb, (int)s);
   if (dm_io_header_only(ctx, out, cinfo.image_width, cinfo.image_height, channels)) {
     jpeg_destroy_decompress(&cinfo);
@@ -183,6 +209,37 @@ static unsigned char *output_exif(dm_context *ctx, const dm_image *img, const dm
   return ex;
 }
 
+/* Whether a block of `len` bytes after a `sig_len`-byte signature fits one
+ * marker; a larger one is left out with a warning (the photo is still
+ * written; Extended XMP, which could split it, is not written). */
+static int fits_marker(dm_context *ctx, const unsigned char *data, size_t len, size_t sig_len,
+                       const char *what, const char *name) {
+  if (!data || !len) return 0;
+  if (len <= MAX_MARKER_DATA - sig_len) return 1;
+  dm_log(ctx, DM_LOG_WARN, "%s: %s (%zu bytes) too large for JPEG, not carried over", name, what, len);
+  return 0;
+}
+
+/* The APP13 for the IPTC to carry into *app13, or NULL (none, too large, no
+ * memory). Returned through a pointer: the caller's copy must live in
+ * memory, not in a register that its longjmp could clobber. */
+static void output_app13(dm_context *ctx, const dm_write_options *opt, const char *name,
+                         unsigned char **app13, size_t *len) {
+  *app13 = NULL;
+  *len = 0;
+  /* After "Photoshop 3.0\0": "8BIM", the id, an empty name, the size, a pad byte. */
+  if (!fits_marker(ctx, opt->iptc, opt->iptc_len, sizeof psir_sig + 13, "IPTC", name)) return;
+  *app13 = dm_psir_app13(opt->iptc, opt->iptc_len, len);
+  if (!*app13) dm_log(ctx, DM_LOG_WARN, "%s: out of memory; IPTC not carried over", name);
+}
+
+static void write_marker(j_compress_ptr cinfo, int marker, const void *sig, size_t sig_len,
+                         const unsigned char *data, size_t len) {
+  jpeg_write_m_header(cinfo, marker, (unsigned)(sig_len + len));
+  for (size_t i = 0; i < sig_len; i++) jpeg_write_m_byte(cinfo, ((const unsigned char *)sig)[i]);
+  for (size_t i = 0; i < len; i++) jpeg_write_m_byte(cinfo, data[i]);
+}
+
 /* An image's row as codes, for dm_jpeg_write_rows. */
 typedef struct {
   const dm_image *img;
@@ -215,6 +272,10 @@ dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, i
   size_t exif_len = 0;
   dm_image shape = {.width = width, .height = height, .channels = channels};
   unsigned char *exif = output_exif(ctx, &shape, opt, name, &exif_len);
+  int xmp = fits_marker(ctx, opt->xmp, opt->xmp_len, sizeof xmp_sig, "XMP", name);
+  size_t app13_len = 0;
+  unsigned char *app13 = NULL;
+  output_app13(ctx, opt, name, &app13, &app13_len);
   int quality = opt->quality ? opt->quality : 95;
   struct jpeg_compress_struct cinfo;
   jerr e;
@@ -224,6 +285,7 @@ dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, i
   if (rc) {
     jpeg_destroy_compress(&cinfo);
     free(exif);
+    free(app13);
     return (dm_status)rc;
   }
   jpeg_create_compress(&cinfo);
@@ -245,12 +307,11 @@ dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, i
   /* EXIF wants its APP1 right after SOI, so no JFIF APP0 when it is there. */
   if (exif) cinfo.write_JFIF_header = FALSE;
   jpeg_start_compress(&cinfo, TRUE);
-  if (exif) {
-    jpeg_write_m_header(&cinfo, JPEG_APP0 + 1, (unsigned)(exif_len + EXIF_HEADER_LEN));
-    for (int i = 0; i < EXIF_HEADER_LEN; i++) jpeg_write_m_byte(&cinfo, "Exif\0\0"[i]);
-    for (size_t i = 0; i < exif_len; i++) jpeg_write_m_byte(&cinfo, exif[i]);
-  }
+  if (exif) write_marker(&cinfo, JPEG_APP0 + 1, "Exif\0\0", EXIF_HEADER_LEN, exif, exif_len);
+  /* XMP right after EXIF, as Adobe's and exiftool's files have it. */
+  if (xmp) write_marker(&cinfo, JPEG_APP0 + 1, xmp_sig, sizeof xmp_sig, opt->xmp, opt->xmp_len);
   if (opt->icc && opt->icc_len) jpeg_write_icc_profile(&cinfo, opt->icc, (unsigned)opt->icc_len);
+  if (app13) write_marker(&cinfo, JPEG_APP0 + 13, NULL, 0, app13, app13_len);
   dm_status s = DM_OK;
   while (!s && cinfo.next_scanline < cinfo.image_height) {
     const unsigned char *codes = NULL;
@@ -262,5 +323,6 @@ dm_status dm_jpeg_write_rows(dm_context *ctx, FILE *fp, int width, int height, i
   if (!s) jpeg_finish_compress(&cinfo);
   jpeg_destroy_compress(&cinfo);
   free(exif);
+  free(app13);
   return s;
 }

@@ -1,7 +1,9 @@
 /* PNG through libpng: every bit depth and colour type on read (palette and
  * low-bit grey expanded, alpha dropped), 8/16-bit grey or RGB on write;
  * iCCP, sRGB, gAMA, cHRM and eXIf read (its orientation applied), iCCP and
- * eXIf written.
+ * eXIf written; XMP (iTXt "XML:com.adobe.xmp") read and written, kept for
+ * the outputs. PNG has no standard place for IPTC-IIM: none is read or
+ * written.
  *
  * libpng errors come to on_error, which records the message and longjmps to
  * our own jmp_buf; warnings are dropped (nothing is printed). Reading stops
@@ -55,7 +57,21 @@ static void read_mem(png_structp png, png_bytep dst, size_t n) {
   p->pos += n;
 }
 
-/* iCCP, sRGB, gAMA, cHRM, eXIf: whatever of them `info` holds so far. */
+static const char xmp_key[] = "XML:com.adobe.xmp";
+
+/* The first XMP text chunk (iTXt, compressed or not; libpng inflated it
+ * within its chunk size limit), attached to meta. */
+static dm_status read_xmp(png_state *p, png_structp png, png_infop info, dm_metadata *m) {
+  png_textp text = NULL;
+  int n = 0;
+  if (m->xmp || !png_get_text(png, info, &text, &n) || !text) return DM_OK;
+  for (int i = 0; i < n; i++)
+    if (text[i].key && !strcmp(text[i].key, xmp_key) && text[i].text)
+      return dm_xmp_attach(p->ctx, m, (const unsigned char *)text[i].text, strlen(text[i].text), p->name);
+  return DM_OK;
+}
+
+/* iCCP, sRGB, gAMA, cHRM, eXIf, XMP: whatever of them `info` holds so far. */
 static dm_status read_colour_chunks(png_state *p, png_structp png, png_infop info, dm_metadata *m) {
   png_charp icc_name = NULL;
   int comp = 0;
@@ -76,11 +92,12 @@ static dm_status read_colour_chunks(png_state *p, png_structp png, png_infop inf
     m->has_chrm = 1;
     for (int i = 0; i < 8; i++) m->chrm[i] = (float)c[i];
   }
+  dm_status s = read_xmp(p, png, info, m);
   png_bytep exif = NULL;
   png_uint_32 exif_len = 0;
-  if (!m->exif && png_get_eXIf_1(png, info, &exif_len, &exif) && exif && exif_len)
-    return dm_exif_attach(p->ctx, m, exif, exif_len, p->name);
-  return DM_OK;
+  if (!s && !m->exif && png_get_eXIf_1(png, info, &exif_len, &exif) && exif && exif_len)
+    s = dm_exif_attach(p->ctx, m, exif, exif_len, p->name);
+  return s;
 }
 
 /* One decoded row (after libpng's transforms) to floats, keeping the first
@@ -173,7 +190,7 @@ dm_status dm_png_read_ex(dm_context *ctx, const unsigned char *data, size_t len,
 
 static void encode(png_state *p, png_structp png, png_infop info, FILE *fp, const dm_image *img,
                    const dm_write_options *opt, const unsigned char *exif, size_t exif_len,
-                   png_bytep row) {
+                   char *xmp, png_bytep row) {
   png_init_io(png, fp);
   /* libpng refuses to write some widespread sRGB profiles it knows to be
    * slightly wrong; they are what the photo carried, so keep them. */
@@ -191,6 +208,11 @@ static void encode(png_state *p, png_structp png, png_infop info, FILE *fp, cons
   }
   if (exif && exif_len <= 0x7fffffff)
     png_set_eXIf_1(png, info, (png_uint_32)exif_len, (png_bytep)exif);
+  if (xmp) {
+    /* Uncompressed, before IDAT, as the XMP specification (part 3) asks. */
+    png_text t = {.compression = PNG_ITXT_COMPRESSION_NONE, .key = (png_charp)xmp_key, .text = xmp};
+    png_set_text(png, info, &t, 1);
+  }
   png_write_info(png, info);
   size_t n = (size_t)img->width * (size_t)img->channels;
   for (int y = 0; y < img->height; y++) {
@@ -212,6 +234,24 @@ static void encode(png_state *p, png_structp png, png_infop info, FILE *fp, cons
   png_write_end(png, info);
 }
 
+/* The XMP to write as a C string (libpng takes iTXt text so), or NULL:
+ * none, or one that holds a NUL byte (left out with a warning). */
+static char *output_xmp(dm_context *ctx, const dm_write_options *opt, const char *name) {
+  if (!opt->xmp || !opt->xmp_len) return NULL;
+  const char *why = memchr(opt->xmp, 0, opt->xmp_len) ? "holds a NUL byte"
+                    : opt->xmp_len > 0x7ffffffe      ? "too large"
+                                                     : NULL;
+  char *s = why ? NULL : malloc(opt->xmp_len + 1);
+  if (!why && !s) why = "out of memory";
+  if (why) {
+    dm_log(ctx, DM_LOG_WARN, "%s: XMP not carried over: %s", name, why);
+    return NULL;
+  }
+  memcpy(s, opt->xmp, opt->xmp_len);
+  s[opt->xmp_len] = 0;
+  return s;
+}
+
 dm_status dm_png_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_write_options *opt,
                        const char *name) {
   unsigned char *exif = NULL;
@@ -219,6 +259,7 @@ dm_status dm_png_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_
   if (opt->exif && opt->exif_len &&
       dm_exif_for_output(ctx, opt->exif, opt->exif_len, img->width, img->height, name, &exif, &exif_len))
     dm_log(ctx, DM_LOG_WARN, "%s: EXIF not carried over: %s", name, dm_context_error(ctx));
+  char *xmp = output_xmp(ctx, opt, name);
   png_bytep row = malloc((size_t)img->width * (size_t)img->channels * (size_t)(opt->bits / 8));
   png_state p = {.ctx = ctx, .name = name, .writing = 1};
   png_structp png = row ? png_create_write_struct(PNG_LIBPNG_VER_STRING, &p, on_error, on_warning) : NULL;
@@ -227,12 +268,14 @@ dm_status dm_png_write(dm_context *ctx, FILE *fp, const dm_image *img, const dm_
     png_destroy_write_struct(&png, NULL);
     free(row);
     free(exif);
+    free(xmp);
     return dm_fail(ctx, DM_ERR_NOMEM, name, "out of memory");
   }
   int rc = setjmp(p.jb);
-  if (!rc) encode(&p, png, info, fp, img, opt, exif, exif_len, row);
+  if (!rc) encode(&p, png, info, fp, img, opt, exif, exif_len, xmp, row);
   png_destroy_write_struct(&png, &info);
   free(row);
   free(exif);
+  free(xmp);
   return (dm_status)rc;
 }

@@ -3,7 +3,8 @@
  * separate planes, strips or tiles, decoded block by block with
  * TIFFReadEncodedStrip/Tile so 16-bit and float survive. Other layouts that
  * libtiff can render (palette, 1/2/4-bit, YCbCr) go through TIFFReadRGBA,
- * which is 8-bit. The ICC tag and the Orientation tag are honoured. Also
+ * which is 8-bit. The ICC tag and the Orientation tag are honoured; XMP
+ * (tag 700) and IPTC (33723) are kept for the outputs. Also
  * decides whether a TIFF-magic file is a camera raw (dm_tiff_is_camera_raw). */
 #include <math.h>
 #include <stdlib.h>
@@ -147,6 +148,23 @@ static void read_camera(TIFF *tif, char *out, size_t out_len) {
     if ((unsigned char)*p < 32 || (unsigned char)*p > 126) *p = '?';
 }
 
+/* XMP (tag 700) and IPTC-IIM (33723), attached to meta (a malformed block
+ * is dropped there). */
+static dm_status read_xmp_iptc(dm_context *ctx, const char *name, TIFF *tif, dm_metadata *m) {
+  uint32_t n = 0;
+  void *p = NULL;
+  dm_status s = DM_OK;
+  if (TIFFGetField(tif, TIFFTAG_XMLPACKET, &n, &p) && p) s = dm_xmp_attach(ctx, m, p, n, name);
+  /* Photoshop writes the IPTC tag as LONGs; libtiff 4.5 hands it over as
+   * bytes, older ones as LONGs: count in the units this libtiff uses. */
+  const TIFFField *f = TIFFFieldWithTag(tif, TIFFTAG_RICHTIFFIPTC);
+  int unit = f ? TIFFFieldSetGetSize(f) : 0;
+  n = 0, p = NULL;
+  if (!s && (unit == 1 || unit == 4) && TIFFGetField(tif, TIFFTAG_RICHTIFFIPTC, &n, &p) && p)
+    s = dm_iptc_attach(ctx, m, p, (size_t)n * (size_t)unit, name);
+  return s;
+}
+
 /* Fill the layout and say whether the block reader can take it (1), the
  * RGBA path must (0), or the file is refused (<0, error set). */
 static int layout(dm_context *ctx, const char *name, TIFF *tif, tiff_layout *L) {
@@ -225,6 +243,7 @@ dm_status dm_tiff_read_ex(dm_context *ctx, const unsigned char *data, size_t len
       else memcpy(out->meta.icc, icc, icc_len), out->meta.icc_len = icc_len;
     }
     read_camera(tif, out->meta.camera, sizeof out->meta.camera);
+    if (!s) s = read_xmp_iptc(ctx, name, tif, &out->meta);
   }
   TIFFClose(tif);
   if (!s && c.truncated[0]) s = dm_fail(ctx, DM_ERR_FORMAT, name, "truncated TIFF: %s", c.truncated);

@@ -2,7 +2,8 @@
  * unsigned or 32-bit float, grey or RGB, contiguous strips, ICC tag,
  * compression none (the default, as Lightroom exports), LZW or deflate with
  * the horizontal predictor (2) for integers and the floating-point one (3)
- * for floats. EXIF is not carried into TIFF (it would need an EXIF IFD). */
+ * for floats. XMP (tag 700) and IPTC (tag 33723) are carried; EXIF is not
+ * (it would need an EXIF IFD). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,21 @@ static void fill_row(const float *src, size_t n, int bits, unsigned char *dst) {
       memcpy(dst + 4 * i, &v, 4);
     }
   }
+}
+
+/* The IPTC tag, padded to whole LONGs as Photoshop writes it (libtiff 4.5
+ * counts it in bytes, older ones in LONGs). 0 when libtiff refuses it. */
+static int set_iptc(TIFF *tif, const unsigned char *iptc, size_t len) {
+  const TIFFField *f = TIFFFieldWithTag(tif, TIFFTAG_RICHTIFFIPTC);
+  int unit = f ? TIFFFieldSetGetSize(f) : 0;
+  if ((unit != 1 && unit != 4) || len > UINT32_MAX - 3) return 0;
+  size_t padded = (len + 3) / 4 * 4;
+  unsigned char *b = padded == len ? NULL : calloc(1, padded);
+  if (padded != len && !b) return 0;
+  if (b) memcpy(b, iptc, len);
+  int ok = TIFFSetField(tif, TIFFTAG_RICHTIFFIPTC, (uint32_t)(padded / (size_t)unit), b ? b : iptc);
+  free(b);
+  return ok;
 }
 
 static int set_tags(TIFF *tif, const dm_image *img, const dm_write_options *opt, uint32_t rows) {
@@ -60,6 +76,10 @@ static int set_tags(TIFF *tif, const dm_image *img, const dm_write_options *opt,
   if (ok && opt->icc && opt->icc_len)
     ok = opt->icc_len <= UINT32_MAX &&
          TIFFSetField(tif, TIFFTAG_ICCPROFILE, (uint32_t)opt->icc_len, opt->icc);
+  if (ok && opt->xmp && opt->xmp_len)
+    ok = opt->xmp_len <= UINT32_MAX &&
+         TIFFSetField(tif, TIFFTAG_XMLPACKET, (uint32_t)opt->xmp_len, opt->xmp);
+  if (ok && opt->iptc && opt->iptc_len) ok = set_iptc(tif, opt->iptc, opt->iptc_len);
   return ok;
 }
 

@@ -365,6 +365,11 @@ dm_status dm_render_prepared(dm_context *ctx, const char *in_path, const dm_reci
         .icc_len = icc_len,
         .exif = meta->exif,
         .exif_len = meta->exif_len,
+        /* The photo's own XMP (already without its crs:/dm: settings) and IPTC. */
+        .xmp = meta->xmp,
+        .xmp_len = meta->xmp_len,
+        .iptc = meta->iptc,
+        .iptc_len = meta->iptc_len,
     };
     s = dm_io_write_prepared(ctx, out_path, &img, &wo, af);
     if (!s) dm_stage_done(ctx, "render", "encode", &t);
