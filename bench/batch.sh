@@ -6,22 +6,23 @@
 #     per minute, peak RSS of the batch process and the seconds of each photo
 #     (--summary: min/median/max), beside a shell loop of `depthmask render`
 #     over the same photos (a fresh process each, its own empty cache, the same
-#     preset and output options). When the batch is not 2x the loop: where one
-#     photo's time goes (`depthmask depth` cold, render cold, render with depth
-#     and matte cached);
+#     preset and output options). When the batch is not 2x the loop: where the
+#     time goes, each stage's median per photo (--timings) in both;
 #  2. one 24 MP photo inside a batch (--jobs 1, 2 photos, the second timed):
 #     models loaded and depth not cached (target <= 6 s), then depth cached
 #     (target <= 3 s), beside `depthmask render` of that photo cold and warm;
 #  3. web delivery: BATCH_WEB_N (1000; 0 skips it) photos at 2 MP with
 #     --long-edge 2048 --format jpeg, --jobs auto: wall time, photos per minute
 #     and 10,000 photos over 4 shards (4 machines like this one), beside a
-#     render loop over the first BATCH_WEB_PEER (20) of them.
+#     render loop over the first BATCH_WEB_PEER (20) of them (and the stages,
+#     as in 1, when not 2x).
 # The photos are real ones Debian ships (skimage, matplotlib, opencv-doc: 20
 # subjects, cycled with other crops and mirrored so that every file differs),
 # upscaled with PIL's lanczos to 6000x4000 (or 1732x1155) and saved as JPEG
 # quality 92 into BATCH_DATA (/tmp/dm-bench-batch), made once (a stamp file
-# per set), not timed. Peak RSS from /usr/bin/time -v. Part 3 takes 30-60 min
-# on 2 cores; try BATCH_N=3 BATCH_WEB_N=10 first.
+# per set), not timed. Peak RSS from /usr/bin/time -v. Part 3 takes about an
+# hour on 2 idle cores (17 photos a minute), two on a busy machine; try
+# BATCH_N=3 BATCH_WEB_N=10 first.
 #   bench/batch.sh [BUILD_DIR]        (default build/, Release)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -130,19 +131,22 @@ wall_s() { awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, a, ":"); s = 0; f
 rss_mb() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2 / 1024}' "$1"; }
 cpu_pct() { awk -F': ' '/Percent of CPU/ {sub("%", "", $2); print $2}' "$1"; }
 now() { date +%s.%N; }
-# stats SUMMARY.json [PHOTO]: "OK MIN MEDIAN MAX" seconds of the ok photos, or PHOTO's seconds
+# stats SUMMARY.json [PHOTO]: "OK MIN MEDIAN MAX LOADS": the ok photos' seconds and how many
+# times the networks were loaded; or PHOTO's seconds
 stats() {
   "$PY" - "$@" <<'EOF'
 import json, os, sys
 try:
-    photos = json.load(open(sys.argv[1]))['photos']
+    summary = json.load(open(sys.argv[1]))
+    photos, loads = summary['photos'], summary['totals'].get('network_loads', '-')
 except (OSError, ValueError, KeyError):
-    photos = []  # the batch failed before its summary
+    photos, loads = [], '-'  # the batch failed before its summary
 if len(sys.argv) > 2:
     print(next((p['seconds'] for p in photos if os.path.basename(p['input']) == sys.argv[2]), 'nan'))
 else:
     s = sorted(p['seconds'] for p in photos if p['status'] == 'ok') or [float('nan')]
-    print(len(s) if s[0] == s[0] else 0, s[0], s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2, s[-1])
+    print(len(s) if s[0] == s[0] else 0, s[0], s[len(s) // 2] if len(s) % 2 else (s[len(s) // 2 - 1] + s[len(s) // 2]) / 2, s[-1],
+          loads)
 EOF
 }
 # run_batch NAME CMD-ARGS...: `depthmask batch` under time -v into $W/NAME (-o), $W/NAME.json
@@ -155,7 +159,7 @@ run_batch() {
   fi
 }
 # render_loop NAME CACHE PHOTO...: one `depthmask render` per photo (${LOOP_OPTS[@]});
-# sets loop_wall (s), loop_rss (MiB, the largest), loop_fail
+# sets loop_wall (s), loop_rss (MiB, the largest), loop_cpu (the median render's), loop_fail
 render_loop() {
   local name=$1 cache=$2 t0 p b
   shift 2
@@ -171,6 +175,7 @@ render_loop() {
   for p in "$W/$name"/*.log.time; do
     if [ "$(rss_mb "$p")" -gt "$loop_rss" ]; then loop_rss=$(rss_mb "$p"); fi
   done
+  loop_cpu=$(for p in "$W/$name"/*.log.time; do cpu_pct "$p"; done | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)] "%"}')
   if [ "$loop_fail" -gt 0 ]; then
     failed=1
     p=$(grep -L 'Exit status: 0$' "$W/$name"/*.log.time | head -n 1)
@@ -180,49 +185,54 @@ render_loop() {
 # (awk: a ">" among printf's arguments would be a redirection to a file; they go in parentheses)
 per_min() { awk -v n="$1" -v t="$2" 'BEGIN {printf "%.2f", (t > 0 ? 60 * n / t : 0)}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "-"}'; }
+# stages BATCH.log LOOP.log...: from --timings' lines ("depthmask: timing: PHOTO: STAGE MS ms,
+# peak RSS ..."), the median over photos of each stage's wall time, batch beside loop
+stages() {
+  "$PY" - "$@" <<'EOF'
+import re, statistics, sys
+LINE = re.compile(r'^depthmask: timing: (.*): ((?:render|scene): [^0-9]+?) ([0-9.]+) ms,')
+def medians(files):
+    per = {}  # (photo, stage) -> ms; a stage that comes twice (the guide) is summed
+    for f in files:
+        for line in open(f, errors='replace'):
+            m = LINE.match(line)
+            if m: per[m[1], m[2]] = per.get((m[1], m[2]), 0.0) + float(m[3])
+    by_stage = {}
+    for (photo, stage), ms in per.items(): by_stage.setdefault(stage, []).append(ms)
+    return {k: statistics.median(v) for k, v in by_stage.items()}
+b, l = medians(sys.argv[1:2]), medians(sys.argv[2:])
+print('    %-40s %12s %12s %7s' % ('stage (--timings, median ms per photo)', 'batch', 'render loop', 'ratio'))
+for k in list(dict.fromkeys(list(l) + list(b))):
+    if b.get(k, 0) < 0.5 and l.get(k, 0) < 0.5: continue
+    r = '%.2f' % (b[k] / l[k]) if k in b and l.get(k) else '-'
+    print('    %-40s %12s %12s %7s' % (k, '%.0f' % b[k] if k in b else '-', '%.0f' % l[k] if k in l else '-', r))
+EOF
+}
 
 echo "batch: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo) GB RAM, the seed's workflow" \
   "(bg -0.7 EV/hl -40, subject +0.2 EV/texture +10, lens blur 50); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 1. throughput, 24 MP, cold --------------------------------------------
 echo "1. $N photos at 24 MP (6000x4000 JPEG) -> 16-bit TIFF, cold cache: batch --jobs auto vs a render loop"
-run_batch b1 "${BIG[@]}" --preset "$PRESET" --jobs auto --cache "$W/cache-b1" "${OUT[@]}"
-b1_wall=$(wall_s "$W/b1.log.time") b1_rss=$(rss_mb "$W/b1.log.time") b1_cpu=$(cpu_pct "$W/b1.log.time")
-read -r b1_ok b1_min b1_med b1_max <<<"$(stats "$W/b1.json")"
+run_batch b1 "${BIG[@]}" --preset "$PRESET" --jobs auto --cache "$W/cache-b1" "${OUT[@]}" --timings
+b1_wall=$(wall_s "$W/b1.log.time") b1_rss=$(rss_mb "$W/b1.log.time") b1_cpu=$(cpu_pct "$W/b1.log.time")%
+read -r b1_ok b1_min b1_med b1_max b1_loads <<<"$(stats "$W/b1.json")"
 rm -rf "$W/b1" "$W/cache-b1"
-LOOP_OPTS=("${OUT[@]}") LOOP_EXT=tif
+LOOP_OPTS=("${OUT[@]}" --timings) LOOP_EXT=tif
 render_loop l1 "$W/cache-l1" "${BIG[@]}"
 l1_wall=$loop_wall l1_rss=$loop_rss l1_fail=$loop_fail
-first=$(basename "${BIG[0]}" .jpg)
-l1_first=$(wall_s "$W/l1/$first.log.time")
 rm -rf "$W/l1"/*.tif "$W/cache-l1"
 b1_rate=$(per_min "$b1_ok" "$b1_wall") l1_rate=$(per_min $((N - l1_fail)) "$l1_wall")
 b1_ratio=$(ratio "$b1_rate" "$l1_rate")
-printf '  batch:       %6.1f s wall, %6s photos/min, peak RSS %5s MiB, CPU %s, %s/%s ok\n' \
-  "$b1_wall" "$b1_rate" "$b1_rss" "$b1_cpu" "$b1_ok" "$N"
+printf '  batch:       %6.1f s wall, %6s photos/min, peak RSS %5s MiB, CPU %s, %s/%s ok, networks loaded %s times\n' \
+  "$b1_wall" "$b1_rate" "$b1_rss" "$b1_cpu" "$b1_ok" "$N" "$b1_loads"
 printf '               seconds per photo (from --summary, each on its job'"'"'s threads): min %.1f, median %.1f, max %.1f\n' \
   "$b1_min" "$b1_med" "$b1_max"
-printf '  render loop: %6.1f s wall, %6s photos/min, peak RSS %5s MiB (the largest render), %s/%s ok\n' \
-  "$l1_wall" "$l1_rate" "$l1_rss" $((N - l1_fail)) "$N"
+printf '  render loop: %6.1f s wall, %6s photos/min, peak RSS %5s MiB (the largest render), %s/%s ok, CPU %s (median)\n' \
+  "$l1_wall" "$l1_rate" "$l1_rss" $((N - l1_fail)) "$N" "$loop_cpu"
 echo "  ratio batch / loop: ${b1_ratio}x photos per minute (target 2x)"
-split=
-if awk -v r="$b1_ratio" 'BEGIN {exit !(r == "-" || r < 2)}'; then
-  # where one photo's time goes: depth and matte alone (cold, in a process of
-  # their own), the whole render cold (the loop's), and render with them cached
-  timev "$W/s-depth.log" "$DM" depth "${BIG[0]}" -o "$W/s-depth.png" --cache "$W/cache-split" || failed=1
-  timev "$W/s-warm.log" "$DM" render "${BIG[0]}" -o "$W/s-warm.tif" --preset "$PRESET" --no-sidecar \
-    --cache "$W/cache-split" "${OUT[@]}" || failed=1
-  s_depth=$(wall_s "$W/s-depth.log.time") s_warm=$(wall_s "$W/s-warm.log.time")
-  rm -rf "$W/s-warm.tif" "$W/cache-split"
-  split=$(awk -v d="$s_depth" -v r="$l1_first" -v w="$s_warm" 'BEGIN {
-    printf "%.1f s of render'"'"'s %.1f s cold is depth + matte (`depthmask depth`: loading the models, the networks,", d, r
-    printf " refinement, fusion, a 16-bit PNG); render with them cached: %.1f s", w }')
-  echo "  below 2x; one photo, $first: $split"
-  if [ -x "$BUILD/bench_scene" ]; then # the stages of depth + matte (cmake -DDM_BENCH=ON)
-    "$BUILD/bench_scene" "${BIG[0]}" "$W/cache-scene" "$(nproc)" 1 2>&1 | awk '/scene: / && !/ 0.0 ms/ {printf "    %s\n", $0}'
-    rm -rf "$W/cache-scene"
-  fi
-fi
+# below 2x: where each photo's time goes, in the batch and in the loop
+if awk -v r="$b1_ratio" 'BEGIN {exit !(r == "-" || r < 2)}'; then stages "$W/b1.log" "$W/l1"/*.log; fi
 
 # --- 2. one 24 MP photo in a batch, models loaded ---------------------------
 TWO=("$DATA/24mp/p0001-"*.jpg "$DATA/24mp/p0002-"*.jpg)
@@ -249,23 +259,26 @@ if [ "$WEB_N" -gt 0 ]; then
   echo "3. web delivery: $WEB_N photos at 2 MP (1732x1155) -> --long-edge 2048 --format jpeg, cold cache," \
     "batch --jobs auto vs a render loop over $WEB_PEER of them"
   WEB_OPTS=(--long-edge 2048 --format jpeg)
-  run_batch b3 "${WEB[@]}" --preset "$PRESET" --jobs auto --cache "$W/cache-b3" "${WEB_OPTS[@]}"
-  b3_wall=$(wall_s "$W/b3.log.time") b3_rss=$(rss_mb "$W/b3.log.time") b3_cpu=$(cpu_pct "$W/b3.log.time")
-  read -r b3_ok b3_min b3_med b3_max <<<"$(stats "$W/b3.json")"
+  run_batch b3 "${WEB[@]}" --preset "$PRESET" --jobs auto --cache "$W/cache-b3" "${WEB_OPTS[@]}" --timings
+  b3_wall=$(wall_s "$W/b3.log.time") b3_rss=$(rss_mb "$W/b3.log.time") b3_cpu=$(cpu_pct "$W/b3.log.time")%
+  read -r b3_ok b3_min b3_med b3_max b3_loads <<<"$(stats "$W/b3.json")"
   rm -rf "$W/b3" "$W/cache-b3"
-  LOOP_OPTS=("${WEB_OPTS[@]}") LOOP_EXT=jpg
+  LOOP_OPTS=("${WEB_OPTS[@]}" --timings) LOOP_EXT=jpg
   render_loop l3 "$W/cache-l3" "${WEB[@]:0:WEB_PEER}"
   l3_wall=$loop_wall l3_rss=$loop_rss l3_fail=$loop_fail
-  rm -rf "$W/l3" "$W/cache-l3"
+  rm -rf "$W/l3"/*.jpg "$W/cache-l3"
   b3_rate=$(per_min "$b3_ok" "$b3_wall") l3_rate=$(per_min $((WEB_PEER - l3_fail)) "$l3_wall")
   # 10,000 photos, --shard I/4 on 4 machines like this one
   hours() { awk -v r="$1" 'BEGIN {printf "%.1f", (r > 0 ? 10000 / 4 / r / 60 : 0)}'; }
   b3_proj=$(hours "$b3_rate") l3_proj=$(hours "$l3_rate")
-  printf '  batch:       %7.1f s wall for %s, %6s photos/min, peak RSS %5s MiB, CPU %s, %s ok\n' \
-    "$b3_wall" "$WEB_N" "$b3_rate" "$b3_rss" "$b3_cpu" "$b3_ok"
+  printf '  batch:       %7.1f s wall for %s, %6s photos/min, peak RSS %5s MiB, CPU %s, %s ok, networks loaded %s times\n' \
+    "$b3_wall" "$WEB_N" "$b3_rate" "$b3_rss" "$b3_cpu" "$b3_ok" "$b3_loads"
   printf '               seconds per photo: min %.2f, median %.2f, max %.2f\n' "$b3_min" "$b3_med" "$b3_max"
-  printf '  render loop: %7.1f s wall for %s, %6s photos/min, peak RSS %5s MiB\n' "$l3_wall" "$WEB_PEER" "$l3_rate" "$l3_rss"
-  echo "  ratio batch / loop: $(ratio "$b3_rate" "$l3_rate")x photos per minute"
+  printf '  render loop: %7.1f s wall for %s, %6s photos/min, peak RSS %5s MiB, CPU %s (median)\n' \
+    "$l3_wall" "$WEB_PEER" "$l3_rate" "$l3_rss" "$loop_cpu"
+  b3_ratio=$(ratio "$b3_rate" "$l3_rate")
+  echo "  ratio batch / loop: ${b3_ratio}x photos per minute"
+  if awk -v r="$b3_ratio" 'BEGIN {exit !(r == "-" || r < 2)}'; then stages "$W/b3.log" "$W/l3"/*.log; fi
   echo "  10,000 photos over 4 shards (4 such machines): batch $b3_proj h, render loop $l3_proj h"
 fi
 
@@ -282,5 +295,4 @@ if [ "$WEB_N" -gt 0 ]; then
   printf '%-44s %14.1f %14.1f\n' "   wall s ($WEB_N photos; loop $WEB_PEER)" "$b3_wall" "$l3_wall"
   printf '%-44s %14s %14s\n' "   10,000 over 4 shards, hours" "$b3_proj" "$l3_proj"
 fi
-[ -z "$split" ] || echo "one 24 MP photo: $split"
 exit "$failed"
