@@ -104,7 +104,7 @@ int cmd_edit(int argc, char **argv) {
   dm_server *srv = NULL;
   int port = 0;
   /* a session builds the scene of every photo it opens: the networks stay loaded */
-  dm_nn_cache_enable();
+  dm_nn_cache_enable(1);
   dm_status s = dm_server_open(ctx, &so, &srv);
   if (!s) s = dm_server_listen(ctx, srv, &port);
   if (s) {

@@ -1,10 +1,11 @@
 /* Loaded models kept for the life of a process that renders many photos
  * (the batch runner, the editor): each model file is read and planned once
- * and then shared by every worker thread. A model holds its plan and arena
- * (nn.h), so one run at a time uses it: a worker holds the model from
- * dm_nn_cache_acquire to dm_nn_cache_release, and two workers that need
- * the same network take turns while others run the rest of their photos.
- * One copy of the weights is the point: ISNet planned is ~0.5 GB.
+ * per copy and then reused by every photo. A model holds its plan and arena
+ * (nn.h), so one run at a time uses a copy: a worker holds it from
+ * dm_nn_cache_acquire to dm_nn_cache_release. Up to `copies` copies of a
+ * network are kept (ISNet planned is ~0.5 GB each): with one, workers take
+ * turns and a one-thread worker runs ISNet 2.4x slower while the other
+ * waits (bench/run batch); the batch keeps one per worker.
  *
  * Off by default: a one-photo command loads, runs and frees, as before. */
 #ifndef DM_NN_MODEL_CACHE_H
@@ -12,8 +13,9 @@
 
 #include "nn/nn.h"
 
-/* Keep models loaded from now on (call before starting workers). */
-void dm_nn_cache_enable(void);
+/* Keep models loaded from now on, at most `copies` of each (call before
+ * starting workers). */
+void dm_nn_cache_enable(int copies);
 int dm_nn_cache_enabled(void);
 /* The model at `path`, loaded on first use, held by this caller until
  * dm_nn_cache_release. With the cache off, a fresh model the release frees. */
