@@ -115,22 +115,6 @@ share() {
     k=$((k + 1))
   done
 }
-# run LABEL WANT CMD...: exit 0, no "fail" line, and an "ok PATH SECONDS" line
-# on stdout for each photo named in WANT (one name a line), no others.
-run() {
-  local label=$1 want=$2 rc
-  shift 2
-  "$@" >"$T/$label.out" 2>"$T/$label.err"
-  rc=$?
-  sed -nE 's/^ok (.+) [0-9]+(\.[0-9]+)?$/\1/p' "$T/$label.out" | sed 's#.*/##' | LC_ALL=C sort >"$T/$label.ok"
-  if [ "$rc" -ne 0 ]; then
-    fail "$label exited $rc: $(tail -3 "$T/$label.err")"
-  elif grep -q '^fail ' "$T/$label.out"; then
-    fail "$label: $(grep '^fail ' "$T/$label.out")"
-  elif [ "$(cat "$T/$label.ok")" != "$want" ]; then
-    fail "$label: 'ok' for $(tr '\n' ' ' <"$T/$label.ok"), want $(echo "$want" | tr '\n' ' '): $(cat "$T/$label.out")"
-  fi
-}
 # One output per photo, NAME-dm.EXT (any EXT: the Kubernetes command keeps the default format).
 one_each() {
   local f stem n
