@@ -119,8 +119,9 @@ static int parse(int argc, char **argv, batch *b) {
   long long budget = b->max_memory ? b->max_memory : dm_memory_size() / 2;
   if (!strcmp(jobs, "auto")) {
     /* as many workers as cores, as long as each has its photo's memory and
-     * its networks' */
-    long long fit = budget / (JOB_BYTES + NETS_BYTES);
+     * its networks', within the budget and what is free now */
+    long long avail = dm_memory_available();
+    long long fit = (avail > 0 && avail < budget ? avail : budget) / (JOB_BYTES + NETS_BYTES);
     b->jobs = fit < 1 ? 1 : fit < cores ? (int)fit : (int)cores;
   } else if (!dm_parse_int(jobs, &b->jobs) || b->jobs < 1 || b->jobs > 64) {
     return cli_usage_error("--jobs must be auto or 1 to 64, not \"%s\"", jobs);
@@ -133,9 +134,10 @@ static int parse(int argc, char **argv, batch *b) {
     long t = 2 * cores / b->jobs;
     b->threads = t < 1 ? 1 : t > cores ? (int)cores : (int)t;
   }
-  /* each worker's share of the budget, which render's memory check holds it to */
-  b->max_memory = budget / b->jobs - NETS_BYTES;
-  if (b->max_memory < (256LL << 20)) b->max_memory = 256LL << 20;
+  /* each worker's share of the budget, which render's memory check holds
+   * it to (0: the memory is unknown, render's own default then) */
+  b->max_memory = budget > 0 ? budget / b->jobs - NETS_BYTES : 0;
+  if (budget > 0 && b->max_memory < (256LL << 20)) b->max_memory = 256LL << 20;
   const char *format = pass_value(b, "--format");
   b->ext = !format || !strcmp(format, "tiff") || !strcmp(format, "tif") ? "tif"
            : !strcmp(format, "jpeg") || !strcmp(format, "jpg")         ? "jpg"
@@ -143,7 +145,8 @@ static int parse(int argc, char **argv, batch *b) {
   return 0;
 }
 
-/* render's argv for photo p */
+/* render's argv for photo p: its own options and at most ARGV_EXTRA more */
+#define ARGV_EXTRA 12
 static int photo_argv(const batch *b, const dm_batch_photo *p, char **argv, char *threads, char *memory) {
   int n = 0;
   argv[n++] = p->input;
@@ -152,7 +155,7 @@ static int photo_argv(const batch *b, const dm_batch_photo *p, char **argv, char
   snprintf(threads, 16, "%d", b->threads);
   snprintf(memory, 32, "%lld", b->max_memory);
   argv[n++] = "--threads", argv[n++] = threads;
-  argv[n++] = "--max-memory", argv[n++] = memory;
+  if (b->max_memory) argv[n++] = "--max-memory", argv[n++] = memory;
   if (!strcmp(b->sidecars, "none")) argv[n++] = "--no-sidecar";
   else if (!strcmp(b->sidecars, "out")) argv[n++] = "--sidecar", argv[n++] = p->sidecar;
   argv[n] = NULL;
@@ -188,15 +191,22 @@ static int before_render(void *user, const cli_photo_job *job, const dm_render_o
 static void render_one(void *user, int worker, dm_batch_photo *p) {
   (void)worker;
   batch *b = user;
-  char *argv[64 + 2 * 16], threads[16], memory[32];
+  char **argv = calloc((size_t)b->n_pass + ARGV_EXTRA, sizeof *argv), threads[16], memory[32];
+  if (!argv) {
+    p->status = DM_BATCH_FAIL;
+    snprintf(p->message, sizeof p->message, "%s: out of memory", p->input);
+    return;
+  }
   int argc = photo_argv(b, p, argv, threads, memory);
   photo_check check = {b, 0};
   cli_photo_job job = {.before = before_render, .user = &check, .seed_sidecar = !strcmp(b->sidecars, "out")};
   int rc = cli_render_photo(argc, argv, &job);
+  free(argv);
   snprintf(p->depth_source, sizeof p->depth_source, "%s", job.depth_source);
   if (rc) {
     p->status = DM_BATCH_FAIL;
-    snprintf(p->message, sizeof p->message, "%s", job.message[0] ? job.message : "usage error");
+    if (job.message[0]) snprintf(p->message, sizeof p->message, "%s", job.message);
+    else snprintf(p->message, sizeof p->message, "%s: render refused the batch's options", p->input);
     return;
   }
   if (job.skipped) {
@@ -223,7 +233,8 @@ static void render_one(void *user, int worker, dm_batch_photo *p) {
  * show once, before any photo: render's own parser on the first photo. */
 static int check_render_options(const batch *b, const dm_batch_list *l) {
   if (!l->n) return 0;
-  char *argv[64 + 2 * 16], threads[16], memory[32];
+  char **argv = calloc((size_t)b->n_pass + ARGV_EXTRA, sizeof *argv), threads[16], memory[32];
+  if (!argv) return cli_usage_error("out of memory");
   int argc = photo_argv(b, &l->photo[0], argv, threads, memory);
   cli_render_args a;
   dm_render_options opt;
@@ -238,13 +249,13 @@ static int check_render_options(const batch *b, const dm_batch_list *l) {
   }
   dm_context_free(ctx);
   cli_render_args_free(&a);
+  free(argv);
   return rc;
 }
 
 int cmd_batch(int argc, char **argv) {
   batch b;
   int rc = parse(argc, argv, &b);
-  if (!rc && b.n_pass > 2 * 16) rc = cli_usage_error("too many options for one batch");
   dm_context *ctx = rc ? NULL : dm_context_new(1);
   dm_batch_list l = {0};
   dm_status s = DM_OK;

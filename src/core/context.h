@@ -60,6 +60,9 @@ void dm_log(dm_context *ctx, dm_log_level level, const char *fmt, ...)
 long long dm_default_max_memory(void);
 /* The RAM, or the cgroup's limit when that is lower (0 when unknown). */
 long long dm_memory_size(void);
+/* The memory the kernel could give now without swapping (MemAvailable; 0
+ * when unknown). */
+long long dm_memory_available(void);
 /* The CPUs this process may use: its affinity mask (Slurm's allocation),
  * or the cgroup's cpu.max quota (a container's limit) when that is lower. */
 int dm_cpu_count(void);

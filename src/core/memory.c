@@ -98,3 +98,14 @@ int dm_cpu_count(void) {
   int cg = cgroup_cpus();
   return cg > 0 && cg < n ? cg : n;
 }
+
+long long dm_memory_available(void) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  if (!f) return 0;
+  char line[256];
+  long long kib = 0;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1) break;
+  fclose(f);
+  return kib * 1024;
+}
