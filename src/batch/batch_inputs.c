@@ -2,7 +2,6 @@
  * (batch.h). */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,15 +42,6 @@ static int photo_extension(const char *name) {
   return dm_is_raw_name(name);
 }
 
-static int photo_content(const char *path) {
-  unsigned char head[64];
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, head, sizeof head);
-  close(fd);
-  return n > 0 && dm_io_sniff(head, (size_t)n) != DM_FMT_UNKNOWN;
-}
-
 /* Is `path` inside `dir` (both real paths, dir without a trailing '/')? */
 static int inside(const char *real, const char *dir) {
   size_t n = strlen(dir);
@@ -90,7 +80,7 @@ static dm_status scan(dm_context *ctx, const char *dir, int recursive, const cha
       if (recursive && !link) s = scan(ctx, path, recursive, out_real, v);
       else if (photo_extension(path) && push(v, path)) s = dm_fail(ctx, DM_ERR_NOMEM, dir, "out of memory");
     } else if (realpath(path, real) && !inside(real, out_real) &&
-               (photo_extension(path) || (S_ISREG(st.st_mode) && photo_content(path)))) {
+               (photo_extension(path) || (S_ISREG(st.st_mode) && dm_io_sniff_file(path) != DM_FMT_UNKNOWN))) {
       /* sidecars are neither; a FIFO is never opened (it would block) */
       if (push(v, path)) s = dm_fail(ctx, DM_ERR_NOMEM, dir, "out of memory");
     }

@@ -82,6 +82,9 @@ int cli_apply_sets(dm_context *ctx, const cli_render_args *a, dm_recipe *r);
  * default output path. Returns 0 or an exit code. */
 int cli_resolve_output(const cli_render_args *a, dm_render_options *opt, char *out_path,
                        size_t out_len);
+/* The extension render gives an output of --format NAME (NULL: the
+ * default, TIFF); NULL for a name render refuses. */
+const char *cli_output_extension(const char *format_name);
 
 /* Take a command's own "--name VALUE" options out of argv (values[k] gets
  * the value of names[k], NULL when absent); the rest stay, in order, for
@@ -128,6 +131,7 @@ struct cli_photo_job {
   char output[4096];       /* the output path */
   char input_hash[33];     /* the photo's content (XXH3-128, as dm:SourceHash) */
   char recipe_hash[33];    /* the merged recipe, cli_recipe_hash */
+  char output_hash[33];    /* of the output as committed (dm:OutputHash), "" when skipped */
   char depth_source[512];  /* dm:DepthSource of the render ("" when it needed no depth) */
   char message[1024];      /* the error, "" on success */
   int skipped;

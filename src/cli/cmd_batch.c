@@ -16,7 +16,6 @@
 
 #include "batch/batch.h"
 #include "cli/cli.h"
-#include "core/hash.h"
 #include "core/param.h"
 #include "nn/model_cache.h"
 
@@ -138,10 +137,9 @@ static int parse(int argc, char **argv, batch *b) {
    * it to (0: the memory is unknown, render's own default then) */
   b->max_memory = budget > 0 ? budget / b->jobs - NETS_BYTES : 0;
   if (budget > 0 && b->max_memory < (256LL << 20)) b->max_memory = 256LL << 20;
-  const char *format = pass_value(b, "--format");
-  b->ext = !format || !strcmp(format, "tiff") || !strcmp(format, "tif") ? "tif"
-           : !strcmp(format, "jpeg") || !strcmp(format, "jpg")         ? "jpg"
-                                                                       : format;
+  /* an unknown --format gets render's own refusal in check_render_options */
+  b->ext = cli_output_extension(pass_value(b, "--format"));
+  if (!b->ext) b->ext = "tif";
   return 0;
 }
 
@@ -218,11 +216,9 @@ static void render_one(void *user, int worker, dm_batch_photo *p) {
   p->status = DM_BATCH_OK;
   dm_batch_entry e;
   entry_of(b, &job, &e);
+  snprintf(e.output_hash, sizeof e.output_hash, "%s", job.output_hash);
   dm_context *ctx = dm_context_new(1);
-  dm_hash h;
-  dm_status s = ctx ? dm_hash_file(ctx, p->output, &h) : DM_ERR_NOMEM;
-  if (!s) dm_hash_hex(h, e.output_hash);
-  if (!s) s = dm_batch_manifest_add(ctx, b->manifest, &e);
+  dm_status s = ctx ? dm_batch_manifest_add(ctx, b->manifest, &e) : DM_ERR_NOMEM;
   if (s) { /* the output is good; only the next batch will not know it */
     fprintf(stderr, "depthmask: warning: %s\n", ctx ? dm_context_error(ctx) : "out of memory");
   }
@@ -280,20 +276,16 @@ int cmd_batch(int argc, char **argv) {
     /* every passed-on option but the preset and the --sets, which the
      * recipe's hash covers: what else makes an output what it is */
     size_t used = (size_t)snprintf(b.options, sizeof b.options, "ext %s sidecars %s", b.ext, b.sidecars);
+    static const char *const not_key[] = {"--preset", "--set", "--timings", "--cache", "--no-cache"};
     for (int i = 0; i < b.n_pass && used < sizeof b.options; i++) {
-      int value = i + 1 < b.n_pass && b.pass[i + 1][0] != '-';
-      if (!strcmp(b.pass[i], "--preset") || !strcmp(b.pass[i], "--set")) {
-        i += value;
-        continue;
+      int value = in_list(b.pass[i], value_opts, sizeof value_opts / sizeof *value_opts);
+      /* the caches change no pixel: a cached depth is the computed one, rounded alike */
+      if (!in_list(b.pass[i], not_key, sizeof not_key / sizeof *not_key)) {
+        int n = snprintf(b.options + used, sizeof b.options - used, value ? " %s %s" : " %s", b.pass[i],
+                         value ? b.pass[i + 1] : "");
+        used += n > 0 ? (size_t)n : 0;
       }
-      /* neither changes a pixel: a cached depth is the computed one, rounded alike */
-      if (!strcmp(b.pass[i], "--timings") || !strcmp(b.pass[i], "--no-cache")) continue;
-      if (!strcmp(b.pass[i], "--cache")) {
-        i += value;
-        continue;
-      }
-      int n = snprintf(b.options + used, sizeof b.options - used, " %s", b.pass[i]);
-      used += n > 0 ? (size_t)n : 0;
+      i += value;
     }
     dm_batch_models_text(ctx, b.models, sizeof b.models);
     dm_nn_cache_enable(b.jobs); /* a copy per worker: none waits for another's run */

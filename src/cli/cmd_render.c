@@ -91,7 +91,10 @@ int cli_render_photo(int argc, char **argv, cli_photo_job *job) {
       dm_atomic_file out;
       s = dm_render_prepared(ctx, a.input, &r, out_path, &opt, base_dir, &out, &r.photo);
       if (!s) s = dm_commit_render(ctx, sidecar[0] ? sidecar : NULL, &r, &out);
-      if (!s && job) snprintf(job->depth_source, sizeof job->depth_source, "%s", r.photo.depth_source);
+      if (!s && job) {
+        snprintf(job->depth_source, sizeof job->depth_source, "%s", r.photo.depth_source);
+        snprintf(job->output_hash, sizeof job->output_hash, "%s", r.photo.output_hash);
+      }
     }
     rc = finish_photo(ctx, s, job);
     if (!s && !job) {

@@ -285,6 +285,12 @@ static const char *format_extension(dm_format f) {
   return f == DM_FMT_JPEG ? "jpg" : f == DM_FMT_PNG ? "png" : "tif";
 }
 
+const char *cli_output_extension(const char *format_name) {
+  dm_format f = DM_FMT_TIFF;
+  if (format_name && !format_from_name(format_name, &f)) return NULL;
+  return format_extension(f);
+}
+
 void cli_log(void *user, dm_log_level level, const char *msg) {
   (void)user;
   if (level >= DM_LOG_WARN) fprintf(stderr, "depthmask: warning: %s\n", msg);

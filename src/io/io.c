@@ -1,9 +1,11 @@
 /* Format sniffing, dispatch to the per-format readers and writers, and the
  * atomic write wrapper. */
+#include <fcntl.h>
 #include <libheif/heif.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/file.h"
 #include "io/io_internal.h"
@@ -69,6 +71,15 @@ dm_format dm_io_sniff(const unsigned char *h, size_t len) {
       has(h, len, 0, "FOVb", 4) || has(h, len, 0, "\0MRM", 4))  /* X3F, MRW */
     return DM_FMT_RAW;
   return sniff_ftyp(h, len);
+}
+
+dm_format dm_io_sniff_file(const char *path) {
+  unsigned char head[64];
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return DM_FMT_UNKNOWN;
+  ssize_t n = read(fd, head, sizeof head);
+  close(fd);
+  return n > 0 ? dm_io_sniff(head, (size_t)n) : DM_FMT_UNKNOWN;
 }
 
 dm_format dm_format_from_extension(const char *path) {

@@ -68,6 +68,9 @@ void dm_metadata_free(dm_metadata *m);
 /* Sniff the format from the first bytes of a file (RAW by TIFF-like magic +
  * LibRaw's own check, HEIC by its ftyp brand). */
 dm_format dm_io_sniff(const unsigned char *head, size_t len);
+/* The same from a file's first bytes (opened without blocking: a FIFO is
+ * not waited on); DM_FMT_UNKNOWN when it cannot be read. */
+dm_format dm_io_sniff_file(const char *path);
 /* From an output file name's extension: .jpg/.jpeg, .png, .tif/.tiff. */
 dm_format dm_format_from_extension(const char *path);
 const char *dm_format_name(dm_format f);

@@ -25,13 +25,6 @@ void dm_nn_cache_enable(int copies) {
   pthread_mutex_unlock(&cache_lock);
 }
 
-int dm_nn_cache_enabled(void) {
-  pthread_mutex_lock(&cache_lock);
-  int on = cache_on;
-  pthread_mutex_unlock(&cache_lock);
-  return on;
-}
-
 int dm_nn_cache_loads(void) {
   pthread_mutex_lock(&cache_lock);
   int n = cache_loads;

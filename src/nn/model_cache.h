@@ -16,7 +16,6 @@
 /* Keep models loaded from now on, at most `copies` of each (call before
  * starting workers). */
 void dm_nn_cache_enable(int copies);
-int dm_nn_cache_enabled(void);
 /* The model at `path`, loaded on first use, held by this caller until
  * dm_nn_cache_release. With the cache off, a fresh model the release frees. */
 dm_status dm_nn_cache_acquire(dm_context *ctx, const char *path, dm_nn_model **model);

@@ -21,16 +21,6 @@
 
 #define SRV_MAX_PHOTOS 10000
 
-/* Is `path` (a regular file) an image by its first bytes? */
-static int looks_like_photo(const char *path) {
-  unsigned char head[64];
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
-  size_t n = fread(head, 1, sizeof head, f);
-  fclose(f);
-  return dm_io_sniff(head, n) != DM_FMT_UNKNOWN;
-}
-
 /* A folder entry that may be served: a regular file here, or a symlink to
  * one whose real folder is this one. */
 static int entry_ok(const char *dir_real, const char *path) {
@@ -63,7 +53,7 @@ static dm_status list_folder(dm_context *ctx, const char *dir, char ***names, in
     if (e->d_name[0] == '.') continue; /* ".", "..", hidden files, our temporary files */
     char path[4096];
     if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
-    if (!entry_ok(dir_real, path) || !looks_like_photo(path)) continue;
+    if (!entry_ok(dir_real, path) || dm_io_sniff_file(path) == DM_FMT_UNKNOWN) continue;
     if (count == SRV_MAX_PHOTOS) {
       s = dm_fail(ctx, DM_ERR_PARAM, dir, "holds more than %d photos", SRV_MAX_PHOTOS);
       break;
