@@ -44,19 +44,19 @@ static dm_status check_inputs(dm_context *ctx, const dm_image *rgb, const dm_ima
 /* The geometry and what was made from it; the kernels and the scratch
  * stay. */
 static void geometry_free(bl_state *st) {
-  free(st->rad);
-  free(st->sid);
-  free(st->boost_w);
-  free(st->bid);
-  free(st->m8);
-  free(st->soft);
-  free(st->subj.fill);
+  bl_free(st->rad);
+  bl_free(st->sid);
+  bl_free(st->boost_w);
+  bl_free(st->bid);
+  bl_free(st->m8);
+  bl_free(st->soft);
+  bl_free(st->subj.fill);
   for (int k = 0; k < st->n_slices; k++) {
-    free(st->slices[k].fill);
-    free(st->slices[k].acc);
-    free(st->slices[k].beyond);
-    free(st->slices[k].geo);
-    free(st->slices[k].dead);
+    bl_free(st->slices[k].fill);
+    bl_free(st->slices[k].acc);
+    bl_free(st->slices[k].beyond);
+    bl_free(st->slices[k].geo);
+    bl_free(st->slices[k].dead);
   }
   st->rad = NULL, st->boost_w = NULL, st->sid = st->bid = st->m8 = NULL;
   st->soft = NULL, st->n_soft = 0;
@@ -153,7 +153,7 @@ static dm_status prepare_image(bl_state *st) {
     }
     if (s != DM_OK) return s;
     if (coarse && !st->m8 && !st->planned) { /* only soft subject pixels read a coarse fill later */
-      free(sl->fill);
+      bl_free(sl->fill);
       sl->fill = NULL;
     }
   }
@@ -248,8 +248,8 @@ int dm_lens_blur_plan_scaled(const dm_lens_blur_plan *plan) { return plan && pla
 void dm_lens_blur_plan_free(dm_lens_blur_plan *plan) {
   if (!plan) return;
   state_free(plan->st);
-  free(plan->st);
-  free(plan);
+  bl_free(plan->st);
+  bl_free(plan);
 }
 
 int dm_lens_blur_plan_reused(const dm_lens_blur_plan *plan) {
@@ -278,7 +278,7 @@ size_t dm_lens_blur_plan_bytes(const dm_lens_blur_plan *plan) {
 static void plan_reset(bl_state *st, const dm_image *rgb, const struct dm_matte_layers *layers) {
   st->in = rgb;
   st->layers = layers;
-  free(st->subj.fill);
+  bl_free(st->subj.fill);
   memset(&st->subj, 0, sizeof st->subj);
 }
 
@@ -326,7 +326,7 @@ static dm_status apply(dm_context *ctx, const dm_image *rgb, dm_image *out, cons
     pl->p = *p;
     st = pl->st = state_new(ctx, &pl->p, rgb->width, rgb->height, matte, NULL);
     if (!st) {
-      free(pl);
+      bl_free(pl);
       return DM_ERR_NOMEM;
     }
     st->planned = 1;
@@ -356,7 +356,7 @@ static dm_status apply(dm_context *ctx, const dm_image *rgb, dm_image *out, cons
     *plan = NULL;
   } else if (!pl) {
     state_free(st);
-    free(st);
+    bl_free(st);
   }
   return s;
 }
@@ -411,6 +411,6 @@ dm_status dm_lens_blur_coc_map(dm_context *ctx, const dm_image *near01, float z_
       for (int x = 0; x < st->w; x++) o[x] = 2.0f * st->rad[(size_t)y * st->w + x];
     }
   state_free(st);
-  free(st);
+  bl_free(st);
   return s;
 }

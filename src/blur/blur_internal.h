@@ -27,10 +27,12 @@
  * 4x-coarser grid instead of the 2x one (bl_fill_level0). */
 #define BL_FILL_LARGE (4 * 1000 * 1000)
 
-/* ---- scratch memory (mem.c): free() releases it ------------------------- */
+/* ---- scratch memory (mem.c): bl_free() releases it ---------------------- */
 
 void *bl_alloc(size_t bytes);
 void *bl_calloc(size_t count, size_t size);
+/* Frees what bl_alloc, bl_calloc or malloc returned. */
+void bl_free(void *p);
 
 /* Per-call scratch for transient buffers: bl_take bumps a pointer in
  * chunks that live until bl_arena_free; bl_arena_reset makes them all

@@ -136,7 +136,7 @@ dm_status bl_boost_sizes(bl_state *st) {
   uint8_t *flag = malloc(n), *row_has = malloc((size_t)st->h);
   if (!st->boost_w) st->boost_w = bl_alloc(n); /* a plan keeps it for the next image */
   if (!lab || !flag || !row_has || !st->boost_w) {
-    free(lab), free(flag), free(row_has);
+    bl_free(lab), bl_free(flag), bl_free(row_has);
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");
   }
   flag_job fj = {st, flag, row_has};
@@ -194,9 +194,9 @@ dm_status bl_boost_sizes(bl_state *st) {
         st->boost_w[i] = size_weight(st, area[k], rsum[k], clip[k]);
       }
     }
-  free(area);
-  free(rsum);
-  free(clip);
-  free(lab), free(flag), free(row_has);
+  bl_free(area);
+  bl_free(rsum);
+  bl_free(clip);
+  bl_free(lab), bl_free(flag), bl_free(row_has);
   return s;
 }

@@ -102,7 +102,7 @@ static double weighted_quantiles(const dm_image *near01, const dm_image *matte, 
     }
     out[i] = (float)b / (AF_BINS - 1);
   }
-  free(hist);
+  bl_free(hist);
   return total;
 }
 

@@ -241,7 +241,7 @@ dm_status bl_render_bands(bl_state *st, dm_image *out) {
       m->i1 = bl_take(&st->scratch, sizeof(int) * (size_t)st->w);
       m->t = bl_take(&st->scratch, sizeof(float) * (size_t)st->w);
       if (!m->i0 || !m->i1 || !m->t) {
-        free(j);
+        bl_free(j);
         return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur bands");
       }
       for (int x = 0; x < st->w; x++) {
@@ -252,7 +252,7 @@ dm_status bl_render_bands(bl_state *st, dm_image *out) {
       }
     }
     if (!j->rowmax[k]) {
-      free(j);
+      bl_free(j);
       return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur bands");
     }
     size_t as = (size_t)(s->aw + 2 * BL_PAD) * 4;
@@ -266,11 +266,11 @@ dm_status bl_render_bands(bl_state *st, dm_image *out) {
   j->mem = bl_take(&st->scratch, sizeof(float) * (j->per_thread ? j->per_thread : 1) * (size_t)nt);
   j->halo = bl_take(&st->scratch, sizeof(float) * (row * 2 * j->R * (size_t)nt + 1));
   if (!j->mem || !j->halo) {
-    free(j);
+    bl_free(j);
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur bands");
   }
   dm_parallel(st->ctx, halo_run, j);
   dm_parallel(st->ctx, band_run, j);
-  free(j);
+  bl_free(j);
   return DM_OK;
 }

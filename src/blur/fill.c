@@ -106,7 +106,7 @@ static void edt_run(void *user, int ith, int nth) {
         for (int c = 0; c < m; c++) base[(size_t)i * step + c] = f[(size_t)c * n + i];
     }
   }
-  free(f), free(d), free(z), free(v);
+  bl_free(f), bl_free(d), bl_free(z), bl_free(v);
 }
 
 /* ---- push-pull ---------------------------------------------------------- */
@@ -317,14 +317,14 @@ void bl_fill_dead(dm_context *ctx, bl_slice *s) {
   s->dead = malloc((size_t)s->fw * s->fh);
   dead_job j = {s, malloc((size_t)s->fw * s->fh), 0};
   if (!s->dead || !j.across) { /* then every pixel asks bl_fill_at, as without it */
-    free(s->dead), free(j.across);
+    bl_free(s->dead), bl_free(j.across);
     s->dead = NULL;
     return;
   }
   dm_parallel(ctx, dead_rows, &j); /* the minimum across, */
   j.pass = 1;
   dm_parallel(ctx, dead_rows, &j); /* then down */
-  free(j.across);
+  bl_free(j.across);
 }
 
 int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]) {
@@ -475,7 +475,7 @@ static void box_walk(own_job *j, int y0, int y1) {
     }
     j->cells(j, acc, cy, axis_weight(j, cy + j->cy0, st->h, j->fh));
   }
-  free(acc);
+  bl_free(acc);
 }
 
 /* Tent cells: a source row feeds two cell rows. It is summed along x once
@@ -512,7 +512,7 @@ static void tent_walk(own_job *j, int y0, int y1) {
       cy++;
     }
   }
-  free(acc);
+  bl_free(acc);
 }
 
 /* A run of cell rows [y0, y1) (own_pass): their source rows given to the
@@ -773,7 +773,7 @@ dm_status bl_slice_behind(bl_state *st, int k, int level, float *own, float *hid
   float *wx = malloc(sizeof(float) * (size_t)(fw + fh)), *wy = wx ? wx + fw : NULL;
   float *val = malloc(sizeof(float) * 5 * st->n_soft);
   if (!wx || !val) {
-    free(wx), free(val);
+    bl_free(wx), bl_free(val);
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
   }
   for (int cx = 0; cx < fw; cx++) wx[cx] = axis_weight(&oj, cx, st->w, fw);
@@ -781,6 +781,6 @@ dm_status bl_slice_behind(bl_state *st, int k, int level, float *own, float *hid
   behind_job j = {st, k, level, fw, fh, wx, wy, val, own, hidden};
   dm_parallel_runs(st->ctx, st->n_soft, 8, behind_content, &j);
   dm_parallel(st->ctx, behind_sums, &j);
-  free(wx), free(val);
+  bl_free(wx), bl_free(val);
   return DM_OK;
 }

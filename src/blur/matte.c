@@ -73,7 +73,7 @@ static dm_status grid_fill(bl_state *st, int what, int level, int persist, bl_sl
   float *own = bl_take(&st->scratch, sizeof(float) * 5 * n);
   out->fill = persist ? bl_alloc(sizeof(float) * 4 * n) : bl_take(&st->scratch, sizeof(float) * 4 * n);
   if (!own || !out->fill) {
-    if (persist) free(out->fill);
+    if (persist) bl_free(out->fill);
     out->fill = NULL;
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
   }
@@ -189,19 +189,19 @@ dm_status bl_matte_behind(bl_state *st, const bl_slice *back, const int *first_f
   int ox = whole_fills(st) ? st->frame.x0 : 0, oy = whole_fills(st) ? st->frame.y0 : 0;
   soft_list *lists = calloc((size_t)nt, sizeof *lists);
   if (!lists) {
-    free(count);
+    bl_free(count);
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
   }
   radii_job j = {st, NULL, back, first_from, cand, 1, count, ox, oy, lists};
   dm_parallel(st->ctx, radii_run, &j);
   for (int t = 0; t < nt; t++)
     for (int c = 0; c < BL_MAX_SLICES; c++) st->n_behind[c] += count[t][c];
-  free(count);
+  bl_free(count);
   /* the threads' lists joined: their rows come in order */
   size_t ns = 0;
   int nomem = 0;
   for (int t = 0; t < nt; t++) ns += lists[t].n, nomem |= lists[t].nomem;
-  free(st->soft);
+  bl_free(st->soft);
   st->n_soft = 0;
   st->soft = ns && !nomem ? malloc(ns * sizeof *st->soft) : NULL;
   for (int t = 0; t < nt; t++) {
@@ -209,9 +209,9 @@ dm_status bl_matte_behind(bl_state *st, const bl_slice *back, const int *first_f
       memcpy(st->soft + st->n_soft, lists[t].i, lists[t].n * sizeof *st->soft);
       st->n_soft += lists[t].n;
     }
-    free(lists[t].i);
+    bl_free(lists[t].i);
   }
-  free(lists);
+  bl_free(lists);
   if (ns && !st->soft) return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
   return DM_OK;
 }

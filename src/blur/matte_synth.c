@@ -155,7 +155,7 @@ static void synth_run(void *user, int ith, int nth) {
       st->m8[i] = (uint8_t)(m * 255.0f + 0.5f);
     }
   }
-  free(ramp);
+  bl_free(ramp);
 }
 
 dm_status bl_synth_matte(bl_state *st) {
@@ -202,6 +202,6 @@ dm_status bl_synth_matte(bl_state *st) {
   j.back = &back;
   for (j.phase = 1; j.phase <= 4; j.phase++) dm_parallel(st->ctx, synth_run, &j);
 done:
-  free(j.rmax);
+  bl_free(j.rmax);
   return s;
 }

@@ -3,28 +3,17 @@
  * The blur's buffers are large and touched once or twice, so the cost of
  * first touching fresh pages is a real share of its time (4 KiB pages cost
  * 0.3 s per 64 MiB on the 2-core VMs we measure on; 2 MiB pages 0.035 s).
- * Buffers of 2 MiB or more are therefore aligned to 2 MiB and marked for
- * transparent huge pages where the system offers them (Linux "madvise"
- * mode); elsewhere this is plain malloc. */
+ * Large buffers come from core/bigmem (huge pages, reused across calls);
+ * small ones from malloc. bl_free releases either. */
 #include <stdlib.h>
 #include <string.h>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #include "blur/blur_internal.h"
+#include "core/bigmem.h"
 
-#define HUGE_PAGE ((size_t)2 << 20)
+void *bl_alloc(size_t bytes) { return dm_big_alloc(bytes); }
 
-void *bl_alloc(size_t bytes) {
-  if (bytes < HUGE_PAGE) return malloc(bytes ? bytes : 1);
-  size_t n = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-  void *p = aligned_alloc(HUGE_PAGE, n);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  if (p) madvise(p, n, MADV_HUGEPAGE);
-#endif
-  return p;
-}
+void bl_free(void *p) { dm_big_free(p); }
 
 void *bl_calloc(size_t count, size_t size) {
   if (size && count > (size_t)-1 / size) return NULL;
@@ -61,6 +50,6 @@ void bl_arena_reset(bl_arena *a) {
 }
 
 void bl_arena_free(bl_arena *a) {
-  for (int i = 0; i < a->n; i++) free(a->base[i]);
+  for (int i = 0; i < a->n; i++) bl_free(a->base[i]);
   a->n = 0;
 }

@@ -93,7 +93,7 @@ dm_status dm_lens_blur_whole_make(dm_context *ctx, const dm_image *near01, const
   *out = calloc(1, sizeof **out);
   hist_job j = {near01, matte, calloc((size_t)nt, sizeof *j.part)};
   if (!*out || !j.part) {
-    free(*out), free(j.part);
+    bl_free(*out), bl_free(j.part);
     *out = NULL;
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the depth's histogram");
   }
@@ -109,7 +109,7 @@ dm_status dm_lens_blur_whole_make(dm_context *ctx, const dm_image *near01, const
       w->count[b] += h->count[b];
     }
   }
-  free(j.part);
+  bl_free(j.part);
   w->near01 = near01, w->matte = matte;
   dm_lens_blur_focus_depths(near01, matte, w->focus);
   return DM_OK;
@@ -117,10 +117,10 @@ dm_status dm_lens_blur_whole_make(dm_context *ctx, const dm_image *near01, const
 
 void dm_lens_blur_whole_free(dm_lens_blur_whole *w) {
   if (!w) return;
-  free(w->soft_cells);
-  free(w->back.fill);
-  free(w->subj.fill);
-  free(w);
+  bl_free(w->soft_cells);
+  bl_free(w->back.fill);
+  bl_free(w->subj.fill);
+  bl_free(w);
 }
 
 /* ---- the matte's CoC fills of the whole photo --------------------------- */
@@ -174,10 +174,10 @@ dm_status bl_whole_coc_fills(bl_state *st, const bl_coc_fn *fn, const bl_slice *
   const size_t n = (size_t)fw * fh;
   bl_slice *out[2] = {&w->back, &w->subj};
   float *own = malloc(sizeof(float) * 10 * n);
-  free(w->soft_cells);
+  bl_free(w->soft_cells);
   w->soft_cells = malloc(n);
   for (int k = 0; k < 2; k++) {
-    free(out[k]->fill);
+    bl_free(out[k]->fill);
     memset(out[k], 0, sizeof *out[k]);
     out[k]->fill_level = FILL_LEVEL, out[k]->fw = fw, out[k]->fh = fh;
     out[k]->fill = malloc(sizeof(float) * 4 * n);
@@ -191,7 +191,7 @@ dm_status bl_whole_coc_fills(bl_state *st, const bl_coc_fn *fn, const bl_slice *
     s = bl_push_pull(st, fw, fh, own, NULL, 1e9f, w->back.fill, NULL);
     if (s == DM_OK) s = bl_push_pull(st, fw, fh, own + 5 * n, NULL, 1e9f, w->subj.fill, NULL);
   }
-  free(own);
+  bl_free(own);
   if (s == DM_OK) w->fn = *fn, w->have_fills = 1;
   return s;
 }
@@ -255,7 +255,7 @@ dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float, 
     int nt = st->ctx->n_threads > 1 ? st->ctx->n_threads : 1;
     soft_job j = {w, fn, cand, st->r0, calloc((size_t)nt, sizeof *j.count), calloc((size_t)nt, sizeof *j.rmax)};
     if (!j.count || !j.rmax) {
-      free(j.count), free(j.rmax);
+      bl_free(j.count), bl_free(j.rmax);
       return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur's slices");
     }
     dm_parallel(st->ctx, soft_rows, &j);
@@ -266,7 +266,7 @@ dm_status bl_whole_slices(bl_state *st, const bl_coc_fn *fn, int (*cand)(float, 
         w->soft_count[c] += j.count[t][c];
         w->soft_rmax[c] = fmaxf(w->soft_rmax[c], j.rmax[t][c]);
       }
-    free(j.count), free(j.rmax);
+    bl_free(j.count), bl_free(j.rmax);
     w->have_soft = 1;
   }
   for (int c = 0; c < BL_MAX_SLICES; c++) {

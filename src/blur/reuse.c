@@ -47,12 +47,12 @@ struct bl_reuse {
 
 void bl_reuse_free(bl_reuse *r) {
   if (!r) return;
-  free(r->prev);
-  free(r->prev_boost);
-  free(r->prev_fg);
-  free(r->prev_bg);
-  free(r->acc0);
-  free(r);
+  bl_free(r->prev);
+  bl_free(r->prev_boost);
+  bl_free(r->prev_fg);
+  bl_free(r->prev_bg);
+  bl_free(r->acc0);
+  bl_free(r);
 }
 
 void bl_reuse_forget(bl_reuse *r) {
@@ -150,9 +150,9 @@ dm_status bl_reuse_mark(bl_state *st) {
   /* from here on prev is made this image's (or r is freed) */
   r->prev_id[0] = st->image_id[0], r->prev_id[1] = st->image_id[1];
   if (st->boost_w && !r->prev_boost) same = 0, r->prev_boost = malloc(n);
-  if (!st->boost_w && r->prev_boost) free(r->prev_boost), r->prev_boost = NULL, same = 0;
+  if (!st->boost_w && r->prev_boost) bl_free(r->prev_boost), r->prev_boost = NULL, same = 0;
   if (r->prev_n != nl) {
-    free(r->prev_fg), free(r->prev_bg);
+    bl_free(r->prev_fg), bl_free(r->prev_bg);
     r->prev_fg = nl ? malloc(nl * 3 * sizeof(float)) : NULL;
     r->prev_bg = nl ? malloc(nl * 3 * sizeof(float)) : NULL;
     r->prev_n = nl;
@@ -178,7 +178,7 @@ dm_status bl_reuse_mark(bl_state *st) {
   uint8_t (*dirty)[BL_MAX_SLICES] = calloc((size_t)nt, sizeof *dirty);
   int *unslotted = calloc((size_t)nt, sizeof *unslotted);
   if (!dirty || !unslotted) {
-    free(dirty), free(unslotted);
+    bl_free(dirty), bl_free(unslotted);
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur plan");
   }
   mark_job j = {st, r, dirty, unslotted};
@@ -194,7 +194,7 @@ dm_status bl_reuse_mark(bl_state *st) {
     memcpy(r->prev_fg, L->fg, nl * 3 * sizeof(float));
     memcpy(r->prev_bg, L->bg, nl * 3 * sizeof(float));
   }
-  free(dirty), free(unslotted);
+  bl_free(dirty), bl_free(unslotted);
   return DM_OK;
 }
 

@@ -220,7 +220,7 @@ static void coarse_run(void *user, int ith, int nth) {
     }
   }
   bl_rows_finish(&r);
-  free(rp);
+  bl_free(rp);
 }
 
 /* The layer a coarse slice scatters: its own content plus the fill where

@@ -46,7 +46,7 @@ static int profile_build(const dm_lens_blur *p, int polygon, profile *pr) {
   double *bx = malloc(sizeof(double) * PROF_BOUND), *by = malloc(sizeof(double) * PROF_BOUND);
   double *xl = malloc(sizeof(double) * PROF_N), *xr = malloc(sizeof(double) * PROF_N);
   if (!bx || !by || !xl || !xr) {
-    free(bx), free(by), free(xl), free(xr);
+    bl_free(bx), bl_free(by), bl_free(xl), bl_free(xr);
     return 0;
   }
   double ymin = 1e9, ymax = -1e9, area = 0.0;
@@ -97,7 +97,7 @@ static int profile_build(const dm_lens_blur *p, int polygon, profile *pr) {
     pr->cl[k] = accl;
     pr->cr[k] = accr;
   }
-  free(bx), free(by), free(xl), free(xr);
+  bl_free(bx), bl_free(by), bl_free(xl), bl_free(xr);
   return 1;
 }
 
@@ -177,11 +177,11 @@ static int span_taps(const bl_span *s, bl_tap *t) {
 }
 
 void bl_kernels_free(bl_kernels *k) {
-  free(k->span0);
-  free(k->tap0);
-  free(k->reach);
-  free(k->spans);
-  free(k->taps);
+  bl_free(k->span0);
+  bl_free(k->tap0);
+  bl_free(k->reach);
+  bl_free(k->spans);
+  bl_free(k->taps);
   memset(k, 0, sizeof *k);
 }
 
@@ -190,7 +190,7 @@ dm_status bl_kernels_build(dm_context *ctx, const dm_lens_blur *p, bl_kernels *k
   int shape = (int)p->bokeh;
   profile *pr = malloc(sizeof *pr);
   if (!pr || !profile_build(p, shape == DM_BOKEH_BLADES, pr)) {
-    free(pr);
+    bl_free(pr);
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the bokeh kernels");
   }
   comp cs[2] = {{pr, 1.0, 1.0}, {pr, 1.0, 0.0}};
@@ -216,7 +216,7 @@ dm_status bl_kernels_build(dm_context *ctx, const dm_lens_blur *p, bl_kernels *k
   k->spans = malloc(sizeof(bl_span) * (size_t)k->nq * max_spans_q);
   k->taps = malloc(sizeof(bl_tap) * (size_t)k->nq * max_spans_q * 2);
   if (!k->span0 || !k->tap0 || !k->reach || !k->spans || !k->taps) {
-    free(pr);
+    bl_free(pr);
     bl_kernels_free(k);
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the bokeh kernels");
   }
@@ -227,7 +227,7 @@ dm_status bl_kernels_build(dm_context *ctx, const dm_lens_blur *p, bl_kernels *k
     k->tap0[q] = nt;
     int n = kernel_spans(cs, nc, rho, k->spans + ns, max_spans_q, &k->reach[q]);
     if (n < 0) {
-      free(pr);
+      bl_free(pr);
       bl_kernels_free(k);
       return dm_fail(ctx, DM_ERR_INTERNAL, NULL, "bokeh kernel of radius %g has too many rows", rho);
     }
@@ -236,6 +236,6 @@ dm_status bl_kernels_build(dm_context *ctx, const dm_lens_blur *p, bl_kernels *k
   }
   k->span0[k->nq] = ns;
   k->tap0[k->nq] = nt;
-  free(pr);
+  bl_free(pr);
   return DM_OK;
 }

@@ -100,7 +100,7 @@ void bl_scale_radii(bl_state *st, float step) {
     size_t cells = sl->fw ? (size_t)sl->fw * sl->fh : (size_t)sl->aw * sl->ah;
     for (size_t i = 0; sl->geo && i < cells; i++) sl->geo[4 * i + 1] *= step; /* r·coverage */
     /* the reach grows or shrinks with the radii: worked out again */
-    free(sl->beyond), free(sl->dead);
+    bl_free(sl->beyond), bl_free(sl->dead);
     sl->beyond = sl->dead = NULL;
   }
   fill_reaches(st);
@@ -226,6 +226,6 @@ dm_status bl_front_maps(bl_state *st, const dm_image *near01, const bl_coc_fn *f
     s = bl_matte_behind(st, &back, first_from, cand_of);
   }
 done:
-  free(count), free(rmax), free(box), free(bad);
+  bl_free(count), bl_free(rmax), bl_free(box), bl_free(bad);
   return s;
 }

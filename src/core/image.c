@@ -2,23 +2,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
-/* Large buffers are 2 MiB aligned and advised for transparent huge pages:
- * first-touching a 288 MB working image costs ~1 s in 4 KiB page faults on
- * our VMs and ~0.03 s with huge pages (measured in the colour stage). */
-#define HUGE_ALIGN ((size_t)2 << 20)
+#include "core/bigmem.h"
 
 static float *alloc_floats(size_t n, int zero) {
-  size_t bytes = n * sizeof(float);
-  if (bytes < 4 * HUGE_ALIGN) return zero ? calloc(n, sizeof(float)) : malloc(bytes);
-  size_t rounded = (bytes + HUGE_ALIGN - 1) / HUGE_ALIGN * HUGE_ALIGN;
-  float *p = aligned_alloc(HUGE_ALIGN, rounded);
-  if (!p) return NULL;
-#ifdef MADV_HUGEPAGE
-  madvise(p, rounded, MADV_HUGEPAGE);
-#endif
-  if (zero) memset(p, 0, bytes);
+  float *p = dm_big_alloc(n * sizeof(float));
+  if (p && zero) memset(p, 0, n * sizeof(float));
   return p;
 }
 
@@ -49,7 +38,7 @@ dm_status dm_image_alloc_zero(dm_context *ctx, dm_image *img, int w, int h, int 
 
 void dm_image_free(dm_image *img) {
   if (!img) return;
-  if (img->owns) free(img->data);
+  if (img->owns) dm_big_free(img->data);
   memset(img, 0, sizeof *img);
 }
 
