@@ -157,14 +157,16 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   if (!s) s = dm_matte_network(ctx, &b->proxy, &low, NULL);
   if (!s) dm_stage_done(ctx, "scene", "matte network", &t);
   if (!s) s = dm_matte_refine(ctx, &b->guide, &low, &out->matte);
+  if (!s) dm_stage_done(ctx, "scene", "matte refinement", &t);
   /* checked against the photo's colours before the depth is fused around
    * it and before it is cached */
   if (!s) s = dm_matte_from_colour(ctx, b->work, &out->matte);
-  if (!s) dm_stage_done(ctx, "scene", "matte refinement", &t);
+  if (!s) dm_stage_done(ctx, "scene", "matte colour check", &t);
   dm_image_free(&low);
   if (!s) {
     dm_cache_round_plane(&out->matte);
     store(ctx, b, b->matte_key, names, planes, 1, out->matte_source);
+    dm_stage_done(ctx, "scene", "matte cache write", &t);
   }
   return s;
 }
@@ -215,7 +217,10 @@ static dm_status build_fused(dm_context *ctx, dm_scene_build_state *b, dm_scene 
     dm_cache_round_plane(&out->depth.near01);
     dm_cache_round_plane(&out->confidence);
   }
-  if (!s && cacheable) store(ctx, b, key, names, planes, 2, out->depth_source);
+  if (!s && cacheable) {
+    store(ctx, b, key, names, planes, 2, out->depth_source);
+    dm_stage_done(ctx, "scene", "depth cache write", &t);
+  }
   return s;
 }
 

@@ -160,6 +160,7 @@ typedef struct finest_job {
   const level *prev;
   dm_matte_layers *L;
   int bw, bh;
+  const unsigned char *soft; /* per block: holds a soft pixel */
 } finest_job;
 
 /* One block with soft pixels: the level below (nearest) as the start, the
@@ -213,18 +214,13 @@ static void finest_block(const finest_job *j, int bx, int by) {
     }
 }
 
-static void finest_rows(void *user, int ith, int nth) {
+/* Rows of blocks, taken by the threads as they finish (the soft blocks
+ * gather along the outline, unevenly). */
+static void finest_rows(void *user, size_t r0, size_t r1) {
   finest_job *j = user;
-  int r0, r1;
-  dm_split_rows(j->bh, ith, nth, &r0, &r1);
-  for (int by = r0; by < r1; by++)
-    for (int bx = 0; bx < j->bw; bx++) {
-      int any = 0; /* a soft pixel in this block? */
-      for (int gy = by * BLOCK; gy < (by + 1) * BLOCK && gy < j->rgb->height && !any; gy++)
-        for (size_t s = j->L->row_start[gy]; s < j->L->row_start[gy + 1] && !any; s++)
-          any = j->L->x[s] >= bx * BLOCK && j->L->x[s] < (bx + 1) * BLOCK;
-      if (any) finest_block(j, bx, by);
-    }
+  for (int by = (int)r0; by < (int)r1; by++)
+    for (int bx = 0; bx < j->bw; bx++)
+      if (j->soft[(size_t)by * j->bw + bx]) finest_block(j, bx, by);
 }
 
 dm_status dm_matte_estimate_fb(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
@@ -283,8 +279,14 @@ dm_status dm_matte_estimate_fb(dm_context *ctx, const dm_image *rgb, const dm_im
   }
   /* The photo's own size only around its soft pixels, into their slots. */
   if (!s) {
-    finest_job j = {rgb, alpha, &lv[levels - 1], L, (W + BLOCK - 1) / BLOCK, (H + BLOCK - 1) / BLOCK};
-    dm_parallel(ctx, finest_rows, &j);
+    const int bw = (W + BLOCK - 1) / BLOCK, bh = (H + BLOCK - 1) / BLOCK;
+    unsigned char *soft = calloc((size_t)bw * bh, 1);
+    if (!soft) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for foreground estimation");
+    for (int y = 0; !s && y < H; y++)
+      for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++) soft[(size_t)(y / BLOCK) * bw + L->x[k] / BLOCK] = 1;
+    finest_job j = {rgb, alpha, &lv[levels - 1], L, bw, bh, soft};
+    if (!s) dm_parallel_runs(ctx, (size_t)bh, 16, finest_rows, &j);
+    free(soft);
   }
   for (int l = 0; l < levels; l++) level_free(&lv[l]);
   return s;

@@ -34,6 +34,7 @@
  * background, so no stray haze of the network darkens or blurs patches of
  * the background. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,167 +67,189 @@ static const int radii[N_RADII] = {3, 9, 27};
  * strength (under 0.07 EV of a one-stop change): cleaned unless connected. */
 #define CLEAN (1.0f / 16.0f)
 
-/* F̂ and B̂ of every soft pixel: one box pass per radius, each filling
- * what the smaller ones left (have: bit 1 F̂ known, bit 2 B̂ known). */
-typedef struct local_job {
-  const dm_image *rgb, *alpha;
-  dm_image *fg, *bg;
-  float *spread; /* var F + var B (summed over channels), per pixel */
-  uint8_t *have;
-} local_job;
-
-/* Quantities per pixel: for F then for B, the confident indicator, its
- * colour (3) and its squared norm. */
+/* Quantities summed per side (F: confident subject, B: confident
+ * background): the confident indicator, its colour (3) and its squared norm. */
 enum { Q_PER_SIDE = 5, Q_ALL = 2 * Q_PER_SIDE };
 
-static void local_in(void *user, int y, double *v) {
-  local_job *j = user;
-  const int w = j->alpha->width;
-  const float *I = dm_row(j->rgb, y), *A = dm_row(j->alpha, y);
-  for (int x = 0; x < w; x++) {
-    double on[2] = {A[x] >= 1.0f - SURE, A[x] <= SURE}, n2 = 0;
-    for (int c = 0; c < 3; c++) n2 += (double)I[3 * x + c] * I[3 * x + c];
-    for (int side = 0; side < 2; side++) {
-      double *q = v + (size_t)side * Q_PER_SIDE * w;
-      q[x] = on[side];
-      for (int c = 0; c < 3; c++) q[(1 + c) * w + x] = on[side] * I[3 * x + c];
-      q[4 * w + x] = on[side] * n2;
+/* The summed-area table of the quantities over a tile: (h + 1) x (w + 1)
+ * entries of Q_ALL, row 0 and column 0 zero. One pass over the tile, then
+ * any window's sums are four reads, whatever its radius. In double: a
+ * tile's sums stay below 10^5, far inside its precision. */
+static double *summed_table(const dm_image *I, const dm_image *A) {
+  const int w = A->width, h = A->height;
+  const size_t row = (size_t)(w + 1) * Q_ALL;
+  double *S = calloc((size_t)(h + 1) * row, sizeof *S);
+  if (!S) return NULL;
+  for (int y = 0; y < h; y++) {
+    const float *p = dm_row(I, y), *al = dm_row(A, y);
+    const double *up = S + (size_t)y * row;
+    double *cur = S + (size_t)(y + 1) * row, run[Q_ALL] = {0};
+    for (int x = 0; x < w; x++) {
+      const double r = p[3 * x], g = p[3 * x + 1], bl = p[3 * x + 2];
+      double *q = run + (al[x] >= 1.0f - SURE ? 0 : (al[x] <= SURE ? Q_PER_SIDE : -1));
+      if (q >= run) q[0] += 1, q[1] += r, q[2] += g, q[3] += bl, q[4] += r * r + g * g + bl * bl;
+      const double *u = up + (size_t)(x + 1) * Q_ALL;
+      double *o = cur + (size_t)(x + 1) * Q_ALL;
+      for (int k = 0; k < Q_ALL; k++) o[k] = u[k] + run[k];
     }
   }
+  return S;
 }
 
-static void local_out(void *user, int y, const double *m) {
-  local_job *j = user;
-  const int w = j->alpha->width;
-  const float *A = dm_row(j->alpha, y);
-  float *out[2] = {dm_row(j->fg, y), dm_row(j->bg, y)};
-  uint8_t *have = j->have + (size_t)y * w;
-  float *spread = j->spread + (size_t)y * w;
-  for (int x = 0; x < w; x++) {
-    if (!dm_matte_soft(A[x])) continue;
+/* a' of the soft pixel (x, y) of the tile (see the top): F̂ and B̂ from the
+ * smallest window of each side holding MIN_SHARE confident pixels; the
+ * alpha as it was when a side has none or the colours cannot tell. */
+static float project_pixel(const double *S, int w, int h, int x, int y, const float *I, float alpha) {
+  const size_t row = (size_t)(w + 1) * Q_ALL;
+  float mean[2][3];
+  double spread = 0;
+  int have = 0;
+  for (int k = 0; k < N_RADII && have != 3; k++) {
+    const int r = radii[k];
+    const int xa = x - r < 0 ? 0 : x - r, xb = x + r >= w ? w - 1 : x + r;
+    const int ya = y - r < 0 ? 0 : y - r, yb = y + r >= h ? h - 1 : y + r;
+    const double n = (double)(xb - xa + 1) * (yb - ya + 1);
+    const double *s11 = S + (size_t)(yb + 1) * row + (size_t)(xb + 1) * Q_ALL;
+    const double *s01 = S + (size_t)ya * row + (size_t)(xb + 1) * Q_ALL;
+    const double *s10 = S + (size_t)(yb + 1) * row + (size_t)xa * Q_ALL;
+    const double *s00 = S + (size_t)ya * row + (size_t)xa * Q_ALL;
     for (int side = 0; side < 2; side++) {
-      const double *q = m + (size_t)side * Q_PER_SIDE * w;
-      if ((have[x] & (1 << side)) || q[x] < MIN_SHARE) continue;
+      if (have & (1 << side)) continue;
+      double q[Q_PER_SIDE];
+      for (int i = 0; i < Q_PER_SIDE; i++) {
+        const int o = side * Q_PER_SIDE + i;
+        q[i] = s11[o] - s01[o] - s10[o] + s00[o];
+      }
+      if (q[0] / n < MIN_SHARE) continue;
       double mean2 = 0;
       for (int c = 0; c < 3; c++) {
-        double mc = q[(1 + c) * w + x] / q[x];
-        out[side][3 * x + c] = (float)mc, mean2 += mc * mc;
+        const double mc = q[1 + c] / q[0];
+        mean[side][c] = (float)mc, mean2 += mc * mc;
       }
-      double var = q[4 * w + x] / q[x] - mean2;
-      spread[x] += var > 0 ? (float)var : 0.0f;
-      have[x] |= (uint8_t)(1 << side);
+      const double var = q[4] / q[0] - mean2;
+      spread += var > 0 ? (float)var : 0.0f;
+      have |= 1 << side;
     }
   }
-}
-
-typedef struct project_job {
-  const dm_image *rgb, *fg, *bg;
-  const float *spread;
-  const uint8_t *have;
-  dm_image *alpha;
-} project_job;
-
-static void project_rows(void *user, int ith, int nth) {
-  project_job *j = user;
-  int y0, y1;
-  dm_split_rows(j->alpha->height, ith, nth, &y0, &y1);
-  for (int y = y0; y < y1; y++) {
-    const float *I = dm_row(j->rgb, y), *F = dm_row(j->fg, y), *B = dm_row(j->bg, y);
-    const uint8_t *have = j->have + (size_t)y * j->alpha->width;
-    const float *spread = j->spread + (size_t)y * j->alpha->width;
-    float *A = dm_row(j->alpha, y);
-    for (int x = 0; x < j->alpha->width; x++) {
-      if (!dm_matte_soft(A[x]) || have[x] != 3) continue;
-      float dd = 0.0f, dot = 0.0f;
-      for (int c = 0; c < 3; c++) {
-        float d = F[3 * x + c] - B[3 * x + c];
-        dd += d * d, dot += (I[3 * x + c] - B[3 * x + c]) * d;
-      }
-      if (!(dd > 0.0f)) continue;
-      float a = dot / dd, wgt = dd / (dd + spread[x] + NOISE * NOISE);
-      /* how far I lies off the line through B̂ and F̂, against their
-       * distance: at half of it a third colour explains I as well as any
-       * mix of the two (a part of the subject the confident pixels do not
-       * show), and the network's alpha stands */
-      float off = 0.0f;
-      for (int c = 0; c < 3; c++) {
-        float r = I[3 * x + c] - B[3 * x + c] - a * (F[3 * x + c] - B[3 * x + c]);
-        off += r * r;
-      }
-      float rho = sqrtf(off / dd);
-      wgt *= rho < 0.5f ? 1.0f - 2.0f * rho : 0.0f;
-      a = a < 0.0f ? 0.0f : (a > 1.0f ? 1.0f : a);
-      A[x] += wgt * (a - A[x]);
-    }
+  if (have != 3) return alpha;
+  const float *F = mean[0], *B = mean[1];
+  float dd = 0.0f, dot = 0.0f;
+  for (int c = 0; c < 3; c++) {
+    float d = F[c] - B[c];
+    dd += d * d, dot += (I[c] - B[c]) * d;
   }
+  if (!(dd > 0.0f)) return alpha;
+  float a = dot / dd, wgt = dd / (dd + (float)spread + NOISE * NOISE);
+  /* how far I lies off the line through B̂ and F̂, against their distance:
+   * at half of it a third colour explains I as well as any mix of the two
+   * (a part of the subject the confident pixels do not show), and the
+   * network's alpha stands */
+  float off = 0.0f;
+  for (int c = 0; c < 3; c++) {
+    float r = I[c] - B[c] - a * (F[c] - B[c]);
+    off += r * r;
+  }
+  float rho = sqrtf(off / dd);
+  wgt *= rho < 0.5f ? 1.0f - 2.0f * rho : 0.0f;
+  a = a < 0.0f ? 0.0f : (a > 1.0f ? 1.0f : a);
+  return alpha + wgt * (a - alpha);
 }
 
-/* One block of the photo: the local colours, a', the smoothing, all on a
- * tile that reaches TILE_MARGIN past the block (the widest window plus the
- * smoothing's two pixels), so the block's results are those of the whole
- * photo; they go to `out` (the photo's size) for the block's soft pixels. */
+/* One block of the photo: a' of the soft pixels within SMOOTH_REACH of it,
+ * from the local colours of a tile that reaches TILE_MARGIN past the block
+ * (the widest window past those pixels), then the smoothing, so the
+ * block's results are those of the whole photo; they go to `out` (the
+ * photo's size) for the block's soft pixels. */
+#define SMOOTH_REACH 2 /* a 3x3 guided filter reads 2 pixels away */
 static dm_status reestimate_tile(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
                                  int bx0, int by0, int bx1, int by1, dm_image *out) {
+  const int W = alpha->width, H = alpha->height;
   int tx0 = bx0 - TILE_MARGIN, ty0 = by0 - TILE_MARGIN, tx1 = bx1 + TILE_MARGIN, ty1 = by1 + TILE_MARGIN;
-  tx0 = tx0 < 0 ? 0 : tx0, ty0 = ty0 < 0 ? 0 : ty0;
-  tx1 = tx1 > alpha->width ? alpha->width : tx1, ty1 = ty1 > alpha->height ? alpha->height : ty1;
+  tx0 = tx0 < 0 ? 0 : tx0, ty0 = ty0 < 0 ? 0 : ty0, tx1 = tx1 > W ? W : tx1, ty1 = ty1 > H ? H : ty1;
+  int ix0 = bx0 - SMOOTH_REACH, iy0 = by0 - SMOOTH_REACH, ix1 = bx1 + SMOOTH_REACH, iy1 = by1 + SMOOTH_REACH;
+  ix0 = ix0 < 0 ? 0 : ix0, iy0 = iy0 < 0 ? 0 : iy0, ix1 = ix1 > W ? W : ix1, iy1 = iy1 > H ? H : iy1;
   const int w = tx1 - tx0, h = ty1 - ty0;
-  dm_image I = dm_image_view(rgb, tx0, ty0, w, h), A0 = dm_image_view(alpha, tx0, ty0, w, h);
-  dm_image a = {0}, fg = {0}, bg = {0}, smooth = {0};
-  uint8_t *have = calloc((size_t)w * h, 1);
-  float *spread = calloc((size_t)w * h, sizeof *spread);
-  dm_status s = have && spread ? DM_OK : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
-  if (!s) s = dm_image_copy(ctx, &a, &A0);
-  if (!s) s = dm_image_alloc(ctx, &fg, w, h, 3);
-  if (!s) s = dm_image_alloc(ctx, &bg, w, h, 3);
-  local_job j = {&I, &a, &fg, &bg, spread, have};
-  for (int r = 0; r < N_RADII && !s; r++) {
-    dm_box_stream b = {w, h, Q_ALL, radii[r], local_in, local_out, &j};
-    s = dm_box_means(ctx, &b);
+  const dm_image I = dm_image_view(rgb, tx0, ty0, w, h), A0 = dm_image_view(alpha, tx0, ty0, w, h);
+  const dm_image Iin = dm_image_view(rgb, ix0, iy0, ix1 - ix0, iy1 - iy0);
+  const dm_image Ain = dm_image_view(alpha, ix0, iy0, ix1 - ix0, iy1 - iy0);
+  dm_image a = {0}, smooth = {0};
+  double *S = summed_table(&I, &A0);
+  dm_status s = S ? dm_image_copy(ctx, &a, &Ain) : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  for (int y = iy0; !s && y < iy1; y++) {
+    float *ar = dm_row(&a, y - iy0);
+    const float *p = dm_row(rgb, y);
+    for (int x = ix0; x < ix1; x++)
+      if (dm_matte_soft(ar[x - ix0]))
+        ar[x - ix0] = project_pixel(S, w, h, x - tx0, y - ty0, p + 3 * x, ar[x - ix0]);
   }
-  if (!s) {
-    project_job p = {&I, &fg, &bg, spread, have, &a};
-    dm_parallel(ctx, project_rows, &p);
-  }
+  free(S);
   /* a' of single pixels carries the photo's noise: smoothed along the
    * photo's edges (3x3 guided filter), then settled where as confident as
    * the pixels F̂ and B̂ came from */
-  if (!s) s = dm_guided_filter(ctx, &I, &a, 1, SMOOTH_EPS, &smooth);
+  if (!s) s = dm_guided_filter(ctx, &Iin, &a, 1, SMOOTH_EPS, &smooth);
   for (int y = by0; !s && y < by1; y++) {
-    const float *b = dm_row(&A0, y - ty0), *m = dm_row(&smooth, y - ty0);
+    const float *b = dm_row(alpha, y), *m = dm_row(&smooth, y - iy0);
     float *o = dm_row(out, y);
     for (int x = bx0; x < bx1; x++) {
-      if (!dm_matte_soft(b[x - tx0])) continue;
-      float v = m[x - tx0];
+      if (!dm_matte_soft(b[x])) continue;
+      float v = m[x - ix0];
       o[x] = v <= SURE ? 0.0f : (v >= 1.0f - SURE ? 1.0f : v);
     }
   }
   dm_image_free(&a);
   dm_image_free(&smooth);
-  free(have);
-  free(spread);
-  dm_image_free(&fg);
-  dm_image_free(&bg);
   return s;
 }
 
 /* One round over the blocks that hold soft pixels (the rest of the photo
  * has nothing to re-estimate): each reads the round's alpha, writes its own
- * block of the next. */
+ * block of the next. The blocks are few and small (a thin band along the
+ * outline), so they are shared among the threads, each block worked out by
+ * one thread, rather than each block's filters split across threads. */
+typedef struct round_job {
+  const dm_image *rgb, *alpha;
+  dm_image *next;
+  const int *blocks; /* block origins (x, y), soft ones only */
+  atomic_int failed;
+} round_job;
+
+static void round_blocks(void *user, size_t i0, size_t i1) {
+  round_job *j = user;
+  /* a context of one thread: these blocks run side by side already */
+  dm_context one = {.n_threads = 1};
+  for (size_t i = i0; i < i1 && !atomic_load(&j->failed); i++) {
+    const int bx = j->blocks[2 * i], by = j->blocks[2 * i + 1];
+    const int bx1 = bx + TILE_BLOCK < j->alpha->width ? bx + TILE_BLOCK : j->alpha->width;
+    const int by1 = by + TILE_BLOCK < j->alpha->height ? by + TILE_BLOCK : j->alpha->height;
+    if (reestimate_tile(&one, j->rgb, j->alpha, bx, by, bx1, by1, j->next)) atomic_store(&j->failed, 1);
+  }
+}
+
 static dm_status reestimate(dm_context *ctx, const dm_image *rgb, dm_image *alpha) {
+  const int nbx = (alpha->width + TILE_BLOCK - 1) / TILE_BLOCK, nby = (alpha->height + TILE_BLOCK - 1) / TILE_BLOCK;
+  int *blocks = malloc((size_t)nbx * nby * 2 * sizeof *blocks);
   dm_image next = {0};
-  dm_status s = dm_image_copy(ctx, &next, alpha);
+  dm_status s = blocks ? dm_image_copy(ctx, &next, alpha)
+                       : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  size_t n = 0;
   for (int by = 0; !s && by < alpha->height; by += TILE_BLOCK)
-    for (int bx = 0; !s && bx < alpha->width; bx += TILE_BLOCK) {
+    for (int bx = 0; bx < alpha->width; bx += TILE_BLOCK) {
       int bx1 = bx + TILE_BLOCK < alpha->width ? bx + TILE_BLOCK : alpha->width;
       int by1 = by + TILE_BLOCK < alpha->height ? by + TILE_BLOCK : alpha->height, any = 0;
       for (int y = by; y < by1 && !any; y++)
         for (int x = bx; x < bx1 && !any; x++) any = dm_matte_soft(dm_row(alpha, y)[x]);
-      if (any) s = reestimate_tile(ctx, rgb, alpha, bx, by, bx1, by1, &next);
+      if (any) blocks[2 * n] = bx, blocks[2 * n + 1] = by, n++;
     }
+  if (!s && n) {
+    round_job j = {.rgb = rgb, .alpha = alpha, .next = &next, .blocks = blocks};
+    atomic_init(&j.failed, 0);
+    dm_parallel_runs(ctx, n, 8, round_blocks, &j);
+    if (atomic_load(&j.failed)) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
+  }
   for (int y = 0; !s && y < alpha->height; y++)
     memcpy(dm_row(alpha, y), dm_row(&next, y), (size_t)alpha->width * sizeof(float));
   dm_image_free(&next);
+  free(blocks);
   return s;
 }
 
