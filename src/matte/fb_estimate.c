@@ -161,6 +161,7 @@ typedef struct finest_job {
   dm_matte_layers *L;
   int bw, bh;
   const unsigned char *soft; /* per block: holds a soft pixel */
+  const int *prev_x, *prev_y;  /* the level below's column and row of each of the photo's */
 } finest_job;
 
 /* One block with soft pixels: the level below (nearest) as the start, the
@@ -177,15 +178,18 @@ static void finest_block(const finest_job *j, int bx, int by) {
   const int tw = x1 - x0, th = y1 - y0;
   float I[TILE * TILE * 3], A[TILE * TILE], F[TILE * TILE * 3], B[TILE * TILE * 3];
   const level *P = j->prev;
-  for (int y = 0; y < th; y++)
+  for (int y = 0; y < th; y++) {
+    const int gy = y0 + y, py = j->prev_y[gy];
+    const float *a = dm_row(j->alpha, gy) + x0, *rgb = dm_row(j->rgb, gy) + 3 * x0;
+    const float *pf = dm_row(&P->fg, py), *pb = dm_row(&P->bg, py);
     for (int x = 0; x < tw; x++) {
-      int gx = x0 + x, gy = y0 + y, k = y * tw + x;
-      int px = (int)((long long)gx * P->w / W), py = (int)((long long)gy * P->h / H);
-      A[k] = dm_px(j->alpha, gx, gy)[0];
-      memcpy(I + 3 * k, dm_px(j->rgb, gx, gy), 3 * sizeof(float));
-      memcpy(F + 3 * k, dm_px(&P->fg, px, py), 3 * sizeof(float));
-      memcpy(B + 3 * k, dm_px(&P->bg, px, py), 3 * sizeof(float));
+      const int k = y * tw + x, px = j->prev_x[x0 + x];
+      A[k] = a[x];
+      memcpy(I + 3 * k, rgb + 3 * x, 3 * sizeof(float));
+      memcpy(F + 3 * k, pf + 3 * px, 3 * sizeof(float));
+      memcpy(B + 3 * k, pb + 3 * px, 3 * sizeof(float));
     }
+  }
   for (int it = 0; it < BIG_SWEEPS; it++)
     for (int colour = 0; colour < 2; colour++)
       for (int y = 0; y < th; y++) {
@@ -204,14 +208,21 @@ static void finest_block(const finest_job *j, int bx, int by) {
       }
   const dm_matte_layers *L = j->L;
   int bx0 = bx * BLOCK, by0 = by * BLOCK;
-  for (int gy = by0; gy < by0 + BLOCK && gy < H; gy++)
-    for (size_t s = L->row_start[gy]; s < L->row_start[gy + 1]; s++) {
+  for (int gy = by0; gy < by0 + BLOCK && gy < H; gy++) {
+    /* the row's slots are sorted by x: the first at or right of bx0 */
+    size_t lo = L->row_start[gy], hi = L->row_start[gy + 1];
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (L->x[mid] < bx0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (size_t s = lo; s < L->row_start[gy + 1] && L->x[s] < bx0 + BLOCK; s++) {
       int gx = L->x[s];
-      if (gx < bx0 || gx >= bx0 + BLOCK) continue;
       int k = (gy - y0) * tw + (gx - x0);
       memcpy(L->fg + 3 * s, F + 3 * k, 3 * sizeof(float));
       memcpy(L->bg + 3 * s, B + 3 * k, 3 * sizeof(float));
     }
+  }
 }
 
 /* Rows of blocks, taken by the threads as they finish (the soft blocks
@@ -280,13 +291,17 @@ dm_status dm_matte_estimate_fb(dm_context *ctx, const dm_image *rgb, const dm_im
   /* The photo's own size only around its soft pixels, into their slots. */
   if (!s) {
     const int bw = (W + BLOCK - 1) / BLOCK, bh = (H + BLOCK - 1) / BLOCK;
+    const level *P = &lv[levels - 1];
     unsigned char *soft = calloc((size_t)bw * bh, 1);
-    if (!soft) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for foreground estimation");
+    int *prev_x = malloc((size_t)W * sizeof *prev_x), *prev_y = malloc((size_t)H * sizeof *prev_y);
+    if (!soft || !prev_x || !prev_y) s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for foreground estimation");
+    for (int x = 0; !s && x < W; x++) prev_x[x] = (int)((long long)x * P->w / W);
+    for (int y = 0; !s && y < H; y++) prev_y[y] = (int)((long long)y * P->h / H);
     for (int y = 0; !s && y < H; y++)
       for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++) soft[(size_t)(y / BLOCK) * bw + L->x[k] / BLOCK] = 1;
-    finest_job j = {rgb, alpha, &lv[levels - 1], L, bw, bh, soft};
+    finest_job j = {rgb, alpha, P, L, bw, bh, soft, prev_x, prev_y};
     if (!s) dm_parallel_runs(ctx, (size_t)bh, 16, finest_rows, &j);
-    free(soft);
+    free(soft), free(prev_x), free(prev_y);
   }
   for (int l = 0; l < levels; l++) level_free(&lv[l]);
   return s;

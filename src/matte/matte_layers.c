@@ -209,7 +209,7 @@ static dm_status reestimate_tile(dm_context *ctx, const dm_image *rgb, const dm_
 typedef struct round_job {
   const dm_image *rgb, *alpha;
   dm_image *next;
-  const int *blocks; /* block origins (x, y), soft ones only */
+  const int *blocks; /* soft blocks: origin (x, y) and side */
   atomic_int failed;
 } round_job;
 
@@ -218,27 +218,51 @@ static void round_blocks(void *user, size_t i0, size_t i1) {
   /* a context of one thread: these blocks run side by side already */
   dm_context one = {.n_threads = 1};
   for (size_t i = i0; i < i1 && !atomic_load(&j->failed); i++) {
-    const int bx = j->blocks[2 * i], by = j->blocks[2 * i + 1];
-    const int bx1 = bx + TILE_BLOCK < j->alpha->width ? bx + TILE_BLOCK : j->alpha->width;
-    const int by1 = by + TILE_BLOCK < j->alpha->height ? by + TILE_BLOCK : j->alpha->height;
+    const int bx = j->blocks[3 * i], by = j->blocks[3 * i + 1], side = j->blocks[3 * i + 2];
+    const int bx1 = bx + side < j->alpha->width ? bx + side : j->alpha->width;
+    const int by1 = by + side < j->alpha->height ? by + side : j->alpha->height;
     if (reestimate_tile(&one, j->rgb, j->alpha, bx, by, bx1, by1, j->next)) atomic_store(&j->failed, 1);
   }
 }
 
+static int block_soft(const dm_image *alpha, int bx, int by) {
+  const int bx1 = bx + TILE_BLOCK < alpha->width ? bx + TILE_BLOCK : alpha->width;
+  const int by1 = by + TILE_BLOCK < alpha->height ? by + TILE_BLOCK : alpha->height;
+  if (bx >= alpha->width || by >= alpha->height) return 0;
+  for (int y = by; y < by1; y++) {
+    const float *a = dm_row(alpha, y);
+    for (int x = bx; x < bx1; x++)
+      if (dm_matte_soft(a[x])) return 1;
+  }
+  return 0;
+}
+
 static dm_status reestimate(dm_context *ctx, const dm_image *rgb, dm_image *alpha) {
-  const int nbx = (alpha->width + TILE_BLOCK - 1) / TILE_BLOCK, nby = (alpha->height + TILE_BLOCK - 1) / TILE_BLOCK;
-  int *blocks = malloc((size_t)nbx * nby * 2 * sizeof *blocks);
+  /* Blocks in groups of 2x2: a group whose four blocks all hold soft
+   * pixels (fur, hair) is worked out as one block of twice the side, whose
+   * tile's margin costs less per pixel. */
+  const int G = 2 * TILE_BLOCK;
+  const int ngx = (alpha->width + G - 1) / G, ngy = (alpha->height + G - 1) / G;
+  int *blocks = malloc((size_t)ngx * ngy * 4 * 3 * sizeof *blocks);
   dm_image next = {0};
   dm_status s = blocks ? dm_image_copy(ctx, &next, alpha)
                        : dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
   size_t n = 0;
-  for (int by = 0; !s && by < alpha->height; by += TILE_BLOCK)
-    for (int bx = 0; bx < alpha->width; bx += TILE_BLOCK) {
-      int bx1 = bx + TILE_BLOCK < alpha->width ? bx + TILE_BLOCK : alpha->width;
-      int by1 = by + TILE_BLOCK < alpha->height ? by + TILE_BLOCK : alpha->height, any = 0;
-      for (int y = by; y < by1 && !any; y++)
-        for (int x = bx; x < bx1 && !any; x++) any = dm_matte_soft(dm_row(alpha, y)[x]);
-      if (any) blocks[2 * n] = bx, blocks[2 * n + 1] = by, n++;
+  for (int gy = 0; !s && gy < alpha->height; gy += G)
+    for (int gx = 0; gx < alpha->width; gx += G) {
+      int soft[4], all = 1;
+      for (int k = 0; k < 4; k++) {
+        soft[k] = block_soft(alpha, gx + (k & 1) * TILE_BLOCK, gy + (k >> 1) * TILE_BLOCK);
+        all &= soft[k];
+      }
+      if (all) {
+        blocks[3 * n] = gx, blocks[3 * n + 1] = gy, blocks[3 * n + 2] = G, n++;
+        continue;
+      }
+      for (int k = 0; k < 4; k++)
+        if (soft[k])
+          blocks[3 * n] = gx + (k & 1) * TILE_BLOCK, blocks[3 * n + 1] = gy + (k >> 1) * TILE_BLOCK,
+          blocks[3 * n + 2] = TILE_BLOCK, n++;
     }
   if (!s && n) {
     round_job j = {.rgb = rgb, .alpha = alpha, .next = &next, .blocks = blocks};
