@@ -17,9 +17,7 @@ void bl_free(void *p) { dm_big_free(p); }
 
 void *bl_calloc(size_t count, size_t size) {
   if (size && count > (size_t)-1 / size) return NULL;
-  void *p = bl_alloc(count * size);
-  if (p) memset(p, 0, count * size);
-  return p;
+  return dm_big_calloc(count * size);
 }
 
 /* ---- per-call scratch: transient buffers reuse the same pages ---------- */

@@ -84,8 +84,9 @@ static char *take_free(size_t bytes) {
   return p;
 }
 
-void *dm_big_alloc(size_t bytes) {
-  if (bytes < LARGE) return malloc(bytes ? bytes : 1);
+/* *fresh: the pages were mapped for this request (the kernel zeroes them). */
+static void *big_alloc(size_t bytes, int *fresh) {
+  *fresh = 0;
   if (bytes > (size_t)-1 / 2) return NULL;
   const size_t rounded = (bytes + SLACK + HUGE_ALIGN - 1) / HUGE_ALIGN * HUGE_ALIGN;
   pthread_mutex_lock(&g.lock);
@@ -103,6 +104,7 @@ void *dm_big_alloc(size_t bytes) {
       munmap(r.p, r.bytes);
     }
     p = map_new(rounded);
+    *fresh = 1;
   }
   if (p && !push(&g.live, &g.n_live, &g.cap_live, (range){p, rounded, 0})) {
     munmap(p, rounded);
@@ -110,6 +112,21 @@ void *dm_big_alloc(size_t bytes) {
   }
   pthread_mutex_unlock(&g.lock);
   if (p) UNPOISON(p, bytes), POISON(p + bytes, rounded - bytes);
+  return p;
+}
+
+void *dm_big_alloc(size_t bytes) {
+  int fresh;
+  return bytes < LARGE ? malloc(bytes ? bytes : 1) : big_alloc(bytes, &fresh);
+}
+
+void *dm_big_calloc(size_t bytes) {
+  if (bytes < LARGE) return calloc(bytes ? bytes : 1, 1);
+  int fresh;
+  void *p = big_alloc(bytes, &fresh);
+  /* Fresh pages read as zeros already: writing them would only fault them
+   * in sooner. Reused ones are cleared. */
+  if (p && !fresh) memset(p, 0, bytes);
   return p;
 }
 

@@ -16,7 +16,9 @@
 
 /* `bytes` of uninitialised memory (malloc below the large-buffer size), or NULL. */
 void *dm_big_alloc(size_t bytes);
-/* Frees what dm_big_alloc returned (NULL is fine). */
+/* The same, zero-filled (fresh pages are not written twice). */
+void *dm_big_calloc(size_t bytes);
+/* Frees what dm_big_alloc or dm_big_calloc returned (NULL is fine). */
 void dm_big_free(void *p);
 /* Releases every pooled buffer (tests; a long-lived process going idle). */
 void dm_big_trim(void);

@@ -6,9 +6,7 @@
 #include "core/bigmem.h"
 
 static float *alloc_floats(size_t n, int zero) {
-  float *p = dm_big_alloc(n * sizeof(float));
-  if (p && zero) memset(p, 0, n * sizeof(float));
-  return p;
+  return zero ? dm_big_calloc(n * sizeof(float)) : dm_big_alloc(n * sizeof(float));
 }
 
 static dm_status alloc_impl(dm_context *ctx, dm_image *img, int w, int h, int c, int zero) {

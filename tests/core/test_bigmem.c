@@ -108,6 +108,18 @@ int main(void) {
   CHECK(zero);
   dm_image_free(&img);
 
+  /* zero-filled: fresh pages (not written) and reused ones (cleared) */
+  dm_big_trim();
+  for (int round = 0; round < 2; round++) {
+    unsigned char *z = dm_big_calloc(16 * MiB);
+    CHECK(z != NULL);
+    int zeros = 1;
+    for (size_t i = 0; i < 16 * MiB; i++) zeros &= z[i] == 0;
+    CHECK(zeros);
+    memset(z, 0xab, 16 * MiB); /* what the second round must not see */
+    dm_big_free(z);
+  }
+
   /* threads: no buffer is handed to two holders at once */
   pthread_t t[4];
   worker w[4];
