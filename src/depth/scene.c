@@ -30,6 +30,7 @@
 /* 2: occlusion orders the background (fuse_occlusion.c); 3: the
  * confidence flags a ground meeting the subject (confidence.c) */
 #define FUSED_VERSION "fused-3"
+#define LAYERS_VERSION "layers-1" /* the matte layers' estimate (build_layers) */
 /* Photos are read whole to look for embedded depth; a bigger file is not a photo. */
 #define SCENE_MAX_FILE (2LL << 30)
 
@@ -264,13 +265,98 @@ float dm_scene_ambiguous(const dm_scene *s) {
   return edge > 0 ? (float)(low / edge) : 0;
 }
 
-/* After the depth: the matte's soft pixels' two layers. */
-static dm_status build_layers(dm_context *ctx, const dm_image *work, dm_scene *out) {
+/* After the depth: the matte's soft pixels' two layers (F and B).
+ *
+ * Their estimate is the slow part (1-2 s at 24 MP) and depends only on the
+ * photo and the matte, so it is cached beside them: one plane holding F
+ * then B of each soft pixel, divided by the largest value, in rows of the
+ * photo's width. The estimate is rounded to what the cache gives back
+ * whether or not it is stored, so a render is the same with the cache, from
+ * it, or without it; then the layers are settled on the photo (exact
+ * again: alpha·F + (1 − alpha)·B is the photo). */
+static int estimate_rows(size_t n, int w) { return (int)((6 * n + (size_t)w - 1) / (size_t)w); }
+
+static dm_status pack_estimate(dm_context *ctx, const dm_matte_layers *L, dm_image *plane, float *scale) {
+  float m = 0.0f;
+  for (size_t i = 0; i < 3 * L->n; i++) {
+    if (L->fg[i] > m && isfinite(L->fg[i])) m = L->fg[i];
+    if (L->bg[i] > m && isfinite(L->bg[i])) m = L->bg[i];
+  }
+  *scale = m > 0.0f ? m : 1.0f;
+  dm_status s = dm_image_alloc_zero(ctx, plane, L->width, estimate_rows(L->n, L->width), 1);
+  if (s) return s;
+  float *v = plane->data; /* contiguous: stride = width */
+  for (size_t i = 0; i < L->n; i++)
+    for (int c = 0; c < 3; c++)
+      v[6 * i + c] = L->fg[3 * i + c] / *scale, v[6 * i + 3 + c] = L->bg[3 * i + c] / *scale;
+  return DM_OK;
+}
+
+static void unpack_estimate(const dm_image *plane, float scale, dm_matte_layers *L) {
+  const float *v = plane->data;
+  for (size_t i = 0; i < L->n; i++)
+    for (int c = 0; c < 3; c++)
+      L->fg[3 * i + c] = v[6 * i + c] * scale, L->bg[3 * i + c] = v[6 * i + 3 + c] * scale;
+}
+
+/* The cached estimate of L's soft pixels, into L: 1 on a hit. */
+static int layers_from_cache(dm_context *ctx, const dm_scene_build_state *b, dm_hash key, dm_matte_layers *L) {
+  dm_cache_entry e;
+  int found = 0, hit = 0;
+  if (dm_cache_get(ctx, b->cache, key, &e, &found) || !found) return 0;
+  const char *at = strstr(e.meta, "scale=");
+  float scale = at ? strtof(at + 6, NULL) : 0.0f;
+  for (int k = 0; k < e.n_planes && !hit; k++)
+    if (!strcmp(e.names[k], "estimate") && e.planes[k].width == L->width &&
+        e.planes[k].height == estimate_rows(L->n, L->width) && scale > 0.0f && isfinite(scale)) {
+      unpack_estimate(&e.planes[k], scale, L);
+      hit = 1;
+    }
+  dm_cache_entry_free(&e);
+  return hit;
+}
+
+static dm_status build_layers(dm_context *ctx, dm_scene_build_state *b, dm_scene *out) {
+  const dm_image *work = b->work;
   if (!out->matte.data || !work->data) return DM_OK; /* no matte; `info` reads headers only */
   double t = dm_now_ms();
-  dm_status s = dm_matte_layers_build(ctx, work, &out->matte, &out->layers);
-  if (!s) dm_stage_done(ctx, "scene", "matte layers", &t);
-  return s;
+  dm_matte_layers *L = &out->layers;
+  dm_status s = dm_matte_layers_positions(ctx, &out->matte, L);
+  if (s || !L->n) return s;
+  /* Only an ISNet matte is in the key (see build_fused). */
+  const int cacheable = b->cache && (b->matte_key.lo || b->matte_key.hi);
+  dm_hash key = {0, 0};
+  if (cacheable) {
+    char matte_key[33];
+    dm_hash_hex(b->matte_key, matte_key);
+    key = key_of(b->file_hash, LAYERS_VERSION, matte_key, NULL, work->width, work->height);
+  }
+  int hit = cacheable && layers_from_cache(ctx, b, key, L);
+  if (!hit) {
+    dm_image plane = {0};
+    float scale = 1.0f;
+    s = dm_matte_estimate_fb(ctx, work, &out->matte, L);
+    if (!s) s = pack_estimate(ctx, L, &plane, &scale);
+    if (!s) {
+      dm_cache_round_plane(&plane);
+      unpack_estimate(&plane, scale, L);
+    }
+    if (!s && cacheable) {
+      char meta[64];
+      snprintf(meta, sizeof meta, "scale=%a", (double)scale);
+      static const char *const names[] = {"estimate"};
+      dm_image *const planes[] = {&plane};
+      store(ctx, b, key, names, planes, 1, meta);
+    }
+    dm_image_free(&plane);
+  }
+  if (s) {
+    dm_matte_layers_free(L);
+    return s;
+  }
+  dm_matte_layers_settle(work, &out->matte, L);
+  dm_stage_done(ctx, "scene", hit ? "matte layers (cached)" : "matte layers", &t);
+  return DM_OK;
 }
 
 dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *work, int orientation,
@@ -293,7 +379,7 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
   if (!s) s = build_matte(ctx, &b, out);
   if (!s) s = build_depth(ctx, &b, out);
   if (!s) out->ambiguous = dm_scene_ambiguous(out);
-  if (!s) s = build_layers(ctx, work, out);
+  if (!s) s = build_layers(ctx, &b, out);
   /* Without depth, the matte alone says whether the networks ran. */
   if (!s && opt->depth_mode == DM_DEPTH_MODE_NONE) out->cached = b.matte_cached;
   if (!s) dm_stage_done(ctx, "scene", "matte and depth", &t);

@@ -70,8 +70,17 @@ typedef struct dm_matte_layers {
   float *fg, *bg;    /* 3 floats a slot, linear working space */
 } dm_matte_layers;
 
+/* The layers of `alpha`'s soft pixels over linear `rgb`: estimate, then settle. */
 dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
                                 dm_matte_layers *out);
+/* Its steps, for a caller that keeps the estimate (the depth cache):
+ * positions: the soft pixels' slots, F and B allocated, not set;
+ * estimate: positions and dm_matte_estimate_fb;
+ * settle: F and B moved so that alpha·F + (1 − alpha)·B is rgb exactly. */
+dm_status dm_matte_layers_positions(dm_context *ctx, const dm_image *alpha, dm_matte_layers *out);
+dm_status dm_matte_layers_estimate(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
+                                   dm_matte_layers *out);
+void dm_matte_layers_settle(const dm_image *rgb, const dm_image *alpha, dm_matte_layers *L);
 /* Slot of pixel (x, y), or -1 when it is not soft (or L is NULL/empty). */
 long dm_matte_layers_find(const dm_matte_layers *L, int x, int y);
 void dm_matte_layers_free(dm_matte_layers *L);

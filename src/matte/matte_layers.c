@@ -334,8 +334,7 @@ void dm_matte_layers_free(dm_matte_layers *L) {
   memset(L, 0, sizeof *L);
 }
 
-dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
-                                dm_matte_layers *out) {
+dm_status dm_matte_layers_positions(dm_context *ctx, const dm_image *alpha, dm_matte_layers *out) {
   memset(out, 0, sizeof *out);
   const int w = alpha->width, h = alpha->height;
   size_t n = 0;
@@ -360,29 +359,42 @@ dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_i
       if (dm_matte_soft(A[x])) out->x[k++] = x;
   }
   out->row_start[h] = k;
-  dm_status s = n ? dm_matte_estimate_fb(ctx, rgb, alpha, out) : DM_OK;
-  if (s) {
-    dm_matte_layers_free(out);
-    return s;
-  }
-  /* The estimate keeps F and B non-negative, so where the photo is darker
-   * than any mix of them (a dark rim) a·F + (1 − a)·B overshoots it. The
-   * residual is split between them by least squares, neither below 0, so
-   * the layers put back together are the photo exactly: an edit that
-   * leaves a layer alone leaves the pixel alone. */
-  for (int y = 0; y < h; y++)
-    for (size_t j = out->row_start[y]; j < out->row_start[y + 1]; j++) {
-      const float *I = dm_px(rgb, out->x[j], y);
-      float a = dm_px(alpha, out->x[j], y)[0], D = a * a + (1.0f - a) * (1.0f - a);
+  return DM_OK;
+}
+
+dm_status dm_matte_layers_estimate(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
+                                   dm_matte_layers *out) {
+  dm_status s = dm_matte_layers_positions(ctx, alpha, out);
+  if (!s && out->n) s = dm_matte_estimate_fb(ctx, rgb, alpha, out);
+  if (s) dm_matte_layers_free(out);
+  return s;
+}
+
+/* The estimate keeps F and B non-negative, so where the photo is darker
+ * than any mix of them (a dark rim) a·F + (1 − a)·B overshoots it. The
+ * residual is split between them by least squares, neither below 0, so
+ * the layers put back together are the photo exactly: an edit that leaves
+ * a layer alone leaves the pixel alone. */
+void dm_matte_layers_settle(const dm_image *rgb, const dm_image *alpha, dm_matte_layers *L) {
+  for (int y = 0; y < L->height; y++)
+    for (size_t j = L->row_start[y]; j < L->row_start[y + 1]; j++) {
+      const float *I = dm_px(rgb, L->x[j], y);
+      float a = dm_px(alpha, L->x[j], y)[0], D = a * a + (1.0f - a) * (1.0f - a);
       for (int c = 0; c < 3; c++) {
-        float *F = out->fg + 3 * j + c, *B = out->bg + 3 * j + c;
+        float *F = L->fg + 3 * j + c, *B = L->bg + 3 * j + c;
         float r = I[c] - a * *F - (1.0f - a) * *B;
         *F += a * r / D, *B += (1.0f - a) * r / D;
         if (*F < 0.0f) *F = 0.0f, *B = I[c] / (1.0f - a);
         if (*B < 0.0f) *B = 0.0f, *F = I[c] / a;
       }
     }
-  return DM_OK;
+}
+
+dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
+                                dm_matte_layers *out) {
+  dm_status s = dm_matte_layers_estimate(ctx, rgb, alpha, out);
+  if (!s) dm_matte_layers_settle(rgb, alpha, out);
+  return s;
 }
 
 /* The first slot of row y at or right of column x (row y's end when none). */
