@@ -135,7 +135,8 @@ int main(int argc, char **argv) {
       }
     dm_png_idat_options o;
     dm_png_idat_defaults(&o, bits);
-    printf("  (default: %s, level %d)\n", fname[o.filter], o.level);
+    printf("  (default: %s, %s)\n", fname[o.filter],
+           o.strategy == Z_RLE ? "RLE" : o.strategy == Z_HUFFMAN_ONLY ? "Huffman only" : o.level == 1 ? "level 1" : "level 3");
   }
   printf(" writers, whole file (one thread = libpng's row writer / libtiff strip after strip):\n");
   static const char *const cname[] = {"none", "LZW", "deflate"};
