@@ -6,10 +6,13 @@
 #   seeded random weights: the speed does not depend on the values).
 # Needs ./setup.sh (models/, tools/ort/node_modules).
 #   bench/nn.sh [BUILD_DIR]        (default build/, Release)
+# NN_OLD=PATH/depthmask-onnx adds its time as a first column (bench/speed.sh:
+# the build of the commit before, in the same run).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
 PY=/usr/bin/python3
+MODELS=${DEPTHMASK_MODELS:-$ROOT/models}
 THREADS=2
 REPEAT=${REPEAT:-7}
 W=$BUILD/bench-nn
@@ -45,7 +48,11 @@ row() { # NAME MODEL PHOTO SIZE NORM INPUT OUTPUT
   "$PY" "$ROOT/tools/nn/make_input.py" "$photo" "$W/$name.in.npy" --size "$size" "$size" --norm "$norm"
   local args=(run "$model" --in "$input=$W/$name.in.npy" --out "$output=$W/$name.out.npy"
     --threads "$THREADS" --repeat "$REPEAT")
-  local dm_ms dm_mb ort_ms ort_mb
+  local dm_ms dm_mb ort_ms ort_mb old_ms old_mb old=""
+  if [ -n "${NN_OLD:-}" ]; then
+    read -r old_ms old_mb <<<"$(timed "$W/$name.old.log" "$NN_OLD" "${args[@]}")"
+    old=$(printf '%12s ' "$old_ms")
+  fi
   read -r dm_ms dm_mb <<<"$(timed "$W/$name.dm.log" "$BUILD/depthmask-onnx" "${args[@]}")"
   read -r ort_ms ort_mb <<<"$(timed "$W/$name.ort.log" node "$ROOT/tools/ort/run.mjs" "${args[@]}")"
   local ratio=-
@@ -56,13 +63,14 @@ row() { # NAME MODEL PHOTO SIZE NORM INPUT OUTPUT
     [ "$dm_ms" = FAILED ] && echo "nn.sh: depthmask-onnx failed on $name: $(tail -n 3 "$W/$name.dm.log.time")" >&2
     [ "$ort_ms" = FAILED ] && echo "nn.sh: onnxruntime-node failed on $name: $(tail -n 3 "$W/$name.ort.log.time")" >&2
   fi
-  printf '%-24s %14s %12s %8s %10s %10s\n' "$name ${size}x$size" "$dm_ms" "$ort_ms" "$ratio" "$dm_mb" "$ort_mb"
+  printf '%-24s %s%14s %12s %8s %10s %10s\n' "$name ${size}x$size" "$old" "$dm_ms" "$ort_ms" "$ratio" "$dm_mb" "$ort_mb"
 }
 
 echo "nn: $THREADS threads, 1 warm-up + $REPEAT timed runs (median), peak RSS in MB"
-printf '%-24s %14s %12s %8s %10s %10s\n' model "depthmask ms" "ort ms" "dm/ort" "dm RSS" "ort RSS"
-row isnet-medium "$ROOT/models/isnet_medium.onnx" "$ASTRONAUT" 1024 isnet input output
-row fastdepth "$ROOT/models/fastdepth_7.onnx" "$HOPPER" 224 fastdepth 0 350
+printf '%-24s %s%14s %12s %8s %10s %10s\n' model "${NN_OLD:+$(printf '%12s ' "old dm ms")}" "depthmask ms" "ort ms" \
+  "dm/ort" "dm RSS" "ort RSS"
+row isnet-medium "$MODELS/isnet_medium.onnx" "$ASTRONAUT" 1024 isnet input output
+row fastdepth "$MODELS/fastdepth_7.onnx" "$HOPPER" 224 fastdepth 0 350
 "$PY" "$ROOT/tools/nn/fill_da2s.py" "$ROOT/../shared/models/da2s_graph.onnx" "$W" --seed 1 >/dev/null
 row da-v2-small-random "$W/da2s_random.onnx" "$ASTRONAUT" 518 imagenet pixel_values predicted_depth
 node_mb=$(/usr/bin/time -f %M node -e 0 2>&1 >/dev/null | tail -n 1)

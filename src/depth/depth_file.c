@@ -63,13 +63,21 @@ dm_status dm_depth_from_file(dm_context *ctx, const dm_depth_file_spec *spec, in
     for (int x = 0; x < src->width; x++)
       p[x] = to_near01(spec->encoding, p[x], spec->near_m, spec->far_m);
   }
-  s = dm_image_alloc(ctx, &out->near01, width, height, 1);
-  if (!s && (src->width != width || src->height != height))
-    dm_log(ctx, DM_LOG_WARN, "%s: depth is %dx%d, the photo %dx%d; resampled to fit", path,
-           src->width, src->height, width, height);
-  /* Resampling near01 (not metres) keeps the interpolation linear in
-   * disparity, the scale blur and masks work on. */
-  if (!s) s = dm_resize_plane(ctx, src, &out->near01, 1, path);
+  if (src->width == width && src->height == height) {
+    /* the photo's size: the decoded plane is the map (resampling it to its
+     * own size gave the same values, through two passes and two fresh
+     * full-size buffers) */
+    out->near01 = *src;
+    memset(src, 0, sizeof *src);
+  } else {
+    s = dm_image_alloc(ctx, &out->near01, width, height, 1);
+    if (!s)
+      dm_log(ctx, DM_LOG_WARN, "%s: depth is %dx%d, the photo %dx%d; resampled to fit", path,
+             src->width, src->height, width, height);
+    /* Resampling near01 (not metres) keeps the interpolation linear in
+     * disparity, the scale blur and masks work on. */
+    if (!s) s = dm_resize_plane(ctx, src, &out->near01, 1, path);
+  }
   dm_decoded_free(&dec);
   if (s) {
     dm_depth_free(out);

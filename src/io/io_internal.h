@@ -30,6 +30,15 @@ dm_status dm_raw_read_ex(dm_context *ctx, const unsigned char *data, size_t len,
 dm_status dm_io_read_mem_ex(dm_context *ctx, const unsigned char *data, size_t len,
                             const char *name, long long max_pixels, dm_decoded *out);
 
+/* The encoders' one-thread reference paths (libpng's row writer; libtiff
+ * encoding strip after strip), which the tests hold the parallel ones to.
+ * dm_png_write and dm_tiff_write, and these, also take 2 or 4 channels
+ * (alpha last), though dm_io_write writes only 1 or 3. */
+dm_status dm_png_write_serial(dm_context *ctx, FILE *fp, const dm_image *img,
+                              const dm_write_options *opt, const char *name);
+dm_status dm_tiff_write_serial(dm_context *ctx, FILE *fp, const dm_image *img,
+                               const dm_write_options *opt, const char *name);
+
 /* Fails unless 1 <= w, h <= DM_MAX_DIM and w * h <= max_pixels. */
 dm_status dm_io_check_dims(dm_context *ctx, const char *name, long long w, long long h,
                            long long max_pixels);

@@ -1,6 +1,7 @@
 #include "io/tiff_io.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -138,6 +139,54 @@ TIFF *dm_tiff_open_file(dm_tiff_client *c, FILE *fp, const char *name, const cha
   /* The FILE * belongs to the atomic writer: close must not close it. */
   TIFF *tif = TIFFClientOpenExt(name, mode, c, file_read, file_write, file_seek, no_close,
                                 file_size, no_map, no_unmap, o);
+  TIFFOpenOptionsFree(o);
+  if (!tif && !c->error[0]) snprintf(c->error, sizeof c->error, "cannot be created");
+  return tif;
+}
+
+static tmsize_t buf_read(thandle_t h, void *dst, tmsize_t n) {
+  dm_tiff_client *c = h;
+  size_t k = c->pos < c->len ? c->len - (size_t)c->pos : 0;
+  if ((size_t)n < k) k = (size_t)n;
+  memcpy(dst, c->buf + c->pos, k);
+  c->pos += k;
+  return (tmsize_t)k;
+}
+
+static tmsize_t buf_write(thandle_t h, void *src, tmsize_t n) {
+  dm_tiff_client *c = h;
+  size_t end = (size_t)c->pos + (size_t)n;
+  if (end > c->cap) {
+    size_t cap = c->cap ? c->cap : 1 << 16;
+    while (cap < end) cap *= 2;
+    unsigned char *b = realloc(c->buf, cap);
+    if (!b) return -1;
+    c->buf = b, c->cap = cap;
+  }
+  if (c->pos > c->len) memset(c->buf + c->len, 0, (size_t)c->pos - c->len);
+  memcpy(c->buf + c->pos, src, (size_t)n);
+  c->pos = end;
+  if (end > c->len) c->len = end;
+  return n;
+}
+
+static toff_t buf_seek(thandle_t h, toff_t off, int whence) {
+  dm_tiff_client *c = h;
+  uint64_t base = whence == SEEK_CUR ? c->pos : whence == SEEK_END ? c->len : 0;
+  if (off > (toff_t)SIZE_MAX - base) return (toff_t)-1;
+  c->pos = base + off;
+  return c->pos;
+}
+
+TIFF *dm_tiff_open_buffer(dm_tiff_client *c, const char *name) {
+  memset(c, 0, sizeof *c);
+  TIFFOpenOptions *o = options(c, 0);
+  if (!o) {
+    snprintf(c->error, sizeof c->error, "out of memory");
+    return NULL;
+  }
+  TIFF *tif = TIFFClientOpenExt(name, "w", c, buf_read, buf_write, buf_seek, no_close, mem_size,
+                                no_map, no_unmap, o);
   TIFFOpenOptionsFree(o);
   if (!tif && !c->error[0]) snprintf(c->error, sizeof c->error, "cannot be created");
   return tif;

@@ -15,6 +15,8 @@ typedef struct dm_tiff_client {
   size_t len;
   uint64_t pos;
   FILE *fp;                  /* writing */
+  unsigned char *buf;        /* writing to memory: the file so far, len bytes of cap */
+  size_t cap;
   char error[512];           /* first libtiff error, "" if none */
   char truncated[256];       /* first "IO error" warning: data past the end */
 } dm_tiff_client;
@@ -25,5 +27,9 @@ TIFF *dm_tiff_open_mem(dm_tiff_client *c, const unsigned char *data, size_t len,
                        uint64_t max_alloc);
 /* Open `fp` for writing ("w" or "w8" for BigTIFF). */
 TIFF *dm_tiff_open_file(dm_tiff_client *c, FILE *fp, const char *name, const char *mode);
+
+/* Open a growing memory buffer for writing (c->buf, c->len; free c->buf
+ * after TIFFClose or TIFFCleanup). */
+TIFF *dm_tiff_open_buffer(dm_tiff_client *c, const char *name);
 
 #endif
