@@ -9,7 +9,9 @@
 #include "nn/nn_internal.h"
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
+#include <stdatomic.h>
 #define NN_HALF_X86 1
 #endif
 
@@ -38,10 +40,21 @@ __attribute__((target("avx,f16c"))) static void halves_f16c(const uint8_t *src, 
   nn_halves_to_floats_ref(src + 2 * i, dst + i, n - i);
 }
 
-/* Cheap (it reads what libgcc found at start-up), so asked per call. */
+/* AVX (with the OS saving YMM state) from __builtin_cpu_supports; the F16C
+ * bit from CPUID itself, since clang 14's __builtin_cpu_supports does not
+ * know "f16c". CPUID can trap to the hypervisor in a VM, so the answer (a
+ * fact about the CPU) is kept: 0 unknown, 1 no, 2 yes. */
 static int have_f16c(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+  static _Atomic int known;
+  int k = atomic_load_explicit(&known, memory_order_relaxed);
+  if (!k) {
+    unsigned a, b, c, d;
+    __builtin_cpu_init();
+    int yes = __builtin_cpu_supports("avx") && __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+    k = yes ? 2 : 1;
+    atomic_store_explicit(&known, k, memory_order_relaxed);
+  }
+  return k == 2;
 }
 #endif
 

@@ -180,21 +180,18 @@ static dm_status set_decl(nn_loader *L, const Onnx__ValueInfoProto *vi, nn_value
   return DM_OK;
 }
 
-/* One block for every float16 initializer read from the file, as float32:
- * one allocation with huge pages instead of hundreds of fresh mappings
- * faulted in 4 KiB at a time (ISNet: 176 MB). Sized from the slices; a
- * tensor whose size turns out wrong fails before it takes room. */
+/* One block for every initializer read from the file that is not used in
+ * place (float16 ones as float32, unaligned ones copied): one allocation
+ * with huge pages instead of hundreds of fresh mappings faulted in 4 KiB at
+ * a time (ISNet: 176 MB). Sized from the slices, so at most twice the file;
+ * a tensor whose size turns out wrong fails before it takes room. */
 static dm_status make_pool(nn_loader *L) {
   nn_raw_src *raw = L->raw;
   size_t total = 0;
   for (size_t i = 0; raw && i < L->gp->n_initializer; i++) {
-    const Onnx__TensorProto *tp = L->gp->initializer[i];
-    const uint8_t *p;
-    size_t len;
-    if (!tp->has_data_type || tp->data_type != DM_NN_FLOAT16 || !nn_raw_slice(raw, tp, &p, &len))
-      continue;
-    if (len / 2 > (SIZE_MAX - total) / 8) return DM_OK; /* absurd: per-tensor buffers */
-    total += (len / 2 * sizeof(float) + 63) / 64 * 64;
+    size_t need = nn_raw_pool_bytes(raw, L->gp->initializer[i]);
+    if (need > SIZE_MAX - total) return DM_OK; /* absurd: per-tensor buffers */
+    total += need;
   }
   if (!total) return DM_OK;
   if (!(L->g->weights = nn_alloc_aligned(total)))

@@ -66,8 +66,9 @@ void nn_wire_free(nn_wire *w);
 
 /* Where initializers' raw bytes are read from: the file's bytes and the
  * slices. `keep`: the bytes outlive the graph (the graph holds the mapping),
- * so tensors may point into them. `pool`: room for float16 tensors as
- * float32 (g->weights), taken in order. */
+ * so tensors may point into them. `pool`: room (g->weights) for float16
+ * tensors as float32 and for copies of those that cannot be used in place,
+ * taken in order. */
 typedef struct nn_raw_src {
   const uint8_t *data;
   const nn_slice *slices;
@@ -80,6 +81,9 @@ typedef struct nn_raw_src {
 /* The slice an initializer's raw_data marker names: 1 and its bytes, or 0
  * when tp has no marker (no raw_data) or a bad one. */
 int nn_raw_slice(const nn_raw_src *raw, const Onnx__TensorProto *tp, const uint8_t **p, size_t *len);
+/* Bytes initializer tp will take from raw->pool when loaded: float16 as
+ * float32, and what cannot be used in place, each rounded up to 64. */
+size_t nn_raw_pool_bytes(const nn_raw_src *raw, const Onnx__TensorProto *tp);
 
 dm_status nn_map_open(dm_context *ctx, const char *path, size_t max_bytes, nn_map *m);
 void nn_map_close(nn_map *m);

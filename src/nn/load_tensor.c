@@ -147,7 +147,7 @@ int nn_raw_slice(const nn_raw_src *raw, const Onnx__TensorProto *tp, const uint8
 /* Room for `bytes` in the float16 pool, or NULL. */
 static void *from_pool(nn_raw_src *raw, size_t bytes) {
   size_t need = (bytes + 63) / 64 * 64;
-  if (!raw || !raw->pool || need > raw->pool_left) return NULL;
+  if (!raw || !raw->pool || !bytes || need > raw->pool_left) return NULL;
   void *p = raw->pool;
   raw->pool += need;
   raw->pool_left -= need;
@@ -199,18 +199,33 @@ static dm_status load_raw(dm_context *ctx, const char *file, Onnx__TensorProto *
   if (!sliced && tp->raw_data.data && fbytes) {
     /* Take the buffer protobuf-c made (plain malloc, see nn_pb_allocator)
      * instead of copying a tensor that may be tens of megabytes. */
-    buf = tp->raw_data.data;
+    buf = *owned = tp->raw_data.data;
     tp->raw_data.data = NULL;
     tp->raw_data.len = 0;
-  } else if (!(buf = malloc(fbytes ? fbytes : 1))) {
-    return nomem(ctx, file, who);
   } else {
+    /* bool has no room in the pool (a 7 makes it a copy; rare and small) */
+    if (!(buf = dt == DM_NN_BOOL ? NULL : from_pool(raw, fbytes)) &&
+        !(buf = *owned = malloc(fbytes ? fbytes : 1)))
+      return nomem(ctx, file, who);
     if (fbytes) memcpy(buf, src, fbytes);
     if (st) st->copied += fbytes;
   }
   fix_in_place(dt, buf, n);
-  *out = *owned = buf;
+  *out = buf;
   return DM_OK;
+}
+
+size_t nn_raw_pool_bytes(const nn_raw_src *raw, const Onnx__TensorProto *tp) {
+  const uint8_t *p;
+  size_t len, bytes;
+  if (!tp->has_data_type || !nn_raw_slice(raw, tp, &p, &len) ||
+      (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL))
+    return 0;
+  dm_nn_dtype dt = nn_onnx_dtype(tp->data_type);
+  if (dt == DM_NN_UNDEFINED || dt == DM_NN_BOOL || len % dm_nn_dtype_size(dt)) return 0;
+  if (dt == DM_NN_FLOAT16) bytes = len / 2 * sizeof(float);
+  else bytes = usable_in_place(raw, dt, p, len / dm_nn_dtype_size(dt)) ? 0 : len;
+  return (bytes + 63) / 64 * 64;
 }
 
 static dm_status load_external(dm_context *ctx, const char *file, const Onnx__TensorProto *tp,

@@ -14,8 +14,8 @@
  * Only those three fields are rewritten and only with wire type 2: anything
  * else, malformed or not, is copied for protobuf-c to accept or refuse as it
  * would the original. A raw_data given twice keeps the last, as protobuf-c
- * does. Lengths and varints follow protobuf-c's limits (a length prefix of at
- * most 5 bytes, tags of at most 5), so a file it refuses is refused here. */
+ * does. Tags, lengths and varints are read with protobuf-c's own rules and
+ * limits (fuzz/fuzz_onnx_wire.c holds the two to the same verdicts). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,13 +44,35 @@ static int read_varint(const uint8_t *p, size_t end, size_t *at, int max, uint64
   return 0;
 }
 
+/* A field's tag, read exactly as protobuf-c reads it (parse_tag_and_wiretype):
+ * at most 5 bytes, a first byte with some tag bits or a continuation, the
+ * number kept to 32 bits (high bits dropped, so a long tag may name a field
+ * it does not spell). 0 when malformed. */
+static int read_tag(const uint8_t *p, size_t end, size_t *at, uint32_t *num, uint32_t *wt) {
+  const uint8_t *d = p + *at;
+  size_t len = end - *at, max = len > 5 ? 5 : len;
+  if (!len || !(d[0] & 0xf8)) return 0;
+  uint32_t tag = (uint32_t)(d[0] & 0x7f) >> 3;
+  *wt = d[0] & 7u;
+  for (size_t i = 0, shift = 4; i < max; i++) {
+    if (i) {
+      tag |= (uint32_t)(d[i] & 0x7f) << shift;
+      shift += 7;
+    }
+    if (!(d[i] & 0x80)) {
+      *num = tag;
+      *at += i + 1;
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* Next field of the message p[at, end). 0 when malformed. */
 static int next_field(const uint8_t *p, size_t at, size_t end, wfield *f) {
-  uint64_t tag, len;
+  uint64_t len;
   f->start = at;
-  if (!read_varint(p, end, &at, 5, &tag) || tag > UINT32_MAX || (tag >> 3) == 0) return 0;
-  f->num = (uint32_t)(tag >> 3);
-  f->wt = (uint32_t)(tag & 7);
+  if (!read_tag(p, end, &at, &f->num, &f->wt)) return 0;
   f->body = f->body_len = 0;
   switch (f->wt) {
   case WT_VARINT:

@@ -100,7 +100,8 @@ static void test_in_place(dm_context *ctx) {
     dm_nn_free(m);
   }
 
-  /* One byte off: the bytes are copied (and counted), the values the same. */
+  /* One byte off: the bytes are copied (and counted) into the graph's one
+   * weights block, the values the same. */
   buf = add_model(w, 6, 4, 1, &len);
   CHECK(buf != NULL);
   if (!buf) return;
@@ -110,7 +111,8 @@ static void test_in_place(dm_context *ctx) {
   CHECK_OK(ctx, nn_graph_load_file(ctx, path, &g));
   for (int i = 0; i < g.n_values; i++)
     if (g.values[i].is_initializer) {
-      CHECK(g.values[i].owned == g.values[i].t.data && !memcmp(g.values[i].t.data, w, sizeof w));
+      CHECK(g.values[i].owned == NULL && g.values[i].t.data == g.weights);
+      CHECK(!memcmp(g.values[i].t.data, w, sizeof w));
     }
   CHECK(g.stats.copied == sizeof w && g.stats.in_place == 0);
   CHECK(!g.file.data); /* nothing points into it: not kept */
@@ -254,6 +256,27 @@ static void test_wire(dm_context *ctx) {
     CHECK(*(float *)gr.values[ib].t.data == 5.0f);
   }
   nn_graph_free(&gr);
+
+  /* raw_data under a 5-byte tag (non-minimal, still field 9): cut like any. */
+  g.n = t.n = 0;
+  w_int(&t, 1, 2);
+  w_int(&t, 2, F32);
+  w_bytes(&t, 8, "W", 1);
+  memcpy(t.b + t.n, "\xca\x80\x80\x80\x00\x08", 6);
+  t.n += 6;
+  memcpy(t.b + t.n, c, 8);
+  t.n += 8;
+  w_sub(&g, 5, &t);
+  w_tail(&g, "W");
+  w_model(&m, &g, NULL);
+  CHECK_OK(ctx, nn_graph_load(ctx, "longtag.onnx", m.b, m.n, NULL, &gr));
+  CHECK(!memcmp(gr.values[find(&gr, "W")].t.data, c, 8));
+  nn_graph_free(&gr);
+  /* A tag whose high bits fall off 32 bits: protobuf-c reads an unknown
+   * field (then finds no graph), and so must the splitter (found by
+   * fuzz_onnx_wire). */
+  CHECK(nn_graph_load(ctx, "tag.onnx", "\x88\xfe\xee\xf8\x29\xc5\x33", 7, NULL, &gr) == DM_ERR_FORMAT);
+  CHECK(strstr(dm_context_error(ctx), "no graph") != NULL);
 
   /* raw_data as a varint: protobuf-c refuses it, so must the loader. */
   g.n = t.n = 0;
