@@ -1,7 +1,8 @@
-/* The ONNX loader's entry points: file (mapped) or bytes -> skeleton
- * (load_wire.c) -> protobuf-c ModelProto -> a validated nn_graph with nodes in topological order (load_internal.h lists
- * the steps and their files). Everything in the file is untrusted: every
- * count, index and size is checked, and any failure leaves `g` zeroed. */
+/* The ONNX loader's entry points: a file (mapped) or bytes -> skeleton
+ * without the weights (load_wire.c) -> protobuf-c ModelProto -> a validated
+ * nn_graph with nodes in topological order (load_internal.h lists the steps
+ * and their files). Everything in the file is untrusted: every count, index
+ * and size is checked, and any failure leaves `g` zeroed. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -120,7 +120,7 @@ typedef struct nn_graph {
   int ir_version;
   char name[512];         /* file name, for messages */
   nn_map file;            /* kept while initializers point into it (else zeroed) */
-  void *weights;          /* one block holding the float16 initializers as float32 */
+  void *weights;          /* one block: float16 initializers as float32, copied ones */
   nn_load_stats stats;
 } nn_graph;
 
