@@ -3,8 +3,8 @@
 # of tests/FIXTURES.md (resized to a few dozen pixels so each run is fast).
 #   fuzz/make_seeds.sh TARGET DIR     TARGET = fuzz_jpeg, fuzz_png, fuzz_tiff, fuzz_npy,
 #                                     fuzz_heic, fuzz_raw, fuzz_icc, fuzz_onnx,
-#                                     fuzz_onnx_run, fuzz_onnx_ext, fuzz_sidecar,
-#                                     fuzz_depth_xmp, fuzz_heic_aux, fuzz_cache,
+#                                     fuzz_onnx_run, fuzz_onnx_ext, fuzz_onnx_wire,
+#                                     fuzz_sidecar, fuzz_depth_xmp, fuzz_heic_aux, fuzz_cache,
 #                                     fuzz_jpeg_join, fuzz_mpf,
 #                                     or any target with a fuzz/seeds/<name>/
 #                                     folder (fuzz_xmp, fuzz_set, fuzz_edit_patch...)
@@ -293,6 +293,10 @@ if fastdepth:
         n.ClearField("doc_string")  # the exporter's stack traces: 95 % of the graph
     save("fastdepth-slim.onnx", m)
 PYEOF
+  ;;
+fuzz_onnx_wire)
+  # The model splitter reads what the loader reads: fuzz_onnx's seeds.
+  bash "$0" fuzz_onnx "$out"
   ;;
 fuzz_xmp)
   # The sidecars the recipe tests read, beside fuzz/seeds/xmp's own.

@@ -1,7 +1,8 @@
-/* The ONNX loader's entry points: bytes -> protobuf-c ModelProto -> a
- * validated nn_graph with nodes in topological order (load_internal.h lists
- * the steps and their files). Everything in the file is untrusted: every
- * count, index and size is checked, and any failure leaves `g` zeroed. */
+/* The ONNX loader's entry points: a file (mapped) or bytes -> skeleton
+ * without the weights (load_wire.c) -> protobuf-c ModelProto -> a validated
+ * nn_graph with nodes in topological order (load_internal.h lists the steps
+ * and their files). Everything in the file is untrusted: every count, index
+ * and size is checked, and any failure leaves `g` zeroed. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ static dm_status check_counts(dm_context *ctx, const Onnx__GraphProto *gp, const
 }
 
 static dm_status load_model(dm_context *ctx, Onnx__ModelProto *mp, const char *base_dir,
-                            nn_graph *g) {
+                            nn_raw_src *raw, nn_graph *g) {
   int64_t ir = mp->has_ir_version ? mp->ir_version : 0;
   if (ir < 0 || ir > INT_MAX)
     return dm_fail(ctx, DM_ERR_FORMAT, g->name, "IR version %lld is out of range", (long long)ir);
@@ -49,11 +50,36 @@ static dm_status load_model(dm_context *ctx, Onnx__ModelProto *mp, const char *b
   if (s != DM_OK) return s;
   if (!mp->graph) return dm_fail(ctx, DM_ERR_FORMAT, g->name, "the model has no graph");
   if ((s = check_counts(ctx, mp->graph, g->name)) != DM_OK) return s;
-  nn_loader L = {.ctx = ctx, .g = g, .base_dir = base_dir, .gp = mp->graph};
+  nn_loader L = {.ctx = ctx, .g = g, .base_dir = base_dir, .raw = raw, .gp = mp->graph};
   s = nn_load_values(&L);
   if (s == DM_OK) s = nn_load_nodes(&L);
   if (s == DM_OK) s = nn_sort_nodes(&L);
   free(L.defs);
+  return s;
+}
+
+/* `keep`: data stays valid for the graph's life, so tensors may point in. */
+static dm_status load_bytes(dm_context *ctx, const void *data, size_t len, const char *base_dir,
+                            int keep, nn_graph *g) {
+  nn_wire w;
+  int split = nn_wire_split(data ? data : (const void *)"", len, &w);
+  if (split < 0) return dm_fail(ctx, DM_ERR_NOMEM, g->name, "out of memory");
+  if (!split) return dm_fail(ctx, DM_ERR_FORMAT, g->name, "not an ONNX model (protobuf parse failed)");
+  /* The budget stays the file's: the skeleton's structures are the file's. */
+  ProtobufCAllocator a;
+  nn_pb_budget budget;
+  nn_pb_allocator(&a, &budget, len);
+  Onnx__ModelProto *mp = onnx__model_proto__unpack(&a, w.len, w.skeleton);
+  if (!mp) {
+    nn_wire_free(&w);
+    return dm_fail(ctx, DM_ERR_FORMAT, g->name, "not an ONNX model (protobuf %s)",
+                   budget.exceeded ? "structures too large for the file size" : "parse failed");
+  }
+  nn_raw_src raw = {.data = data, .slices = w.slices, .n_slices = w.n_slices, .keep = keep,
+                    .stats = &g->stats};
+  dm_status s = load_model(ctx, mp, base_dir, &raw, g);
+  onnx__model_proto__free_unpacked(mp, &a);
+  nn_wire_free(&w);
   return s;
 }
 
@@ -62,15 +88,29 @@ dm_status nn_graph_load(dm_context *ctx, const char *name, const void *data, siz
   memset(g, 0, sizeof *g);
   snprintf(g->name, sizeof g->name, "%s", name ? name : "");
   if (!data && len) return dm_fail(ctx, DM_ERR_PARAM, g->name, "no data");
-  ProtobufCAllocator a;
-  nn_pb_budget budget;
-  nn_pb_allocator(&a, &budget, len);
-  Onnx__ModelProto *mp = onnx__model_proto__unpack(&a, len, data ? data : (const void *)"");
-  if (!mp)
-    return dm_fail(ctx, DM_ERR_FORMAT, g->name, "not an ONNX model (protobuf %s)",
-                   budget.exceeded ? "structures too large for the file size" : "parse failed");
-  dm_status s = load_model(ctx, mp, base_dir, g);
-  onnx__model_proto__free_unpacked(mp, &a);
+  dm_status s = load_bytes(ctx, data, len, base_dir, 0, g);
+  if (s != DM_OK) nn_graph_free(g);
+  return s;
+}
+
+/* Models are large (ISNet is 88 MB); 2 GiB is the protobuf limit anyway. */
+#define NN_MAX_MODEL_BYTES ((size_t)2 << 30)
+
+dm_status nn_graph_load_file(dm_context *ctx, const char *path, nn_graph *g) {
+  memset(g, 0, sizeof *g);
+  snprintf(g->name, sizeof g->name, "%s", path);
+  nn_map file;
+  dm_status s = nn_map_open(ctx, path, NN_MAX_MODEL_BYTES, &file);
+  if (s != DM_OK) return s;
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = 0;
+  else snprintf(dir, sizeof dir, ".");
+  s = load_bytes(ctx, file.data, file.len, dir, 1, g);
+  /* Kept only while some tensor points into it (float16 ones do not). */
+  if (s == DM_OK && g->stats.in_place) g->file = file;
+  else nn_map_close(&file);
   if (s != DM_OK) nn_graph_free(g);
   return s;
 }
@@ -94,6 +134,8 @@ void nn_graph_free(nn_graph *g) {
   }
   free(g->values);
   free(g->nodes);
+  free(g->weights);
+  if (g->file.data) nn_map_close(&g->file);
   free(g->inputs);
   free(g->outputs);
   memset(g, 0, sizeof *g);

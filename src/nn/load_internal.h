@@ -7,6 +7,8 @@
  *   load_sort.c      topological order (Kahn), cycle report
  *   load_tensor.c    TensorProto -> dm_nn_tensor (+ nn_tensor_from_pb)
  *   load_external.c  external-data files beside the model
+ *   load_wire.c      splits the file: structure for protobuf-c, weights in place
+ *   load_map.c       maps the model file
  */
 #ifndef DM_NN_LOAD_INTERNAL_H
 #define DM_NN_LOAD_INTERNAL_H
@@ -45,10 +47,52 @@ typedef struct nn_def {
   int value;          /* value index, once assigned */
 } nn_def;
 
+/* load_wire.c: the model's bytes without the initializers' raw_data (the
+ * skeleton protobuf-c unpacks) and where each raw_data lies in the file. In
+ * the skeleton an initializer's raw_data is 4 bytes, the little-endian index
+ * of its slice. nn_wire_split returns 1, 0 when the wire format is broken,
+ * -1 when out of memory. */
+typedef struct nn_slice {
+  size_t off, len;
+} nn_slice;
+typedef struct nn_wire {
+  uint8_t *skeleton;
+  size_t len;
+  nn_slice *slices;
+  size_t n_slices;
+} nn_wire;
+int nn_wire_split(const void *data, size_t len, nn_wire *out);
+void nn_wire_free(nn_wire *w);
+
+/* Where initializers' raw bytes are read from: the file's bytes and the
+ * slices. `keep`: the bytes outlive the graph (the graph holds the mapping),
+ * so tensors may point into them. `pool`: room (g->weights) for float16
+ * tensors as float32 and for copies of those that cannot be used in place,
+ * taken in order. */
+typedef struct nn_raw_src {
+  const uint8_t *data;
+  const nn_slice *slices;
+  size_t n_slices;
+  int keep;
+  uint8_t *pool;
+  size_t pool_left;
+  nn_load_stats *stats;
+} nn_raw_src;
+/* The slice an initializer's raw_data marker names: 1 and its bytes, or 0
+ * when tp has no marker (no raw_data) or a bad one. */
+int nn_raw_slice(const nn_raw_src *raw, const Onnx__TensorProto *tp, const uint8_t **p, size_t *len);
+/* Bytes initializer tp will take from raw->pool when loaded: float16 as
+ * float32, and what cannot be used in place, each rounded up to 64. */
+size_t nn_raw_pool_bytes(const nn_raw_src *raw, const Onnx__TensorProto *tp);
+
+dm_status nn_map_open(dm_context *ctx, const char *path, size_t max_bytes, nn_map *m);
+void nn_map_close(nn_map *m);
+
 typedef struct nn_loader {
   dm_context *ctx;
   nn_graph *g;
   const char *base_dir;
+  nn_raw_src *raw;
   Onnx__GraphProto *gp;
   nn_def *defs;       /* sorted by (name, seq) */
   size_t n_defs;
@@ -69,12 +113,17 @@ void nn_attr_free(nn_attr *a);
 /* load_sort.c: reorders g->nodes topologically; fails on a cycle. */
 dm_status nn_sort_nodes(nn_loader *L);
 
-/* load_tensor.c: converts `tp` into `t` with a malloc'd t->data (float16
- * becomes float32). `who` names the tensor in messages ("tensor 'W'").
- * May take over tp's raw_data buffer (tp must come from an unpack with
- * nn_pb_allocator). `base_dir` may be NULL (external data then fails). */
+/* load_tensor.c: converts `tp` into `t` (float16 becomes float32). `who`
+ * names the tensor in messages ("tensor 'W'"). With `raw` (initializers of
+ * a split file) the raw_data is the slice its marker names and t->data may
+ * point into raw->data or raw->pool; *owned gets t->data only when it was
+ * malloc'd here (NULL otherwise). Without `raw` t->data is always malloc'd
+ * and *owned == t->data. May take over tp's raw_data buffer (tp must come
+ * from an unpack with nn_pb_allocator). `base_dir` may be NULL (external
+ * data then fails). */
 dm_status nn_load_tensor(dm_context *ctx, const char *file, Onnx__TensorProto *tp,
-                         const char *base_dir, const char *who, dm_nn_tensor *t);
+                         const char *base_dir, const char *who, nn_raw_src *raw,
+                         dm_nn_tensor *t, void **owned);
 /* ONNX data type code -> dm_nn_dtype this runtime can hold, or
  * DM_NN_UNDEFINED. */
 dm_nn_dtype nn_onnx_dtype(int32_t code);

@@ -79,7 +79,7 @@ static dm_status load_attr(nn_loader *L, const nn_node *nd, Onnx__AttributeProto
     char who[3 * 200 + 64];
     snprintf(who, sizeof who, "node '" NN_NAME_MSG "' (" NN_NAME_MSG "): attribute '" NN_NAME_MSG "'",
              nd->name, nd->op_type, name);
-    dm_status s = nn_load_tensor(L->ctx, L->g->name, ap->t, L->base_dir, who, &a->t);
+    dm_status s = nn_load_tensor(L->ctx, L->g->name, ap->t, L->base_dir, who, NULL, &a->t, NULL);
     if (s != DM_OK) return s;
     break;
   }

@@ -5,7 +5,10 @@
  * repeated fields (float_data; int32_data also carries float16 bits, int8,
  * uint8 and bool; int64_data; double_data) or in an external file. The
  * length is checked against the dims before anything is allocated, so a
- * small file cannot claim gigabytes. float16 becomes float32 here, once. */
+ * small file cannot claim gigabytes. float16 becomes float32 here, once, in
+ * bulk (half.c). An initializer's raw_data is read where it lies in the
+ * model file (load_wire.c); when the file is mapped and the bytes need
+ * nothing done (aligned, little-endian host) the tensor points at them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,11 +80,6 @@ static void fix_in_place(dm_nn_dtype dt, uint8_t *buf, size_t n) {
     }
 }
 
-static void halves_to_floats(const uint8_t *src, float *dst, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    dst[i] = nn_half_to_float((uint16_t)(src[2 * i] | (unsigned)src[2 * i + 1] << 8));
-}
-
 /* The typed repeated field that holds `dt`, with its element count. */
 static size_t typed_count(const Onnx__TensorProto *tp, dm_nn_dtype dt, const char **field) {
   switch (dt) {
@@ -136,51 +134,115 @@ static dm_status load_dims(dm_context *ctx, const char *file, const Onnx__Tensor
   return DM_OK;
 }
 
+int nn_raw_slice(const nn_raw_src *raw, const Onnx__TensorProto *tp, const uint8_t **p, size_t *len) {
+  if (!tp->has_raw_data || tp->raw_data.len != 4) return 0;
+  const uint8_t *m = tp->raw_data.data;
+  uint32_t idx = (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+  if (idx >= raw->n_slices) return 0;
+  *p = raw->data + raw->slices[idx].off;
+  *len = raw->slices[idx].len;
+  return 1;
+}
+
+/* Room for `bytes` in the float16 pool, or NULL. */
+static void *from_pool(nn_raw_src *raw, size_t bytes) {
+  size_t need = (bytes + 63) / 64 * 64;
+  if (!raw || !raw->pool || !bytes || need > raw->pool_left) return NULL;
+  void *p = raw->pool;
+  raw->pool += need;
+  raw->pool_left -= need;
+  return p;
+}
+
+/* Can the file's bytes be used as they lie: kept, aligned for the type,
+ * already in host order, and (bool) already 0/1. */
+static int usable_in_place(const nn_raw_src *raw, dm_nn_dtype dt, const uint8_t *p, size_t n) {
+  size_t s = dm_nn_dtype_size(dt);
+  if (!raw || !raw->keep || !n || (uintptr_t)p % s || (!NN_HOST_LE && s > 1)) return 0;
+  if (dt == DM_NN_BOOL)
+    for (size_t i = 0; i < n; i++)
+      if (p[i] > 1) return 0;
+  return 1;
+}
+
 static dm_status load_raw(dm_context *ctx, const char *file, Onnx__TensorProto *tp,
-                          const char *who, dm_nn_dtype dt, size_t n, void **out) {
-  size_t fsize = dm_nn_dtype_size(dt), fbytes = n * fsize;
-  if (tp->raw_data.len != fbytes)
+                          const char *who, nn_raw_src *raw, dm_nn_dtype dt, size_t n,
+                          void **out, void **owned) {
+  const uint8_t *src = tp->raw_data.data;
+  size_t len = tp->raw_data.len, fsize = dm_nn_dtype_size(dt), fbytes = n * fsize;
+  int sliced = raw && nn_raw_slice(raw, tp, &src, &len);
+  if (raw && !sliced)
+    return dm_fail(ctx, DM_ERR_INTERNAL, file, "%s: raw_data lost in the split", who);
+  if (len != fbytes)
     return dm_fail(ctx, DM_ERR_FORMAT, file, "%s: raw_data is %zu bytes, dims need %zu", who,
-                   tp->raw_data.len, fbytes);
+                   len, fbytes);
+  nn_load_stats *st = raw ? raw->stats : NULL;
   if (dt == DM_NN_FLOAT16) {
-    float *f = malloc(n ? n * sizeof(float) : 1);
-    if (!f) return nomem(ctx, file, who);
-    halves_to_floats(tp->raw_data.data, f, n);
-    /* Done with it: free now, not with the whole model, to lower the peak. */
-    free(tp->raw_data.data);
-    tp->raw_data.data = NULL;
-    tp->raw_data.len = 0;
+    float *f = from_pool(raw, n * sizeof(float));
+    if (!f && !(*owned = f = malloc(n ? n * sizeof(float) : 1))) return nomem(ctx, file, who);
+    nn_halves_to_floats(src, f, n);
+    if (st) st->converted += fbytes;
+    if (!sliced) { /* done with it: free now, not with the whole model, to lower the peak */
+      free(tp->raw_data.data);
+      tp->raw_data.data = NULL;
+      tp->raw_data.len = 0;
+    }
     *out = f;
     return DM_OK;
   }
+  if (usable_in_place(raw, dt, src, n)) {
+    *out = (void *)src; /* read-only mapping: nothing writes to constants */
+    st->in_place += fbytes;
+    return DM_OK;
+  }
   uint8_t *buf;
-  if (tp->raw_data.data && fbytes) {
+  if (!sliced && tp->raw_data.data && fbytes) {
     /* Take the buffer protobuf-c made (plain malloc, see nn_pb_allocator)
-     * instead of copying a weight tensor that may be tens of megabytes. */
-    buf = tp->raw_data.data;
+     * instead of copying a tensor that may be tens of megabytes. */
+    buf = *owned = tp->raw_data.data;
     tp->raw_data.data = NULL;
     tp->raw_data.len = 0;
-  } else if (!(buf = malloc(1))) {
-    return nomem(ctx, file, who);
+  } else {
+    /* bool has no room in the pool (a 7 makes it a copy; rare and small) */
+    if (!(buf = dt == DM_NN_BOOL ? NULL : from_pool(raw, fbytes)) &&
+        !(buf = *owned = malloc(fbytes ? fbytes : 1)))
+      return nomem(ctx, file, who);
+    if (fbytes) memcpy(buf, src, fbytes);
+    if (st) st->copied += fbytes;
   }
   fix_in_place(dt, buf, n);
   *out = buf;
   return DM_OK;
 }
 
+size_t nn_raw_pool_bytes(const nn_raw_src *raw, const Onnx__TensorProto *tp) {
+  const uint8_t *p;
+  size_t len, bytes;
+  if (!tp->has_data_type || !nn_raw_slice(raw, tp, &p, &len) ||
+      (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL))
+    return 0;
+  dm_nn_dtype dt = nn_onnx_dtype(tp->data_type);
+  if (dt == DM_NN_UNDEFINED || dt == DM_NN_BOOL || len % dm_nn_dtype_size(dt)) return 0;
+  if (dt == DM_NN_FLOAT16) bytes = len / 2 * sizeof(float);
+  else bytes = usable_in_place(raw, dt, p, len / dm_nn_dtype_size(dt)) ? 0 : len;
+  return (bytes + 63) / 64 * 64;
+}
+
 static dm_status load_external(dm_context *ctx, const char *file, const Onnx__TensorProto *tp,
-                               const char *base_dir, const char *who, dm_nn_dtype dt, size_t n,
-                               void **out) {
+                               const char *base_dir, const char *who, nn_raw_src *raw,
+                               dm_nn_dtype dt, size_t n, void **out) {
   uint8_t *buf = NULL;
-  dm_status s = nn_read_external(ctx, file, tp, base_dir, who, n * dm_nn_dtype_size(dt), &buf);
+  size_t bytes = n * dm_nn_dtype_size(dt);
+  dm_status s = nn_read_external(ctx, file, tp, base_dir, who, bytes, &buf);
   if (s != DM_OK) return s;
+  if (raw) raw->stats->copied += bytes;
   if (dt == DM_NN_FLOAT16) {
     float *f = malloc(n ? n * sizeof(float) : 1);
     if (!f) {
       free(buf);
       return nomem(ctx, file, who);
     }
-    halves_to_floats(buf, f, n);
+    nn_halves_to_floats(buf, f, n);
     free(buf);
     *out = f;
     return DM_OK;
@@ -209,8 +271,12 @@ static dm_status load_typed(dm_context *ctx, const char *file, const Onnx__Tenso
 }
 
 dm_status nn_load_tensor(dm_context *ctx, const char *file, Onnx__TensorProto *tp,
-                         const char *base_dir, const char *who, dm_nn_tensor *t) {
+                         const char *base_dir, const char *who, nn_raw_src *raw,
+                         dm_nn_tensor *t, void **owned) {
   memset(t, 0, sizeof *t);
+  void *own_tmp = NULL;
+  if (!owned) owned = &own_tmp;
+  *owned = NULL;
   int32_t code = tp->has_data_type ? tp->data_type : 0;
   dm_nn_dtype dt = nn_onnx_dtype(code);
   if (dt == DM_NN_UNDEFINED)
@@ -222,12 +288,15 @@ dm_status nn_load_tensor(dm_context *ctx, const char *file, Onnx__TensorProto *t
   dm_status s = load_dims(ctx, file, tp, who, t, &n);
   if (s != DM_OK) return s;
   void *data = NULL;
-  if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
-    s = load_external(ctx, file, tp, base_dir, who, dt, n, &data);
-  else if (tp->has_raw_data)
-    s = load_raw(ctx, file, tp, who, dt, n, &data);
-  else
+  if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
+    s = load_external(ctx, file, tp, base_dir, who, raw, dt, n, &data);
+    *owned = data;
+  } else if (tp->has_raw_data) {
+    s = load_raw(ctx, file, tp, who, raw, dt, n, &data, owned);
+  } else {
     s = load_typed(ctx, file, tp, who, dt, n, &data);
+    *owned = data;
+  }
   if (s != DM_OK) return s;
   t->dtype = dt == DM_NN_FLOAT16 ? DM_NN_FLOAT : dt;
   t->data = data;
@@ -248,7 +317,7 @@ dm_status nn_tensor_from_pb(dm_context *ctx, const char *name, const void *data,
                    budget.exceeded ? "structures too large for the file size" : "parse failed");
   char who[256];
   snprintf(who, sizeof who, "tensor '" NN_NAME_MSG "'", nn_str(tp->name));
-  dm_status s = nn_load_tensor(ctx, name, tp, NULL, who, t);
+  dm_status s = nn_load_tensor(ctx, name, tp, NULL, who, NULL, t, NULL);
   if (s == DM_OK && tensor_name && !(*tensor_name = strdup(nn_str(tp->name)))) {
     free(t->data);
     memset(t, 0, sizeof *t);

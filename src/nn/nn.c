@@ -14,9 +14,6 @@ struct dm_nn_model {
   int profile;
 };
 
-/* Models are large (ISNet is 88 MB); 2 GiB is the protobuf limit anyway. */
-#define NN_MAX_MODEL_BYTES ((size_t)2 << 30)
-
 dm_status dm_nn_load_buffer(dm_context *ctx, const char *name, const void *data, size_t len,
                             const char *base_dir, dm_nn_model **out) {
   *out = NULL;
@@ -33,18 +30,15 @@ dm_status dm_nn_load_buffer(dm_context *ctx, const char *name, const void *data,
 
 dm_status dm_nn_load(dm_context *ctx, const char *path, dm_nn_model **out) {
   *out = NULL;
-  unsigned char *data = NULL;
-  size_t len = 0;
-  dm_status s = dm_read_file(ctx, path, NN_MAX_MODEL_BYTES, &data, &len);
-  if (s != DM_OK) return s;
-  char dir[4096];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (slash) *slash = 0;
-  else snprintf(dir, sizeof dir, ".");
-  s = dm_nn_load_buffer(ctx, path, data, len, dir, out);
-  free(data);
-  return s;
+  dm_nn_model *m = calloc(1, sizeof *m);
+  if (!m) return dm_fail(ctx, DM_ERR_NOMEM, path, "out of memory");
+  dm_status s = nn_graph_load_file(ctx, path, &m->graph);
+  if (s != DM_OK) {
+    free(m);
+    return s;
+  }
+  *out = m;
+  return DM_OK;
 }
 
 void dm_nn_free(dm_nn_model *m) {

@@ -92,6 +92,21 @@ typedef struct nn_value {
   size_t offset;          /* in the arena */
 } nn_value;
 
+/* The model file's bytes: mapped read-only (load_map.c), or read into a
+ * malloc'd buffer where mapping fails. */
+typedef struct nn_map {
+  const uint8_t *data;
+  size_t len;
+  int mapped;
+} nn_map;
+
+/* What loading the initializers cost, in bytes of the file's tensor data. */
+typedef struct nn_load_stats {
+  size_t in_place;        /* used where they lie in the mapped file */
+  size_t converted;       /* float16 read in place, converted to float32 */
+  size_t copied;          /* copied (unaligned, byte-swapped, bool, or from a buffer) */
+} nn_load_stats;
+
 typedef struct nn_graph {
   nn_value *values;
   int n_values;
@@ -104,11 +119,17 @@ typedef struct nn_graph {
   int opset;              /* version of the default ("" / "ai.onnx") domain */
   int ir_version;
   char name[512];         /* file name, for messages */
+  nn_map file;            /* kept while initializers point into it (else zeroed) */
+  void *weights;          /* one block: float16 initializers as float32, copied ones */
+  nn_load_stats stats;
 } nn_graph;
 
 /* The loader: bytes -> validated graph (caller frees with nn_graph_free). */
 dm_status nn_graph_load(dm_context *ctx, const char *name, const void *data, size_t len,
                         const char *base_dir, nn_graph *g);
+/* The same from a model file, mapped: tensors are read in place (see
+ * load_map.c); external data resolves beside the file. */
+dm_status nn_graph_load_file(dm_context *ctx, const char *path, nn_graph *g);
 void nn_graph_free(nn_graph *g);
 
 /* One ONNX TensorProto (a .pb file of the ONNX test suite, say) -> tensor with
@@ -181,6 +202,12 @@ void nn_act_apply(const nn_act *a, float *x, size_t n);
 int nn_broadcast_shape(const dm_nn_tensor *a, const dm_nn_tensor *b, dm_nn_tensor *out);
 /* float16 (IEEE binary16 bits) <-> float32 */
 float nn_half_to_float(uint16_t h);
+/* n float16 values (little-endian bytes, any alignment) -> float32, bit for
+ * bit as nn_half_to_float on each; F16C when the CPU has it (half.c). The
+ * _ref one is the scalar code; nn_halves_simd says whether F16C is used. */
+void nn_halves_to_floats(const void *src, float *dst, size_t n);
+void nn_halves_to_floats_ref(const void *src, float *dst, size_t n);
+int nn_halves_simd(void);
 uint16_t nn_float_to_half(float f);
 /* Normalise an axis attribute against rank; -1 if out of range. */
 static inline int nn_axis(int64_t axis, int rank) {

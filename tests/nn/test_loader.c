@@ -86,7 +86,9 @@ static void test_basic(dm_context *ctx) {
   CHECK(g.values[x].decl_dims[0] == 1 && g.values[x].decl_dims[1] == 3 && g.values[x].decl_dims[2] == -1);
   CHECK(g.values[y].decl_ndim == -1 && g.values[y].producer == 0 && g.values[x].producer == -1);
   const nn_value *wv = &g.values[w];
-  CHECK(wv->is_const && wv->is_initializer && wv->owned == wv->t.data && wv->t.dtype == DM_NN_FLOAT);
+  CHECK(wv->is_const && wv->is_initializer && wv->t.dtype == DM_NN_FLOAT);
+  /* copied from the caller's buffer into the graph's weights block */
+  CHECK(wv->owned == NULL && wv->t.data == g.weights);
   CHECK(wv->t.ndim == 1 && wv->t.dims[0] == 3);
   CHECK(((float *)wv->t.data)[0] == 1.5f && ((float *)wv->t.data)[2] == 4.0f);
   CHECK(!strcmp(g.nodes[0].op_type, "Add") && !strcmp(g.nodes[0].domain, "") && g.nodes[0].n_in == 2);

@@ -29,7 +29,8 @@ static const char usage[] =
     "        'run K: X.XXX ms' per timed run and 'median: X.XXX ms'. --threads 0\n"
     "        (the default) uses every CPU; --profile prints per-op times to stderr.\n"
     "  info MODEL.onnx\n"
-    "        Opset, inputs and outputs with declared dtype and shape, op counts.\n"
+    "        Opset, inputs and outputs with declared dtype and shape, op counts,\n"
+    "        and the weights' bytes read in place, converted from float16, or copied.\n"
     "\n"
     "Exit status: 0 ok, 1 bad input, 2 bad usage.\n";
 
@@ -337,32 +338,22 @@ static int cmd_info(int argc, char **argv) {
   const char *path = argv[0];
   dm_context *ctx = dm_context_new(1);
   if (!ctx) return EXIT_INPUT;
-  unsigned char *data = NULL;
-  size_t len = 0;
   nn_graph g;
   int rc = 0;
-  if (dm_read_file(ctx, path, (size_t)2 << 30, &data, &len) != DM_OK) {
+  if (nn_graph_load_file(ctx, path, &g) != DM_OK) {
     rc = report(ctx);
   } else {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash) *slash = 0;
-    else snprintf(dir, sizeof dir, ".");
-    if (nn_graph_load(ctx, path, data, len, dir, &g) != DM_OK) {
-      rc = report(ctx);
-    } else {
-      printf("%s\nopset: %d\nir_version: %d\nnodes: %d\ninputs:\n", path, g.opset, g.ir_version,
-             g.n_nodes);
-      print_values(&g, g.inputs, g.n_inputs);
-      puts("outputs:");
-      print_values(&g, g.outputs, g.n_outputs);
-      puts("ops:");
-      print_ops(&g);
-      nn_graph_free(&g);
-    }
+    printf("%s\nopset: %d\nir_version: %d\nnodes: %d\ninputs:\n", path, g.opset, g.ir_version,
+           g.n_nodes);
+    print_values(&g, g.inputs, g.n_inputs);
+    puts("outputs:");
+    print_values(&g, g.outputs, g.n_outputs);
+    puts("ops:");
+    print_ops(&g);
+    printf("weights: %zu bytes read in place, %zu float16 bytes converted, %zu bytes copied\n",
+           g.stats.in_place, g.stats.converted, g.stats.copied);
+    nn_graph_free(&g);
   }
-  free(data);
   dm_context_free(ctx);
   return rc;
 }
