@@ -134,7 +134,7 @@ void nn_graph_free(nn_graph *g) {
   }
   free(g->values);
   free(g->nodes);
-  free(g->weights);
+  nn_pool_close(g);
   if (g->file.data) nn_map_close(&g->file);
   free(g->inputs);
   free(g->outputs);

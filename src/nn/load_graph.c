@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "nn/load_internal.h"
-#include "nn/plan.h" /* nn_alloc_aligned */
 
 static int def_cmp(const void *pa, const void *pb) {
   const nn_def *a = pa, *b = pb;
@@ -180,11 +179,9 @@ static dm_status set_decl(nn_loader *L, const Onnx__ValueInfoProto *vi, nn_value
   return DM_OK;
 }
 
-/* One block for every initializer read from the file that is not used in
- * place (float16 ones as float32, unaligned ones copied): one allocation
- * with huge pages instead of hundreds of fresh mappings faulted in 4 KiB at
- * a time (ISNet: 176 MB). Sized from the slices, so at most twice the file;
- * a tensor whose size turns out wrong fails before it takes room. */
+/* Sizes and maps the weights block (load_pool.c): one allocation instead of
+ * hundreds. Sized from the slices, so at most about twice the file; a
+ * tensor whose size turns out wrong fails before it takes room. */
 static dm_status make_pool(nn_loader *L) {
   nn_raw_src *raw = L->raw;
   size_t total = 0;
@@ -194,7 +191,7 @@ static dm_status make_pool(nn_loader *L) {
     total += need;
   }
   if (!total) return DM_OK;
-  if (!(L->g->weights = nn_alloc_aligned(total)))
+  if (!nn_pool_open(L->g, total))
     return dm_fail(L->ctx, DM_ERR_NOMEM, L->g->name, "out of memory for %zu MB of weights", total >> 20);
   raw->pool = L->g->weights;
   raw->pool_left = total;

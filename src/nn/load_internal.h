@@ -9,6 +9,7 @@
  *   load_external.c  external-data files beside the model
  *   load_wire.c      splits the file: structure for protobuf-c, weights in place
  *   load_map.c       maps the model file
+ *   load_pool.c      the block the converted and copied weights live in
  */
 #ifndef DM_NN_LOAD_INTERNAL_H
 #define DM_NN_LOAD_INTERNAL_H
@@ -84,6 +85,15 @@ int nn_raw_slice(const nn_raw_src *raw, const Onnx__TensorProto *tp, const uint8
 /* Bytes initializer tp will take from raw->pool when loaded: float16 as
  * float32, and what cannot be used in place, each rounded up to 64. */
 size_t nn_raw_pool_bytes(const nn_raw_src *raw, const Onnx__TensorProto *tp);
+
+/* load_pool.c: the weights block, g->weights. nn_pool_need: room a tensor
+ * of `bytes` takes (0 for 0); nn_pool_open maps `total` (0 when out of
+ * memory); nn_pool_take carves the next tensor (NULL when it does not fit);
+ * nn_pool_close unmaps (nn_graph_free calls it). */
+size_t nn_pool_need(size_t bytes);
+int nn_pool_open(nn_graph *g, size_t total);
+void *nn_pool_take(nn_raw_src *raw, size_t bytes);
+void nn_pool_close(nn_graph *g);
 
 dm_status nn_map_open(dm_context *ctx, const char *path, size_t max_bytes, nn_map *m);
 void nn_map_close(nn_map *m);

@@ -144,16 +144,6 @@ int nn_raw_slice(const nn_raw_src *raw, const Onnx__TensorProto *tp, const uint8
   return 1;
 }
 
-/* Room for `bytes` in the float16 pool, or NULL. */
-static void *from_pool(nn_raw_src *raw, size_t bytes) {
-  size_t need = (bytes + 63) / 64 * 64;
-  if (!raw || !raw->pool || !bytes || need > raw->pool_left) return NULL;
-  void *p = raw->pool;
-  raw->pool += need;
-  raw->pool_left -= need;
-  return p;
-}
-
 /* Can the file's bytes be used as they lie: kept, aligned for the type,
  * already in host order, and (bool) already 0/1. */
 static int usable_in_place(const nn_raw_src *raw, dm_nn_dtype dt, const uint8_t *p, size_t n) {
@@ -178,7 +168,7 @@ static dm_status load_raw(dm_context *ctx, const char *file, Onnx__TensorProto *
                    len, fbytes);
   nn_load_stats *st = raw ? raw->stats : NULL;
   if (dt == DM_NN_FLOAT16) {
-    float *f = from_pool(raw, n * sizeof(float));
+    float *f = nn_pool_take(raw, n * sizeof(float));
     if (!f && !(*owned = f = malloc(n ? n * sizeof(float) : 1))) return nomem(ctx, file, who);
     nn_halves_to_floats(src, f, n);
     if (st) st->converted += fbytes;
@@ -204,7 +194,7 @@ static dm_status load_raw(dm_context *ctx, const char *file, Onnx__TensorProto *
     tp->raw_data.len = 0;
   } else {
     /* bool has no room in the pool (a 7 makes it a copy; rare and small) */
-    if (!(buf = dt == DM_NN_BOOL ? NULL : from_pool(raw, fbytes)) &&
+    if (!(buf = dt == DM_NN_BOOL ? NULL : nn_pool_take(raw, fbytes)) &&
         !(buf = *owned = malloc(fbytes ? fbytes : 1)))
       return nomem(ctx, file, who);
     if (fbytes) memcpy(buf, src, fbytes);
@@ -225,7 +215,7 @@ size_t nn_raw_pool_bytes(const nn_raw_src *raw, const Onnx__TensorProto *tp) {
   if (dt == DM_NN_UNDEFINED || dt == DM_NN_BOOL || len % dm_nn_dtype_size(dt)) return 0;
   if (dt == DM_NN_FLOAT16) bytes = len / 2 * sizeof(float);
   else bytes = usable_in_place(raw, dt, p, len / dm_nn_dtype_size(dt)) ? 0 : len;
-  return (bytes + 63) / 64 * 64;
+  return nn_pool_need(bytes);
 }
 
 static dm_status load_external(dm_context *ctx, const char *file, const Onnx__TensorProto *tp,

@@ -120,7 +120,8 @@ typedef struct nn_graph {
   int ir_version;
   char name[512];         /* file name, for messages */
   nn_map file;            /* kept while initializers point into it (else zeroed) */
-  void *weights;          /* one block: float16 initializers as float32, copied ones */
+  void *weights;          /* one mapping: float16 initializers as float32, copied ones */
+  size_t weights_len;
   nn_load_stats stats;
 } nn_graph;
 
