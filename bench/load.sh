@@ -5,7 +5,10 @@
 # median wall time of 7 runs. Beside it in the same loop: `cat MODEL
 # >/dev/null` (the disk's speed, the peer) and the loader before the mapped
 # one (commit $DM_LOAD_OLD, default ce60a08, built once into
-# /tmp/dm-bench-load-old-REV).
+# /tmp/dm-bench-load-old-REV). ISNet is timed twice: runs back to back, and
+# runs 2 s apart, as a user's single command is: on a VM whose host takes
+# back free memory the first touch of fresh pages then costs more (see
+# src/nn/load_pool.c).
 #   bench/load.sh [BUILD]    (bench/run load)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,27 +37,30 @@ secs() {
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-row() { # row NAME FILE
-  local name=$1 file=$2 c=() o=() n=() i
+row() { # row NAME FILE [SECONDS between runs]
+  local name=$1 file=$2 gap=${3:-0} c=() o=() n=() i
   [ -f "$file" ] || { echo "  $name: SKIP ($file is absent; run ./setup.sh)"; return; }
   cat "$file" >/dev/null # warm the page cache
   "$NEW_BIN" info "$file" >/dev/null
   for ((i = 0; i < RUNS; i++)); do
     c+=("$(secs cat "$file")")
+    sleep "$gap"
     o+=("$(secs "$OLD_BIN" info "$file")")
+    sleep "$gap"
     n+=("$(secs "$NEW_BIN" info "$file")")
   done
   local mc mo mn
   mc=$(printf '%s\n' "${c[@]}" | median)
   mo=$(printf '%s\n' "${o[@]}" | median)
   mn=$(printf '%s\n' "${n[@]}" | median)
-  printf '  %-10s %9s MB   cat %.3f s   old %.3f s   new %.3f s   new: %.1fx faster than old, %.1fx cat\n' \
+  printf '  %-16s %6s MB   cat %.3f s   old %.3f s   new %.3f s   new: %.1fx faster than old, %.1fx cat\n' \
     "$name" "$(awk -v b="$(stat -c %s "$file")" 'BEGIN { printf "%.1f", b / 1e6 }')" "$mc" "$mo" "$mn" \
     "$(awk -v a="$mo" -v b="$mn" 'BEGIN { print a / b }')" "$(awk -v a="$mn" -v b="$mc" 'BEGIN { print a / b }')"
-  printf '  %-10s runs: cat %s | old %s | new %s\n' "" "${c[*]}" "${o[*]}" "${n[*]}"
+  printf '  %-16s runs: cat %s | old %s | new %s\n' "" "${c[*]}" "${o[*]}" "${n[*]}"
 }
 
 echo "load: depthmask-onnx info MODEL, warm page cache, median of $RUNS runs ($(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)); old = $OLD, new = $(git rev-parse --short HEAD)"
 row ISNet "$MODELS/isnet_medium.onnx"
+row "ISNet, 2 s apart" "$MODELS/isnet_medium.onnx" 2
 row FastDepth "$MODELS/fastdepth_7.onnx"
 "$NEW_BIN" info "$MODELS/isnet_medium.onnx" 2>/dev/null | grep '^weights:' | sed 's/^/  ISNet /' || true

@@ -388,16 +388,10 @@ static int data_set_filter(const struct dirent *e) {
 static void run_test(dm_context *ctx, const char *dir, test_result *r) {
   char path[4200];
   snprintf(path, sizeof path, "%s/model.onnx", dir);
-  unsigned char *model;
-  size_t len;
   dm_nn_model *m = NULL;
-  if (dm_read_file(ctx, path, (size_t)1 << 30, &model, &len) != DM_OK) {
+  /* From the file, as the tools load: mapped, constants read in place */
+  if (dm_nn_load(ctx, path, &m) != DM_OK) {
     set_error(r, "load", dm_context_error(ctx));
-    return;
-  }
-  if (dm_nn_load_buffer(ctx, path, model, len, dir, &m) != DM_OK) {
-    set_error(r, "load", dm_context_error(ctx));
-    free(model);
     return;
   }
   int n_names = dm_nn_input_count(m);
@@ -424,7 +418,6 @@ static void run_test(dm_context *ctx, const char *dir, test_result *r) {
   free(sets);
   for (int i = 0; i < n_names; i++) free(names[i]);
   free(names);
-  free(model);
   dm_nn_free(m);
 }
 
