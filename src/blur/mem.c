@@ -6,7 +6,6 @@
  * Large buffers come from core/bigmem (huge pages, reused across calls);
  * small ones from malloc. bl_free releases either. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "blur/blur_internal.h"
 #include "core/bigmem.h"

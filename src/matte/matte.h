@@ -74,12 +74,10 @@ typedef struct dm_matte_layers {
 dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
                                 dm_matte_layers *out);
 /* Its steps, for a caller that keeps the estimate (the depth cache):
- * positions: the soft pixels' slots, F and B allocated, not set;
- * estimate: positions and dm_matte_estimate_fb;
- * settle: F and B moved so that alpha·F + (1 − alpha)·B is rgb exactly. */
+ * positions: the soft pixels' slots, F and B allocated, not set; then
+ * dm_matte_estimate_fb; then settle: F and B moved so that
+ * alpha·F + (1 − alpha)·B is rgb exactly. */
 dm_status dm_matte_layers_positions(dm_context *ctx, const dm_image *alpha, dm_matte_layers *out);
-dm_status dm_matte_layers_estimate(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
-                                   dm_matte_layers *out);
 void dm_matte_layers_settle(const dm_image *rgb, const dm_image *alpha, dm_matte_layers *L);
 /* Slot of pixel (x, y), or -1 when it is not soft (or L is NULL/empty). */
 long dm_matte_layers_find(const dm_matte_layers *L, int x, int y);

@@ -39,7 +39,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/box.h"
 #include "core/guided.h"
 #include "core/pool.h"
 #include "matte/matte.h"
@@ -362,14 +361,6 @@ dm_status dm_matte_layers_positions(dm_context *ctx, const dm_image *alpha, dm_m
   return DM_OK;
 }
 
-dm_status dm_matte_layers_estimate(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
-                                   dm_matte_layers *out) {
-  dm_status s = dm_matte_layers_positions(ctx, alpha, out);
-  if (!s && out->n) s = dm_matte_estimate_fb(ctx, rgb, alpha, out);
-  if (s) dm_matte_layers_free(out);
-  return s;
-}
-
 /* The estimate keeps F and B non-negative, so where the photo is darker
  * than any mix of them (a dark rim) a·F + (1 − a)·B overshoots it. The
  * residual is split between them by least squares, neither below 0, so
@@ -392,8 +383,10 @@ void dm_matte_layers_settle(const dm_image *rgb, const dm_image *alpha, dm_matte
 
 dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
                                 dm_matte_layers *out) {
-  dm_status s = dm_matte_layers_estimate(ctx, rgb, alpha, out);
-  if (!s) dm_matte_layers_settle(rgb, alpha, out);
+  dm_status s = dm_matte_layers_positions(ctx, alpha, out);
+  if (!s && out->n) s = dm_matte_estimate_fb(ctx, rgb, alpha, out);
+  if (s) dm_matte_layers_free(out);
+  else dm_matte_layers_settle(rgb, alpha, out);
   return s;
 }
 
