@@ -172,6 +172,9 @@ typedef struct nn_op {
   /* Compute out[i]->data (already allocated with the inferred shape). */
   dm_status (*run)(nn_kctx *k);
   void (*release)(void *state);
+  /* Optional, for --profile: a line naming the node's shape and algorithm
+   * (nodes with the same line are summed) and its multiply-adds per run. */
+  void (*describe)(const nn_node *n, char *buf, size_t len, double *macs);
 } nn_op;
 
 /* Kernel lookup by (domain, op_type, opset); NULL if none. */

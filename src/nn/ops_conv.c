@@ -133,8 +133,26 @@ static void conv_release(void *state) {
   free(p);
 }
 
+static void conv_describe(const nn_node *n, char *buf, size_t len, double *macs) {
+  const nn_conv_plan *p = n->state;
+  if (!p) return;
+  static const char *const algo[] = {"im2col", "1x1", "depthwise", "band", "no-input"};
+  const nn_conv_shape *sh = &p->sh;
+  const nn_win *w = &sh->w;
+  const char *isa = p->smallk == NN_SMALLK_AVX512 ? "avx512" : p->smallk ? "avx2" : "sgemm";
+  if (w->nsp == 2)
+    snprintf(buf, len, "%s/%s %lldx%lld d%lld s%lld g%lld %lld->%lld %lldx%lld", algo[p->algo], isa,
+             (long long)w->k[0], (long long)w->k[1], (long long)w->d[0], (long long)w->s[0],
+             (long long)sh->group, (long long)sh->c, (long long)sh->m, (long long)w->out[0],
+             (long long)w->out[1]);
+  else
+    snprintf(buf, len, "%s/%s %dd g%lld %lld->%lld", algo[p->algo], isa, w->nsp, (long long)sh->group,
+             (long long)sh->c, (long long)sh->m);
+  *macs = (double)sh->n * (double)sh->m * (double)w->out_prod * (double)sh->kdim;
+}
+
 static const nn_op op_conv = {"Conv", 1, 22, NN_OP_ACT, conv_infer, conv_prepare, conv_run,
-                              conv_release};
+                              conv_release, conv_describe};
 
 const nn_op *const nn_ops_conv[] = {
     &op_conv, &nn_op_conv_transpose, &nn_op_batchnorm, &nn_op_maxpool, &nn_op_averagepool,

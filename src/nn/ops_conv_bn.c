@@ -135,4 +135,4 @@ static dm_status bn_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_batchnorm = {"BatchNormalization", 1, 22, 0, bn_infer, NULL, bn_run, NULL};
+const nn_op nn_op_batchnorm = {"BatchNormalization", 1, 22, 0, bn_infer, NULL, bn_run, NULL, NULL};

@@ -217,4 +217,4 @@ static dm_status ct_run(nn_kctx *k) {
 static void ct_release(void *state) { free(state); }
 
 const nn_op nn_op_conv_transpose = {"ConvTranspose", 1, 22, NN_OP_ACT, ct_infer, ct_prepare, ct_run,
-                                    ct_release};
+                                    ct_release, NULL};

@@ -68,7 +68,7 @@ static dm_status bin_run(nn_kctx *k, nn_binop op) {
 #define BIN_OP(sym, name, code, minv, flags)                                   \
   static dm_status sym##_infer(nn_kctx *k) { return bin_infer(k, code); }     \
   static dm_status sym##_run(nn_kctx *k) { return bin_run(k, code); }         \
-  const nn_op nn_op_##sym = {name, minv, NN_MATH_OPSET_MAX, flags, sym##_infer, NULL, sym##_run, NULL};
+  const nn_op nn_op_##sym = {name, minv, NN_MATH_OPSET_MAX, flags, sym##_infer, NULL, sym##_run, NULL, NULL};
 
 BIN_OP(add, "Add", NN_B_ADD, 7, NN_OP_ACT)
 BIN_OP(sub, "Sub", NN_B_SUB, 7, 0)
@@ -109,7 +109,7 @@ static dm_status prelu_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_prelu = {"PRelu", 7, NN_MATH_OPSET_MAX, 0, prelu_infer, NULL, prelu_run, NULL};
+const nn_op nn_op_prelu = {"PRelu", 7, NN_MATH_OPSET_MAX, 0, prelu_infer, NULL, prelu_run, NULL, NULL};
 
 /* ---- Variadic Max / Min / Sum / Mean ---- */
 
@@ -170,7 +170,7 @@ static dm_status var_run(nn_kctx *k, var_kind v) {
 #define VAR_OP(sym, name, kind)                                              \
   static dm_status sym##_infer(nn_kctx *k) { return var_infer(k, kind); }   \
   static dm_status sym##_run(nn_kctx *k) { return var_run(k, kind); }       \
-  const nn_op nn_op_##sym = {name, 6, NN_MATH_OPSET_MAX, 0, sym##_infer, NULL, sym##_run, NULL};
+  const nn_op nn_op_##sym = {name, 6, NN_MATH_OPSET_MAX, 0, sym##_infer, NULL, sym##_run, NULL, NULL};
 
 VAR_OP(max, "Max", V_MAX)
 VAR_OP(min, "Min", V_MIN)
@@ -231,4 +231,4 @@ static dm_status where_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_where = {"Where", 9, NN_MATH_OPSET_MAX, 0, where_infer, NULL, where_run, NULL};
+const nn_op nn_op_where = {"Where", 9, NN_MATH_OPSET_MAX, 0, where_infer, NULL, where_run, NULL, NULL};

@@ -173,7 +173,7 @@ static dm_status mm_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_matmul = {"MatMul", 1, NN_MATH_OPSET_MAX, NN_OP_ACT, mm_infer, NULL, mm_run, NULL};
+const nn_op nn_op_matmul = {"MatMul", 1, NN_MATH_OPSET_MAX, NN_OP_ACT, mm_infer, NULL, mm_run, NULL, NULL};
 
 /* ---- Gemm: Y = alpha * A' B' + beta * C ---- */
 
@@ -229,4 +229,4 @@ static dm_status gemm_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_gemm = {"Gemm", 1, NN_MATH_OPSET_MAX, NN_OP_ACT, gemm_infer, NULL, gemm_run, NULL};
+const nn_op nn_op_gemm = {"Gemm", 1, NN_MATH_OPSET_MAX, NN_OP_ACT, gemm_infer, NULL, gemm_run, NULL, NULL};

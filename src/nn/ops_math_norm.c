@@ -152,7 +152,7 @@ static dm_status ln_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_layer_norm = {"LayerNormalization", 17, NN_MATH_OPSET_MAX, 0, ln_infer, ln_prepare, ln_run, NULL};
+const nn_op nn_op_layer_norm = {"LayerNormalization", 17, NN_MATH_OPSET_MAX, 0, ln_infer, ln_prepare, ln_run, NULL, NULL};
 
 /* ---- InstanceNormalization: per (n, c) over the spatial dims ---- */
 
@@ -201,7 +201,7 @@ static dm_status in_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_instance_norm = {"InstanceNormalization", 1, NN_MATH_OPSET_MAX, 0, in_infer, NULL, in_run, NULL};
+const nn_op nn_op_instance_norm = {"InstanceNormalization", 1, NN_MATH_OPSET_MAX, 0, in_infer, NULL, in_run, NULL, NULL};
 
 /* ---- LpNormalization: x / ||x||_p along one axis, p = 1 or 2 ---- */
 
@@ -242,4 +242,4 @@ static dm_status lp_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_lp_norm = {"LpNormalization", 1, NN_MATH_OPSET_MAX, 0, lp_infer, NULL, lp_run, NULL};
+const nn_op nn_op_lp_norm = {"LpNormalization", 1, NN_MATH_OPSET_MAX, 0, lp_infer, NULL, lp_run, NULL, NULL};

@@ -211,7 +211,7 @@ static dm_status r_run(nn_kctx *k, r_kind kind) {
   static dm_status sym##_infer(nn_kctx *k) { return r_infer(k, kind); }                \
   static dm_status sym##_prepare(nn_kctx *k) { return r_prepare(k, kind); }            \
   static dm_status sym##_run(nn_kctx *k) { return r_run(k, kind); }                    \
-  const nn_op nn_op_##sym = {name, 1, NN_MATH_OPSET_MAX, 0, sym##_infer, sym##_prepare, sym##_run, NULL};
+  const nn_op nn_op_##sym = {name, 1, NN_MATH_OPSET_MAX, 0, sym##_infer, sym##_prepare, sym##_run, NULL, NULL};
 
 R_OP(reduce_sum, "ReduceSum", R_SUM)
 R_OP(reduce_mean, "ReduceMean", R_MEAN)
@@ -288,5 +288,5 @@ static dm_status arg_run(nn_kctx *k, int is_max) {
 static dm_status argmax_run(nn_kctx *k) { return arg_run(k, 1); }
 static dm_status argmin_run(nn_kctx *k) { return arg_run(k, 0); }
 
-const nn_op nn_op_argmax = {"ArgMax", 1, NN_MATH_OPSET_MAX, 0, arg_infer, NULL, argmax_run, NULL};
-const nn_op nn_op_argmin = {"ArgMin", 1, NN_MATH_OPSET_MAX, 0, arg_infer, NULL, argmin_run, NULL};
+const nn_op nn_op_argmax = {"ArgMax", 1, NN_MATH_OPSET_MAX, 0, arg_infer, NULL, argmax_run, NULL, NULL};
+const nn_op nn_op_argmin = {"ArgMin", 1, NN_MATH_OPSET_MAX, 0, arg_infer, NULL, argmin_run, NULL, NULL};

@@ -162,7 +162,7 @@ static dm_status sm_run(nn_kctx *k, sm_kind kind) {
 
 #define SM_OP(sym, name, kind)                                              \
   static dm_status sym##_run(nn_kctx *k) { return sm_run(k, kind); }        \
-  const nn_op nn_op_##sym = {name, 1, NN_MATH_OPSET_MAX, 0, sm_infer, NULL, sym##_run, NULL};
+  const nn_op nn_op_##sym = {name, 1, NN_MATH_OPSET_MAX, 0, sm_infer, NULL, sym##_run, NULL, NULL};
 
 SM_OP(softmax, "Softmax", SM_SOFT)
 SM_OP(log_softmax, "LogSoftmax", SM_LOG)

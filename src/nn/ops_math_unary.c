@@ -123,7 +123,7 @@ static dm_status un_infer_float(nn_kctx *k) { return un_infer_types(k, T_F); }
     un_apply(k, fn, &p, heavy);                                                        \
     return DM_OK;                                                                      \
   }                                                                                    \
-  const nn_op nn_op_##sym = {name, minv, NN_MATH_OPSET_MAX, 0, un_infer_float, NULL, sym##_run, NULL};
+  const nn_op nn_op_##sym = {name, minv, NN_MATH_OPSET_MAX, 0, un_infer_float, NULL, sym##_run, NULL, NULL};
 #define UN_SIMPLE(sym, name, minv, fn, heavy) UN_OP(sym, name, minv, fn, heavy, 0.0f, 0.0f, 0.0f)
 
 UN_SIMPLE(relu, "Relu", 1, k_relu, 0)
@@ -174,7 +174,7 @@ static dm_status gelu_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_gelu = {"Gelu", 1, NN_MATH_OPSET_MAX, 0, gelu_infer, NULL, gelu_run, NULL};
+const nn_op nn_op_gelu = {"Gelu", 1, NN_MATH_OPSET_MAX, 0, gelu_infer, NULL, gelu_run, NULL, NULL};
 
 /* ---- Neg / Abs / Sign also on int32 and int64 (shape arithmetic) ---- */
 
@@ -204,7 +204,7 @@ static dm_status int_un_infer(nn_kctx *k) { return un_infer_types(k, T_F | T_INT
 
 #define INT_UN_OP(sym, name, code, fn)                                        \
   static dm_status sym##_run(nn_kctx *k) { return int_un_run(k, code, fn); }  \
-  const nn_op nn_op_##sym = {name, 1, NN_MATH_OPSET_MAX, 0, int_un_infer, NULL, sym##_run, NULL};
+  const nn_op nn_op_##sym = {name, 1, NN_MATH_OPSET_MAX, 0, int_un_infer, NULL, sym##_run, NULL, NULL};
 
 INT_UN_OP(neg, "Neg", I_NEG, k_neg)
 INT_UN_OP(abs, "Abs", I_ABS, k_abs)
@@ -221,7 +221,7 @@ static dm_status not_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_not = {"Not", 1, NN_MATH_OPSET_MAX, 0, not_infer, NULL, not_run, NULL};
+const nn_op nn_op_not = {"Not", 1, NN_MATH_OPSET_MAX, 0, not_infer, NULL, not_run, NULL, NULL};
 
 /* ---- Clip: bounds are attributes before opset 11, optional scalar inputs
  * from 11 on ---- */
@@ -298,4 +298,4 @@ static dm_status clip_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_clip = {"Clip", 1, NN_MATH_OPSET_MAX, 0, clip_infer, NULL, clip_run, NULL};
+const nn_op nn_op_clip = {"Clip", 1, NN_MATH_OPSET_MAX, 0, clip_infer, NULL, clip_run, NULL, NULL};

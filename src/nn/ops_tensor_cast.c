@@ -221,5 +221,5 @@ static dm_status cast_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_cast = {"Cast", 6, NN_TENSOR_OPSET_MAX, 0, cast_infer, NULL, cast_run, NULL};
-const nn_op nn_op_cast_like = {"CastLike", 15, NN_TENSOR_OPSET_MAX, 0, cast_infer, NULL, cast_run, NULL};
+const nn_op nn_op_cast = {"Cast", 6, NN_TENSOR_OPSET_MAX, 0, cast_infer, NULL, cast_run, NULL, NULL};
+const nn_op nn_op_cast_like = {"CastLike", 15, NN_TENSOR_OPSET_MAX, 0, cast_infer, NULL, cast_run, NULL, NULL};

@@ -169,6 +169,6 @@ static dm_status range_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_constant = {"Constant", 1, NN_TENSOR_OPSET_MAX, 0, constant_infer, NULL, constant_run, NULL};
-const nn_op nn_op_constant_of_shape = {"ConstantOfShape", 9, NN_TENSOR_OPSET_MAX, 0, cos_infer, NULL, cos_run, NULL};
-const nn_op nn_op_range = {"Range", 11, NN_TENSOR_OPSET_MAX, 0, range_infer, NULL, range_run, NULL};
+const nn_op nn_op_constant = {"Constant", 1, NN_TENSOR_OPSET_MAX, 0, constant_infer, NULL, constant_run, NULL, NULL};
+const nn_op nn_op_constant_of_shape = {"ConstantOfShape", 9, NN_TENSOR_OPSET_MAX, 0, cos_infer, NULL, cos_run, NULL, NULL};
+const nn_op nn_op_range = {"Range", 11, NN_TENSOR_OPSET_MAX, 0, range_infer, NULL, range_run, NULL, NULL};

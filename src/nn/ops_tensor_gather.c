@@ -104,6 +104,6 @@ static dm_status gather_el_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_gather = {"Gather", 1, NN_TENSOR_OPSET_MAX, 0, gather_infer, NULL, gather_run, NULL};
+const nn_op nn_op_gather = {"Gather", 1, NN_TENSOR_OPSET_MAX, 0, gather_infer, NULL, gather_run, NULL, NULL};
 const nn_op nn_op_gather_elements = {"GatherElements", 11, NN_TENSOR_OPSET_MAX, 0, gather_el_infer, NULL,
-                                     gather_el_run, NULL};
+                                     gather_el_run, NULL, NULL};

@@ -189,8 +189,8 @@ static dm_status s2d_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_transpose = {"Transpose", 1, NN_TENSOR_OPSET_MAX, 0, transpose_infer, NULL, transpose_run, NULL};
-const nn_op nn_op_expand = {"Expand", 8, NN_TENSOR_OPSET_MAX, 0, expand_infer, NULL, expand_run, NULL};
-const nn_op nn_op_tile = {"Tile", 6, NN_TENSOR_OPSET_MAX, 0, tile_infer, NULL, tile_run, NULL};
-const nn_op nn_op_depth_to_space = {"DepthToSpace", 1, NN_TENSOR_OPSET_MAX, 0, d2s_infer, NULL, d2s_run, NULL};
-const nn_op nn_op_space_to_depth = {"SpaceToDepth", 1, NN_TENSOR_OPSET_MAX, 0, s2d_infer, NULL, s2d_run, NULL};
+const nn_op nn_op_transpose = {"Transpose", 1, NN_TENSOR_OPSET_MAX, 0, transpose_infer, NULL, transpose_run, NULL, NULL};
+const nn_op nn_op_expand = {"Expand", 8, NN_TENSOR_OPSET_MAX, 0, expand_infer, NULL, expand_run, NULL, NULL};
+const nn_op nn_op_tile = {"Tile", 6, NN_TENSOR_OPSET_MAX, 0, tile_infer, NULL, tile_run, NULL, NULL};
+const nn_op nn_op_depth_to_space = {"DepthToSpace", 1, NN_TENSOR_OPSET_MAX, 0, d2s_infer, NULL, d2s_run, NULL, NULL};
+const nn_op nn_op_space_to_depth = {"SpaceToDepth", 1, NN_TENSOR_OPSET_MAX, 0, s2d_infer, NULL, s2d_run, NULL, NULL};

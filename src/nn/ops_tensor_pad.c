@@ -165,4 +165,4 @@ static dm_status pad_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_pad = {"Pad", 2, NN_TENSOR_OPSET_MAX, 0, pad_infer, NULL, pad_run, NULL};
+const nn_op nn_op_pad = {"Pad", 2, NN_TENSOR_OPSET_MAX, 0, pad_infer, NULL, pad_run, NULL, NULL};

@@ -198,5 +198,5 @@ static dm_status resize_run(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_resize = {"Resize", 10, 19, 0, resize_infer, resize_prepare, resize_run, nn_resize_plan_free};
-const nn_op nn_op_upsample = {"Upsample", 7, 9, 0, resize_infer, resize_prepare, resize_run, nn_resize_plan_free};
+const nn_op nn_op_resize = {"Resize", 10, 19, 0, resize_infer, resize_prepare, resize_run, nn_resize_plan_free, NULL};
+const nn_op nn_op_upsample = {"Upsample", 7, 9, 0, resize_infer, resize_prepare, resize_run, nn_resize_plan_free, NULL};

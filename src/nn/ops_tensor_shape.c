@@ -200,10 +200,10 @@ static dm_status unsqueeze_infer(nn_kctx *k) {
   return DM_OK;
 }
 
-const nn_op nn_op_shape = {"Shape", 1, NN_TENSOR_OPSET_MAX, NN_OP_SHAPE_ONLY, shape_infer, NULL, shape_run, NULL};
-const nn_op nn_op_size = {"Size", 1, NN_TENSOR_OPSET_MAX, NN_OP_SHAPE_ONLY, size_infer, NULL, size_run, NULL};
-const nn_op nn_op_reshape = {"Reshape", 5, NN_TENSOR_OPSET_MAX, 0, reshape_infer, NULL, copy_run, NULL};
-const nn_op nn_op_flatten = {"Flatten", 1, NN_TENSOR_OPSET_MAX, 0, flatten_infer, NULL, copy_run, NULL};
-const nn_op nn_op_squeeze = {"Squeeze", 1, NN_TENSOR_OPSET_MAX, 0, squeeze_infer, NULL, copy_run, NULL};
-const nn_op nn_op_unsqueeze = {"Unsqueeze", 1, NN_TENSOR_OPSET_MAX, 0, unsqueeze_infer, NULL, copy_run, NULL};
-const nn_op nn_op_identity = {"Identity", 1, NN_TENSOR_OPSET_MAX, 0, identity_infer, NULL, copy_run, NULL};
+const nn_op nn_op_shape = {"Shape", 1, NN_TENSOR_OPSET_MAX, NN_OP_SHAPE_ONLY, shape_infer, NULL, shape_run, NULL, NULL};
+const nn_op nn_op_size = {"Size", 1, NN_TENSOR_OPSET_MAX, NN_OP_SHAPE_ONLY, size_infer, NULL, size_run, NULL, NULL};
+const nn_op nn_op_reshape = {"Reshape", 5, NN_TENSOR_OPSET_MAX, 0, reshape_infer, NULL, copy_run, NULL, NULL};
+const nn_op nn_op_flatten = {"Flatten", 1, NN_TENSOR_OPSET_MAX, 0, flatten_infer, NULL, copy_run, NULL, NULL};
+const nn_op nn_op_squeeze = {"Squeeze", 1, NN_TENSOR_OPSET_MAX, 0, squeeze_infer, NULL, copy_run, NULL, NULL};
+const nn_op nn_op_unsqueeze = {"Unsqueeze", 1, NN_TENSOR_OPSET_MAX, 0, unsqueeze_infer, NULL, copy_run, NULL, NULL};
+const nn_op nn_op_identity = {"Identity", 1, NN_TENSOR_OPSET_MAX, 0, identity_infer, NULL, copy_run, NULL, NULL};

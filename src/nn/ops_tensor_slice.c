@@ -222,6 +222,6 @@ static dm_status split_do(nn_kctx *k, int out_shapes) {
 static dm_status split_infer(nn_kctx *k) { return split_do(k, 1); }
 static dm_status split_run(nn_kctx *k) { return split_do(k, 0); }
 
-const nn_op nn_op_slice = {"Slice", 1, NN_TENSOR_OPSET_MAX, 0, slice_infer, NULL, slice_run, NULL};
-const nn_op nn_op_concat = {"Concat", 1, NN_TENSOR_OPSET_MAX, 0, concat_infer, NULL, concat_run, NULL};
-const nn_op nn_op_split = {"Split", 2, NN_TENSOR_OPSET_MAX, 0, split_infer, NULL, split_run, NULL};
+const nn_op nn_op_slice = {"Slice", 1, NN_TENSOR_OPSET_MAX, 0, slice_infer, NULL, slice_run, NULL, NULL};
+const nn_op nn_op_concat = {"Concat", 1, NN_TENSOR_OPSET_MAX, 0, concat_infer, NULL, concat_run, NULL, NULL};
+const nn_op nn_op_split = {"Split", 2, NN_TENSOR_OPSET_MAX, 0, split_infer, NULL, split_run, NULL, NULL};

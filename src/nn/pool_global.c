@@ -56,5 +56,5 @@ static dm_status global_run(nn_kctx *k, int is_max) {
 static dm_status gmax_run(nn_kctx *k) { return global_run(k, 1); }
 static dm_status gavg_run(nn_kctx *k) { return global_run(k, 0); }
 
-const nn_op nn_op_global_averagepool = {"GlobalAveragePool", 1, 22, 0, global_infer, NULL, gavg_run, NULL};
-const nn_op nn_op_global_maxpool = {"GlobalMaxPool", 1, 22, 0, global_infer, NULL, gmax_run, NULL};
+const nn_op nn_op_global_averagepool = {"GlobalAveragePool", 1, 22, 0, global_infer, NULL, gavg_run, NULL, NULL};
+const nn_op nn_op_global_maxpool = {"GlobalMaxPool", 1, 22, 0, global_infer, NULL, gmax_run, NULL, NULL};

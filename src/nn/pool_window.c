@@ -275,5 +275,5 @@ static dm_status pool_run_common(nn_kctx *k, int is_max) {
 static dm_status maxpool_run(nn_kctx *k) { return pool_run_common(k, 1); }
 static dm_status avgpool_run(nn_kctx *k) { return pool_run_common(k, 0); }
 
-const nn_op nn_op_maxpool = {"MaxPool", 1, 22, 0, maxpool_infer, NULL, maxpool_run, NULL};
-const nn_op nn_op_averagepool = {"AveragePool", 1, 22, 0, avgpool_infer, NULL, avgpool_run, NULL};
+const nn_op nn_op_maxpool = {"MaxPool", 1, 22, 0, maxpool_infer, NULL, maxpool_run, NULL, NULL};
+const nn_op nn_op_averagepool = {"AveragePool", 1, 22, 0, avgpool_infer, NULL, avgpool_run, NULL, NULL};
