@@ -38,6 +38,9 @@ static const bcase cases[] = {
     {"isnet 256->64 256", "Conv", 1, 256, 64, 256, 256, 3, 1, 1, 1, 1, NN_ACT_RELU},
     {"isnet 512->128 128", "Conv", 1, 512, 128, 128, 128, 3, 1, 1, 1, 1, NN_ACT_RELU},
     {"isnet 1024->256 64", "Conv", 1, 1024, 256, 64, 64, 3, 1, 1, 1, 1, NN_ACT_RELU},
+    {"isnet 512->512 32", "Conv", 1, 512, 512, 32, 32, 3, 1, 1, 1, 1, NN_ACT_RELU},
+    {"isnet 512->512 16", "Conv", 1, 512, 512, 16, 16, 3, 1, 1, 1, 1, NN_ACT_RELU},
+    {"isnet 128->128 16", "Conv", 1, 128, 128, 16, 16, 3, 1, 1, 1, 1, NN_ACT_RELU},
     {"isnet maxpool 64@512", "MaxPool", 1, 64, 64, 512, 512, 2, 2, 1, 0, 1, NN_ACT_NONE},
     /* FastDepth (224^2) */
     {"fastdepth 3->32 224 s2", "Conv", 1, 3, 32, 224, 224, 3, 2, 1, 1, 1, NN_ACT_CLIP},

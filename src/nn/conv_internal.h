@@ -52,7 +52,7 @@ typedef struct nn_conv_shape {
 
 /* Conv kernel plans, built at prepare and kept in node->state. */
 /* NN_CONV_NO_INPUT: X has 0 channels, so the sum is empty (bias only). */
-typedef enum { NN_CONV_GEMM, NN_CONV_1X1, NN_CONV_DW, NN_CONV_BAND, NN_CONV_NO_INPUT } nn_conv_algo;
+typedef enum { NN_CONV_GEMM, NN_CONV_1X1, NN_CONV_DW, NN_CONV_BAND, NN_CONV_NO_INPUT, NN_CONV_WINO } nn_conv_algo;
 
 typedef struct nn_conv_plan {
   nn_conv_shape sh;
@@ -65,6 +65,8 @@ typedef struct nn_conv_plan {
   size_t slot_floats;      /* per-thread scratch, in floats */
   int64_t band_h, band_w;  /* NN_CONV_BAND: rows per channel and width of a band */
   int64_t *off;            /* NN_CONV_BAND: K offsets into a band (malloc'd) */
+  float *wino_u;           /* NN_CONV_WINO: transformed weights, [36][M][C] (malloc'd) */
+  int64_t wino_tw;         /* NN_CONV_WINO: tiles per block row (a multiple of 8); tile = block rows */
 } nn_conv_plan;
 
 /* conv_gemm.c: im2col + sgemm (and 1x1 straight sgemm) over tiles. */

@@ -5,6 +5,8 @@
  * Algorithms, picked at prepare:
  *   1x1, stride 1, no pads  straight on the input, per column tile (the
  *                           register-blocked kernel or one sgemm, as below)
+ *   3x3 stride 1, constant  Winograd F(4x4, 3x3) (conv_wino.c), on AVX2
+ *   weights, 8+ channels    (conv_wino.h says when)
  *   depthwise 2-D           direct kernel (conv_dw.c)
  *   2-D stride 1            register-blocked kernel (conv_smallk*.c) on
  *                           padded input bands, no im2col (conv_band.c),
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 
 #include "nn/conv_internal.h"
+#include "nn/conv_wino.h"
 
 /* Our pool splits a conv into tiles, each worker calling a one-thread kernel
  * (faster on 2 cores than one OpenBLAS-threaded sgemm per image, and im2col
@@ -70,6 +73,15 @@ static dm_status conv_infer(nn_kctx *k) {
   return DM_OK;
 }
 
+static void conv_release(void *state) {
+  nn_conv_plan *p = state;
+  if (p) {
+    free(p->off);
+    free(p->wino_u);
+  }
+  free(p);
+}
+
 static dm_status conv_prepare(nn_kctx *k) {
   nn_conv_plan *p = calloc(1, sizeof *p);
   if (!p) return nn_fail(k, DM_ERR_NOMEM, "out of memory");
@@ -82,13 +94,23 @@ static dm_status conv_prepare(nn_kctx *k) {
   int pointwise = 1;
   for (int i = 0; i < w->nsp; i++)
     pointwise &= w->k[i] == 1 && w->s[i] == 1 && w->pb[i] == 0 && w->pe[i] == 0;
+  /* Winograd transforms the weights once, here: they must be known now
+   * (driven without a graph, by the tests and benchmarks, a kernel sees
+   * runtime weights as data still missing) */
+  const int w_const = k->graph ? k->graph->values[k->node->in[1]].is_const : k->in[1]->data != NULL;
   p->algo = p->sh.kdim == 0 ? NN_CONV_NO_INPUT
             : pointwise ? NN_CONV_1X1
+            : w_const && nn_conv_wino_ok(&p->sh) ? NN_CONV_WINO
             : nn_conv_dw_ok(&p->sh) ? NN_CONV_DW
             : nn_conv_band_ok(&p->sh) ? NN_CONV_BAND
                                       : NN_CONV_GEMM;
   int nt = k->ctx && k->ctx->n_threads > 1 ? k->ctx->n_threads : 1;
-  if (p->algo == NN_CONV_BAND) {
+  if (p->algo == NN_CONV_WINO) {
+    if (nn_conv_wino_plan(p, k->in[1]->data, nt)) {
+      conv_release(p);
+      return nn_fail(k, DM_ERR_NOMEM, "out of memory");
+    }
+  } else if (p->algo == NN_CONV_BAND) {
     if (nn_conv_band_plan(p, nt)) {
       free(p);
       return nn_fail(k, DM_ERR_NOMEM, "out of memory");
@@ -114,6 +136,8 @@ static dm_status conv_run(nn_kctx *k) {
     for (int64_t i = 0; i < p->sh.n * p->sh.m; i++)
       nn_conv_fill(y + i * plane, (size_t)plane, bias ? bias[i % p->sh.m] : 0.0f);
     nn_conv_act(&k->node->act, y, (size_t)(p->sh.n * p->sh.m * plane));
+  } else if (p->algo == NN_CONV_WINO) {
+    nn_conv_wino_run(k, p, k->in[0]->data, bias, k->out[0]->data);
   } else if (p->algo == NN_CONV_DW) {
     nn_conv_dw_run(k, p, k->in[0]->data, k->in[1]->data, bias, k->out[0]->data);
   } else if (p->algo == NN_CONV_BAND) {
@@ -127,16 +151,11 @@ static dm_status conv_run(nn_kctx *k) {
   return DM_OK;
 }
 
-static void conv_release(void *state) {
-  nn_conv_plan *p = state;
-  if (p) free(p->off);
-  free(p);
-}
 
 static void conv_describe(const nn_node *n, char *buf, size_t len, double *macs) {
   const nn_conv_plan *p = n->state;
   if (!p) return;
-  static const char *const algo[] = {"im2col", "1x1", "depthwise", "band", "no-input"};
+  static const char *const algo[] = {"im2col", "1x1", "depthwise", "band", "no-input", "winograd"};
   const nn_conv_shape *sh = &p->sh;
   const nn_win *w = &sh->w;
   const char *isa = p->smallk == NN_SMALLK_AVX512 ? "avx512" : p->smallk ? "avx2" : "sgemm";

@@ -20,14 +20,22 @@ static unsigned g_seed = 12345;
 enum { FORCE_NONE, FORCE_AVX2, FORCE_SGEMM };
 static int g_force = FORCE_NONE;
 
+static int g_last_algo = -1; /* the algorithm prepare picked, before any forcing */
+
 static void force_path(nn_node *node) {
   nn_conv_plan *p = node->state;
+  if (p && !strcmp(node->op_type, "Conv")) g_last_algo = p->algo;
   if (!g_force || strcmp(node->op_type, "Conv") || !p) return;
   if (p->algo == NN_CONV_DW) {
     if (g_force == FORCE_SGEMM) p->smallk = NN_SMALLK_NONE;
     else p->slot_floats = 0;
   } else if (g_force == FORCE_SGEMM) {
-    if (p->algo == NN_CONV_BAND) {
+    if (p->algo == NN_CONV_WINO) {
+      free(p->wino_u);
+      p->wino_u = NULL;
+      p->algo = NN_CONV_GEMM;
+      nn_conv_gemm_plan(p, p->slots);
+    } else if (p->algo == NN_CONV_BAND) {
       free(p->off);
       p->off = NULL;
       p->algo = NN_CONV_GEMM;
@@ -159,6 +167,11 @@ typedef struct conv_case {
   int bias;
   nn_act act;
   int late_w;
+  /* Data in {-1, 0, 1} and weights in 576 = 24^2 times that: the Winograd
+   * transforms (denominators 4, 6, 12, 24) and every sum are then exact
+   * integers in float, so the result must equal the direct path's bit for
+   * bit (the direct paths are checked against the reference above). */
+  int exact;
 } conv_case;
 
 static void conv_case_run(const char *name, const conv_case *cc) {
@@ -166,6 +179,11 @@ static void conv_case_run(const char *name, const conv_case *cc) {
   int64_t xd[5] = {cc->n, cc->c}, wd[5] = {cc->m, cc->c / cc->group}, bd[1] = {cc->m};
   for (int i = 0; i < cc->nsp; i++) xd[2 + i] = cc->in[i], wd[2 + i] = cc->k[i];
   dm_nn_tensor x = tensor(nd, xd), w = tensor(nd, wd), b = tensor(1, bd), y = {0};
+  if (cc->exact) {
+    for (int64_t i = 0; i < nn_numel(&x); i++) ((float *)x.data)[i] = roundf(((float *)x.data)[i]);
+    for (int64_t i = 0; i < nn_numel(&w); i++) ((float *)w.data)[i] = 576.0f * roundf(((float *)w.data)[i]);
+    for (int64_t i = 0; i < cc->m; i++) ((float *)b.data)[i] = roundf(((float *)b.data)[i]);
+  }
   tnode t;
   tn_init(&t, "Conv");
   tn_ints(&t, "strides", cc->nsp, cc->s);
@@ -176,6 +194,20 @@ static void conv_case_run(const char *name, const conv_case *cc) {
   t.node.act = cc->act;
   dm_nn_tensor *in[3] = {&x, &w, &b}, *out[1] = {&y};
   CHECK_OK(g_ctx, run_node(&t, 13, in, cc->bias ? 3 : 2, out, 1, cc->late_w));
+  if (cc->exact) {
+    /* the reference: the direct path (runtime W), exact on this data too */
+    dm_nn_tensor y2 = {0}, *out2[1] = {&y2};
+    int algo = g_last_algo;
+    CHECK_OK(g_ctx, run_node(&t, 13, in, cc->bias ? 3 : 2, out2, 1, 1));
+    CHECK(g_last_algo != NN_CONV_WINO);
+    g_last_algo = algo;
+    int64_t bad = 0;
+    for (int64_t i = 0; i < nn_numel(&y); i++) bad += ((float *)y.data)[i] != ((float *)y2.data)[i];
+    if (bad) fprintf(stderr, "%s: %lld outputs not exact\n", name, (long long)bad);
+    CHECK(bad == 0 && nn_numel(&y) == nn_numel(&y2));
+    free(x.data), free(w.data), free(b.data), free(y.data), free(y2.data);
+    return;
+  }
   /* the reference: output size from the pads the kernel chose is checked
    * against the explicit formula when pads are explicit */
   int64_t od[3], pb[3];
@@ -228,52 +260,69 @@ static void conv_case_run(const char *name, const conv_case *cc) {
 
 static void test_conv(void) {
   const nn_act none = {NN_ACT_NONE, 0, 0}, relu = {NN_ACT_RELU, 0, 0}, clip = {NN_ACT_CLIP, 0, 0.5f};
-  conv_case c1 = {2, 1, 3, 8, 1, {17, 19}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, none, 0};
+  conv_case c1 = {2, 1, 3, 8, 1, {17, 19}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, none, 0, 0};
   conv_case_run("conv 3x3 pad 1", &c1);
-  conv_case c2 = {2, 2, 6, 4, 2, {15, 13}, {3, 2}, {2, 2}, {2, 1}, {1, 0, 2, 1}, NULL, 1, relu, 0};
+  conv_case c2 = {2, 2, 6, 4, 2, {15, 13}, {3, 2}, {2, 2}, {2, 1}, {1, 0, 2, 1}, NULL, 1, relu, 0, 0};
   conv_case_run("conv group 2 dil stride asym pads", &c2);
-  conv_case c3 = {2, 2, 16, 12, 1, {9, 11}, {1, 1}, {1, 1}, {1, 1}, {0}, NULL, 1, relu, 0};
+  conv_case c3 = {2, 2, 16, 12, 1, {9, 11}, {1, 1}, {1, 1}, {1, 1}, {0}, NULL, 1, relu, 0, 0};
   conv_case_run("conv 1x1", &c3);
-  conv_case c3b = {2, 1, 8, 6, 2, {5, 4}, {1, 1}, {2, 1}, {1, 1}, {0}, NULL, 0, none, 1};
+  conv_case c3b = {2, 1, 8, 6, 2, {5, 4}, {1, 1}, {2, 1}, {1, 1}, {0}, NULL, 0, none, 1, 0};
   conv_case_run("conv 1x1 stride 2 grouped, late W", &c3b);
-  conv_case dw1 = {2, 1, 8, 8, 8, {20, 37}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, relu, 0};
+  conv_case dw1 = {2, 1, 8, 8, 8, {20, 37}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, relu, 0, 0};
   conv_case_run("depthwise 3x3", &dw1);
-  conv_case dw2 = {2, 2, 6, 6, 6, {23, 41}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, NULL, 1, clip, 0};
+  conv_case dw2 = {2, 2, 6, 6, 6, {23, 41}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, NULL, 1, clip, 0, 0};
   conv_case_run("depthwise 3x3 s2", &dw2);
-  conv_case dw3 = {2, 1, 4, 8, 4, {19, 45}, {5, 5}, {1, 1}, {2, 2}, {4, 3, 2, 5}, NULL, 1, none, 1};
+  conv_case dw3 = {2, 1, 4, 8, 4, {19, 45}, {5, 5}, {1, 1}, {2, 2}, {4, 3, 2, 5}, NULL, 1, none, 1, 0};
   conv_case_run("depthwise 5x5 dil 2 multiplier 2, late W", &dw3);
-  conv_case dw4 = {2, 1, 5, 5, 5, {31, 50}, {5, 5}, {2, 3}, {1, 1}, {2, 2, 2, 2}, NULL, 0, none, 0};
+  conv_case dw4 = {2, 1, 5, 5, 5, {31, 50}, {5, 5}, {2, 3}, {1, 1}, {2, 2, 2, 2}, NULL, 0, none, 0, 0};
   conv_case_run("depthwise 5x5 stride 2x3", &dw4);
-  conv_case c5 = {1, 2, 4, 6, 1, {30}, {5}, {2}, {1}, {2, 1}, NULL, 1, none, 0};
+  conv_case c5 = {1, 2, 4, 6, 1, {30}, {5}, {2}, {1}, {2, 1}, NULL, 1, none, 0, 0};
   conv_case_run("conv 1-D", &c5);
   conv_case c6 = {3, 1, 3, 4, 1, {6, 7, 8}, {3, 2, 3}, {1, 2, 1}, {1, 1, 2},
-      {1, 0, 1, 1, 1, 2}, NULL, 1, none, 0};
+      {1, 0, 1, 1, 1, 2}, NULL, 1, none, 0, 0};
   conv_case_run("conv 3-D", &c6);
-  conv_case c7 = {2, 1, 3, 5, 1, {11, 12}, {3, 3}, {2, 2}, {1, 1}, {0}, "SAME_UPPER", 1, none, 0};
+  conv_case c7 = {2, 1, 3, 5, 1, {11, 12}, {3, 3}, {2, 2}, {1, 1}, {0}, "SAME_UPPER", 1, none, 0, 0};
   conv_case_run("conv SAME_UPPER", &c7);
   c7.auto_pad = "SAME_LOWER";
   conv_case_run("conv SAME_LOWER", &c7);
   c7.auto_pad = "VALID";
   conv_case_run("conv VALID", &c7);
-  conv_case c8 = {2, 1, 16, 16, 1, {40, 200}, {3, 3}, {1, 1}, {2, 2}, {2, 2, 2, 2}, NULL, 1, relu, 0};
+  conv_case c8 = {2, 1, 16, 16, 1, {40, 200}, {3, 3}, {1, 1}, {2, 2}, {2, 2, 2, 2}, NULL, 1, relu, 0, 0};
   conv_case_run("conv many tiles", &c8);
-  conv_case c9 = {2, 1, 64, 40, 1, {4, 4}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, none, 1};
+  conv_case c9 = {2, 1, 64, 40, 1, {4, 4}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, none, 1, 0};
   conv_case_run("conv tiny image, channel split", &c9);
-  conv_case c10 = {2, 1, 3, 16, 1, {70, 84}, {14, 14}, {14, 14}, {1, 1}, {0}, NULL, 1, none, 0};
+  conv_case c10 = {2, 1, 3, 16, 1, {70, 84}, {14, 14}, {14, 14}, {1, 1}, {0}, NULL, 1, none, 0, 0};
   conv_case_run("patch embed", &c10);
-  conv_case c11 = {2, 3, 1, 4, 1, {9, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, none, 0};
+  conv_case c11 = {2, 3, 1, 4, 1, {9, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, none, 0, 0};
   conv_case_run("conv batch 3 one channel", &c11);
   /* stride 1 and small K: conv_band.c (padded input bands) */
-  conv_case c15 = {2, 2, 8, 6, 2, {33, 27}, {3, 5}, {1, 1}, {2, 1}, {0, 3, 2, 1}, NULL, 1, relu, 0};
+  conv_case c15 = {2, 2, 8, 6, 2, {33, 27}, {3, 5}, {1, 1}, {2, 1}, {0, 3, 2, 1}, NULL, 1, relu, 0, 0};
   conv_case_run("band: grouped 3x5 dilated asym pads", &c15);
-  conv_case c16 = {2, 1, 5, 20, 1, {12, 40}, {3, 3}, {1, 1}, {1, 3}, {3, 0, 1, 4}, NULL, 0, clip, 1};
+  conv_case c16 = {2, 1, 5, 20, 1, {12, 40}, {3, 3}, {1, 1}, {1, 3}, {3, 0, 1, 4}, NULL, 0, clip, 1, 0};
   conv_case_run("band: pads past the kernel, late W", &c16);
+  /* 3x3 stride 1, channels and tiles enough: Winograd F(4x4, 3x3)
+   * (conv_wino.c), sizes no multiple of 4 or of 8 tiles, asymmetric pads,
+   * and a block of tiles narrower than the image (1024 channels) */
+  conv_case w1 = {2, 1, 16, 48, 1, {67, 71}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, relu, 0, 0};
+  __builtin_cpu_init();
+  const int wino = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  conv_case_run("winograd odd size", &w1);
+  CHECK(g_last_algo == (wino ? NN_CONV_WINO : NN_CONV_GEMM));
+  conv_case w2 = {2, 2, 24, 24, 1, {70, 130}, {3, 3}, {1, 1}, {1, 1}, {0, 2, 1, 0}, NULL, 0, relu, 0, 1};
+  conv_case_run("winograd asym pads, no bias, batch 2", &w2);
+  CHECK(g_last_algo == NN_CONV_WINO || !wino);
+  conv_case w3 = {2, 1, 1024, 16, 1, {104, 40}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, none, 0, 1};
+  conv_case_run("winograd narrow blocks", &w3);
+  CHECK(g_last_algo == NN_CONV_WINO || !wino);
+  conv_case w4 = {2, 1, 16, 48, 1, {67, 71}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, relu, 1, 1};
+  conv_case_run("3x3 runtime W: not winograd", &w4);
+  CHECK(g_last_algo != NN_CONV_WINO);
   /* K = Cg * kernel above NN_CONV_SMALLK_MAX: the sgemm path */
-  conv_case c12 = {2, 2, 160, 14, 2, {6, 23}, {3, 3}, {1, 2}, {1, 1}, {1, 0, 1, 2}, NULL, 1, clip, 0};
+  conv_case c12 = {2, 2, 160, 14, 2, {6, 23}, {3, 3}, {1, 2}, {1, 1}, {1, 0, 1, 2}, NULL, 1, clip, 0, 0};
   conv_case_run("conv large K, sgemm", &c12);
-  conv_case c13 = {2, 1, 700, 9, 1, {3, 45}, {1, 1}, {1, 1}, {1, 1}, {0}, NULL, 1, relu, 1};
+  conv_case c13 = {2, 1, 700, 9, 1, {3, 45}, {1, 1}, {1, 1}, {1, 1}, {0}, NULL, 1, relu, 1, 0};
   conv_case_run("conv 1x1 large K, sgemm", &c13);
-  conv_case c14 = {2, 1, 700, 7, 1, {3, 5}, {1, 1}, {1, 1}, {1, 1}, {0}, NULL, 0, none, 0};
+  conv_case c14 = {2, 1, 700, 7, 1, {3, 5}, {1, 1}, {1, 1}, {1, 1}, {0}, NULL, 0, none, 0, 0};
   conv_case_run("conv 1x1 large K, no bias", &c14);
 }
 
