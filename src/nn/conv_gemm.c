@@ -19,6 +19,13 @@
 /* 1x1 tiles: the Mg x T output block the epilogue revisits stays cached. */
 #define PW_TILE_BYTES (512 * 1024)
 #define SCRATCH_MAX_BYTES (32u << 20)
+/* Whole-image mode (see nn_conv_gemm_plan): taken when tiles would be
+ * narrower than WHOLE_BELOW_TILE, the im2col matrix fits WHOLE_MAX_BYTES
+ * and each thread gets WHOLE_MIN_ROWS output channels or more. */
+#define WHOLE_BELOW_TILE 256
+#define WHOLE_MAX_BYTES (20 << 20)
+#define WHOLE_MIN_ROWS 64
+#define WHOLE_COL_CHUNKS 16
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -52,6 +59,22 @@ void nn_conv_gemm_plan(nn_conv_plan *p, int n_threads) {
   if (items < n_threads) p->msplit = (int)min64((n_threads + items - 1) / items, sh->mg);
   if (p->algo == NN_CONV_GEMM) p->slot_floats = (size_t)(K * t);
   p->smallk = nn_conv_smallk_isa(K);
+  p->whole = 0;
+  /* Few positions and many channels (ISNet's 32x32 layers, K 2304-9216):
+   * tiles of a few dozen columns made every sgemm call pack the whole
+   * weight matrix again (512->512 at 32^2 ran at 62 GFLOP/s on one core).
+   * Instead the workers build one im2col matrix of the whole image
+   * together and each multiplies a slice of the output channels by all of
+   * it: 81 GFLOP/s (bench_conv). One slice per thread: more would pack the
+   * im2col matrix once more each. */
+  if (p->algo == NN_CONV_GEMM && !p->smallk && t < WHOLE_BELOW_TILE &&
+      K * P * (int64_t)sizeof(float) <= WHOLE_MAX_BYTES && sh->mg >= WHOLE_MIN_ROWS * n_threads) {
+    p->whole = 1;
+    p->tile = P;
+    p->msplit = n_threads;
+    p->slots = 1;
+    p->slot_floats = (size_t)(K * P);
+  }
 }
 
 /* dst[j] = row[(x0 + j) * s + shift] for j < n, zero outside [0, iw). */
@@ -74,8 +97,10 @@ static void copy_run(float *dst, const float *row, int64_t iw, int64_t x0, int64
   if (hi < n) memset(dst + hi, 0, (size_t)(n - hi) * sizeof *dst);
 }
 
-/* cols[K x (p1 - p0)] for output positions [p0, p1) of one group's input. */
-static void im2col(const nn_conv_shape *sh, const float *xg, float *cols, int64_t p0, int64_t p1) {
+/* cols[K x (p1 - p0)] for output positions [p0, p1) of one group's input,
+ * the rows of channels [c0, c1). */
+static void im2col(const nn_conv_shape *sh, const float *xg, float *cols, int64_t p0, int64_t p1, int64_t c0,
+                   int64_t c1) {
   const nn_win *w = &sh->w;
   const int last = w->nsp - 1;
   const int64_t T = p1 - p0, ow = w->out[last], iw = w->in[last];
@@ -89,8 +114,8 @@ static void im2col(const nn_conv_shape *sh, const float *xg, float *cols, int64_
       oc[i] = r % w->out[i];
       r /= w->out[i];
     }
-    float *dst = cols + (p - p0);
-    for (int64_t c = 0; c < sh->cg; c++) {
+    float *dst = cols + c0 * w->kprod * T + (p - p0);
+    for (int64_t c = c0; c < c1; c++) {
       const float *xc = xg + c * w->in_prod;
       int64_t kd[NN_SP_MAX] = {0};
       for (int64_t kp = 0; kp < w->kprod; kp++, dst += T) {
@@ -121,7 +146,30 @@ typedef struct gemm_job {
   float *y, *scratch;
   const nn_act *act;
   atomic_llong next;
+  int64_t n, g; /* whole-image mode: the batch item and group at hand */
 } gemm_job;
+
+/* Output rows [m0, m1) of group g at positions [p0, p0 + len) from the
+ * K x len block b. */
+static void rows(const gemm_job *j, int64_t g, int64_t m0, int64_t m1, const float *b, int ldb, int64_t p0,
+                 int64_t len, float *yg) {
+  const nn_conv_plan *p = j->p;
+  const nn_conv_shape *sh = &p->sh;
+  const int64_t P = sh->w.out_prod, K = sh->kdim;
+  if (p->smallk) {
+    nn_conv_smallk(p->smallk, j->wt + (g * sh->mg + m0) * K, m1 - m0, K, b, ldb, NULL, len, yg + m0 * P + p0,
+                   P, j->bias ? j->bias + g * sh->mg + m0 : NULL, j->act);
+    return;
+  }
+  /* The bias goes in first and sgemm accumulates onto it (beta 1): that
+   * replaces OpenBLAS' own zeroing pass of C instead of adding a pass. */
+  if (j->bias)
+    for (int64_t m = m0; m < m1; m++) nn_conv_fill(yg + m * P + p0, (size_t)len, j->bias[g * sh->mg + m]);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(m1 - m0), (int)len, (int)K, 1.0f,
+              j->wt + (g * sh->mg + m0) * K, (int)K, b, ldb, j->bias ? 1.0f : 0.0f, yg + m0 * P + p0, (int)P);
+  if (j->act->kind != NN_ACT_NONE)
+    for (int64_t m = m0; m < m1; m++) nn_conv_act(j->act, yg + m * P + p0, (size_t)len);
+}
 
 static void gemm_worker(void *user, int ith, int nth) {
   gemm_job *j = user;
@@ -129,7 +177,7 @@ static void gemm_worker(void *user, int ith, int nth) {
   const nn_conv_shape *sh = &p->sh;
   if (nth > p->slots) nth = p->slots; /* scratch was cut for p->slots threads */
   if (ith >= nth) return;
-  const int64_t P = sh->w.out_prod, K = sh->kdim, T = p->tile, ntiles = (P + T - 1) / T;
+  const int64_t P = sh->w.out_prod, T = p->tile, ntiles = (P + T - 1) / T;
   const int64_t items = sh->n * sh->group * ntiles * p->msplit;
   float *cols = j->scratch ? j->scratch + (size_t)ith * p->slot_floats : NULL;
   int64_t have = -1; /* the (n, g, tile) whose im2col block is in cols */
@@ -146,31 +194,49 @@ static void gemm_worker(void *user, int ith, int nth) {
       b = xg + p0;
       ldb = (int)P;
     } else {
-      if (have != unit) im2col(sh, xg, cols, p0, p1);
+      if (have != unit) im2col(sh, xg, cols, p0, p1, 0, sh->cg);
       have = unit;
       b = cols;
       ldb = (int)(p1 - p0);
     }
-    /* The bias goes in first and sgemm accumulates onto it (beta 1): that
-     * replaces OpenBLAS' own zeroing pass of C instead of adding a pass. */
-    const size_t len = (size_t)(p1 - p0);
-    if (p->smallk) {
-      nn_conv_smallk(p->smallk, j->wt + (g * sh->mg + m0) * K, m1 - m0, K, b, ldb, NULL, (int64_t)len,
-                     yg + m0 * P + p0, P, j->bias ? j->bias + g * sh->mg + m0 : NULL, j->act);
-      continue;
-    }
-    if (j->bias)
-      for (int64_t m = m0; m < m1; m++) nn_conv_fill(yg + m * P + p0, len, j->bias[g * sh->mg + m]);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(m1 - m0), (int)len, (int)K, 1.0f,
-                j->wt + (g * sh->mg + m0) * K, (int)K, b, ldb, j->bias ? 1.0f : 0.0f, yg + m0 * P + p0,
-                (int)P);
-    if (j->act->kind != NN_ACT_NONE)
-      for (int64_t m = m0; m < m1; m++) nn_conv_act(j->act, yg + m * P + p0, len);
+    rows(j, g, m0, m1, b, ldb, p0, p1 - p0, yg);
   }
+}
+
+/* Whole-image mode, step 1: the shared im2col matrix, channel chunks. */
+static void whole_cols_worker(void *user, int ith, int nth) {
+  (void)ith, (void)nth;
+  gemm_job *j = user;
+  const nn_conv_shape *sh = &j->p->sh;
+  const int64_t chunks = min64(sh->cg, WHOLE_COL_CHUNKS);
+  const float *xg = j->x + (j->n * sh->c + j->g * sh->cg) * sh->w.in_prod;
+  for (int64_t it; (it = nn_conv_next(&j->next)) < chunks;)
+    im2col(sh, xg, j->scratch, 0, sh->w.out_prod, sh->cg * it / chunks, sh->cg * (it + 1) / chunks);
+}
+
+/* Step 2: a slice of the output channels by the whole matrix. */
+static void whole_rows_worker(void *user, int ith, int nth) {
+  (void)ith, (void)nth;
+  gemm_job *j = user;
+  const nn_conv_shape *sh = &j->p->sh;
+  const int64_t P = sh->w.out_prod;
+  float *yg = j->y + (j->n * sh->m + j->g * sh->mg) * P;
+  for (int64_t it; (it = nn_conv_next(&j->next)) < j->p->msplit;)
+    rows(j, j->g, sh->mg * it / j->p->msplit, sh->mg * (it + 1) / j->p->msplit, j->scratch, (int)P, 0, P, yg);
 }
 
 void nn_conv_gemm_run(nn_kctx *k, const nn_conv_plan *p, const float *x, const float *wt,
                       const float *bias, float *y) {
-  gemm_job j = {p, x, wt, bias, y, k->scratch, &k->node->act, 0};
-  dm_parallel(k->ctx, gemm_worker, &j);
+  gemm_job j = {p, x, wt, bias, y, k->scratch, &k->node->act, 0, 0, 0};
+  if (!p->whole) {
+    dm_parallel(k->ctx, gemm_worker, &j);
+    return;
+  }
+  for (j.n = 0; j.n < p->sh.n; j.n++)
+    for (j.g = 0; j.g < p->sh.group; j.g++) {
+      atomic_store(&j.next, 0);
+      dm_parallel(k->ctx, whole_cols_worker, &j);
+      atomic_store(&j.next, 0);
+      dm_parallel(k->ctx, whole_rows_worker, &j);
+    }
 }

@@ -60,6 +60,7 @@ typedef struct nn_conv_plan {
   int slots;               /* threads the scratch was sized for */
   int64_t tile;            /* output positions per GEMM tile */
   int msplit;              /* output-channel chunks per tile (few tiles, many threads) */
+  int whole;               /* NN_CONV_GEMM: one im2col matrix of the whole image, shared */
   int smallk;              /* NN_SMALLK_*: the register-blocked kernel's ISA, or sgemm
                             * (NN_CONV_DW: AVX2 or scalar) */
   size_t slot_floats;      /* per-thread scratch, in floats */

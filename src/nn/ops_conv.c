@@ -160,12 +160,14 @@ static void conv_describe(const nn_node *n, char *buf, size_t len, double *macs)
   const nn_win *w = &sh->w;
   const char *isa = p->smallk == NN_SMALLK_AVX512 ? "avx512" : p->smallk ? "avx2" : "sgemm";
   if (w->nsp == 2)
-    snprintf(buf, len, "%s/%s %lldx%lld d%lld s%lld g%lld %lld->%lld %lldx%lld", algo[p->algo], isa,
+    snprintf(buf, len, "%s%s/%s %lldx%lld d%lld s%lld g%lld %lld->%lld %lldx%lld", algo[p->algo],
+             p->whole ? "-whole" : "", isa,
              (long long)w->k[0], (long long)w->k[1], (long long)w->d[0], (long long)w->s[0],
              (long long)sh->group, (long long)sh->c, (long long)sh->m, (long long)w->out[0],
              (long long)w->out[1]);
   else
-    snprintf(buf, len, "%s/%s %dd g%lld %lld->%lld", algo[p->algo], isa, w->nsp, (long long)sh->group,
+    snprintf(buf, len, "%s%s/%s %dd g%lld %lld->%lld", algo[p->algo], p->whole ? "-whole" : "", isa, w->nsp,
+             (long long)sh->group,
              (long long)sh->c, (long long)sh->m);
   *macs = (double)sh->n * (double)sh->m * (double)w->out_prod * (double)sh->kdim;
 }

@@ -21,10 +21,11 @@ enum { FORCE_NONE, FORCE_AVX2, FORCE_SGEMM };
 static int g_force = FORCE_NONE;
 
 static int g_last_algo = -1; /* the algorithm prepare picked, before any forcing */
+static int g_last_whole = -1; /* and whether it planned one im2col matrix for the image */
 
 static void force_path(nn_node *node) {
   nn_conv_plan *p = node->state;
-  if (p && !strcmp(node->op_type, "Conv")) g_last_algo = p->algo;
+  if (p && !strcmp(node->op_type, "Conv")) g_last_algo = p->algo, g_last_whole = p->whole;
   if (!g_force || strcmp(node->op_type, "Conv") || !p) return;
   if (p->algo == NN_CONV_DW) {
     if (g_force == FORCE_SGEMM) p->smallk = NN_SMALLK_NONE;
@@ -320,6 +321,11 @@ static void test_conv(void) {
   /* K = Cg * kernel above NN_CONV_SMALLK_MAX: the sgemm path */
   conv_case c12 = {2, 2, 160, 14, 2, {6, 23}, {3, 3}, {1, 2}, {1, 1}, {1, 0, 1, 2}, NULL, 1, clip, 0, 0};
   conv_case_run("conv large K, sgemm", &c12);
+  /* few positions, many output channels: one im2col matrix for the whole
+   * image, shared by the threads, output channels split (sgemm path) */
+  conv_case c17 = {2, 2, 80, 130, 1, {9, 11}, {3, 3}, {1, 1}, {1, 1}, {1, 2, 0, 1}, NULL, 1, relu, 0, 0};
+  conv_case_run("conv whole-image im2col, batch 2", &c17);
+  CHECK(g_last_whole == 1 || nn_conv_smallk_isa(720) != NN_SMALLK_NONE);
   conv_case c13 = {2, 1, 700, 9, 1, {3, 45}, {1, 1}, {1, 1}, {1, 1}, {0}, NULL, 1, relu, 1, 0};
   conv_case_run("conv 1x1 large K, sgemm", &c13);
   conv_case c14 = {2, 1, 700, 7, 1, {3, 5}, {1, 1}, {1, 1}, {1, 1}, {0}, NULL, 0, none, 0, 0};
