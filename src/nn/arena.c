@@ -9,9 +9,13 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/bigmem.h"
 #include "nn/plan.h"
 
 #define ALIGN 64
+/* Arenas from this size on are taken from core/bigmem.c's pool for a run
+ * and given back after it (its large buffers are 2 MiB aligned). */
+#define ARENA_BORROW_BYTES ((size_t)2 << 20)
 
 void *nn_alloc_aligned(size_t bytes) {
   size_t align = bytes >= ((size_t)4 << 20) ? ((size_t)2 << 20) : ALIGN;
@@ -99,17 +103,47 @@ dm_status nn_memory_plan(dm_context *ctx, nn_plan *p) {
     if (off + s->size > total) total = off + s->size;
   }
   p->arena_size = total;
-  p->arena = nn_alloc_aligned(total ? total : ALIGN);
   p->scratch = p->scratch_size ? nn_alloc_aligned(p->scratch_size) : NULL;
+  p->arena_vals = malloc((size_t)(n ? n : 1) * sizeof *p->arena_vals);
   dm_status st = DM_OK;
-  if (!p->arena || (p->scratch_size && !p->scratch)) {
-    st = dm_fail(ctx, DM_ERR_NOMEM, g->name, "cannot allocate %zu bytes of tensors", total + p->scratch_size);
+  if ((p->scratch_size && !p->scratch) || !p->arena_vals) {
+    st = dm_fail(ctx, DM_ERR_NOMEM, g->name, "cannot allocate %zu bytes of scratch", p->scratch_size);
   } else {
     for (int i = 0; i < n; i++) {
       g->values[slots[i].value].offset = slots[i].offset;
-      g->values[slots[i].value].t.data = p->arena + slots[i].offset;
+      p->arena_vals[i] = slots[i].value;
     }
+    p->n_arena_vals = n;
+    /* A large arena is borrowed from the big-buffer pool for each run (see
+     * nn_plan_arena_acquire); a small one is kept. */
+    p->arena_borrowed = total >= ARENA_BORROW_BYTES;
+    if (!p->arena_borrowed) st = nn_plan_arena_acquire(ctx, p);
   }
   free(slots), free(placed), free(index);
   return st;
+}
+
+/* A model kept loaded between runs (the batch runner keeps one per worker,
+ * the editor keeps its networks) would otherwise hold its arena, 287 MB
+ * for ISNet at 1024^2, while the photo's other stages run. Borrowed, the
+ * pages go back to the pool after each run and the image planes reuse
+ * them; the next run takes them back without the kernel zeroing them
+ * again. */
+dm_status nn_plan_arena_acquire(dm_context *ctx, nn_plan *p) {
+  if (p->arena) return DM_OK;
+  size_t bytes = p->arena_size ? p->arena_size : ALIGN;
+  p->arena = p->arena_borrowed ? dm_big_alloc(bytes) : nn_alloc_aligned(bytes);
+  if (!p->arena) return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "cannot allocate %zu bytes of tensors", bytes);
+  for (int i = 0; i < p->n_arena_vals; i++) {
+    nn_value *v = &p->g.values[p->arena_vals[i]];
+    v->t.data = p->arena + v->offset;
+  }
+  return DM_OK;
+}
+
+void nn_plan_arena_release(nn_plan *p) {
+  if (!p->arena || !p->arena_borrowed) return;
+  dm_big_free(p->arena);
+  p->arena = NULL;
+  for (int i = 0; i < p->n_arena_vals; i++) p->g.values[p->arena_vals[i]].t.data = NULL;
 }

@@ -90,13 +90,15 @@ dm_status dm_nn_run(dm_context *ctx, dm_nn_model *m, const dm_nn_tensor *inputs,
     m->planned = 1;
   }
   nn_plan *p = &m->plan;
+  dm_status s = nn_plan_arena_acquire(ctx, p);
+  if (s != DM_OK) return s;
   for (int i = 0; i < g->n_inputs; i++) {
     const dm_nn_tensor *t = &p->g.values[g->inputs[i]].t;
     if (p->g.values[g->inputs[i]].is_const) continue;
     size_t bytes = (size_t)dm_nn_numel(t) * dm_nn_dtype_size(t->dtype);
     if (bytes) memcpy(t->data, inputs[i].data, bytes);
   }
-  dm_status s = nn_exec(ctx, p, m->profile);
+  s = nn_exec(ctx, p, m->profile);
   for (int i = 0; s == DM_OK && i < g->n_outputs; i++) {
     if (!p->want[i]) continue;
     const dm_nn_tensor *t = &p->g.values[g->outputs[i]].t;
@@ -106,6 +108,7 @@ dm_status dm_nn_run(dm_context *ctx, dm_nn_model *m, const dm_nn_tensor *inputs,
     if (!outputs[i].data) s = dm_fail(ctx, DM_ERR_NOMEM, g->name, "out of memory for outputs");
     else if (bytes) memcpy(outputs[i].data, t->data, bytes);
   }
+  nn_plan_arena_release(p);
   if (s != DM_OK) free_outputs(outputs, g->n_outputs);
   return s;
 }

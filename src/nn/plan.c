@@ -297,7 +297,8 @@ void nn_plan_free(nn_plan *p) {
     if (p->owns && p->owns[v]) free(g->values[v].owned);
   free(g->values), free(g->nodes), free(p->owns);
   free(p->order), free(p->ptrs), free(p->ptr_base);
-  free(p->arena), free(p->scratch);
+  nn_plan_arena_release(p);
+  free(p->arena), free(p->scratch), free(p->arena_vals);
   for (int i = 0; p->in_sig && i < g->n_inputs; i++) free(p->in_sig[i].data);
   free(p->in_sig), free(p->want), free(p->node_time);
   memset(p, 0, sizeof *p);

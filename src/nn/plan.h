@@ -18,8 +18,11 @@ typedef struct nn_plan {
   int n_order;
   dm_nn_tensor **ptrs;      /* kernel in/out pointer arrays, carved per node */
   int *ptr_base;            /* ptr_base[node]: index of its inputs in ptrs (outputs follow) */
-  unsigned char *arena;
+  unsigned char *arena;     /* NULL between runs when borrowed */
   size_t arena_size;
+  int arena_borrowed;       /* taken from core/bigmem.c's pool for each run */
+  int *arena_vals;          /* the values placed in the arena (their offset fields) */
+  int n_arena_vals;
   unsigned char *scratch;
   size_t scratch_size;
   /* What the plan was made for. */
@@ -52,6 +55,10 @@ int nn_plan_matches(const nn_plan *p, const dm_nn_tensor *inputs, const int *wan
 /* Steps of nn_plan_build, in files of their own. */
 dm_status nn_fuse(dm_context *ctx, nn_plan *p);          /* fuse.c */
 dm_status nn_memory_plan(dm_context *ctx, nn_plan *p);   /* arena.c */
+/* Give the arena memory (again) and point the runtime values into it; a
+ * borrowed arena goes back to the pool with nn_plan_arena_release. */
+dm_status nn_plan_arena_acquire(dm_context *ctx, nn_plan *p);
+void nn_plan_arena_release(nn_plan *p);
 /* Replace the data of constant value v with a new plan-owned buffer. */
 void nn_plan_set_const(nn_plan *p, int v, void *data);
 /* Number of live nodes reading value v (and 1 more if it is a graph output). */

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/bigmem.h"
 #include "dm_test.h"
 #include "nn/nn.h"
 #include "nn/plan.h"
@@ -179,6 +180,35 @@ static void test_memory_reuse(dm_context *ctx) {
   ob_free(&b);
 }
 
+/* A large arena is borrowed for each run: between runs the model holds
+ * none and its pages wait in the big-buffer pool; runs after the first
+ * find their tensors again (pointers rebased, results right). */
+static void test_arena_borrowed(dm_context *ctx) {
+  ob_model b;
+  memset(&b, 0, sizeof b);
+  ob_init(&b, 8, 13);
+  int64_t d[] = {1, 64, 128, 128};
+  ob_input(&b, ob_vi(&b, "v0", F, 4, d));
+  ob_node(&b, "Sigmoid", NULL, "v0", "v1");
+  ob_node(&b, "Relu", NULL, "v1", "v2");
+  ob_node(&b, "Neg", NULL, "v2", "v3");
+  ob_output(&b, ob_vi(&b, "v3", F, 4, d));
+  dm_nn_model *m = load(ctx, &b);
+  if (!m) return;
+  for (int run = 0; run < 3; run++) {
+    dm_nn_tensor x = tensor(4, d), y;
+    ((float *)x.data)[7] = (float)run;
+    CHECK_OK(ctx, dm_nn_run(ctx, m, &x, &y, NULL));
+    const nn_plan *p = nn_model_plan(m);
+    CHECK(p->arena_borrowed && p->arena == NULL && p->arena_size >= ((size_t)2 << 20));
+    CHECK(dm_big_pooled() >= p->arena_size);
+    CHECK_NEAR(((float *)y.data)[7], -1.0f / (1.0f + expf(-(float)run)), 1e-6);
+    free(x.data), free(y.data);
+  }
+  dm_nn_free(m);
+  ob_free(&b);
+}
+
 /* x/sqrt2 -> Erf -> +1 -> *x -> *0.5, then MatMul + bias, and a Cast to float. */
 static void test_gelu_matmul_cast(dm_context *ctx) {
   ob_model b;
@@ -258,6 +288,7 @@ int main(void) {
   test_conv_bn_relu(ctx);
   test_shape_folding(ctx);
   test_memory_reuse(ctx);
+  test_arena_borrowed(ctx);
   test_gelu_matmul_cast(ctx);
   test_errors(ctx);
   dm_context_free(ctx);
