@@ -93,6 +93,20 @@ nn_v4f nn_v4_erf(nn_v4f x);
 void nn_vexp(const float *x, float *y, int64_t n);
 void nn_verf(const float *x, float *y, int64_t n);
 
+/* math_vec8.c: 8-lane AVX2+FMA loops, for CPUs where nn_vec8_ok() (else
+ * they must not be called). y may equal x. */
+int nn_vec8_ok(void);
+float nn_vexp_sub_sum8(const float *x, float *y, int64_t n, float m); /* y = e^(x-m); returns the sum */
+float nn_vmax8(const float *x, int64_t n);                           /* -inf when n == 0 */
+void nn_vscale8(float *y, int64_t n, float r);                       /* y *= r */
+void nn_vexp8(const float *x, float *y, int64_t n);
+void nn_verf8(const float *x, float *y, int64_t n);
+void nn_vgelu8(const float *x, float *y, int64_t n); /* x / 2 * (1 + erf(x / sqrt 2)) */
+
+/* Softmax of one contiguous row of d floats (y may equal x), as the Softmax
+ * op computes it: max, e^(x - max), times 1 / sum. vec8: nn_vec8_ok(). */
+void nn_softmax_row(const float *x, float *y, int64_t d, int vec8);
+
 /* ---- Binary element kernels (math_binary_kern.c) ----
  * o[i] = a[i*sa] OP b[i*sb] for i < n, sa and sb 0 or 1; o may equal a or b. */
 typedef enum nn_binop {
