@@ -103,6 +103,12 @@ void nn_vexp8(const float *x, float *y, int64_t n);
 void nn_verf8(const float *x, float *y, int64_t n);
 void nn_vgelu8(const float *x, float *y, int64_t n); /* x / 2 * (1 + erf(x / sqrt 2)) */
 
+/* math_att_kern.c (nn_vec8_ok() CPUs): the fused attention's two products
+ * on a block of rows, all row-major and contiguous:
+ * s[rows, n] = a[rows, k] . b[k, n] and y[rows, d] = p[rows, n] . v[n, d]. */
+void nn_att_scores8(const float *a, int64_t rows, int64_t k, const float *b, int64_t n, float *s);
+void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t d, float *y);
+
 /* Softmax of one contiguous row of d floats (y may equal x), as the Softmax
  * op computes it: max, e^(x - max), times 1 / sum. vec8: nn_vec8_ok(). */
 void nn_softmax_row(const float *x, float *y, int64_t d, int vec8);
@@ -134,6 +140,9 @@ nn_bin_kernel nn_bin_kernel_for(nn_binop op, dm_nn_dtype ta, dm_nn_dtype tb);
 #define NN_MATH_DECLARE(sym) extern const nn_op nn_op_##sym;
 NN_MATH_OPS(NN_MATH_DECLARE)
 #undef NN_MATH_DECLARE
+/* MatMul -> Softmax -> MatMul fused by the planner (fuse.c); not looked up
+ * by name. */
+extern const nn_op nn_op_attention;
 
 /* math_mm_blocked.c: batched row-major products Y = A.B (+ column bias,
  * + activation) on the AVX-512 register-blocked kernel; ok() says whether
