@@ -192,11 +192,80 @@ dw_fast_t(const float *base, int64_t pw, const float *wk, float bias, float *out
   }
 }
 
+/* Stride 1: output rows oy and oy + 1 together (out0, out1), from band rows
+ * base[0..K]. Each input vector then feeds both rows' sums, which takes the
+ * 5x5 kernel from two loads per FMA (one input, one weight) toward one. The
+ * sums are split by input-row parity: 8 independent FMA chains. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+dw_fast2_t(const float *base, int64_t pw, const float *wk, float bias, float *out0, float *out1, int64_t ow,
+           const nn_act *act, const int K) {
+  const int kind = act->kind;
+  const __m256 lo = _mm256_set1_ps(kind == NN_ACT_RELU ? 0.0f : act->lo), hi = _mm256_set1_ps(act->hi);
+  const __m256 vb = _mm256_set1_ps(bias), z = _mm256_setzero_ps();
+  int64_t ox = 0;
+  for (; ox + 16 <= ow; ox += 16) {
+    __m256 a[2][2][2] = {{{vb, z}, {vb, z}}, {{vb, z}, {vb, z}}}; /* [out row][vector][parity] */
+#pragma GCC unroll 6
+    for (int i = 0; i <= K; i++) {
+      const float *row = base + i * pw + ox;
+#pragma GCC unroll 5
+      for (int kx = 0; kx < K; kx++) {
+        const __m256 x0 = _mm256_loadu_ps(row + kx), x1 = _mm256_loadu_ps(row + 8 + kx);
+        if (i < K) {
+          const __m256 w = _mm256_broadcast_ss(wk + i * K + kx);
+          a[0][0][i & 1] = _mm256_fmadd_ps(w, x0, a[0][0][i & 1]);
+          a[0][1][i & 1] = _mm256_fmadd_ps(w, x1, a[0][1][i & 1]);
+        }
+        if (i > 0) {
+          const __m256 w = _mm256_broadcast_ss(wk + (i - 1) * K + kx);
+          a[1][0][i & 1] = _mm256_fmadd_ps(w, x0, a[1][0][i & 1]);
+          a[1][1][i & 1] = _mm256_fmadd_ps(w, x1, a[1][1][i & 1]);
+        }
+      }
+    }
+    _mm256_storeu_ps(out0 + ox, dw_act8(_mm256_add_ps(a[0][0][0], a[0][0][1]), kind, lo, hi));
+    _mm256_storeu_ps(out0 + ox + 8, dw_act8(_mm256_add_ps(a[0][1][0], a[0][1][1]), kind, lo, hi));
+    _mm256_storeu_ps(out1 + ox, dw_act8(_mm256_add_ps(a[1][0][0], a[1][0][1]), kind, lo, hi));
+    _mm256_storeu_ps(out1 + ox + 8, dw_act8(_mm256_add_ps(a[1][1][0], a[1][1][1]), kind, lo, hi));
+  }
+  for (; ox < ow; ox += 8) {
+    __m256 a[2][2] = {{vb, z}, {vb, z}};
+#pragma GCC unroll 6
+    for (int i = 0; i <= K; i++) {
+      const float *row = base + i * pw + ox;
+#pragma GCC unroll 5
+      for (int kx = 0; kx < K; kx++) {
+        const __m256 x0 = _mm256_loadu_ps(row + kx);
+        if (i < K) a[0][i & 1] = _mm256_fmadd_ps(_mm256_broadcast_ss(wk + i * K + kx), x0, a[0][i & 1]);
+        if (i > 0) a[1][i & 1] = _mm256_fmadd_ps(_mm256_broadcast_ss(wk + (i - 1) * K + kx), x0, a[1][i & 1]);
+      }
+    }
+    const __m256 v0 = dw_act8(_mm256_add_ps(a[0][0], a[0][1]), kind, lo, hi);
+    const __m256 v1 = dw_act8(_mm256_add_ps(a[1][0], a[1][1]), kind, lo, hi);
+    if (ox + 8 <= ow) {
+      _mm256_storeu_ps(out0 + ox, v0);
+      _mm256_storeu_ps(out1 + ox, v1);
+    } else {
+      const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+      const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(ow - ox)), lane);
+      _mm256_maskstore_ps(out0 + ox, m, v0);
+      _mm256_maskstore_ps(out1 + ox, m, v1);
+    }
+  }
+}
+
 /* Output rows [oy0, oy1) of one plane from its band (padded row r0 first). */
 __attribute__((target("avx2,fma"))) static void dw_fast(const float *band, int64_t r0, int64_t pw, const float *wk,
                                                        float bias, float *yp, int64_t ow, int64_t oy0, int64_t oy1,
                                                        const nn_act *act, int s, int k) {
-  for (int64_t oy = oy0; oy < oy1; oy++) {
+  int64_t oy = oy0;
+  for (; s == 1 && oy + 2 <= oy1; oy += 2) {
+    const float *base = band + (oy - r0) * pw;
+    float *out = yp + oy * ow;
+    if (k == 3) dw_fast2_t(base, pw, wk, bias, out, out + ow, ow, act, 3);
+    else dw_fast2_t(base, pw, wk, bias, out, out + ow, ow, act, 5);
+  }
+  for (; oy < oy1; oy++) {
     const float *base = band + (oy * s - r0) * pw;
     float *out = yp + oy * ow;
     if (s == 1 && k == 3) dw_fast_t(base, pw, wk, bias, out, ow, act, 1, 3);
