@@ -5,6 +5,7 @@
  *                                    flagged NN_OP_ACT (Conv, MatMul, Add...)
  *   x * 0.5 * (1 + erf(x / sqrt 2)) -> Gelu (the exporters' spelled-out GELU)
  *   MatMul -> Softmax -> MatMul   -> attention (ops_math_attention.c)
+ *   Upsample(nearest, x2...) -> Add -> one pass (ops_math_upsample_add.c)
  *   Identity, Dropout (inference), Cast float -> float and float -> float16
  *                                 -> removed; the readers read the input.
  *     fp16 tensors are float32 here (there are no fp16 kernels), so an fp16
@@ -256,6 +257,36 @@ static void fuse_attention(nn_plan *p, int m1i) {
   m1->dead = sm->dead = 1;
 }
 
+/* Upsample(nearest, scales [1, 1, a, b], a and b whole) -> Add(a tensor of
+ * the same shape) becomes one node (ops_math_upsample_add.c) in the Add's
+ * place. */
+static void fuse_upsample_add(nn_plan *p, int ui) {
+  nn_node *u = &p->g.nodes[ui];
+  if (u->n_out != 1 || u->n_in < 1 || u->in[0] < 0) return;
+  if (strcmp(nn_attr_string(u, "mode", "nearest"), "nearest")) return;
+  const dm_nn_tensor *x = &p->g.values[u->in[0]].t, *y = &p->g.values[u->out[0]].t;
+  if (x->dtype != DM_NN_FLOAT || x->ndim != 4 || y->ndim != 4) return;
+  size_t ns = 0;
+  const float *sc = p->g.opset < 9 ? nn_attr_floats(u, "scales", &ns) : NULL;
+  if (p->g.opset >= 9 && u->n_in > 1 && (sc = const_floats(p, u->in[1], 4))) ns = 4;
+  if (!sc || ns != 4 || sc[0] != 1.0f || sc[1] != 1.0f) return;
+  for (int d = 2; d < 4; d++)
+    if (sc[d] < 1.0f || sc[d] != floorf(sc[d]) || x->dims[d] <= 0 || y->dims[d] != x->dims[d] * (int64_t)sc[d])
+      return;
+  int ai = sole_reader(p, u->out[0]);
+  if (ai < 0 || !is_op(&p->g.nodes[ai], "Add")) return;
+  nn_node *a = &p->g.nodes[ai];
+  if (a->n_in != 2 || a->n_out != 1 || a->act.kind != NN_ACT_NONE || a->in[0] == a->in[1]) return;
+  int skip = a->in[0] == u->out[0] ? a->in[1] : a->in[0];
+  const dm_nn_tensor *s = &p->g.values[skip].t;
+  if (s->dtype != DM_NN_FLOAT || !same_dims(s, y)) return;
+  a->in[0] = u->in[0], a->in[1] = skip;
+  a->op_type = "UpsampleAdd";
+  a->op = &nn_op_upsample_add;
+  a->attrs = NULL, a->n_attrs = 0;
+  u->dead = 1;
+}
+
 /* Rewire the readers of a no-op node's output to its input. */
 static void drop_noop(nn_plan *p, int ni) {
   nn_node *n = &p->g.nodes[ni];
@@ -288,6 +319,7 @@ dm_status nn_fuse(dm_context *ctx, nn_plan *p) {
       if (!p->g.nodes[i].dead) s = fuse_matmul_bias(ctx, p, i);
     }
     else if (is_op(&p->g.nodes[i], "Erf")) fuse_gelu(p, i);
+    else if (is_op(&p->g.nodes[i], "Upsample")) fuse_upsample_add(p, i);
     if (s != DM_OK) return s;
   }
   for (int i = 0; i < p->g.n_nodes; i++)

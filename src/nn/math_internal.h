@@ -143,6 +143,8 @@ NN_MATH_OPS(NN_MATH_DECLARE)
 /* MatMul -> Softmax -> MatMul fused by the planner (fuse.c); not looked up
  * by name. */
 extern const nn_op nn_op_attention;
+/* Upsample(nearest, integer factors) -> Add, fused the same way. */
+extern const nn_op nn_op_upsample_add;
 
 /* math_mm_blocked.c: batched row-major products Y = A.B (+ column bias,
  * + activation) on the AVX-512 register-blocked kernel; ok() says whether
