@@ -51,6 +51,13 @@ static const bcase cases[] = {
     {"fastdepth pw 512->512 14", "Conv", 1, 512, 512, 14, 14, 1, 1, 1, 0, 1, NN_ACT_CLIP},
     {"fastdepth dw5 512@14", "Conv", 1, 512, 512, 14, 14, 5, 1, 1, 2, 512, NN_ACT_RELU},
     {"fastdepth 5x5 64->32 56", "Conv", 1, 64, 32, 56, 56, 5, 1, 1, 2, 1, NN_ACT_RELU},
+    /* FastDepth's own depthwise shapes (fastdepth_7.onnx): decoder 5x5, encoder 3x3 */
+    {"fastdepth dw5 56@112", "Conv", 1, 56, 56, 112, 112, 5, 1, 1, 2, 56, NN_ACT_RELU},
+    {"fastdepth dw5 120@56", "Conv", 1, 120, 120, 56, 56, 5, 1, 1, 2, 120, NN_ACT_RELU},
+    {"fastdepth dw5 256@28", "Conv", 1, 256, 256, 28, 28, 5, 1, 1, 2, 256, NN_ACT_RELU},
+    {"fastdepth dw 376@14", "Conv", 1, 376, 376, 14, 14, 3, 1, 1, 1, 376, NN_ACT_RELU},
+    {"fastdepth dw 480@7", "Conv", 1, 480, 480, 7, 7, 3, 1, 1, 1, 480, NN_ACT_RELU},
+    {"fastdepth dw 120@56 s2", "Conv", 1, 120, 120, 56, 56, 3, 2, 1, 1, 120, NN_ACT_RELU},
     /* Depth Anything V2 Small (518^2) */
     {"dav2 patch 14x14 s14", "Conv", 1, 3, 384, 518, 518, 14, 14, 1, 0, 1, NN_ACT_NONE},
     {"dav2 pw 384->48 37", "Conv", 1, 384, 48, 37, 37, 1, 1, 1, 0, 1, NN_ACT_NONE},

@@ -12,13 +12,22 @@
  * while a burst lasts, and an idle pool sleeps. */
 #define SPIN_ROUNDS 4096 /* about 50-200 us of pause instructions */
 
+/* Each worker's share of a job is claimed, by the worker when it gets to the
+ * job or by the caller once its own share is done, whichever comes first:
+ * on a busy machine a worker may not be scheduled for milliseconds, and a
+ * short job (a FastDepth layer is ~0.2 ms) then runs on the caller alone
+ * instead of waiting for it. Shares are whole (ith, nth) calls, so jobs that
+ * split work statically stay correct whoever runs them. */
+enum { SHARE_OPEN = 0, SHARE_TAKEN = 1 };
+
 struct dm_pool {
   int n;
   pthread_t *threads;
   pthread_mutex_t mu;
   pthread_cond_t start, done;
   atomic_ulong generation; /* bumped once per job, under mu */
-  atomic_int pending;      /* workers still running the current job */
+  atomic_int pending;      /* shares not yet finished (workers' and caller-taken) */
+  atomic_int *share;       /* [n]: SHARE_OPEN until worker ith's share is claimed */
   atomic_int quit;
   int sleepers;            /* workers waiting on start (under mu) */
   dm_job_fn fn;            /* the current job: written before generation moves */
@@ -61,6 +70,13 @@ static void *worker_main(void *p) {
   free(arg);
   unsigned long seen = 0;
   while ((seen = next_job(pool, seen)) != 0) {
+    /* a late worker may find its share run by the caller, or (the caller
+     * having moved on) the next job's share open: it runs whichever job the
+     * claim belongs to, as fn and user are read after the claim */
+    int open = SHARE_OPEN;
+    if (!atomic_compare_exchange_strong_explicit(&pool->share[ith], &open, SHARE_TAKEN, memory_order_acq_rel,
+                                                 memory_order_relaxed))
+      continue;
     pool->fn(pool->user, ith, pool->n);
     if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
       pthread_mutex_lock(&pool->mu); /* the caller may be asleep */
@@ -76,10 +92,13 @@ dm_pool *dm_pool_new(int n_threads) {
   dm_pool *pool = calloc(1, sizeof *pool);
   if (!pool) return NULL;
   pool->threads = calloc((size_t)n_threads, sizeof *pool->threads);
-  if (!pool->threads) {
+  pool->share = calloc((size_t)n_threads, sizeof *pool->share);
+  if (!pool->threads || !pool->share) {
+    free(pool->threads), free(pool->share);
     free(pool);
     return NULL;
   }
+  for (int i = 0; i < n_threads; i++) atomic_init(&pool->share[i], SHARE_TAKEN);
   pthread_mutex_init(&pool->mu, NULL);
   pthread_cond_init(&pool->start, NULL);
   pthread_cond_init(&pool->done, NULL);
@@ -108,7 +127,7 @@ void dm_pool_free(dm_pool *pool) {
   pthread_mutex_destroy(&pool->mu);
   pthread_cond_destroy(&pool->start);
   pthread_cond_destroy(&pool->done);
-  free(pool->threads);
+  free(pool->threads), free(pool->share);
   free(pool);
 }
 
@@ -121,11 +140,22 @@ void dm_parallel(dm_context *ctx, dm_job_fn fn, void *user) {
   pool->fn = fn;
   pool->user = user;
   atomic_store_explicit(&pool->pending, pool->n - 1, memory_order_relaxed);
+  /* release: a worker whose claim reads this sees fn and user */
+  for (int i = 1; i < pool->n; i++) atomic_store_explicit(&pool->share[i], SHARE_OPEN, memory_order_release);
   pthread_mutex_lock(&pool->mu);
   atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
   if (pool->sleepers) pthread_cond_broadcast(&pool->start);
   pthread_mutex_unlock(&pool->mu);
   fn(user, 0, pool->n);
+  /* the shares no worker has started: run them here */
+  for (int i = 1; i < pool->n; i++) {
+    int open = SHARE_OPEN;
+    if (atomic_compare_exchange_strong_explicit(&pool->share[i], &open, SHARE_TAKEN, memory_order_acq_rel,
+                                                memory_order_relaxed)) {
+      fn(user, i, pool->n);
+      atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel);
+    }
+  }
   for (int i = 0; i < SPIN_ROUNDS && atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; i++)
     cpu_relax();
   if (atomic_load_explicit(&pool->pending, memory_order_acquire) > 0) {

@@ -16,7 +16,9 @@ dm_pool *dm_pool_new(int n_threads);
 void dm_pool_free(dm_pool *pool);
 
 /* Run fn(user, ith, nth) for ith = 0..nth-1 and wait for all of them.
- * With no pool (single thread) it runs fn(user, 0, 1) inline. */
+ * With no pool (single thread) it runs fn(user, 0, 1) inline. A share whose
+ * worker has not started it by the time the caller's own share is done runs
+ * on the caller, after its own: shares must not wait for one another. */
 void dm_parallel(dm_context *ctx, dm_job_fn fn, void *user);
 
 /* Run fn(user, i0, i1) on every thread, each with its share [i0, i1) of

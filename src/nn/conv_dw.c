@@ -127,13 +127,167 @@ __attribute__((target("avx2,fma"))) static int64_t dw_span_avx2(const dw_row *r,
                     : dw_span_t(r, out, x0, x1, tail, 2, 0);
 }
 
+/* The common case on its own path: a zero-padded band (every tap inside),
+ * square 3x3 or 5x5 kernel, stride 1 or 2 on both axes, no dilation. The
+ * taps are compile-time constants, so the rows need no pointer table, the
+ * activation is applied in registers and the last partial vector goes out
+ * through a masked store: FastDepth's small planes (14x14, 7x7) spent more
+ * time in the general path's per-row bookkeeping than in the FMAs. */
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256
+dw_act8(__m256 v, int kind, __m256 lo, __m256 hi) {
+  if (kind == NN_ACT_NONE) return v;
+  v = _mm256_max_ps(v, lo); /* lo for NaN, as nn_conv_act */
+  return kind == NN_ACT_CLIP ? _mm256_min_ps(v, hi) : v;
+}
+
+/* 8 outputs from column ox of the band rows at `row` (K rows, pw apart). */
+#define DW_FAST_LOAD(p) (S == 1 ? _mm256_loadu_ps(p) : even8(p))
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+dw_fast_t(const float *base, int64_t pw, const float *wk, float bias, float *out, int64_t ow, const nn_act *act,
+          const int S, const int K) {
+  const int kind = act->kind;
+  const __m256 lo = _mm256_set1_ps(kind == NN_ACT_RELU ? 0.0f : act->lo), hi = _mm256_set1_ps(act->hi);
+  const __m256 vb = _mm256_set1_ps(bias);
+  int64_t ox = 0;
+  for (; ox + 16 <= ow; ox += 16) {
+    __m256 a0 = vb, a1 = vb, b0 = _mm256_setzero_ps(), b1 = b0;
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ky++) {
+      const float *row = base + ky * pw + ox * S;
+#pragma GCC unroll 5
+      for (int kx = 0; kx < K; kx++) {
+        const __m256 w = _mm256_broadcast_ss(wk + ky * K + kx);
+        if (ky & 1) {
+          b0 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + kx), b0);
+          b1 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + 8 * S + kx), b1);
+        } else {
+          a0 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + kx), a0);
+          a1 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + 8 * S + kx), a1);
+        }
+      }
+    }
+    _mm256_storeu_ps(out + ox, dw_act8(_mm256_add_ps(a0, b0), kind, lo, hi));
+    _mm256_storeu_ps(out + ox + 8, dw_act8(_mm256_add_ps(a1, b1), kind, lo, hi));
+  }
+  for (; ox < ow; ox += 8) {
+    __m256 a0 = vb, b0 = _mm256_setzero_ps();
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ky++) {
+      const float *row = base + ky * pw + ox * S;
+#pragma GCC unroll 5
+      for (int kx = 0; kx < K; kx++) {
+        const __m256 w = _mm256_broadcast_ss(wk + ky * K + kx);
+        if (ky & 1) b0 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + kx), b0);
+        else a0 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + kx), a0);
+      }
+    }
+    const __m256 v = dw_act8(_mm256_add_ps(a0, b0), kind, lo, hi);
+    if (ox + 8 <= ow) {
+      _mm256_storeu_ps(out + ox, v);
+    } else { /* lanes past ow read band slack; only the valid ones are stored */
+      const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+      _mm256_maskstore_ps(out + ox, _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(ow - ox)), lane), v);
+    }
+  }
+}
+
+/* Stride 1: output rows oy and oy + 1 together (out0, out1), from band rows
+ * base[0..K]. Each input vector then feeds both rows' sums, which takes the
+ * 5x5 kernel from two loads per FMA (one input, one weight) toward one. The
+ * sums are split by input-row parity: 8 independent FMA chains. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+dw_fast2_t(const float *base, int64_t pw, const float *wk, float bias, float *out0, float *out1, int64_t ow,
+           const nn_act *act, const int K) {
+  const int kind = act->kind;
+  const __m256 lo = _mm256_set1_ps(kind == NN_ACT_RELU ? 0.0f : act->lo), hi = _mm256_set1_ps(act->hi);
+  const __m256 vb = _mm256_set1_ps(bias), z = _mm256_setzero_ps();
+  int64_t ox = 0;
+  for (; ox + 16 <= ow; ox += 16) {
+    __m256 a[2][2][2] = {{{vb, z}, {vb, z}}, {{vb, z}, {vb, z}}}; /* [out row][vector][parity] */
+#pragma GCC unroll 6
+    for (int i = 0; i <= K; i++) {
+      const float *row = base + i * pw + ox;
+#pragma GCC unroll 5
+      for (int kx = 0; kx < K; kx++) {
+        const __m256 x0 = _mm256_loadu_ps(row + kx), x1 = _mm256_loadu_ps(row + 8 + kx);
+        if (i < K) {
+          const __m256 w = _mm256_broadcast_ss(wk + i * K + kx);
+          a[0][0][i & 1] = _mm256_fmadd_ps(w, x0, a[0][0][i & 1]);
+          a[0][1][i & 1] = _mm256_fmadd_ps(w, x1, a[0][1][i & 1]);
+        }
+        if (i > 0) {
+          const __m256 w = _mm256_broadcast_ss(wk + (i - 1) * K + kx);
+          a[1][0][i & 1] = _mm256_fmadd_ps(w, x0, a[1][0][i & 1]);
+          a[1][1][i & 1] = _mm256_fmadd_ps(w, x1, a[1][1][i & 1]);
+        }
+      }
+    }
+    _mm256_storeu_ps(out0 + ox, dw_act8(_mm256_add_ps(a[0][0][0], a[0][0][1]), kind, lo, hi));
+    _mm256_storeu_ps(out0 + ox + 8, dw_act8(_mm256_add_ps(a[0][1][0], a[0][1][1]), kind, lo, hi));
+    _mm256_storeu_ps(out1 + ox, dw_act8(_mm256_add_ps(a[1][0][0], a[1][0][1]), kind, lo, hi));
+    _mm256_storeu_ps(out1 + ox + 8, dw_act8(_mm256_add_ps(a[1][1][0], a[1][1][1]), kind, lo, hi));
+  }
+  for (; ox < ow; ox += 8) {
+    __m256 a[2][2] = {{vb, z}, {vb, z}};
+#pragma GCC unroll 6
+    for (int i = 0; i <= K; i++) {
+      const float *row = base + i * pw + ox;
+#pragma GCC unroll 5
+      for (int kx = 0; kx < K; kx++) {
+        const __m256 x0 = _mm256_loadu_ps(row + kx);
+        if (i < K) a[0][i & 1] = _mm256_fmadd_ps(_mm256_broadcast_ss(wk + i * K + kx), x0, a[0][i & 1]);
+        if (i > 0) a[1][i & 1] = _mm256_fmadd_ps(_mm256_broadcast_ss(wk + (i - 1) * K + kx), x0, a[1][i & 1]);
+      }
+    }
+    const __m256 v0 = dw_act8(_mm256_add_ps(a[0][0], a[0][1]), kind, lo, hi);
+    const __m256 v1 = dw_act8(_mm256_add_ps(a[1][0], a[1][1]), kind, lo, hi);
+    if (ox + 8 <= ow) {
+      _mm256_storeu_ps(out0 + ox, v0);
+      _mm256_storeu_ps(out1 + ox, v1);
+    } else {
+      const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+      const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(ow - ox)), lane);
+      _mm256_maskstore_ps(out0 + ox, m, v0);
+      _mm256_maskstore_ps(out1 + ox, m, v1);
+    }
+  }
+}
+
+/* Output rows [oy0, oy1) of one plane from its band (padded row r0 first). */
+__attribute__((target("avx2,fma"))) static void dw_fast(const float *band, int64_t r0, int64_t pw, const float *wk,
+                                                       float bias, float *yp, int64_t ow, int64_t oy0, int64_t oy1,
+                                                       const nn_act *act, int s, int k) {
+  int64_t oy = oy0;
+  for (; s == 1 && oy + 2 <= oy1; oy += 2) {
+    const float *base = band + (oy - r0) * pw;
+    float *out = yp + oy * ow;
+    if (k == 3) dw_fast2_t(base, pw, wk, bias, out, out + ow, ow, act, 3);
+    else dw_fast2_t(base, pw, wk, bias, out, out + ow, ow, act, 5);
+  }
+  for (; oy < oy1; oy++) {
+    const float *base = band + (oy * s - r0) * pw;
+    float *out = yp + oy * ow;
+    if (s == 1 && k == 3) dw_fast_t(base, pw, wk, bias, out, ow, act, 1, 3);
+    else if (s == 1) dw_fast_t(base, pw, wk, bias, out, ow, act, 1, 5);
+    else if (k == 3) dw_fast_t(base, pw, wk, bias, out, ow, act, 2, 3);
+    else dw_fast_t(base, pw, wk, bias, out, ow, act, 2, 5);
+  }
+}
+
+static int dw_fast_ok(const nn_win *w) {
+  return w->k[0] == w->k[1] && (w->k[0] == 3 || w->k[0] == 5) && w->s[0] == w->s[1] &&
+         (w->s[0] == 1 || w->s[0] == 2) && w->d[0] == 1 && w->d[1] == 1;
+}
+
 typedef struct dw_job {
   const nn_conv_plan *p;
   const float *x, *wt, *bias;
   float *y, *scratch;
   const nn_act *act;
   int64_t chunks; /* row chunks per plane */
-  int avx2;
+  int64_t per_item; /* planes per item (chunks == 1) */
+  int avx2, fast;   /* fast: dw_fast on the padded bands */
   atomic_llong next;
 } dw_job;
 
@@ -196,6 +350,14 @@ static void dw_pad_rows(const nn_win *w, const float *xin, float *band, int64_t 
   }
 }
 
+/* The input rows of a plane into a band of padded rows [0, r1) whose
+ * border is already zero. */
+static void dw_copy_interior(const nn_win *w, const float *xin, float *band, int64_t r1, int64_t pw) {
+  const int64_t ih = w->in[0], iw = w->in[1], pt = w->pb[0], pl = w->pb[1];
+  const int64_t y1 = r1 - pt < ih ? r1 - pt : ih;
+  for (int64_t iy = pt < 0 ? -pt : 0; iy < y1; iy++) memcpy(band + (iy + pt) * pw + pl, xin + iy * iw, (size_t)iw * sizeof *band);
+}
+
 static void dw_worker(void *user, int ith, int nth) {
   dw_job *j = user;
   const nn_conv_plan *p = j->p;
@@ -203,21 +365,40 @@ static void dw_worker(void *user, int ith, int nth) {
   const nn_win *w = &sh->w;
   if (nth > p->slots) nth = p->slots;
   if (ith >= nth) return;
-  const int64_t oh = w->out[0], items = sh->n * sh->m * j->chunks;
+  const int64_t oh = w->out[0], planes = sh->n * sh->m;
+  const int64_t items = (planes + j->per_item - 1) / j->per_item * j->chunks;
   const int64_t pw = w->in[1] + w->pb[1] + w->pe[1];
   float *band = p->slot_floats ? j->scratch + (size_t)ith * p->slot_floats : NULL;
+  /* Whole planes: the band's pad border is the same zeros for every plane,
+   * so it is cleared once here and only the interior copied per plane. */
+  const int whole = band && j->chunks == 1;
+  int cleared = 0;
   for (int64_t it; (it = nn_conv_next(&j->next)) < items;) {
-    int64_t plane = it / j->chunks, c = it % j->chunks;
-    int64_t n = plane / sh->m, m = plane % sh->m, ci = m / sh->mg;
-    int64_t oy0 = oh * c / j->chunks, oy1 = oh * (c + 1) / j->chunks;
-    const float *xin = j->x + (n * sh->c + ci) * w->in_prod;
-    dw_src src = {xin, 0, w->in[0], w->in[1], w->in[1], w->pb[0], w->pb[1], 0};
-    if (band && oy1 > oy0) {
-      int64_t r0 = oy0 * w->s[0], r1 = (oy1 - 1) * w->s[0] + (w->k[0] - 1) * w->d[0] + 1;
-      dw_pad_rows(w, xin, band, r0, r1, pw);
-      src = (dw_src){band, r0, r1, pw, pw, 0, 0, 1};
+    const int64_t c = it % j->chunks, p0 = it / j->chunks * j->per_item;
+    const int64_t p1 = p0 + j->per_item < planes ? p0 + j->per_item : planes;
+    const int64_t oy0 = oh * c / j->chunks, oy1 = oh * (c + 1) / j->chunks;
+    for (int64_t plane = p0; plane < p1 && oy1 > oy0; plane++) {
+      const int64_t n = plane / sh->m, m = plane % sh->m, ci = m / sh->mg;
+      const float *xin = j->x + (n * sh->c + ci) * w->in_prod;
+      float *yp = j->y + plane * w->out_prod;
+      dw_src src = {xin, 0, w->in[0], w->in[1], w->in[1], w->pb[0], w->pb[1], 0};
+      if (band) {
+        int64_t r0 = oy0 * w->s[0], r1 = (oy1 - 1) * w->s[0] + (w->k[0] - 1) * w->d[0] + 1;
+        if (!whole) {
+          dw_pad_rows(w, xin, band, r0, r1, pw);
+        } else {
+          if (!cleared) memset(band, 0, (size_t)(r1 * pw) * sizeof *band), cleared = 1;
+          dw_copy_interior(w, xin, band, r1, pw);
+        }
+        if (j->fast) {
+          dw_fast(band, r0, pw, j->wt + m * w->kprod, j->bias ? j->bias[m] : 0.0f, yp, w->out[1], oy0, oy1, j->act,
+                  (int)w->s[0], (int)w->k[0]);
+          continue;
+        }
+        src = (dw_src){band, r0, r1, pw, pw, 0, 0, 1};
+      }
+      dw_rows(j, &src, m, yp, oy0, oy1);
     }
-    dw_rows(j, &src, m, j->y + plane * w->out_prod, oy0, oy1);
   }
 }
 
@@ -238,11 +419,14 @@ void nn_conv_dw_plan(nn_conv_plan *p, int n_threads) {
 
 void nn_conv_dw_run(nn_kctx *k, const nn_conv_plan *p, const float *x, const float *wt,
                     const float *bias, float *y) {
-  dw_job j = {p, x, wt, bias, y, k->scratch, &k->node->act, 1, 0, 0};
+  dw_job j = {p, x, wt, bias, y, k->scratch, &k->node->act, 1, 1, 0, 0, 0};
   const int64_t planes = p->sh.n * p->sh.m, oh = p->sh.w.out[0];
   int nt = k->ctx && k->ctx->n_threads > 1 ? k->ctx->n_threads : 1;
   const int64_t want = NN_CONV_ITEMS_PER_THREAD * nt;
   if (planes < want) j.chunks = (want + planes - 1) / planes < oh ? (want + planes - 1) / planes : oh;
+  /* many small planes: a few to an item, so the shared counter is not hit per plane */
+  else if (planes >= 4 * want) j.per_item = planes / (4 * want);
   j.avx2 = p->smallk != NN_SMALLK_NONE;
+  j.fast = j.avx2 && p->slot_floats && dw_fast_ok(&p->sh.w);
   dm_parallel(k->ctx, dw_worker, &j);
 }

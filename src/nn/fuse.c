@@ -4,6 +4,8 @@
  *   X + Relu / Clip(const bounds) -> X with a fused activation, for kernels
  *                                    flagged NN_OP_ACT (Conv, MatMul, Add...)
  *   x * 0.5 * (1 + erf(x / sqrt 2)) -> Gelu (the exporters' spelled-out GELU)
+ *   MatMul -> Softmax -> MatMul   -> attention (ops_math_attention.c)
+ *   Upsample(nearest, x2...) -> Add -> one pass (ops_math_upsample_add.c)
  *   Identity, Dropout (inference), Cast float -> float and float -> float16
  *                                 -> removed; the readers read the input.
  *     fp16 tensors are float32 here (there are no fp16 kernels), so an fp16
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/math_internal.h"
 #include "nn/plan.h"
 
 /* The one live node reading v, or -1. */
@@ -221,6 +224,69 @@ static void fuse_gelu(nn_plan *p, int ei) {
   e->dead = a->dead = m1->dead = m2->dead = 1;
 }
 
+/* MatMul(A, B) -> Softmax(last axis) -> MatMul(., V) becomes one attention
+ * node (ops_math_attention.c) in the second MatMul's place, where A, B and V
+ * are all computed; the scores are then never written out whole. */
+static void fuse_attention(nn_plan *p, int m1i) {
+  nn_node *m1 = &p->g.nodes[m1i];
+  if (m1->n_in != 2 || m1->n_out != 1 || m1->act.kind != NN_ACT_NONE) return;
+  int si = sole_reader(p, m1->out[0]);
+  if (si < 0 || !is_op(&p->g.nodes[si], "Softmax")) return;
+  nn_node *sm = &p->g.nodes[si];
+  if (sm->n_out != 1 || sm->in[0] != m1->out[0]) return;
+  const dm_nn_tensor *st = &p->g.values[sm->in[0]].t;
+  if (nn_axis(nn_attr_int(sm, "axis", p->g.opset < 13 ? 1 : -1), st->ndim) != st->ndim - 1) return;
+  int m2i = sole_reader(p, sm->out[0]);
+  if (m2i < 0 || !is_op(&p->g.nodes[m2i], "MatMul")) return;
+  nn_node *m2 = &p->g.nodes[m2i];
+  if (m2->n_in != 2 || m2->n_out != 1 || m2->in[0] != sm->out[0] || m2->in[1] == sm->out[0]) return;
+  if (m2->act.kind != NN_ACT_NONE) return;
+  /* same rank >= 2 and the same batch dims everywhere: no broadcasting */
+  const dm_nn_tensor *a = &p->g.values[m1->in[0]].t, *b = &p->g.values[m1->in[1]].t;
+  const dm_nn_tensor *v = &p->g.values[m2->in[1]].t;
+  if (a->ndim < 2 || b->ndim != a->ndim || v->ndim != a->ndim) return;
+  if (a->dtype != DM_NN_FLOAT || b->dtype != DM_NN_FLOAT || v->dtype != DM_NN_FLOAT) return;
+  for (int d = 0; d < a->ndim - 2; d++)
+    if (b->dims[d] != a->dims[d] || v->dims[d] != a->dims[d]) return;
+  int in[3] = {m1->in[0], m1->in[1], m2->in[1]};
+  if (!set_input(m2, 2, in[2])) return; /* out of memory: stay unfused */
+  m2->in[0] = in[0], m2->in[1] = in[1];
+  m2->op_type = "Attention";
+  m2->op = &nn_op_attention;
+  m2->attrs = NULL, m2->n_attrs = 0;
+  m1->dead = sm->dead = 1;
+}
+
+/* Upsample(nearest, scales [1, 1, a, b], a and b whole) -> Add(a tensor of
+ * the same shape) becomes one node (ops_math_upsample_add.c) in the Add's
+ * place. */
+static void fuse_upsample_add(nn_plan *p, int ui) {
+  nn_node *u = &p->g.nodes[ui];
+  if (u->n_out != 1 || u->n_in < 1 || u->in[0] < 0) return;
+  if (strcmp(nn_attr_string(u, "mode", "nearest"), "nearest")) return;
+  const dm_nn_tensor *x = &p->g.values[u->in[0]].t, *y = &p->g.values[u->out[0]].t;
+  if (x->dtype != DM_NN_FLOAT || x->ndim != 4 || y->ndim != 4) return;
+  size_t ns = 0;
+  const float *sc = p->g.opset < 9 ? nn_attr_floats(u, "scales", &ns) : NULL;
+  if (p->g.opset >= 9 && u->n_in > 1 && (sc = const_floats(p, u->in[1], 4))) ns = 4;
+  if (!sc || ns != 4 || sc[0] != 1.0f || sc[1] != 1.0f) return;
+  for (int d = 2; d < 4; d++)
+    if (sc[d] < 1.0f || sc[d] != floorf(sc[d]) || x->dims[d] <= 0 || y->dims[d] != x->dims[d] * (int64_t)sc[d])
+      return;
+  int ai = sole_reader(p, u->out[0]);
+  if (ai < 0 || !is_op(&p->g.nodes[ai], "Add")) return;
+  nn_node *a = &p->g.nodes[ai];
+  if (a->n_in != 2 || a->n_out != 1 || a->act.kind != NN_ACT_NONE || a->in[0] == a->in[1]) return;
+  int skip = a->in[0] == u->out[0] ? a->in[1] : a->in[0];
+  const dm_nn_tensor *s = &p->g.values[skip].t;
+  if (s->dtype != DM_NN_FLOAT || !same_dims(s, y)) return;
+  a->in[0] = u->in[0], a->in[1] = skip;
+  a->op_type = "UpsampleAdd";
+  a->op = &nn_op_upsample_add;
+  a->attrs = NULL, a->n_attrs = 0;
+  u->dead = 1;
+}
+
 /* Rewire the readers of a no-op node's output to its input. */
 static void drop_noop(nn_plan *p, int ni) {
   nn_node *n = &p->g.nodes[ni];
@@ -248,8 +314,12 @@ dm_status nn_fuse(dm_context *ctx, nn_plan *p) {
   for (int i = 0; i < p->g.n_nodes; i++) {
     dm_status s = DM_OK;
     if (is_op(&p->g.nodes[i], "Conv")) s = fold_batchnorm(ctx, p, i);
-    else if (is_op(&p->g.nodes[i], "MatMul")) s = fuse_matmul_bias(ctx, p, i);
+    else if (is_op(&p->g.nodes[i], "MatMul")) {
+      fuse_attention(p, i);
+      if (!p->g.nodes[i].dead) s = fuse_matmul_bias(ctx, p, i);
+    }
     else if (is_op(&p->g.nodes[i], "Erf")) fuse_gelu(p, i);
+    else if (is_op(&p->g.nodes[i], "Upsample")) fuse_upsample_add(p, i);
     if (s != DM_OK) return s;
   }
   for (int i = 0; i < p->g.n_nodes; i++)

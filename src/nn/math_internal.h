@@ -93,6 +93,26 @@ nn_v4f nn_v4_erf(nn_v4f x);
 void nn_vexp(const float *x, float *y, int64_t n);
 void nn_verf(const float *x, float *y, int64_t n);
 
+/* math_vec8.c: 8-lane AVX2+FMA loops, for CPUs where nn_vec8_ok() (else
+ * they must not be called). y may equal x. */
+int nn_vec8_ok(void);
+float nn_vexp_sub_sum8(const float *x, float *y, int64_t n, float m); /* y = e^(x-m); returns the sum */
+float nn_vmax8(const float *x, int64_t n);                           /* -inf when n == 0 */
+void nn_vscale8(float *y, int64_t n, float r);                       /* y *= r */
+void nn_vexp8(const float *x, float *y, int64_t n);
+void nn_verf8(const float *x, float *y, int64_t n);
+void nn_vgelu8(const float *x, float *y, int64_t n); /* x / 2 * (1 + erf(x / sqrt 2)) */
+
+/* math_att_kern.c (nn_vec8_ok() CPUs): the fused attention's two products
+ * on a block of rows, all row-major and contiguous:
+ * s[rows, n] = a[rows, k] . b[k, n] and y[rows, d] = p[rows, n] . v[n, d]. */
+void nn_att_scores8(const float *a, int64_t rows, int64_t k, const float *b, int64_t n, float *s);
+void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t d, float *y);
+
+/* Softmax of one contiguous row of d floats (y may equal x), as the Softmax
+ * op computes it: max, e^(x - max), times 1 / sum. vec8: nn_vec8_ok(). */
+void nn_softmax_row(const float *x, float *y, int64_t d, int vec8);
+
 /* ---- Binary element kernels (math_binary_kern.c) ----
  * o[i] = a[i*sa] OP b[i*sb] for i < n, sa and sb 0 or 1; o may equal a or b. */
 typedef enum nn_binop {
@@ -120,6 +140,11 @@ nn_bin_kernel nn_bin_kernel_for(nn_binop op, dm_nn_dtype ta, dm_nn_dtype tb);
 #define NN_MATH_DECLARE(sym) extern const nn_op nn_op_##sym;
 NN_MATH_OPS(NN_MATH_DECLARE)
 #undef NN_MATH_DECLARE
+/* MatMul -> Softmax -> MatMul fused by the planner (fuse.c); not looked up
+ * by name. */
+extern const nn_op nn_op_attention;
+/* Upsample(nearest, integer factors) -> Add, fused the same way. */
+extern const nn_op nn_op_upsample_add;
 
 /* math_mm_blocked.c: batched row-major products Y = A.B (+ column bias,
  * + activation) on the AVX-512 register-blocked kernel; ok() says whether

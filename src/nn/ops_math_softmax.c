@@ -45,7 +45,23 @@ static float row_exp(const float *x, float *y, int64_t d, float m) {
   return s;
 }
 
-static void row(sm_kind kind, const float *x, float *y, int64_t d) {
+void nn_softmax_row(const float *x, float *y, int64_t d, int vec8) {
+  if (!vec8) {
+    float m = row_max(x, d), r = 1.0f / row_exp(x, y, d, m);
+    int64_t i = 0;
+    for (; i + 4 <= d; i += 4) nn_v4_store(y + i, nn_v4_load(y + i) * r);
+    for (; i < d; i++) y[i] *= r;
+    return;
+  }
+  float m = nn_vmax8(x, d);
+  nn_vscale8(y, d, 1.0f / nn_vexp_sub_sum8(x, y, d, m));
+}
+
+static void row(sm_kind kind, const float *x, float *y, int64_t d, int vec8) {
+  if (kind == SM_SOFT) {
+    nn_softmax_row(x, y, d, vec8);
+    return;
+  }
   float m = row_max(x, d);
   if (kind == SM_HARD) {
     int64_t at = 0;
@@ -58,16 +74,8 @@ static void row(sm_kind kind, const float *x, float *y, int64_t d) {
     if (d) y[at] = 1.0f;
     return;
   }
-  float s = row_exp(x, y, d, m);
-  if (kind == SM_SOFT) {
-    const float r = 1.0f / s;
-    int64_t i = 0;
-    for (; i + 4 <= d; i += 4) nn_v4_store(y + i, nn_v4_load(y + i) * r);
-    for (; i < d; i++) y[i] *= r;
-  } else {
-    const float sub = m + logf(s);
-    for (int64_t i = 0; i < d; i++) y[i] = x[i] - sub;
-  }
+  const float sub = m + logf(row_exp(x, y, d, m));
+  for (int64_t i = 0; i < d; i++) y[i] = x[i] - sub;
 }
 
 /* Strided case: columns of a [d, inner] slab, a block of columns at a time
@@ -110,7 +118,8 @@ static void slab(sm_kind kind, const float *x, float *y, int64_t d, int64_t inne
 static void sm_piece(void *user, int64_t u0, int64_t u1) {
   const sm_job *j = user;
   if (j->inner == 1) {
-    for (int64_t o = u0; o < u1; o++) row(j->kind, j->x + o * j->d, j->y + o * j->d, j->d);
+    const int vec8 = nn_vec8_ok();
+    for (int64_t o = u0; o < u1; o++) row(j->kind, j->x + o * j->d, j->y + o * j->d, j->d, vec8);
     return;
   }
   int64_t blocks = (j->inner + SM_COLS - 1) / SM_COLS;

@@ -160,6 +160,11 @@ UN_SIMPLE(atanh, "Atanh", 9, k_atanh, 1)
 
 /* Gelu (opset 20) is also what the planner fuses the spelled-out
  * x * 0.5 * (1 + erf(x / sqrt 2)) into, at any opset. */
+static void k_gelu8(const float *x, float *y, int64_t n, const un_par *p) {
+  (void)p;
+  nn_vgelu8(x, y, n);
+}
+
 static dm_status gelu_infer(nn_kctx *k) {
   const char *a = nn_attr_string(k->node, "approximate", "none");
   if (strcmp(a, "none") && strcmp(a, "tanh"))
@@ -170,7 +175,7 @@ static dm_status gelu_infer(nn_kctx *k) {
 static dm_status gelu_run(nn_kctx *k) {
   un_par p = {0, 0, 0};
   int tanh_form = !strcmp(nn_attr_string(k->node, "approximate", "none"), "tanh");
-  un_apply(k, tanh_form ? k_gelu_tanh : k_gelu, &p, 1);
+  un_apply(k, tanh_form ? k_gelu_tanh : nn_vec8_ok() ? k_gelu8 : k_gelu, &p, 1);
   return DM_OK;
 }
 

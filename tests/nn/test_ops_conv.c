@@ -277,6 +277,19 @@ static void test_conv(void) {
   conv_case_run("depthwise 5x5 dil 2 multiplier 2, late W", &dw3);
   conv_case dw4 = {2, 1, 5, 5, 5, {31, 50}, {5, 5}, {2, 3}, {1, 1}, {2, 2, 2, 2}, NULL, 0, none, 0, 0};
   conv_case_run("depthwise 5x5 stride 2x3", &dw4);
+  /* conv_dw.c's fixed-tap path (3x3 / 5x5, stride 1 / 2): many small planes
+   * a few to an item, rows with 16-, 8- and partial vectors, pads that are
+   * not symmetric, a channel multiplier, no bias */
+  conv_case dw5 = {2, 1, 200, 200, 200, {7, 7}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, relu, 0, 0};
+  conv_case_run("depthwise 3x3 7x7 planes", &dw5);
+  conv_case dw6 = {2, 1, 70, 70, 70, {9, 37}, {5, 5}, {1, 1}, {1, 1}, {2, 2, 2, 2}, NULL, 1, clip, 0, 0};
+  conv_case_run("depthwise 5x5 width 37", &dw6);
+  conv_case dw7 = {2, 2, 40, 80, 40, {28, 29}, {5, 5}, {2, 2}, {1, 1}, {2, 1, 1, 2}, NULL, 0, none, 0, 0};
+  conv_case_run("depthwise 5x5 s2 asym pads multiplier 2", &dw7);
+  conv_case dw8 = {2, 1, 300, 300, 300, {7, 7}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, NULL, 1, relu, 0, 0};
+  conv_case_run("depthwise 3x3 s2 7x7 planes", &dw8);
+  conv_case dw9 = {2, 1, 3, 3, 3, {40, 70}, {5, 5}, {2, 2}, {1, 1}, {0, 2, 3, 0}, NULL, 1, none, 0, 0};
+  conv_case_run("depthwise 5x5 s2 few planes, row chunks", &dw9);
   conv_case c5 = {1, 2, 4, 6, 1, {30}, {5}, {2}, {1}, {2, 1}, NULL, 1, none, 0, 0};
   conv_case_run("conv 1-D", &c5);
   conv_case c6 = {3, 1, 3, 4, 1, {6, 7, 8}, {3, 2, 3}, {1, 2, 1}, {1, 1, 2},
