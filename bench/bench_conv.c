@@ -61,6 +61,8 @@ static const bcase cases[] = {
     /* Depth Anything V2 Small (518^2) */
     {"dav2 patch 14x14 s14", "Conv", 1, 3, 384, 518, 518, 14, 14, 1, 0, 1, NN_ACT_NONE},
     {"dav2 pw 384->48 37", "Conv", 1, 384, 48, 37, 37, 1, 1, 1, 0, 1, NN_ACT_NONE},
+    {"dav2 pw 64->64 296", "Conv", 1, 64, 64, 296, 296, 1, 1, 1, 0, 1, NN_ACT_NONE},
+    {"fastdepth pw 120->56 56", "Conv", 1, 120, 56, 56, 56, 1, 1, 1, 0, 1, NN_ACT_RELU},
     {"dav2 3x3 64->64 148", "Conv", 1, 64, 64, 148, 148, 3, 1, 1, 1, 1, NN_ACT_RELU},
     {"dav2 3x3 64->32 296", "Conv", 1, 64, 32, 296, 296, 3, 1, 1, 1, 1, NN_ACT_NONE},
     {"dav2 3x3 32->32 518", "Conv", 1, 32, 32, 518, 518, 3, 1, 1, 1, 1, NN_ACT_RELU},
