@@ -63,6 +63,20 @@ want = np.load('$T/x.npy') + np.load('$T/y.npy')
 sys.exit(0 if s.dtype == np.float32 and np.allclose(s, want, rtol=1e-6, atol=0) else 1)
 " && ok "add output equals numpy's" || fail "add output differs from numpy's"
 
+# --profile on a Conv: per-op lines, then the Conv broken down by shape and
+# kernel with its GFLOP/s (1->1 channels, 3x3, 5x5 output with padding 1).
+CONV=$NODE/test_basic_conv_with_padding/model.onnx
+"$PY" -c "
+import numpy as np
+np.save('$T/w.npy', np.ones((1, 1, 3, 3), np.float32))
+" || fail "numpy could not write W"
+"$TOOL" run "$CONV" --in x="$T/img.npy" --in W="$T/w.npy" --repeat 2 --profile >/dev/null 2>"$T/err" \
+  || fail "conv --profile run failed: $(cat "$T/err")"
+grep -Eq '^Conv +1 +[0-9]+\.[0-9]{3} +[0-9.]+%$' "$T/err" \
+  && grep -Eq '^described node +nodes +ms/run +share +GFLOP/s$' "$T/err" \
+  && grep -Eq '^[a-z0-9-]+/[a-z0-9]+ 3x3 d1 s1 g1 1->1 5x5 +1 +[0-9]+\.[0-9]{3} +[0-9.]+% +[0-9]+\.[0-9]$' "$T/err" \
+  && ok "conv --profile: per op and per shape" || fail "conv --profile lines: $(cat "$T/err")"
+
 # Only the requested output is written (MaxPool with indices: ask for z only).
 "$TOOL" run "$POOL" --in x="$T/img.npy" --out z="$T/z.npy" >/dev/null 2>"$T/err" \
   || fail "maxpool run failed: $(cat "$T/err")"
