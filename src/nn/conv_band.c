@@ -64,25 +64,22 @@ dm_status nn_conv_band_plan(nn_conv_plan *p, int n_threads) {
   return DM_OK;
 }
 
-/* Input rows oy0 - pt .. of every channel of group input xg into band,
- * zero outside the image. */
-static void fill_band(const nn_conv_plan *p, const float *xg, float *band, int64_t oy0, int64_t rows) {
-  const nn_conv_shape *sh = &p->sh;
-  const nn_win *w = &sh->w;
-  const int64_t ih = w->in[0], iw = w->in[1], pl = w->pb[1], bw = p->band_w;
-  const int64_t need = rows + (w->k[0] - 1) * w->d[0];
-  const int64_t right = bw - pl - iw; /* >= 0: band_w is the padded width */
-  for (int64_t c = 0; c < sh->cg; c++)
-    for (int64_t r = 0; r < need; r++) {
+void nn_conv_fill_band(const nn_conv_plan *p, const float *xg, float *band, int64_t iy0, int64_t ix0,
+                       int64_t rows) {
+  const nn_win *w = &p->sh.w;
+  const int64_t ih = w->in[0], iw = w->in[1], bw = p->band_w;
+  const int64_t a = ix0 < 0 ? -ix0 : 0, b = min64(bw, iw - ix0); /* band columns inside the image */
+  for (int64_t c = 0; c < p->sh.cg; c++)
+    for (int64_t r = 0; r < rows; r++) {
       float *dst = band + (c * p->band_h + r) * bw;
-      int64_t iy = oy0 - w->pb[0] + r;
-      if (iy < 0 || iy >= ih) {
+      const int64_t iy = iy0 + r;
+      if (iy < 0 || iy >= ih || b <= a) {
         memset(dst, 0, (size_t)bw * sizeof *dst);
         continue;
       }
-      memset(dst, 0, (size_t)pl * sizeof *dst);
-      memcpy(dst + pl, xg + (c * ih + iy) * iw, (size_t)iw * sizeof *dst);
-      memset(dst + pl + iw, 0, (size_t)right * sizeof *dst);
+      memset(dst, 0, (size_t)a * sizeof *dst);
+      memcpy(dst + a, xg + (c * ih + iy) * iw + ix0 + a, (size_t)(b - a) * sizeof *dst);
+      memset(dst + b, 0, (size_t)(bw - b) * sizeof *dst);
     }
 }
 
@@ -109,7 +106,9 @@ static void band_worker(void *user, int ith, int nth) {
     int64_t b = unit % nb, ng = unit / nb, g = ng % sh->group, n = ng / sh->group;
     int64_t oy0 = b * p->tile, oy1 = min64(oh, oy0 + p->tile);
     int64_t m0 = sh->mg * ms / p->msplit, m1 = sh->mg * (ms + 1) / p->msplit;
-    if (have != unit) fill_band(p, j->x + (n * sh->c + g * sh->cg) * sh->w.in_prod, band, oy0, oy1 - oy0);
+    if (have != unit)
+      nn_conv_fill_band(p, j->x + (n * sh->c + g * sh->cg) * sh->w.in_prod, band, oy0 - sh->w.pb[0],
+                        -sh->w.pb[1], oy1 - oy0 + (sh->w.k[0] - 1) * sh->w.d[0]);
     have = unit;
     const float *wg = j->wt + (g * sh->mg + m0) * K;
     const float *bg = j->bias ? j->bias + g * sh->mg + m0 : NULL;

@@ -96,6 +96,11 @@ int nn_conv_band_ok(const nn_conv_shape *sh);
 dm_status nn_conv_band_plan(nn_conv_plan *p, int n_threads);
 void nn_conv_band_run(nn_kctx *k, const nn_conv_plan *p, const float *x, const float *wt,
                       const float *bias, float *y);
+/* Rows iy0 .. iy0 + rows and columns ix0 .. ix0 + p->band_w of each of the
+ * p->sh.cg channels of xg into band (p->band_h rows a channel), zero
+ * outside the image: the padded input of conv_band.c and conv_wino.c. */
+void nn_conv_fill_band(const nn_conv_plan *p, const float *xg, float *band, int64_t iy0, int64_t ix0,
+                       int64_t rows);
 /* conv_dw.c: direct 2-D depthwise (group == C, any channel multiplier). */
 int nn_conv_dw_ok(const nn_conv_shape *sh);
 void nn_conv_dw_plan(nn_conv_plan *p, int n_threads);

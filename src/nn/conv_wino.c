@@ -76,27 +76,6 @@ dm_status nn_conv_wino_plan(nn_conv_plan *p, const float *w, int n_threads) {
   return DM_OK;
 }
 
-/* Input rows iy0.. and columns ix0.. of every channel into band (zero
- * outside the image). */
-static void fill_band(const nn_conv_plan *p, const float *xn, float *band, int64_t iy0, int64_t ix0,
-                      int64_t need) {
-  const nn_win *w = &p->sh.w;
-  const int64_t ih = w->in[0], iw = w->in[1], bw = p->band_w;
-  const int64_t a = max64(0, -ix0), b = min64(bw, iw - ix0); /* band columns inside the image */
-  for (int64_t c = 0; c < p->sh.c; c++)
-    for (int64_t r = 0; r < need; r++) {
-      float *dst = band + (c * p->band_h + r) * bw;
-      const int64_t iy = iy0 + r;
-      if (iy < 0 || iy >= ih || b <= a) {
-        memset(dst, 0, (size_t)bw * sizeof *dst);
-        continue;
-      }
-      memset(dst, 0, (size_t)a * sizeof *dst);
-      memcpy(dst + a, xn + (c * ih + iy) * iw + ix0 + a, (size_t)(b - a) * sizeof *dst);
-      memset(dst + b, 0, (size_t)(bw - b) * sizeof *dst);
-    }
-}
-
 typedef struct wino_job {
   const nn_conv_plan *p;
   const float *x, *bias;
@@ -137,8 +116,8 @@ static void wino_worker(void *user, int ith, int nth) {
     const int64_t ty0 = b * R, rn = min64(R, nty - ty0), tx0 = h * tw;
     const int64_t groups = (min64(tw, ntx - tx0) + 7) / 8, g8 = 8 * groups, T = rn * g8;
     float *mb = v + 36 * C * T;
-    fill_band(p, j->x + n * C * sh->w.in_prod, band, 4 * ty0 - sh->w.pb[0], 4 * tx0 - sh->w.pb[1],
-              4 * rn + 2);
+    nn_conv_fill_band(p, j->x + n * C * sh->w.in_prod, band, 4 * ty0 - sh->w.pb[0], 4 * tx0 - sh->w.pb[1],
+                      4 * rn + 2);
     for (int64_t c = 0; c < C; c++)
       for (int64_t r = 0; r < rn; r++)
         for (int64_t g = 0; g < groups; g++)

@@ -5,8 +5,8 @@
  * Algorithms, picked at prepare:
  *   1x1, stride 1, no pads  straight on the input, per column tile (the
  *                           register-blocked kernel or one sgemm, as below)
- *   3x3 stride 1, constant  Winograd F(4x4, 3x3) (conv_wino.c), on AVX2
- *   weights, 8+ channels    (conv_wino.h says when)
+ *   3x3 stride 1, constant  Winograd F(4x4, 3x3) (conv_wino.c), on AVX2,
+ *   weights                 with channels and tiles enough (nn_conv_wino_ok)
  *   depthwise 2-D           direct kernel (conv_dw.c)
  *   2-D stride 1            register-blocked kernel (conv_smallk*.c) on
  *                           padded input bands, no im2col (conv_band.c),
