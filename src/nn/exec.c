@@ -39,56 +39,48 @@ dm_status nn_exec(dm_context *ctx, nn_plan *p, int profile) {
   return DM_OK;
 }
 
-typedef struct op_total {
-  const char *op;
-  double secs;
+/* Time summed per name: an op type, or a node's own description. */
+typedef struct total {
+  char name[96];
+  double secs, macs;
   int count;
-} op_total;
+} total;
 
 static int by_time(const void *a, const void *b) {
-  const op_total *x = a, *y = b;
+  const total *x = a, *y = b;
   return x->secs < y->secs ? 1 : x->secs > y->secs ? -1 : 0;
 }
 
-typedef struct shape_total {
-  char what[96];
-  double secs, macs;
-  int count;
-} shape_total;
-
-static int shape_by_time(const void *a, const void *b) {
-  const shape_total *x = a, *y = b;
-  return x->secs < y->secs ? 1 : x->secs > y->secs ? -1 : 0;
+/* Add one node to the entry named `name` of tot[0..*m), appending it if new. */
+static void add_total(total *tot, int *m, const char *name, double secs, double macs) {
+  int j = 0;
+  while (j < *m && strcmp(tot[j].name, name)) j++;
+  if (j == *m) snprintf(tot[(*m)++].name, sizeof tot->name, "%s", name);
+  tot[j].secs += secs;
+  tot[j].macs += macs;
+  tot[j].count++;
 }
 
 /* Nodes whose kernel describes itself (Conv), summed per description, with
  * the rate their multiply-adds ran at: says which shapes and which kernel
  * the time went to. */
 static void print_described(const nn_plan *p, FILE *fp, double all) {
-  shape_total *tot = calloc((size_t)p->n_order + 1, sizeof *tot);
+  total *tot = calloc((size_t)p->n_order + 1, sizeof *tot);
   if (!tot) return;
   int m = 0;
   for (int s = 0; s < p->n_order; s++) {
     const nn_node *n = &p->g.nodes[p->order[s]];
     if (!n->op->describe) continue;
-    shape_total t = {.count = 1, .secs = p->node_time[p->order[s]]};
-    n->op->describe(n, t.what, sizeof t.what, &t.macs);
-    if (!t.what[0]) continue;
-    int j = 0;
-    while (j < m && strcmp(tot[j].what, t.what)) j++;
-    if (j == m) {
-      tot[m++] = t;
-    } else {
-      tot[j].secs += t.secs;
-      tot[j].macs += t.macs;
-      tot[j].count++;
-    }
+    char what[sizeof tot->name] = "";
+    double macs = 0;
+    n->op->describe(n, what, sizeof what, &macs);
+    if (what[0]) add_total(tot, &m, what, p->node_time[p->order[s]], macs);
   }
-  qsort(tot, (size_t)m, sizeof *tot, shape_by_time);
+  qsort(tot, (size_t)m, sizeof *tot, by_time);
   if (m) fprintf(fp, "%-48s %6s %10s %6s %8s\n", "described node", "nodes", "ms/run", "share", "GFLOP/s");
   for (int j = 0; j < m; j++) {
     double secs = tot[j].secs / p->profiled_runs;
-    fprintf(fp, "%-48s %6d %10.3f %5.1f%% %8.1f\n", tot[j].what, tot[j].count, secs * 1e3,
+    fprintf(fp, "%-48s %6d %10.3f %5.1f%% %8.1f\n", tot[j].name, tot[j].count, secs * 1e3,
             all > 0 ? 100.0 * tot[j].secs / all : 0.0, secs > 0 ? 2.0 * tot[j].macs / secs * 1e-9 : 0.0);
   }
   free(tot);
@@ -96,24 +88,18 @@ static void print_described(const nn_plan *p, FILE *fp, double all) {
 
 void nn_plan_print_profile(const nn_plan *p, FILE *fp) {
   if (!p->profiled_runs) return;
-  op_total *tot = calloc((size_t)p->n_order + 1, sizeof *tot);
+  total *tot = calloc((size_t)p->n_order + 1, sizeof *tot);
   if (!tot) return;
   int m = 0;
   double all = 0;
   for (int s = 0; s < p->n_order; s++) {
-    const nn_node *n = &p->g.nodes[p->order[s]];
-    const char *name = n->op->name;
-    int j = 0;
-    while (j < m && strcmp(tot[j].op, name)) j++;
-    if (j == m) tot[m++] = (op_total){name, 0, 0};
-    tot[j].secs += p->node_time[p->order[s]];
-    tot[j].count += 1;
+    add_total(tot, &m, p->g.nodes[p->order[s]].op->name, p->node_time[p->order[s]], 0);
     all += p->node_time[p->order[s]];
   }
   qsort(tot, (size_t)m, sizeof *tot, by_time);
   fprintf(fp, "%-24s %6s %10s %6s\n", "op", "nodes", "ms/run", "share");
   for (int j = 0; j < m; j++)
-    fprintf(fp, "%-24s %6d %10.3f %5.1f%%\n", tot[j].op, tot[j].count,
+    fprintf(fp, "%-24s %6d %10.3f %5.1f%%\n", tot[j].name, tot[j].count,
             tot[j].secs * 1e3 / p->profiled_runs, all > 0 ? 100.0 * tot[j].secs / all : 0.0);
   fprintf(fp, "%-24s %6d %10.3f\n", "total", p->n_order, all * 1e3 / p->profiled_runs);
   print_described(p, fp, all);
