@@ -3,11 +3,13 @@
  *
  * Free memory is kept as ranges (2 MiB aligned, multiples of 2 MiB); a
  * request takes the start of the smallest range that holds it and leaves
- * the rest free, and a freed buffer joins the ranges beside it. Only when
- * no range holds a request are new pages mapped, and first the oldest free
- * ranges worth at least the request are unmapped: mapped memory never
- * exceeds the most that was ever live. Under AddressSanitizer free ranges
- * and each buffer's tail are poisoned, so overruns are still caught. */
+ * the rest free, and a freed buffer joins the ranges beside it. When no
+ * single range holds a request, the free ranges' pages are moved (mremap:
+ * page tables only, nothing copied or zeroed) into one new range, largest
+ * first, and only what they lack is fresh: mapped memory never exceeds the
+ * most that was ever live, and pages are only faulted in anew when the live
+ * set grows past that. Under AddressSanitizer free ranges and each buffer's
+ * tail are poisoned, so overruns are still caught. */
 #include "core/bigmem.h"
 
 #include <pthread.h>
@@ -36,14 +38,12 @@
 typedef struct {
   char *p;
   size_t bytes;
-  unsigned long age; /* when it was freed: the oldest is unmapped first */
 } range;
 
 static struct {
   pthread_mutex_t lock;
   range *live, *free;
   size_t n_live, cap_live, n_free, cap_free, pooled;
-  unsigned long clock;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static int push(range **a, size_t *n, size_t *cap, range r) {
@@ -57,6 +57,14 @@ static int push(range **a, size_t *n, size_t *cap, range r) {
   return 1;
 }
 
+static void advise_huge(char *p, size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  madvise(p, bytes, MADV_HUGEPAGE);
+#else
+  (void)p, (void)bytes;
+#endif
+}
+
 /* New pages, 2 MiB aligned: map a little more and unmap the ends. */
 static char *map_new(size_t bytes) {
   char *m = mmap(NULL, bytes + HUGE_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -64,9 +72,7 @@ static char *map_new(size_t bytes) {
   char *p = (char *)(((uintptr_t)m + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1));
   if (p > m) munmap(m, (size_t)(p - m));
   if (p + bytes < m + bytes + HUGE_ALIGN) munmap(p + bytes, (size_t)(m + bytes + HUGE_ALIGN - (p + bytes)));
-#ifdef MADV_HUGEPAGE
-  madvise(p, bytes, MADV_HUGEPAGE);
-#endif
+  advise_huge(p, bytes);
   return p;
 }
 
@@ -84,29 +90,62 @@ static char *take_free(size_t bytes) {
   return p;
 }
 
-/* *fresh: the pages were mapped for this request (the kernel zeroes them). */
-static void *big_alloc(size_t bytes, int *fresh) {
-  *fresh = 0;
+/* Moves the pages of [src, src+n) to dst (both 2 MiB aligned, dst mapped
+ * and untouched). A free range may span two mappings, which one mremap
+ * cannot move: then 2 MiB at a time. Returns the bytes moved; whatever was
+ * not moved is unmapped (it was free) and dst gets fresh pages there, or
+ * (size_t)-1 when even those cannot be mapped (dst then has a hole). */
+static size_t move_pages(char *dst, char *src, size_t n) {
+  const int how = MREMAP_MAYMOVE | MREMAP_FIXED;
+  UNPOISON(src, n); /* the addresses leave the pool either way */
+  if (mremap(src, n, n, how, dst) == dst) return n;
+  size_t o = 0; /* a failed mremap may have unmapped dst: moving onto it still works */
+  while (o < n && mremap(src + o, HUGE_ALIGN, HUGE_ALIGN, how, dst + o) == dst + o) o += HUGE_ALIGN;
+  if (o == n) return n;
+  munmap(src + o, n - o);
+  if (mmap(dst + o, n - o, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+    return (size_t)-1;
+  advise_huge(dst + o, n - o);
+  return o;
+}
+
+/* New pages for `bytes` (a multiple of 2 MiB), the free ranges' pages moved
+ * into their start, largest range first (lock held). *reused: how many
+ * leading bytes are old pages (the rest read as zeros). */
+static char *gather(size_t bytes, size_t *reused) {
+  char *p = map_new(bytes);
+  *reused = 0;
+  while (p && *reused < bytes && g.n_free) {
+    size_t big = 0;
+    for (size_t i = 1; i < g.n_free; i++)
+      if (g.free[i].bytes > g.free[big].bytes) big = i;
+    range *r = &g.free[big];
+    const size_t want = bytes - *reused, n = r->bytes < want ? r->bytes : want;
+    const size_t moved = move_pages(p + *reused, r->p, n);
+    g.pooled -= n;
+    r->p += n, r->bytes -= n;
+    if (!r->bytes) g.free[big] = g.free[--g.n_free];
+    if (moved == (size_t)-1) {
+      munmap(p, bytes);
+      return NULL;
+    }
+    *reused += moved;
+    if (moved < n) break; /* the rest stays fresh */
+  }
+  return p;
+}
+
+/* *reused: how many leading bytes may hold old data (the rest are fresh
+ * pages, which the kernel zeroes). */
+static void *big_alloc(size_t bytes, size_t *reused) {
+  *reused = 0;
   if (bytes > (size_t)-1 / 2) return NULL;
   const size_t rounded = (bytes + SLACK + HUGE_ALIGN - 1) / HUGE_ALIGN * HUGE_ALIGN;
   pthread_mutex_lock(&g.lock);
   char *p = take_free(rounded);
-  if (!p) { /* unmap the oldest free ranges worth this request, then map it */
-    size_t gone = 0;
-    while (g.n_free && gone < rounded) {
-      size_t old = 0;
-      for (size_t i = 1; i < g.n_free; i++)
-        if (g.free[i].age < g.free[old].age) old = i;
-      range r = g.free[old];
-      g.free[old] = g.free[--g.n_free];
-      g.pooled -= r.bytes, gone += r.bytes;
-      UNPOISON(r.p, r.bytes);
-      munmap(r.p, r.bytes);
-    }
-    p = map_new(rounded);
-    *fresh = 1;
-  }
-  if (p && !push(&g.live, &g.n_live, &g.cap_live, (range){p, rounded, 0})) {
+  if (p) *reused = rounded;
+  else p = gather(rounded, reused);
+  if (p && !push(&g.live, &g.n_live, &g.cap_live, (range){p, rounded})) {
     munmap(p, rounded);
     p = NULL;
   }
@@ -116,17 +155,17 @@ static void *big_alloc(size_t bytes, int *fresh) {
 }
 
 void *dm_big_alloc(size_t bytes) {
-  int fresh;
-  return bytes < LARGE ? malloc(bytes ? bytes : 1) : big_alloc(bytes, &fresh);
+  size_t reused;
+  return bytes < LARGE ? malloc(bytes ? bytes : 1) : big_alloc(bytes, &reused);
 }
 
 void *dm_big_calloc(size_t bytes) {
   if (bytes < LARGE) return calloc(bytes ? bytes : 1, 1);
-  int fresh;
-  void *p = big_alloc(bytes, &fresh);
+  size_t reused;
+  void *p = big_alloc(bytes, &reused);
   /* Fresh pages read as zeros already: writing them would only fault them
    * in sooner. Reused ones are cleared. */
-  if (p && !fresh) memset(p, 0, bytes);
+  if (p) memset(p, 0, reused < bytes ? reused : bytes);
   return p;
 }
 
@@ -160,7 +199,6 @@ void dm_big_free(void *ptr) {
   range r = g.live[i];
   g.live[i] = g.live[--g.n_live];
   POISON(r.p, r.bytes);
-  r.age = ++g.clock;
   add_free(r);
   pthread_mutex_unlock(&g.lock);
 }

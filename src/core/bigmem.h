@@ -5,10 +5,12 @@
  * A 24 MP render allocates and frees dozens of 96-288 MB planes; glibc maps
  * each afresh and the kernel zeroes every page again (a quarter of a render's
  * CPU time, measured with perf at 24 MP). Freed buffers therefore wait in a
- * pool and a request of the same rounded size takes one back. The pool never
- * raises the peak: a request that finds no buffer of its size first releases
- * pooled buffers worth at least its own size, so pooled plus live memory
- * never exceeds the most that was ever live at once. Thread-safe. */
+ * pool and a request takes part of one back. The pool never raises the peak:
+ * a request that no pooled range holds gets the pooled ranges' pages moved
+ * into one (page tables only) and fresh pages only for what they lack, so
+ * pooled plus live memory never exceeds the most that was ever live at once,
+ * and a batch's later photos fault in no new pages unless they need more.
+ * Thread-safe. */
 #ifndef DM_BIGMEM_H
 #define DM_BIGMEM_H
 

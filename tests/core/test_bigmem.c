@@ -1,10 +1,11 @@
 /* core/bigmem: a freed large buffer's pages serve the next requests (the
  * smallest free range that holds one, split; freed pieces join again); a
- * request no range holds first unmaps the free ranges, so mapped memory
- * never exceeds the most ever live; small requests pass to malloc; threads
+ * request no range holds gets the free ranges' pages moved into one, fresh
+ * pages only for the rest, so mapped memory never exceeds the most ever live; small requests pass to malloc; threads
  * never get one buffer twice. */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/bigmem.h"
@@ -78,12 +79,50 @@ int main(void) {
   CHECK(d == a); /* joined back into one range */
   dm_big_free(d);
 
-  /* a request no free range holds: the free ranges are unmapped first, so
-   * mapped memory stays within what was once live */
+  /* a request no free range holds: the free ranges' pages are moved into
+   * it (their data comes along: not fresh, zeroed pages), so mapped memory
+   * stays within what was once live */
   char *e = dm_big_alloc(64 * MiB);
   CHECK(e != NULL);
   CHECK(dm_big_pooled() == 0);
   dm_big_free(e);
+  dm_big_trim();
+  unsigned char *f[3];
+  for (int k = 0; k < 3; k++) {
+    f[k] = dm_big_alloc(8 * MiB);
+    CHECK(f[k] != NULL);
+    memset(f[k], 'A' + k, 8 * MiB);
+  }
+  const size_t piece = dm_big_pooled(); /* 0: each rounded up, taken whole */
+  dm_big_free(f[0]), dm_big_free(f[2]); /* two ranges with f[1] between */
+  const size_t two = dm_big_pooled();
+  CHECK(two > piece && two % (2 * MiB) == 0);
+  unsigned char *g2 = dm_big_alloc(two); /* neither range holds it */
+  CHECK(g2 != NULL);
+  CHECK(dm_big_pooled() == 0);
+  size_t old_a = 0, old_c = 0;
+  for (size_t i = 0; i < two; i += 4096) old_a += g2[i] == 'A', old_c += g2[i] == 'C';
+  if (old_a != 8 * MiB / 4096 || old_c != 8 * MiB / 4096) /* both moved, nothing fresh */
+    fprintf(stderr, "core/bigmem: moved pages of A %zu, of C %zu, pooled %zu\n", old_a, old_c, two);
+  CHECK(old_a == 8 * MiB / 4096 && old_c == 8 * MiB / 4096);
+  for (size_t i = 0; i < 8 * MiB; i += 4096) CHECK(f[1][i] == 'B'); /* the live one untouched */
+  dm_big_free(g2);
+  /* more than is pooled: the pooled pages first, then fresh zeros, and
+   * zero-filled requests clear only the moved part but read all zeros */
+  const size_t more = dm_big_pooled() + 4 * MiB;
+  unsigned char *h = dm_big_alloc(more);
+  CHECK(h != NULL);
+  CHECK(dm_big_pooled() == 0);
+  CHECK(h[0] == 'A' || h[0] == 'C');
+  CHECK(h[more - 1] == 0);
+  dm_big_free(h);
+  unsigned char *zc = dm_big_calloc(more + 4 * MiB);
+  CHECK(zc != NULL);
+  int all_zero = 1;
+  for (size_t i = 0; i < more + 4 * MiB; i += 512) all_zero &= zc[i] == 0;
+  CHECK(all_zero);
+  dm_big_free(zc);
+  dm_big_free(f[1]);
 
   /* small requests are malloc's: nothing pooled */
   dm_big_trim();
