@@ -275,7 +275,7 @@ dm_status dm_atomic_prepare(dm_context *ctx, dm_atomic_file *af) {
   int e = af->write_errno ? af->write_errno : errno;
   if (af->fp && fclose(af->fp) != 0) ok = 0;
   af->fp = NULL;
-  if (ok && fsync(af->fd) != 0) ok = 0, e = errno;
+  if (ok && !af->no_sync && fsync(af->fd) != 0) ok = 0, e = errno;
   /* An unnamed file lives only through its descriptor until publish. */
   if (!af->anonymous) {
     if (af->fd >= 0 && close(af->fd) != 0 && ok) ok = 0, e = errno;
@@ -359,9 +359,15 @@ dm_status dm_atomic_hash(dm_context *ctx, const dm_atomic_file *af, dm_hash *out
 }
 
 dm_status dm_write_file_atomic(dm_context *ctx, const char *path, const void *data, size_t len) {
+  return dm_write_file_atomic_ex(ctx, path, data, len, 1);
+}
+
+dm_status dm_write_file_atomic_ex(dm_context *ctx, const char *path, const void *data, size_t len,
+                                  int durable) {
   dm_atomic_file af;
   dm_status s = dm_atomic_open(ctx, &af, path);
   if (s) return s;
+  af.no_sync = !durable;
   if (len && fwrite(data, 1, len, af.fp) != len) {
     s = dm_atomic_write_error(ctx, &af, dm_fail(ctx, DM_ERR_IO, path, "cannot write"));
     dm_atomic_abort(&af);

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/bigmem.h"
 #include "core/file.h"
 #include "core/pool.h"
 #include "depth/cache_evict.h"
@@ -86,9 +87,10 @@ typedef struct block_job {
 } block_job;
 
 static inline uint16_t quantise(float v) {
-  if (!(v > 0.0f)) return 0; /* also NaN */
-  if (v >= 1.0f) return 65535;
-  return (uint16_t)(v * 65535.0f + 0.5f);
+  /* selects, not branches, so that the loops over planes vectorise */
+  float c = v > 0.0f ? v : 0.0f; /* also NaN */
+  c = c < 1.0f ? c : 1.0f;
+  return (uint16_t)(c * 65535.0f + 0.5f);
 }
 
 static inline float dequantise(uint16_t k) {
@@ -97,12 +99,17 @@ static inline float dequantise(uint16_t k) {
   return (float)k / 65535.0f;
 }
 
-void dm_cache_round_plane(dm_image *p) {
-  for (int y = 0; y < p->height; y++) {
+static void round_rows(void *user, int ith, int nth) {
+  dm_image *p = user;
+  int y0, y1;
+  dm_split_rows(p->height, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
     float *v = dm_row(p, y);
     for (int x = 0; x < p->width * p->channels; x++) v[x] = dequantise(quantise(v[x]));
   }
 }
+
+void dm_cache_round_plane(dm_context *ctx, dm_image *p) { dm_parallel(ctx, round_rows, p); }
 
 /* Values [i, end) of the concatenated planes. */
 static void convert_values(block_job *j, size_t i, size_t end) {
@@ -320,8 +327,11 @@ dm_status dm_cache_put(dm_context *ctx, const char *dir, dm_hash key, const dm_c
   if ((s = make_dirs(ctx, dir)) != DM_OK) return s;
   layout l;
   make_layout(&l, e->planes[0].width, e->planes[0].height, e->n_planes, strlen(e->meta));
-  unsigned char *buf = calloc(1, l.file_len);
+  /* pooled pages (a batch writes one entry of this size per photo); every
+   * payload byte is written below, the header is cleared */
+  unsigned char *buf = dm_big_alloc(l.file_len);
   if (!buf) return dm_fail(ctx, DM_ERR_NOMEM, dir, "out of memory for a cache entry");
+  memset(buf, 0, l.header_len);
   memcpy(buf, MAGIC, 8);
   put_u32(buf + 8, VERSION), put_u32(buf + 12, (uint32_t)BLOCK);
   put_u64(buf + 16, key.lo), put_u64(buf + 24, key.hi);
@@ -339,8 +349,8 @@ dm_status dm_cache_put(dm_context *ctx, const char *dir, dm_hash key, const dm_c
 
   char path[4096];
   entry_path(path, sizeof path, dir, key);
-  s = dm_write_file_atomic(ctx, path, buf, l.file_len);
-  free(buf);
+  s = dm_write_file_atomic_ex(ctx, path, buf, l.file_len, 0); /* checksummed: see cache.h */
+  dm_big_free(buf);
   if (s) return s;
   return dm_cache_evict(ctx, dir, cap_bytes > 0 ? cap_bytes : DM_CACHE_DEFAULT_CAP);
 }

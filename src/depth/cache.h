@@ -7,7 +7,8 @@
  * Planes are stored as 16-bit (values clamped to [0, 1]) with a checksum;
  * a damaged or truncated entry is a miss (and is removed), never an error.
  * Writes go to a temporary file in the cache folder and are renamed, so any
- * number of batch workers may share one folder. After each store the folder
+ * number of batch workers may share one folder. They are not fsync'ed: a
+ * crash can at worst leave an entry whose checksums fail, i.e. a miss. After each store the folder
  * is trimmed to its size cap, least recently used first (a hit refreshes
  * the entry's time). */
 #ifndef DM_DEPTH_CACHE_H
@@ -46,6 +47,6 @@ void dm_cache_entry_free(dm_cache_entry *e);
 /* Round `p` in place to exactly what a store and a load give back (16-bit
  * steps, clamped to [0, 1], NaN -> 0), so that results used fresh and
  * results read from the cache are bit-identical. */
-void dm_cache_round_plane(dm_image *p);
+void dm_cache_round_plane(dm_context *ctx, dm_image *p);
 
 #endif

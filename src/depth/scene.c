@@ -165,7 +165,7 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   if (!s) dm_stage_done(ctx, "scene", "matte colour check", &t);
   dm_image_free(&low);
   if (!s) {
-    dm_cache_round_plane(&out->matte);
+    dm_cache_round_plane(ctx, &out->matte);
     store(ctx, b, b->matte_key, names, planes, 1, out->matte_source);
     dm_stage_done(ctx, "scene", "matte cache write", &t);
   }
@@ -215,8 +215,8 @@ static dm_status build_fused(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   if (!s) dm_stage_done(ctx, "scene", "fusion", &t);
   dm_image_free(&net);
   if (!s) {
-    dm_cache_round_plane(&out->depth.near01);
-    dm_cache_round_plane(&out->confidence);
+    dm_cache_round_plane(ctx, &out->depth.near01);
+    dm_cache_round_plane(ctx, &out->confidence);
   }
   if (!s && cacheable) {
     store(ctx, b, key, names, planes, 2, out->depth_source);
@@ -338,7 +338,7 @@ static dm_status build_layers(dm_context *ctx, dm_scene_build_state *b, dm_scene
     s = dm_matte_estimate_fb(ctx, work, &out->matte, L);
     if (!s) s = pack_estimate(ctx, L, &plane, &scale);
     if (!s) {
-      dm_cache_round_plane(&plane);
+      dm_cache_round_plane(ctx, &plane);
       unpack_estimate(&plane, scale, L);
     }
     if (!s && cacheable) {
