@@ -3,7 +3,9 @@
 # Tests get DM_BIN (the CLI), DM_SOURCE_DIR and a private scratch folder.
 file(GLOB DM_TEST_COMMON CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/common/*.c)
 add_library(dm_test_common STATIC ${DM_TEST_COMMON})
-target_link_libraries(dm_test_common PUBLIC depthmask_lib)
+# Tests make HEIC files with libheif's encoder, so they link it; depthmask
+# itself loads it when a file needs it (src/io/heif_lazy.c).
+target_link_libraries(dm_test_common PUBLIC depthmask_lib PkgConfig::HEIF)
 target_include_directories(dm_test_common PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/common)
 target_compile_definitions(dm_test_common PUBLIC
   DM_SOURCE_DIR="${CMAKE_CURRENT_SOURCE_DIR}" DM_BUILD_DIR="${CMAKE_CURRENT_BINARY_DIR}")

@@ -9,12 +9,12 @@
  *     the metric range 1/max .. 1/min);
  *   uniform Z (and apdi depth): z = near + v (far - near), converted with
  *     the range when known; without one, v is kept (order is right). */
-#include <libheif/heif.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "depth/embedded_internal.h"
+#include "io/heif_lazy.h"
 #include "io/io_internal.h"
 
 #define URN_DEPTH_HEVC "urn:mpeg:hevc:2015:auxid:2"
@@ -212,9 +212,9 @@ static dm_status one_aux(dm_context *ctx, const char *name, struct heif_image_ha
 
 dm_status dm_heif_collect(dm_context *ctx, const unsigned char *data, size_t len, const char *name,
                           dm_embedded_list *list, dm_emb_want *want) {
-  struct heif_context *hc = heif_context_alloc();
-  if (!hc) return dm_fail(ctx, DM_ERR_NOMEM, name, "out of memory");
-  heif_context_set_maximum_image_size_limit(hc, DM_MAX_DIM);
+  struct heif_context *hc = NULL;
+  dm_status hs = dm_heif_context_new(ctx, name, &hc);
+  if (hs) return hs;
   struct heif_image_handle *primary = NULL;
   struct heif_error e = heif_context_read_from_memory_without_copy(hc, data, len, NULL);
   if (!e.code) e = heif_context_get_primary_image_handle(hc, &primary);

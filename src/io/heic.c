@@ -7,10 +7,10 @@
  * libheif applies the irot/imir/clap transforms itself, which is what the
  * HEIF specification makes normative; the EXIF orientation is informative
  * there and is not applied again (meta.orientation stays 1). */
-#include <libheif/heif.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/heif_lazy.h"
 #include "io/io_internal.h"
 
 static dm_status heif_fail(dm_context *ctx, const char *name, struct heif_error err) {
@@ -131,9 +131,9 @@ static dm_status decode(dm_context *ctx, const char *name, const struct heif_ima
 dm_status dm_heic_read_ex(dm_context *ctx, const unsigned char *data, size_t len, const char *name,
                           long long max_pixels, dm_decoded *out) {
   memset(out, 0, sizeof *out);
-  struct heif_context *hc = heif_context_alloc();
-  if (!hc) return dm_fail(ctx, DM_ERR_NOMEM, name, "out of memory");
-  heif_context_set_maximum_image_size_limit(hc, DM_MAX_DIM);
+  struct heif_context *hc = NULL;
+  dm_status hs = dm_heif_context_new(ctx, name, &hc);
+  if (hs) return hs;
   struct heif_image_handle *h = NULL;
   dm_status s = DM_OK;
   struct heif_error err = heif_context_read_from_memory_without_copy(hc, data, len, NULL);

@@ -1,13 +1,13 @@
 /* Format sniffing, dispatch to the per-format readers and writers, and the
  * atomic write wrapper. */
 #include <fcntl.h>
-#include <libheif/heif.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include "core/file.h"
+#include "io/heif_lazy.h"
 #include "io/io_internal.h"
 
 /* A whole file is read into memory before decoding; photographs larger than
@@ -50,6 +50,12 @@ static dm_format sniff_ftyp(const unsigned char *h, size_t len) {
   if (!has(h, len, 4, "ftyp", 4)) return DM_FMT_UNKNOWN;
   if (has(h, len, 8, "crx ", 4)) return DM_FMT_RAW; /* Canon CR3 */
   if (len > 0x7fffffff) len = 0x7fffffff;
+  /* Without libheif, a HEIF brand still names the format, so that reading
+   * it says libheif is missing rather than "not a photo". */
+  static const char *const brands[] = {"heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1"};
+  if (dm_heif_unavailable())
+    for (size_t i = 0; i < sizeof brands / sizeof *brands; i++)
+      if (has(h, len, 8, brands[i], 4)) return DM_FMT_HEIC;
   enum heif_filetype_result r = heif_check_filetype(h, (int)len);
   return r == heif_filetype_yes_supported ? DM_FMT_HEIC : DM_FMT_UNKNOWN;
 }
