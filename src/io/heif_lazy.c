@@ -6,13 +6,8 @@
  * can have made. */
 #include "io/heif_lazy.h"
 
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "core/image.h"
+#include "core/lazy_lib.h"
 
 #define HEIF_FUNCS(X)                                                                                        \
   X(heif_check_filetype) X(heif_context_alloc) X(heif_context_free) X(heif_context_get_primary_image_handle) \
@@ -30,48 +25,18 @@
   X(heif_image_handle_get_raw_color_profile_size) X(heif_image_handle_get_width)                            \
   X(heif_image_handle_release) X(heif_image_release) X(heif_nclx_color_profile_free)
 
-#define FIELD(n) __typeof__(n) *n;
 static struct {
-  HEIF_FUNCS(FIELD)
+  HEIF_FUNCS(DM_LAZY_FIELD)
 } fn;
-#undef FIELD
+static const char *const names[] = {HEIF_FUNCS(DM_LAZY_NAME)};
+_Static_assert(sizeof fn == sizeof names / sizeof *names * sizeof(dm_lazy_fn), "one pointer per name");
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int loaded;
-static char why[512];
+static dm_lazy_lib heif = {.env = "DEPTHMASK_LIBHEIF", .soname = DM_LIBHEIF_SONAME, .names = names,
+                           .n = sizeof names / sizeof *names, .slots = &fn};
 
-static void load(void) {
-  const char *so = getenv("DEPTHMASK_LIBHEIF");
-  if (!so || !*so) so = DM_LIBHEIF_SONAME;
-  void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    const char *e = dlerror();
-    snprintf(why, sizeof why, "%s", e ? e : so);
-    return;
-  }
-#define RESOLVE(n)                                                      \
-  {                                                                     \
-    void *p = dlsym(lib, #n);                                           \
-    if (!p) {                                                           \
-      snprintf(why, sizeof why, "%s has no %s (too old a libheif)", so, #n); \
-      return;                                                           \
-    }                                                                   \
-    memcpy(&fn.n, &p, sizeof p); /* POSIX: object to function pointer */ \
-  }
-  HEIF_FUNCS(RESOLVE)
-#undef RESOLVE
-  loaded = 1;
-}
+const char *dm_heif_unavailable(void) { return dm_lazy_load(&heif); }
 
-const char *dm_heif_unavailable(void) {
-  pthread_once(&once, load);
-  return loaded ? NULL : why;
-}
-
-/* Past the entry points: a handle in hand means the library is loaded. */
-static void need_loaded(void) {
-  if (!loaded) abort();
-}
+static void need_loaded(void) { dm_lazy_need(&heif); }
 
 dm_status dm_heif_context_new(dm_context *ctx, const char *name, struct heif_context **out) {
   *out = NULL;

@@ -51,6 +51,8 @@ dm_status dm_io_check_dims(dm_context *ctx, const char *name, long long w, long 
 int dm_tiff_is_camera_raw(const unsigned char *data, size_t len);
 /* True if LibRaw recognises the data as a raw it can decode (header only). */
 int dm_raw_identify(const unsigned char *data, size_t len);
+/* NULL once LibRaw is loaded (raw_lazy.c), else why it cannot be. */
+const char *dm_raw_unavailable(void);
 
 /* EXIF (exif.c, on libexif). */
 /* Orientation 1..8 from a TIFF-structured EXIF block; 1 if absent/invalid. */

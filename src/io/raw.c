@@ -153,6 +153,8 @@ dm_status dm_raw_read_ex(dm_context *ctx, const unsigned char *data, size_t len,
   memset(out, 0, sizeof *out);
   raw_state st = {.ctx = ctx};
   int rc;
+  const char *no = dm_raw_unavailable();
+  if (no) return dm_fail(ctx, DM_ERR_FORMAT, name, "camera raws need LibRaw, which cannot be loaded: %s", no);
   libraw_data_t *lr = open_raw(data, len, &st, &rc);
   if (!lr) return dm_fail(ctx, DM_ERR_NOMEM, name, "out of memory");
   dm_status s = rc ? raw_fail(ctx, name, &st, rc) : DM_OK;

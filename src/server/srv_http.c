@@ -149,6 +149,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 }
 
 dm_status dm_server_listen(dm_context *ctx, dm_server *srv, int *port) {
+  const char *no = dm_http_unavailable();
+  if (no) return dm_fail(ctx, DM_ERR_IO, NULL, "the editor needs libmicrohttpd, which cannot be loaded: %s", no);
   struct sockaddr_in sin;
   memset(&sin, 0, sizeof sin);
   sin.sin_family = AF_INET;

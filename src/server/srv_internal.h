@@ -10,6 +10,9 @@
 #include "server/edit_doc.h"
 #include "server/server.h"
 
+/* NULL once libmicrohttpd is loaded (http_lazy.c), else why it cannot be. */
+const char *dm_http_unavailable(void);
+
 /* ---- one photo --------------------------------------------------------- */
 
 typedef struct srv_photo {
