@@ -82,6 +82,8 @@ dm_status dm_nn_run(dm_context *ctx, dm_nn_model *m, const dm_nn_tensor *inputs,
   for (int i = 0; i < g->n_inputs; i++)
     if (!inputs[i].data && dm_nn_numel(&inputs[i]) > 0)
       return dm_fail(ctx, DM_ERR_PARAM, g->name, "input '%s' has no data", dm_nn_input_name(m, i));
+  const char *no_blas = dm_blas_unavailable();
+  if (no_blas) return dm_fail(ctx, DM_ERR_IO, g->name, "the networks need OpenBLAS, which cannot be loaded: %s", no_blas);
   if (!m->planned || !nn_plan_matches(&m->plan, inputs, want)) {
     if (m->planned) nn_plan_free(&m->plan);
     m->planned = 0;

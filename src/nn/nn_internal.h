@@ -223,5 +223,7 @@ static inline int nn_axis(int64_t axis, int rank) {
  * MatMul, Gemm): OpenBLAS' count is set to 1 once per process, before the
  * first call (ops_conv.c). */
 void nn_blas_single_thread(void);
+/* NULL once OpenBLAS is loaded (blas_lazy.c), else why it cannot be. */
+const char *dm_blas_unavailable(void);
 
 #endif

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# libheif, LibRaw and libmicrohttpd are loaded when a file or command first
-# needs them (src/core/lazy_lib.c), not at start-up: the binary does not
+# libheif, LibRaw, libmicrohttpd and OpenBLAS are loaded when a file or
+# command first needs them (src/core/lazy_lib.c), not at start-up: the binary does not
 # list them, a HEIC and a camera raw still decode, and when a library
 # cannot be loaded the photo or command that needs it gets one line saying
 # so (not "not a photo") while everything else works as before. The phone
@@ -10,7 +10,7 @@ HEIC="$DM_SOURCE_DIR/../shared/phone/heic_depth_data.heic"
 CR2=/usr/share/doc/rawtran/IMG_5952.CR2
 
 needed=$(readelf -d "$DM" | grep NEEDED)
-for lib in libheif libraw libmicrohttpd; do
+for lib in libheif libraw libmicrohttpd libopenblas; do
   if grep -qi "$lib" <<<"$needed"; then
     fail "depthmask links $lib at start-up"
   else
@@ -32,6 +32,10 @@ fi
 export DEPTHMASK_LIBHEIF=libdepthmask-no-such-heif.so.0
 export DEPTHMASK_LIBRAW=libdepthmask-no-such-raw.so.0
 export DEPTHMASK_LIBMICROHTTPD=libdepthmask-no-such-mhd.so.0
+export DEPTHMASK_LIBOPENBLAS=libdepthmask-no-such-blas.so.0
+expect_error 1 "the networks need OpenBLAS, which cannot be loaded" -- \
+  "$DM" depth "$HOPPER" -o "$T/d.png" --no-cache
+[ -e "$T/d.png" ] && fail "a depth map was written without the networks"
 expect_error 1 "HEIF needs libheif, which cannot be loaded" -- "$DM" info "$HEIC"
 expect_error 1 "HEIF needs libheif, which cannot be loaded" -- \
   "$DM" render "$HEIC" -o "$T/out.jpg" --no-sidecar --matte none
