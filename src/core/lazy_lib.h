@@ -32,10 +32,19 @@ const char *dm_lazy_load(dm_lazy_lib *L);
  * loaded library can have made is in hand, so it is loaded. */
 void dm_lazy_need(const dm_lazy_lib *L);
 
-/* The struct of a library's function pointers and the list of their names,
- * from one list X(name) X(name)...: FIELDS declares the members, NAMES the
- * strings in the same order. */
+/* In a *_lazy.c file: `fn`, a struct of pointers to the functions that
+ * LIST names (a macro X(name) X(name)..., the library's header declaring
+ * each), and `var`, the library that fills it. */
 #define DM_LAZY_FIELD(n) __typeof__(n) *n;
 #define DM_LAZY_NAME(n) #n,
+#define DM_LAZY_LIBRARY(var, LIST, env_name, so)                                                   \
+  static struct {                                                                                  \
+    LIST(DM_LAZY_FIELD)                                                                            \
+  } fn;                                                                                            \
+  static const char *const var##_names[] = {LIST(DM_LAZY_NAME)};                                   \
+  _Static_assert(sizeof fn == sizeof var##_names / sizeof *var##_names * sizeof(dm_lazy_fn),       \
+                 "one pointer per name");                                                          \
+  static dm_lazy_lib var = {.env = env_name, .soname = so, .names = var##_names,                   \
+                            .n = sizeof var##_names / sizeof *var##_names, .slots = &fn}
 
 #endif

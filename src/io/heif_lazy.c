@@ -25,14 +25,7 @@
   X(heif_image_handle_get_raw_color_profile_size) X(heif_image_handle_get_width)                            \
   X(heif_image_handle_release) X(heif_image_release) X(heif_nclx_color_profile_free)
 
-static struct {
-  HEIF_FUNCS(DM_LAZY_FIELD)
-} fn;
-static const char *const names[] = {HEIF_FUNCS(DM_LAZY_NAME)};
-_Static_assert(sizeof fn == sizeof names / sizeof *names * sizeof(dm_lazy_fn), "one pointer per name");
-
-static dm_lazy_lib heif = {.env = "DEPTHMASK_LIBHEIF", .soname = DM_LIBHEIF_SONAME, .names = names,
-                           .n = sizeof names / sizeof *names, .slots = &fn};
+DM_LAZY_LIBRARY(heif, HEIF_FUNCS, "DEPTHMASK_LIBHEIF", DM_LIBHEIF_SONAME);
 
 const char *dm_heif_unavailable(void) { return dm_lazy_load(&heif); }
 

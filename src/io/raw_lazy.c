@@ -13,14 +13,7 @@
   X(libraw_init) X(libraw_open_buffer) X(libraw_set_dataerror_handler) X(libraw_set_memerror_handler) \
   X(libraw_set_progress_handler) X(libraw_strerror) X(libraw_unpack)
 
-static struct {
-  RAW_FUNCS(DM_LAZY_FIELD)
-} fn;
-static const char *const names[] = {RAW_FUNCS(DM_LAZY_NAME)};
-_Static_assert(sizeof fn == sizeof names / sizeof *names * sizeof(dm_lazy_fn), "one pointer per name");
-
-static dm_lazy_lib raw = {.env = "DEPTHMASK_LIBRAW", .soname = DM_LIBRAW_SONAME, .names = names,
-                          .n = sizeof names / sizeof *names, .slots = &fn};
+DM_LAZY_LIBRARY(raw, RAW_FUNCS, "DEPTHMASK_LIBRAW", DM_LIBRAW_SONAME);
 
 const char *dm_raw_unavailable(void) { return dm_lazy_load(&raw); }
 

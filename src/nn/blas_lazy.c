@@ -14,14 +14,7 @@
 
 #define BLAS_FUNCS(X) X(cblas_sgemm) X(openblas_set_num_threads)
 
-static struct {
-  BLAS_FUNCS(DM_LAZY_FIELD)
-} fn;
-static const char *const names[] = {BLAS_FUNCS(DM_LAZY_NAME)};
-_Static_assert(sizeof fn == sizeof names / sizeof *names * sizeof(dm_lazy_fn), "one pointer per name");
-
-static dm_lazy_lib blas = {.env = "DEPTHMASK_LIBOPENBLAS", .soname = DM_LIBOPENBLAS_SONAME, .names = names,
-                           .n = sizeof names / sizeof *names, .slots = &fn};
+DM_LAZY_LIBRARY(blas, BLAS_FUNCS, "DEPTHMASK_LIBOPENBLAS", DM_LIBOPENBLAS_SONAME);
 
 const char *dm_blas_unavailable(void) { return dm_lazy_load(&blas); }
 

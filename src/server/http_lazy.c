@@ -17,14 +17,7 @@
   X(MHD_destroy_response) X(MHD_get_connection_values) X(MHD_get_daemon_info)                       \
   X(MHD_lookup_connection_value) X(MHD_queue_response) X(MHD_start_daemon_va) X(MHD_stop_daemon)
 
-static struct {
-  HTTP_FUNCS(DM_LAZY_FIELD)
-} fn;
-static const char *const names[] = {HTTP_FUNCS(DM_LAZY_NAME)};
-_Static_assert(sizeof fn == sizeof names / sizeof *names * sizeof(dm_lazy_fn), "one pointer per name");
-
-static dm_lazy_lib http = {.env = "DEPTHMASK_LIBMICROHTTPD", .soname = DM_LIBMICROHTTPD_SONAME,
-                           .names = names, .n = sizeof names / sizeof *names, .slots = &fn};
+DM_LAZY_LIBRARY(http, HTTP_FUNCS, "DEPTHMASK_LIBMICROHTTPD", DM_LIBMICROHTTPD_SONAME);
 
 const char *dm_http_unavailable(void) { return dm_lazy_load(&http); }
 
