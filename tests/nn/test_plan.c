@@ -209,6 +209,65 @@ static void test_arena_borrowed(dm_context *ctx) {
   ob_free(&b);
 }
 
+static void init_i64(ob_model *b, const char *name, int n, const int64_t *v) {
+  Onnx__TensorProto *t = ob_tensor(b, name, I64, 1, (int64_t[]){n});
+  ob_raw(b, t, v, (size_t)n * sizeof *v);
+  ob_initializer(b, t);
+}
+
+static const void *value_data(const nn_plan *p, const char *name) {
+  for (int v = 0; v < p->g.n_values; v++)
+    if (!strcmp(p->g.values[v].name, name)) return p->g.values[v].t.data;
+  return NULL;
+}
+
+/* Reshape, Unsqueeze, Squeeze, Flatten and Identity relabel their input's
+ * bytes in place (NN_OP_ALIAS): a = Relu(x) and its relabels r1..r4 share
+ * one buffer, which must then stay untouched until r4's reader, long after
+ * a's own: Sigmoid and Neg in between would reuse a's bytes if the shared
+ * slot lived only as long as a. The output is an Identity of y (fuse.c
+ * drops the Identities that are not graph outputs). */
+static void test_relabel_alias(dm_context *ctx) {
+  ob_model b;
+  memset(&b, 0, sizeof b);
+  ob_init(&b, 8, 13);
+  ob_input(&b, ob_vi(&b, "x", F, 3, (int64_t[]){4, 6, 8}));
+  init_i64(&b, "shape", 2, (int64_t[]){24, 8});
+  init_i64(&b, "axis0", 1, (int64_t[]){0});
+  ob_node(&b, "Relu", NULL, "x", "a");
+  ob_node(&b, "Reshape", NULL, "a,shape", "r1");
+  ob_node(&b, "Unsqueeze", NULL, "r1,axis0", "r2");
+  ob_node(&b, "Squeeze", NULL, "r2,axis0", "r3");
+  ob_node(&b, "Flatten", NULL, "r3", "r4");
+  Onnx__NodeProto *fl = ob_node(&b, "Flatten", NULL, "x", "f");
+  Onnx__AttributeProto *ax = ob_attr(&b, fl, "axis", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  ax->has_i = 1, ax->i = 2;
+  ob_node(&b, "Sigmoid", NULL, "f", "c");
+  ob_node(&b, "Neg", NULL, "c", "e");
+  ob_node(&b, "Add", NULL, "r4,e", "y");
+  ob_node(&b, "Identity", NULL, "y", "out");
+  ob_output(&b, ob_vi(&b, "out", F, 2, (int64_t[]){24, 8}));
+  dm_nn_model *m = load(ctx, &b);
+  if (!m) return;
+  dm_nn_tensor x = tensor(3, (int64_t[]){4, 6, 8}), y;
+  CHECK_OK(ctx, dm_nn_run(ctx, m, &x, &y, NULL));
+  const float *xv = x.data, *yv = y.data;
+  double worst = 0;
+  for (int i = 0; i < 192; i++)
+    worst = fmax(worst, fabs(yv[i] - (fmaxf(xv[i], 0.0f) - 1.0f / (1.0f + expf(-xv[i])))));
+  CHECK(worst < 1e-6);
+  const nn_plan *p = nn_model_plan(m);
+  CHECK(!p->arena_borrowed && p->arena); /* small: the data pointers stay set */
+  const void *a = value_data(p, "a");
+  const char *rel[] = {"r1", "r2", "r3", "r4"};
+  for (int i = 0; i < 4; i++) CHECK(a && value_data(p, rel[i]) == a);
+  CHECK(value_data(p, "f") == value_data(p, "x") && value_data(p, "out") == value_data(p, "y"));
+  CHECK(value_data(p, "c") != a && value_data(p, "e") != a);
+  free(x.data), free(y.data);
+  dm_nn_free(m);
+  ob_free(&b);
+}
+
 /* x/sqrt2 -> Erf -> +1 -> *x -> *0.5, then MatMul + bias, and a Cast to float. */
 static void test_gelu_matmul_cast(dm_context *ctx) {
   ob_model b;
@@ -289,6 +348,7 @@ int main(void) {
   test_shape_folding(ctx);
   test_memory_reuse(ctx);
   test_arena_borrowed(ctx);
+  test_relabel_alias(ctx);
   test_gelu_matmul_cast(ctx);
   test_errors(ctx);
   dm_context_free(ctx);
