@@ -4,7 +4,11 @@
  *   X + Relu / Clip(const bounds) -> X with a fused activation, for kernels
  *                                    flagged NN_OP_ACT (Conv, MatMul, Add...)
  *   x * 0.5 * (1 + erf(x / sqrt 2)) -> Gelu (the exporters' spelled-out GELU)
- *   MatMul -> Softmax -> MatMul   -> attention (ops_math_attention.c)
+ *   MatMul -> Softmax -> MatMul   -> attention (ops_math_attention.c), which
+ *                                    then reads its operands through the
+ *                                    Transpose / Reshape / Mul(scalar) chains
+ *                                    before it and writes through a Transpose
+ *                                    after it (strided views)
  *   Upsample(nearest, x2...) -> Add -> one pass (ops_math_upsample_add.c)
  *   Identity, Dropout (inference), Cast float -> float and float -> float16
  *                                 -> removed; the readers read the input.
@@ -22,6 +26,7 @@
 #include <string.h>
 
 #include "nn/math_internal.h"
+#include "nn/ops_tensor.h"
 #include "nn/plan.h"
 
 /* The one live node reading v, or -1. */
@@ -257,6 +262,113 @@ static void fuse_attention(nn_plan *p, int m1i) {
   m1->dead = sm->dead = 1;
 }
 
+/* ---- views folded into the fused attention ----
+ * Multi-head attention as exported: Q, K and V come out of their
+ * projections as [.., tokens, heads * dim], are split into heads by Reshape
+ * + Transpose (K transposed once more), Q and K multiplied by a scalar
+ * scale, and the output goes back through Transpose + Reshape. Each of
+ * those is a pass over memory; the attention kernel reads and writes
+ * through strides (nn_att_state) instead. */
+
+/* The live node writing v, or -1. */
+static int live_producer(const nn_plan *p, int v) {
+  for (int i = 0; v >= 0 && i < p->g.n_nodes; i++)
+    if (!p->g.nodes[i].dead && p->g.nodes[i].n_out > 0 && p->g.nodes[i].out[0] == v) return i;
+  return -1;
+}
+
+/* A Transpose's perm (inferred already, so valid) into perm[0..rank). */
+static void transpose_perm(const nn_node *t, int rank, int *perm) {
+  size_t len;
+  const int64_t *pa = nn_attr_ints(t, "perm", &len);
+  for (int i = 0; i < rank; i++) perm[i] = pa ? nn_axis(pa[i], rank) : rank - 1 - i;
+}
+
+/* Node n applied to view v (over n's chain input): 0 if it cannot be. */
+static int view_step(const nn_plan *p, const nn_node *n, nn_view *v) {
+  if (is_op(n, "Transpose")) {
+    int perm[DM_NN_MAX_DIMS];
+    transpose_perm(n, v->ndim, perm);
+    nn_view_permute(v, perm);
+  } else if (is_op(n, "Mul")) {
+    float c;
+    if (v->scale != 1.0f || !(const_scalar(p, n->in[1], &c) || const_scalar(p, n->in[0], &c))) return 0;
+    v->scale = c; /* one Mul: x * c rounds as the Mul would */
+  }
+  const dm_nn_tensor *o = &p->g.values[n->out[0]].t;
+  return nn_view_reshape(v, o->ndim, o->dims);
+}
+
+/* Operand `slot` of attention node ai: walk back through sole-reader
+ * Transpose, relabel (NN_OP_ALIAS) and Mul(scalar) nodes, then take the
+ * longest run of them the view can express (at least one Transpose or Mul:
+ * relabels are free already). Returns 1 when folded. */
+static int fold_operand(nn_plan *p, int ai, int slot, nn_view *view) {
+  int chain[8], src[8], n = 0, reader = ai, v = p->g.nodes[ai].in[slot];
+  while (n < 8) {
+    int pi = live_producer(p, v);
+    if (pi < 0 || sole_reader(p, v) != reader) break;
+    const nn_node *pn = &p->g.nodes[pi];
+    if (pn->act.kind != NN_ACT_NONE) break;
+    float c;
+    int s = -1;
+    if (is_op(pn, "Transpose") || (pn->op->flags & NN_OP_ALIAS)) s = pn->in[0];
+    else if (is_op(pn, "Mul") && pn->n_in == 2 && const_scalar(p, pn->in[1], &c)) s = pn->in[0];
+    else if (is_op(pn, "Mul") && pn->n_in == 2 && const_scalar(p, pn->in[0], &c)) s = pn->in[1];
+    if (s < 0 || p->g.values[s].t.dtype != DM_NN_FLOAT || p->g.values[s].is_const) break;
+    chain[n] = pi, src[n++] = s;
+    reader = pi, v = s;
+  }
+  for (int start = n - 1; start >= 0; start--) {
+    nn_view w;
+    nn_view_dense(&w, &p->g.values[src[start]].t);
+    int ok = 1, moves = 0;
+    for (int i = start; i >= 0 && ok; i--) {
+      moves += !(p->g.nodes[chain[i]].op->flags & NN_OP_ALIAS);
+      ok = view_step(p, &p->g.nodes[chain[i]], &w);
+    }
+    if (!ok || !moves) continue;
+    *view = w;
+    p->g.nodes[ai].in[slot] = src[start];
+    for (int i = 0; i <= start; i++) p->g.nodes[chain[i]].dead = 1;
+    return 1;
+  }
+  return 0;
+}
+
+/* The output's sole reader a Transpose keeping the last axis last: the
+ * attention writes the transposed tensor itself. Returns 1 when folded. */
+static int fold_output(nn_plan *p, int ai, nn_view *y) {
+  nn_node *att = &p->g.nodes[ai];
+  int ti = sole_reader(p, att->out[0]);
+  if (ti < 0 || !is_op(&p->g.nodes[ti], "Transpose")) return 0;
+  nn_node *t = &p->g.nodes[ti];
+  const dm_nn_tensor *to = &p->g.values[t->out[0]].t;
+  int perm[DM_NN_MAX_DIMS];
+  int64_t st[DM_NN_MAX_DIMS];
+  transpose_perm(t, y->ndim, perm);
+  if (perm[y->ndim - 1] != y->ndim - 1) return 0;
+  nn_strides(to->ndim, to->dims, st);
+  for (int i = 0; i < y->ndim; i++) y->strides[perm[i]] = st[i];
+  att->out[0] = t->out[0];
+  t->dead = 1;
+  return 1;
+}
+
+static dm_status fold_attention_views(dm_context *ctx, nn_plan *p, int ai) {
+  nn_node *att = &p->g.nodes[ai];
+  nn_att_state *st = calloc(1, sizeof *st);
+  if (!st) return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  for (int i = 0; i < 3; i++) nn_view_dense(&st->op[i], &p->g.values[att->in[i]].t);
+  nn_view_dense(&st->op[3], &p->g.values[att->out[0]].t);
+  int folded = 0;
+  for (int i = 0; i < 3; i++) folded |= fold_operand(p, ai, i, &st->op[i]);
+  folded |= fold_output(p, ai, &st->op[3]);
+  if (folded) att->state = st;
+  else free(st);
+  return DM_OK;
+}
+
 /* Upsample(nearest, scales [1, 1, a, b], a and b whole) -> Add(a tensor of
  * the same shape) becomes one node (ops_math_upsample_add.c) in the Add's
  * place. */
@@ -324,5 +436,10 @@ dm_status nn_fuse(dm_context *ctx, nn_plan *p) {
   }
   for (int i = 0; i < p->g.n_nodes; i++)
     if (!p->g.nodes[i].dead) fuse_activation(p, i);
+  for (int i = 0; i < p->g.n_nodes; i++) {
+    dm_status s = DM_OK;
+    if (!p->g.nodes[i].dead && p->g.nodes[i].op == &nn_op_attention) s = fold_attention_views(ctx, p, i);
+    if (s != DM_OK) return s;
+  }
   return DM_OK;
 }
