@@ -15,10 +15,10 @@
  * The operands are strided views (nn_att_state): fuse.c folds in the
  * head-splitting Reshape + Transpose of Q, K and V, the Mul(scale) on Q and
  * K and the head-merging Transpose of the output, so each of those passes
- * over memory goes. V and the output keep unit column stride and are used
- * in place; a scaled or column-strided A is copied (times the scale, the
- * Mul's own float product) a block of rows at a time, B or V once for all
- * heads before the products. */
+ * over memory goes. Operands with unit column stride and no scale are read
+ * in place (V, and the output is written so); the others are copied dense
+ * (times the scale: the Mul's own float product) for all heads before the
+ * products. */
 #include <cblas.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -91,20 +91,23 @@ static int64_t row_stride(const nn_view *v) {
   return v->dims[v->ndim - 2] > 1 ? v->strides[v->ndim - 2] : v->dims[v->ndim - 1];
 }
 
-/* Offset of batch matrix bt (row-major over the leading dims). */
-static int64_t batch_offset(const nn_view *v, int64_t bt) {
+/* Offset of flat index i over the first `axes` dims (row-major). */
+static int64_t lead_offset(const nn_view *v, int64_t i, int axes) {
   int64_t off = 0;
-  for (int i = v->ndim - 3; i >= 0; i--) {
-    off += bt % v->dims[i] * v->strides[i];
-    bt /= v->dims[i];
+  for (int a = axes - 1; a >= 0; a--) {
+    off += i % v->dims[a] * v->strides[a];
+    i /= v->dims[a];
   }
   return off;
 }
 
+/* Offset of batch matrix bt. */
+static int64_t batch_offset(const nn_view *v, int64_t bt) { return lead_offset(v, bt, v->ndim - 2); }
+
 static int64_t up16(int64_t n) { return (n + 15) / 16 * 16; } /* floats, keeping regions 64-byte aligned */
 
-/* Scratch, in floats: per-slot score blocks, then per-slot copies of A's
- * rows, then B and V copied whole (each only when needed). */
+/* Scratch, in floats: per-slot score blocks, then A, B and V copied whole
+ * (each only when needed). */
 typedef struct att_layout {
   int64_t a_at, b_at, v_at, total;
 } att_layout;
@@ -112,7 +115,7 @@ typedef struct att_layout {
 static att_layout layout(const nn_att_state *st, const att_dims *d, int slots, int64_t rows) {
   att_layout l;
   l.a_at = up16(slots * rows * d->n);
-  l.b_at = l.a_at + (needs_copy(&st->op[0]) ? up16(slots * rows * d->k) : 0);
+  l.b_at = l.a_at + (needs_copy(&st->op[0]) ? up16(d->batch * d->m * d->k) : 0);
   l.v_at = l.b_at + (needs_copy(&st->op[1]) ? up16(d->batch * d->k * d->n) : 0);
   l.total = l.v_at + (needs_copy(&st->op[2]) ? up16(d->batch * d->n * d->d) : 0);
   return l;
@@ -141,7 +144,7 @@ typedef struct att_job {
   int64_t rows, blocks; /* rows per item, items per batch matrix */
   int slots, vec8; /* vec8: the AVX2 products and exp (math_att_kern.c), else sgemm */
   const float *a, *b, *v;
-  float *y, *scores, *a_copy; /* a_copy: NULL when A is read in place */
+  float *y, *scores;
   atomic_llong next;
 } att_job;
 
@@ -157,14 +160,7 @@ static void att_worker(void *user, int ith, int nth) {
     const int64_t bt = it / j->blocks, r0 = (it % j->blocks) * j->rows;
     const int rows = (int)(d->m - r0 < j->rows ? d->m - r0 : j->rows);
     const float *a = j->a + batch_offset(va, bt) + r0 * row_stride(va);
-    int64_t lda = row_stride(va);
-    if (j->a_copy && d->k > 0) { /* these rows of A, dense and scaled as Mul would */
-      float *c = j->a_copy + (size_t)ith * (size_t)(j->rows * d->k);
-      const int64_t cs = va->strides[va->ndim - 1];
-      for (int r = 0; r < rows; r++)
-        for (int64_t i = 0; i < d->k; i++) c[r * d->k + i] = a[r * lda + i * cs] * va->scale;
-      a = c, lda = d->k;
-    }
+    const int64_t lda = row_stride(va);
     const float *b = j->b + batch_offset(vb, bt), *v = j->v + batch_offset(vv, bt);
     float *y = j->y + batch_offset(vy, bt) + r0 * ldy;
     if (d->k == 0)
@@ -184,6 +180,26 @@ static void att_worker(void *user, int ith, int nth) {
   }
 }
 
+typedef struct copy_job {
+  const nn_view *v;
+  const float *src;
+  float *dst;
+} copy_job;
+
+/* Rows [i0, i1) of a view with unit column stride, times its scale: one
+ * streaming pass. */
+static void copy_rows(void *user, int64_t i0, int64_t i1) {
+  const copy_job *j = user;
+  const nn_view *v = j->v;
+  const int64_t w = v->dims[v->ndim - 1];
+  const float s = v->scale;
+  for (int64_t i = i0; i < i1; i++) {
+    const float *restrict x = j->src + lead_offset(v, i, v->ndim - 1);
+    float *restrict y = j->dst + i * w;
+    for (int64_t c = 0; c < w; c++) y[c] = x[c] * s;
+  }
+}
+
 typedef struct scale_job {
   float *x, s;
 } scale_job;
@@ -193,14 +209,24 @@ static void scale_piece(void *user, int64_t i0, int64_t i1) {
   for (int64_t i = i0; i < i1; i++) j->x[i] *= j->s;
 }
 
-/* Operand v (B or V) copied dense into dst, scaled; v becomes that copy. */
+/* Operand v copied dense into dst, scaled; v becomes that copy. Rows with
+ * unit column stride go in one pass; others through the copy engine's
+ * tiled transpose, then the scale. (A per-item copy of A's rows inside the
+ * workers instead ran at the latency of its strided misses: 1% of DA-V2-S
+ * in perf.) */
 static const float *copy_operand(dm_context *ctx, nn_view *v, const float *src, float *dst) {
-  nn_copy_strided(ctx, dst, src, sizeof(float), v->ndim, v->dims, v->strides);
+  const int64_t w = v->dims[v->ndim - 1];
   int64_t n = 1;
   for (int i = 0; i < v->ndim; i++) n *= v->dims[i];
-  if (v->scale != 1.0f) {
-    scale_job sj = {dst, v->scale};
-    nn_math_parallel(ctx, n, NN_PAR_CHEAP, scale_piece, &sj);
+  if (v->strides[v->ndim - 1] == 1) {
+    copy_job cj = {v, src, dst};
+    nn_math_parallel(ctx, w ? n / w : 0, w ? NN_PAR_CHEAP / w + 1 : 1, copy_rows, &cj);
+  } else {
+    nn_copy_strided(ctx, dst, src, sizeof(float), v->ndim, v->dims, v->strides);
+    if (v->scale != 1.0f) {
+      scale_job sj = {dst, v->scale};
+      nn_math_parallel(ctx, n, NN_PAR_CHEAP, scale_piece, &sj);
+    }
   }
   nn_strides(v->ndim, v->dims, v->strides);
   v->scale = 1.0f;
@@ -228,7 +254,7 @@ static dm_status att_run(nn_kctx *k) {
   j.a = k->in[0]->data, j.b = k->in[1]->data, j.v = k->in[2]->data;
   j.y = k->out[0]->data;
   j.scores = scratch;
-  if (needs_copy(&j.op[0])) j.a_copy = scratch + l.a_at;
+  if (needs_copy(&j.op[0])) j.a = copy_operand(k->ctx, &j.op[0], j.a, scratch + l.a_at);
   if (needs_copy(&j.op[1])) j.b = copy_operand(k->ctx, &j.op[1], j.b, scratch + l.b_at);
   if (needs_copy(&j.op[2])) j.v = copy_operand(k->ctx, &j.op[2], j.v, scratch + l.v_at);
   atomic_init(&j.next, 0);
