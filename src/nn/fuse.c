@@ -1,6 +1,8 @@
 /* Operator fusion on the planned graph, where it saves a pass over memory:
  *   Conv + BatchNormalization     -> Conv with folded weights and bias
  *   MatMul + Add(constant bias)   -> MatMul with a bias input
+ *   MatMul + Mul(constant column scale) -> MatMul with scaled weights
+ *   MatMul + Add(residual tensor) -> MatMul starting from the residual
  *   X + Relu / Clip(const bounds) -> X with a fused activation, for kernels
  *                                    flagged NN_OP_ACT (Conv, MatMul, Add...)
  *   x * 0.5 * (1 + erf(x / sqrt 2)) -> Gelu (the exporters' spelled-out GELU)
@@ -91,6 +93,20 @@ static int set_input(nn_node *n, int j, int v) {
   return 1;
 }
 
+/* Node ni's weights (input 1) and bias (input 2, [m]; none when nb is
+ * NULL) become nw and nb, plan-owned, the weights keeping their shape. On
+ * failure nw and nb are freed. */
+static dm_status set_weights(dm_context *ctx, nn_plan *p, int ni, float *nw, float *nb, int64_t m) {
+  dm_nn_tensor wshape = p->g.values[p->g.nodes[ni].in[1]].t, bshape = {DM_NN_FLOAT, 1, {m}, NULL};
+  int vw = add_const(p, &wshape, nw);
+  if (vw < 0) free(nw);
+  int vb = vw >= 0 && nb ? add_const(p, &bshape, nb) : -1;
+  if (nb && vb < 0) free(nb);
+  if (vw < 0 || (nb && vb < 0) || !set_input(&p->g.nodes[ni], 1, vw) || (nb && !set_input(&p->g.nodes[ni], 2, vb)))
+    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  return DM_OK;
+}
+
 static dm_status fold_batchnorm(dm_context *ctx, nn_plan *p, int ci) {
   nn_node *conv = &p->g.nodes[ci];
   int bi = sole_reader(p, conv->out[0]);
@@ -119,24 +135,9 @@ static dm_status fold_batchnorm(dm_context *ctx, nn_plan *p, int ci) {
     for (int64_t e = 0; e < per; e++) nw[o * per + e] = wd[o * per + e] * s;
     nb[o] = ((bias ? bias[o] : 0.0f) - mean[o]) * s + beta[o];
   }
-  dm_nn_tensor bshape = {DM_NN_FLOAT, 1, {m}, NULL};
-  dm_nn_tensor wshape = w->t;
-  int vw = add_const(p, &wshape, nw);
-  if (vw < 0) {
-    free(nw), free(nb);
-    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
-  }
-  int vb = add_const(p, &bshape, nb);
-  if (vb < 0) {
-    free(nb);
-    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
-  }
-  conv = &p->g.nodes[ci];
-  if (!set_input(conv, 1, vw) || !set_input(conv, 2, vb))
-    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
-  conv->out[0] = bn->out[0];
-  bn->dead = 1;
-  return DM_OK;
+  dm_status s = set_weights(ctx, p, ci, nw, nb, m);
+  if (s == DM_OK) p->g.nodes[ci].out[0] = bn->out[0], bn->dead = 1;
+  return s;
 }
 
 static int same_dims(const dm_nn_tensor *a, const dm_nn_tensor *b) {
@@ -227,6 +228,65 @@ static void fuse_gelu(nn_plan *p, int ei) {
   d->attrs = NULL, d->n_attrs = 0;
   d->out[0] = m2->out[0];
   e->dead = a->dead = m1->dead = m2->dead = 1;
+}
+
+/* MatMul(x, W) (+ bias) -> Mul(per-column or scalar constant c): c folds
+ * into W's columns and the bias, as BatchNormalization into a Conv
+ * (DINOv2's layer scale; rounding moves from the product to the weights). */
+static dm_status fold_matmul_scale(dm_context *ctx, nn_plan *p, int mi) {
+  nn_node *mm = &p->g.nodes[mi];
+  if (mm->n_in < 2 || mm->n_in > 3 || mm->n_out != 1 || mm->act.kind != NN_ACT_NONE) return DM_OK;
+  int ui = sole_reader(p, mm->out[0]);
+  if (ui < 0 || !is_op(&p->g.nodes[ui], "Mul")) return DM_OK;
+  nn_node *mul = &p->g.nodes[ui];
+  const nn_value *w = &p->g.values[mm->in[1]];
+  if (!w->is_const || w->t.dtype != DM_NN_FLOAT || w->t.ndim != 2) return DM_OK;
+  const int64_t kk = w->t.dims[0], n = w->t.dims[1];
+  int cv = mul->in[0] == mm->out[0] ? mul->in[1] : mul->in[0];
+  const nn_value *c = &p->g.values[cv];
+  const float *cs = const_floats(p, cv, -1);
+  if (!cs || (dm_nn_numel(&c->t) != n && dm_nn_numel(&c->t) != 1)) return DM_OK;
+  for (int i = 0; i + 1 < c->t.ndim; i++)
+    if (c->t.dims[i] != 1) return DM_OK; /* along the last axis only */
+  if (!same_dims(&p->g.values[mm->out[0]].t, &p->g.values[mul->out[0]].t)) return DM_OK;
+  const int has_bias = mm->n_in == 3 && mm->in[2] >= 0;
+  const float *bias = has_bias ? const_floats(p, mm->in[2], n) : NULL;
+  if (has_bias && !bias) return DM_OK;
+  const int64_t cstep = dm_nn_numel(&c->t) == n;
+  float *nw = malloc((size_t)(kk * n) * sizeof *nw), *nb = bias ? malloc((size_t)n * sizeof *nb) : NULL;
+  if (!nw || (bias && !nb)) {
+    free(nw), free(nb);
+    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  }
+  const float *wd = w->t.data;
+  for (int64_t r = 0; r < kk; r++)
+    for (int64_t j = 0; j < n; j++) nw[r * n + j] = wd[r * n + j] * cs[j * cstep];
+  for (int64_t j = 0; bias && j < n; j++) nb[j] = bias[j] * cs[j * cstep];
+  int out = mul->out[0];
+  dm_status s = set_weights(ctx, p, mi, nw, nb, n);
+  if (s == DM_OK) p->g.nodes[mi].out[0] = out, p->g.nodes[ui].dead = 1;
+  return s;
+}
+
+/* MatMul (+ bias) -> Add(r, a tensor of the output's shape): r becomes the
+ * MatMul's fourth input, the sum its starting value (the residual
+ * connection of every transformer block). Not where the AVX-512 kernel
+ * (math_mm_blocked.c) takes the product: it has no such input. */
+static dm_status fuse_matmul_residual(nn_plan *p, int mi) {
+  nn_node *mm = &p->g.nodes[mi];
+  if (mm->n_in < 2 || mm->n_in > 3 || mm->n_out != 1 || mm->act.kind != NN_ACT_NONE) return DM_OK;
+  const dm_nn_tensor *y = &p->g.values[mm->out[0]].t, *a = &p->g.values[mm->in[0]].t;
+  if (y->ndim < 2 || a->ndim < 2 || nn_mm_blocked_ok(a->dims[a->ndim - 1])) return DM_OK;
+  int ai = sole_reader(p, mm->out[0]);
+  if (ai < 0 || !is_op(&p->g.nodes[ai], "Add")) return DM_OK;
+  nn_node *add = &p->g.nodes[ai];
+  int r = add->in[0] == mm->out[0] ? add->in[1] : add->in[0];
+  if (r < 0 || r == mm->out[0] || p->g.values[r].t.dtype != DM_NN_FLOAT) return DM_OK;
+  if (!same_dims(&p->g.values[r].t, y) || !same_dims(y, &p->g.values[add->out[0]].t)) return DM_OK;
+  if (!set_input(mm, 3, r)) return DM_OK; /* out of memory: stay unfused */
+  mm->out[0] = add->out[0];
+  add->dead = 1;
+  return DM_OK;
 }
 
 /* MatMul(A, B) -> Softmax(last axis) -> MatMul(., V) becomes one attention
@@ -429,6 +489,8 @@ dm_status nn_fuse(dm_context *ctx, nn_plan *p) {
     else if (is_op(&p->g.nodes[i], "MatMul")) {
       fuse_attention(p, i);
       if (!p->g.nodes[i].dead) s = fuse_matmul_bias(ctx, p, i);
+      if (s == DM_OK && !p->g.nodes[i].dead) s = fold_matmul_scale(ctx, p, i);
+      if (s == DM_OK && !p->g.nodes[i].dead) s = fuse_matmul_residual(p, i);
     }
     else if (is_op(&p->g.nodes[i], "Erf")) fuse_gelu(p, i);
     else if (is_op(&p->g.nodes[i], "Upsample")) fuse_upsample_add(p, i);
