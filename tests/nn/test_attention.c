@@ -143,6 +143,17 @@ static void test_kernel(dm_context *ctx) {
 
 enum { F = 1 };
 
+/* The built model, loaded; the builder is freed. */
+static dm_nn_model *load_built(dm_context *ctx, ob_model *b, const char *name) {
+  size_t len;
+  uint8_t *bytes = ob_pack(b, &len);
+  dm_nn_model *m = NULL;
+  CHECK_OK(ctx, dm_nn_load_buffer(ctx, name, bytes, len, NULL, &m));
+  free(bytes);
+  ob_free(b);
+  return m;
+}
+
 /* q [1,2,9,4] x kt [1,2,4,11] -> Softmax -> x v [1,2,11,3]; with
  * `keep_scores` the softmax output is a graph output too, which must keep
  * the graph unfused. */
@@ -160,13 +171,7 @@ static dm_nn_model *attention_model(dm_context *ctx, int keep_scores, int axis) 
   ob_node(&b, "MatMul", "pv", "p,v", "y");
   ob_output(&b, ob_vi(&b, "y", F, 4, (int64_t[]){1, 2, 9, 3}));
   if (keep_scores) ob_output(&b, ob_vi(&b, "p", F, 4, (int64_t[]){1, 2, 9, 11}));
-  size_t len;
-  uint8_t *bytes = ob_pack(&b, &len);
-  dm_nn_model *m = NULL;
-  CHECK_OK(ctx, dm_nn_load_buffer(ctx, "attention.onnx", bytes, len, NULL, &m));
-  free(bytes);
-  ob_free(&b);
-  return m;
+  return load_built(ctx, &b, "attention.onnx");
 }
 
 static void test_fusion(dm_context *ctx) {
@@ -246,13 +251,7 @@ static dm_nn_model *mha_model(dm_context *ctx, int keep, int scaled) {
   ob_output(&b, ob_vi(&b, "y", F, 3, (int64_t[]){1, T, H * D}));
   const char *kept[] = {"qs", "ks", "vh", "o"};
   for (int i = 0; keep && i < 4; i++) ob_output(&b, ob_vi(&b, kept[i], F, -1, NULL));
-  size_t len;
-  uint8_t *bytes = ob_pack(&b, &len);
-  dm_nn_model *m = NULL;
-  CHECK_OK(ctx, dm_nn_load_buffer(ctx, "mha.onnx", bytes, len, NULL, &m));
-  free(bytes);
-  ob_free(&b);
-  return m;
+  return load_built(ctx, &b, "mha.onnx");
 }
 
 static int count_ops(const nn_plan *p, const char *op) {
