@@ -276,7 +276,11 @@ static dm_status fuse_matmul_residual(nn_plan *p, int mi) {
   nn_node *mm = &p->g.nodes[mi];
   if (mm->n_in < 2 || mm->n_in > 3 || mm->n_out != 1 || mm->act.kind != NN_ACT_NONE) return DM_OK;
   const dm_nn_tensor *y = &p->g.values[mm->out[0]].t, *a = &p->g.values[mm->in[0]].t;
-  if (y->ndim < 2 || a->ndim < 2 || nn_mm_blocked_ok(a->dims[a->ndim - 1])) return DM_OK;
+  const dm_nn_tensor *w = &p->g.values[mm->in[1]].t;
+  const dm_nn_tensor *bias = mm->n_in == 3 && mm->in[2] >= 0 ? &p->g.values[mm->in[2]].t : NULL;
+  /* rows of y are rows of the product (no 1-D operand), the bias one per column */
+  if (y->ndim < 2 || a->ndim < 2 || w->ndim < 2 || nn_mm_blocked_ok(a->dims[a->ndim - 1])) return DM_OK;
+  if (bias && (bias->ndim != 1 || bias->dims[0] != y->dims[y->ndim - 1])) return DM_OK;
   int ai = sole_reader(p, mm->out[0]);
   if (ai < 0 || !is_op(&p->g.nodes[ai], "Add")) return DM_OK;
   nn_node *add = &p->g.nodes[ai];
