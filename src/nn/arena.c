@@ -4,7 +4,10 @@
  * them) do not overlap. Placement is greedy, largest tensor first, at the
  * lowest offset that fits among the already placed tensors it overlaps in
  * time; this is the usual "greedy by size" plan and wastes little on
- * feed-forward networks. */
+ * feed-forward networks. The output of a relabelling node (NN_OP_ALIAS:
+ * Reshape, Squeeze...) shares its input's slot instead, which then lives
+ * until the last read of either: no kernel writes into its inputs, so the
+ * bytes need no copy (DA-V2-S: 77 Reshapes, 2 MB each). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,17 +46,23 @@ static int by_offset(const void *a, const void *b) {
   return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+static int same_bytes(const dm_nn_tensor *a, const dm_nn_tensor *b) {
+  return a->dtype == b->dtype && dm_nn_numel(a) == dm_nn_numel(b);
+}
+
 dm_status nn_memory_plan(dm_context *ctx, nn_plan *p) {
   nn_graph *g = &p->g;
   int nv = g->n_values;
   slot *slots = calloc((size_t)nv + 1, sizeof *slots);
   slot **placed = calloc((size_t)nv + 1, sizeof *placed);
   int *index = malloc(((size_t)nv + 1) * sizeof *index);
-  if (!slots || !placed || !index) {
-    free(slots), free(placed), free(index);
+  int *alias_of = malloc(((size_t)nv + 1) * sizeof *alias_of); /* slot owner, or -1 */
+  if (!slots || !placed || !index || !alias_of) {
+    free(slots), free(placed), free(index), free(alias_of);
     return dm_fail(ctx, DM_ERR_NOMEM, g->name, "out of memory while planning");
   }
-  for (int v = 0; v < nv; v++) index[v] = -1;
+  for (int v = 0; v < nv; v++) index[v] = alias_of[v] = -1;
+  int n_alias = 0;
   int n = 0;
   for (int i = 0; i < g->n_inputs; i++) {
     int v = g->inputs[i];
@@ -69,8 +78,13 @@ dm_status nn_memory_plan(dm_context *ctx, nn_plan *p) {
     }
     for (int j = 0; j < node->n_out; j++) {
       int v = node->out[j];
-      if (v < 0 || g->values[v].is_const) continue;
-      if (index[v] < 0) {
+      if (v < 0 || g->values[v].is_const || index[v] >= 0) continue;
+      int src = j == 0 && node->n_in > 0 && (node->op->flags & NN_OP_ALIAS) ? node->in[0] : -1;
+      if (src >= 0 && index[src] >= 0 && same_bytes(&g->values[src].t, &g->values[v].t)) {
+        index[v] = index[src];
+        alias_of[v] = slots[index[src]].value;
+        n_alias++;
+      } else {
         index[v] = n;
         slots[n++] = (slot){v, s, s, 0, 0};
       }
@@ -104,7 +118,7 @@ dm_status nn_memory_plan(dm_context *ctx, nn_plan *p) {
   }
   p->arena_size = total;
   p->scratch = p->scratch_size ? nn_alloc_aligned(p->scratch_size) : NULL;
-  p->arena_vals = malloc((size_t)(n ? n : 1) * sizeof *p->arena_vals);
+  p->arena_vals = malloc((size_t)(n + n_alias + 1) * sizeof *p->arena_vals);
   dm_status st = DM_OK;
   if ((p->scratch_size && !p->scratch) || !p->arena_vals) {
     st = dm_fail(ctx, DM_ERR_NOMEM, g->name, "cannot allocate %zu bytes of scratch", p->scratch_size);
@@ -113,13 +127,18 @@ dm_status nn_memory_plan(dm_context *ctx, nn_plan *p) {
       g->values[slots[i].value].offset = slots[i].offset;
       p->arena_vals[i] = slots[i].value;
     }
+    for (int v = 0; v < nv; v++) {
+      if (alias_of[v] < 0) continue;
+      g->values[v].offset = g->values[alias_of[v]].offset;
+      p->arena_vals[n++] = v;
+    }
     p->n_arena_vals = n;
     /* A large arena is borrowed from the big-buffer pool for each run (see
      * nn_plan_arena_acquire); a small one is kept. */
     p->arena_borrowed = total >= ARENA_BORROW_BYTES;
     if (!p->arena_borrowed) st = nn_plan_arena_acquire(ctx, p);
   }
-  free(slots), free(placed), free(index);
+  free(slots), free(placed), free(index), free(alias_of);
   return st;
 }
 

@@ -1,10 +1,16 @@
 /* Operator fusion on the planned graph, where it saves a pass over memory:
  *   Conv + BatchNormalization     -> Conv with folded weights and bias
  *   MatMul + Add(constant bias)   -> MatMul with a bias input
+ *   MatMul + Mul(constant column scale) -> MatMul with scaled weights
+ *   MatMul + Add(residual tensor) -> MatMul starting from the residual
  *   X + Relu / Clip(const bounds) -> X with a fused activation, for kernels
  *                                    flagged NN_OP_ACT (Conv, MatMul, Add...)
  *   x * 0.5 * (1 + erf(x / sqrt 2)) -> Gelu (the exporters' spelled-out GELU)
- *   MatMul -> Softmax -> MatMul   -> attention (ops_math_attention.c)
+ *   MatMul -> Softmax -> MatMul   -> attention (ops_math_attention.c), which
+ *                                    then reads its operands through the
+ *                                    Transpose / Reshape / Mul(scalar) chains
+ *                                    before it and writes through a Transpose
+ *                                    after it (strided views)
  *   Upsample(nearest, x2...) -> Add -> one pass (ops_math_upsample_add.c)
  *   Identity, Dropout (inference), Cast float -> float and float -> float16
  *                                 -> removed; the readers read the input.
@@ -22,6 +28,7 @@
 #include <string.h>
 
 #include "nn/math_internal.h"
+#include "nn/ops_tensor.h"
 #include "nn/plan.h"
 
 /* The one live node reading v, or -1. */
@@ -86,6 +93,20 @@ static int set_input(nn_node *n, int j, int v) {
   return 1;
 }
 
+/* Node ni's weights (input 1) and bias (input 2, [m]; none when nb is
+ * NULL) become nw and nb, plan-owned, the weights keeping their shape. On
+ * failure nw and nb are freed. */
+static dm_status set_weights(dm_context *ctx, nn_plan *p, int ni, float *nw, float *nb, int64_t m) {
+  dm_nn_tensor wshape = p->g.values[p->g.nodes[ni].in[1]].t, bshape = {DM_NN_FLOAT, 1, {m}, NULL};
+  int vw = add_const(p, &wshape, nw);
+  if (vw < 0) free(nw);
+  int vb = vw >= 0 && nb ? add_const(p, &bshape, nb) : -1;
+  if (nb && vb < 0) free(nb);
+  if (vw < 0 || (nb && vb < 0) || !set_input(&p->g.nodes[ni], 1, vw) || (nb && !set_input(&p->g.nodes[ni], 2, vb)))
+    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  return DM_OK;
+}
+
 static dm_status fold_batchnorm(dm_context *ctx, nn_plan *p, int ci) {
   nn_node *conv = &p->g.nodes[ci];
   int bi = sole_reader(p, conv->out[0]);
@@ -114,24 +135,9 @@ static dm_status fold_batchnorm(dm_context *ctx, nn_plan *p, int ci) {
     for (int64_t e = 0; e < per; e++) nw[o * per + e] = wd[o * per + e] * s;
     nb[o] = ((bias ? bias[o] : 0.0f) - mean[o]) * s + beta[o];
   }
-  dm_nn_tensor bshape = {DM_NN_FLOAT, 1, {m}, NULL};
-  dm_nn_tensor wshape = w->t;
-  int vw = add_const(p, &wshape, nw);
-  if (vw < 0) {
-    free(nw), free(nb);
-    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
-  }
-  int vb = add_const(p, &bshape, nb);
-  if (vb < 0) {
-    free(nb);
-    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
-  }
-  conv = &p->g.nodes[ci];
-  if (!set_input(conv, 1, vw) || !set_input(conv, 2, vb))
-    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
-  conv->out[0] = bn->out[0];
-  bn->dead = 1;
-  return DM_OK;
+  dm_status s = set_weights(ctx, p, ci, nw, nb, m);
+  if (s == DM_OK) p->g.nodes[ci].out[0] = bn->out[0], bn->dead = 1;
+  return s;
 }
 
 static int same_dims(const dm_nn_tensor *a, const dm_nn_tensor *b) {
@@ -224,6 +230,69 @@ static void fuse_gelu(nn_plan *p, int ei) {
   e->dead = a->dead = m1->dead = m2->dead = 1;
 }
 
+/* MatMul(x, W) (+ bias) -> Mul(per-column or scalar constant c): c folds
+ * into W's columns and the bias, as BatchNormalization into a Conv
+ * (DINOv2's layer scale; rounding moves from the product to the weights). */
+static dm_status fold_matmul_scale(dm_context *ctx, nn_plan *p, int mi) {
+  nn_node *mm = &p->g.nodes[mi];
+  if (mm->n_in < 2 || mm->n_in > 3 || mm->n_out != 1 || mm->act.kind != NN_ACT_NONE) return DM_OK;
+  int ui = sole_reader(p, mm->out[0]);
+  if (ui < 0 || !is_op(&p->g.nodes[ui], "Mul")) return DM_OK;
+  nn_node *mul = &p->g.nodes[ui];
+  const nn_value *w = &p->g.values[mm->in[1]];
+  if (!w->is_const || w->t.dtype != DM_NN_FLOAT || w->t.ndim != 2) return DM_OK;
+  const int64_t kk = w->t.dims[0], n = w->t.dims[1];
+  int cv = mul->in[0] == mm->out[0] ? mul->in[1] : mul->in[0];
+  const nn_value *c = &p->g.values[cv];
+  const float *cs = const_floats(p, cv, -1);
+  if (!cs || (dm_nn_numel(&c->t) != n && dm_nn_numel(&c->t) != 1)) return DM_OK;
+  for (int i = 0; i + 1 < c->t.ndim; i++)
+    if (c->t.dims[i] != 1) return DM_OK; /* along the last axis only */
+  if (!same_dims(&p->g.values[mm->out[0]].t, &p->g.values[mul->out[0]].t)) return DM_OK;
+  const int has_bias = mm->n_in == 3 && mm->in[2] >= 0;
+  const float *bias = has_bias ? const_floats(p, mm->in[2], n) : NULL;
+  if (has_bias && !bias) return DM_OK;
+  const int64_t cstep = dm_nn_numel(&c->t) == n;
+  float *nw = malloc((size_t)(kk * n) * sizeof *nw), *nb = bias ? malloc((size_t)n * sizeof *nb) : NULL;
+  if (!nw || (bias && !nb)) {
+    free(nw), free(nb);
+    return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  }
+  const float *wd = w->t.data;
+  for (int64_t r = 0; r < kk; r++)
+    for (int64_t j = 0; j < n; j++) nw[r * n + j] = wd[r * n + j] * cs[j * cstep];
+  for (int64_t j = 0; bias && j < n; j++) nb[j] = bias[j] * cs[j * cstep];
+  int out = mul->out[0];
+  dm_status s = set_weights(ctx, p, mi, nw, nb, n);
+  if (s == DM_OK) p->g.nodes[mi].out[0] = out, p->g.nodes[ui].dead = 1;
+  return s;
+}
+
+/* MatMul (+ bias) -> Add(r, a tensor of the output's shape): r becomes the
+ * MatMul's fourth input, the sum its starting value (the residual
+ * connection of every transformer block). Not where the AVX-512 kernel
+ * (math_mm_blocked.c) takes the product: it has no such input. */
+static dm_status fuse_matmul_residual(nn_plan *p, int mi) {
+  nn_node *mm = &p->g.nodes[mi];
+  if (mm->n_in < 2 || mm->n_in > 3 || mm->n_out != 1 || mm->act.kind != NN_ACT_NONE) return DM_OK;
+  const dm_nn_tensor *y = &p->g.values[mm->out[0]].t, *a = &p->g.values[mm->in[0]].t;
+  const dm_nn_tensor *w = &p->g.values[mm->in[1]].t;
+  const dm_nn_tensor *bias = mm->n_in == 3 && mm->in[2] >= 0 ? &p->g.values[mm->in[2]].t : NULL;
+  /* rows of y are rows of the product (no 1-D operand), the bias one per column */
+  if (y->ndim < 2 || a->ndim < 2 || w->ndim < 2 || nn_mm_blocked_ok(a->dims[a->ndim - 1])) return DM_OK;
+  if (bias && (bias->ndim != 1 || bias->dims[0] != y->dims[y->ndim - 1])) return DM_OK;
+  int ai = sole_reader(p, mm->out[0]);
+  if (ai < 0 || !is_op(&p->g.nodes[ai], "Add")) return DM_OK;
+  nn_node *add = &p->g.nodes[ai];
+  int r = add->in[0] == mm->out[0] ? add->in[1] : add->in[0];
+  if (r < 0 || r == mm->out[0] || p->g.values[r].t.dtype != DM_NN_FLOAT) return DM_OK;
+  if (!same_dims(&p->g.values[r].t, y) || !same_dims(y, &p->g.values[add->out[0]].t)) return DM_OK;
+  if (!set_input(mm, 3, r)) return DM_OK; /* out of memory: stay unfused */
+  mm->out[0] = add->out[0];
+  add->dead = 1;
+  return DM_OK;
+}
+
 /* MatMul(A, B) -> Softmax(last axis) -> MatMul(., V) becomes one attention
  * node (ops_math_attention.c) in the second MatMul's place, where A, B and V
  * are all computed; the scores are then never written out whole. */
@@ -255,6 +324,113 @@ static void fuse_attention(nn_plan *p, int m1i) {
   m2->op = &nn_op_attention;
   m2->attrs = NULL, m2->n_attrs = 0;
   m1->dead = sm->dead = 1;
+}
+
+/* ---- views folded into the fused attention ----
+ * Multi-head attention as exported: Q, K and V come out of their
+ * projections as [.., tokens, heads * dim], are split into heads by Reshape
+ * + Transpose (K transposed once more), Q and K multiplied by a scalar
+ * scale, and the output goes back through Transpose + Reshape. Each of
+ * those is a pass over memory; the attention kernel reads and writes
+ * through strides (nn_att_state) instead. */
+
+/* The live node writing v, or -1. */
+static int live_producer(const nn_plan *p, int v) {
+  for (int i = 0; v >= 0 && i < p->g.n_nodes; i++)
+    if (!p->g.nodes[i].dead && p->g.nodes[i].n_out > 0 && p->g.nodes[i].out[0] == v) return i;
+  return -1;
+}
+
+/* A Transpose's perm (inferred already, so valid) into perm[0..rank). */
+static void transpose_perm(const nn_node *t, int rank, int *perm) {
+  size_t len;
+  const int64_t *pa = nn_attr_ints(t, "perm", &len);
+  for (int i = 0; i < rank; i++) perm[i] = pa ? nn_axis(pa[i], rank) : rank - 1 - i;
+}
+
+/* Node n applied to view v (over n's chain input): 0 if it cannot be. */
+static int view_step(const nn_plan *p, const nn_node *n, nn_view *v) {
+  if (is_op(n, "Transpose")) {
+    int perm[DM_NN_MAX_DIMS];
+    transpose_perm(n, v->ndim, perm);
+    nn_view_permute(v, perm);
+  } else if (is_op(n, "Mul")) {
+    float c;
+    if (v->scale != 1.0f || !(const_scalar(p, n->in[1], &c) || const_scalar(p, n->in[0], &c))) return 0;
+    v->scale = c; /* one Mul: x * c rounds as the Mul would */
+  }
+  const dm_nn_tensor *o = &p->g.values[n->out[0]].t;
+  return nn_view_reshape(v, o->ndim, o->dims);
+}
+
+/* Operand `slot` of attention node ai: walk back through sole-reader
+ * Transpose, relabel (NN_OP_ALIAS) and Mul(scalar) nodes, then take the
+ * longest run of them the view can express (at least one Transpose or Mul:
+ * relabels are free already). Returns 1 when folded. */
+static int fold_operand(nn_plan *p, int ai, int slot, nn_view *view) {
+  int chain[8], src[8], n = 0, reader = ai, v = p->g.nodes[ai].in[slot];
+  while (n < 8) {
+    int pi = live_producer(p, v);
+    if (pi < 0 || sole_reader(p, v) != reader) break;
+    const nn_node *pn = &p->g.nodes[pi];
+    if (pn->act.kind != NN_ACT_NONE) break;
+    float c;
+    int s = -1;
+    if (is_op(pn, "Transpose") || (pn->op->flags & NN_OP_ALIAS)) s = pn->in[0];
+    else if (is_op(pn, "Mul") && pn->n_in == 2 && const_scalar(p, pn->in[1], &c)) s = pn->in[0];
+    else if (is_op(pn, "Mul") && pn->n_in == 2 && const_scalar(p, pn->in[0], &c)) s = pn->in[1];
+    if (s < 0 || p->g.values[s].t.dtype != DM_NN_FLOAT || p->g.values[s].is_const) break;
+    chain[n] = pi, src[n++] = s;
+    reader = pi, v = s;
+  }
+  for (int start = n - 1; start >= 0; start--) {
+    nn_view w;
+    nn_view_dense(&w, &p->g.values[src[start]].t);
+    int ok = 1, moves = 0;
+    for (int i = start; i >= 0 && ok; i--) {
+      moves += !(p->g.nodes[chain[i]].op->flags & NN_OP_ALIAS);
+      ok = view_step(p, &p->g.nodes[chain[i]], &w);
+    }
+    if (!ok || !moves) continue;
+    *view = w;
+    p->g.nodes[ai].in[slot] = src[start];
+    for (int i = 0; i <= start; i++) p->g.nodes[chain[i]].dead = 1;
+    return 1;
+  }
+  return 0;
+}
+
+/* The output's sole reader a Transpose keeping the last axis last: the
+ * attention writes the transposed tensor itself. Returns 1 when folded. */
+static int fold_output(nn_plan *p, int ai, nn_view *y) {
+  nn_node *att = &p->g.nodes[ai];
+  int ti = sole_reader(p, att->out[0]);
+  if (ti < 0 || !is_op(&p->g.nodes[ti], "Transpose")) return 0;
+  nn_node *t = &p->g.nodes[ti];
+  const dm_nn_tensor *to = &p->g.values[t->out[0]].t;
+  int perm[DM_NN_MAX_DIMS];
+  int64_t st[DM_NN_MAX_DIMS];
+  transpose_perm(t, y->ndim, perm);
+  if (perm[y->ndim - 1] != y->ndim - 1) return 0;
+  nn_strides(to->ndim, to->dims, st);
+  for (int i = 0; i < y->ndim; i++) y->strides[perm[i]] = st[i];
+  att->out[0] = t->out[0];
+  t->dead = 1;
+  return 1;
+}
+
+static dm_status fold_attention_views(dm_context *ctx, nn_plan *p, int ai) {
+  nn_node *att = &p->g.nodes[ai];
+  nn_att_state *st = calloc(1, sizeof *st);
+  if (!st) return dm_fail(ctx, DM_ERR_NOMEM, p->g.name, "out of memory while fusing");
+  for (int i = 0; i < 3; i++) nn_view_dense(&st->op[i], &p->g.values[att->in[i]].t);
+  nn_view_dense(&st->op[3], &p->g.values[att->out[0]].t);
+  int folded = 0;
+  for (int i = 0; i < 3; i++) folded |= fold_operand(p, ai, i, &st->op[i]);
+  folded |= fold_output(p, ai, &st->op[3]);
+  if (folded) att->state = st;
+  else free(st);
+  return DM_OK;
 }
 
 /* Upsample(nearest, scales [1, 1, a, b], a and b whole) -> Add(a tensor of
@@ -317,6 +493,8 @@ dm_status nn_fuse(dm_context *ctx, nn_plan *p) {
     else if (is_op(&p->g.nodes[i], "MatMul")) {
       fuse_attention(p, i);
       if (!p->g.nodes[i].dead) s = fuse_matmul_bias(ctx, p, i);
+      if (s == DM_OK && !p->g.nodes[i].dead) s = fold_matmul_scale(ctx, p, i);
+      if (s == DM_OK && !p->g.nodes[i].dead) s = fuse_matmul_residual(p, i);
     }
     else if (is_op(&p->g.nodes[i], "Erf")) fuse_gelu(p, i);
     else if (is_op(&p->g.nodes[i], "Upsample")) fuse_upsample_add(p, i);
@@ -324,5 +502,10 @@ dm_status nn_fuse(dm_context *ctx, nn_plan *p) {
   }
   for (int i = 0; i < p->g.n_nodes; i++)
     if (!p->g.nodes[i].dead) fuse_activation(p, i);
+  for (int i = 0; i < p->g.n_nodes; i++) {
+    dm_status s = DM_OK;
+    if (!p->g.nodes[i].dead && p->g.nodes[i].op == &nn_op_attention) s = fold_attention_views(ctx, p, i);
+    if (s != DM_OK) return s;
+  }
   return DM_OK;
 }

@@ -96,22 +96,26 @@ __attribute__((target("avx2,fma"))) static void strips(const float *w, int64_t l
   }
 }
 
-void nn_att_scores8(const float *a, int64_t rows, int64_t k, const float *b, int64_t n, float *s) {
-  strips(a, k, rows, k, b, n, n, s, n, 0);
+void nn_att_scores8(const float *a, int64_t lda, int64_t rows, int64_t k, const float *b, int64_t ldb, int64_t n,
+                    float *s) {
+  strips(a, lda, rows, k, b, ldb, n, s, n, 0);
 }
 
-void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t d, float *y) {
+void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t ldv, int64_t d, float *y,
+                    int64_t ldy) {
   for (int64_t k0 = 0; k0 < n; k0 += KC) {
     const int64_t kn = n - k0 < KC ? n - k0 : KC;
-    strips(p + k0, n, rows, kn, v + k0 * d, d, d, y, d, k0 > 0);
+    strips(p + k0, n, rows, kn, v + k0 * ldv, ldv, d, y, ldy, k0 > 0);
   }
 }
 
 #else
-void nn_att_scores8(const float *a, int64_t rows, int64_t k, const float *b, int64_t n, float *s) {
-  (void)a, (void)rows, (void)k, (void)b, (void)n, (void)s;
+void nn_att_scores8(const float *a, int64_t lda, int64_t rows, int64_t k, const float *b, int64_t ldb, int64_t n,
+                    float *s) {
+  (void)a, (void)lda, (void)rows, (void)k, (void)b, (void)ldb, (void)n, (void)s;
 }
-void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t d, float *y) {
-  (void)p, (void)rows, (void)n, (void)v, (void)d, (void)y;
+void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t ldv, int64_t d, float *y,
+                    int64_t ldy) {
+  (void)p, (void)rows, (void)n, (void)v, (void)ldv, (void)d, (void)y, (void)ldy;
 }
 #endif

@@ -104,10 +104,40 @@ void nn_verf8(const float *x, float *y, int64_t n);
 void nn_vgelu8(const float *x, float *y, int64_t n); /* x / 2 * (1 + erf(x / sqrt 2)) */
 
 /* math_att_kern.c (nn_vec8_ok() CPUs): the fused attention's two products
- * on a block of rows, all row-major and contiguous:
- * s[rows, n] = a[rows, k] . b[k, n] and y[rows, d] = p[rows, n] . v[n, d]. */
-void nn_att_scores8(const float *a, int64_t rows, int64_t k, const float *b, int64_t n, float *s);
-void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t d, float *y);
+ * on a block of rows, row-major, rows lda / ldb / ldv / ldy floats apart:
+ * s[rows, n] = a[rows, k] . b[k, n] (s dense) and y[rows, d] = p[rows, n] . v[n, d]
+ * (p dense). */
+void nn_att_scores8(const float *a, int64_t lda, int64_t rows, int64_t k, const float *b, int64_t ldb, int64_t n,
+                    float *s);
+void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t ldv, int64_t d, float *y,
+                    int64_t ldy);
+
+/* A tensor read from (or written to) a buffer through strides: element
+ * (i_0, ..., i_{r-1}) lies sum i_j * strides[j] floats from the start, and
+ * reads are multiplied by scale (a Mul by a scalar folded in; 1 = none). */
+typedef struct nn_view {
+  int ndim;
+  int64_t dims[DM_NN_MAX_DIMS], strides[DM_NN_MAX_DIMS];
+  float scale;
+} nn_view;
+
+/* The fused attention's node->state: its operands A [..., M, K],
+ * B [..., K, N], V [..., N, D] and output Y [..., M, D] as views of the
+ * node's three input buffers and its output buffer. fuse.c folds the
+ * Transpose / Reshape / Mul(scalar) chains that multi-head attention puts
+ * around the products into them; otherwise (prepare) they are the tensors
+ * themselves, dense. */
+typedef struct nn_att_state {
+  nn_view op[4];
+} nn_att_state;
+
+/* math_view.c: the view of tensor t itself (dense, scale 1); its axes
+ * permuted (axis i of the result is axis perm[i]); relabelled to the shape
+ * dims, the same elements, when strides can express that (returns 0 and
+ * leaves v alone when only a copy could). */
+void nn_view_dense(nn_view *v, const dm_nn_tensor *t);
+void nn_view_permute(nn_view *v, const int *perm);
+int nn_view_reshape(nn_view *v, int nd, const int64_t *dims);
 
 /* Softmax of one contiguous row of d floats (y may equal x), as the Softmax
  * op computes it: max, e^(x - max), times 1 / sum. vec8: nn_vec8_ok(). */

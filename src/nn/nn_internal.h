@@ -156,6 +156,9 @@ typedef struct nn_kctx {
 typedef enum nn_op_flags {
   NN_OP_SHAPE_ONLY = 1,   /* output depends only on input shapes (Shape, Size): always folded */
   NN_OP_ACT = 2,          /* honours node->act (a following Relu/Clip may be fused into it) */
+  /* Output 0 is input 0's bytes unchanged (Reshape and kin): the memory
+   * plan may give it input 0's buffer, and run must then do nothing. */
+  NN_OP_ALIAS = 4,
 } nn_op_flags;
 
 typedef struct nn_op {

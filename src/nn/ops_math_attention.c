@@ -10,7 +10,15 @@
  * math_att_kern.c with AVX2, else sgemm). The arithmetic is the unfused
  * graph's, row by row, so results agree to float rounding, NaN and inf
  * included. One DA-V2-S layer (nn_test_attention bench, 2 threads, shared
- * Zen 3): 45 ms fused, 103 ms as MatMul + Softmax + MatMul. */
+ * Zen 3): 45 ms fused, 103 ms as MatMul + Softmax + MatMul.
+ *
+ * The operands are strided views (nn_att_state): fuse.c folds in the
+ * head-splitting Reshape + Transpose of Q, K and V, the Mul(scale) on Q and
+ * K and the head-merging Transpose of the output, so each of those passes
+ * over memory goes. Operands with unit column stride and no scale are read
+ * in place (V, and the output is written so); the others are copied dense
+ * (times the scale: the Mul's own float product) for all heads before the
+ * products. */
 #include <cblas.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,6 +27,7 @@
 #include "core/pool.h"
 #include "nn/conv_internal.h"
 #include "nn/math_internal.h"
+#include "nn/ops_tensor.h"
 
 #define ATT_BLOCK_BYTES (192 << 10) /* one worker's score block: well inside a 512 KB L2 */
 #define ATT_ROWS_MIN 4
@@ -66,24 +75,76 @@ static int64_t att_rows(const att_dims *d) {
 
 static int att_slots(const nn_kctx *k) { return k->ctx && k->ctx->n_threads > 1 ? k->ctx->n_threads : 1; }
 
+static void view_dims(const nn_att_state *st, att_dims *d) {
+  const int r = st->op[0].ndim;
+  d->batch = 1;
+  for (int i = 0; i < r - 2; i++) d->batch *= st->op[0].dims[i];
+  d->m = st->op[0].dims[r - 2], d->k = st->op[0].dims[r - 1];
+  d->n = st->op[1].dims[r - 1], d->d = st->op[2].dims[r - 1];
+}
+
+/* Read through a copy: columns not adjacent, or a scale to apply. */
+static int needs_copy(const nn_view *v) { return v->strides[v->ndim - 1] != 1 || v->scale != 1.0f; }
+
+/* Floats between rows of a view (any value when there is one row). */
+static int64_t row_stride(const nn_view *v) {
+  return v->dims[v->ndim - 2] > 1 ? v->strides[v->ndim - 2] : v->dims[v->ndim - 1];
+}
+
+/* Offset of flat index i over the first `axes` dims (row-major). */
+static int64_t lead_offset(const nn_view *v, int64_t i, int axes) {
+  int64_t off = 0;
+  for (int a = axes - 1; a >= 0; a--) {
+    off += i % v->dims[a] * v->strides[a];
+    i /= v->dims[a];
+  }
+  return off;
+}
+
+/* Offset of batch matrix bt. */
+static int64_t batch_offset(const nn_view *v, int64_t bt) { return lead_offset(v, bt, v->ndim - 2); }
+
+static int64_t up16(int64_t n) { return (n + 15) / 16 * 16; } /* floats, keeping regions 64-byte aligned */
+
+/* Scratch, in floats: per-slot score blocks, then A, B and V copied whole
+ * (each only when needed). */
+typedef struct att_layout {
+  int64_t a_at, b_at, v_at, total;
+} att_layout;
+
+static att_layout layout(const nn_att_state *st, const att_dims *d, int slots, int64_t rows) {
+  att_layout l;
+  l.a_at = up16(slots * rows * d->n);
+  l.b_at = l.a_at + (needs_copy(&st->op[0]) ? up16(d->batch * d->m * d->k) : 0);
+  l.v_at = l.b_at + (needs_copy(&st->op[1]) ? up16(d->batch * d->k * d->n) : 0);
+  l.total = l.v_at + (needs_copy(&st->op[2]) ? up16(d->batch * d->n * d->d) : 0);
+  return l;
+}
+
 static dm_status att_prepare(nn_kctx *k) {
+  nn_att_state *st = k->node->state;
+  if (!st) { /* not folded by fuse.c: the tensors themselves */
+    att_dims d;
+    dm_status s = att_shape(k, &d);
+    if (s != DM_OK) return s;
+    if (!(st = calloc(1, sizeof *st))) return nn_fail(k, DM_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < 3; i++) nn_view_dense(&st->op[i], k->in[i]);
+    nn_view_dense(&st->op[3], k->out[0]);
+    k->node->state = st;
+  }
   att_dims d;
-  dm_status s = att_shape(k, &d);
-  if (s != DM_OK) return s;
-  k->node->scratch = (size_t)att_slots(k) * (size_t)(att_rows(&d) * d.n) * sizeof(float);
-  att_dims *keep = malloc(sizeof *keep); /* for describe */
-  if (keep) *keep = d;
-  free(k->node->state);
-  k->node->state = keep;
+  view_dims(st, &d);
+  k->node->scratch = (size_t)layout(st, &d, att_slots(k), att_rows(&d)).total * sizeof(float);
   return DM_OK;
 }
 
 typedef struct att_job {
   att_dims d;
+  nn_view op[4];
   int64_t rows, blocks; /* rows per item, items per batch matrix */
   int slots, vec8; /* vec8: the AVX2 products and exp (math_att_kern.c), else sgemm */
   const float *a, *b, *v;
-  float *y, *scratch;
+  float *y, *scores;
   atomic_llong next;
 } att_job;
 
@@ -92,36 +153,93 @@ static void att_worker(void *user, int ith, int nth) {
   (void)nth;
   if (ith >= j->slots) return;
   const att_dims *d = &j->d;
-  float *s = j->scratch + (size_t)ith * (size_t)(j->rows * d->n);
-  const int64_t items = d->batch * j->blocks;
+  const nn_view *va = &j->op[0], *vb = &j->op[1], *vv = &j->op[2], *vy = &j->op[3];
+  float *s = j->scores + (size_t)ith * (size_t)(j->rows * d->n);
+  const int64_t items = d->batch * j->blocks, ldb = row_stride(vb), ldv = row_stride(vv), ldy = row_stride(vy);
   for (int64_t it; (it = nn_conv_next(&j->next)) < items;) {
     const int64_t bt = it / j->blocks, r0 = (it % j->blocks) * j->rows;
     const int rows = (int)(d->m - r0 < j->rows ? d->m - r0 : j->rows);
-    const float *a = j->a + (bt * d->m + r0) * d->k, *b = j->b + bt * d->k * d->n;
-    const float *v = j->v + bt * d->n * d->d;
-    float *y = j->y + (bt * d->m + r0) * d->d;
+    const float *a = j->a + batch_offset(va, bt) + r0 * row_stride(va);
+    const int64_t lda = row_stride(va);
+    const float *b = j->b + batch_offset(vb, bt), *v = j->v + batch_offset(vv, bt);
+    float *y = j->y + batch_offset(vy, bt) + r0 * ldy;
     if (d->k == 0)
       memset(s, 0, (size_t)(rows * d->n) * sizeof *s);
     else if (j->vec8)
-      nn_att_scores8(a, rows, d->k, b, d->n, s);
+      nn_att_scores8(a, lda, rows, d->k, b, ldb, d->n, s);
     else
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, (int)d->n, (int)d->k, 1.0f, a, (int)d->k, b,
-                  (int)d->n, 0.0f, s, (int)d->n);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, (int)d->n, (int)d->k, 1.0f, a, (int)lda, b,
+                  (int)ldb, 0.0f, s, (int)d->n);
     for (int r = 0; r < rows; r++) nn_softmax_row(s + r * d->n, s + r * d->n, d->n, j->vec8);
     if (d->d == 0) continue;
     if (j->vec8)
-      nn_att_values8(s, rows, d->n, v, d->d, y);
+      nn_att_values8(s, rows, d->n, v, ldv, d->d, y, ldy);
     else
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, (int)d->d, (int)d->n, 1.0f, s, (int)d->n, v,
-                  (int)d->d, 0.0f, y, (int)d->d);
+                  (int)ldv, 0.0f, y, (int)ldy);
   }
 }
 
+typedef struct copy_job {
+  const nn_view *v;
+  const float *src;
+  float *dst;
+} copy_job;
+
+/* Rows [i0, i1) of a view with unit column stride, times its scale: one
+ * streaming pass. */
+static void copy_rows(void *user, int64_t i0, int64_t i1) {
+  const copy_job *j = user;
+  const nn_view *v = j->v;
+  const int64_t w = v->dims[v->ndim - 1];
+  const float s = v->scale;
+  for (int64_t i = i0; i < i1; i++) {
+    const float *restrict x = j->src + lead_offset(v, i, v->ndim - 1);
+    float *restrict y = j->dst + i * w;
+    for (int64_t c = 0; c < w; c++) y[c] = x[c] * s;
+  }
+}
+
+typedef struct scale_job {
+  float *x, s;
+} scale_job;
+
+static void scale_piece(void *user, int64_t i0, int64_t i1) {
+  const scale_job *j = user;
+  for (int64_t i = i0; i < i1; i++) j->x[i] *= j->s;
+}
+
+/* Operand v copied dense into dst, scaled; v becomes that copy. Rows with
+ * unit column stride go in one pass; others through the copy engine's
+ * tiled transpose, then the scale. (A per-item copy of A's rows inside the
+ * workers instead ran at the latency of its strided misses: 1% of DA-V2-S
+ * in perf.) */
+static const float *copy_operand(dm_context *ctx, nn_view *v, const float *src, float *dst) {
+  const int64_t w = v->dims[v->ndim - 1];
+  int64_t n = 1;
+  for (int i = 0; i < v->ndim; i++) n *= v->dims[i];
+  if (v->strides[v->ndim - 1] == 1) {
+    copy_job cj = {v, src, dst};
+    nn_math_parallel(ctx, w ? n / w : 0, w ? NN_PAR_CHEAP / w + 1 : 1, copy_rows, &cj);
+  } else {
+    nn_copy_strided(ctx, dst, src, sizeof(float), v->ndim, v->dims, v->strides);
+    if (v->scale != 1.0f) {
+      scale_job sj = {dst, v->scale};
+      nn_math_parallel(ctx, n, NN_PAR_CHEAP, scale_piece, &sj);
+    }
+  }
+  nn_strides(v->ndim, v->dims, v->strides);
+  v->scale = 1.0f;
+  return dst;
+}
+
 static dm_status att_run(nn_kctx *k) {
+  const nn_att_state *st = k->node->state;
+  if (!st) return nn_fail(k, DM_ERR_PARAM, "run before prepare");
   att_job j;
   memset(&j, 0, sizeof j);
-  dm_status s = att_shape(k, &j.d);
-  if (s != DM_OK) return s;
+  view_dims(st, &j.d);
+  memcpy(j.op, st->op, sizeof j.op);
   if (nn_numel(k->out[0]) == 0) return DM_OK;
   if (j.d.n == 0) { /* softmax over nothing: the products are empty sums */
     memset(k->out[0]->data, 0, (size_t)nn_numel(k->out[0]) * sizeof(float));
@@ -131,9 +249,14 @@ static dm_status att_run(nn_kctx *k) {
   j.blocks = (j.d.m + j.rows - 1) / j.rows;
   j.slots = att_slots(k);
   j.vec8 = nn_vec8_ok();
+  const att_layout l = layout(st, &j.d, j.slots, j.rows);
+  float *scratch = k->scratch;
   j.a = k->in[0]->data, j.b = k->in[1]->data, j.v = k->in[2]->data;
   j.y = k->out[0]->data;
-  j.scratch = k->scratch;
+  j.scores = scratch;
+  if (needs_copy(&j.op[0])) j.a = copy_operand(k->ctx, &j.op[0], j.a, scratch + l.a_at);
+  if (needs_copy(&j.op[1])) j.b = copy_operand(k->ctx, &j.op[1], j.b, scratch + l.b_at);
+  if (needs_copy(&j.op[2])) j.v = copy_operand(k->ctx, &j.op[2], j.v, scratch + l.v_at);
   atomic_init(&j.next, 0);
   if (!j.vec8) nn_blas_single_thread(); /* one product per worker */
   dm_parallel(k->ctx, att_worker, &j);
@@ -143,8 +266,9 @@ static dm_status att_run(nn_kctx *k) {
 static void att_release(void *state) { free(state); }
 
 static void att_describe(const nn_node *n, char *buf, size_t len, double *macs) {
-  const att_dims *d = n->state;
-  if (!d) return;
+  if (!n->state) return;
+  att_dims dd, *d = &dd;
+  view_dims(n->state, d);
   snprintf(buf, len, "attention %lldx [%lld,%lld]x[%lld,%lld]x[%lld,%lld]", (long long)d->batch, (long long)d->m,
            (long long)d->k, (long long)d->k, (long long)d->n, (long long)d->n, (long long)d->d);
   *macs = (double)d->batch * (double)d->m * (double)d->n * (double)(d->k + d->d);

@@ -1,6 +1,7 @@
 /* MatMul (numpy semantics: 1-D promotion, batch dims broadcast; optional
- * third input = bias broadcast to the output, from the planner's MatMul+Add
- * fusion) and Gemm, on OpenBLAS's cblas_sgemm. Both honour node->act.
+ * third input = bias broadcast to the output, fourth = a residual of the
+ * output's shape added too, from the planner's MatMul+Add fusions) and
+ * Gemm, on OpenBLAS's cblas_sgemm. Both honour node->act.
  *
  * Threading: OpenBLAS (pthread build) splits each sgemm over its own
  * threads, so every product here is one sgemm issued from the calling
@@ -133,6 +134,26 @@ static void apply_act(nn_kctx *k, float *y, int64_t n) {
   nn_math_parallel(k->ctx, n, NN_PAR_CHEAP, act_piece, &j);
 }
 
+/* The rows of Y before the product accumulates onto them: residual plus
+ * bias (input 3, from fuse.c's MatMul + Add fusion). */
+typedef struct {
+  const float *res, *bias;
+  float *y;
+  int64_t n;
+} start_job;
+
+static void start_piece(void *user, int64_t i0, int64_t i1) {
+  const start_job *j = user;
+  for (int64_t i = i0; i < i1; i++) {
+    const float *r = j->res + i * j->n;
+    float *y = j->y + i * j->n;
+    if (j->bias)
+      for (int64_t c = 0; c < j->n; c++) y[c] = r[c] + j->bias[c];
+    else
+      memcpy(y, r, (size_t)j->n * sizeof *y);
+  }
+}
+
 static dm_status mm_run(nn_kctx *k) {
   mm_dims d;
   dm_status s = mm_shape(k, &d);
@@ -141,17 +162,22 @@ static dm_status mm_run(nn_kctx *k) {
   int64_t total = nn_numel(y);
   if (total == 0) return DM_OK;
   int64_t nb = nn_numel(&d.batch), na = nn_numel(&d.a_batch), nbb = nn_numel(&d.b_batch);
-  const dm_nn_tensor *bias = nn_has_in(k, 2) ? k->in[2] : NULL;
+  const dm_nn_tensor *bias = nn_has_in(k, 2) ? k->in[2] : NULL, *res = nn_has_in(k, 3) ? k->in[3] : NULL;
   int plain_bias = !bias || (bias->ndim == 1 && bias->dims[0] == d.n);
-  if (d.k > 0 && plain_bias && (na == nb || na == 1) && (nbb == nb || nbb == 1) && nn_mm_blocked_ok(d.k)) {
+  if (!res && d.k > 0 && plain_bias && (na == nb || na == 1) && (nbb == nb || nbb == 1) &&
+      nn_mm_blocked_ok(d.k)) {
     /* no batch broadcasting beyond "shared": the blocked AVX-512 kernel */
     nn_mm_blocked(k->ctx, k->in[0]->data, na == 1 ? 0 : d.m * d.k, k->in[1]->data, nbb == 1 ? 0 : d.k * d.n,
                   bias ? bias->data : NULL, y->data, nb, d.m, d.k, d.n, &k->node->act);
     return DM_OK;
   }
   float beta = 0.0f;
-  if (nn_has_in(k, 2)) {
-    nn_bcast_copy(k->ctx, k->in[2], y, y->data);
+  if (res) { /* fuse.c: a residual of the output's shape, and a plain bias */
+    start_job j = {res->data, bias ? bias->data : NULL, y->data, d.n};
+    nn_math_parallel(k->ctx, total / d.n, NN_PAR_CHEAP / d.n + 1, start_piece, &j);
+    beta = 1.0f;
+  } else if (bias) {
+    nn_bcast_copy(k->ctx, bias, y, y->data);
     beta = 1.0f;
   }
   if (d.k == 0 && beta == 0.0f) memset(y->data, 0, (size_t)total * sizeof(float));

@@ -53,7 +53,9 @@ static dm_status size_run(nn_kctx *k) {
   return DM_OK;
 }
 
-/* ---- data-preserving relabels ---- */
+/* ---- data-preserving relabels ----
+ * NN_OP_ALIAS: the arena usually gives the output the input's own bytes
+ * (arena.c), and nn_copy_whole then has nothing to copy. */
 
 static dm_status copy_run(nn_kctx *k) {
   nn_copy_whole(k, k->in[0], k->out[0]);
@@ -202,8 +204,8 @@ static dm_status unsqueeze_infer(nn_kctx *k) {
 
 const nn_op nn_op_shape = {"Shape", 1, NN_TENSOR_OPSET_MAX, NN_OP_SHAPE_ONLY, shape_infer, NULL, shape_run, NULL, NULL};
 const nn_op nn_op_size = {"Size", 1, NN_TENSOR_OPSET_MAX, NN_OP_SHAPE_ONLY, size_infer, NULL, size_run, NULL, NULL};
-const nn_op nn_op_reshape = {"Reshape", 5, NN_TENSOR_OPSET_MAX, 0, reshape_infer, NULL, copy_run, NULL, NULL};
-const nn_op nn_op_flatten = {"Flatten", 1, NN_TENSOR_OPSET_MAX, 0, flatten_infer, NULL, copy_run, NULL, NULL};
-const nn_op nn_op_squeeze = {"Squeeze", 1, NN_TENSOR_OPSET_MAX, 0, squeeze_infer, NULL, copy_run, NULL, NULL};
-const nn_op nn_op_unsqueeze = {"Unsqueeze", 1, NN_TENSOR_OPSET_MAX, 0, unsqueeze_infer, NULL, copy_run, NULL, NULL};
-const nn_op nn_op_identity = {"Identity", 1, NN_TENSOR_OPSET_MAX, 0, identity_infer, NULL, copy_run, NULL, NULL};
+const nn_op nn_op_reshape = {"Reshape", 5, NN_TENSOR_OPSET_MAX, NN_OP_ALIAS, reshape_infer, NULL, copy_run, NULL, NULL};
+const nn_op nn_op_flatten = {"Flatten", 1, NN_TENSOR_OPSET_MAX, NN_OP_ALIAS, flatten_infer, NULL, copy_run, NULL, NULL};
+const nn_op nn_op_squeeze = {"Squeeze", 1, NN_TENSOR_OPSET_MAX, NN_OP_ALIAS, squeeze_infer, NULL, copy_run, NULL, NULL};
+const nn_op nn_op_unsqueeze = {"Unsqueeze", 1, NN_TENSOR_OPSET_MAX, NN_OP_ALIAS, unsqueeze_infer, NULL, copy_run, NULL, NULL};
+const nn_op nn_op_identity = {"Identity", 1, NN_TENSOR_OPSET_MAX, NN_OP_ALIAS, identity_infer, NULL, copy_run, NULL, NULL};

@@ -2,8 +2,10 @@
  * softmax(A . B) . V against the unfused MatMul, Softmax and MatMul kernels
  * on random data, over shapes that exercise every row block, column strip
  * and tail (and the DA-V2-S head shape), with NaN, +-inf and empty
- * dimensions behaving as in the unfused graph; and the planner's fusion on a
- * model built in memory, against the same model kept unfused.
+ * dimensions behaving as in the unfused graph; the planner's fusion on a
+ * model built in memory, against the same model kept unfused; and the
+ * exporters' head split / merge (Reshape, Transpose, Mul by a scale) folded
+ * into the node as strided views, against the node on dense operands.
  *
  * `nn_test_attention bench` times the DA-V2-S layer (6 heads, 1370 tokens,
  * head dim 64) fused and unfused. */
@@ -141,6 +143,17 @@ static void test_kernel(dm_context *ctx) {
 
 enum { F = 1 };
 
+/* The built model, loaded; the builder is freed. */
+static dm_nn_model *load_built(dm_context *ctx, ob_model *b, const char *name) {
+  size_t len;
+  uint8_t *bytes = ob_pack(b, &len);
+  dm_nn_model *m = NULL;
+  CHECK_OK(ctx, dm_nn_load_buffer(ctx, name, bytes, len, NULL, &m));
+  free(bytes);
+  ob_free(b);
+  return m;
+}
+
 /* q [1,2,9,4] x kt [1,2,4,11] -> Softmax -> x v [1,2,11,3]; with
  * `keep_scores` the softmax output is a graph output too, which must keep
  * the graph unfused. */
@@ -158,13 +171,7 @@ static dm_nn_model *attention_model(dm_context *ctx, int keep_scores, int axis) 
   ob_node(&b, "MatMul", "pv", "p,v", "y");
   ob_output(&b, ob_vi(&b, "y", F, 4, (int64_t[]){1, 2, 9, 3}));
   if (keep_scores) ob_output(&b, ob_vi(&b, "p", F, 4, (int64_t[]){1, 2, 9, 11}));
-  size_t len;
-  uint8_t *bytes = ob_pack(&b, &len);
-  dm_nn_model *m = NULL;
-  CHECK_OK(ctx, dm_nn_load_buffer(ctx, "attention.onnx", bytes, len, NULL, &m));
-  free(bytes);
-  ob_free(&b);
-  return m;
+  return load_built(ctx, &b, "attention.onnx");
 }
 
 static void test_fusion(dm_context *ctx) {
@@ -186,6 +193,123 @@ static void test_fusion(dm_context *ctx) {
     dm_nn_free(fused), dm_nn_free(plain);
   }
   tfree(q), tfree(kt), tfree(v);
+}
+
+/* ---- multi-head attention as exported: views folded into the node ---- */
+
+enum { I64 = 7, T = 13, H = 2, D = 4 };
+
+static void init_ints(ob_model *b, const char *name, int n, const int64_t *v) {
+  Onnx__TensorProto *t = ob_tensor(b, name, I64, 1, (int64_t[]){n});
+  ob_raw(b, t, v, (size_t)n * sizeof *v);
+  ob_initializer(b, t);
+}
+
+static void perm_node(ob_model *b, const char *in, const char *out, int n, const int64_t *perm) {
+  Onnx__NodeProto *t = ob_node(b, "Transpose", NULL, in, out);
+  Onnx__AttributeProto *a = ob_attr(b, t, "perm", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+  a->n_ints = (size_t)n;
+  a->ints = ob_alloc(b, (size_t)n * sizeof *a->ints);
+  memcpy(a->ints, perm, (size_t)n * sizeof *perm);
+}
+
+/* q, k, v [1, T, H*D] split into heads by Reshape + Transpose (k transposed
+ * again through a 3-D Reshape, as DA-V2-S's graph does), with `scaled` q
+ * and k times a scalar, the output merged back by Transpose + Reshape.
+ * With `keep` the operands and the attention output are graph outputs too,
+ * which keeps those chains as nodes of their own. */
+static dm_nn_model *mha_model(dm_context *ctx, int keep, int scaled) {
+  ob_model b;
+  memset(&b, 0, sizeof b);
+  ob_init(&b, 8, 17);
+  const char *names[] = {"q", "k", "v"};
+  for (int i = 0; i < 3; i++) ob_input(&b, ob_vi(&b, names[i], F, 3, (int64_t[]){1, T, H * D}));
+  init_ints(&b, "s4", 4, (int64_t[]){1, T, H, D});
+  init_ints(&b, "s3", 3, (int64_t[]){H, T, D});
+  init_ints(&b, "s4k", 4, (int64_t[]){1, H, D, T});
+  init_ints(&b, "s3o", 3, (int64_t[]){1, T, H * D});
+  Onnx__TensorProto *sc = ob_tensor(&b, "sc", F, 0, NULL);
+  ob_raw(&b, sc, &(float){0.7071f}, 4);
+  ob_initializer(&b, sc);
+  const int64_t heads[] = {0, 2, 1, 3}, last2[] = {0, 2, 1};
+  ob_node(&b, "Reshape", NULL, "q,s4", "q4");
+  perm_node(&b, "q4", scaled ? "qh" : "qs", 4, heads);
+  if (scaled) ob_node(&b, "Mul", NULL, "qh,sc", "qs");
+  ob_node(&b, "Reshape", NULL, "k,s4", "k4");
+  perm_node(&b, "k4", "kh", 4, heads);
+  ob_node(&b, "Reshape", NULL, "kh,s3", "k3");
+  perm_node(&b, "k3", "k3t", 3, last2);
+  ob_node(&b, "Reshape", NULL, "k3t,s4k", scaled ? "kt" : "ks");
+  if (scaled) ob_node(&b, "Mul", NULL, "sc,kt", "ks");
+  ob_node(&b, "Reshape", NULL, "v,s4", "v4");
+  perm_node(&b, "v4", "vh", 4, heads);
+  ob_node(&b, "MatMul", NULL, "qs,ks", "s");
+  ob_node(&b, "Softmax", NULL, "s", "pr");
+  ob_node(&b, "MatMul", NULL, "pr,vh", "o");
+  perm_node(&b, "o", "ot", 4, heads);
+  ob_node(&b, "Reshape", NULL, "ot,s3o", "y");
+  ob_output(&b, ob_vi(&b, "y", F, 3, (int64_t[]){1, T, H * D}));
+  const char *kept[] = {"qs", "ks", "vh", "o"};
+  for (int i = 0; keep && i < 4; i++) ob_output(&b, ob_vi(&b, kept[i], F, -1, NULL));
+  return load_built(ctx, &b, "mha.onnx");
+}
+
+static int count_ops(const nn_plan *p, const char *op) {
+  int n = 0;
+  for (int s = 0; s < p->n_order; s++) n += !strcmp(p->g.nodes[p->order[s]].op_type, op);
+  return n;
+}
+
+/* nn_view_reshape: relabels that strides express, and refusals (v kept)
+ * where axes to merge are not contiguous with each other. */
+static void test_view_reshape(void) {
+  dm_nn_tensor t = {DM_NN_FLOAT, 3, {2, 3, 4}, NULL};
+  nn_view v;
+  nn_view_dense(&v, &t);
+  CHECK(v.strides[0] == 12 && v.strides[1] == 4 && v.strides[2] == 1 && v.scale == 1.0f);
+  CHECK(nn_view_reshape(&v, 4, (int64_t[]){1, 6, 4, 1}) && v.strides[1] == 4 && v.strides[2] == 1);
+  nn_view_dense(&v, &t);
+  nn_view_permute(&v, (int[]){1, 0, 2}); /* [3, 2, 4], strides 4, 12, 1 */
+  CHECK(v.dims[0] == 3 && v.strides[0] == 4 && v.strides[1] == 12);
+  nn_view w = v;
+  CHECK(!nn_view_reshape(&w, 2, (int64_t[]){6, 4}) && !memcmp(&w, &v, sizeof v)); /* 3 and 2 do not merge */
+  CHECK(nn_view_reshape(&w, 5, (int64_t[]){3, 1, 2, 2, 2}));
+  CHECK(w.strides[0] == 4 && w.strides[2] == 12 && w.strides[3] == 2 && w.strides[4] == 1);
+  CHECK(nn_view_reshape(&w, 3, (int64_t[]){3, 2, 4}) && w.strides[0] == 4 && w.strides[1] == 12 && w.strides[2] == 1);
+  CHECK(!nn_view_reshape(&w, 2, (int64_t[]){3, 8})); /* 2 (stride 12) and 4 do not merge */
+}
+
+/* Bit for bit the same as the fused node on dense operands; the views must
+ * really be taken: only the attention and the output Reshape (a relabel)
+ * are left, B is read transposed (so copied), V and Y through their head
+ * strides, A scaled (copied) or in place. */
+static void test_views(dm_context *ctx) {
+  dm_nn_tensor *x[3];
+  dm_nn_tensor in[3];
+  for (int i = 0; i < 3; i++) x[i] = tensor(3, (int64_t[]){1, T, H * D}, 2), in[i] = *x[i];
+  for (int scaled = 0; scaled < 2; scaled++) {
+    dm_nn_model *viewed = mha_model(ctx, 0, scaled), *dense = mha_model(ctx, 1, scaled);
+    if (!viewed || !dense) return;
+    dm_nn_tensor y1[1] = {{0}}, y2[5];
+    memset(y2, 0, sizeof y2);
+    CHECK_OK(ctx, dm_nn_run(ctx, viewed, in, y1, NULL));
+    CHECK_OK(ctx, dm_nn_run(ctx, dense, in, y2, NULL));
+    CHECK(dm_nn_numel(&y1[0]) == T * H * D && dm_nn_numel(&y2[0]) == T * H * D &&
+          !memcmp(y1[0].data, y2[0].data, (size_t)T * H * D * sizeof(float)));
+    const nn_plan *pv = nn_model_plan(viewed), *pd = nn_model_plan(dense);
+    CHECK(pv->n_order == 2 && count_ops(pv, "Attention") == 1 && count_ops(pv, "Reshape") == 1);
+    CHECK(count_ops(pd, "Attention") == 1 && count_ops(pd, "Transpose") == 5);
+    const nn_att_state *st = NULL;
+    for (int s = 0; s < pv->n_order; s++)
+      if (!strcmp(pv->g.nodes[pv->order[s]].op_type, "Attention")) st = pv->g.nodes[pv->order[s]].state;
+    CHECK(st && st->op[1].strides[3] == H * D && st->op[2].strides[2] == H * D && st->op[3].strides[2] == H * D);
+    CHECK(st && st->op[0].scale == (scaled ? 0.7071f : 1.0f) && st->op[1].scale == st->op[0].scale);
+    CHECK(st && st->op[0].strides[1] == D && st->op[0].strides[2] == H * D && st->op[0].strides[3] == 1);
+    free(y1[0].data);
+    for (int i = 0; i < 5; i++) free(y2[i].data);
+    dm_nn_free(viewed), dm_nn_free(dense);
+  }
+  for (int i = 0; i < 3; i++) tfree(x[i]);
 }
 
 /* ---- bench ---- */
@@ -224,6 +348,8 @@ int main(int argc, char **argv) {
   }
   test_kernel(ctx);
   test_fusion(ctx);
+  test_view_reshape();
+  test_views(ctx);
   dm_context_free(ctx);
   return dm_test_done("nn/test_attention");
 }

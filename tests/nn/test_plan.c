@@ -8,6 +8,7 @@
 #include "core/bigmem.h"
 #include "dm_test.h"
 #include "nn/nn.h"
+#include "nn/math_internal.h"
 #include "nn/plan.h"
 #include "onnx_build.h"
 
@@ -209,6 +210,65 @@ static void test_arena_borrowed(dm_context *ctx) {
   ob_free(&b);
 }
 
+static void init_i64(ob_model *b, const char *name, int n, const int64_t *v) {
+  Onnx__TensorProto *t = ob_tensor(b, name, I64, 1, (int64_t[]){n});
+  ob_raw(b, t, v, (size_t)n * sizeof *v);
+  ob_initializer(b, t);
+}
+
+static const void *value_data(const nn_plan *p, const char *name) {
+  for (int v = 0; v < p->g.n_values; v++)
+    if (!strcmp(p->g.values[v].name, name)) return p->g.values[v].t.data;
+  return NULL;
+}
+
+/* Reshape, Unsqueeze, Squeeze, Flatten and Identity relabel their input's
+ * bytes in place (NN_OP_ALIAS): a = Relu(x) and its relabels r1..r4 share
+ * one buffer, which must then stay untouched until r4's reader, long after
+ * a's own: Sigmoid and Neg in between would reuse a's bytes if the shared
+ * slot lived only as long as a. The output is an Identity of y (fuse.c
+ * drops the Identities that are not graph outputs). */
+static void test_relabel_alias(dm_context *ctx) {
+  ob_model b;
+  memset(&b, 0, sizeof b);
+  ob_init(&b, 8, 13);
+  ob_input(&b, ob_vi(&b, "x", F, 3, (int64_t[]){4, 6, 8}));
+  init_i64(&b, "shape", 2, (int64_t[]){24, 8});
+  init_i64(&b, "axis0", 1, (int64_t[]){0});
+  ob_node(&b, "Relu", NULL, "x", "a");
+  ob_node(&b, "Reshape", NULL, "a,shape", "r1");
+  ob_node(&b, "Unsqueeze", NULL, "r1,axis0", "r2");
+  ob_node(&b, "Squeeze", NULL, "r2,axis0", "r3");
+  ob_node(&b, "Flatten", NULL, "r3", "r4");
+  Onnx__NodeProto *fl = ob_node(&b, "Flatten", NULL, "x", "f");
+  Onnx__AttributeProto *ax = ob_attr(&b, fl, "axis", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  ax->has_i = 1, ax->i = 2;
+  ob_node(&b, "Sigmoid", NULL, "f", "c");
+  ob_node(&b, "Neg", NULL, "c", "e");
+  ob_node(&b, "Add", NULL, "r4,e", "y");
+  ob_node(&b, "Identity", NULL, "y", "out");
+  ob_output(&b, ob_vi(&b, "out", F, 2, (int64_t[]){24, 8}));
+  dm_nn_model *m = load(ctx, &b);
+  if (!m) return;
+  dm_nn_tensor x = tensor(3, (int64_t[]){4, 6, 8}), y;
+  CHECK_OK(ctx, dm_nn_run(ctx, m, &x, &y, NULL));
+  const float *xv = x.data, *yv = y.data;
+  double worst = 0;
+  for (int i = 0; i < 192; i++)
+    worst = fmax(worst, fabs(yv[i] - (fmaxf(xv[i], 0.0f) - 1.0f / (1.0f + expf(-xv[i])))));
+  CHECK(worst < 1e-6);
+  const nn_plan *p = nn_model_plan(m);
+  CHECK(!p->arena_borrowed && p->arena); /* small: the data pointers stay set */
+  const void *a = value_data(p, "a");
+  const char *rel[] = {"r1", "r2", "r3", "r4"};
+  for (int i = 0; i < 4; i++) CHECK(a && value_data(p, rel[i]) == a);
+  CHECK(value_data(p, "f") == value_data(p, "x") && value_data(p, "out") == value_data(p, "y"));
+  CHECK(value_data(p, "c") != a && value_data(p, "e") != a);
+  free(x.data), free(y.data);
+  dm_nn_free(m);
+  ob_free(&b);
+}
+
 /* x/sqrt2 -> Erf -> +1 -> *x -> *0.5, then MatMul + bias, and a Cast to float. */
 static void test_gelu_matmul_cast(dm_context *ctx) {
   ob_model b;
@@ -263,6 +323,66 @@ static void test_gelu_matmul_cast(dm_context *ctx) {
   ob_free(&b);
 }
 
+/* x [5,8] . W [8,3] + bias, times a column scale c [1,3], plus r [5,3],
+ * then Relu: with `keep` the biased product is a graph output too, which
+ * keeps the Mul and the residual Add as nodes. */
+static dm_nn_model *residual_model(dm_context *ctx, ob_model *b, int keep) {
+  memset(b, 0, sizeof *b);
+  ob_init(b, 8, 13);
+  rng = 11;
+  ob_input(b, ob_vi(b, "x", F, 2, (int64_t[]){5, 8}));
+  ob_input(b, ob_vi(b, "r", F, 2, (int64_t[]){5, 3}));
+  init_f(b, "W", 2, (int64_t[]){8, 3}, -1, 1);
+  init_f(b, "bias", 1, (int64_t[]){3}, -1, 1);
+  init_f(b, "c", 2, (int64_t[]){1, 3}, 0.1f, 2);
+  ob_node(b, "MatMul", NULL, "x,W", "mm");
+  ob_node(b, "Add", NULL, "mm,bias", "lin");
+  ob_node(b, "Mul", NULL, "lin,c", "scaled");
+  ob_node(b, "Add", NULL, "r,scaled", "sum");
+  ob_node(b, "Relu", NULL, "sum", "out");
+  ob_output(b, ob_vi(b, "out", F, 2, (int64_t[]){5, 3}));
+  if (keep) ob_output(b, ob_vi(b, "lin", F, 2, (int64_t[]){5, 3}));
+  return load(ctx, b);
+}
+
+/* Layer scale folded into the weights and the residual Add into the
+ * product: one node (two where the AVX-512 kernel takes MatMuls, which keeps
+ * the Add), the unfused graph's numbers up to float rounding. */
+static void test_matmul_scale_residual(dm_context *ctx) {
+  ob_model b1, b2;
+  dm_nn_model *fused = residual_model(ctx, &b1, 0), *plain = residual_model(ctx, &b2, 1);
+  if (!fused || !plain) return;
+  dm_nn_tensor in[2] = {tensor(2, (int64_t[]){5, 8}), tensor(2, (int64_t[]){5, 3})}, y1, y2[2];
+  CHECK_OK(ctx, dm_nn_run(ctx, fused, in, &y1, NULL));
+  CHECK_OK(ctx, dm_nn_run(ctx, plain, in, y2, NULL));
+  CHECK(max_diff(&y1, &y2[0]) < 1e-6);
+  const nn_plan *pf = nn_model_plan(fused), *pp = nn_model_plan(plain);
+  const nn_node *mm = &pf->g.nodes[pf->order[0]];
+  int blocked = nn_mm_blocked_ok(8);
+  CHECK(pf->n_order == (blocked ? 2 : 1) && !strcmp(mm->op_type, "MatMul") && mm->act.kind == NN_ACT_RELU);
+  CHECK(blocked || (mm->n_in == 4 && !strcmp(pf->g.values[mm->in[3]].name, "r")));
+  CHECK(pp->n_order == 3); /* MatMul (+bias), Mul, Add (+Relu) */
+  double worst = 0;
+  const float *x = in[0].data, *r = in[1].data, *W = NULL, *bias = NULL, *c = NULL;
+  for (int v = 0; v < pp->g.n_values; v++) {
+    const char *name = pp->g.values[v].name;
+    const float *d = pp->g.values[v].t.data;
+    if (!strcmp(name, "W")) W = d;
+    if (!strcmp(name, "bias")) bias = d;
+    if (!strcmp(name, "c")) c = d;
+  }
+  for (int i = 0; i < 5 && W && bias && c; i++)
+    for (int o = 0; o < 3; o++) {
+      double acc = bias[o];
+      for (int k = 0; k < 8; k++) acc += (double)x[i * 8 + k] * W[k * 3 + o];
+      worst = fmax(worst, fabs(fmax(acc * c[o] + r[i * 3 + o], 0) - ((float *)y1.data)[i * 3 + o]));
+    }
+  CHECK(W && bias && c && worst < 1e-5);
+  free(in[0].data), free(in[1].data), free(y1.data), free(y2[0].data), free(y2[1].data);
+  dm_nn_free(fused), dm_nn_free(plain);
+  ob_free(&b1), ob_free(&b2);
+}
+
 static void test_errors(dm_context *ctx) {
   ob_model b;
   memset(&b, 0, sizeof b);
@@ -289,7 +409,9 @@ int main(void) {
   test_shape_folding(ctx);
   test_memory_reuse(ctx);
   test_arena_borrowed(ctx);
+  test_relabel_alias(ctx);
   test_gelu_matmul_cast(ctx);
+  test_matmul_scale_residual(ctx);
   test_errors(ctx);
   dm_context_free(ctx);
   return dm_test_done("nn/test_plan");
