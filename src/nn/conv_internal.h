@@ -113,6 +113,9 @@ int nn_conv_dw_ok(const nn_conv_shape *sh);
 void nn_conv_dw_plan(nn_conv_plan *p, int n_threads);
 void nn_conv_dw_run(nn_kctx *k, const nn_conv_plan *p, const float *x, const float *wt,
                     const float *bias, float *y);
+/* Whether the run takes the AVX2 fixed-tap path (3x3 / 5x5, stride 1 / 2,
+ * on zero-padded bands; at stride 2 the bands are split by column parity). */
+int nn_conv_dw_fast(const nn_conv_plan *p);
 
 /* conv_act.c: the fused activation over n floats (vectorised), and a fill. */
 void nn_conv_act(const nn_act *a, float *x, size_t n);
