@@ -23,6 +23,7 @@
 
 #define MR 6
 #define NR 16
+enum { FULL = 0, MASKED = 1, NARROW = 2 }; /* block's `tail` */
 /* Packing pays from two channel blocks on: bench_conv, one thread, GFLOP/s
  * unpacked -> packed: FastDepth's 1x1 120->56 at 56^2 58 -> 85, 408->376 at
  * 14^2 78 -> 90, 480->512 at 7^2 63 -> 73, 56->16 at 112^2 64 -> 66 (M 16);
@@ -44,7 +45,10 @@ __attribute__((target("avx2,fma"))) static inline __m256 act8(__m256 v, int kind
 
 /* One block of `rows` (1..MR, a constant after inlining) x NR columns;
  * `tail` (a constant too) writes only the columns m0 / m1 mask, and reads
- * only them unless `padded` (a packed panel, zero past the columns). */
+ * only them unless `padded` (a packed panel, zero past the columns).
+ * tail == NARROW: at most 8 columns, one vector a row (m0), half the FMAs
+ * and loads of a full block: a 7x7 plane's 49 columns end in one, a 14x14
+ * plane's 196 in four. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 block(int rows, int tail, int padded, __m256i m0, __m256i m1, const float *w, int64_t K, const float *b, int64_t ldb,
       const int64_t *off, float *y, int64_t ldy, const float *bias, int kind, __m256 lo, __m256 hi) {
@@ -54,17 +58,19 @@ block(int rows, int tail, int padded, __m256i m0, __m256i m1, const float *w, in
   for (int64_t k = 0; k < K; k++) {
     const float *bk = b + (off ? off[k] : k * ldb);
     const __m256 c0 = tail && !padded ? _mm256_maskload_ps(bk, m0) : _mm256_loadu_ps(bk);
-    const __m256 c1 = tail && !padded ? _mm256_maskload_ps(bk + 8, m1) : _mm256_loadu_ps(bk + 8);
+    const __m256 c1 = tail == NARROW ? c0 : tail && !padded ? _mm256_maskload_ps(bk + 8, m1) : _mm256_loadu_ps(bk + 8);
 #pragma GCC unroll 6
     for (int r = 0; r < rows; r++) {
       const __m256 wv = _mm256_broadcast_ss(w + r * K + k);
       acc[r][0] = _mm256_fmadd_ps(wv, c0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(wv, c1, acc[r][1]);
+      if (tail != NARROW) acc[r][1] = _mm256_fmadd_ps(wv, c1, acc[r][1]);
     }
   }
 #pragma GCC unroll 6
   for (int r = 0; r < rows; r++) {
-    if (tail) {
+    if (tail == NARROW) {
+      _mm256_maskstore_ps(y + r * ldy, m0, act8(acc[r][0], kind, lo, hi));
+    } else if (tail) {
       _mm256_maskstore_ps(y + r * ldy, m0, act8(acc[r][0], kind, lo, hi));
       _mm256_maskstore_ps(y + r * ldy + 8, m1, act8(acc[r][1], kind, lo, hi));
     } else {
@@ -126,10 +132,12 @@ __attribute__((target("avx2,fma"))) static void smallk_avx2(const float *w, int6
       __m256i m0 = tm0, m1 = tm1;
       for (int64_t j = j0; j < j1; j += NR) {
         const float *pj = panel + (j - j0) * K;
-        if (packed && j == tv) BLOCK_ROWS(1, 1, pj, NR, NULL)
-        else if (packed) BLOCK_ROWS(0, 1, pj, NR, NULL)
-        else if (j == tv) BLOCK_ROWS(1, 0, b + j, ldb, off)
-        else BLOCK_ROWS(0, 0, b + j, ldb, off)
+        if (packed && j == tv && rem <= 8) BLOCK_ROWS(NARROW, 1, pj, NR, NULL)
+        else if (packed && j == tv) BLOCK_ROWS(MASKED, 1, pj, NR, NULL)
+        else if (packed) BLOCK_ROWS(FULL, 1, pj, NR, NULL)
+        else if (j == tv && rem <= 8) BLOCK_ROWS(NARROW, 0, b + j, ldb, off)
+        else if (j == tv) BLOCK_ROWS(MASKED, 0, b + j, ldb, off)
+        else BLOCK_ROWS(FULL, 0, b + j, ldb, off)
       }
     }
   }

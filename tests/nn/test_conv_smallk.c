@@ -1,10 +1,13 @@
 /* The register-blocked conv product (conv_smallk.c) with many output
- * channels, where the AVX2 form packs column panels, against the same
- * kernel run one channel at a time (never packed): bit-identical, as every
- * output is the same FMA chain. Cases cover a 16-column tail of 1 and of
- * 12, several panel groups (small K) and one block a group (K 640), rows
+ * channels, where the AVX2 form packs column panels, against a scalar
+ * fmaf chain in the kernel's order (bias first, then k = 0, 1, ...) and
+ * against the kernel run one channel at a time (never packed): bit for
+ * bit, as every output is that same chain. Cases cover 16-column tails of 1, 3 and 8
+ * (one vector a row) and of 9 and 12 (two), several panel groups (small
+ * K) and one block a group (K 640), rows
  * by stride and by offset table (conv_band.c's form), no bias, Relu and
  * Clip; the columns past T must stay untouched. */
+#include <math.h>
 #include <string.h>
 
 #include "dm_test.h"
@@ -41,12 +44,22 @@ static void run_case(const sk_case *c) {
   const float *bs = c->use_bias ? bias : NULL;
   nn_conv_smallk(isa, w, c->m, c->k, b, c->ldb, o, c->t, y, ldy, bs, &act, 1);
   for (int64_t m = 0; m < c->m; m++)
-    nn_conv_smallk(isa, w + m * c->k, 1, c->k, b, c->ldb, o, c->t, ref + m * ldy, ldy, bs ? bs + m : NULL, &act, 1);
+    for (int64_t j = 0; j < c->t; j++) {
+      float acc = bs ? bs[m] : 0.0f;
+      for (int64_t k = 0; k < c->k; k++) acc = fmaf(w[m * c->k + k], b[(o ? o[k] : k * c->ldb) + j], acc);
+      if (c->act == NN_ACT_RELU) acc = acc > 0.0f ? acc : 0.0f;
+      if (c->act == NN_ACT_CLIP) acc = fminf(fmaxf(acc, act.lo), act.hi);
+      ref[m * ldy + j] = acc;
+    }
   int same = !memcmp(y, ref, (size_t)(c->m * ldy) * sizeof *y);
   if (!same)
-    fprintf(stderr, "M %lld K %lld T %lld: packed and one-channel results differ\n", (long long)c->m,
-            (long long)c->k, (long long)c->t);
+    fprintf(stderr, "M %lld K %lld T %lld: packed and scalar results differ\n", (long long)c->m, (long long)c->k,
+            (long long)c->t);
   CHECK(same);
+  /* one channel at a time: the unpacked path, same bits */
+  for (int64_t m = 0; m < c->m; m++)
+    nn_conv_smallk(isa, w + m * c->k, 1, c->k, b, c->ldb, o, c->t, ref + m * ldy, ldy, bs ? bs + m : NULL, &act, 1);
+  CHECK(!memcmp(y, ref, (size_t)(c->m * ldy) * sizeof *y));
   for (int64_t m = 0; m < c->m; m++) CHECK(y[m * ldy + c->t] == 7.0f && y[m * ldy + ldy - 1] == 7.0f);
   free(w), free(b), free(bias), free(y), free(ref), free(off);
 }
@@ -57,7 +70,8 @@ int main(void) {
       {56, 27, 300, 301, 1, 1, NN_ACT_CLIP},  /* offsets, several groups, tail of 12 */
       {24, 640, 35, 40, 0, 0, NN_ACT_NONE},   /* largest K: one block a group, no bias */
       {12, 5, 16, 16, 0, 1, NN_ACT_NONE},     /* one whole block, exactly */
-      {64, 88, 200, 3136, 0, 1, NN_ACT_RELU}, /* FastDepth-like 1x1 tile of a 56^2 plane */
+      {64, 88, 200, 3136, 0, 1, NN_ACT_RELU}, /* FastDepth-like 1x1 tile of a 56^2 plane, tail of 8 */
+      {20, 64, 25, 25, 0, 1, NN_ACT_CLIP},    /* tail of 9: just past one vector */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) run_case(&cases[i]);
   return dm_test_done("nn/test_conv_smallk");
