@@ -115,7 +115,7 @@ static void band_worker(void *user, int ith, int nth) {
     float *yg = j->y + (n * sh->m + g * sh->mg + m0) * P;
     for (int64_t oy = oy0; oy < oy1; oy++)
       nn_conv_smallk(p->smallk, wg, m1 - m0, K, band + (oy - oy0) * p->band_w, 0, p->off, ow,
-                     yg + oy * ow, P, bg, j->act);
+                     yg + oy * ow, P, bg, j->act, 0);
   }
 }
 

@@ -140,8 +140,12 @@ dw_act8(__m256 v, int kind, __m256 lo, __m256 hi) {
   return kind == NN_ACT_CLIP ? _mm256_min_ps(v, hi) : v;
 }
 
-/* 8 outputs from column ox of the band rows at `row` (K rows, pw apart). */
-#define DW_FAST_LOAD(p) (S == 1 ? _mm256_loadu_ps(p) : even8(p))
+/* Tap kx of the 8 outputs from column ox, `row` being the band row + ox.
+ * At stride 2 the band rows are split by column parity (dw_split_row):
+ * the taps are plain loads, even columns from the row's first half, odd
+ * ones from its second (he floats on), where a gather of every other
+ * float took two loads and two shuffles per tap. */
+#define DW_TAP(row, kx) (S == 1 ? (row) + (kx) : (row) + ((kx) & 1) * he + ((kx) >> 1))
 
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 dw_fast_t(const float *base, int64_t pw, const float *wk, float bias, float *out, int64_t ow, const nn_act *act,
@@ -149,21 +153,22 @@ dw_fast_t(const float *base, int64_t pw, const float *wk, float bias, float *out
   const int kind = act->kind;
   const __m256 lo = _mm256_set1_ps(kind == NN_ACT_RELU ? 0.0f : act->lo), hi = _mm256_set1_ps(act->hi);
   const __m256 vb = _mm256_set1_ps(bias);
+  const int64_t he = (pw + 1) / 2; /* stride 2: where a row's odd columns start */
   int64_t ox = 0;
   for (; ox + 16 <= ow; ox += 16) {
     __m256 a0 = vb, a1 = vb, b0 = _mm256_setzero_ps(), b1 = b0;
 #pragma GCC unroll 5
     for (int ky = 0; ky < K; ky++) {
-      const float *row = base + ky * pw + ox * S;
+      const float *row = base + ky * pw + ox;
 #pragma GCC unroll 5
       for (int kx = 0; kx < K; kx++) {
         const __m256 w = _mm256_broadcast_ss(wk + ky * K + kx);
         if (ky & 1) {
-          b0 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + kx), b0);
-          b1 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + 8 * S + kx), b1);
+          b0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(DW_TAP(row, kx)), b0);
+          b1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(DW_TAP(row, kx) + 8), b1);
         } else {
-          a0 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + kx), a0);
-          a1 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + 8 * S + kx), a1);
+          a0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(DW_TAP(row, kx)), a0);
+          a1 = _mm256_fmadd_ps(w, _mm256_loadu_ps(DW_TAP(row, kx) + 8), a1);
         }
       }
     }
@@ -174,12 +179,12 @@ dw_fast_t(const float *base, int64_t pw, const float *wk, float bias, float *out
     __m256 a0 = vb, b0 = _mm256_setzero_ps();
 #pragma GCC unroll 5
     for (int ky = 0; ky < K; ky++) {
-      const float *row = base + ky * pw + ox * S;
+      const float *row = base + ky * pw + ox;
 #pragma GCC unroll 5
       for (int kx = 0; kx < K; kx++) {
         const __m256 w = _mm256_broadcast_ss(wk + ky * K + kx);
-        if (ky & 1) b0 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + kx), b0);
-        else a0 = _mm256_fmadd_ps(w, DW_FAST_LOAD(row + kx), a0);
+        if (ky & 1) b0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(DW_TAP(row, kx)), b0);
+        else a0 = _mm256_fmadd_ps(w, _mm256_loadu_ps(DW_TAP(row, kx)), a0);
       }
     }
     const __m256 v = dw_act8(_mm256_add_ps(a0, b0), kind, lo, hi);
@@ -334,28 +339,60 @@ static void dw_rows(const dw_job *j, const dw_src *src, int64_t m, float *yp, in
   }
 }
 
+/* src[0..iw) as the padded columns pl.. of a band row split by column
+ * parity: column c at dst[c / 2] when even, at dst[he + c / 2] when odd.
+ * Only those places are written (the pads keep their zeros). */
+__attribute__((target("avx2,fma"))) static void dw_split_row(float *dst, const float *src, int64_t iw, int64_t pl,
+                                                              int64_t he) {
+  /* src[2i] is column 2i + pl, src[2i + 1] column 2i + 1 + pl */
+  float *ev = dst + (pl & 1 ? he : 0) + (pl >> 1), *od = dst + (pl & 1 ? 0 : he) + ((pl + 1) >> 1);
+  int64_t i = 0;
+  for (; 2 * i + 16 <= iw; i += 8) {
+    const __m256 v0 = _mm256_loadu_ps(src + 2 * i), v1 = _mm256_loadu_ps(src + 2 * i + 8);
+    const __m256 e = _mm256_shuffle_ps(v0, v1, 0x88), o = _mm256_shuffle_ps(v0, v1, 0xDD);
+    _mm256_storeu_ps(ev + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+    _mm256_storeu_ps(od + i, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
+  }
+  if (2 * i + 8 <= iw) { /* FastDepth's widths 56, 28 and 14 end in 8 or more */
+    const __m128 v0 = _mm_loadu_ps(src + 2 * i), v1 = _mm_loadu_ps(src + 2 * i + 4);
+    _mm_storeu_ps(ev + i, _mm_shuffle_ps(v0, v1, 0x88));
+    _mm_storeu_ps(od + i, _mm_shuffle_ps(v0, v1, 0xDD));
+    i += 4;
+  }
+  for (int64_t x = 2 * i; x < iw; x++) (x & 1 ? od : ev)[x >> 1] = src[x];
+}
+
+/* Input row iy into band row dst: plain, or split by column parity. */
+static void dw_put_row(const nn_win *w, const float *xin, int64_t iy, float *dst, int64_t pw, int split) {
+  const int64_t iw = w->in[1], pl = w->pb[1];
+  if (split) dw_split_row(dst, xin + iy * iw, iw, pl, (pw + 1) / 2);
+  else memcpy(dst + pl, xin + iy * iw, (size_t)iw * sizeof *dst);
+}
+
 /* Padded rows [r0, r1) (padded coordinates) of input plane xin into band. */
-static void dw_pad_rows(const nn_win *w, const float *xin, float *band, int64_t r0, int64_t r1, int64_t pw) {
+static void dw_pad_rows(const nn_win *w, const float *xin, float *band, int64_t r0, int64_t r1, int64_t pw,
+                        int split) {
   const int64_t ih = w->in[0], iw = w->in[1], pt = w->pb[0], pl = w->pb[1];
   for (int64_t r = r0; r < r1; r++) {
     float *dst = band + (r - r0) * pw;
     int64_t iy = r - pt;
-    if (iy < 0 || iy >= ih) {
+    if (iy < 0 || iy >= ih || split) { /* split rows: pads all over the row */
       memset(dst, 0, (size_t)pw * sizeof *dst);
+      if (iy >= 0 && iy < ih) dw_put_row(w, xin, iy, dst, pw, split);
       continue;
     }
     memset(dst, 0, (size_t)pl * sizeof *dst);
-    memcpy(dst + pl, xin + iy * iw, (size_t)iw * sizeof *dst);
+    dw_put_row(w, xin, iy, dst, pw, 0);
     memset(dst + pl + iw, 0, (size_t)(pw - pl - iw) * sizeof *dst);
   }
 }
 
 /* The input rows of a plane into a band of padded rows [0, r1) whose
  * border is already zero. */
-static void dw_copy_interior(const nn_win *w, const float *xin, float *band, int64_t r1, int64_t pw) {
-  const int64_t ih = w->in[0], iw = w->in[1], pt = w->pb[0], pl = w->pb[1];
+static void dw_copy_interior(const nn_win *w, const float *xin, float *band, int64_t r1, int64_t pw, int split) {
+  const int64_t ih = w->in[0], pt = w->pb[0];
   const int64_t y1 = r1 - pt < ih ? r1 - pt : ih;
-  for (int64_t iy = pt < 0 ? -pt : 0; iy < y1; iy++) memcpy(band + (iy + pt) * pw + pl, xin + iy * iw, (size_t)iw * sizeof *band);
+  for (int64_t iy = pt < 0 ? -pt : 0; iy < y1; iy++) dw_put_row(w, xin, iy, band + (iy + pt) * pw, pw, split);
 }
 
 static void dw_worker(void *user, int ith, int nth) {
@@ -372,6 +409,7 @@ static void dw_worker(void *user, int ith, int nth) {
   /* Whole planes: the band's pad border is the same zeros for every plane,
    * so it is cleared once here and only the interior copied per plane. */
   const int whole = band && j->chunks == 1;
+  const int split = j->fast && w->s[1] == 2; /* the band layout dw_fast reads at stride 2 */
   int cleared = 0;
   for (int64_t it; (it = nn_conv_next(&j->next)) < items;) {
     const int64_t c = it % j->chunks, p0 = it / j->chunks * j->per_item;
@@ -385,10 +423,10 @@ static void dw_worker(void *user, int ith, int nth) {
       if (band) {
         int64_t r0 = oy0 * w->s[0], r1 = (oy1 - 1) * w->s[0] + (w->k[0] - 1) * w->d[0] + 1;
         if (!whole) {
-          dw_pad_rows(w, xin, band, r0, r1, pw);
+          dw_pad_rows(w, xin, band, r0, r1, pw, split);
         } else {
           if (!cleared) memset(band, 0, (size_t)(r1 * pw) * sizeof *band), cleared = 1;
-          dw_copy_interior(w, xin, band, r1, pw);
+          dw_copy_interior(w, xin, band, r1, pw, split);
         }
         if (j->fast) {
           dw_fast(band, r0, pw, j->wt + m * w->kprod, j->bias ? j->bias[m] : 0.0f, yp, w->out[1], oy0, oy1, j->act,
@@ -400,6 +438,10 @@ static void dw_worker(void *user, int ith, int nth) {
       dw_rows(j, &src, m, yp, oy0, oy1);
     }
   }
+}
+
+int nn_conv_dw_fast(const nn_conv_plan *p) {
+  return p->smallk != NN_SMALLK_NONE && p->slot_floats && dw_fast_ok(&p->sh.w);
 }
 
 void nn_conv_dw_plan(nn_conv_plan *p, int n_threads) {
@@ -427,6 +469,6 @@ void nn_conv_dw_run(nn_kctx *k, const nn_conv_plan *p, const float *x, const flo
   /* many small planes: a few to an item, so the shared counter is not hit per plane */
   else if (planes >= 4 * want) j.per_item = planes / (4 * want);
   j.avx2 = p->smallk != NN_SMALLK_NONE;
-  j.fast = j.avx2 && p->slot_floats && dw_fast_ok(&p->sh.w);
+  j.fast = nn_conv_dw_fast(p);
   dm_parallel(k->ctx, dw_worker, &j);
 }

@@ -158,7 +158,7 @@ static void rows(const gemm_job *j, int64_t g, int64_t m0, int64_t m1, const flo
   const int64_t P = sh->w.out_prod, K = sh->kdim;
   if (p->smallk) {
     nn_conv_smallk(p->smallk, j->wt + (g * sh->mg + m0) * K, m1 - m0, K, b, ldb, NULL, len, yg + m0 * P + p0,
-                   P, j->bias ? j->bias + g * sh->mg + m0 : NULL, j->act);
+                   P, j->bias ? j->bias + g * sh->mg + m0 : NULL, j->act, p->algo == NN_CONV_1X1);
     return;
   }
   /* The bias goes in first and sgemm accumulates onto it (beta 1): that

@@ -85,9 +85,16 @@ void nn_conv_gemm_run(nn_kctx *k, const nn_conv_plan *p, const float *x, const f
 enum { NN_SMALLK_NONE = 0, NN_SMALLK_AVX2 = 1, NN_SMALLK_AVX512 = 2 };
 #define NN_CONV_SMALLK_MAX 640
 int nn_conv_smallk_isa(int64_t K);
+/* `pack` asks for the rows of b to be packed into column panels first:
+ * worth it where they are windows of longer rows (a 1x1 Conv reads its
+ * input in place), not for im2col, band or Winograd blocks (bench_conv:
+ * 5-28% slower packed). nn_conv_smallk_packs says whether the `isa`
+ * kernel then packs an M x K product (never K > NN_CONV_SMALLK_MAX,
+ * which Winograd's products may pass). */
+int nn_conv_smallk_packs(int isa, int64_t M, int64_t K);
 void nn_conv_smallk(int isa, const float *w, int64_t M, int64_t K, const float *b, int64_t ldb,
                     const int64_t *off, int64_t T, float *y, int64_t ldy, const float *bias,
-                    const nn_act *act);
+                    const nn_act *act, int pack);
 void nn_conv_smallk512(const float *w, int64_t M, int64_t K, const float *b, int64_t ldb, const int64_t *off,
                        int64_t T, float *y, int64_t ldy, const float *bias, const nn_act *act);
 /* conv_band.c: 2-D stride-1 convs that nn_conv_smallk takes, straight
@@ -106,6 +113,9 @@ int nn_conv_dw_ok(const nn_conv_shape *sh);
 void nn_conv_dw_plan(nn_conv_plan *p, int n_threads);
 void nn_conv_dw_run(nn_kctx *k, const nn_conv_plan *p, const float *x, const float *wt,
                     const float *bias, float *y);
+/* Whether the run takes the AVX2 fixed-tap path (3x3 / 5x5, stride 1 / 2,
+ * on zero-padded bands; at stride 2 the bands are split by column parity). */
+int nn_conv_dw_fast(const nn_conv_plan *p);
 
 /* conv_act.c: the fused activation over n floats (vectorised), and a fill. */
 void nn_conv_act(const nn_act *a, float *x, size_t n);

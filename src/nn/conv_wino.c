@@ -125,7 +125,7 @@ static void wino_worker(void *user, int ith, int nth) {
                          v + c * T + r * g8 + 8 * g, C * T);
     for (int xi = 0; xi < 36; xi++)
       nn_conv_smallk(p->smallk, p->wino_u + xi * M * C, M, C, v + xi * C * T, T, NULL, T, mb + xi * M * T,
-                     T, NULL, &none);
+                     T, NULL, &none, 0);
     for (int64_t m = 0; m < M; m++) {
       float *ym = j->y + (n * M + m) * sh->w.out_prod;
       const float bias = j->bias ? j->bias[m] : 0.0f;

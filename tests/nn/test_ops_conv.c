@@ -22,10 +22,12 @@ static int g_force = FORCE_NONE;
 
 static int g_last_algo = -1; /* the algorithm prepare picked, before any forcing */
 static int g_last_whole = -1; /* and whether it planned one im2col matrix for the image */
+static int g_last_dw_fast = -1; /* and, depthwise, whether it runs the fixed-tap path */
 
 static void force_path(nn_node *node) {
   nn_conv_plan *p = node->state;
   if (p && !strcmp(node->op_type, "Conv")) g_last_algo = p->algo, g_last_whole = p->whole;
+  if (p && !strcmp(node->op_type, "Conv") && p->algo == NN_CONV_DW) g_last_dw_fast = nn_conv_dw_fast(p);
   if (!g_force || strcmp(node->op_type, "Conv") || !p) return;
   if (p->algo == NN_CONV_DW) {
     if (g_force == FORCE_SGEMM) p->smallk = NN_SMALLK_NONE;
@@ -260,6 +262,8 @@ static void conv_case_run(const char *name, const conv_case *cc) {
 }
 
 static void test_conv(void) {
+  __builtin_cpu_init();
+  const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const nn_act none = {NN_ACT_NONE, 0, 0}, relu = {NN_ACT_RELU, 0, 0}, clip = {NN_ACT_CLIP, 0, 0.5f};
   conv_case c1 = {2, 1, 3, 8, 1, {17, 19}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, NULL, 1, none, 0, 0};
   conv_case_run("conv 3x3 pad 1", &c1);
@@ -290,6 +294,13 @@ static void test_conv(void) {
   conv_case_run("depthwise 3x3 s2 7x7 planes", &dw8);
   conv_case dw9 = {2, 1, 3, 3, 3, {40, 70}, {5, 5}, {2, 2}, {1, 1}, {0, 2, 3, 0}, NULL, 1, none, 0, 0};
   conv_case_run("depthwise 5x5 s2 few planes, row chunks", &dw9);
+  CHECK(g_last_dw_fast == 1 || !avx2);
+  /* stride 2, whole planes with an even left pad: band rows split by
+   * column parity 16, 16, 16 and 8 columns at a time (dw2, dw7 and dw9 take
+   * odd and even pads, row chunks and the scalar ends) */
+  conv_case dw10 = {2, 1, 64, 64, 64, {20, 56}, {5, 5}, {2, 2}, {1, 1}, {2, 2, 2, 2}, NULL, 1, relu, 0, 0};
+  conv_case_run("depthwise 5x5 s2 whole planes width 56", &dw10);
+  CHECK(g_last_dw_fast == 1 || !avx2);
   conv_case c5 = {1, 2, 4, 6, 1, {30}, {5}, {2}, {1}, {2, 1}, NULL, 1, none, 0, 0};
   conv_case_run("conv 1-D", &c5);
   conv_case c6 = {3, 1, 3, 4, 1, {6, 7, 8}, {3, 2, 3}, {1, 2, 1}, {1, 1, 2},
