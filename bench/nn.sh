@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Network inference speed and memory: build/depthmask-onnx against
 # onnxruntime-node (tools/ort/run.mjs), both on the CPU with 2 threads, one
-# warm-up run then 7 timed runs (median), peak RSS from /usr/bin/time -v:
+# warm-up run then REPEAT (7) timed runs (median; FastDepth, ~10 ms a run,
+# REPEAT_SMALL (101): seven of them swung its ratio from 0.75 to 1.98
+# between two runs minutes apart), peak RSS from /usr/bin/time -v:
 #   isnet-medium 1024x1024, fastdepth 224x224, DA-V2-S 518x518 (real graph,
 #   seeded random weights: the speed does not depend on the values).
 # Needs ./setup.sh (models/, tools/ort/node_modules).
@@ -15,6 +17,7 @@ PY=/usr/bin/python3
 MODELS=${DEPTHMASK_MODELS:-$ROOT/models}
 THREADS=2
 REPEAT=${REPEAT:-7}
+REPEAT_SMALL=${REPEAT_SMALL:-101}
 W=$BUILD/bench-nn
 ASTRONAUT=/usr/lib/python3/dist-packages/skimage/data/astronaut.png
 HOPPER=/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg
@@ -39,15 +42,15 @@ timed() {
 }
 
 failed=0
-row() { # NAME MODEL PHOTO SIZE NORM INPUT OUTPUT
-  local name=$1 model=$2 photo=$3 size=$4 norm=$5 input=$6 output=$7
+row() { # NAME MODEL PHOTO SIZE NORM INPUT OUTPUT REPEATS
+  local name=$1 model=$2 photo=$3 size=$4 norm=$5 input=$6 output=$7 repeat=$8
   if [ ! -f "$model" ]; then
     printf '%-24s %s\n' "$name" "SKIP: $model is absent (run ./setup.sh)"
     return
   fi
   "$PY" "$ROOT/tools/nn/make_input.py" "$photo" "$W/$name.in.npy" --size "$size" "$size" --norm "$norm"
   local args=(run "$model" --in "$input=$W/$name.in.npy" --out "$output=$W/$name.out.npy"
-    --threads "$THREADS" --repeat "$REPEAT")
+    --threads "$THREADS" --repeat "$repeat")
   local dm_ms dm_mb ort_ms ort_mb old_ms old_mb old=""
   if [ -n "${NN_OLD:-}" ]; then
     read -r old_ms old_mb <<<"$(timed "$W/$name.old.log" "$NN_OLD" "${args[@]}")"
@@ -66,13 +69,13 @@ row() { # NAME MODEL PHOTO SIZE NORM INPUT OUTPUT
   printf '%-24s %s%14s %12s %8s %10s %10s\n' "$name ${size}x$size" "$old" "$dm_ms" "$ort_ms" "$ratio" "$dm_mb" "$ort_mb"
 }
 
-echo "nn: $THREADS threads, 1 warm-up + $REPEAT timed runs (median), peak RSS in MB"
+echo "nn: $THREADS threads, 1 warm-up + $REPEAT timed runs ($REPEAT_SMALL for FastDepth) (median), peak RSS in MB"
 printf '%-24s %s%14s %12s %8s %10s %10s\n' model "${NN_OLD:+$(printf '%12s ' "old dm ms")}" "depthmask ms" "ort ms" \
   "dm/ort" "dm RSS" "ort RSS"
-row isnet-medium "$MODELS/isnet_medium.onnx" "$ASTRONAUT" 1024 isnet input output
-row fastdepth "$MODELS/fastdepth_7.onnx" "$HOPPER" 224 fastdepth 0 350
+row isnet-medium "$MODELS/isnet_medium.onnx" "$ASTRONAUT" 1024 isnet input output "$REPEAT"
+row fastdepth "$MODELS/fastdepth_7.onnx" "$HOPPER" 224 fastdepth 0 350 "$REPEAT_SMALL"
 "$PY" "$ROOT/tools/nn/fill_da2s.py" "$ROOT/../shared/models/da2s_graph.onnx" "$W" --seed 1 >/dev/null
-row da-v2-small-random "$W/da2s_random.onnx" "$ASTRONAUT" 518 imagenet pixel_values predicted_depth
+row da-v2-small-random "$W/da2s_random.onnx" "$ASTRONAUT" 518 imagenet pixel_values predicted_depth "$REPEAT"
 node_mb=$(/usr/bin/time -f %M node -e 0 2>&1 >/dev/null | tail -n 1)
 echo "(ort RSS includes Node.js itself: $((node_mb / 1024)) MB for an empty script)"
 exit "$failed"
