@@ -288,6 +288,7 @@ static dm_status apply(dm_context *ctx, const dm_image *rgb, dm_image *out, cons
                        float z_near_m, float z_far_m, const dm_image *matte,
                        const struct dm_matte_layers *layers, const dm_lens_blur *p,
                        dm_lens_blur_plan **plan, int draft, const dm_lens_blur_region *rg) {
+  double t = dm_now_ms();
   dm_status s = dm_lens_blur_check(ctx, p);
   if (s != DM_OK) return s;
   if (!p->active) { /* nothing to blur: the output is the input */
@@ -347,9 +348,12 @@ static dm_status apply(dm_context *ctx, const dm_image *rgb, dm_image *out, cons
   /* named for this call only */
   st->image_id[0] = pl ? pl->next_image[0] : 0, st->image_id[1] = pl ? pl->next_image[1] : 0;
   if (pl) pl->next_image[0] = pl->next_image[1] = 0;
+  if (s == DM_OK) dm_stage_done(ctx, "lens blur", "geometry", &t);
   if (s == DM_OK) s = prepare_image(st);
+  if (s == DM_OK) dm_stage_done(ctx, "lens blur", "layers and fills", &t);
   if (s == DM_OK && dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
   if (s == DM_OK) s = bl_render_bands(st, out);
+  if (s == DM_OK) dm_stage_done(ctx, "lens blur", "bands", &t);
   if (s == DM_OK) bl_reuse_done(st);
   if (pl && s != DM_OK && s != DM_ERR_CANCELLED) { /* not to be trusted again */
     dm_lens_blur_plan_free(pl);

@@ -132,8 +132,8 @@ dm_status bl_boost_sizes(bl_state *st) {
   /* Union-find over the regions' pixels (flag): lab[i] = i's parent pixel,
    * roots point to themselves; lab is read only where flag is set, and
    * rows without a region pixel are skipped: lights are few. */
-  uint32_t *lab = malloc(n * sizeof *lab);
-  uint8_t *flag = malloc(n), *row_has = malloc((size_t)st->h);
+  uint32_t *lab = bl_alloc(n * sizeof *lab);
+  uint8_t *flag = bl_alloc(n), *row_has = malloc((size_t)st->h);
   if (!st->boost_w) st->boost_w = bl_alloc(n); /* a plan keeps it for the next image */
   if (!lab || !flag || !row_has || !st->boost_w) {
     bl_free(lab), bl_free(flag), bl_free(row_has);

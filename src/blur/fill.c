@@ -280,7 +280,7 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
   if (ej.fail) {
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
   }
-  rj.far = beyond ? malloc((size_t)w * h) : NULL;
+  rj.far = beyond ? bl_alloc((size_t)w * h) : NULL;
   dm_parallel_range(ctx, (size_t)w * h, reach_mark, &rj);
   if (beyond) *beyond = rj.far; /* NULL when out of memory: worked out again next time */
   return DM_OK;
@@ -314,8 +314,8 @@ static void dead_rows(void *user, int ith, int nth) {
 
 void bl_fill_dead(dm_context *ctx, bl_slice *s) {
   if (s->dead || !s->beyond) return;
-  s->dead = malloc((size_t)s->fw * s->fh);
-  dead_job j = {s, malloc((size_t)s->fw * s->fh), 0};
+  s->dead = bl_alloc((size_t)s->fw * s->fh);
+  dead_job j = {s, bl_alloc((size_t)s->fw * s->fh), 0};
   if (!s->dead || !j.across) { /* then every pixel asks bl_fill_at, as without it */
     bl_free(s->dead), bl_free(j.across);
     s->dead = NULL;
@@ -771,7 +771,7 @@ dm_status bl_slice_behind(bl_state *st, int k, int level, float *own, float *hid
   /* only the soft pixels can give it anything: their list, not the photo */
   own_job oj = {.st = st, .k = k, .level = level, .fw = fw, .fh = fh, .tent = 1};
   float *wx = malloc(sizeof(float) * (size_t)(fw + fh)), *wy = wx ? wx + fw : NULL;
-  float *val = malloc(sizeof(float) * 5 * st->n_soft);
+  float *val = bl_alloc(sizeof(float) * 5 * st->n_soft);
   if (!wx || !val) {
     bl_free(wx), bl_free(val);
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");

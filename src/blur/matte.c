@@ -203,7 +203,7 @@ dm_status bl_matte_behind(bl_state *st, const bl_slice *back, const int *first_f
   for (int t = 0; t < nt; t++) ns += lists[t].n, nomem |= lists[t].nomem;
   bl_free(st->soft);
   st->n_soft = 0;
-  st->soft = ns && !nomem ? malloc(ns * sizeof *st->soft) : NULL;
+  st->soft = ns && !nomem ? bl_alloc(ns * sizeof *st->soft) : NULL;
   for (int t = 0; t < nt; t++) {
     if (st->soft && lists[t].n) {
       memcpy(st->soft + st->n_soft, lists[t].i, lists[t].n * sizeof *st->soft);

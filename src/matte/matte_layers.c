@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bigmem.h"
 #include "core/guided.h"
 #include "core/pool.h"
 #include "matte/matte.h"
@@ -281,10 +282,10 @@ dm_status dm_matte_clean(dm_context *ctx, dm_image *alpha) {
   const size_t n = (size_t)w * h;
   /* 0 unvisited, 1 connected to the subject; a flood fill from every pixel
    * of at least 0.5 through pixels of at least CLEAN (explicit stack). */
-  uint8_t *seen = calloc(n, 1);
-  uint32_t *stack = malloc(n * sizeof *stack);
+  uint8_t *seen = dm_big_calloc(n);
+  uint32_t *stack = dm_big_alloc(n * sizeof *stack);
   if (!seen || !stack) {
-    free(seen), free(stack);
+    dm_big_free(seen), dm_big_free(stack);
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory cleaning the matte");
   }
   size_t top = 0;
@@ -318,7 +319,7 @@ dm_status dm_matte_clean(dm_context *ctx, dm_image *alpha) {
       if (!near) A[x] = 0.0f;
     }
   }
-  free(seen), free(stack);
+  dm_big_free(seen), dm_big_free(stack);
   return DM_OK;
 }
 
@@ -329,7 +330,9 @@ dm_status dm_matte_from_colour(dm_context *ctx, const dm_image *rgb, dm_image *a
 }
 
 void dm_matte_layers_free(dm_matte_layers *L) {
-  free(L->row_start), free(L->x), free(L->fg), free(L->bg);
+  /* x, fg and bg are large (a few per cent of the photo's pixels): the
+   * big-buffer pool's, so a batch's next photo reuses their pages. */
+  free(L->row_start), dm_big_free(L->x), dm_big_free(L->fg), dm_big_free(L->bg);
   memset(L, 0, sizeof *L);
 }
 
@@ -343,9 +346,9 @@ dm_status dm_matte_layers_positions(dm_context *ctx, const dm_image *alpha, dm_m
   }
   out->width = w, out->height = h, out->n = n;
   out->row_start = malloc(((size_t)h + 1) * sizeof *out->row_start);
-  out->x = malloc((n ? n : 1) * sizeof *out->x);
-  out->fg = malloc((n ? n : 1) * 3 * sizeof *out->fg);
-  out->bg = malloc((n ? n : 1) * 3 * sizeof *out->bg);
+  out->x = dm_big_alloc((n ? n : 1) * sizeof *out->x);
+  out->fg = dm_big_alloc((n ? n : 1) * 3 * sizeof *out->fg);
+  out->bg = dm_big_alloc((n ? n : 1) * 3 * sizeof *out->bg);
   if (!out->row_start || !out->x || !out->fg || !out->bg) {
     dm_matte_layers_free(out);
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
@@ -422,9 +425,9 @@ dm_status dm_matte_layers_crop(dm_context *ctx, const dm_matte_layers *L, int x0
   }
   out->row_start[h] = n;
   out->n = n;
-  out->x = malloc((n ? n : 1) * sizeof *out->x);
-  out->fg = malloc((n ? n : 1) * 3 * sizeof *out->fg);
-  out->bg = malloc((n ? n : 1) * 3 * sizeof *out->bg);
+  out->x = dm_big_alloc((n ? n : 1) * sizeof *out->x);
+  out->fg = dm_big_alloc((n ? n : 1) * 3 * sizeof *out->fg);
+  out->bg = dm_big_alloc((n ? n : 1) * 3 * sizeof *out->bg);
   if (!out->x || !out->fg || !out->bg) {
     dm_matte_layers_free(out);
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bigmem.h"
 #include "pipeline/graph_internal.h"
 
 void memo_init(memo *m, size_t budget) {
@@ -13,8 +14,8 @@ void memo_init(memo *m, size_t budget) {
 void memo_entry_free(memo_entry *e) {
   dm_image_free(&e->img);
   dm_image_free(&e->img2);
-  free(e->fg);
-  free(e->bg);
+  dm_big_free(e->fg);
+  dm_big_free(e->bg);
   memset(e, 0, sizeof *e);
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bigmem.h"
 #include "pipeline/graph_internal.h"
 
 /* One render's state: the image and the scene it sees. */
@@ -27,9 +28,9 @@ static size_t layer_bytes(const dm_scene *s) { return s->layers.n * 3 * sizeof(f
 
 /* New copies of a layers' colours (lb bytes each); 0 when out of memory. */
 static int layers_dup(const float *fg, const float *bg, size_t lb, float **ofg, float **obg) {
-  *ofg = malloc(lb), *obg = malloc(lb);
+  *ofg = dm_big_alloc(lb), *obg = dm_big_alloc(lb);
   if (!*ofg || !*obg) {
-    free(*ofg), free(*obg);
+    dm_big_free(*ofg), dm_big_free(*obg);
     *ofg = *obg = NULL;
     return 0;
   }
@@ -41,8 +42,8 @@ static int layers_dup(const float *fg, const float *bg, size_t lb, float **ofg, 
 static void state_free(dm_graph *g, render_state *st) {
   dm_image_free(&st->img);
   if (st->has_scene && !g->single_shot) {
-    free(st->scene.layers.fg);
-    free(st->scene.layers.bg);
+    dm_big_free(st->scene.layers.fg);
+    dm_big_free(st->scene.layers.bg);
     if (st->own_matte) dm_image_free(&st->scene.matte);
   }
 }
@@ -266,9 +267,13 @@ static dm_status chain(dm_context *ctx, dm_graph *g, const dm_recipe *r, const c
     if (dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
     if (!s) s = own_image(ctx, st);
     if (!s) {
+      double t = dm_now_ms();
       count(g, &g->stats.corrections_run);
       s = correction(ctx, g, L, c, base_dir, mk[i], st);
       if (!s) remember(ctx, L, MEMO_CORRECTION, ck[i], st);
+      char stage[32];
+      snprintf(stage, sizeof stage, "correction %d", i);
+      if (!s && level == DM_LEVEL_FULL) dm_stage_done(ctx, "render", stage, &t);
     }
     st->key = ck[i];
   }
@@ -288,7 +293,9 @@ static dm_status render_locked(dm_context *ctx, dm_graph *g, const dm_recipe *r,
   dm_status s = chain(ctx, g, r, base_dir, v->level, v->before, r->n_corrections, pending, &st);
   if (!s && !v->before && r->lens_blur.active != 0.0f && st.has_scene) {
     if (dm_cancelled(ctx)) s = dm_fail(ctx, DM_ERR_CANCELLED, NULL, "cancelled");
+    double t = dm_now_ms();
     if (!s) s = lens_blur(ctx, g, &g->lv[v->level], r, &st);
+    if (!s && v->level == DM_LEVEL_FULL) dm_stage_done(ctx, "render", "lens blur", &t);
   }
   if (!s && v->w > 0) {
     /* A region: the rectangle of the whole level's render (exact; the
