@@ -16,6 +16,27 @@
 
 #include "color/color.h"
 
+/* A fast transform's output curves (xform.c) over [2^-OUT_OCT, 1], indexed
+ * by the float's exponent and its top OUT_MB mantissa bits: nodes are
+ * 2^-OUT_MB apart relative to x, so steep power curves near black stay
+ * within ~1e-6 of lcms2. Below 2^-40 the curve is interpolated from its
+ * value at 0 (OUT_SCALE = 2^OUT_OCT). */
+#define OUT_OCT 40
+#define OUT_SCALE 0x1p40f
+#define OUT_MB 8
+#define OUT_N ((OUT_OCT << OUT_MB) + 1)
+#define OUT_SHIFT (23 - OUT_MB)
+#define OUT_BASE ((uint32_t)(127 - OUT_OCT) << 23) /* bits of 2^-OUT_OCT */
+
+/* The fast path from the working space (matrix, clip to [0, 1], then the
+ * three output curves: lut, at0 as xform.c keeps them) on eight pixels at
+ * a time with AVX2, for width pixels; returns how many it did (a multiple
+ * of 8, 0 without AVX2). The same operations in the same order as the
+ * scalar loop, whose products and sums are not fused (ISO C mode): the
+ * same bits (xform_simd.c). */
+int dm_xform_out_avx2(const float m[3][3], const float *const lut[3], const float at0[3], const float *in,
+                      float *out, int width);
+
 /* One lcms2 context: no global state, and lcms2's error messages land in
  * `msg` (the first one; later ones are usually consequences) instead of
  * lcms2's process-wide default handler. Its memory handler bounds what a

@@ -25,16 +25,7 @@
 /* Input curves: IN_N nodes at k / (IN_N - 1), so 8- and 16-bit code values
  * land on nodes. */
 #define IN_N 65536
-/* Output curves over [2^-OUT_OCT, 1], indexed by the float's exponent and
- * its top OUT_MB mantissa bits: nodes are 2^-OUT_MB apart relative to x, so
- * steep power curves near black stay within ~1e-6 of lcms2. Below 2^-40 the
- * curve is interpolated from its value at 0 (OUT_SCALE = 2^OUT_OCT). */
-#define OUT_OCT 40
-#define OUT_SCALE 0x1p40f
-#define OUT_MB 8
-#define OUT_N ((OUT_OCT << OUT_MB) + 1)
-#define OUT_SHIFT (23 - OUT_MB)
-#define OUT_BASE ((uint32_t)(127 - OUT_OCT) << 23) /* bits of 2^-OUT_OCT */
+/* The output curves' tables: OUT_* in color_internal.h. */
 
 /* Below this many pixels, building the tables costs more than it saves. */
 #define FAST_MIN_PIXELS (256 * 256)
@@ -107,7 +98,10 @@ static void fast_row(const dm_xform *xf, const float *in, float *out, int width)
     }
   } else if (xf->in_channels == 3 && !li0 && !li1 && !li2 && lo0 && lo1 && lo2 && (xf->flags & DM_XFORM_CLIP)) {
     const float z0 = xf->out_at0[0], z1 = xf->out_at0[1], z2 = xf->out_at0[2];
-    for (int x = 0; x < width; x++, in += 3, out += 3) {
+    const float *const lo[3] = {lo0, lo1, lo2};
+    const int done = dm_xform_out_avx2(m, lo, xf->out_at0, in, out, width);
+    in += 3 * (size_t)done, out += 3 * (size_t)done;
+    for (int x = done; x < width; x++, in += 3, out += 3) {
       float r = in[0], g = in[1], b = in[2];
       out[0] = out_curve(lo0, z0, clip01(m[0][0] * r + m[0][1] * g + m[0][2] * b));
       out[1] = out_curve(lo1, z1, clip01(m[1][0] * r + m[1][1] * g + m[1][2] * b));
