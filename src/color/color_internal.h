@@ -16,7 +16,10 @@
 
 #include "color/color.h"
 
-/* A fast transform's output curves (xform.c) over [2^-OUT_OCT, 1], indexed
+/* A fast transform's input curves: IN_N nodes at k / (IN_N - 1), so 8- and
+ * 16-bit code values land on nodes. */
+#define IN_N 65536
+/* Its output curves (xform.c) over [2^-OUT_OCT, 1], indexed
  * by the float's exponent and its top OUT_MB mantissa bits: nodes are
  * 2^-OUT_MB apart relative to x, so steep power curves near black stay
  * within ~1e-6 of lcms2. Below 2^-40 the curve is interpolated from its
@@ -36,6 +39,9 @@
  * same bits (xform_simd.c). */
 int dm_xform_out_avx2(const float m[3][3], const float *const lut[3], const float at0[3], const float *in,
                       float *out, int width);
+/* The same for the path into the working space (the three input curves,
+ * then the matrix) on samples in [0, 1]. */
+int dm_xform_in_avx2(const float m[3][3], const float *const lut[3], const float *in, float *out, int width);
 
 /* One lcms2 context: no global state, and lcms2's error messages land in
  * `msg` (the first one; later ones are usually consequences) instead of

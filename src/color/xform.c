@@ -22,9 +22,6 @@
 #include "color/color_internal.h"
 #include "core/pool.h"
 
-/* Input curves: IN_N nodes at k / (IN_N - 1), so 8- and 16-bit code values
- * land on nodes. */
-#define IN_N 65536
 /* The output curves' tables: OUT_* in color_internal.h. */
 
 /* Below this many pixels, building the tables costs more than it saves. */
@@ -90,7 +87,9 @@ static void fast_row(const dm_xform *xf, const float *in, float *out, int width)
   const float *li0 = xf->in_lut[0], *li1 = xf->in_lut[1], *li2 = xf->in_lut[2];
   const float *lo0 = xf->out_lut[0], *lo1 = xf->out_lut[1], *lo2 = xf->out_lut[2];
   if (xf->in_channels == 3 && li0 && li1 && li2 && !lo0 && !lo1 && !lo2 && !(xf->flags & DM_XFORM_CLIP)) {
-    for (int x = 0; x < width; x++, in += 3, out += 3) {
+    const int done = dm_xform_in_avx2(m, xf->in_lut, in, out, width);
+    in += 3 * (size_t)done, out += 3 * (size_t)done;
+    for (int x = done; x < width; x++, in += 3, out += 3) {
       float r = in_curve(li0, in[0]), g = in_curve(li1, in[1]), b = in_curve(li2, in[2]);
       out[0] = m[0][0] * r + m[0][1] * g + m[0][2] * b;
       out[1] = m[1][0] * r + m[1][1] * g + m[1][2] * b;
