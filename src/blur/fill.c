@@ -73,40 +73,70 @@ typedef struct edt_job {
   int fail;
 } edt_job;
 
-/* Columns go 16 at a time: a row's 16 values are one cache line, where a
- * column alone would read a line a value. A line that is all 0 (the
- * layer's own cells) is its own result. */
-#define EDT_BLOCK 16
-static void edt_run(void *user, int ith, int nth) {
-  edt_job *j = user;
-  int n = j->pass == 0 ? j->h : j->w, lines = j->pass == 0 ? j->w : j->h;
-  float *f = malloc(sizeof(float) * (size_t)n * EDT_BLOCK), *d = malloc(sizeof(float) * (size_t)n);
-  float *z = malloc(sizeof(float) * (size_t)(n + 1));
-  int *v = malloc(sizeof(int) * (size_t)n);
-  if (!f || !d || !z || !v) {
+/* The first pass, down the columns, starts from 0 (the layer's own cells)
+ * and FLT_MAX (the rest): the squared distance to the nearest 0 above or
+ * below, which two sweeps over the rows give (the last 0 seen going down,
+ * then going up) with no lower envelope. Rows are read whole (each thread
+ * its own columns of them). The values are the envelope's bit for bit: an
+ * integer squared, rounded once to float, plus 0. */
+static void edt_columns(edt_job *j, int ith, int nth) {
+  int x0, x1;
+  dm_split_rows(j->w, ith, nth, &x0, &x1);
+  if (x0 >= x1) return;
+  int *near = malloc(sizeof(int) * (size_t)(x1 - x0)); /* the 0 nearest so far in each column, or -1 */
+  if (!near) {
     j->fail = 1;
-  } else {
-    int a, b;
-    dm_split_rows(lines, ith, nth, &a, &b);
-    for (int l = a; l < b; l += (j->pass == 0 ? EDT_BLOCK : 1)) {
-      int m = j->pass == 0 ? (b - l < EDT_BLOCK ? b - l : EDT_BLOCK) : 1;
-      float *base = j->pass == 0 ? j->g + l : j->g + (size_t)l * j->w;
-      size_t step = j->pass == 0 ? (size_t)j->w : 1;
-      for (int i = 0; i < n; i++)
-        for (int c = 0; c < m; c++) f[(size_t)c * n + i] = base[(size_t)i * step + c];
-      for (int c = 0; c < m; c++) {
-        float *fc = f + (size_t)c * n;
-        int zero = 1;
-        for (int i = 0; i < n && zero; i++) zero = fc[i] == 0.0f;
-        if (zero) continue;
-        edt_1d(fc, n, 1, d, v, z);
-        memcpy(fc, d, sizeof(float) * (size_t)n);
-      }
-      for (int i = 0; i < n; i++)
-        for (int c = 0; c < m; c++) base[(size_t)i * step + c] = f[(size_t)c * n + i];
+    return;
+  }
+  for (int x = x0; x < x1; x++) near[x - x0] = -1;
+  for (int y = 0; y < j->h; y++) {
+    float *row = j->g + (size_t)y * j->w;
+    for (int x = x0; x < x1; x++) {
+      int *n = &near[x - x0];
+      if (row[x] == 0.0f) *n = y;
+      else row[x] = *n < 0 ? FLT_MAX : (float)((double)(y - *n) * (y - *n));
     }
   }
-  bl_free(f), bl_free(d), bl_free(z), bl_free(v);
+  for (int x = x0; x < x1; x++) near[x - x0] = -1;
+  for (int y = j->h - 1; y >= 0; y--) {
+    float *row = j->g + (size_t)y * j->w;
+    for (int x = x0; x < x1; x++) {
+      int *n = &near[x - x0];
+      if (row[x] == 0.0f) {
+        *n = y;
+      } else if (*n >= 0) {
+        float d = (float)((double)(*n - y) * (*n - y));
+        if (d < row[x]) row[x] = d;
+      }
+    }
+  }
+  free(near);
+}
+
+/* The second pass, along the rows: the lower envelope of parabolas of
+ * each row (edt_1d). A row that is all 0 (the layer's own cells) or all
+ * FLT_MAX (none in its columns) is its own result. */
+static void edt_run(void *user, int ith, int nth) {
+  edt_job *j = user;
+  if (j->pass == 0) {
+    edt_columns(j, ith, nth);
+    return;
+  }
+  const int n = j->w;
+  float *d = malloc(sizeof(float) * (size_t)n), *z = malloc(sizeof(float) * (size_t)(n + 1));
+  int *v = malloc(sizeof(int) * (size_t)n);
+  int a, b;
+  dm_split_rows(j->h, ith, nth, &a, &b);
+  for (int y = a; y < b && d && z && v; y++) {
+    float *row = j->g + (size_t)y * n;
+    int zero = 1, none = 1;
+    for (int i = 0; i < n && (zero || none); i++) zero &= row[i] == 0.0f, none &= row[i] >= FLT_MAX;
+    if (zero || none) continue;
+    edt_1d(row, n, 1, d, v, z);
+    memcpy(row, d, sizeof(float) * (size_t)n);
+  }
+  if (!d || !z || !v) j->fail = 1;
+  free(d), free(z), free(v);
 }
 
 /* ---- push-pull ---------------------------------------------------------- */
