@@ -121,7 +121,7 @@ void dm_lens_blur_focus_depths(const dm_image *near01, const dm_image *matte, fl
 }
 
 float dm_lens_blur_auto_focus(const dm_image *near01, const dm_image *matte) {
-  float q = 0.5f, m;
+  float q = 0.5f, m = 0.5f;
   focus_quantiles(near01, matte, &q, 1, &m);
   return m;
 }

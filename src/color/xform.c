@@ -68,7 +68,7 @@ static float out_node(int i) {
 static float clip01(float v) { return v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f; } /* NaN -> 0 */
 
 static void fast_pixel(const dm_xform *xf, const float *in, float *out) {
-  float lin[3];
+  float lin[3] = {0.0f, 0.0f, 0.0f};
   for (int c = 0; c < xf->in_channels; c++) lin[c] = xf->in_lut[c] ? in_curve(xf->in_lut[c], in[c]) : in[c];
   for (int k = 0; k < 3; k++) {
     float v = xf->m[k][0] * lin[0];

@@ -101,7 +101,7 @@ static double *summed_table(const dm_image *I, const dm_image *A) {
  * alpha as it was when a side has none or the colours cannot tell. */
 static float project_pixel(const double *S, int w, int h, int x, int y, const float *I, float alpha) {
   const size_t row = (size_t)(w + 1) * Q_ALL;
-  float mean[2][3];
+  float mean[2][3] = {{0.0f, 0.0f, 0.0f}, {0.0f, 0.0f, 0.0f}}; /* set before use (have == 3) */
   double spread = 0;
   int have = 0;
   for (int k = 0; k < N_RADII && have != 3; k++) {
