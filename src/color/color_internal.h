@@ -40,8 +40,12 @@
 int dm_xform_out_avx2(const float m[3][3], const float *const lut[3], const float at0[3], const float *in,
                       float *out, int width);
 /* The same for the path into the working space (the three input curves,
- * then the matrix) on samples in [0, 1]. */
-int dm_xform_in_avx2(const float m[3][3], const float *const lut[3], const float *in, float *out, int width);
+ * then the matrix) on samples in [0, 1]. in8, when not NULL, holds each
+ * curve at the 256 8-bit codes (dm_code8_float): eight pixels that are
+ * all codes take their values from it (the same values: in8 was made by
+ * the same interpolation). */
+int dm_xform_in_avx2(const float m[3][3], const float *const lut[3], const float *in8, const float *in,
+                     float *out, int width);
 
 /* One lcms2 context: no global state, and lcms2's error messages land in
  * `msg` (the first one; later ones are usually consequences) instead of

@@ -37,6 +37,10 @@ struct dm_xform {
   const float *out_lut[3];
   float out_at0[3];       /* output curve at 0, for x below the table */
   float *tables;          /* owns every table */
+  /* The input curves at the 256 floats an 8-bit decoder gives (code / 255
+   * as dm_code8_float rounds it), or NULL: one lookup from a small table
+   * where the interpolation gathers two nodes from a large one. */
+  float *in8;
   uint8_t *codes;         /* dm_xform_codes_prepare's, or NULL */
 };
 
@@ -87,7 +91,7 @@ static void fast_row(const dm_xform *xf, const float *in, float *out, int width)
   const float *li0 = xf->in_lut[0], *li1 = xf->in_lut[1], *li2 = xf->in_lut[2];
   const float *lo0 = xf->out_lut[0], *lo1 = xf->out_lut[1], *lo2 = xf->out_lut[2];
   if (xf->in_channels == 3 && li0 && li1 && li2 && !lo0 && !lo1 && !lo2 && !(xf->flags & DM_XFORM_CLIP)) {
-    const int done = dm_xform_in_avx2(m, xf->in_lut, in, out, width);
+    const int done = dm_xform_in_avx2(m, xf->in_lut, xf->in8, in, out, width);
     in += 3 * (size_t)done, out += 3 * (size_t)done;
     for (int x = done; x < width; x++, in += 3, out += 3) {
       float r = in_curve(li0, in[0]), g = in_curve(li1, in[1]), b = in_curve(li2, in[2]);
@@ -271,6 +275,10 @@ static void try_fast(dm_cms *cms, dm_xform *xf, cmsHPROFILE in, cmsHPROFILE out)
     return;
   if (build_curves(xf, in, out) && extract_matrix(cms, xf, in, out) && fast_agrees(xf)) {
     xf->fast = 1;
+    if (xf->in_channels == 3 && xf->in_lut[0] && xf->in_lut[1] && xf->in_lut[2] &&
+        (xf->in8 = malloc(3 * 256 * sizeof(float))) != NULL)
+      for (int c = 0; c < 3; c++)
+        for (int k = 0; k < 256; k++) xf->in8[c * 256 + k] = in_curve(xf->in_lut[c], dm_code8_float(k));
     return;
   }
   free(xf->tables);
@@ -377,6 +385,7 @@ void dm_xform_free(dm_xform *xf) {
   if (!xf) return;
   if (xf->lcms) cmsDeleteTransform(xf->lcms);
   free(xf->tables);
+  free(xf->in8);
   free(xf->codes);
   free(xf);
 }

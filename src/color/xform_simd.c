@@ -69,16 +69,35 @@ AVX2 static inline __m256 in_curve8(const float *lut, __m256 x) {
   return _mm256_add_ps(a, _mm256_mul_ps(t, _mm256_sub_ps(c, a)));
 }
 
-AVX2 static int in_avx2(const float m[3][3], const float *const lut[3], const float *in, float *out, int width) {
+/* Whether x holds 8-bit codes as dm_code8_float makes them; *k their codes. */
+AVX2 static inline int codes8(__m256 x, __m256i *k) {
+  *k = _mm256_cvtps_epi32(_mm256_mul_ps(x, _mm256_set1_ps(255.0f)));
+  const __m256 back = _mm256_mul_ps(_mm256_cvtepi32_ps(*k), _mm256_set1_ps(1.0f / 255.0f));
+  const __m256i in_range = _mm256_and_si256(_mm256_cmpgt_epi32(*k, _mm256_set1_epi32(-1)),
+                                            _mm256_cmpgt_epi32(_mm256_set1_epi32(256), *k));
+  const __m256 same = _mm256_and_ps(_mm256_cmp_ps(back, x, _CMP_EQ_OQ), _mm256_castsi256_ps(in_range));
+  return _mm256_movemask_ps(same) == 0xff;
+}
+
+AVX2 static int in_avx2(const float m[3][3], const float *const lut[3], const float *in8, const float *in,
+                        float *out, int width) {
   const __m256i stride3 = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
   __m256 mm[3][3];
   for (int k = 0; k < 3; k++)
     for (int c = 0; c < 3; c++) mm[k][c] = _mm256_set1_ps(m[k][c]);
   int x = 0;
   for (; x + 8 <= width; x += 8, in += 24, out += 24) {
-    const __m256 r = in_curve8(lut[0], _mm256_i32gather_ps(in, stride3, 4));
-    const __m256 g = in_curve8(lut[1], _mm256_i32gather_ps(in + 1, stride3, 4));
-    const __m256 b = in_curve8(lut[2], _mm256_i32gather_ps(in + 2, stride3, 4));
+    const __m256 xr = _mm256_i32gather_ps(in, stride3, 4), xg = _mm256_i32gather_ps(in + 1, stride3, 4);
+    const __m256 xb = _mm256_i32gather_ps(in + 2, stride3, 4);
+    __m256i kr, kg, kb;
+    __m256 r, g, b;
+    if (in8 && codes8(xr, &kr) && codes8(xg, &kg) && codes8(xb, &kb)) {
+      r = _mm256_i32gather_ps(in8, kr, 4);
+      g = _mm256_i32gather_ps(in8 + 256, kg, 4);
+      b = _mm256_i32gather_ps(in8 + 512, kb, 4);
+    } else {
+      r = in_curve8(lut[0], xr), g = in_curve8(lut[1], xg), b = in_curve8(lut[2], xb);
+    }
     float o[3][8];
     for (int k = 0; k < 3; k++)
       _mm256_storeu_ps(o[k], _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(mm[k][0], r), _mm256_mul_ps(mm[k][1], g)),
@@ -99,8 +118,9 @@ int dm_xform_out_avx2(const float m[3][3], const float *const lut[3], const floa
   return have_avx2() ? out_avx2(m, lut, at0, in, out, width) : 0;
 }
 
-int dm_xform_in_avx2(const float m[3][3], const float *const lut[3], const float *in, float *out, int width) {
-  return have_avx2() ? in_avx2(m, lut, in, out, width) : 0;
+int dm_xform_in_avx2(const float m[3][3], const float *const lut[3], const float *in8, const float *in,
+                     float *out, int width) {
+  return have_avx2() ? in_avx2(m, lut, in8, in, out, width) : 0;
 }
 #else
 int dm_xform_out_avx2(const float m[3][3], const float *const lut[3], const float at0[3], const float *in,
@@ -109,8 +129,9 @@ int dm_xform_out_avx2(const float m[3][3], const float *const lut[3], const floa
   return 0;
 }
 
-int dm_xform_in_avx2(const float m[3][3], const float *const lut[3], const float *in, float *out, int width) {
-  (void)m, (void)lut, (void)in, (void)out, (void)width;
+int dm_xform_in_avx2(const float m[3][3], const float *const lut[3], const float *in8, const float *in,
+                     float *out, int width) {
+  (void)m, (void)lut, (void)in8, (void)in, (void)out, (void)width;
   return 0;
 }
 #endif

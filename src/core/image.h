@@ -77,6 +77,9 @@ static inline uint16_t dm_to_u16(float v) {
   if (v >= 1.0f) return 65535;
   return (uint16_t)(v * 65535.0f + 0.5f);
 }
+/* The other way: an 8-bit code as the decoders give it (the colour
+ * conversion's 8-bit table, color/xform.c, is made at exactly these). */
+static inline float dm_code8_float(unsigned code) { return (float)code * (1.0f / 255.0f); }
 
 /* Largest image we accept, in pixels, to bound memory from hostile headers
  * (a 400 MP image is 4.8 GB as float RGB). */

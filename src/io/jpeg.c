@@ -123,7 +123,7 @@ static dm_status read_xmp_iptc(dm_context *ctx, j_decompress_ptr cinfo, dm_metad
 }
 
 static void row_to_float(const JSAMPLE *src, float *dst, size_t n) {
-  for (size_t i = 0; i < n; i++) dst[i] = (float)src[i] * (1.0f / 255.0f);
+  for (size_t i = 0; i < n; i++) dst[i] = dm_code8_float(src[i]);
 }
 
 dm_status dm_jpeg_read_ex(dm_context *ctx, const unsigned char *data, size_t len, const char *name,

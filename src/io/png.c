@@ -110,7 +110,7 @@ static void row_to_float(const png_byte *src, int width, int stride_ch, int chan
     for (int c = 0; c < channels; c++) {
       size_t i = (size_t)x * (size_t)stride_ch + (size_t)c;
       *dst++ = depth == 16 ? (float)((src[2 * i] << 8) | src[2 * i + 1]) * (1.0f / 65535.0f)
-                           : (float)src[i] * (1.0f / 255.0f);
+                           : dm_code8_float(src[i]);
     }
 }
 

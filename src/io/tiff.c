@@ -31,7 +31,7 @@ static dm_status tiff_fail(dm_context *ctx, const char *name, const dm_tiff_clie
 static float sample(const unsigned char *p, const tiff_layout *L) {
   float v;
   if (L->bytes == 1) {
-    v = (float)p[0] * (1.0f / 255.0f);
+    v = dm_code8_float(p[0]);
   } else if (L->bytes == 2) {
     uint16_t u;
     memcpy(&u, p, 2); /* libtiff hands samples over in native byte order */
@@ -126,10 +126,10 @@ static dm_status read_rgba(dm_context *ctx, const char *name, TIFF *tif, dm_tiff
       float *dst = dm_row(img, (int)y);
       const uint32_t *src = raster + (size_t)y * L->w;
       for (uint32_t x = 0; x < L->w; x++) {
-        *dst++ = (float)TIFFGetR(src[x]) * (1.0f / 255.0f);
+        *dst++ = dm_code8_float(TIFFGetR(src[x]));
         if (L->channels == 3) {
-          *dst++ = (float)TIFFGetG(src[x]) * (1.0f / 255.0f);
-          *dst++ = (float)TIFFGetB(src[x]) * (1.0f / 255.0f);
+          *dst++ = dm_code8_float(TIFFGetG(src[x]));
+          *dst++ = dm_code8_float(TIFFGetB(src[x]));
         }
       }
     }

@@ -6,7 +6,8 @@
  * the output curves' branches: negative, -0 and 0, below and at the table's
  * first node (2^-40), dense near black, each node's neighbourhood, 1 and
  * past it. Into it from sRGB and from our output profiles, on 8- and
- * 16-bit codes, 0, 1 and values between the nodes. */
+ * 16-bit codes, 0, 1 and values between the nodes; and on 8-bit codes
+ * alone, which take the 8-bit table. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -46,6 +47,9 @@ static float code(uint32_t *seed, int i) {
   default: return (float)(rng(seed) >> 8) / (float)(1 << 24);
   }
 }
+
+/* 8-bit codes alone, as the decoders give them (the 8-bit table's path). */
+static float code8(uint32_t *seed, int i) { return dm_code8_float(i < 2 ? 255u * (unsigned)i : rng(seed) >> 24); }
 
 /* The same values into the W x H `wide` and the 1-pixel-wide `tall`. */
 static void fill(dm_image *wide, dm_image *tall, float (*gen)(uint32_t *, int), uint32_t seed) {
@@ -109,6 +113,14 @@ int main(void) {
     cmsCloseProfile(in);
   }
 
+  fill(&wide, &tall, code8, 13);
+  srgb = dm_profile_srgb(&cms);
+  CHECK(differ(ctx, &cms, srgb, working, 0, &wide, &tall, "sRGB 8-bit -> working") == 0);
+  cmsCloseProfile(srgb);
+  cmsHPROFILE adobe = dm_profile_output(&cms, DM_PROFILE_ADOBERGB);
+  CHECK(differ(ctx, &cms, adobe, working, 0, &wide, &tall, "adobergb 8-bit -> working") == 0);
+  cmsCloseProfile(adobe);
+
   /* without AVX2 the loops do nothing and say so; short rows are left whole */
   static float lut[IN_N];
   float m[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, at0[3] = {0, 0, 0}, px[45] = {0}, o[45];
@@ -116,7 +128,7 @@ int main(void) {
   const int eight = __builtin_cpu_supports("avx2") ? 8 : 0;
   CHECK(dm_xform_out_avx2(m, luts, at0, px, o, 8) == eight);
   CHECK(dm_xform_out_avx2(m, luts, at0, px, o, 7) == 0);
-  CHECK(dm_xform_in_avx2(m, luts, px, o, 15) == eight);
+  CHECK(dm_xform_in_avx2(m, luts, NULL, px, o, 15) == eight);
 
   cmsCloseProfile(working);
   dm_cms_close(&cms);
