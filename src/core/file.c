@@ -180,6 +180,13 @@ void dm_temp_sweep(const char *final_path) {
 
 /* ---- atomic files ------------------------------------------------------- */
 
+/* A file that will be fsynced has its pages handed to the disk every
+ * KICK_BYTES as it is written (sync_file_range, which does not wait), so
+ * that the disk writes while the encoder works and the fsync at the end
+ * waits only for the last part: a 24 MP 16-bit TIFF (144 MB) spent
+ * 0.3-0.6 s in that fsync on our VMs. */
+#define KICK_BYTES ((size_t)8 << 20)
+
 /* fp writes through these, so the first write(2) error is kept with its
  * errno: encoders (libtiff, libpng) only say "Write error". */
 static ssize_t cookie_write(void *c, const char *buf, size_t len) {
@@ -193,6 +200,11 @@ static ssize_t cookie_write(void *c, const char *buf, size_t len) {
       return done ? (ssize_t)done : -1;
     }
     done += (size_t)n;
+  }
+  af->unkicked += done;
+  if (!af->no_sync && af->unkicked >= KICK_BYTES) {
+    sync_file_range(af->fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* a hint: its failure changes nothing */
+    af->unkicked = 0;
   }
   return (ssize_t)done;
 }

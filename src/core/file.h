@@ -27,6 +27,7 @@ typedef struct dm_atomic_file {
   int write_errno;    /* the first write(2) error under fp (ENOSPC, EFBIG, EIO), 0 if none */
   int anonymous;      /* an O_TMPFILE without a name until publish (fd stays open) */
   int no_sync;        /* set after open: publish without fsync (see dm_write_file_atomic_ex) */
+  size_t unkicked;    /* bytes written since the disk was last asked to start writing them */
   char tmp_path[4096];
   char final_path[4096];
 } dm_atomic_file;
