@@ -352,7 +352,7 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
                        float reach, float *out, uint8_t **beyond);
 /* Bilinear lookup of a slice's fill at full-resolution pixel (x, y);
  * returns 0 when there is no fill there. */
-int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]);
+static inline int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]);
 /* s->dead from s->beyond (once; left NULL without it or out of memory). */
 void bl_fill_dead(dm_context *ctx, bl_slice *s);
 /* Does full-resolution pixel (x, y) lie where s's fill gives nothing? */
@@ -447,6 +447,33 @@ static inline void bl_frame_pos(const bl_state *st, int level, float x, float y,
   /* a crop's origin lies on the level's grid (dm_lens_blur_reach) */
   *u = ((x + 0.5f) * s + (float)st->frame.x0 - hx) * inv;
   *v = ((y + 0.5f) * s + (float)st->frame.y0 - hy) * inv;
+}
+
+/* bl_fill_at (declared with the fill's functions above): inline, as it is
+ * asked for every soft pixel of every slice. The four neighbours in the
+ * order (0,0), (1,0), (0,1), (1,1) of (x, y), each weighed (1-ty or ty) x
+ * (1-tx or tx), those beyond the fill's reach left out. */
+static inline int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]) {
+  if (!s->fill) return 0;
+  const float sc = 1.0f / (float)(1 << s->fill_level);
+  const float fx = (x + 0.5f) * sc - 0.5f - (float)s->fx0, fy = (y + 0.5f) * sc - 0.5f - (float)s->fy0;
+  const int ix = (int)floorf(fx), iy = (int)floorf(fy);
+  const float tx = fx - ix, ty = fy - iy;
+  const int x0 = ix < 0 ? 0 : (ix >= s->fw ? s->fw - 1 : ix), x1 = ix + 1 < 0 ? 0 : (ix + 1 >= s->fw ? s->fw - 1 : ix + 1);
+  const int y0 = iy < 0 ? 0 : (iy >= s->fh ? s->fh - 1 : iy), y1 = iy + 1 < 0 ? 0 : (iy + 1 >= s->fh ? s->fh - 1 : iy + 1);
+  const float *r0 = s->fill + (size_t)y0 * s->fw * 4, *r1 = s->fill + (size_t)y1 * s->fw * 4;
+  const float *c[4] = {r0 + 4 * x0, r0 + 4 * x1, r1 + 4 * x0, r1 + 4 * x1};
+  const float wy0 = 1.0f - ty, wx0 = 1.0f - tx;
+  const float w[4] = {wy0 * wx0, wy0 * tx, ty * wx0, ty * tx};
+  float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, wsum = 0.0f;
+  for (int k = 0; k < 4; k++) {
+    if (c[k][3] < 0.0f) continue;
+    a0 += w[k] * c[k][0], a1 += w[k] * c[k][1], a2 += w[k] * c[k][2], a3 += w[k] * c[k][3];
+    wsum += w[k];
+  }
+  if (wsum < 1e-4f) return 0;
+  rgbr[0] = a0 / wsum, rgbr[1] = a1 / wsum, rgbr[2] = a2 / wsum, rgbr[3] = a3 / wsum;
+  return 1;
 }
 
 #endif

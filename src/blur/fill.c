@@ -357,34 +357,6 @@ void bl_fill_dead(dm_context *ctx, bl_slice *s) {
   bl_free(j.across);
 }
 
-int bl_fill_at(const bl_slice *s, int x, int y, float rgbr[4]) {
-  if (!s->fill) return 0;
-  float sc = 1.0f / (float)(1 << s->fill_level);
-  float fx = (x + 0.5f) * sc - 0.5f - (float)s->fx0, fy = (y + 0.5f) * sc - 0.5f - (float)s->fy0;
-  int ix = (int)floorf(fx), iy = (int)floorf(fy);
-  float tx = fx - ix, ty = fy - iy;
-  float acc[4] = {0, 0, 0, 0}, wsum = 0.0f;
-  for (int dy = 0; dy < 2; dy++) {
-    int cy = iy + dy;
-    if (cy < 0) cy = 0;
-    if (cy >= s->fh) cy = s->fh - 1;
-    float wy = dy ? ty : 1.0f - ty;
-    for (int dx = 0; dx < 2; dx++) {
-      int cx = ix + dx;
-      if (cx < 0) cx = 0;
-      if (cx >= s->fw) cx = s->fw - 1;
-      const float *c = s->fill + ((size_t)cy * s->fw + cx) * 4;
-      if (c[3] < 0.0f) continue;
-      float wgt = wy * (dx ? tx : 1.0f - tx);
-      for (int i = 0; i < 4; i++) acc[i] += wgt * c[i];
-      wsum += wgt;
-    }
-  }
-  if (wsum < 1e-4f) return 0;
-  for (int i = 0; i < 4; i++) rgbr[i] = acc[i] / wsum;
-  return 1;
-}
-
 /* ---- per-slice inputs --------------------------------------------------- */
 
 /* A slice's layer on a level-L grid. Fill grids (full-resolution slices)
