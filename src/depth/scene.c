@@ -10,6 +10,7 @@
 #include "depth/scene.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "color/color.h"
 #include "core/file.h"
 #include "core/hash.h"
+#include "core/pool.h"
 #include "core/resample.h"
 #include "depth/cache.h"
 #include "depth/embedded.h"
@@ -252,17 +254,36 @@ static dm_status build_depth(dm_context *ctx, dm_scene_build_state *b, dm_scene 
 /* The outline, not the area: where a Depth Range mask meets surroundings
  * at the subject's own depth it cannot cut them off, and a cup's foot on a
  * table is a quarter of its outline but a tenth of its area. */
-float dm_scene_ambiguous(const dm_scene *s) {
-  const dm_image *m = &s->matte, *c = &s->confidence;
-  if (!m->data || !c->data || c->width != m->width || c->height != m->height) return 0;
-  double edge = 0, low = 0;
-  for (int y = 1; y + 1 < m->height; y++) {
+typedef struct outline_job {
+  const dm_scene *s;
+  atomic_llong edge, low; /* whole counts: the same total in any order */
+} outline_job;
+
+static void outline_rows(void *user, int ith, int nth) {
+  outline_job *j = user;
+  const dm_image *m = &j->s->matte, *c = &j->s->confidence;
+  int y0, y1;
+  long long edge = 0, low = 0;
+  dm_split_rows(m->height - 2, ith, nth, &y0, &y1);
+  for (int y = y0 + 1; y < y1 + 1; y++) {
     const float *up = dm_row(m, y - 1), *row = dm_row(m, y), *down = dm_row(m, y + 1);
     for (int x = 1; x + 1 < m->width; x++)
       if (row[x] >= 0.5f && (row[x - 1] < 0.5f || row[x + 1] < 0.5f || up[x] < 0.5f || down[x] < 0.5f))
-        edge += 1, low += dm_row(c, y)[x] < 0.5f;
+        edge++, low += dm_row(c, y)[x] < 0.5f;
   }
-  return edge > 0 ? (float)(low / edge) : 0;
+  atomic_fetch_add(&j->edge, edge);
+  atomic_fetch_add(&j->low, low);
+}
+
+float dm_scene_ambiguous(dm_context *ctx, const dm_scene *s) {
+  const dm_image *m = &s->matte, *c = &s->confidence;
+  if (!m->data || !c->data || c->width != m->width || c->height != m->height || m->height < 3) return 0;
+  outline_job j = {.s = s};
+  atomic_init(&j.edge, 0);
+  atomic_init(&j.low, 0);
+  dm_parallel(ctx, outline_rows, &j);
+  const long long edge = atomic_load(&j.edge), low = atomic_load(&j.low);
+  return edge > 0 ? (float)((double)low / (double)edge) : 0;
 }
 
 /* After the depth: the matte's soft pixels' two layers (F and B).
@@ -292,11 +313,22 @@ static dm_status pack_estimate(dm_context *ctx, const dm_matte_layers *L, dm_ima
   return DM_OK;
 }
 
-static void unpack_estimate(const dm_image *plane, float scale, dm_matte_layers *L) {
-  const float *v = plane->data;
-  for (size_t i = 0; i < L->n; i++)
+typedef struct unpack_job {
+  const float *v;
+  float scale;
+  dm_matte_layers *L;
+} unpack_job;
+
+static void unpack_slots(void *user, size_t i0, size_t i1) {
+  const unpack_job *j = user;
+  for (size_t i = i0; i < i1; i++)
     for (int c = 0; c < 3; c++)
-      L->fg[3 * i + c] = v[6 * i + c] * scale, L->bg[3 * i + c] = v[6 * i + 3 + c] * scale;
+      j->L->fg[3 * i + c] = j->v[6 * i + c] * j->scale, j->L->bg[3 * i + c] = j->v[6 * i + 3 + c] * j->scale;
+}
+
+static void unpack_estimate(dm_context *ctx, const dm_image *plane, float scale, dm_matte_layers *L) {
+  unpack_job j = {plane->data, scale, L};
+  dm_parallel_range(ctx, L->n, unpack_slots, &j);
 }
 
 /* The cached estimate of L's soft pixels, into L: 1 on a hit. */
@@ -309,7 +341,7 @@ static int layers_from_cache(dm_context *ctx, const dm_scene_build_state *b, dm_
   for (int k = 0; k < e.n_planes && !hit; k++)
     if (!strcmp(e.names[k], "estimate") && e.planes[k].width == L->width &&
         e.planes[k].height == estimate_rows(L->n, L->width) && scale > 0.0f && isfinite(scale)) {
-      unpack_estimate(&e.planes[k], scale, L);
+      unpack_estimate(ctx, &e.planes[k], scale, L);
       hit = 1;
     }
   dm_cache_entry_free(&e);
@@ -339,7 +371,7 @@ static dm_status build_layers(dm_context *ctx, dm_scene_build_state *b, dm_scene
     if (!s) s = pack_estimate(ctx, L, &plane, &scale);
     if (!s) {
       dm_cache_round_plane(ctx, &plane);
-      unpack_estimate(&plane, scale, L);
+      unpack_estimate(ctx, &plane, scale, L);
     }
     if (!s && cacheable) {
       char meta[64];
@@ -354,7 +386,7 @@ static dm_status build_layers(dm_context *ctx, dm_scene_build_state *b, dm_scene
     dm_matte_layers_free(L);
     return s;
   }
-  dm_matte_layers_settle(work, &out->matte, L);
+  dm_matte_layers_settle(ctx, work, &out->matte, L);
   dm_stage_done(ctx, "scene", hit ? "matte layers (cached)" : "matte layers", &t);
   return DM_OK;
 }
@@ -378,7 +410,7 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
   /* The matte first: the fused depth is built around it. */
   if (!s) s = build_matte(ctx, &b, out);
   if (!s) s = build_depth(ctx, &b, out);
-  if (!s) out->ambiguous = dm_scene_ambiguous(out);
+  if (!s) out->ambiguous = dm_scene_ambiguous(ctx, out);
   if (!s) s = build_layers(ctx, &b, out);
   /* Without depth, the matte alone says whether the networks ran. */
   if (!s && opt->depth_mode == DM_DEPTH_MODE_NONE) out->cached = b.matte_cached;

@@ -71,7 +71,7 @@ int dm_scene_advice(const dm_scene *s, char *out, size_t len);
 /* The share of the subject's outline (matte >= 0.5 with a 4-neighbour
  * below 0.5; the frame's edge is no outline) whose confidence is below
  * 0.5; dm_scene_build stores it in `ambiguous`. */
-float dm_scene_ambiguous(const dm_scene *s);
+float dm_scene_ambiguous(dm_context *ctx, const dm_scene *s);
 
 /* The Depth Range that holds the subject (its matte's 5th..95th depth
  * percentiles, 0 = near .. 100 = far), and the one that selects everything

@@ -78,7 +78,7 @@ dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_i
  * dm_matte_estimate_fb; then settle: F and B moved so that
  * alpha·F + (1 − alpha)·B is rgb exactly. */
 dm_status dm_matte_layers_positions(dm_context *ctx, const dm_image *alpha, dm_matte_layers *out);
-void dm_matte_layers_settle(const dm_image *rgb, const dm_image *alpha, dm_matte_layers *L);
+void dm_matte_layers_settle(dm_context *ctx, const dm_image *rgb, const dm_image *alpha, dm_matte_layers *L);
 /* Slot of pixel (x, y), or -1 when it is not soft (or L is NULL/empty). */
 long dm_matte_layers_find(const dm_matte_layers *L, int x, int y);
 void dm_matte_layers_free(dm_matte_layers *L);

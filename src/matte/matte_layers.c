@@ -336,31 +336,68 @@ void dm_matte_layers_free(dm_matte_layers *L) {
   memset(L, 0, sizeof *L);
 }
 
+/* Positions and settling run over rows on the pool's threads (each row's
+ * slots are its own): serial they were ~0.1 s of a cached 24 MP render. */
+typedef struct rows_job {
+  const dm_image *alpha, *rgb;
+  dm_matte_layers *L;
+  int pass; /* 0 count each row's soft pixels, 1 their columns, 2 settle */
+} rows_job;
+
+/* Settle slot j of row y (see dm_matte_layers_settle). */
+static void settle_slot(const dm_image *rgb, const dm_image *alpha, dm_matte_layers *L, int y, size_t j) {
+  const float *I = dm_px(rgb, L->x[j], y);
+  float a = dm_px(alpha, L->x[j], y)[0], D = a * a + (1.0f - a) * (1.0f - a);
+  for (int c = 0; c < 3; c++) {
+    float *F = L->fg + 3 * j + c, *B = L->bg + 3 * j + c;
+    float r = I[c] - a * *F - (1.0f - a) * *B;
+    *F += a * r / D, *B += (1.0f - a) * r / D;
+    if (*F < 0.0f) *F = 0.0f, *B = I[c] / (1.0f - a);
+    if (*B < 0.0f) *B = 0.0f, *F = I[c] / a;
+  }
+}
+
+static void layer_rows(void *user, int ith, int nth) {
+  rows_job *j = user;
+  dm_matte_layers *L = j->L;
+  int y0, y1;
+  dm_split_rows(L->height, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
+    const float *A = dm_row(j->alpha, y);
+    if (j->pass == 0) { /* row y's count, in row_start[y + 1] until the sums */
+      size_t n = 0;
+      for (int x = 0; x < L->width; x++) n += dm_matte_soft(A[x]);
+      L->row_start[y + 1] = n;
+    } else if (j->pass == 1) {
+      size_t k = L->row_start[y];
+      for (int x = 0; x < L->width; x++)
+        if (dm_matte_soft(A[x])) L->x[k++] = x;
+    } else {
+      for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++) settle_slot(j->rgb, j->alpha, L, y, k);
+    }
+  }
+}
+
 dm_status dm_matte_layers_positions(dm_context *ctx, const dm_image *alpha, dm_matte_layers *out) {
   memset(out, 0, sizeof *out);
   const int w = alpha->width, h = alpha->height;
-  size_t n = 0;
-  for (int y = 0; y < h; y++) {
-    const float *A = dm_row(alpha, y);
-    for (int x = 0; x < w; x++) n += dm_matte_soft(A[x]);
-  }
-  out->width = w, out->height = h, out->n = n;
+  out->width = w, out->height = h;
   out->row_start = malloc(((size_t)h + 1) * sizeof *out->row_start);
+  if (!out->row_start) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
+  rows_job j = {.alpha = alpha, .L = out, .pass = 0};
+  dm_parallel(ctx, layer_rows, &j);
+  out->row_start[0] = 0;
+  for (int y = 0; y < h; y++) out->row_start[y + 1] += out->row_start[y];
+  const size_t n = out->n = out->row_start[h];
   out->x = dm_big_alloc((n ? n : 1) * sizeof *out->x);
   out->fg = dm_big_alloc((n ? n : 1) * 3 * sizeof *out->fg);
   out->bg = dm_big_alloc((n ? n : 1) * 3 * sizeof *out->bg);
-  if (!out->row_start || !out->x || !out->fg || !out->bg) {
+  if (!out->x || !out->fg || !out->bg) {
     dm_matte_layers_free(out);
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte's layers");
   }
-  size_t k = 0;
-  for (int y = 0; y < h; y++) {
-    const float *A = dm_row(alpha, y);
-    out->row_start[y] = k;
-    for (int x = 0; x < w; x++)
-      if (dm_matte_soft(A[x])) out->x[k++] = x;
-  }
-  out->row_start[h] = k;
+  j.pass = 1;
+  dm_parallel(ctx, layer_rows, &j);
   return DM_OK;
 }
 
@@ -369,19 +406,9 @@ dm_status dm_matte_layers_positions(dm_context *ctx, const dm_image *alpha, dm_m
  * residual is split between them by least squares, neither below 0, so
  * the layers put back together are the photo exactly: an edit that leaves
  * a layer alone leaves the pixel alone. */
-void dm_matte_layers_settle(const dm_image *rgb, const dm_image *alpha, dm_matte_layers *L) {
-  for (int y = 0; y < L->height; y++)
-    for (size_t j = L->row_start[y]; j < L->row_start[y + 1]; j++) {
-      const float *I = dm_px(rgb, L->x[j], y);
-      float a = dm_px(alpha, L->x[j], y)[0], D = a * a + (1.0f - a) * (1.0f - a);
-      for (int c = 0; c < 3; c++) {
-        float *F = L->fg + 3 * j + c, *B = L->bg + 3 * j + c;
-        float r = I[c] - a * *F - (1.0f - a) * *B;
-        *F += a * r / D, *B += (1.0f - a) * r / D;
-        if (*F < 0.0f) *F = 0.0f, *B = I[c] / (1.0f - a);
-        if (*B < 0.0f) *B = 0.0f, *F = I[c] / a;
-      }
-    }
+void dm_matte_layers_settle(dm_context *ctx, const dm_image *rgb, const dm_image *alpha, dm_matte_layers *L) {
+  rows_job j = {.alpha = alpha, .rgb = rgb, .L = L, .pass = 2};
+  dm_parallel(ctx, layer_rows, &j);
 }
 
 dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_image *alpha,
@@ -389,7 +416,7 @@ dm_status dm_matte_layers_build(dm_context *ctx, const dm_image *rgb, const dm_i
   dm_status s = dm_matte_layers_positions(ctx, alpha, out);
   if (!s && out->n) s = dm_matte_estimate_fb(ctx, rgb, alpha, out);
   if (s) dm_matte_layers_free(out);
-  else dm_matte_layers_settle(rgb, alpha, out);
+  else dm_matte_layers_settle(ctx, rgb, alpha, out);
   return s;
 }
 

@@ -28,7 +28,10 @@ static void scene_of(dm_context *ctx, dm_scene *s, float low_share) {
       int ambiguous = subject && y < low_rows && x < 50;
       dm_row(&s->confidence, y)[x] = ambiguous ? 0.2f : 1.0f;
     }
-  s->ambiguous = dm_scene_ambiguous(s);
+  s->ambiguous = dm_scene_ambiguous(ctx, s);
+  dm_context *one = dm_context_new(1); /* counted on one thread: the same share */
+  CHECK(one && dm_scene_ambiguous(one, s) == s->ambiguous);
+  dm_context_free(one);
   /* the outline: columns 25 and 74 of rows 1..98; its low part: column 25
    * of rows 1..low_rows-1 */
   float want = (float)(low_rows - 1) / (2.0f * (float)(h - 2));
@@ -37,7 +40,7 @@ static void scene_of(dm_context *ctx, dm_scene *s, float low_share) {
 }
 
 int main(void) {
-  dm_context *ctx = dm_context_new(1);
+  dm_context *ctx = dm_context_new(3);
   dm_scene s;
   char advice[256];
   scene_of(ctx, &s, 0.1f);
