@@ -54,12 +54,19 @@ dm_status dm_matte_clean(dm_context *ctx, dm_image *alpha);
  * (blur/matte.c), so the corrections on the layers (pipeline/layers.c) do
  * too: a pixel the blur takes as background is not changed by a subject's
  * correction. */
+/* dm_to_u8(alpha) written as selects, not branches, so loops over a matte
+ * vectorise: NaN and anything not above 0 give 0, 1 and above 255. */
+static inline int dm_matte_code(float alpha) {
+  float v = alpha > 0.0f ? alpha : 0.0f;
+  v = v < 1.0f ? v : 1.0f;
+  return (int)(v * 255.0f + 0.5f);
+}
 static inline int dm_matte_soft(float alpha) {
-  const int q = dm_to_u8(alpha);
-  return q > 1 && q < 255;
+  const int q = dm_matte_code(alpha);
+  return (q > 1) & (q < 255);
 }
 /* Subject through and through: 255 of 255. */
-static inline int dm_matte_opaque(float alpha) { return dm_to_u8(alpha) == 255; }
+static inline int dm_matte_opaque(float alpha) { return dm_matte_code(alpha) == 255; }
 
 /* F and B of every soft pixel (dm_matte_soft), row by row. */
 typedef struct dm_matte_layers {

@@ -56,15 +56,27 @@ static void put_row(const layer_job *j, int y) {
   }
 }
 
+/* How many of n pixels raise each of the four layer_use flags (a matte
+ * row a, the F and B masks' rows f and b): counted without branches, so
+ * the loop vectorises. */
+static void uses_count(const float *a, const float *f, const float *b, int n, int c[4]) {
+  int f_kept = 0, f_clear = 0, b_kept = 0, b_opaque = 0;
+  for (int x = 0; x < n; x++) {
+    const int q = dm_matte_code(a[x]);
+    const int opaque = q == 255, subject = q > 1; /* soft or opaque */
+    const int fp = f[x] > 0.0f, bp = b[x] > 0.0f;
+    f_kept += fp & subject, f_clear += fp & !subject;
+    b_kept += bp & !opaque, b_opaque += bp & opaque;
+  }
+  c[0] = f_kept, c[1] = f_clear, c[2] = b_kept, c[3] = b_opaque;
+}
+
 /* Which of the four layer_use flags row y raises. */
 static void uses_row(layer_job *j, int y, int u[4]) {
   const dm_image *matte = &j->scene->matte;
-  const float *a = dm_row(matte, y), *f = dm_row(j->fg, y), *b = dm_row(j->mb, y);
-  for (int x = 0; x < matte->width; x++) {
-    const int opaque = dm_matte_opaque(a[x]), soft = dm_matte_soft(a[x]);
-    if (f[x] > 0.0f) u[opaque || soft ? 0 : 1] = 1;
-    if (b[x] > 0.0f) u[opaque ? 3 : 2] = 1;
-  }
+  int c[4];
+  uses_count(dm_row(matte, y), dm_row(j->fg, y), dm_row(j->mb, y), matte->width, c);
+  for (int i = 0; i < 4; i++) u[i] |= c[i] > 0;
 }
 
 /* Opaque pixels from the F pass, clear ones from the B pass (dm_matte_soft's
