@@ -106,6 +106,10 @@ static dm_status read_colour_chunks(png_state *p, png_structp png, png_infop inf
  * `channels` of every `stride_ch` samples. */
 static void row_to_float(const png_byte *src, int width, int stride_ch, int channels, int depth,
                          float *dst) {
+  if (depth != 16 && stride_ch == channels) { /* the common case, one loop the compiler vectorises */
+    for (size_t i = 0; i < (size_t)width * (size_t)channels; i++) dst[i] = dm_code8_float(src[i]);
+    return;
+  }
   for (int x = 0; x < width; x++)
     for (int c = 0; c < channels; c++) {
       size_t i = (size_t)x * (size_t)stride_ch + (size_t)c;
