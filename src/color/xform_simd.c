@@ -39,23 +39,32 @@ AVX2 static inline __m256 curve8(const float *lut, float at0, __m256 x) {
   return _mm256_blendv_ps(y, _mm256_set1_ps(lut[OUT_N - 1]), one);
 }
 
+/* Eight interleaved RGB pixels, channel by channel, and back. */
+AVX2 static inline void load_rgb8(const float *in, __m256 rgb[3]) {
+  const __m256i stride3 = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
+  for (int c = 0; c < 3; c++) rgb[c] = _mm256_i32gather_ps(in + c, stride3, 4);
+}
+
+AVX2 static inline void store_rgb8(float *out, const float o[3][8]) {
+  for (int p = 0; p < 8; p++) out[3 * p] = o[0][p], out[3 * p + 1] = o[1][p], out[3 * p + 2] = o[2][p];
+}
+
+/* Row k of m times rgb: (m0·r + m1·g) + m2·b, as the scalar loops add. */
+AVX2 static inline __m256 matrix_row8(const float m[3][3], int k, const __m256 rgb[3]) {
+  return _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(m[k][0]), rgb[0]),
+                                     _mm256_mul_ps(_mm256_set1_ps(m[k][1]), rgb[1])),
+                       _mm256_mul_ps(_mm256_set1_ps(m[k][2]), rgb[2]));
+}
+
 AVX2 static int out_avx2(const float m[3][3], const float *const lut[3], const float at0[3], const float *in,
                          float *out, int width) {
-  const __m256i stride3 = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
-  __m256 mm[3][3];
-  for (int k = 0; k < 3; k++)
-    for (int c = 0; c < 3; c++) mm[k][c] = _mm256_set1_ps(m[k][c]);
   int x = 0;
   for (; x + 8 <= width; x += 8, in += 24, out += 24) {
-    const __m256 r = _mm256_i32gather_ps(in, stride3, 4), g = _mm256_i32gather_ps(in + 1, stride3, 4);
-    const __m256 b = _mm256_i32gather_ps(in + 2, stride3, 4);
+    __m256 rgb[3];
     float o[3][8];
-    for (int k = 0; k < 3; k++) { /* (m0·r + m1·g) + m2·b, as the scalar loop adds */
-      __m256 v = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(mm[k][0], r), _mm256_mul_ps(mm[k][1], g)),
-                               _mm256_mul_ps(mm[k][2], b));
-      _mm256_storeu_ps(o[k], curve8(lut[k], at0[k], clip01_8(v)));
-    }
-    for (int p = 0; p < 8; p++) out[3 * p] = o[0][p], out[3 * p + 1] = o[1][p], out[3 * p + 2] = o[2][p];
+    load_rgb8(in, rgb);
+    for (int k = 0; k < 3; k++) _mm256_storeu_ps(o[k], curve8(lut[k], at0[k], clip01_8(matrix_row8(m, k, rgb))));
+    store_rgb8(out, o);
   }
   return x;
 }
@@ -81,28 +90,18 @@ AVX2 static inline int codes8(__m256 x, __m256i *k) {
 
 AVX2 static int in_avx2(const float m[3][3], const float *const lut[3], const float *in8, const float *in,
                         float *out, int width) {
-  const __m256i stride3 = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
-  __m256 mm[3][3];
-  for (int k = 0; k < 3; k++)
-    for (int c = 0; c < 3; c++) mm[k][c] = _mm256_set1_ps(m[k][c]);
   int x = 0;
   for (; x + 8 <= width; x += 8, in += 24, out += 24) {
-    const __m256 xr = _mm256_i32gather_ps(in, stride3, 4), xg = _mm256_i32gather_ps(in + 1, stride3, 4);
-    const __m256 xb = _mm256_i32gather_ps(in + 2, stride3, 4);
-    __m256i kr, kg, kb;
-    __m256 r, g, b;
-    if (in8 && codes8(xr, &kr) && codes8(xg, &kg) && codes8(xb, &kb)) {
-      r = _mm256_i32gather_ps(in8, kr, 4);
-      g = _mm256_i32gather_ps(in8 + 256, kg, 4);
-      b = _mm256_i32gather_ps(in8 + 512, kb, 4);
-    } else {
-      r = in_curve8(lut[0], xr), g = in_curve8(lut[1], xg), b = in_curve8(lut[2], xb);
-    }
+    __m256 v[3], rgb[3];
+    __m256i k[3];
     float o[3][8];
-    for (int k = 0; k < 3; k++)
-      _mm256_storeu_ps(o[k], _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(mm[k][0], r), _mm256_mul_ps(mm[k][1], g)),
-                                           _mm256_mul_ps(mm[k][2], b)));
-    for (int p = 0; p < 8; p++) out[3 * p] = o[0][p], out[3 * p + 1] = o[1][p], out[3 * p + 2] = o[2][p];
+    load_rgb8(in, v);
+    if (in8 && codes8(v[0], &k[0]) && codes8(v[1], &k[1]) && codes8(v[2], &k[2]))
+      for (int c = 0; c < 3; c++) rgb[c] = _mm256_i32gather_ps(in8 + 256 * c, k[c], 4);
+    else
+      for (int c = 0; c < 3; c++) rgb[c] = in_curve8(lut[c], v[c]);
+    for (int r = 0; r < 3; r++) _mm256_storeu_ps(o[r], matrix_row8(m, r, rgb));
+    store_rgb8(out, o);
   }
   return x;
 }
