@@ -25,16 +25,16 @@
 
 /* ---- exact Euclidean distance transform (Felzenszwalb & Huttenlocher) -- */
 
-static void edt_1d(const float *f, int n, size_t step, float *d, int *v, float *z) {
+static void edt_1d(const float *f, int n, float *d, int *v, float *z) {
   int k = 0;
   v[0] = 0;
   z[0] = -FLT_MAX;
   z[1] = FLT_MAX;
   for (int q = 1; q < n; q++) {
-    float fq = f[(size_t)q * step];
+    float fq = f[q];
     for (;;) {
       int p = v[k];
-      float fp = f[(size_t)p * step];
+      float fp = f[p];
       float s;
       if (fq >= FLT_MAX || fp >= FLT_MAX)
         s = fq >= FLT_MAX ? FLT_MAX : -FLT_MAX;
@@ -61,7 +61,7 @@ static void edt_1d(const float *f, int n, size_t step, float *d, int *v, float *
   for (int q = 0; q < n; q++) {
     while (z[k + 1] < (float)q) k++;
     int p = v[k];
-    float fp = f[(size_t)p * step];
+    float fp = f[p];
     d[q] = fp >= FLT_MAX ? FLT_MAX : (float)(q - p) * (q - p) + fp;
   }
 }
@@ -69,7 +69,6 @@ static void edt_1d(const float *f, int n, size_t step, float *d, int *v, float *
 typedef struct edt_job {
   float *g; /* w x h squared distances, in/out */
   int w, h;
-  int pass; /* 0 columns, 1 rows */
   int fail;
 } edt_job;
 
@@ -79,7 +78,8 @@ typedef struct edt_job {
  * then going up) with no lower envelope. Rows are read whole (each thread
  * its own columns of them). The values are the envelope's bit for bit: an
  * integer squared, rounded once to float, plus 0. */
-static void edt_columns(edt_job *j, int ith, int nth) {
+static void edt_columns(void *user, int ith, int nth) {
+  edt_job *j = user;
   int x0, x1;
   dm_split_rows(j->w, ith, nth, &x0, &x1);
   if (x0 >= x1) return;
@@ -116,12 +116,8 @@ static void edt_columns(edt_job *j, int ith, int nth) {
 /* The second pass, along the rows: the lower envelope of parabolas of
  * each row (edt_1d). A row that is all 0 (the layer's own cells) or all
  * FLT_MAX (none in its columns) is its own result. */
-static void edt_run(void *user, int ith, int nth) {
+static void edt_rows(void *user, int ith, int nth) {
   edt_job *j = user;
-  if (j->pass == 0) {
-    edt_columns(j, ith, nth);
-    return;
-  }
   const int n = j->w;
   float *d = malloc(sizeof(float) * (size_t)n), *z = malloc(sizeof(float) * (size_t)(n + 1));
   int *v = malloc(sizeof(int) * (size_t)n);
@@ -132,7 +128,7 @@ static void edt_run(void *user, int ith, int nth) {
     int zero = 1, none = 1;
     for (int i = 0; i < n && (zero || none); i++) zero &= row[i] == 0.0f, none &= row[i] >= FLT_MAX;
     if (zero || none) continue;
-    edt_1d(row, n, 1, d, v, z);
+    edt_1d(row, n, d, v, z);
     memcpy(row, d, sizeof(float) * (size_t)n);
   }
   if (!d || !z || !v) j->fail = 1;
@@ -303,10 +299,9 @@ dm_status bl_push_pull(bl_state *st, int w, int h, const float *own, const float
   if (!g) return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
   rj.g = g;
   dm_parallel_range(ctx, (size_t)w * h, reach_seed, &rj);
-  edt_job ej = {g, w, h, 0, 0};
-  dm_parallel(ctx, edt_run, &ej);
-  ej.pass = 1;
-  dm_parallel(ctx, edt_run, &ej);
+  edt_job ej = {g, w, h, 0};
+  dm_parallel(ctx, edt_columns, &ej);
+  dm_parallel(ctx, edt_rows, &ej);
   if (ej.fail) {
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur fill");
   }

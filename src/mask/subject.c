@@ -23,14 +23,13 @@ static void copy_rows(void *user, int ith, int nth) {
   for (int y = y0; y < y1; y++) {
     const float *m = dm_row(j->matte, y);
     float *p = dm_row(j->plane, y);
-    /* dm_matte_soft and dm_matte_opaque on v, without branches (so the
-     * loop vectorises): q is dm_to_u8(v) for v in [0, 1] */
+    /* no branches (dm_matte_code is selects), so the loop vectorises */
     const float flip = j->background ? 1.0f : 0.0f, sign = j->background ? -1.0f : 1.0f;
     for (int x = 0; x < j->plane->width; x++) {
       float v = m[x] > 0.0f ? m[x] : 0.0f; /* also NaN */
       v = v < 1.0f ? v : 1.0f;
-      const int q = (int)(v * 255.0f + 0.5f), soft = (q > 1) & (q < 255);
-      v = soft ? v : (float)(q >= 255);
+      const int q = dm_matte_code(v), soft = (q > 1) & (q < 255);
+      v = soft ? v : (float)(q == 255);
       p[x] = flip + sign * v;
     }
   }

@@ -59,12 +59,12 @@ static void put_row(const layer_job *j, int y) {
   }
 }
 
-/* How many of n pixels raise each of the four layer_use flags (a matte
- * row a, the F and B masks' rows f and b), the counts > 0 at least where
- * a flag is raised: four pixels at a time with SSE (GCC does not
- * vectorise the scalar loop), the same tests as dm_matte_code (maxps and
- * minps give 0 for NaN and clamp as its selects do). */
-static void uses_count(const float *a, const float *f, const float *b, int n, int c[4]) {
+/* Which of the four layer_use flags n pixels raise (a matte row a, the F
+ * and B masks' rows f and b), or-ed into u: four pixels at a time with SSE
+ * (GCC does not vectorise the scalar loop), the same tests as
+ * dm_matte_code (maxps and minps give 0 for NaN and clamp as its selects
+ * do), then the rest one by one. */
+static void uses_scan(const float *a, const float *f, const float *b, int n, int u[4]) {
   int f_kept = 0, f_clear = 0, b_kept = 0, b_opaque = 0, x = 0;
 #ifdef __SSE2__
   const __m128 zero = _mm_setzero_ps(), one = _mm_set1_ps(1.0f);
@@ -85,18 +85,10 @@ static void uses_count(const float *a, const float *f, const float *b, int n, in
     const int q = dm_matte_code(a[x]);
     const int opaque = q == 255, subject = q > 1; /* soft or opaque */
     const int fp = f[x] > 0.0f, bp = b[x] > 0.0f;
-    f_kept += fp & subject, f_clear += fp & !subject;
-    b_kept += bp & !opaque, b_opaque += bp & opaque;
+    f_kept |= fp & subject, f_clear |= fp & !subject;
+    b_kept |= bp & !opaque, b_opaque |= bp & opaque;
   }
-  c[0] = f_kept, c[1] = f_clear, c[2] = b_kept, c[3] = b_opaque;
-}
-
-/* Which of the four layer_use flags row y raises. */
-static void uses_row(layer_job *j, int y, int u[4]) {
-  const dm_image *matte = &j->scene->matte;
-  int c[4];
-  uses_count(dm_row(matte, y), dm_row(j->fg, y), dm_row(j->mb, y), matte->width, c);
-  for (int i = 0; i < 4; i++) u[i] |= c[i] > 0;
+  u[0] |= f_kept, u[1] |= f_clear, u[2] |= b_kept, u[3] |= b_opaque;
 }
 
 /* Opaque pixels from the F pass, clear ones from the B pass (dm_matte_soft's
@@ -159,7 +151,10 @@ static void layer_rows(void *user, int ith, int nth) {
       for (size_t k = k0; k < k1; k++) memcpy(j->buf + 3 * k, dm_px(j->img, L->x[k], y), 3 * sizeof(float));
       break;
     case FOLLOW: follow_row(j, y); break;
-    case USES: uses_row(j, y, u); break;
+    case USES:
+      uses_scan(dm_row(&j->scene->matte, y), dm_row(j->fg, y), dm_row(j->mb, y), j->scene->matte.width,
+                u);
+      break;
     case COMPOSE: compose_row(j, y); break;
     }
   }
