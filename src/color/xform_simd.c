@@ -106,11 +106,9 @@ AVX2 static int in_avx2(const float m[3][3], const float *const lut[3], const fl
   return x;
 }
 
-static int have_avx2(void) {
-  static int have = -1; /* racing first calls store the same answer */
-  if (have < 0) have = __builtin_cpu_supports("avx2");
-  return have;
-}
+/* One load of the flags libgcc set at start-up: no cache of our own (a
+ * plain static written by racing first calls would be a data race). */
+static int have_avx2(void) { return __builtin_cpu_supports("avx2"); }
 
 int dm_xform_out_avx2(const float m[3][3], const float *const lut[3], const float at0[3], const float *in,
                       float *out, int width) {
