@@ -15,6 +15,7 @@
  * while that layer's fill is built; its share of background joins the
  * layer afterwards (bl_slice_behind, matte.c). */
 #include <float.h>
+#include <emmintrin.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -533,6 +534,45 @@ static inline void own_content(const bl_state *st, int k, const own_src *sr, int
   }
 }
 
+/* The first x >= x at or below candidate c in sid (xb when none): the
+ * pixels of further slices, most of a near slice's window, give nothing. */
+static inline int next_at_or_below(const uint8_t *sid, int x, int xb, int c) {
+  const __m128i cv = _mm_set1_epi8((char)c);
+  while (x + 16 <= xb) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)(sid + x));
+    const int m = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, cv), v));
+    if (m) return x + __builtin_ctz((unsigned)m);
+    x += 16;
+  }
+  while (x < xb && sid[x] > c) x++;
+  return x;
+}
+
+/* A row's hidden fractions (acc slots 5 and 6) of the cell the last hidden
+ * pixel fed and of the next one, held in registers while the pixels stay
+ * in that cell: each slot still gets its additions in pixel order (own
+ * pixels add to other slots), without a store and reload per pixel. */
+typedef struct hidden_sums {
+  float *at; /* the cell's slots in acc, NULL when none is held */
+  int next;  /* the next cell's slots (at[7], at[8]) are held too */
+  float h0, h1, n0, n1;
+} hidden_sums;
+
+static inline void hidden_put(hidden_sums *h) {
+  if (!h->at) return;
+  h->at[5] = h->h0, h->at[6] = h->h1;
+  if (h->next) h->at[12] = h->n0, h->at[13] = h->n1;
+  h->at = NULL;
+}
+
+static inline void hidden_take(hidden_sums *h, float *a, int next) {
+  if (h->at == a && h->next >= next) return;
+  hidden_put(h);
+  h->at = a, h->next = next;
+  h->h0 = a[5], h->h1 = a[6];
+  if (next) h->n0 = a[12], h->n1 = a[13];
+}
+
 /* The first pass's row: own pixels' colour, coverage and r·coverage, nearer
  * pixels' hidden fractions. */
 static int own_row(own_job *j, float *acc, const own_src *sr) {
@@ -540,26 +580,28 @@ static int own_row(own_job *j, float *acc, const own_src *sr) {
   const int c = st->slices[j->k].cand;
   const uint8_t *sid = sr->sid, *m8 = sr->m8, *bid = sr->bid;
   int any = 0;
+  hidden_sums h = {0};
   if (!j->tent) { /* the common case: box cells, own pixels inline */
-    for (int x = j->xa; x < j->xb; x++) {
-      int s = sid[x];
-      if (s > c) continue;
+    for (int x = next_at_or_below(sid, j->xa, j->xb, c); x < j->xb; x = next_at_or_below(sid, x + 1, j->xb, c)) {
+      const int s = sid[x];
       if (s < c && bl_past_behind(st, sr->r0 + x, c)) continue; /* nothing of this slice */
       float *a = acc + 7 * (size_t)((x >> j->level) - j->cx0);
       if (s < c) {
-        a[5] += 1.0f;
-        if (bid && bid[x] == c && bl_soft(m8[x], bid[x])) a[6] += 1.0f;
+        hidden_take(&h, a, 0);
+        h.h0 += 1.0f;
+        if (bid && bid[x] == c && bl_soft(m8[x], bid[x])) h.h1 += 1.0f;
         continue;
       }
       float v[4], r;
       own_content(st, j->k, sr, x, v, &r);
       a[0] += v[0], a[1] += v[1], a[2] += v[2], a[3] += v[3], a[4] += v[3] * r;
     }
+    hidden_put(&h);
     return 1; /* the sums are the row's cells' own: nothing to skip */
   }
-  for (int x = j->xa; x < j->xb; x++) {
-    int s = sid[x];
-    if (s > c || (s < c && bl_past_behind(st, sr->r0 + x, c))) continue;
+  for (int x = next_at_or_below(sid, j->xa, j->xb, c); x < j->xb; x = next_at_or_below(sid, x + 1, j->xb, c)) {
+    const int s = sid[x];
+    if (s < c && bl_past_behind(st, sr->r0 + x, c)) continue;
     int c0;
     float w0, w1;
     int n = cells_of(j, x, &c0, &w0, &w1);
@@ -567,11 +609,12 @@ static int own_row(own_job *j, float *acc, const own_src *sr) {
     any = 1;
     if (s < c) { /* hidden: only its two fractions are not zero */
       int soft_behind = bid && bid[x] == c && bl_soft(m8[x], bid[x]);
-      a[5] += w0;
-      if (soft_behind) a[6] += w0;
+      hidden_take(&h, a, n == 2);
+      h.h0 += w0;
+      if (soft_behind) h.h1 += w0;
       if (n == 2) {
-        a[12] += w1;
-        if (soft_behind) a[13] += w1;
+        h.n0 += w1;
+        if (soft_behind) h.n1 += w1;
       }
       continue;
     }
@@ -582,6 +625,7 @@ static int own_row(own_job *j, float *acc, const own_src *sr) {
     if (n == 2)
       for (int i = 0; i < 5; i++) a[7 + i] += w1 * u[i];
   }
+  hidden_put(&h);
   return any;
 }
 

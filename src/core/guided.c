@@ -203,34 +203,63 @@ typedef struct {
   const int *x0;
   const float *xf;
   int gc;
+  float *rows; /* per thread: two rows of means lerped along x, planar */
 } up_job;
 
+/* Row r of the means lerped along x to the output's width, channel c at
+ * dst[c * W + x]. */
+static void lerp_row(const up_job *j, int r, float *dst) {
+  const int n = j->gc + 1, lw = j->means->width, W = j->out->width;
+  const float *m = dm_row(j->means, r);
+  for (int x = 0; x < W; x++) {
+    const int c0 = j->x0[x] * n, c1 = (lw > 1 ? j->x0[x] + 1 : j->x0[x]) * n;
+    const float fx = j->xf[x];
+    for (int c = 0; c < n; c++) dst[c * W + x] = m[c0 + c] + fx * (m[c1 + c] - m[c0 + c]);
+  }
+}
+
+/* Output rows between the same two rows of means share their lerps along
+ * x, so each thread keeps the last two (about six output rows a pair at
+ * 24 MP); each coefficient is still top + fy·(bottom − top) of the same
+ * lerps, then the fit applied in channel order. */
 static void upsample_rows(void *user, int ith, int nth) {
   up_job *j = user;
-  const int n = j->gc + 1, lw = j->means->width, lh = j->means->height;
+  const int n = j->gc + 1, gc = j->gc, lh = j->means->height, W = j->out->width;
   const double sy = (double)lh / j->out->height;
+  float *top = j->rows + (size_t)ith * 2 * n * W, *bot = top + (size_t)n * W;
+  int have = -1; /* the means row that top holds */
   int y0, y1;
   dm_split_rows(j->out->height, ith, nth, &y0, &y1);
   for (int y = y0; y < y1; y++) {
     int r0;
     float fy;
     centre_weight(y, sy, lh, &r0, &fy);
-    const float *m0 = dm_row(j->means, r0), *m1 = dm_row(j->means, lh > 1 ? r0 + 1 : r0);
+    const int r1 = lh > 1 ? r0 + 1 : r0;
+    if (have != r0) {
+      if (have >= 0 && have + 1 == r0 && lh > 1) { /* the old bottom is the new top */
+        float *t = top;
+        top = bot, bot = t;
+      } else
+        lerp_row(j, r0, top);
+      lerp_row(j, r1, bot);
+      have = r0;
+    }
     const float *g = dm_row(j->guide, y);
     float *o = dm_row(j->out, y);
-    for (int x = 0; x < j->out->width; x++) {
-      const int c0 = j->x0[x] * n, c1 = (lw > 1 ? j->x0[x] + 1 : j->x0[x]) * n;
-      const float fx = j->xf[x];
-      float coef[4] = {0};
-      for (int c = 0; c < n; c++) {
-        const float top = m0[c0 + c] + fx * (m0[c1 + c] - m0[c0 + c]);
-        const float bot = m1[c0 + c] + fx * (m1[c1 + c] - m1[c0 + c]);
-        coef[c] = top + fy * (bot - top);
+    if (gc == 3)
+      for (int x = 0; x < W; x++) {
+        float q = top[3 * W + x] + fy * (bot[3 * W + x] - top[3 * W + x]);
+        q += (top[x] + fy * (bot[x] - top[x])) * g[3 * x];
+        q += (top[W + x] + fy * (bot[W + x] - top[W + x])) * g[3 * x + 1];
+        q += (top[2 * W + x] + fy * (bot[2 * W + x] - top[2 * W + x])) * g[3 * x + 2];
+        o[x] = q;
       }
-      float q = coef[j->gc];
-      for (int c = 0; c < j->gc; c++) q += coef[c] * g[j->gc * x + c];
-      o[x] = q;
-    }
+    else
+      for (int x = 0; x < W; x++) {
+        float q = top[gc * W + x] + fy * (bot[gc * W + x] - top[gc * W + x]);
+        for (int c = 0; c < gc; c++) q += (top[c * W + x] + fy * (bot[c * W + x] - top[c * W + x])) * g[gc * x + c];
+        o[x] = q;
+      }
   }
 }
 
@@ -253,17 +282,21 @@ dm_status dm_guided_upsample(dm_context *ctx, const dm_image *guide, const dm_im
   if (!s) s = dm_image_alloc(ctx, &means, lw, lh, gc + 1);
   if (!s) s = fit_means(ctx, &small, src_low, rlow, eps, &means, NULL, NULL);
   dm_image_free(&small);
+  const int nt = ctx->n_threads > 1 ? ctx->n_threads : 1;
+  float *rows = NULL;
   if (!s) {
     x0 = malloc((size_t)W * sizeof *x0);
     xf = malloc((size_t)W * sizeof *xf);
-    if (!x0 || !xf) s = dm_fail(ctx, DM_ERR_NOMEM, "guided upsampling", "out of memory");
+    rows = malloc((size_t)nt * 2 * (size_t)(gc + 1) * (size_t)W * sizeof *rows);
+    if (!x0 || !xf || !rows) s = dm_fail(ctx, DM_ERR_NOMEM, "guided upsampling", "out of memory");
   }
   if (!s) s = dm_image_alloc(ctx, out, W, H, 1);
   if (!s) {
     for (int x = 0; x < W; x++) centre_weight(x, (double)lw / W, lw, &x0[x], &xf[x]);
-    up_job u = {.guide = guide, .means = &means, .out = out, .x0 = x0, .xf = xf, .gc = gc};
+    up_job u = {.guide = guide, .means = &means, .out = out, .x0 = x0, .xf = xf, .gc = gc, .rows = rows};
     dm_parallel(ctx, upsample_rows, &u);
   }
+  free(rows);
   free(x0);
   free(xf);
   dm_image_free(&means);
