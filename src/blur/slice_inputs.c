@@ -45,6 +45,8 @@ struct own_job {
   const float *geo; /* a plan's: per cell a, r·a, hidden fractions; then colours alone */
   const int *col0;  /* per column x, with a tent: its first cell and the next one's weight */
   const float *colt;
+  const float *w0col; /* per column: its first cell's weight (1 − colt; 1 on box grids) */
+  const int *run;     /* per cell column and one more: the first column whose first cell it is */
   const float *wx;  /* per cell column: the sum of its weights along x (axis_weight) */
   atomic_int nomem; /* a thread found no memory for its sums */
   own_row_fn row;   /* the pass: own_row and own_cells, or colour_row and colour_cells */
@@ -193,99 +195,167 @@ static inline void own_content(const bl_state *st, int k, const own_src *sr, int
   }
 }
 
-/* The first x >= x at or below candidate c in sid (xb when none): the
- * pixels of further slices, most of a near slice's window, give nothing. */
-static inline int next_at_or_below(const uint8_t *sid, int x, int xb, int c) {
-  const __m128i cv = _mm_set1_epi8((char)c);
-  while (x + 16 <= xb) {
-    const __m128i v = _mm_loadu_si128((const __m128i *)(sid + x));
-    const int m = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, cv), v));
-    if (m) return x + __builtin_ctz((unsigned)m);
-    x += 16;
+/* A row's hidden fractions (acc slots 5 and 6) are sums of column
+ * weights: 1 on box grids, 1 − t and t on tent grids, t a multiple of
+ * 2^-(level+1). Up to this level every partial sum a cell's slot takes is
+ * a multiple of that step below 2^24 steps (a tent cell sums at most
+ * 2^(level+1) columns of a row, a box cell at most 4^level pixels), so
+ * float adds them exactly in any order: four columns at a time here give
+ * the same bits as one at a time did. Above it (cells of 2048 px) they are
+ * added one column at a time, in column order. */
+#define EXACT_LEVEL 10
+/* Columns of a row classified at a time (on the stack). */
+#define CHUNK 256
+
+/* Sum of w[i] over the i < n whose mask m[i] is 0xFF (exact: see above). */
+static inline float masked_sum(const uint8_t *m, const float *w, int n) {
+  __m128 a = _mm_setzero_ps();
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    int32_t b;
+    memcpy(&b, m + i, sizeof b);
+    if (!b) continue;
+    const __m128i e = _mm_cvtepi8_epi32(_mm_cvtsi32_si128(b)); /* 0xFF -> all ones */
+    a = _mm_add_ps(a, _mm_and_ps(_mm_castsi128_ps(e), _mm_loadu_ps(w + i)));
   }
-  while (x < xb && sid[x] > c) x++;
-  return x;
+  a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+  a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
+  float s = _mm_cvtss_f32(a);
+  for (; i < n; i++)
+    if (m[i]) s += w[i];
+  return s;
 }
 
-/* A row's hidden fractions (acc slots 5 and 6) of the cell the last hidden
- * pixel fed and of the next one, held in registers while the pixels stay
- * in that cell: each slot still gets its additions in pixel order (own
- * pixels add to other slots), without a store and reload per pixel. */
-typedef struct hidden_sums {
-  float *at; /* the cell's slots in acc, NULL when none is held */
-  int next;  /* the next cell's slots (at[7], at[8]) are held too */
-  float h0, h1, n0, n1;
-} hidden_sums;
-
-static inline void hidden_put(hidden_sums *h) {
-  if (!h->at) return;
-  h->at[5] = h->h0, h->at[6] = h->h1;
-  if (h->next) h->at[12] = h->n0, h->at[13] = h->n1;
-  h->at = NULL;
+/* slot += the weights w[i] of the masked columns i < n. */
+static inline void add_masked(float *slot, const uint8_t *m, const float *w, int n, int exact) {
+  if (exact) {
+    *slot += masked_sum(m, w, n);
+    return;
+  }
+  float v = *slot;
+  for (int i = 0; i < n; i++)
+    if (m[i]) v += w[i];
+  *slot = v;
 }
 
-static inline void hidden_take(hidden_sums *h, float *a, int next) {
-  if (h->at == a && h->next >= next) return;
-  hidden_put(h);
-  h->at = a, h->next = next;
-  h->h0 = a[5], h->h1 = a[6];
-  if (next) h->n0 = a[12], h->n1 = a[13];
+/* Columns b0 .. b0 + n − 1 of row sr for candidate c: hid[i] = 0xFF where
+ * the pixel is nearer and not past what lies behind it (bl_role's
+ * BL_HIDDEN or BL_BEHIND), soft[i] where it is also soft subject right in
+ * front of c. Returns bit 0: some hidden, bit 1: some soft, bit 2: some
+ * pixel is c's own. */
+static int classify(const bl_state *st, const own_src *sr, int c, int b0, int n, uint8_t *hid,
+                    uint8_t *soft) {
+  const uint8_t *sid = sr->sid + b0, *bid = sr->bid ? sr->bid + b0 : NULL, *m8 = sr->m8 ? sr->m8 + b0 : NULL;
+  const __m128i cv = _mm_set1_epi8((char)c), last = _mm_set1_epi8((char)(BL_MAX_SLICES - 1));
+  const __m128i one = _mm_set1_epi8(1), full = _mm_set1_epi8((char)0xFF);
+  __m128i any_h = _mm_setzero_si128(), any_s = any_h, any_o = any_h;
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i s = _mm_loadu_si128((const __m128i *)(sid + i));
+    const __m128i own = _mm_cmpeq_epi8(s, cv);
+    __m128i lt = _mm_andnot_si128(own, _mm_cmpeq_epi8(_mm_min_epu8(s, cv), s));
+    __m128i sb = _mm_setzero_si128();
+    if (bid) {
+      const __m128i b = _mm_loadu_si128((const __m128i *)(bid + i));
+      /* c < bid < BL_MAX_SLICES: maybe past what is behind it */
+      const __m128i behind = _mm_andnot_si128(_mm_cmpeq_epi8(_mm_min_epu8(b, cv), b),
+                                              _mm_cmpeq_epi8(_mm_min_epu8(b, last), b));
+      int pm = _mm_movemask_epi8(_mm_and_si128(lt, behind));
+      if (pm) {
+        _mm_storeu_si128((__m128i *)(hid + i), lt);
+        for (; pm; pm &= pm - 1) {
+          const int q = __builtin_ctz((unsigned)pm);
+          if (bl_behind_beyond(st, b0 + i + q, sr->y, c)) hid[i + q] = 0;
+        }
+        lt = _mm_loadu_si128((const __m128i *)(hid + i));
+      }
+      /* 1 < m8 < 255 and bid == c (so not BL_NOT_SUBJECT): bl_soft */
+      const __m128i m = _mm_loadu_si128((const __m128i *)(m8 + i));
+      const __m128i hard = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(m, one), m), _mm_cmpeq_epi8(m, full));
+      sb = _mm_andnot_si128(hard, _mm_and_si128(lt, _mm_cmpeq_epi8(b, cv)));
+    }
+    _mm_storeu_si128((__m128i *)(hid + i), lt);
+    _mm_storeu_si128((__m128i *)(soft + i), sb);
+    any_h = _mm_or_si128(any_h, lt), any_s = _mm_or_si128(any_s, sb), any_o = _mm_or_si128(any_o, own);
+  }
+  int flags = (_mm_movemask_epi8(any_h) ? 1 : 0) | (_mm_movemask_epi8(any_s) ? 2 : 0) |
+              (_mm_movemask_epi8(any_o) ? 4 : 0);
+  for (; i < n; i++) {
+    const int s = sid[i];
+    const int h = s < c && !bl_past_behind(st, sr->r0 + b0 + i, c);
+    const int sf = h && bid && bid[i] == c && bl_soft(m8[i], bid[i]);
+    hid[i] = h ? 0xFF : 0, soft[i] = sf ? 0xFF : 0;
+    flags |= h | sf << 1 | (s == c) << 2;
+  }
+  return flags;
+}
+
+/* The next column i >= i of the n from sid whose pixel is c's own (n when none). */
+static inline int next_own(const uint8_t *sid, int i, int n, int c) {
+  const __m128i cv = _mm_set1_epi8((char)c);
+  for (; i + 16 <= n; i += 16) {
+    const int m = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(sid + i)), cv));
+    if (m) return i + __builtin_ctz((unsigned)m);
+  }
+  while (i < n && sid[i] != c) i++;
+  return i;
+}
+
+/* The hidden fractions of columns b0 .. b0 + n − 1 into their cells: the
+ * first cell's weight (w0) into slot 5 (6 where soft), on a tent the
+ * second's (the next cell's slots, 12 and 13). Cells in column order, so
+ * without EXACT_LEVEL each slot still gets its columns in order. */
+static void hidden_add(const own_job *j, float *acc, int b0, int n, const uint8_t *hid,
+                       const uint8_t *soft, int any_soft) {
+  const int exact = j->level <= EXACT_LEVEL;
+  int cx = j->tent ? j->col0[b0] : (b0 >> j->level) - j->cx0;
+  for (int x = b0; x < b0 + n; cx++) {
+    const int end = j->run[cx + 1] < b0 + n ? j->run[cx + 1] : b0 + n, m = end - x;
+    float *a = acc + 7 * (size_t)cx;
+    add_masked(a + 5, hid + (x - b0), j->w0col + x, m, exact);
+    if (any_soft) add_masked(a + 6, soft + (x - b0), j->w0col + x, m, exact);
+    if (j->tent && cx + 1 < j->fw) {
+      add_masked(a + 12, hid + (x - b0), j->colt + x, m, exact);
+      if (any_soft) add_masked(a + 13, soft + (x - b0), j->colt + x, m, exact);
+    }
+    x = end;
+  }
 }
 
 /* The first pass's row: own pixels' colour, coverage and r·coverage, nearer
- * pixels' hidden fractions. */
+ * pixels' hidden fractions (which go to other slots: the two are summed
+ * apart, each in its own order). */
 static int own_row(own_job *j, float *acc, const own_src *sr) {
   const bl_state *st = j->st;
   const int c = st->slices[j->k].cand;
-  const uint8_t *sid = sr->sid, *m8 = sr->m8, *bid = sr->bid;
   int any = 0;
-  hidden_sums h = {0};
-  if (!j->tent) { /* the common case: box cells, own pixels inline */
-    for (int x = next_at_or_below(sid, j->xa, j->xb, c); x < j->xb; x = next_at_or_below(sid, x + 1, j->xb, c)) {
-      const int s = sid[x];
-      if (s < c && bl_past_behind(st, sr->r0 + x, c)) continue; /* nothing of this slice */
-      float *a = acc + 7 * (size_t)((x >> j->level) - j->cx0);
-      if (s < c) {
-        hidden_take(&h, a, 0);
-        h.h0 += 1.0f;
-        if (bid && bid[x] == c && bl_soft(m8[x], bid[x])) h.h1 += 1.0f;
-        continue;
-      }
+  uint8_t hid[CHUNK], soft[CHUNK];
+  for (int b0 = j->xa; b0 < j->xb; b0 += CHUNK) {
+    const int n = j->xb - b0 < CHUNK ? j->xb - b0 : CHUNK;
+    const int flags = classify(st, sr, c, b0, n, hid, soft);
+    if (flags & 1) hidden_add(j, acc, b0, n, hid, soft, flags & 2);
+    any |= flags & 5;
+    if (!(flags & 4)) continue;
+    for (int i = next_own(sr->sid + b0, 0, n, c); i < n; i = next_own(sr->sid + b0, i + 1, n, c)) {
+      const int x = b0 + i;
       float v[4], r;
       own_content(st, j->k, sr, x, v, &r);
-      a[0] += v[0], a[1] += v[1], a[2] += v[2], a[3] += v[3], a[4] += v[3] * r;
-    }
-    hidden_put(&h);
-    return 1; /* the sums are the row's cells' own: nothing to skip */
-  }
-  for (int x = next_at_or_below(sid, j->xa, j->xb, c); x < j->xb; x = next_at_or_below(sid, x + 1, j->xb, c)) {
-    const int s = sid[x];
-    if (s < c && bl_past_behind(st, sr->r0 + x, c)) continue;
-    int c0;
-    float w0, w1;
-    int n = cells_of(j, x, &c0, &w0, &w1);
-    float *a = acc + 7 * (size_t)c0;
-    any = 1;
-    if (s < c) { /* hidden: only its two fractions are not zero */
-      int soft_behind = bid && bid[x] == c && bl_soft(m8[x], bid[x]);
-      hidden_take(&h, a, n == 2);
-      h.h0 += w0;
-      if (soft_behind) h.h1 += w0;
-      if (n == 2) {
-        h.n0 += w1;
-        if (soft_behind) h.n1 += w1;
+      if (!j->tent) { /* box cells: weights 1 */
+        float *a = acc + 7 * (size_t)((x >> j->level) - j->cx0);
+        a[0] += v[0], a[1] += v[1], a[2] += v[2], a[3] += v[3], a[4] += v[3] * r;
+        continue;
       }
-      continue;
+      int c0;
+      float w0, w1;
+      const int cells = cells_of(j, x, &c0, &w0, &w1);
+      float *a = acc + 7 * (size_t)c0;
+      const float u[5] = {v[0], v[1], v[2], v[3], v[3] * r};
+      for (int q = 0; q < 5; q++) a[q] += w0 * u[q];
+      if (cells == 2)
+        for (int q = 0; q < 5; q++) a[7 + q] += w1 * u[q];
     }
-    float v[4], r;
-    own_content(st, j->k, sr, x, v, &r);
-    const float u[5] = {v[0], v[1], v[2], v[3], v[3] * r};
-    for (int i = 0; i < 5; i++) a[i] += w0 * u[i];
-    if (n == 2)
-      for (int i = 0; i < 5; i++) a[7 + i] += w1 * u[i];
   }
-  hidden_put(&h);
-  return any;
+  return j->tent ? any != 0 : 1; /* box sums are the row's cells' own: nothing to skip */
 }
 
 static void own_cells(own_job *j, const float *acc, int cy, float ay) {
@@ -343,13 +413,26 @@ static dm_status own_pass(bl_state *st, own_job *j) {
   float *wx = bl_take(&st->scratch, sizeof(float) * (size_t)j->fw);
   int *c0 = j->tent ? bl_take(&st->scratch, sizeof(int) * (size_t)st->w) : NULL;
   float *t = j->tent ? bl_take(&st->scratch, sizeof(float) * (size_t)st->w) : NULL;
-  if (!wx || (j->tent && (!c0 || !t)))
+  float *w0 = bl_take(&st->scratch, sizeof(float) * (size_t)st->w);
+  int *run = bl_take(&st->scratch, sizeof(int) * ((size_t)j->fw + 1));
+  if (!wx || !w0 || !run || (j->tent && (!c0 || !t)))
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the lens blur layers");
-  for (int x = 0; j->tent && x < st->w; x++) tent_column(x, j->level, j->fw, &c0[x], &t[x]);
-  j->col0 = c0, j->colt = t;
-  for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx + j->cx0, st->w, j->fw);
   int B = 1 << j->level;
   j->xa = j->cx0 * B, j->xb = (j->cx0 + j->fw) * B < st->w ? (j->cx0 + j->fw) * B : st->w;
+  for (int x = 0; x < st->w; x++) {
+    if (j->tent) tent_column(x, j->level, j->fw, &c0[x], &t[x]);
+    w0[x] = j->tent ? 1.0f - t[x] : 1.0f;
+  }
+  /* tent cells start where col0 steps (it never falls), box cells every B */
+  for (int cx = 0, x = 0; cx <= j->fw; cx++) {
+    if (j->tent)
+      while (x < st->w && c0[x] < cx) x++;
+    else
+      x = (j->cx0 + cx) * B < j->xb ? (j->cx0 + cx) * B : j->xb;
+    run[cx] = x;
+  }
+  j->col0 = c0, j->colt = t, j->w0col = w0, j->run = run;
+  for (int cx = 0; cx < j->fw; cx++) wx[cx] = axis_weight(j, cx + j->cx0, st->w, j->fw);
   j->wx = wx;
   atomic_init(&j->nomem, 0);
   dm_parallel_runs(st->ctx, (size_t)j->fh, 8, own_walk, j);
