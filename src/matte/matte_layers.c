@@ -33,6 +33,7 @@
  * subject (through values of at least CLEAN to a pixel of at least 0.5) are
  * background, so no stray haze of the network darkens or blurs patches of
  * the background. */
+#include <emmintrin.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -277,22 +278,104 @@ static dm_status reestimate(dm_context *ctx, const dm_image *rgb, dm_image *alph
   return s;
 }
 
+/* The clean in three passes over rows on every thread and a flood fill
+ * between them. The flood's result, the set of pixels connected to the
+ * subject, does not depend on the order it visits them, so it starts only
+ * from the subject's pixels with a neighbour it can reach (most of a
+ * subject's pixels have none): the soft band, not the whole subject. */
+typedef struct clean_job {
+  dm_image *alpha;
+  uint8_t *seen;     /* 1: connected to the subject */
+  uint32_t *stack;   /* pass 1: each thread's seeds from its first row's index on */
+  size_t *n_seeds;   /* per thread */
+  int pass;          /* 0 mark the subject, 1 seeds, 2 clean */
+} clean_job;
+
+/* Can the flood go from (x, y) to a neighbour it has not reached? */
+static int grows(const clean_job *j, int x, int y) {
+  const int w = j->alpha->width, h = j->alpha->height;
+  for (int yy = y > 0 ? y - 1 : 0; yy <= y + 1 && yy < h; yy++) {
+    const float *A = dm_row(j->alpha, yy);
+    const uint8_t *S = j->seen + (size_t)yy * w;
+    for (int xx = x > 0 ? x - 1 : 0; xx <= x + 1 && xx < w; xx++)
+      if (!S[xx] && A[xx] >= CLEAN) return 1;
+  }
+  return 0;
+}
+
+/* (x, y) among its thread's seeds when it is the subject's and can grow. */
+static inline void seed_at(clean_job *j, int x, int y, int y0, size_t *top) {
+  const size_t w = (size_t)j->alpha->width;
+  if (j->seen[(size_t)y * w + x] && grows(j, x, y)) j->stack[(size_t)y0 * w + (*top)++] = (uint32_t)((size_t)y * w + x);
+}
+
+static void clean_rows(void *user, int ith, int nth) {
+  clean_job *j = user;
+  const int w = j->alpha->width, h = j->alpha->height;
+  int y0, y1;
+  dm_split_rows(h, ith, nth, &y0, &y1);
+  size_t top = 0;
+  for (int y = y0; y < y1; y++) {
+    float *A = dm_row(j->alpha, y);
+    uint8_t *S = j->seen + (size_t)y * w;
+    if (j->pass == 0)
+      for (int x = 0; x < w; x++) S[x] = A[x] >= 0.5f;
+    else if (j->pass == 1) {
+      const uint8_t *U = y > 0 ? S - w : S, *D = y + 1 < h ? S + w : S;
+      int x = 0;
+      /* inside the row, sixteen at a time: a pixel with all nine seen cannot grow */
+      if (w >= 18) {
+        seed_at(j, x, y, y0, &top);
+        for (x = 1; x + 17 <= w; x += 16) {
+          __m128i all = _mm_set1_epi8(1);
+          for (int d = -1; d <= 1; d++)
+            all = _mm_and_si128(all, _mm_and_si128(_mm_loadu_si128((const __m128i *)(U + x + d)),
+                                                   _mm_and_si128(_mm_loadu_si128((const __m128i *)(S + x + d)),
+                                                                 _mm_loadu_si128((const __m128i *)(D + x + d)))));
+          const __m128i self = _mm_loadu_si128((const __m128i *)(S + x));
+          int m = _mm_movemask_epi8(_mm_cmpgt_epi8(self, all)); /* seen, not all nine */
+          for (; m; m &= m - 1) seed_at(j, x + __builtin_ctz((unsigned)m), y, y0, &top);
+        }
+      }
+      for (; x < w; x++) seed_at(j, x, y, y0, &top);
+    } else /* below CLEAN: kept only next to the connected region (an edge's tail) */
+      for (int x = 0; x < w; x++) {
+        if (A[x] <= 0.0f || A[x] >= CLEAN || S[x]) continue;
+        int near = 0;
+        for (int dy = -1; dy <= 1 && !near; dy++)
+          for (int dx = -1; dx <= 1 && !near; dx++) {
+            int xx = x + dx, yy = y + dy;
+            near = xx >= 0 && yy >= 0 && xx < w && yy < h && j->seen[(size_t)yy * w + xx];
+          }
+        if (!near) A[x] = 0.0f;
+      }
+  }
+  if (j->pass == 1) j->n_seeds[ith] = top;
+}
+
 dm_status dm_matte_clean(dm_context *ctx, dm_image *alpha) {
   const int w = alpha->width, h = alpha->height;
   const size_t n = (size_t)w * h;
-  /* 0 unvisited, 1 connected to the subject; a flood fill from every pixel
-   * of at least 0.5 through pixels of at least CLEAN (explicit stack). */
-  uint8_t *seen = dm_big_calloc(n);
+  const int nt = ctx->n_threads > 1 ? ctx->n_threads : 1;
+  /* a flood fill from every pixel of at least 0.5 through pixels of at
+   * least CLEAN (explicit stack) */
+  uint8_t *seen = dm_big_alloc(n);
   uint32_t *stack = dm_big_alloc(n * sizeof *stack);
-  if (!seen || !stack) {
-    dm_big_free(seen), dm_big_free(stack);
+  size_t *n_seeds = calloc((size_t)nt, sizeof *n_seeds);
+  if (!seen || !stack || !n_seeds) {
+    dm_big_free(seen), dm_big_free(stack), free(n_seeds);
     return dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory cleaning the matte");
   }
-  size_t top = 0;
-  for (int y = 0; y < h; y++) {
-    const float *A = dm_row(alpha, y);
-    for (int x = 0; x < w; x++)
-      if (A[x] >= 0.5f) seen[(size_t)y * w + x] = 1, stack[top++] = (uint32_t)((size_t)y * w + x);
+  clean_job j = {alpha, seen, stack, n_seeds, 0};
+  dm_parallel(ctx, clean_rows, &j);
+  j.pass = 1;
+  dm_parallel(ctx, clean_rows, &j);
+  size_t top = 0; /* the threads' seeds together at the stack's start */
+  for (int t = 0; t < nt; t++) {
+    int y0, y1;
+    dm_split_rows(h, t, nt, &y0, &y1);
+    memmove(stack + top, stack + (size_t)y0 * w, n_seeds[t] * sizeof *stack);
+    top += n_seeds[t];
   }
   while (top) {
     size_t i = stack[--top];
@@ -305,21 +388,9 @@ dm_status dm_matte_clean(dm_context *ctx, dm_image *alpha) {
         if (!seen[k] && dm_row(alpha, yy)[xx] >= CLEAN) seen[k] = 1, stack[top++] = (uint32_t)k;
       }
   }
-  /* Below CLEAN: kept only next to the connected region (an edge's tail). */
-  for (int y = 0; y < h; y++) {
-    float *A = dm_row(alpha, y);
-    for (int x = 0; x < w; x++) {
-      if (A[x] <= 0.0f || A[x] >= CLEAN || seen[(size_t)y * w + x]) continue;
-      int near = 0;
-      for (int dy = -1; dy <= 1 && !near; dy++)
-        for (int dx = -1; dx <= 1 && !near; dx++) {
-          int xx = x + dx, yy = y + dy;
-          near = xx >= 0 && yy >= 0 && xx < w && yy < h && seen[(size_t)yy * w + xx];
-        }
-      if (!near) A[x] = 0.0f;
-    }
-  }
-  dm_big_free(seen), dm_big_free(stack);
+  j.pass = 2;
+  dm_parallel(ctx, clean_rows, &j);
+  dm_big_free(seen), dm_big_free(stack), free(n_seeds);
   return DM_OK;
 }
 
