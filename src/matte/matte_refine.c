@@ -16,6 +16,7 @@
  * the low matte is ISNet's; with an already smooth low matte the colour fit
  * imprints some texture and bilinear can be better. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,30 +103,54 @@ static void blend_rows(void *user, int ith, int nth) {
  * of the photo instead of all of it. */
 #define TILE 256
 
+typedef struct refit_job {
+  dm_context *ctx;
+  const dm_image *guide, *up, *weight;
+  dm_image *refined;
+  int radius, tiles_x;
+  atomic_int failed; /* the first failing tile's status; its message in ctx */
+} refit_job;
+
+/* Tile t: its refit when the band touches it. Each tile runs on one thread
+ * with its own single-thread context: a tile's filter computes the same
+ * blocks of rows whatever the thread count, so the tiles run side by side
+ * (a 256-px tile's own rows barely split over two threads). */
+static void refit_tiles(void *user, size_t t0, size_t t1) {
+  refit_job *j = user;
+  const int w = j->guide->width, h = j->guide->height, margin = 2 * j->radius;
+  dm_context one = {.n_threads = 1, .max_memory = j->ctx->max_memory, .cancel_also = &j->ctx->cancel};
+  for (size_t t = t0; t < t1 && !atomic_load(&j->failed); t++) {
+    const int tx = (int)(t % (size_t)j->tiles_x) * TILE, ty = (int)(t / (size_t)j->tiles_x) * TILE;
+    const int tw = tx + TILE < w ? TILE : w - tx, th = ty + TILE < h ? TILE : h - ty;
+    int any = 0;
+    for (int y = ty; y < ty + th && !any; y++) {
+      const float *wr = dm_row(j->weight, y) + tx;
+      for (int x = 0; x < tw; x++) any |= wr[x] > 0;
+    }
+    if (!any) continue;
+    const int x0 = tx - margin > 0 ? tx - margin : 0, y0 = ty - margin > 0 ? ty - margin : 0;
+    const int x1 = tx + tw + margin < w ? tx + tw + margin : w, y1 = ty + th + margin < h ? ty + th + margin : h;
+    const dm_image g = dm_image_view(j->guide, x0, y0, x1 - x0, y1 - y0);
+    const dm_image u = dm_image_view(j->up, x0, y0, x1 - x0, y1 - y0);
+    dm_image part = {0};
+    dm_status s = dm_guided_filter(&one, &g, &u, j->radius, EPS_BAND, &part);
+    for (int y = 0; !s && y < th; y++)
+      memcpy(dm_row(j->refined, ty + y) + tx, dm_row(&part, ty + y - y0) + (tx - x0), (size_t)tw * sizeof(float));
+    dm_image_free(&part);
+    int none = 0;
+    if (s && atomic_compare_exchange_strong(&j->failed, &none, (int)s))
+      dm_fail(j->ctx, s, NULL, "%s", dm_context_error(&one));
+  }
+}
+
 static dm_status refit_band(dm_context *ctx, const dm_image *guide, const dm_image *up, const dm_image *weight,
                             int radius, dm_image *refined) {
-  const int w = guide->width, h = guide->height, margin = 2 * radius;
-  dm_status s = DM_OK;
-  for (int ty = 0; ty < h && !s; ty += TILE)
-    for (int tx = 0; tx < w && !s; tx += TILE) {
-      const int tw = tx + TILE < w ? TILE : w - tx, th = ty + TILE < h ? TILE : h - ty;
-      int any = 0;
-      for (int y = ty; y < ty + th && !any; y++) {
-        const float *wr = dm_row(weight, y) + tx;
-        for (int x = 0; x < tw; x++) any |= wr[x] > 0;
-      }
-      if (!any) continue;
-      const int x0 = tx - margin > 0 ? tx - margin : 0, y0 = ty - margin > 0 ? ty - margin : 0;
-      const int x1 = tx + tw + margin < w ? tx + tw + margin : w, y1 = ty + th + margin < h ? ty + th + margin : h;
-      const dm_image g = dm_image_view(guide, x0, y0, x1 - x0, y1 - y0);
-      const dm_image u = dm_image_view(up, x0, y0, x1 - x0, y1 - y0);
-      dm_image part = {0};
-      s = dm_guided_filter(ctx, &g, &u, radius, EPS_BAND, &part);
-      for (int y = 0; !s && y < th; y++)
-        memcpy(dm_row(refined, ty + y) + tx, dm_row(&part, ty + y - y0) + (tx - x0), (size_t)tw * sizeof(float));
-      dm_image_free(&part);
-    }
-  return s;
+  const int tiles_x = (guide->width + TILE - 1) / TILE, tiles_y = (guide->height + TILE - 1) / TILE;
+  refit_job j = {.ctx = ctx, .guide = guide, .up = up, .weight = weight, .refined = refined, .radius = radius,
+                 .tiles_x = tiles_x};
+  atomic_init(&j.failed, 0);
+  dm_parallel_runs(ctx, (size_t)tiles_x * tiles_y, 16, refit_tiles, &j);
+  return (dm_status)atomic_load(&j.failed);
 }
 
 dm_status dm_matte_refine(dm_context *ctx, const dm_image *guide, const dm_image *low, dm_image *out) {
