@@ -52,13 +52,16 @@ static dm_status check_inputs(dm_context *ctx, const dm_fuse_inputs *in) {
 
 /* Final full-resolution pass, by rows, in place on the upsampled
  * background. The proxy planes (holes, layer values) are sampled
- * bilinearly on the fly rather than stored at full resolution. */
+ * bilinearly on the fly rather than stored at full resolution: each thread
+ * keeps a proxy row pair's lerps along x, which the (about six at 24 MP)
+ * output rows between those proxy rows share. */
 typedef struct {
   const dm_image *matte, *holes, *layer; /* holes, layer: proxy; layer NULL = value[0] */
   const dm_fuse_layers *l;
   const int *x0;     /* per output column: left proxy column, its weight */
   const float *wx;
   dm_image *out;     /* holds the background on entry */
+  float *rows;       /* per thread: 4 rows of the output's width */
 } compose_job;
 
 static float keep_out_of_bands(const dm_fuse_layers *l, float b) {
@@ -78,33 +81,42 @@ static void proxy_row_coords(int y, int H, int ph, int *y0, int *y1, float *wy) 
   *wy = fy - (float)*y0;
 }
 
-static inline float sample(const dm_image *p, int y0, int y1, float wy, int x0, float wx) {
-  int x1 = x0 + 1 < p->width ? x0 + 1 : x0;
-  const float *a = dm_row(p, y0), *b = dm_row(p, y1);
-  float top = a[x0] + wx * (a[x1] - a[x0]), bot = b[x0] + wx * (b[x1] - b[x0]);
-  return top + wy * (bot - top);
+/* Proxy row r of p lerped along x to the output's columns. */
+static void lerp_row(const compose_job *j, const dm_image *p, int r, float *dst) {
+  const float *a = dm_row(p, r);
+  for (int x = 0; x < j->out->width; x++) {
+    const int x0 = j->x0[x], x1 = x0 + 1 < p->width ? x0 + 1 : x0;
+    dst[x] = a[x0] + j->wx[x] * (a[x1] - a[x0]);
+  }
 }
 
 static void compose_rows(void *user, int ith, int nth) {
   const compose_job *j = user;
-  int y0, y1, H = j->out->height, ph = j->holes->height;
+  int y0, y1, H = j->out->height, W = j->out->width, ph = j->holes->height;
   dm_split_rows(H, ith, nth, &y0, &y1);
   float lo = j->l->value[0], hi = j->l->value[0];
   if (j->l->count == 2) lo = fminf(lo, j->l->value[1]), hi = fmaxf(hi, j->l->value[1]);
+  float *ht = j->rows + (size_t)ith * 4 * W, *hb = ht + W, *lt = hb + W, *lb = lt + W;
+  int have = -1;
   for (int y = y0; y < y1; y++) {
     int py0, py1;
     float wy;
     proxy_row_coords(y, H, ph, &py0, &py1, &wy);
+    if (py0 != have) {
+      lerp_row(j, j->holes, py0, ht), lerp_row(j, j->holes, py1, hb);
+      if (j->layer) lerp_row(j, j->layer, py0, lt), lerp_row(j, j->layer, py1, lb);
+      have = py0;
+    }
     const float *m = dm_row(j->matte, y);
     float *o = dm_row(j->out, y);
-    for (int x = 0; x < j->out->width; x++) {
+    for (int x = 0; x < W; x++) {
       /* Above SUBJECT_ALPHA the pixel is all subject (ISNet's interior is
        * not always 1, and its fur edge is faint); below, the soft edge
        * mixes the two depths. */
       float a = m[x] * (1.0f / SUBJECT_ALPHA);
       a = a < 0 ? 0 : a > 1 ? 1 : a;
-      a = fmaxf(a, sample(j->holes, py0, py1, wy, j->x0[x], j->wx[x]));
-      float v = j->layer ? fminf(hi, fmaxf(lo, sample(j->layer, py0, py1, wy, j->x0[x], j->wx[x]))) : lo;
+      a = fmaxf(a, ht[x] + wy * (hb[x] - ht[x]));
+      float v = j->layer ? fminf(hi, fmaxf(lo, lt[x] + wy * (lb[x] - lt[x]))) : lo;
       float bb = keep_out_of_bands(j->l, o[x]);
       float r = a * v + (1 - a) * bb;
       o[x] = r < 0 ? 0 : r > 1 ? 1 : r;
@@ -115,10 +127,11 @@ static void compose_rows(void *user, int ith, int nth) {
 static dm_status compose(dm_context *ctx, const dm_image *matte, const dm_image *holes,
                          const dm_image *layer, const dm_fuse_layers *l, dm_image *out) {
   int W = out->width, pw = holes->width;
+  const int nt = ctx->n_threads > 1 ? ctx->n_threads : 1;
   int *x0 = malloc(sizeof(int) * (size_t)W);
-  float *wx = malloc(sizeof(float) * (size_t)W);
-  if (!x0 || !wx) {
-    free(x0), free(wx);
+  float *wx = malloc(sizeof(float) * (size_t)W), *rows = malloc(sizeof(float) * 4 * (size_t)W * nt);
+  if (!x0 || !wx || !rows) {
+    free(x0), free(wx), free(rows);
     return dm_fail(ctx, DM_ERR_NOMEM, "fusion", "out of memory");
   }
   for (int x = 0; x < W; x++) {
@@ -128,9 +141,9 @@ static dm_status compose(dm_context *ctx, const dm_image *matte, const dm_image 
     wx[x] = fx - (float)x0[x];
     if (wx[x] > 1) wx[x] = 1;
   }
-  compose_job j = {matte, holes, layer, l, x0, wx, out};
+  compose_job j = {matte, holes, layer, l, x0, wx, out, rows};
   dm_parallel(ctx, compose_rows, &j);
-  free(x0), free(wx);
+  free(x0), free(wx), free(rows);
   return DM_OK;
 }
 
