@@ -64,15 +64,23 @@ static void front_run(void *user, int ith, int nth) {
       }
       continue;
     }
-    for (int x = 0; x < st->w; x++) {
-      int c = cand_of(rad[x], st->r0);
-      sid[x] = (uint8_t)c;
-      j->count[ith][c]++;
-      float a = fabsf(rad[x]);
-      if (a > j->rmax[ith][c]) j->rmax[ith][c] = a;
+    /* runs of one candidate (most of a row) counted in registers, then
+     * added to its count, largest radius and box at the run's end */
+    for (int x = 0; x < st->w;) {
+      const int c = cand_of(rad[x], st->r0), x0 = x;
+      float rm = j->rmax[ith][c];
+      for (; x < st->w; x++) {
+        const float r = rad[x];
+        if (x > x0 && cand_of(r, st->r0) != c) break;
+        sid[x] = (uint8_t)c;
+        const float a = fabsf(r);
+        if (a > rm) rm = a;
+      }
+      j->count[ith][c] += x - x0;
+      j->rmax[ith][c] = rm;
       int *b = j->box[ith][c];
-      if (x < b[0]) b[0] = x;
-      if (x > b[1]) b[1] = x;
+      if (x0 < b[0]) b[0] = x0;
+      if (x - 1 > b[1]) b[1] = x - 1;
       if (y < b[2]) b[2] = y;
       b[3] = y; /* rows come in order */
     }
