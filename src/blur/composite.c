@@ -16,6 +16,7 @@
  * (holes where no layer reaches) is renormalised away. */
 #include <stdlib.h>
 #include <string.h>
+#include <xmmintrin.h>
 
 #include "blur/blur_internal.h"
 #include "core/pool.h"
@@ -71,6 +72,13 @@ static const float *src_row(const rows_src *r, int y) {
  * the two level rows are blended (into `vrow`), then per pixel two
  * neighbours of that row, with column indices and weights tabulated per
  * level. Rows where the slice is empty are skipped. */
+/* One layer of an output row: its 4-float cells, and for a coarse slice
+ * its level's column table (NULL: the cells are the row's pixels). */
+typedef struct layer_row {
+  const float *p;
+  const bl_xmap *m;
+} layer_row;
+
 static void composite_rows(const band_job *j, float *const *bufs, size_t stride, int ya, int yb,
                            float *vrow) {
   const bl_state *st = j->st;
@@ -92,39 +100,48 @@ static void composite_rows(const band_job *j, float *const *bufs, size_t stride,
       vr[k] = v;
       v += 4 * (size_t)s->aw;
     }
+    /* this row's layers, near to far: a full-resolution slice's band row,
+     * or a coarse one's blended row with its level's column table */
+    layer_row lr[BL_MAX_SLICES];
+    int n = 0, b0 = 0;
+    for (int k = 0; k < st->n_slices; k++) {
+      const bl_slice *s = &st->slices[k];
+      if (s->level == 0)
+        lr[n++] = (layer_row){bufs[b0++] + (size_t)(y - ya) * stride + 4 * BL_PAD, NULL};
+      else if (vr[k])
+        lr[n++] = (layer_row){vr[k], &j->xmap[s->level]};
+    }
     const float *in = dm_row(st->in, y);
     float *out = dm_row(j->out, y);
     for (int x = 0; x < st->w; x++) {
-      float acc[3] = {0, 0, 0}, T = 1.0f;
-      int b0 = 0;
-      for (int k = 0; k < st->n_slices; k++) {
-        const bl_slice *s = &st->slices[k];
-        float c[4];
-        if (s->level == 0) {
-          const float *p = bufs[b0++] + (size_t)(y - ya) * stride + 4 * (BL_PAD + x);
-          c[0] = p[0], c[1] = p[1], c[2] = p[2], c[3] = p[3];
-        } else {
-          if (!vr[k]) continue;
-          const bl_xmap *m = &j->xmap[s->level];
-          const float *p0 = vr[k] + 4 * m->i0[x], *p1 = vr[k] + 4 * m->i1[x];
-          float t = m->t[x];
-          for (int i = 0; i < 4; i++) c[i] = p0[i] + t * (p1[i] - p0[i]);
+      /* four channels at a time, each as one at a time would be: the
+       * same subtractions, products and sums, unfused */
+      __m128 acc = _mm_setzero_ps();
+      float T = 1.0f;
+      for (int k = 0; k < n; k++) {
+        __m128 c;
+        const bl_xmap *m = lr[k].m;
+        if (!m)
+          c = _mm_loadu_ps(lr[k].p + 4 * x);
+        else {
+          const __m128 p0 = _mm_loadu_ps(lr[k].p + 4 * m->i0[x]), p1 = _mm_loadu_ps(lr[k].p + 4 * m->i1[x]);
+          c = _mm_add_ps(p0, _mm_mul_ps(_mm_set1_ps(m->t[x]), _mm_sub_ps(p1, p0)));
         }
-        float a = c[3];
+        float a = _mm_cvtss_f32(_mm_shuffle_ps(c, c, 3));
         if (!(a > 1e-6f)) continue;
         if (a > 1.0f) { /* kernels overlapping with varying radii: renormalise */
-          float inv = 1.0f / a;
-          c[0] *= inv, c[1] *= inv, c[2] *= inv;
+          c = _mm_mul_ps(c, _mm_set1_ps(1.0f / a));
           a = 1.0f;
         }
-        acc[0] += T * c[0], acc[1] += T * c[1], acc[2] += T * c[2];
+        acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(T), c));
         T *= 1.0f - a;
         if (T < 1e-6f) break;
       }
       float cov = 1.0f - T;
       if (cov > 1e-4f) {
-        float inv = 1.0f / cov;
-        out[3 * x] = acc[0] * inv, out[3 * x + 1] = acc[1] * inv, out[3 * x + 2] = acc[2] * inv;
+        float inv = 1.0f / cov, o[4];
+        _mm_storeu_ps(o, acc);
+        out[3 * x] = o[0] * inv, out[3 * x + 1] = o[1] * inv, out[3 * x + 2] = o[2] * inv;
       } else {
         out[3 * x] = in[3 * x], out[3 * x + 1] = in[3 * x + 1], out[3 * x + 2] = in[3 * x + 2];
       }
