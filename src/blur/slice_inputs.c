@@ -200,38 +200,43 @@ static inline void own_content(const bl_state *st, int k, const own_src *sr, int
  * 2^-(level+1). Up to this level every partial sum a cell's slot takes is
  * a multiple of that step below 2^24 steps (a tent cell sums at most
  * 2^(level+1) columns of a row, a box cell at most 4^level pixels), so
- * float adds them exactly in any order: four columns at a time here give
- * the same bits as one at a time did. Above it (cells of 2048 px) they are
- * added one column at a time, in column order. */
+ * float adds them exactly in any order: running sums four columns at a
+ * time here give the same bits as one column at a time did. Above it
+ * (cells of 2048 px) they are added one column at a time, in column order. */
 #define EXACT_LEVEL 10
 /* Columns of a row classified at a time (on the stack). */
 #define CHUNK 256
 
-/* Sum of w[i] over the i < n whose mask m[i] is 0xFF (exact: see above). */
-static inline float masked_sum(const uint8_t *m, const float *w, int n) {
-  __m128 a = _mm_setzero_ps();
+/* Running sums of the weights w[i] of the columns i < n whose mask m[i]
+ * is 0xFF: P[i] sums those before i (P[0] = 0), four columns at a time.
+ * Each P[i] is a multiple of the grid's step (see EXACT_LEVEL) no larger
+ * than CHUNK, so exact, and a cell's columns [s, e) sum to exactly
+ * P[e] − P[s]: small cells cost two reads, not a loop each. */
+static void masked_prefix(const uint8_t *m, const float *w, int n, float *P) {
+  __m128 carry = _mm_setzero_ps();
+  P[0] = 0.0f;
   int i = 0;
   for (; i + 4 <= n; i += 4) {
     int32_t b;
     memcpy(&b, m + i, sizeof b);
-    if (!b) continue;
     const __m128i e = _mm_cvtepi8_epi32(_mm_cvtsi32_si128(b)); /* 0xFF -> all ones */
-    a = _mm_add_ps(a, _mm_and_ps(_mm_castsi128_ps(e), _mm_loadu_ps(w + i)));
+    __m128 v = _mm_and_ps(_mm_castsi128_ps(e), _mm_loadu_ps(w + i));
+    v = _mm_add_ps(v, _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128(v), 4)));
+    v = _mm_add_ps(v, _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128(v), 8)));
+    v = _mm_add_ps(v, carry);
+    _mm_storeu_ps(P + i + 1, v);
+    carry = _mm_shuffle_ps(v, v, _MM_SHUFFLE(3, 3, 3, 3));
   }
-  a = _mm_add_ps(a, _mm_movehl_ps(a, a));
-  a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
-  float s = _mm_cvtss_f32(a);
-  for (; i < n; i++)
+  float s = _mm_cvtss_f32(carry);
+  for (; i < n; i++) {
     if (m[i]) s += w[i];
-  return s;
+    P[i + 1] = s;
+  }
 }
 
-/* slot += the weights w[i] of the masked columns i < n. */
-static inline void add_masked(float *slot, const uint8_t *m, const float *w, int n, int exact) {
-  if (exact) {
-    *slot += masked_sum(m, w, n);
-    return;
-  }
+/* slot += the weights w[i] of the masked columns i < n, one at a time in
+ * column order (cells above EXACT_LEVEL). */
+static void add_masked(float *slot, const uint8_t *m, const float *w, int n) {
   float v = *slot;
   for (int i = 0; i < n; i++)
     if (m[i]) v += w[i];
@@ -303,20 +308,34 @@ static inline int next_own(const uint8_t *sid, int i, int n, int c) {
 
 /* The hidden fractions of columns b0 .. b0 + n − 1 into their cells: the
  * first cell's weight (w0) into slot 5 (6 where soft), on a tent the
- * second's (the next cell's slots, 12 and 13). Cells in column order, so
- * without EXACT_LEVEL each slot still gets its columns in order. */
+ * second's (the next cell's slots, 12 and 13). Up to EXACT_LEVEL from
+ * running sums; above it column by column, cells in column order, so each
+ * slot still gets its columns in order. */
 static void hidden_add(const own_job *j, float *acc, int b0, int n, const uint8_t *hid,
                        const uint8_t *soft, int any_soft) {
-  const int exact = j->level <= EXACT_LEVEL;
-  int cx = j->tent ? j->col0[b0] : (b0 >> j->level) - j->cx0;
+  const int exact = j->level <= EXACT_LEVEL, tent = j->tent;
+  float P0[CHUNK + 1], P1[CHUNK + 1], S0[CHUNK + 1], S1[CHUNK + 1];
+  if (exact) {
+    masked_prefix(hid, j->w0col + b0, n, P0);
+    if (tent) masked_prefix(hid, j->colt + b0, n, P1);
+    if (any_soft) masked_prefix(soft, j->w0col + b0, n, S0);
+    if (any_soft && tent) masked_prefix(soft, j->colt + b0, n, S1);
+  }
+  int cx = tent ? j->col0[b0] : (b0 >> j->level) - j->cx0;
   for (int x = b0; x < b0 + n; cx++) {
-    const int end = j->run[cx + 1] < b0 + n ? j->run[cx + 1] : b0 + n, m = end - x;
+    const int end = j->run[cx + 1] < b0 + n ? j->run[cx + 1] : b0 + n, i0 = x - b0, i1 = end - b0;
     float *a = acc + 7 * (size_t)cx;
-    add_masked(a + 5, hid + (x - b0), j->w0col + x, m, exact);
-    if (any_soft) add_masked(a + 6, soft + (x - b0), j->w0col + x, m, exact);
-    if (j->tent && cx + 1 < j->fw) {
-      add_masked(a + 12, hid + (x - b0), j->colt + x, m, exact);
-      if (any_soft) add_masked(a + 13, soft + (x - b0), j->colt + x, m, exact);
+    const int next = tent && cx + 1 < j->fw;
+    if (exact) {
+      a[5] += P0[i1] - P0[i0];
+      if (any_soft) a[6] += S0[i1] - S0[i0];
+      if (next) a[12] += P1[i1] - P1[i0];
+      if (next && any_soft) a[13] += S1[i1] - S1[i0];
+    } else {
+      add_masked(a + 5, hid + i0, j->w0col + x, i1 - i0);
+      if (any_soft) add_masked(a + 6, soft + i0, j->w0col + x, i1 - i0);
+      if (next) add_masked(a + 12, hid + i0, j->colt + x, i1 - i0);
+      if (next && any_soft) add_masked(a + 13, soft + i0, j->colt + x, i1 - i0);
     }
     x = end;
   }
