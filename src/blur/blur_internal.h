@@ -103,20 +103,25 @@ typedef struct bl_coc_fn {
 dm_status bl_coc_setup(dm_context *ctx, const dm_image *near01, float z_near_m, float z_far_m,
                        const dm_image *matte, const dm_lens_blur *p,
                        const dm_lens_blur_region *rg, float *kept, bl_coc_fn *fn);
+/* Selects, not branches (the divisions' guards are chosen before them), so
+ * that a row of radii vectorises; the same values as the branches gave. */
 static inline float bl_coc_radius(const bl_coc_fn *fn, float n) {
-  if (!(n == n)) return 0.0f; /* NaN: in focus */
-  n = n < 0.0f ? 0.0f : (n > 1.0f ? 1.0f : n);
+  const float c = n < 0.0f ? 0.0f : (n > 1.0f ? 1.0f : n);
+  float r;
   if (fn->physical) {
-    float zi = fn->zn_inv - n * fn->dz_inv; /* 1/z, clamped at infinity */
-    if (zi < 0.0f) zi = 0.0f;
-    return fn->k * (1.0f - fn->s * zi);
+    float zi = fn->zn_inv - c * fn->dz_inv; /* 1/z, clamped at infinity */
+    zi = zi < 0.0f ? 0.0f : zi;
+    r = fn->k * (1.0f - fn->s * zi);
+  } else {
+    const float *f = fn->fr;
+    const int lo_ramp = f[1] > f[0], hi_ramp = f[3] > f[2];
+    const float near = lo_ramp ? -(f[1] - c) / (lo_ramp ? f[1] - f[0] : 1.0f) : -1.0f;
+    const float far = hi_ramp ? (c - f[2]) / (hi_ramp ? f[3] - f[2] : 1.0f) : 1.0f;
+    float b = c < f[1] ? near : (c > f[2] ? far : 0.0f);
+    b = b < -1.0f ? -1.0f : (b > 1.0f ? 1.0f : b);
+    r = b * fn->rmax;
   }
-  const float *f = fn->fr;
-  float b = 0.0f;
-  if (n < f[1]) b = f[1] > f[0] ? -(f[1] - n) / (f[1] - f[0]) : -1.0f;
-  else if (n > f[2]) b = f[3] > f[2] ? (n - f[2]) / (f[3] - f[2]) : 1.0f;
-  b = b < -1.0f ? -1.0f : (b > 1.0f ? 1.0f : b);
-  return b * fn->rmax;
+  return n == n ? r : 0.0f; /* NaN: in focus */
 }
 
 /* ---- slices (slices.c) -------------------------------------------------- */

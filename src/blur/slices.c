@@ -58,10 +58,11 @@ static void front_run(void *user, int ith, int nth) {
     float *rad = st->rad + (size_t)y * st->w;
     uint8_t *sid = st->sid + (size_t)y * st->w;
     if (j->phase == 0) {
-      for (int x = 0; x < st->w; x++) {
-        if (!isfinite(d[x])) j->bad[ith]++;
-        rad[x] = bl_coc_radius(j->fn, d[x]);
-      }
+      long long bad = 0;
+      for (int x = 0; x < st->w; x++) bad += !(d[x] - d[x] == 0.0f); /* not finite (vectorises) */
+      j->bad[ith] += bad;
+      const bl_coc_fn fn = *j->fn; /* a local copy: no store to rad can change it (vectorises) */
+      for (int x = 0; x < st->w; x++) rad[x] = bl_coc_radius(&fn, d[x]);
       continue;
     }
     /* runs of one candidate (most of a row) counted in registers, then
