@@ -19,6 +19,7 @@
  * The subject's CoC is the depth's where m >= 0.5, carried to the soft
  * edge by push-pull; the layer behind a soft edge pixel is the slice of the
  * background's CoC there, carried in from pixels with m <= BL_ALPHA_EPS. */
+#include <emmintrin.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,41 +119,72 @@ typedef struct radii_job {
  * image does. */
 static int whole_fills(const bl_state *st) { return st->rg && st->matte; }
 
+/* Pixel (x, y) of radii_run's pass. */
+static inline void radii_pixel(radii_job *j, int ith, int x, int y) {
+  bl_state *st = j->st;
+  size_t i = (size_t)y * st->w + x;
+  float f[4], m = st->m8[i] * (1.0f / 255.0f);
+  if (j->phase == 0) {
+    if (!(m > BL_ALPHA_EPS) || m >= 0.9f || !bl_fill_at(j->subj, x + j->ox, y + j->oy, f)) return;
+    /* the subject's CoC at its soft edge, where the depth says what is
+     * behind; but where the depth is clearly nearer than the subject,
+     * what mixes with the subject there lies in front of it (an
+     * occluder's anti-aliased edge): that pixel is not subject */
+    if (st->rad[i] < f[0] - (1.0f + 0.25f * fabsf(f[0])))
+      st->bid[i] = BL_NOT_SUBJECT;
+    else
+      st->rad[i] = f[0];
+    return;
+  }
+  if (st->bid[i] == BL_NOT_SUBJECT) return;
+  uint8_t b = 255;
+  if (m > BL_ALPHA_EPS && m < 1.0f && bl_fill_at(j->back, x + j->ox, y + j->oy, f)) {
+    /* the slice of the background's CoC, and at least the next one
+     * behind the subject's own */
+    int k = j->first_from[j->cand(f[0], st->r0)], own = st->slice_of[st->sid[i]];
+    if (k >= 0 && k <= own) k = own + 1 < st->n_slices ? own + 1 : -1;
+    if (k >= 0) {
+      b = (uint8_t)st->slices[k].cand, j->count[ith][b]++;
+      soft_add(&j->soft[ith], i);
+    }
+  }
+  st->bid[i] = b;
+}
+
+/* The m8 codes radii_pixel can act on: alpha above BL_ALPHA_EPS and below
+ * 0.9 (phase 0) or 1 (phase 1), as its own float tests decide them. */
+static void soft_codes(int phase, int *lo, int *hi) {
+  *lo = 256, *hi = -1;
+  for (int k = 0; k < 256; k++) {
+    const float m = (float)k * (1.0f / 255.0f);
+    if (m > BL_ALPHA_EPS && (phase ? m < 1.0f : m < 0.9f)) *lo = k < *lo ? k : *lo, *hi = k;
+  }
+}
+
+/* Sixteen pixels at a time: where none is soft, phase 0 has nothing to do
+ * and phase 1 only sets bid to 255 (BL_NOT_SUBJECT stays). */
 static void radii_run(void *user, int ith, int nth) {
   radii_job *j = user;
   bl_state *st = j->st;
-  int y0, y1;
+  int y0, y1, lo, hi;
   dm_split_rows(st->h, ith, nth, &y0, &y1);
+  soft_codes(j->phase, &lo, &hi);
+  const __m128i vlo = _mm_set1_epi8((char)(lo < 256 ? lo : 255)), vhi = _mm_set1_epi8((char)(hi >= 0 ? hi : 0));
+  const __m128i ns = _mm_set1_epi8((char)BL_NOT_SUBJECT), none = _mm_set1_epi8((char)255);
   for (int y = y0; y < y1; y++) {
-    for (int x = 0; x < st->w; x++) {
-      size_t i = (size_t)y * st->w + x;
-      float f[4], m = st->m8[i] * (1.0f / 255.0f);
-      if (j->phase == 0) {
-        if (!(m > BL_ALPHA_EPS) || m >= 0.9f || !bl_fill_at(j->subj, x + j->ox, y + j->oy, f)) continue;
-        /* the subject's CoC at its soft edge, where the depth says what is
-         * behind; but where the depth is clearly nearer than the subject,
-         * what mixes with the subject there lies in front of it (an
-         * occluder's anti-aliased edge): that pixel is not subject */
-        if (st->rad[i] < f[0] - (1.0f + 0.25f * fabsf(f[0])))
-          st->bid[i] = BL_NOT_SUBJECT;
-        else
-          st->rad[i] = f[0];
-        continue;
+    const uint8_t *m8 = st->m8 + (size_t)y * st->w;
+    uint8_t *bid = st->bid + (size_t)y * st->w;
+    int x = 0;
+    for (; hi >= lo && x + 16 <= st->w; x += 16) {
+      const __m128i m = _mm_loadu_si128((const __m128i *)(m8 + x));
+      const __m128i in = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(m, vlo), m), _mm_cmpeq_epi8(_mm_min_epu8(m, vhi), m));
+      if (j->phase == 1) {
+        const __m128i b = _mm_loadu_si128((const __m128i *)(bid + x)), keep = _mm_cmpeq_epi8(b, ns);
+        _mm_storeu_si128((__m128i *)(bid + x), _mm_or_si128(_mm_and_si128(keep, b), _mm_andnot_si128(keep, none)));
       }
-      if (st->bid[i] == BL_NOT_SUBJECT) continue;
-      uint8_t b = 255;
-      if (m > BL_ALPHA_EPS && m < 1.0f && bl_fill_at(j->back, x + j->ox, y + j->oy, f)) {
-        /* the slice of the background's CoC, and at least the next one
-         * behind the subject's own */
-        int k = j->first_from[j->cand(f[0], st->r0)], own = st->slice_of[st->sid[i]];
-        if (k >= 0 && k <= own) k = own + 1 < st->n_slices ? own + 1 : -1;
-        if (k >= 0) {
-          b = (uint8_t)st->slices[k].cand, j->count[ith][b]++;
-          soft_add(&j->soft[ith], i);
-        }
-      }
-      st->bid[i] = b;
+      for (int bits = _mm_movemask_epi8(in); bits; bits &= bits - 1) radii_pixel(j, ith, x + __builtin_ctz((unsigned)bits), y);
     }
+    for (; x < st->w; x++) radii_pixel(j, ith, x, y);
   }
 }
 
