@@ -143,7 +143,7 @@ typedef struct bl_slice {
   float *fill;
   float fill_reach;    /* px: how far behind nearer content it is filled */
   float *geo;          /* a plan's: per cell of its own-content grid, coverage, r·coverage
-                          and the two hidden fractions (fill.c), or NULL */
+                          and the two hidden fractions (slice_inputs.c), or NULL */
   uint8_t *dead;       /* fw x fh: 1 where that cell and its 8 neighbours are beyond: no
                           pixel there gets anything from bl_fill_at (bl_fill_dead) */
   uint8_t *beyond;     /* fw x fh: 1 where the fill is farther than fill_reach from the
@@ -366,6 +366,9 @@ static inline int bl_fill_none(const bl_slice *s, int x, int y) {
   int cx = (x >> s->fill_level) - s->fx0, cy = (y >> s->fill_level) - s->fy0;
   return cx < 0 || cy < 0 || cx >= s->fw || cy >= s->fh || s->dead[(size_t)cy * s->fw + cx];
 }
+
+/* ---- a slice's inputs (slice_inputs.c) ---------------------------------- */
+
 /* Downsample slice k's own content to `level`: 5 channels per cell
  * (premultiplied R, G, B, coverage, r·coverage), and per cell 2 channels:
  * the fraction whose front content is nearer than slice k, and the part of
