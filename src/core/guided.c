@@ -206,18 +206,6 @@ typedef struct {
   float *rows; /* per thread: two rows of means lerped along x, planar */
 } up_job;
 
-/* Row r of the means lerped along x to the output's width, channel c at
- * dst[c * W + x]. */
-static void lerp_row(const up_job *j, int r, float *dst) {
-  const int n = j->gc + 1, lw = j->means->width, W = j->out->width;
-  const float *m = dm_row(j->means, r);
-  for (int x = 0; x < W; x++) {
-    const int c0 = j->x0[x] * n, c1 = (lw > 1 ? j->x0[x] + 1 : j->x0[x]) * n;
-    const float fx = j->xf[x];
-    for (int c = 0; c < n; c++) dst[c * W + x] = m[c0 + c] + fx * (m[c1 + c] - m[c0 + c]);
-  }
-}
-
 /* Output rows between the same two rows of means share their lerps along
  * x, so each thread keeps the last two (about six output rows a pair at
  * 24 MP); each coefficient is still top + fy·(bottom − top) of the same
@@ -240,8 +228,8 @@ static void upsample_rows(void *user, int ith, int nth) {
         float *t = top;
         top = bot, bot = t;
       } else
-        lerp_row(j, r0, top);
-      lerp_row(j, r1, bot);
+        dm_lerp_row_x(dm_row(j->means, r0), n, j->means->width, j->x0, j->xf, W, top);
+      dm_lerp_row_x(dm_row(j->means, r1), n, j->means->width, j->x0, j->xf, W, bot);
       have = r0;
     }
     const float *g = dm_row(j->guide, y);

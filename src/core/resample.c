@@ -136,6 +136,14 @@ static void pass_y(void *user, int ith, int nth) {
   }
 }
 
+void dm_lerp_row_x(const float *src, int channels, int src_w, const int *x0, const float *fx, int w,
+                   float *dst) {
+  for (int x = 0; x < w; x++) {
+    const int c0 = x0[x] * channels, c1 = (x0[x] + 1 < src_w ? x0[x] + 1 : x0[x]) * channels;
+    for (int c = 0; c < channels; c++) dst[(size_t)c * w + x] = src[c0 + c] + fx[x] * (src[c1 + c] - src[c0 + c]);
+  }
+}
+
 dm_status dm_grey_plane(dm_context *ctx, const dm_image *img, const float weights[3], dm_image *grey) {
   if (img->channels == 1) {
     *grey = *img;

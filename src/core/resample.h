@@ -22,6 +22,14 @@ dm_status dm_resize_plane_part(dm_context *ctx, const dm_image *src, dm_image *o
 dm_status dm_resized_plane(dm_context *ctx, const dm_image *src, int width, int height, int clamp,
                            dm_image *out, const char *name);
 
+/* Row `src` (channels interleaved, src_w samples) lerped along x to w
+ * columns: column x is sample x0[x] + fx[x] · (the next one − it), the next
+ * one being x0[x] itself at the row's end; channel c goes to dst[c·w + x].
+ * Bilinear upsampling that keeps a pair of such rows for the output rows
+ * between them (core/guided.c, depth/fuse.c). */
+void dm_lerp_row_x(const float *src, int channels, int src_w, const int *x0, const float *fx, int w,
+                   float *dst);
+
 /* 1-channel version of `img`: a view of it when it has one channel, else a
  * new plane of weights . rgb. */
 dm_status dm_grey_plane(dm_context *ctx, const dm_image *img, const float weights[3], dm_image *grey);

@@ -81,15 +81,6 @@ static void proxy_row_coords(int y, int H, int ph, int *y0, int *y1, float *wy) 
   *wy = fy - (float)*y0;
 }
 
-/* Proxy row r of p lerped along x to the output's columns. */
-static void lerp_row(const compose_job *j, const dm_image *p, int r, float *dst) {
-  const float *a = dm_row(p, r);
-  for (int x = 0; x < j->out->width; x++) {
-    const int x0 = j->x0[x], x1 = x0 + 1 < p->width ? x0 + 1 : x0;
-    dst[x] = a[x0] + j->wx[x] * (a[x1] - a[x0]);
-  }
-}
-
 static void compose_rows(void *user, int ith, int nth) {
   const compose_job *j = user;
   int y0, y1, H = j->out->height, W = j->out->width, ph = j->holes->height;
@@ -103,8 +94,11 @@ static void compose_rows(void *user, int ith, int nth) {
     float wy;
     proxy_row_coords(y, H, ph, &py0, &py1, &wy);
     if (py0 != have) {
-      lerp_row(j, j->holes, py0, ht), lerp_row(j, j->holes, py1, hb);
-      if (j->layer) lerp_row(j, j->layer, py0, lt), lerp_row(j, j->layer, py1, lb);
+      const dm_image *h = j->holes, *l = j->layer;
+      dm_lerp_row_x(dm_row(h, py0), 1, h->width, j->x0, j->wx, W, ht);
+      dm_lerp_row_x(dm_row(h, py1), 1, h->width, j->x0, j->wx, W, hb);
+      if (l) dm_lerp_row_x(dm_row(l, py0), 1, l->width, j->x0, j->wx, W, lt);
+      if (l) dm_lerp_row_x(dm_row(l, py1), 1, l->width, j->x0, j->wx, W, lb);
       have = py0;
     }
     const float *m = dm_row(j->matte, y);
