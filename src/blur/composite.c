@@ -95,8 +95,13 @@ static void composite_rows(const band_job *j, float *const *bufs, size_t stride,
       float ty = fy - iy;
       if (j->rowmax[k][iy] <= 0.0f && j->rowmax[k][iy1] <= 0.0f) continue;
       size_t as = (size_t)(s->aw + 2 * BL_PAD) * 4;
-      const float *r0 = s->acc + (size_t)iy * as + 4 * BL_PAD, *r1 = s->acc + (size_t)iy1 * as + 4 * BL_PAD;
-      for (int i = 0; i < 4 * s->aw; i++) v[i] = r0[i] + ty * (r1[i] - r0[i]);
+      /* restrict and a count held locally, or the loop rereads s->aw after
+       * every store and stays scalar */
+      const float *restrict r0 = s->acc + (size_t)iy * as + 4 * BL_PAD;
+      const float *restrict r1 = s->acc + (size_t)iy1 * as + 4 * BL_PAD;
+      float *restrict vk = v;
+      const int n4 = 4 * s->aw;
+      for (int i = 0; i < n4; i++) vk[i] = r0[i] + ty * (r1[i] - r0[i]);
       vr[k] = v;
       v += 4 * (size_t)s->aw;
     }
