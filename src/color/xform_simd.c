@@ -39,14 +39,37 @@ AVX2 static inline __m256 curve8(const float *lut, float at0, __m256 x) {
   return _mm256_blendv_ps(y, _mm256_set1_ps(lut[OUT_N - 1]), one);
 }
 
-/* Eight interleaved RGB pixels, channel by channel, and back. */
+/* Eight interleaved RGB pixels, channel by channel, and back, with blends
+ * and lane permutes (gathers are slow on the AMD cores we run on: they were
+ * a third of these loops). The 24 floats come as three vectors
+ *   a = r0 g0 b0 r1 g1 b1 r2 g2,  b = b2 r3 g3 b3 r4 g4 b4 r5,
+ *   c = g5 b5 r6 g6 b6 r7 g7 b7;
+ * blending a, b and c lane by lane gathers one channel into one vector
+ * (e.g. red: a0 b1 c2 a3 b4 c5 a6 b7) in an order the permute undoes. Red's
+ * and blue's permutes are their own inverses, so the store uses them too;
+ * green's inverse is G_BACK. */
+#define R_LANES 0, 3, 6, 1, 4, 7, 2, 5
+#define G_LANES 1, 4, 7, 2, 5, 0, 3, 6
+#define B_LANES 2, 5, 0, 3, 6, 1, 4, 7
+#define G_BACK 5, 0, 3, 6, 1, 4, 7, 2
+
 AVX2 static inline void load_rgb8(const float *in, __m256 rgb[3]) {
-  const __m256i stride3 = _mm256_setr_epi32(0, 3, 6, 9, 12, 15, 18, 21);
-  for (int c = 0; c < 3; c++) rgb[c] = _mm256_i32gather_ps(in + c, stride3, 4);
+  const __m256 a = _mm256_loadu_ps(in), b = _mm256_loadu_ps(in + 8), c = _mm256_loadu_ps(in + 16);
+  const __m256 r = _mm256_blend_ps(_mm256_blend_ps(a, b, 0x92), c, 0x24);
+  const __m256 g = _mm256_blend_ps(_mm256_blend_ps(a, b, 0x24), c, 0x49);
+  const __m256 bl = _mm256_blend_ps(_mm256_blend_ps(a, b, 0x49), c, 0x92);
+  rgb[0] = _mm256_permutevar8x32_ps(r, _mm256_setr_epi32(R_LANES));
+  rgb[1] = _mm256_permutevar8x32_ps(g, _mm256_setr_epi32(G_LANES));
+  rgb[2] = _mm256_permutevar8x32_ps(bl, _mm256_setr_epi32(B_LANES));
 }
 
-AVX2 static inline void store_rgb8(float *out, const float o[3][8]) {
-  for (int p = 0; p < 8; p++) out[3 * p] = o[0][p], out[3 * p + 1] = o[1][p], out[3 * p + 2] = o[2][p];
+AVX2 static inline void store_rgb8(float *out, const __m256 rgb[3]) {
+  const __m256 r = _mm256_permutevar8x32_ps(rgb[0], _mm256_setr_epi32(R_LANES));
+  const __m256 g = _mm256_permutevar8x32_ps(rgb[1], _mm256_setr_epi32(G_BACK));
+  const __m256 b = _mm256_permutevar8x32_ps(rgb[2], _mm256_setr_epi32(B_LANES));
+  _mm256_storeu_ps(out, _mm256_blend_ps(_mm256_blend_ps(r, g, 0x92), b, 0x24));
+  _mm256_storeu_ps(out + 8, _mm256_blend_ps(_mm256_blend_ps(b, r, 0x92), g, 0x24));
+  _mm256_storeu_ps(out + 16, _mm256_blend_ps(_mm256_blend_ps(g, b, 0x92), r, 0x24));
 }
 
 /* Row k of m times rgb: (m0·r + m1·g) + m2·b, as the scalar loops add. */
@@ -60,10 +83,9 @@ AVX2 static int out_avx2(const float m[3][3], const float *const lut[3], const f
                          float *out, int width) {
   int x = 0;
   for (; x + 8 <= width; x += 8, in += 24, out += 24) {
-    __m256 rgb[3];
-    float o[3][8];
+    __m256 rgb[3], o[3];
     load_rgb8(in, rgb);
-    for (int k = 0; k < 3; k++) _mm256_storeu_ps(o[k], curve8(lut[k], at0[k], clip01_8(matrix_row8(m, k, rgb))));
+    for (int k = 0; k < 3; k++) o[k] = curve8(lut[k], at0[k], clip01_8(matrix_row8(m, k, rgb)));
     store_rgb8(out, o);
   }
   return x;
@@ -92,15 +114,14 @@ AVX2 static int in_avx2(const float m[3][3], const float *const lut[3], const fl
                         float *out, int width) {
   int x = 0;
   for (; x + 8 <= width; x += 8, in += 24, out += 24) {
-    __m256 v[3], rgb[3];
+    __m256 v[3], rgb[3], o[3];
     __m256i k[3];
-    float o[3][8];
     load_rgb8(in, v);
     if (in8 && codes8(v[0], &k[0]) && codes8(v[1], &k[1]) && codes8(v[2], &k[2]))
       for (int c = 0; c < 3; c++) rgb[c] = _mm256_i32gather_ps(in8 + 256 * c, k[c], 4);
     else
       for (int c = 0; c < 3; c++) rgb[c] = in_curve8(lut[c], v[c]);
-    for (int r = 0; r < 3; r++) _mm256_storeu_ps(o[r], matrix_row8(m, r, rgb));
+    for (int r = 0; r < 3; r++) o[r] = matrix_row8(m, r, rgb);
     store_rgb8(out, o);
   }
   return x;
