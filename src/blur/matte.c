@@ -32,33 +32,40 @@ typedef struct grid_job {
   const bl_state *st;
   float *own;
   int fw, fh, level;
-  int what; /* 0 subject CoC, 1 background CoC, 2 subject colour */
+  int what;          /* 0 subject CoC, 1 background CoC, 2 subject colour */
+  uint8_t pass[256]; /* the matte codes whose alpha passes that test */
 } grid_job;
 
 /* Level-1 push-pull sources (5 channels). The CoCs ride in the red
- * channel: the fill's r channel is reserved for "no fill" (< 0). */
+ * channel: the fill's r channel is reserved for "no fill" (< 0). The test
+ * on alpha is a table of the 256 codes made with the float test itself,
+ * and the loop is chosen once per row, not per pixel. */
 static void grid_run(void *user, int ith, int nth) {
   grid_job *j = user;
   const bl_state *st = j->st;
+  const uint8_t *pass = j->pass;
   int y0, y1, B = 1 << j->level;
   dm_split_rows(j->fh, ith, nth, &y0, &y1);
   for (int cy = y0; cy < y1; cy++)
     for (int cx = 0; cx < j->fw; cx++) {
       double o[5] = {0, 0, 0, 0, 0};
-      int n = 0;
-      for (int y = B * cy; y < B * cy + B && y < st->h; y++)
-        for (int x = B * cx; x < B * cx + B && x < st->w; x++) {
-          size_t i = (size_t)y * st->w + x;
-          float m = st->m8[i] * (1.0f / 255.0f);
-          n++;
-          if (j->what == 0 && m >= 0.9f) o[0] += st->rad[i], o[3] += 1.0;
-          if (j->what == 1 && m <= BL_ALPHA_EPS) o[0] += st->rad[i], o[3] += 1.0;
-          if (j->what == 2 && m >= 0.98f) {
-            float c[3];
-            bl_boosted(st, i, dm_px(st->in, x, y), st->rad[i], c);
-            o[0] += c[0], o[1] += c[1], o[2] += c[2], o[3] += 1.0;
-          }
+      const int ya = B * cy, yb = ya + B < st->h ? ya + B : st->h;
+      const int xa = B * cx, xb = xa + B < st->w ? xa + B : st->w;
+      for (int y = ya; y < yb; y++) {
+        const size_t r = (size_t)y * st->w;
+        if (j->what < 2) {
+          for (int x = xa; x < xb; x++)
+            if (pass[st->m8[r + x]]) o[0] += st->rad[r + x], o[3] += 1.0;
+        } else {
+          for (int x = xa; x < xb; x++)
+            if (pass[st->m8[r + x]]) {
+              float c[3];
+              bl_boosted(st, r + x, dm_px(st->in, x, y), st->rad[r + x], c);
+              o[0] += c[0], o[1] += c[1], o[2] += c[2], o[3] += 1.0;
+            }
         }
+      }
+      const int n = (yb - ya) * (xb - xa);
       float *d = j->own + ((size_t)cy * j->fw + cx) * 5;
       for (int i = 0; i < 5; i++) d[i] = (float)(o[i] / n);
     }
@@ -78,7 +85,11 @@ static dm_status grid_fill(bl_state *st, int what, int level, int persist, bl_sl
     out->fill = NULL;
     return dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the matte");
   }
-  grid_job j = {st, own, out->fw, out->fh, level, what};
+  grid_job j = {.st = st, .own = own, .fw = out->fw, .fh = out->fh, .level = level, .what = what};
+  for (int c = 0; c < 256; c++) {
+    float m = (float)c * (1.0f / 255.0f);
+    j.pass[c] = what == 0 ? m >= 0.9f : what == 1 ? m <= BL_ALPHA_EPS : m >= 0.98f;
+  }
   dm_parallel(st->ctx, grid_run, &j);
   return bl_push_pull(st, out->fw, out->fh, own, NULL, 1e9f, out->fill, NULL);
 }
