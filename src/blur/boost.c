@@ -50,6 +50,7 @@
  * gain stops there. A light the photo already blurred (a lens stopped down
  * to f/8 leaves a disc with a wide shoulder) gets little; a sharp light, a
  * shoulder of one anti-aliased pixel, the full prior gain. */
+#include <emmintrin.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -126,6 +127,39 @@ static uint8_t size_weight(const bl_state *st, float area, float rsum, float cli
   return (uint8_t)(w * 255.0f + 0.5f);
 }
 
+/* The first x' >= x below w with f[x'] set, or w: lights are few, so most
+ * of a row with one is skipped sixteen bytes at a time. */
+static int next_flag(const uint8_t *f, int x, int w) {
+  for (; x + 16 <= w; x += 16) {
+    const int m = ~_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(f + x)),
+                                                    _mm_setzero_si128())) & 0xffff;
+    if (m) return x + __builtin_ctz((unsigned)m);
+  }
+  while (x < w && !f[x]) x++;
+  return x;
+}
+
+/* Every pixel's w_size: its region's (lab numbered), 0 outside any. */
+typedef struct weight_job {
+  bl_state *st;
+  const uint32_t *lab;
+  const uint8_t *flag, *row_has, *weight;
+} weight_job;
+
+static void weight_rows(void *user, int ith, int nth) {
+  const weight_job *j = user;
+  bl_state *st = j->st;
+  int y0, y1;
+  dm_split_rows(st->h, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
+    const size_t r = (size_t)y * st->w;
+    memset(st->boost_w + r, 0, (size_t)st->w);
+    if (!j->row_has[y]) continue;
+    for (int x = next_flag(j->flag + r, 0, st->w); x < st->w; x = next_flag(j->flag + r, x + 1, st->w))
+      st->boost_w[r + x] = j->weight[region_of(j->lab, r + x)];
+  }
+}
+
 dm_status bl_boost_sizes(bl_state *st) {
   if (st->boost_g <= 0.0f || !st->p->boost_light_size) return DM_OK;
   size_t n = (size_t)st->w * st->h;
@@ -143,9 +177,9 @@ dm_status bl_boost_sizes(bl_state *st) {
   dm_parallel(st->ctx, flag_rows, &fj);
   for (int y = 0; y < st->h; y++) {
     if (!row_has[y]) continue;
-    for (int x = 0; x < st->w; x++) {
+    const uint8_t *fr = flag + (size_t)y * st->w;
+    for (int x = next_flag(fr, 0, st->w); x < st->w; x = next_flag(fr, x + 1, st->w)) {
       size_t i = (size_t)y * st->w + x;
-      if (!flag[i]) continue;
       lab[i] = (uint32_t)i;
       /* the already visited 8-neighbours: left, and the three above */
       static const int dx[4] = {-1, -1, 0, 1}, dy[4] = {0, -1, -1, -1};
@@ -165,38 +199,41 @@ dm_status bl_boost_sizes(bl_state *st) {
    * a pixel's parent is already done: a root becomes REGION | its number,
    * any other pixel its root's index. */
   uint32_t n_regions = 0;
-  for (int y = 0; y < st->h; y++)
-    for (size_t i = (size_t)y * st->w; row_has[y] && i < (size_t)(y + 1) * st->w; i++) {
-      if (!flag[i]) continue;
+  for (int y = 0; y < st->h; y++) {
+    if (!row_has[y]) continue;
+    const uint8_t *fr = flag + (size_t)y * st->w;
+    for (int x = next_flag(fr, 0, st->w); x < st->w; x = next_flag(fr, x + 1, st->w)) {
+      size_t i = (size_t)y * st->w + x;
       uint32_t p = lab[i];
       lab[i] = p == i ? REGION | n_regions++ : lab[p] & REGION ? p : lab[p];
     }
-  /* Area and summed |CoC radius| per region. */
+  }
+  /* Area and summed |CoC radius| per region, in pixel order; then each
+   * region's w_size once, and every pixel's on every thread. */
   float *area = calloc(n_regions + 1, sizeof *area), *rsum = calloc(n_regions + 1, sizeof *rsum);
   float *clip = calloc(n_regions + 1, sizeof *clip); /* version 4: its clipped pixels */
+  uint8_t *weight = malloc(n_regions + 1);
   dm_status s = DM_OK;
-  if (!area || !rsum || !clip) s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");
-  memset(st->boost_w, 0, n);
-  for (int pass = 0; pass < 2 && !s; pass++)
-    for (int y = 0; y < st->h; y++) {
-      if (!row_has[y]) continue;
-      const float *in = dm_row(st->in, y);
-      for (int x = 0; x < st->w; x++) {
-        size_t i = (size_t)y * st->w + x;
-        if (!flag[i]) continue;
-        uint32_t k = region_of(lab, i);
-        if (pass == 0) {
-          area[k] += 1.0f;
-          rsum[k] += fabsf(st->rad[i]);
-          clip[k] += bl_min3(in + 3 * x) > st->boost_lo;
-          continue;
-        }
-        st->boost_w[i] = size_weight(st, area[k], rsum[k], clip[k]);
-      }
+  if (!area || !rsum || !clip || !weight)
+    s = dm_fail(st->ctx, DM_ERR_NOMEM, NULL, "out of memory for the highlight boost");
+  for (int y = 0; y < st->h && !s; y++) {
+    if (!row_has[y]) continue;
+    const float *in = dm_row(st->in, y);
+    const uint8_t *fr = flag + (size_t)y * st->w;
+    for (int x = next_flag(fr, 0, st->w); x < st->w; x = next_flag(fr, x + 1, st->w)) {
+      size_t i = (size_t)y * st->w + x;
+      uint32_t k = region_of(lab, i);
+      area[k] += 1.0f;
+      rsum[k] += fabsf(st->rad[i]);
+      clip[k] += bl_min3(in + 3 * x) > st->boost_lo;
     }
-  bl_free(area);
-  bl_free(rsum);
-  bl_free(clip);
+  }
+  if (!s) {
+    for (uint32_t k = 0; k < n_regions; k++) weight[k] = size_weight(st, area[k], rsum[k], clip[k]);
+    weight_job wj = {st, lab, flag, row_has, weight};
+    dm_parallel(st->ctx, weight_rows, &wj);
+  }
+  free(area), free(rsum), free(clip), free(weight);
   bl_free(lab), bl_free(flag), bl_free(row_has);
   return s;
 }
