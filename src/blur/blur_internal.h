@@ -426,7 +426,8 @@ static inline void bl_rows_table(bl_rows *r, float **rp, int y0, int y1) {
   r->rp = rp, r->rp0 = y0, r->rpn = y1 - y0;
 }
 /* Turn the difference rows into sums (one prefix sum per row) and fold the
- * margins back into the image (reflection). */
+ * margins back into the image (reflection); point's rows are added in and
+ * left zero for the next user. */
 void bl_rows_finish(const bl_rows *r);
 /* Render coarse slice k (level >= 1) into its accumulator from its own
  * content `own` and hidden fractions at its level (own is reused as the

@@ -179,6 +179,8 @@ static void band_run(void *user, int ith, int nth) {
   float *vrow = mine + j->vrow_off;
   float *point = vrow + j->vfloats;
   dm_split_rows(st->h, ith, nth, &rs.b0, &rs.b1);
+  /* the single-pixel spots: zero now, and bl_rows_finish leaves them zero */
+  memset(point, 0, sizeof(float) * stride * BAND_ROWS);
   int cat = st->kern.cat_eye > 0.0f;
   for (int ya = rs.b0; ya < rs.b1; ya += BAND_ROWS) {
     int yb = ya + BAND_ROWS < rs.b1 ? ya + BAND_ROWS : rs.b1;
@@ -190,7 +192,6 @@ static void band_run(void *user, int ith, int nth) {
         if (!st->dirty[k]) continue;
       }
       memset(bufs[i], 0, sizeof(float) * stride * (size_t)(yb - ya));
-      memset(point, 0, sizeof(float) * stride * (size_t)(yb - ya));
       bl_rows r = {bufs[i], stride, st->w, st->h, ya, yb, point, NULL, 0, 0};
       float *rp[BAND_ROWS + 2 * (BL_REACH + 2)];
       bl_rows_table(&r, rp, ya - j->reach0[i], yb + j->reach0[i]);

@@ -176,9 +176,9 @@ void bl_rows_finish(const bl_rows *r) {
       float *src = row + 4 * m, *dst = row + 4 * bl_mirror(m, r->w);
       for (int c = 0; c < 4; c++) dst[c] += src[c], src[c] = 0.0f;
     }
-    if (r->point) {
+    if (r->point) { /* taken in and cleared: the next slice finds it zero */
       float *pt = r->point + (size_t)(y - r->y0) * r->stride + 4 * BL_PAD;
-      for (int i = 0; i < 4 * r->w; i++) row[i] += pt[i];
+      for (int i = 0; i < 4 * r->w; i++) row[i] += pt[i], pt[i] = 0.0f;
     }
   }
 }
