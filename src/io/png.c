@@ -106,8 +106,12 @@ static dm_status read_colour_chunks(png_state *p, png_structp png, png_infop inf
  * `channels` of every `stride_ch` samples. */
 static void row_to_float(const png_byte *src, int width, int stride_ch, int channels, int depth,
                          float *dst) {
-  if (depth != 16 && stride_ch == channels) { /* the common case, one loop the compiler vectorises */
-    for (size_t i = 0; i < (size_t)width * (size_t)channels; i++) dst[i] = dm_code8_float(src[i]);
+  const size_t n = (size_t)width * (size_t)channels;
+  if (stride_ch == channels) { /* the common cases, loops the compiler vectorises */
+    if (depth == 16)
+      for (size_t i = 0; i < n; i++) dst[i] = (float)((src[2 * i] << 8) | src[2 * i + 1]) * (1.0f / 65535.0f);
+    else
+      for (size_t i = 0; i < n; i++) dst[i] = dm_code8_float(src[i]);
     return;
   }
   for (int x = 0; x < width; x++)
