@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,9 @@
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the cache stores uint16 planes in host order, which must be little-endian"
 #endif
+
+/* Joins a deferred store still being written (below). */
+static void wait_and_tell(dm_context *ctx);
 
 #define MAGIC "DMDCACHE"
 #define VERSION 1u
@@ -213,6 +217,7 @@ void dm_cache_entry_free(dm_cache_entry *e) {
 }
 
 dm_status dm_cache_get(dm_context *ctx, const char *dir, dm_hash key, dm_cache_entry *out, int *hit) {
+  wait_and_tell(ctx); /* a store this process deferred is read back, not missed */
   memset(out, 0, sizeof *out);
   *hit = 0;
   char path[4096];
@@ -320,11 +325,12 @@ static dm_status check_entry(dm_context *ctx, const char *dir, const dm_cache_en
   return DM_OK;
 }
 
-dm_status dm_cache_put(dm_context *ctx, const char *dir, dm_hash key, const dm_cache_entry *e,
-                       long long cap_bytes) {
+/* The entry's file, made in memory (the planes converted and checksummed
+ * on every thread): *buf (dm_big_alloc) of *len bytes. */
+static dm_status make_file(dm_context *ctx, const char *dir, dm_hash key, const dm_cache_entry *e,
+                           unsigned char **buf_out, size_t *len) {
   dm_status s = check_entry(ctx, dir, e);
   if (s) return s;
-  if ((s = make_dirs(ctx, dir)) != DM_OK) return s;
   layout l;
   make_layout(&l, e->planes[0].width, e->planes[0].height, e->n_planes, strlen(e->meta));
   /* pooled pages (a batch writes one entry of this size per photo); every
@@ -346,11 +352,103 @@ dm_status dm_cache_put(dm_context *ctx, const char *dir, dm_hash key, const dm_c
   dm_parallel(ctx, block_fn, &j);
   dm_hash hc = dm_hash_bytes(buf, l.header_len - CHECK_BYTES);
   put_u64(buf + l.header_len - CHECK_BYTES, hc.lo), put_u64(buf + l.header_len - 8, hc.hi);
+  *buf_out = buf, *len = l.file_len;
+  return DM_OK;
+}
 
+/* Writes the file (renamed into place, checksummed: see cache.h), frees
+ * buf, then trims the folder. */
+static dm_status write_file(dm_context *ctx, const char *dir, dm_hash key, unsigned char *buf, size_t len,
+                            long long cap_bytes) {
   char path[4096];
   entry_path(path, sizeof path, dir, key);
-  s = dm_write_file_atomic_ex(ctx, path, buf, l.file_len, 0); /* checksummed: see cache.h */
+  dm_status s = dm_write_file_atomic_ex(ctx, path, buf, len, 0);
   dm_big_free(buf);
   if (s) return s;
   return dm_cache_evict(ctx, dir, cap_bytes > 0 ? cap_bytes : DM_CACHE_DEFAULT_CAP);
+}
+
+dm_status dm_cache_put(dm_context *ctx, const char *dir, dm_hash key, const dm_cache_entry *e,
+                       long long cap_bytes) {
+  wait_and_tell(ctx); /* an earlier deferred store of the same key lands first */
+  unsigned char *buf;
+  size_t len;
+  dm_status s = make_dirs(ctx, dir);
+  if (!s) s = make_file(ctx, dir, key, e, &buf, &len);
+  return s ? s : write_file(ctx, dir, key, buf, len, cap_bytes);
+}
+
+/* ---- deferred stores: one write at a time on a thread of its own -------- */
+
+typedef struct later {
+  char dir[4096];
+  dm_hash key;
+  unsigned char *buf;
+  size_t len;
+  long long cap_bytes;
+} later;
+
+/* A failed deferred write is told by whoever waits for it next with a
+ * context (the thread cannot use its caller's log: what that log writes to
+ * may be gone by then), or on stderr at exit. */
+static struct {
+  pthread_mutex_t lock; /* held while a writer is started or joined */
+  pthread_t tid;
+  int running, at_exit;
+  char warning[4096 + 1024]; /* written by the writer, read after the join */
+} g_later = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void *write_later(void *arg) {
+  later *w = arg;
+  dm_context *ctx = dm_context_new(1);
+  dm_status s = ctx ? write_file(ctx, w->dir, w->key, w->buf, w->len, w->cap_bytes) : DM_ERR_NOMEM;
+  if (!ctx) dm_big_free(w->buf);
+  if (s) /* the cache only saves time: a full disk must not fail anything */
+    snprintf(g_later.warning, sizeof g_later.warning, "%s: depth cache not written: %s", w->dir,
+             ctx ? dm_context_error(ctx) : "out of memory");
+  dm_context_free(ctx);
+  free(w);
+  return NULL;
+}
+
+/* Joins the writer; its warning, if any, goes to ctx's log (or stderr). */
+static void wait_and_tell(dm_context *ctx) {
+  char warning[sizeof g_later.warning] = "";
+  pthread_mutex_lock(&g_later.lock);
+  if (g_later.running) pthread_join(g_later.tid, NULL);
+  g_later.running = 0;
+  memcpy(warning, g_later.warning, sizeof warning);
+  g_later.warning[0] = 0;
+  pthread_mutex_unlock(&g_later.lock);
+  if (!warning[0]) return;
+  if (ctx) dm_log(ctx, DM_LOG_WARN, "%s", warning);
+  else fprintf(stderr, "depthmask: warning: %s\n", warning);
+}
+
+void dm_cache_wait(void) { wait_and_tell(NULL); }
+
+dm_status dm_cache_put_later(dm_context *ctx, const char *dir, dm_hash key, const dm_cache_entry *e,
+                             long long cap_bytes) {
+  wait_and_tell(ctx); /* one entry's memory in flight at most */
+  later *w = calloc(1, sizeof *w);
+  if (!w) return dm_fail(ctx, DM_ERR_NOMEM, dir, "out of memory for a cache entry");
+  dm_status s = make_dirs(ctx, dir);
+  if (!s && snprintf(w->dir, sizeof w->dir, "%s", dir) >= (int)sizeof w->dir)
+    s = dm_fail(ctx, DM_ERR_PARAM, dir, "cache folder path too long");
+  if (!s) s = make_file(ctx, dir, key, e, &w->buf, &w->len);
+  if (s) {
+    free(w);
+    return s;
+  }
+  w->key = key, w->cap_bytes = cap_bytes;
+  pthread_mutex_lock(&g_later.lock);
+  if (!g_later.at_exit) g_later.at_exit = atexit(dm_cache_wait) == 0; /* exit waits for it */
+  int started = g_later.at_exit && !g_later.running && pthread_create(&g_later.tid, NULL, write_later, w) == 0;
+  g_later.running |= started;
+  pthread_mutex_unlock(&g_later.lock);
+  if (started) return DM_OK;
+  /* no thread (or a racing store took the slot): written here and now */
+  s = write_file(ctx, w->dir, key, w->buf, w->len, cap_bytes);
+  free(w);
+  return s;
 }

@@ -101,8 +101,9 @@ static void store(dm_context *ctx, const dm_scene_build_state *b, dm_hash key,
     e.planes[i] = *planes[i]; /* borrowed: not freed here */
   }
   snprintf(e.meta, sizeof e.meta, "%s", meta);
-  /* The cache only saves time: a full disk must not fail the render. */
-  if (dm_cache_put(ctx, b->cache, key, &e, b->opt->cache_cap_bytes) != DM_OK)
+  /* The cache only saves time: a full disk must not fail the render, and
+   * the render need not wait for the disk. */
+  if (dm_cache_put_later(ctx, b->cache, key, &e, b->opt->cache_cap_bytes) != DM_OK)
     dm_log(ctx, DM_LOG_WARN, "%s: depth cache not written: %s", b->cache, dm_context_error(ctx));
 }
 

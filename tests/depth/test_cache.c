@@ -1,7 +1,8 @@
 /* The on-disk depth cache: round trip of a real scene's depth and subject
  * mask (dof-eval dev1), misses, damaged entries (a miss, the file removed,
  * one warning), LRU eviction and the hit refreshing the time, stale
- * temporaries, and 4 processes sharing one small folder. `--write-seeds
+ * temporaries, 4 processes sharing one small folder, and deferred stores
+ * (read back at once, a failure told once). `--write-seeds
  * DIR` writes entries of that scene's planes at small sizes into DIR, for
  * fuzz_cache. */
 #include <dirent.h>
@@ -460,6 +461,37 @@ static int write_seeds(dm_context *ctx, const char *dir) {
   return failed;
 }
 
+/* ---- deferred stores ---- */
+
+/* A deferred store is read back at once (the get waits for the writer),
+ * its entry may be freed as soon as the call returns, and a write that
+ * fails there is told once, by the next call with a context. */
+static void test_later(dm_context *ctx, const char *dir) {
+  dm_cache_entry e, got;
+  int hit = 0;
+  make_entry(ctx, &e, 7);
+  CHECK_OK(ctx, dm_cache_put_later(ctx, dir, key_of("later"), &e, 0));
+  dm_cache_entry_free(&e); /* converted before the call returned */
+  CHECK_OK(ctx, dm_cache_get(ctx, dir, key_of("later"), &got, &hit));
+  CHECK(hit && entry_is_consistent(ctx, &got));
+  if (hit) dm_cache_entry_free(&got);
+
+  /* a folder where the entry's file should go: the rename onto it fails */
+  char path[8192];
+  entry_file(path, sizeof path, dir, key_of("blocked"));
+  CHECK(mkdir(path, 0777) == 0);
+  int before = g_warnings;
+  make_entry(ctx, &e, 8);
+  CHECK_OK(ctx, dm_cache_put_later(ctx, dir, key_of("blocked"), &e, 0)); /* fails later, on its thread */
+  dm_cache_entry_free(&e);
+  CHECK_OK(ctx, dm_cache_get(ctx, dir, key_of("another photo"), &got, &hit));
+  CHECK(!hit);
+  CHECK(g_warnings == before + 1);
+  dm_cache_wait(); /* told already: nothing more */
+  CHECK(g_warnings == before + 1);
+  rmdir(path);
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "--write-seeds")) {
     dm_context *ctx = dm_context_new(1);
@@ -482,6 +514,8 @@ int main(int argc, char **argv) {
   test_default_dir(ctx);
   snprintf(dir, sizeof dir, "%s/planted", base);
   test_planted(ctx, dir);
+  snprintf(dir, sizeof dir, "%s/later", base);
+  test_later(ctx, dir);
   dm_context_free(ctx);
   return dm_test_done("depth/test_cache");
 }
