@@ -113,6 +113,18 @@ static void add_model(dm_scene *out, const dm_model_entry *m) {
   snprintf(out->models + n, sizeof out->models - n, "%s%s %s", n ? "; " : "", m->id, m->sha256);
 }
 
+/* The photo's file and its hash, read on first need (embedded depth or
+ * matte, the cache keys): a scene made from files alone never reads it. */
+static dm_status need_file(dm_context *ctx, dm_scene_build_state *b) {
+  if (b->file) return DM_OK;
+  double t = dm_now_ms();
+  dm_status s = dm_read_file(ctx, b->in_path, SCENE_MAX_FILE, &b->file, &b->file_len);
+  if (s) return s;
+  b->file_hash = dm_hash_bytes(b->file, b->file_len);
+  dm_stage_done(ctx, "scene", "read and hash", &t);
+  return DM_OK;
+}
+
 /* The matte: a file, the photo's own portrait matte, or ISNet (cached). */
 static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene *out) {
   const dm_scene_options *opt = b->opt;
@@ -128,8 +140,9 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
     return dm_matte_from_file(ctx, opt->matte_path, w, h, &out->matte);
   }
   int found = 0;
-  dm_status s = dm_embedded_matte(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,
-                                  &out->matte, &found, out->matte_source, sizeof out->matte_source);
+  dm_status s = need_file(ctx, b);
+  if (!s) s = dm_embedded_matte(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,
+                                &out->matte, &found, out->matte_source, sizeof out->matte_source);
   if (found) out->matte_used = "embedded";
   /* The phone's matte is at a quarter or less of the photo's size. */
   if (!s && found && b->work->data) s = dm_matte_from_colour(ctx, b->work, &out->matte);
@@ -181,6 +194,7 @@ static dm_status build_fused(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   const dm_model_entry *m = NULL;
   char model_path[4096];
   dm_status s = dm_models_best(ctx, DM_MODEL_DEPTH, &m, model_path, sizeof model_path);
+  if (!s) s = need_file(ctx, b);
   if (s) return s;
   int isnet_matte = b->matte_key.lo || b->matte_key.hi;
   char matte_key[33];
@@ -240,9 +254,9 @@ static dm_status build_depth(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   }
   if (opt->depth_mode != DM_DEPTH_MODE_AI) {
     int found = 0;
-    dm_status s = dm_embedded_depth(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,
-                                    &out->depth, &found, out->depth_source,
-                                    sizeof out->depth_source);
+    dm_status s = need_file(ctx, b);
+    if (!s) s = dm_embedded_depth(ctx, b->file, b->file_len, b->in_path, b->orientation, w, h,
+                                  &out->depth, &found, out->depth_source, sizeof out->depth_source);
     if (found) out->depth_used = DM_DEPTH_MODE_EMBEDDED;
     if (s || found) return s;
     if (opt->depth_mode == DM_DEPTH_MODE_EMBEDDED)
@@ -359,6 +373,7 @@ static dm_status build_layers(dm_context *ctx, dm_scene_build_state *b, dm_scene
   /* Only an ISNet matte is in the key (see build_fused). */
   const int cacheable = b->cache && (b->matte_key.lo || b->matte_key.hi);
   dm_hash key = {0, 0};
+  if (cacheable && (s = need_file(ctx, b)) != DM_OK) return s;
   if (cacheable) {
     char matte_key[33];
     dm_hash_hex(b->matte_key, matte_key);
@@ -405,11 +420,8 @@ dm_status dm_scene_build(dm_context *ctx, const char *in_path, const dm_image *w
   char cache_buf[1024];
   b.cache = cache_folder(ctx, opt, cache_buf, sizeof cache_buf);
   double t = dm_now_ms();
-  dm_status s = dm_read_file(ctx, in_path, SCENE_MAX_FILE, &b.file, &b.file_len);
-  if (!s) b.file_hash = dm_hash_bytes(b.file, b.file_len);
-  if (!s) dm_stage_done(ctx, "scene", "read and hash", &t);
   /* The matte first: the fused depth is built around it. */
-  if (!s) s = build_matte(ctx, &b, out);
+  dm_status s = build_matte(ctx, &b, out);
   if (!s) s = build_depth(ctx, &b, out);
   if (!s) out->ambiguous = dm_scene_ambiguous(ctx, out);
   if (!s) s = build_layers(ctx, &b, out);
