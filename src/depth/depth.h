@@ -27,10 +27,13 @@ typedef struct dm_depth {
   float z_far_m;
 } dm_depth;
 
+struct dm_io_prefetch;
+
 typedef struct dm_depth_file_spec {
   const char *path;
   dm_depth_encoding encoding;
   float near_m, far_m; /* 0, 0 = not given */
+  struct dm_io_prefetch *prefetch; /* optional: the file decoding ahead (io/prefetch.h) */
 } dm_depth_file_spec;
 
 /* Read a grey depth image (8/16-bit or float TIFF; an RGB file is refused:

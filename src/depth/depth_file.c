@@ -6,6 +6,7 @@
 #include "core/resample.h"
 #include "depth/depth.h"
 #include "io/io.h"
+#include "io/prefetch.h"
 
 static const char *const encoding_names[DM_DEPTH_ENCODING_COUNT] = {"linear", "inverse", "near01"};
 
@@ -51,7 +52,7 @@ dm_status dm_depth_from_file(dm_context *ctx, const dm_depth_file_spec *spec, in
     return dm_fail(ctx, DM_ERR_PARAM, path, "%s depth needs --depth-range NEAR_M:FAR_M",
                    dm_depth_encoding_name(spec->encoding));
   dm_decoded dec = {0};
-  dm_status s = dm_io_read(ctx, path, &dec);
+  dm_status s = dm_io_prefetch_take(ctx, spec->prefetch, path, &dec); /* dm_io_read without one */
   if (s) return s;
   if (dec.img.channels != 1) {
     dm_decoded_free(&dec);
