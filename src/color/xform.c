@@ -135,6 +135,21 @@ static int curve_is_identity(const cmsToneCurve *t) {
   return 1;
 }
 
+/* Whether two curves evaluate alike everywhere, known without evaluating
+ * them: one object (linked tags), or each one parametric segment of one
+ * type with the same parameters (cmsEvalToneCurveFloat then evaluates that
+ * segment alone; ICC tags and our profiles make such curves with
+ * cmsBuildParametricToneCurve, over the whole line, so their domains are
+ * the same too). An sRGB input's three channels share one table this way,
+ * not after 3 x 65536 evaluations (a pow each) and a compare. */
+static int same_curve(const cmsToneCurve *a, const cmsToneCurve *b) {
+  if (a == b) return 1;
+  const cmsInt32Number type = cmsGetToneCurveParametricType(a);
+  if (!type || type != cmsGetToneCurveParametricType(b)) return 0;
+  const cmsFloat64Number *pa = cmsGetToneCurveParams(a), *pb = cmsGetToneCurveParams(b);
+  return pa && pb && !memcmp(pa, pb, 10 * sizeof *pa); /* a segment holds 10 */
+}
+
 /* A copy of `h` with the identity for curves, so that lcms2's transform
  * between two such copies is the pure matrix. It is built tag by tag, not
  * by saving and reopening, which would round colorants to s15Fixed16. Only
@@ -215,6 +230,9 @@ static int build_curves(dm_xform *xf, cmsHPROFILE in, cmsHPROFILE out) {
   float *p = xf->tables;
   for (int c = 0; ok && c < xf->in_channels; c++) {
     if (in_id[c]) continue;
+    for (int d = 0; d < c && !xf->in_lut[c]; d++)
+      if (xf->in_lut[d] && same_curve(tin[c], tin[d])) xf->in_lut[c] = xf->in_lut[d];
+    if (xf->in_lut[c]) continue;
     for (int i = 0; i < IN_N; i++) p[i] = cmsEvalToneCurveFloat(tin[c], (float)i / (float)(IN_N - 1));
     for (int d = 0; d < c && !xf->in_lut[c]; d++)
       if (xf->in_lut[d] && !memcmp(xf->in_lut[d], p, IN_N * sizeof(float))) xf->in_lut[c] = xf->in_lut[d];
