@@ -137,7 +137,7 @@ static dm_status build_matte(dm_context *ctx, dm_scene_build_state *b, dm_scene 
   if (opt->matte_mode == DM_MATTE_MODE_FILE) {
     snprintf(out->matte_source, sizeof out->matte_source, "file %s", opt->matte_path);
     out->matte_used = "file";
-    return dm_matte_from_file(ctx, opt->matte_path, w, h, &out->matte);
+    return dm_matte_from_file(ctx, opt->matte_path, opt->matte_prefetch, w, h, &out->matte);
   }
   int found = 0;
   dm_status s = need_file(ctx, b);

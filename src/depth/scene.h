@@ -27,6 +27,7 @@ typedef struct dm_scene_options {
   dm_depth_file_spec depth_file; /* DM_DEPTH_MODE_FILE */
   dm_matte_mode matte_mode;
   const char *matte_path;        /* DM_MATTE_MODE_FILE */
+  struct dm_io_prefetch *matte_prefetch; /* optional: that file decoding ahead (io/prefetch.h) */
   const char *cache_dir;         /* NULL = dm_cache_default_dir, "" = no cache */
   long long cache_cap_bytes;     /* 0 = DM_CACHE_DEFAULT_CAP */
   int lookup_only;               /* never run the networks: what is not cached stays empty */

@@ -1,7 +1,7 @@
 /* A file decoded on a thread of its own while the caller does something
- * else: the depth file of `render --depth FILE` while the photo decodes
- * (both are mostly one-threaded inflate or Huffman decoding, so on two
- * cores they take the time of the longer one).
+ * else: the depth and matte files of `render --depth FILE --matte FILE`
+ * while the photo decodes (each mostly one-threaded inflate or Huffman
+ * decoding, so on two cores they take about the time of the longest).
  *
  * The read runs under the memory limit of the context it was started from
  * (max_memory; bytes_per_pixel as a new context has it, as the scene's

@@ -7,10 +7,14 @@
 
 #include "core/image.h"
 
+struct dm_io_prefetch;
+
 /* Read a grey matte (8/16-bit; RGB files use their luminance) into a
  * caller-zeroed `out`, resampled to width x height (one warning if the size
- * differs), values clamped to [0, 1]. Errors name the file. */
-dm_status dm_matte_from_file(dm_context *ctx, const char *path, int width, int height, dm_image *out);
+ * differs), values clamped to [0, 1]. Errors name the file. `prefetch`
+ * (may be NULL): the file already decoding (io/prefetch.h). */
+dm_status dm_matte_from_file(dm_context *ctx, const char *path, struct dm_io_prefetch *prefetch, int width,
+                             int height, dm_image *out);
 
 struct dm_model_entry;
 
