@@ -46,6 +46,14 @@ cmp -s "$T/broken.xmp" "$T/good.xmp" || fail "a broken sidecar was overwritten"
 rm -f "$T/good.xmp"
 for x in x1 x2 x3 x4; do [ -e "$T/$x.tif" ] && fail "output written despite a bad recipe ($x)"; done
 
+# A named depth or matte file that is missing or a folder is refused even
+# when the recipe reads neither (no blur, no mask): a typo shows at once.
+expect_error 1 "$T/nodepth.png: no such file" -- "$DM" render "$T/good.jpg" -o "$T/d1.tif" --no-sidecar \
+  --no-cache --depth "$T/nodepth.png" --depth-range 1:5
+expect_error 1 "$T/adir.jpg: is a directory" -- "$DM" render "$T/good.jpg" -o "$T/d2.tif" --no-sidecar \
+  --no-cache --matte "$T/adir.jpg"
+for x in d1 d2; do [ -e "$T/$x.tif" ] && fail "output written despite a missing depth or matte file ($x)"; done
+
 # Usage errors: exit 2.
 expect_error 2 "correction[0].nonsense" -- "$DM" render "$T/good.jpg" -o "$T/u1.tif" --set 'correction[0].nonsense=1'
 expect_error 2 "correction[0].exposure" -- "$DM" render "$T/good.jpg" -o "$T/u2.tif" --set 'correction[0].exposure=9'
