@@ -95,6 +95,10 @@ int cli_take_options(int *argc, char **argv, const char *const *names, const cha
  * logged by cli_log). Returns 0, or an exit code after freeing `a`. */
 int cli_start(int argc, char **argv, cli_render_args *a, dm_render_options *opt, char *out_path,
               size_t out_len, dm_context **ctx);
+/* A named --depth or --matte file, checked before any work (render, batch,
+ * edit): one that is missing, a folder or unreadable is refused even when
+ * no edit would read it, so a typo shows at once. */
+dm_status cli_check_scene_files(dm_context *ctx, const dm_scene_options *scene);
 
 /* A 1-channel plane as 16-bit grey PNG or TIFF (by the name). */
 dm_status cli_write_grey(dm_context *ctx, const char *path, const dm_image *plane);

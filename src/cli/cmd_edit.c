@@ -105,7 +105,8 @@ int cmd_edit(int argc, char **argv) {
   int port = 0;
   /* a session builds the scene of every photo it opens: the networks stay loaded */
   dm_nn_cache_enable(1);
-  dm_status s = dm_server_open(ctx, &so, &srv);
+  dm_status s = cli_check_scene_files(ctx, &opt.scene);
+  if (!s) s = dm_server_open(ctx, &so, &srv);
   if (!s) s = dm_server_listen(ctx, srv, &port);
   if (s) {
     rc = cli_report(ctx, s);

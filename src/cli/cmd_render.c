@@ -58,11 +58,7 @@ int cli_render_photo(int argc, char **argv, cli_photo_job *job) {
   int lock = -1, foreign = 0;
   dm_status s = dm_recipe_init(ctx, &r);
   if (!s) s = dm_check_input(ctx, a.input);
-  /* A named depth or matte file is checked now, even when this recipe
-   * reads neither: a missing one would otherwise pass unseen until an edit
-   * needs it. */
-  if (!s && opt.scene.depth_mode == DM_DEPTH_MODE_FILE) s = dm_check_input(ctx, opt.scene.depth_file.path);
-  if (!s && opt.scene.matte_mode == DM_MATTE_MODE_FILE) s = dm_check_input(ctx, opt.scene.matte_path);
+  if (!s) s = cli_check_scene_files(ctx, &opt.scene);
   if (!s && sidecar[0] && !strcmp(out_path, sidecar))
     s = dm_fail(ctx, DM_ERR_PARAM, out_path, "is where the sidecar goes; choose another name");
   if (!s && sidecar[0] && dm_same_file(a.input, sidecar))

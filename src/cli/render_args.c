@@ -306,6 +306,13 @@ void cli_log_timed(void *user, dm_log_level level, const char *msg) {
   fprintf(stderr, "depthmask: timing: %s: %s, peak RSS %ld MiB\n", user ? (const char *)user : "-", msg, mib);
 }
 
+dm_status cli_check_scene_files(dm_context *ctx, const dm_scene_options *scene) {
+  dm_status s = DM_OK;
+  if (scene->depth_mode == DM_DEPTH_MODE_FILE) s = dm_check_input(ctx, scene->depth_file.path);
+  if (!s && scene->matte_mode == DM_MATTE_MODE_FILE) s = dm_check_input(ctx, scene->matte_path);
+  return s;
+}
+
 /* --depth, --depth-range, --depth-encoding, --matte, --cache into the options. */
 static int cli_resolve_scene(const cli_render_args *a, dm_render_options *opt) {
   dm_scene_options *sc = &opt->scene;

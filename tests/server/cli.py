@@ -51,6 +51,9 @@ for args, needle in [
 r = run("edit", os.path.join(T, "missing.jpg"))
 check(r.returncode == 1 and r.stderr.startswith("depthmask: ") and "missing.jpg" in r.stderr
       and r.stdout == "", f"a missing photo: exit 1 ({r.stderr.strip()})")
+r = run("edit", photo, "--depth", os.path.join(T, "nodepth.png"), "--depth-range", "1:5")
+check(r.returncode == 1 and r.stderr.strip().endswith("nodepth.png: no such file") and r.stdout == "",
+      f"a missing --depth file: exit 1 before serving ({r.stderr.strip()})")
 empty = os.path.join(T, "empty")
 os.makedirs(empty)
 r = run("edit", empty)
