@@ -243,6 +243,9 @@ static int check_render_options(const batch *b, const dm_batch_list *l) {
     rc = cli_apply_sets(ctx, &a, &r);
     dm_recipe_free(&r);
   }
+  /* a missing --depth or --matte file: one line, not one per photo */
+  dm_status s = ctx && !rc ? cli_check_scene_files(ctx, &opt.scene) : DM_OK;
+  if (s) rc = cli_report(ctx, s);
   dm_context_free(ctx);
   cli_render_args_free(&a);
   free(argv);

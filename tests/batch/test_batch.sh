@@ -137,5 +137,7 @@ expect_error 2 "--sidecars must be beside, out or none" -- "$DM" batch "$T/in" -
 expect_error 2 "no_such_key" -- "$DM" batch "$T/in" --preset "$T/look.xmp" -o "$T/u" --set no_such_key=1
 mkdir -p "$T/r/a" "$T/r/b" && cp "$T/in/good.png" "$T/r/a/x.png" && cp "$T/in/good.png" "$T/r/b/x.png"
 expect_error 2 "would be written by both" -- "$DM" batch -r "$T/r" --preset "$T/look.xmp" -o "$T/u"
+expect_error 1 "nodepth.png: no such file" -- "$DM" batch "$T/in" --preset "$T/look.xmp" -o "$T/u" \
+  --depth "$T/nodepth.png" --depth-range 1:5 # one line before any photo, not one per photo
 [ ! -e "$T/u" ] && ok "a refused batch makes no output folder" || fail "$T/u made"
 finish
