@@ -373,8 +373,8 @@ static dm_status build_layers(dm_context *ctx, dm_scene_build_state *b, dm_scene
   /* Only an ISNet matte is in the key (see build_fused). */
   const int cacheable = b->cache && (b->matte_key.lo || b->matte_key.hi);
   dm_hash key = {0, 0};
-  if (cacheable && (s = need_file(ctx, b)) != DM_OK) return s;
   if (cacheable) {
+    if ((s = need_file(ctx, b)) != DM_OK) return s;
     char matte_key[33];
     dm_hash_hex(b->matte_key, matte_key);
     key = key_of(b->file_hash, LAYERS_VERSION, matte_key, NULL, work->width, work->height);

@@ -84,14 +84,14 @@ dm_status dm_graph_open(dm_context *ctx, const char *path, const dm_graph_option
   copy_str(g->matte_path, sizeof g->matte_path, opt->scene.matte_path);
   copy_str(g->cache_dir, sizeof g->cache_dir, opt->scene.cache_dir);
   g->so.depth_file.path = opt->scene.depth_file.path ? g->depth_path : NULL;
+  g->so.matte_path = opt->scene.matte_path ? g->matte_path : NULL;
+  g->so.cache_dir = opt->scene.cache_dir ? g->cache_dir : NULL;
   /* the depth and matte files decode on threads of their own while the
    * photo does */
   if (g->so.depth_mode == DM_DEPTH_MODE_FILE && g->so.depth_file.path)
     g->so.depth_file.prefetch = dm_io_prefetch_start(ctx, g->so.depth_file.path);
   if (g->so.matte_mode == DM_MATTE_MODE_FILE && g->so.matte_path)
     g->so.matte_prefetch = dm_io_prefetch_start(ctx, g->so.matte_path);
-  g->so.matte_path = opt->scene.matte_path ? g->matte_path : NULL;
-  g->so.cache_dir = opt->scene.cache_dir ? g->cache_dir : NULL;
   for (int l = 0; l < DM_LEVEL_COUNT; l++) memo_init(&g->lv[l].memo, MEMO_BUDGET[l]);
   /* Without the disk cache, only files give the scene again cheaply. */
   const dm_scene_options *so = &opt->scene;
