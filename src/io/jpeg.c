@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/prefault.h"
 #include "io/io_internal.h"
 
 /* Progressive files can have any number of scans, each a pass over the
@@ -133,8 +134,10 @@ dm_status dm_jpeg_read_ex(dm_context *ctx, const unsigned char *data, size_t len
   jerr e;
   memset(&cinfo, 0, sizeof cinfo);
   cinfo.err = init_err(&e, ctx, name, 0);
+  dm_prefault *volatile pf = NULL; /* volatile: set between setjmp and longjmp */
   int rc = setjmp(e.jb);
   if (rc) {
+    dm_prefault_end(pf); /* before the image is freed */
     jpeg_destroy_decompress(&cinfo);
     dm_decoded_free(out);
     return (dm_status)rc;
@@ -173,6 +176,7 @@ dm_status dm_jpeg_read_ex(dm_context *ctx, const unsigned char *data, size_t len
   jpeg_start_decompress(&cinfo);
   s = dm_image_alloc(ctx, &out->img, (int)cinfo.output_width, (int)cinfo.output_height, channels);
   if (s) longjmp(e.jb, (int)s);
+  pf = dm_prefault_image(ctx, &out->img);
   size_t row_len = (size_t)cinfo.output_width * (size_t)channels;
   JSAMPARRAY row = (*cinfo.mem->alloc_sarray)((j_common_ptr)&cinfo, JPOOL_IMAGE,
                                               (JDIMENSION)row_len, 1);
@@ -181,6 +185,8 @@ dm_status dm_jpeg_read_ex(dm_context *ctx, const unsigned char *data, size_t len
     if (jpeg_read_scanlines(&cinfo, row, 1) != 1) break;
     row_to_float(row[0], dm_row(&out->img, y), row_len);
   }
+  dm_prefault_end(pf);
+  pf = NULL;
   jpeg_finish_decompress(&cinfo); /* reads to EOI, so truncation shows */
   jpeg_destroy_decompress(&cinfo);
   out->meta.orientation = out->meta.exif ? dm_exif_orientation(out->meta.exif, out->meta.exif_len) : 1;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/prefault.h"
 #include "io/io_internal.h"
 #include "io/png_idat.h"
 
@@ -122,10 +123,11 @@ static void row_to_float(const png_byte *src, int width, int stride_ch, int chan
     }
 }
 
-/* Everything libpng may longjmp out of; the row buffer is kept in *buf so
- * the caller frees it (volatile: it changes between setjmp and longjmp). */
+/* Everything libpng may longjmp out of; the row buffer and the image's
+ * prefault are kept in *buf and *pf so the caller ends them (volatile: they
+ * change between setjmp and longjmp). */
 static void decode(png_state *p, png_structp png, png_infop info, long long max_pixels,
-                   dm_decoded *out, png_bytep volatile *buf) {
+                   dm_decoded *out, png_bytep volatile *buf, dm_prefault *volatile *pf) {
   png_set_read_fn(png, p, read_mem);
   png_read_info(png, info);
   png_uint_32 w = 0, h = 0;
@@ -155,6 +157,7 @@ static void decode(png_state *p, png_structp png, png_infop info, long long max_
   if (!s && !(*buf = malloc(rowbytes * nrows)))
     s = dm_fail(p->ctx, DM_ERR_NOMEM, p->name, "out of memory for a %ux%u PNG", w, h);
   if (s) longjmp(p->jb, (int)s);
+  *pf = dm_prefault_image(p->ctx, &out->img);
   if (passes > 1) {
     for (int pass = 0; pass < passes; pass++)
       for (png_uint_32 y = 0; y < h; y++) png_read_row(png, *buf + rowbytes * y, NULL);
@@ -189,8 +192,10 @@ dm_status dm_png_read_ex(dm_context *ctx, const unsigned char *data, size_t len,
     return dm_fail(ctx, DM_ERR_NOMEM, name, "out of memory");
   }
   png_bytep volatile buf = NULL;
+  dm_prefault *volatile pf = NULL;
   int rc = setjmp(p.jb);
-  if (!rc) decode(&p, png, info, max_pixels, out, &buf);
+  if (!rc) decode(&p, png, info, max_pixels, out, &buf, &pf);
+  dm_prefault_end(pf); /* before the image can be freed */
   free(buf);
   png_destroy_read_struct(&png, &info, NULL);
   dm_status s = rc ? (dm_status)rc : orient(ctx, out);

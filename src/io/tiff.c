@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/prefault.h"
 #include "io/io_internal.h"
 #include "io/tiff_io.h"
 
@@ -227,8 +228,11 @@ dm_status dm_tiff_read_ex(dm_context *ctx, const unsigned char *data, size_t len
   dm_status s = direct < 0 ? DM_ERR_FORMAT : dm_io_check_dims(ctx, name, L.w, L.h, max_pixels);
   int header = !s && dm_io_header_only(ctx, out, L.w, L.h, L.channels);
   if (!s && !header) s = dm_image_alloc(ctx, &out->img, (int)L.w, (int)L.h, L.channels);
-  if (!s && !header)
+  if (!s && !header) {
+    dm_prefault *pf = dm_prefault_image(ctx, &out->img);
     s = direct ? read_blocks(ctx, name, tif, &c, &L, &out->img) : read_rgba(ctx, name, tif, &c, &L, &out->img);
+    dm_prefault_end(pf);
+  }
   if (!s) {
     out->meta.format = DM_FMT_TIFF;
     out->meta.bits = direct ? L.bps : 8;

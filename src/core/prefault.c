@@ -1,0 +1,56 @@
+/* A decoded image's pages faulted in on a second thread (see prefault.h). */
+#include "core/prefault.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define STEP ((size_t)2 << 20)
+#define MIN_BYTES ((size_t)4 << 20)
+
+struct dm_prefault {
+  pthread_t tid;
+  char *p;      /* the image's whole pages */
+  size_t bytes;
+  atomic_int stop;
+};
+
+/* 2 MiB at a time until told to stop; an old kernel refuses (EINVAL). */
+static void *populate(void *arg) {
+  dm_prefault *pf = arg;
+#ifdef MADV_POPULATE_WRITE
+  for (size_t o = 0; o < pf->bytes; o += STEP) {
+    if (atomic_load_explicit(&pf->stop, memory_order_relaxed)) break;
+    if (madvise(pf->p + o, pf->bytes - o < STEP ? pf->bytes - o : STEP, MADV_POPULATE_WRITE) != 0) break;
+  }
+#endif
+  return NULL;
+}
+
+dm_prefault *dm_prefault_image(const dm_context *ctx, const dm_image *img) {
+  const size_t bytes = sizeof(float) * img->stride * (size_t)img->height;
+  if (!img->data || bytes < MIN_BYTES || ctx->n_threads < 2) return NULL;
+  dm_prefault *pf = calloc(1, sizeof *pf);
+  if (!pf) return NULL;
+  /* whole pages inside the buffer: madvise wants an aligned start, and
+   * every page it touches must be the image's */
+  uintptr_t a = ((uintptr_t)img->data + 4095) & ~(uintptr_t)4095;
+  uintptr_t e = ((uintptr_t)img->data + bytes) & ~(uintptr_t)4095;
+  pf->p = (char *)a;
+  pf->bytes = e > a ? e - a : 0;
+  atomic_init(&pf->stop, 0);
+  if (pthread_create(&pf->tid, NULL, populate, pf) != 0) {
+    free(pf);
+    return NULL;
+  }
+  return pf;
+}
+
+void dm_prefault_end(dm_prefault *pf) {
+  if (!pf) return;
+  atomic_store(&pf->stop, 1);
+  pthread_join(pf->tid, NULL);
+  free(pf);
+}
