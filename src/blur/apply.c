@@ -345,6 +345,7 @@ static dm_status apply(dm_context *ctx, const dm_image *rgb, dm_image *out, cons
   }
   st->ctx = ctx, st->matte = matte;
   plan_reset(st, rgb, layers);
+  bl_layer_index(st); /* for this call: the next may bring other layers */
   /* named for this call only */
   st->image_id[0] = pl ? pl->next_image[0] : 0, st->image_id[1] = pl ? pl->next_image[1] : 0;
   if (pl) pl->next_image[0] = pl->next_image[1] = 0;
@@ -355,6 +356,7 @@ static dm_status apply(dm_context *ctx, const dm_image *rgb, dm_image *out, cons
   if (s == DM_OK) s = bl_render_bands(st, out);
   if (s == DM_OK) dm_stage_done(ctx, "lens blur", "bands", &t);
   if (s == DM_OK) bl_reuse_done(st);
+  bl_layer_index_free(st);
   if (pl && s != DM_OK && s != DM_ERR_CANCELLED) { /* not to be trusted again */
     dm_lens_blur_plan_free(pl);
     *plan = NULL;

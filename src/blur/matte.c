@@ -264,6 +264,40 @@ dm_status bl_subject_colour(bl_state *st) {
   return grid_fill(st, 2, 2, 1, &st->subj);
 }
 
+void bl_layer_index(bl_state *st) {
+  bl_layer_index_free(st);
+  const dm_matte_layers *L = st->layers;
+  if (!L || !L->n || L->width != st->w || L->height != st->h || L->row_start[0] != 0 ||
+      L->row_start[L->height] != L->n)
+    return;
+  const size_t words = ((size_t)st->w * (size_t)st->h + 63) / 64;
+  if (L->n > UINT32_MAX || !(st->layer_bits = bl_calloc(words, sizeof *st->layer_bits)) ||
+      !(st->layer_rank = bl_alloc(words * sizeof *st->layer_rank))) {
+    bl_layer_index_free(st);
+    return;
+  }
+  for (int y = 0; y < L->height; y++)
+    for (size_t k = L->row_start[y]; k < L->row_start[y + 1]; k++) {
+      /* the slot order the rank gives: increasing x in each row, inside it */
+      if (L->x[k] < 0 || L->x[k] >= st->w || (k > L->row_start[y] && L->x[k] <= L->x[k - 1])) {
+        bl_layer_index_free(st);
+        return;
+      }
+      const size_t i = (size_t)y * (size_t)st->w + (size_t)L->x[k];
+      st->layer_bits[i >> 6] |= UINT64_C(1) << (i & 63);
+    }
+  uint32_t before = 0;
+  for (size_t w = 0; w < words; w++) {
+    st->layer_rank[w] = before;
+    before += (uint32_t)__builtin_popcountll(st->layer_bits[w]);
+  }
+}
+
+void bl_layer_index_free(bl_state *st) {
+  bl_free(st->layer_bits), bl_free(st->layer_rank);
+  st->layer_bits = NULL, st->layer_rank = NULL;
+}
+
 int bl_mixed_at(const bl_state *st, int x, int y, float m, const float I[3], float S[3],
                 float B[4]) {
   size_t i = (size_t)y * st->w + x;
@@ -275,7 +309,7 @@ int bl_mixed_at(const bl_state *st, int x, int y, float m, const float I[3], flo
     B[3] = 0.0f;
     return 0;
   }
-  long slot = dm_matte_layers_find(st->layers, x, y);
+  long slot = bl_layer_slot(st, x, y);
   if (slot >= 0) { /* the scene's layers (I = m·F + (1 − m)·B), boosted as the pixel is */
     const dm_matte_layers *L = st->layers;
     float fb[3], bb[3];
