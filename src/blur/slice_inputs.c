@@ -137,6 +137,18 @@ static void box_walk(own_job *j, int y0, int y1) {
   bl_free(acc);
 }
 
+/* cur += w0 · rs where w0 > 0, next += w1 · rs where w1 > 0, and rs back
+ * to zero, in one pass over rs (each sum as its own loop made it). */
+static void spread_row(float *restrict rs, size_t n, float w0, float *restrict cur, float w1,
+                       float *restrict next) {
+  if (w0 > 0.0f && w1 > 0.0f)
+    for (size_t i = 0; i < n; i++) cur[i] += w0 * rs[i], next[i] += w1 * rs[i], rs[i] = 0.0f;
+  else if (w0 > 0.0f)
+    for (size_t i = 0; i < n; i++) cur[i] += w0 * rs[i], rs[i] = 0.0f;
+  else
+    for (size_t i = 0; i < n; i++) next[i] += w1 * rs[i], rs[i] = 0.0f;
+}
+
 /* Tent cells: a source row feeds two cell rows. It is summed along x once
  * (the tent across columns) and added to both with its weights in y, so
  * each pixel is read once (the rows at the ends of a thread's block twice). */
@@ -155,11 +167,8 @@ static void tent_walk(own_job *j, int y0, int y1) {
     float w0 = tent_weight(y, cy, j->level, j->fh);
     float w1 = cy + 1 < y1 ? tent_weight(y, cy + 1, j->level, j->fh) : 0.0f;
     own_src r = src_row(st, y);
-    if ((w0 > 0.0f || w1 > 0.0f) && j->row(j, rs, &r)) { /* rs is zero between rows */
-      for (size_t i = 0; w0 > 0.0f && i < n; i++) cur[i] += w0 * rs[i];
-      for (size_t i = 0; w1 > 0.0f && i < n; i++) next[i] += w1 * rs[i];
-      memset(rs, 0, sizeof(float) * n);
-    }
+    if ((w0 > 0.0f || w1 > 0.0f) && j->row(j, rs, &r)) /* rs is zero between rows */
+      spread_row(rs, n, w0, cur, w1, next);
     for (;;) { /* the cell rows this row completes */
       int a, b;
       cell_rows(j, cy, &a, &b);
