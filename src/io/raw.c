@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/prefault.h"
 #include "io/io_internal.h"
 
 typedef struct raw_state {
@@ -135,6 +136,7 @@ static dm_status to_image(dm_context *ctx, const char *name, const libraw_proces
     return dm_fail(ctx, DM_ERR_FORMAT, name, "camera raw decoded to an unexpected layout");
   dm_status s = dm_image_alloc(ctx, img, cw, ch, pi->colors);
   if (s) return s;
+  dm_prefault *pf = dm_prefault_image(ctx, img);
   size_t n = (size_t)cw * pi->colors, stride = (size_t)pi->width * pi->colors;
   for (int y = 0; y < ch; y++) {
     const unsigned char *src = pi->data + ((size_t)(y + cy) * stride + (size_t)cx * pi->colors) * 2;
@@ -145,6 +147,7 @@ static dm_status to_image(dm_context *ctx, const char *name, const libraw_proces
       dst[i] = (float)v * (gain / 65535.0f);
     }
   }
+  dm_prefault_end(pf);
   return DM_OK;
 }
 
