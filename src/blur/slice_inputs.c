@@ -137,8 +137,9 @@ static void box_walk(own_job *j, int y0, int y1) {
   bl_free(acc);
 }
 
-/* cur += w0 · rs where w0 > 0, next += w1 · rs where w1 > 0, and rs back
- * to zero, in one pass over rs (each sum as its own loop made it). */
+/* cur += w0 · rs if w0 > 0, next += w1 · rs if w1 > 0 (one of them is:
+ * tent_walk calls it only then), and rs back to zero, in one pass over rs
+ * (each sum as its own loop made it). */
 static void spread_row(float *restrict rs, size_t n, float w0, float *restrict cur, float w1,
                        float *restrict next) {
   if (w0 > 0.0f && w1 > 0.0f)
