@@ -543,12 +543,32 @@ static void behind_content(void *user, size_t n0, size_t n1) {
   }
 }
 
+/* The first soft pixel at or after pixel row y: the list is in pixel order. */
+static size_t soft_from_row(const bl_state *st, int y) {
+  const size_t key = (size_t)y * st->w;
+  size_t lo = 0, hi = st->n_soft;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (st->soft[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 static void behind_sums(void *user, int ith, int nth) {
   behind_job *j = user;
   const bl_state *st = j->st;
   int r0, r1; /* this thread's rows of cells */
   dm_split_rows(j->fh, ith, nth, &r0, &r1);
-  for (size_t n = 0; n < st->n_soft; n++) {
+  if (r0 >= r1) return;
+  /* The pixel rows that feed them (a row's first cell only grows with y):
+   * one stretch of the list, not all of it on every thread. */
+  int ya = 0, yb = st->h, c0;
+  float t;
+  while (ya < st->h && (tent_column(ya, j->level, j->fh, &c0, &t), c0 + 1 < r0)) ya++;
+  while (yb > ya && (tent_column(yb - 1, j->level, j->fh, &c0, &t), c0 >= r1)) yb--;
+  const size_t n1 = soft_from_row(st, yb);
+  for (size_t n = soft_from_row(st, ya); n < n1; n++) {
     const float *o = j->val + 5 * n;
     if (o[4] == 0.0f) continue;
     const size_t i = st->soft[n];
