@@ -12,6 +12,8 @@
  *                                    before it and writes through a Transpose
  *                                    after it (strided views)
  *   Upsample(nearest, x2...) -> Add -> one pass (ops_math_upsample_add.c)
+ *   Upsample(nearest, x2...) -> 1x1 Conv -> the Conv first, on the small
+ *                                 image, then the Upsample (same sums)
  *   Identity, Dropout (inference), Cast float -> float and float -> float16
  *                                 -> removed; the readers read the input.
  *     fp16 tensors are float32 here (there are no fp16 kernels), so an fp16
@@ -61,8 +63,9 @@ static int const_scalar(const nn_plan *p, int v, float *out) {
   return f != NULL;
 }
 
-/* Append a plan-owned constant value; returns its index or -1. */
-static int add_const(nn_plan *p, const dm_nn_tensor *shape, void *data) {
+/* Append a value of that type and shape (computed, not constant);
+ * returns its index or -1. */
+static int add_value(nn_plan *p, const dm_nn_tensor *shape) {
   nn_graph *g = &p->g;
   nn_value *values = realloc(g->values, ((size_t)g->n_values + 1) * sizeof *values);
   if (!values) return -1;
@@ -77,7 +80,13 @@ static int add_const(nn_plan *p, const dm_nn_tensor *shape, void *data) {
   values[v].graph_input = values[v].graph_output = values[v].producer = -1;
   values[v].decl_ndim = -1;
   owns[v] = 0;
-  nn_plan_set_const(p, v, data);
+  return v;
+}
+
+/* Append a plan-owned constant value; returns its index or -1. */
+static int add_const(nn_plan *p, const dm_nn_tensor *shape, void *data) {
+  int v = add_value(p, shape);
+  if (v >= 0) nn_plan_set_const(p, v, data);
   return v;
 }
 
@@ -436,19 +445,27 @@ static dm_status fold_attention_views(dm_context *ctx, nn_plan *p, int ai) {
 /* Upsample(nearest, scales [1, 1, a, b], a and b whole) -> Add(a tensor of
  * the same shape) becomes one node (ops_math_upsample_add.c) in the Add's
  * place. */
-static void fuse_upsample_add(nn_plan *p, int ui) {
-  nn_node *u = &p->g.nodes[ui];
-  if (u->n_out != 1 || u->n_in < 1 || u->in[0] < 0) return;
-  if (strcmp(nn_attr_string(u, "mode", "nearest"), "nearest")) return;
+/* u is an Upsample(nearest) of a float NCHW tensor by scales [1, 1, a, b],
+ * a and b whole: every output pixel a copy of one input pixel. */
+static int nearest_whole(const nn_plan *p, const nn_node *u) {
+  if (u->n_out != 1 || u->n_in < 1 || u->in[0] < 0 || u->out[0] < 0) return 0;
+  if (strcmp(nn_attr_string(u, "mode", "nearest"), "nearest")) return 0;
   const dm_nn_tensor *x = &p->g.values[u->in[0]].t, *y = &p->g.values[u->out[0]].t;
-  if (x->dtype != DM_NN_FLOAT || x->ndim != 4 || y->ndim != 4) return;
+  if (x->dtype != DM_NN_FLOAT || x->ndim != 4 || y->ndim != 4) return 0;
   size_t ns = 0;
   const float *sc = p->g.opset < 9 ? nn_attr_floats(u, "scales", &ns) : NULL;
   if (p->g.opset >= 9 && u->n_in > 1 && (sc = const_floats(p, u->in[1], 4))) ns = 4;
-  if (!sc || ns != 4 || sc[0] != 1.0f || sc[1] != 1.0f) return;
+  if (!sc || ns != 4 || sc[0] != 1.0f || sc[1] != 1.0f) return 0;
   for (int d = 2; d < 4; d++)
     if (sc[d] < 1.0f || sc[d] != floorf(sc[d]) || x->dims[d] <= 0 || y->dims[d] != x->dims[d] * (int64_t)sc[d])
-      return;
+      return 0;
+  return x->dims[0] == y->dims[0] && x->dims[1] == y->dims[1];
+}
+
+static void fuse_upsample_add(nn_plan *p, int ui) {
+  nn_node *u = &p->g.nodes[ui];
+  if (!nearest_whole(p, u)) return;
+  const dm_nn_tensor *y = &p->g.values[u->out[0]].t;
   int ai = sole_reader(p, u->out[0]);
   if (ai < 0 || !is_op(&p->g.nodes[ai], "Add")) return;
   nn_node *a = &p->g.nodes[ai];
@@ -461,6 +478,48 @@ static void fuse_upsample_add(nn_plan *p, int ui) {
   a->op = &nn_op_upsample_add;
   a->attrs = NULL, a->n_attrs = 0;
   u->dead = 1;
+}
+
+/* Every entry of a Conv's int-list attribute `name` is v (or it is absent). */
+static int ints_all(const nn_node *n, const char *name, int64_t v) {
+  size_t len = 0;
+  const int64_t *a = nn_attr_ints(n, name, &len);
+  for (size_t i = 0; a && i < len; i++)
+    if (a[i] != v) return 0;
+  return 1;
+}
+
+/* Upsample(nearest, whole scales) -> 1x1 Conv (stride 1, no pads, any
+ * activation fused): the Conv runs first, on the small image, and the
+ * Upsample copies its output. A 1x1 Conv's output pixel is a sum over its
+ * one input pixel and nearest upsampling copies pixels, so every output
+ * is the same sum of the same products, for a*b times less work and
+ * memory: FastDepth's last layer (16 -> 1 channels) ran at 224^2 on a
+ * 16-channel copy of its 112^2 input. The two nodes trade places in the
+ * order (nothing between them reads either's output). */
+static void swap_upsample_conv(nn_plan *p, int ui) {
+  nn_node *u = &p->g.nodes[ui];
+  if (!nearest_whole(p, u)) return;
+  const int up = u->out[0], ci = sole_reader(p, up);
+  if (ci < 0 || !is_op(&p->g.nodes[ci], "Conv")) return;
+  nn_node *c = &p->g.nodes[ci];
+  if (c->n_in < 2 || c->n_out != 1 || c->in[0] != up || c->out[0] < 0) return;
+  for (int j = 1; j < c->n_in; j++)
+    if (c->in[j] == up) return;
+  const dm_nn_tensor *wt = &p->g.values[c->in[1]].t, *y = &p->g.values[c->out[0]].t;
+  if (wt->ndim != 4 || wt->dims[2] != 1 || wt->dims[3] != 1 || y->ndim != 4 || y->dtype != DM_NN_FLOAT) return;
+  const char *ap = nn_attr_string(c, "auto_pad", "NOTSET");
+  if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID")) return;
+  if (!ints_all(c, "strides", 1) || !ints_all(c, "pads", 0) || !ints_all(c, "kernel_shape", 1)) return;
+  const dm_nn_tensor *x = &p->g.values[u->in[0]].t;
+  dm_nn_tensor small = {DM_NN_FLOAT, 4, {y->dims[0], y->dims[1], x->dims[2], x->dims[3]}, NULL};
+  const int out = c->out[0], v = add_value(p, &small); /* (moves the values) */
+  if (v < 0) return;                                    /* left as it was */
+  p->g.values[v].name = "(upsampled after)";
+  c->in[0] = u->in[0], c->out[0] = v;
+  u->in[0] = v, u->out[0] = out;
+  const nn_node t = p->g.nodes[ui];
+  p->g.nodes[ui] = p->g.nodes[ci], p->g.nodes[ci] = t;
 }
 
 /* Rewire the readers of a no-op node's output to its input. */
@@ -502,6 +561,8 @@ dm_status nn_fuse(dm_context *ctx, nn_plan *p) {
   }
   for (int i = 0; i < p->g.n_nodes; i++)
     if (!p->g.nodes[i].dead) fuse_activation(p, i);
+  for (int i = 0; i < p->g.n_nodes; i++) /* after the Conv's activation is in it */
+    if (is_op(&p->g.nodes[i], "Upsample")) swap_upsample_conv(p, i);
   for (int i = 0; i < p->g.n_nodes; i++) {
     dm_status s = DM_OK;
     if (!p->g.nodes[i].dead && p->g.nodes[i].op == &nn_op_attention) s = fold_attention_views(ctx, p, i);
