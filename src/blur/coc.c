@@ -80,6 +80,12 @@ static double weighted_quantiles(const dm_image *near01, const dm_image *matte, 
     if (y1 <= y0) y0 = 0, y1 = h;
   }
   double total = 0.0;
+  /* The bin in use is summed in a register and stored when another bin
+   * comes: neighbours mostly share a bin, and summing through memory made
+   * each add wait for the last one's store. Every bin still adds the same
+   * weights in the same order. */
+  int cur = 0;
+  double run = hist[0];
   for (int y = y0; y < y1; y++) {
     const float *d = dm_row(near01, y);
     const float *m = matte ? dm_row(matte, y) : NULL;
@@ -89,10 +95,12 @@ static double weighted_quantiles(const dm_image *near01, const dm_image *matte, 
       if (!isfinite(n) || !(wt > 0.0)) continue;
       n = n < 0.0f ? 0.0f : (n > 1.0f ? 1.0f : n);
       int b = (int)(n * (AF_BINS - 1) + 0.5f);
-      hist[b] += wt;
+      if (b != cur) hist[cur] = run, cur = b, run = hist[b];
+      run += wt;
       total += wt;
     }
   }
+  hist[cur] = run;
   for (int i = 0; i < nq && total > 0.0; i++) {
     double target = q[i] * total, acc = 0.0;
     int b = 0;
