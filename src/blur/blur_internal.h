@@ -290,6 +290,9 @@ static inline float bl_matte_at(const bl_state *st, int x, int y) {
 /* Without a matte: st->m8, a soft edge where the focus slice meets what is
  * behind it (needs st->rad). */
 dm_status bl_synth_matte(bl_state *st);
+/* Tests: nonzero makes bl_synth_matte work out every pixel of a row with a
+ * ramp, not only those that read a ramp cell (the answer must not change). */
+extern int bl_synth_every_pixel;
 
 /* Before slicing: the subject's CoC on its soft edge (into st->rad), and
  * the background's CoC behind the subject (into `back`, a level-3 fill;

@@ -27,6 +27,8 @@
 #define RAMP_MIN 2.0f
 #define BACK_LEVEL 3 /* the background's CoC is smooth: an 8x coarser grid will do */
 
+int bl_synth_every_pixel;
+
 typedef struct synth_job {
   bl_state *st;
   int fw, fh, bw, bh, phase;
@@ -47,22 +49,28 @@ static void phase_counts(synth_job *j, int ith, int nth) {
     /* scratch memory holds what the last user left: every channel starts at 0 */
     memset(j->own + (size_t)by * j->bw * 5, 0, sizeof(float) * 5 * (size_t)j->bw);
     for (int cy = by * B / 2; cy < (by + 1) * B / 2 && cy < j->fh; cy++)
-      for (int cx = 0; cx < j->fw; cx++) {
-        uint32_t fg = 0, far = 0;
-        for (int y = 2 * cy; y < 2 * cy + 2 && y < st->h; y++)
-          for (int x = 2 * cx; x < 2 * cx + 2 && x < st->w; x++) {
-            float r = st->rad[(size_t)y * st->w + x];
-            if (fabsf(r) <= BL_FOCUS_R) {
-              fg++;
-            } else if (r > 0.0f) {
-              far++;
-              float *o = j->own + ((size_t)by * j->bw + (size_t)(x >> BACK_LEVEL)) * 5;
-              o[0] += r, o[3] += 1.0f;
-              if (r > rmax) rmax = r;
+      /* the quarter cells of one back cell at a time: its sums are held in
+       * registers, not added through memory (the same adds, in order) */
+      for (int cb = 0; cb < j->fw; cb += B / 2) {
+        float *o = j->own + ((size_t)by * j->bw + (size_t)(cb >> (BACK_LEVEL - 1))) * 5;
+        float sum = o[0], cnt = o[3];
+        for (int cx = cb; cx < cb + B / 2 && cx < j->fw; cx++) {
+          uint32_t fg = 0, far = 0;
+          for (int y = 2 * cy; y < 2 * cy + 2 && y < st->h; y++)
+            for (int x = 2 * cx; x < 2 * cx + 2 && x < st->w; x++) {
+              float r = st->rad[(size_t)y * st->w + x];
+              if (fabsf(r) <= BL_FOCUS_R) {
+                fg++;
+              } else if (r > 0.0f) {
+                far++;
+                sum += r, cnt += 1.0f;
+                if (r > rmax) rmax = r;
+              }
             }
-          }
-        j->sfg[(size_t)(cy + 1) * s + cx + 1] = fg;
-        j->sfar[(size_t)(cy + 1) * s + cx + 1] = far;
+          j->sfg[(size_t)(cy + 1) * s + cx + 1] = fg;
+          j->sfar[(size_t)(cy + 1) * s + cx + 1] = far;
+        }
+        o[0] = sum, o[3] = cnt;
       }
   }
   j->rmax[ith] = rmax;
@@ -115,7 +123,8 @@ static void synth_run(void *user, int ith, int nth) {
   }
   /* phase 4: full resolution */
   dm_split_rows(st->h, ith, nth, &y0, &y1);
-  uint8_t *ramp = malloc((size_t)j->fw + 1); /* cell column has a ramp in either row */
+  /* cell column has a ramp in either row; without it, every pixel is worked out */
+  uint8_t *ramp = bl_synth_every_pixel ? NULL : malloc((size_t)j->fw + 1);
   for (int y = y0; y < y1; y++) {
     float fy = (y + 0.5f) * 0.5f - 0.5f;
     int iy = (int)floorf(fy);
@@ -129,30 +138,38 @@ static void synth_run(void *user, int ith, int nth) {
     }
     const float *radr = st->rad + (size_t)y * st->w;
     uint8_t *m8 = st->m8 + (size_t)y * st->w;
-    if (!any) { /* no ramp on this row: the hard edge */
+    /* The hard edge; then, once each, the pixels that read a ramp cell
+     * (cell c is read by pixels 2c - 1 .. 2c + 2): all of them when there
+     * is no ramp map. */
+    if (ramp)
       for (int x = 0; x < st->w; x++) m8[x] = fabsf(radr[x]) <= BL_FOCUS_R ? 255 : 0;
-      continue;
-    }
-    for (int x = 0; x < st->w; x++) {
-      size_t i = (size_t)y * st->w + x;
-      float r = radr[x];
-      int fg = fabsf(r) <= BL_FOCUS_R;
-      float m = fg ? 1.0f : 0.0f;
-      int cxa = ((x + 1) >> 1) - 1; /* the cells this pixel interpolates */
-      if ((fg || r > 0.0f) && (!ramp || (cxa >= 0 && ramp[cxa]) || ramp[cxa + 1])) {
-        float fx = (x + 0.5f) * 0.5f - 0.5f;
-        int ix = (int)floorf(fx);
-        int cx0 = ix < 0 ? 0 : ix, cx1 = ix + 1 >= j->fw ? j->fw - 1 : ix + 1;
-        float v[4] = {r0[cx0], r0[cx1], r1[cx0], r1[cx1]};
-        if (v[0] >= 0.0f || v[1] >= 0.0f || v[2] >= 0.0f || v[3] >= 0.0f) {
-          float tx = fx - ix, wt[4] = {(1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty};
-          float acc = 0.0f, wsum = 0.0f;
-          for (int k = 0; k < 4; k++)
-            if (v[k] >= 0.0f) acc += wt[k] * v[k], wsum += wt[k];
-          if (wsum > 0.5f) m = acc / wsum;
+    if (!any) continue; /* no ramp on this row */
+    for (int c = 0, next = 0; c < (ramp ? j->fw : 1); c++) {
+      if (ramp && !ramp[c]) continue;
+      int xa = ramp ? 2 * c - 1 : 0, xb = ramp ? 2 * c + 3 : st->w;
+      if (xa < next) xa = next;
+      if (xb > st->w) xb = st->w;
+      next = xb;
+      for (int x = xa; x < xb; x++) {
+        size_t i = (size_t)y * st->w + x;
+        float r = radr[x];
+        int fg = fabsf(r) <= BL_FOCUS_R;
+        float m = fg ? 1.0f : 0.0f;
+        if (fg || r > 0.0f) {
+          float fx = (x + 0.5f) * 0.5f - 0.5f;
+          int ix = (int)floorf(fx);
+          int cx0 = ix < 0 ? 0 : ix, cx1 = ix + 1 >= j->fw ? j->fw - 1 : ix + 1;
+          float v[4] = {r0[cx0], r0[cx1], r1[cx0], r1[cx1]};
+          if (v[0] >= 0.0f || v[1] >= 0.0f || v[2] >= 0.0f || v[3] >= 0.0f) {
+            float tx = fx - ix, wt[4] = {(1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty};
+            float acc = 0.0f, wsum = 0.0f;
+            for (int k = 0; k < 4; k++)
+              if (v[k] >= 0.0f) acc += wt[k] * v[k], wsum += wt[k];
+            if (wsum > 0.5f) m = acc / wsum;
+          }
         }
+        st->m8[i] = (uint8_t)(m * 255.0f + 0.5f);
       }
-      st->m8[i] = (uint8_t)(m * 255.0f + 0.5f);
     }
   }
   bl_free(ramp);
