@@ -223,6 +223,40 @@ static inline Onnx__AttributeProto *ob_attr(ob_model *b, Onnx__NodeProto *n, con
   return a;
 }
 
+/* An INTS attribute holding v[0..k). */
+static inline void ob_attr_ints(ob_model *b, Onnx__NodeProto *n, const char *name, int k, const int64_t *v) {
+  Onnx__AttributeProto *a = ob_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+  a->n_ints = (size_t)k;
+  a->ints = ob_alloc(b, (size_t)k * sizeof *a->ints);
+  memcpy(a->ints, v, (size_t)k * sizeof *v);
+}
+
+/* Upsample `in` -> `out` by scales[0..4) in `mode`: the scales as an
+ * attribute below opset 9 (Upsample-7), as an initializer "scales" from 9. */
+static inline Onnx__NodeProto *ob_upsample(ob_model *b, int opset, const char *in, const char *out,
+                                           const float scales[4], const char *mode) {
+  Onnx__NodeProto *u;
+  if (opset < 9) {
+    u = ob_node(b, "Upsample", "up", in, out);
+    Onnx__AttributeProto *a = ob_attr(b, u, "scales", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
+    a->n_floats = 4;
+    a->floats = ob_alloc(b, 4 * sizeof *a->floats);
+    memcpy(a->floats, scales, 4 * sizeof *scales);
+  } else {
+    Onnx__TensorProto *t = ob_tensor(b, "scales", 1, 1, (const int64_t[]){4});
+    ob_raw(b, t, scales, 4 * sizeof *scales);
+    ob_initializer(b, t);
+    char ins[256];
+    snprintf(ins, sizeof ins, "%s,scales", in);
+    u = ob_node(b, "Upsample", "up", ins, out);
+  }
+  Onnx__AttributeProto *m = ob_attr(b, u, "mode", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+  m->has_s = 1;
+  m->s.data = (uint8_t *)ob_str(b, mode);
+  m->s.len = strlen(mode);
+  return u;
+}
+
 /* The packed model (malloc'd; the caller frees it). */
 static inline uint8_t *ob_pack(const ob_model *b, size_t *len) {
   *len = onnx__model_proto__get_packed_size(&b->m);

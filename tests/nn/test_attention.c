@@ -206,11 +206,7 @@ static void init_ints(ob_model *b, const char *name, int n, const int64_t *v) {
 }
 
 static void perm_node(ob_model *b, const char *in, const char *out, int n, const int64_t *perm) {
-  Onnx__NodeProto *t = ob_node(b, "Transpose", NULL, in, out);
-  Onnx__AttributeProto *a = ob_attr(b, t, "perm", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
-  a->n_ints = (size_t)n;
-  a->ints = ob_alloc(b, (size_t)n * sizeof *a->ints);
-  memcpy(a->ints, perm, (size_t)n * sizeof *perm);
+  ob_attr_ints(b, ob_node(b, "Transpose", NULL, in, out), "perm", n, perm);
 }
 
 /* q, k, v [1, T, H*D] split into heads by Reshape + Transpose (k transposed

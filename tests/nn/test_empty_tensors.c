@@ -12,13 +12,6 @@
 
 enum { F = 1 };
 
-static void attr_ints(ob_model *b, Onnx__NodeProto *n, const char *name, int k, const int64_t *v) {
-  Onnx__AttributeProto *a = ob_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
-  a->n_ints = (size_t)k;
-  a->ints = ob_alloc(b, (size_t)k * sizeof *a->ints);
-  memcpy(a->ints, v, (size_t)k * sizeof *v);
-}
-
 /* Run the one-node model in b on zero inputs of the given shapes; check the
  * output's shape and that every element is 0. */
 static void run(dm_context *ctx, ob_model *b, int n_in, const int64_t dims[][4], const int64_t *want) {
@@ -51,7 +44,7 @@ static void pool(dm_context *ctx, const char *op, const int64_t x[4], const int6
   memset(&b, 0, sizeof b);
   ob_init(&b, 8, 12);
   ob_input(&b, ob_vi(&b, "x", F, 4, x));
-  attr_ints(&b, ob_node(&b, op, "pool", "x", "y"), "kernel_shape", 2, kernel);
+  ob_attr_ints(&b, ob_node(&b, op, "pool", "x", "y"), "kernel_shape", 2, kernel);
   ob_output(&b, ob_vi(&b, "y", F, -1, NULL));
   run(ctx, &b, 1, (const int64_t[][4]){{x[0], x[1], x[2], x[3]}}, want);
   ob_free(&b);
@@ -64,7 +57,7 @@ static void conv(dm_context *ctx, const char *op, const int64_t x[4], const int6
   ob_input(&b, ob_vi(&b, "x", F, 4, x));
   ob_input(&b, ob_vi(&b, "W", F, 4, w));
   Onnx__NodeProto *n = ob_node(&b, op, "conv", "x,W", "y");
-  attr_ints(&b, n, "strides", 2, (const int64_t[]){2, 2});
+  ob_attr_ints(&b, n, "strides", 2, (const int64_t[]){2, 2});
   Onnx__AttributeProto *pad = ob_attr(&b, n, "auto_pad", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
   pad->has_s = 1;
   pad->s.data = (uint8_t *)ob_str(&b, "SAME_LOWER");

@@ -31,13 +31,6 @@ static void init_f(ob_model *b, const char *name, int ndim, const int64_t *dims,
   free(v);
 }
 
-static void attr_ints(ob_model *b, Onnx__NodeProto *n, const char *name, int k, const int64_t *v) {
-  Onnx__AttributeProto *a = ob_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
-  a->n_ints = (size_t)k;
-  a->ints = ob_alloc(b, (size_t)k * sizeof *a->ints);
-  memcpy(a->ints, v, (size_t)k * sizeof *v);
-}
-
 static dm_nn_model *load(dm_context *ctx, ob_model *b) {
   size_t len;
   uint8_t *bytes = ob_pack(b, &len);
@@ -81,7 +74,7 @@ static void build_conv_bn(ob_model *b, int bn_runtime) {
     else init_f(b, bn[i], 1, cd, i == 3 ? 0.5f : -1.0f, 1.5f);
   }
   Onnx__NodeProto *c = ob_node(b, "Conv", "conv", "x,W,B", "c");
-  attr_ints(b, c, "pads", 4, (int64_t[]){1, 1, 1, 1});
+  ob_attr_ints(b, c, "pads", 4, (int64_t[]){1, 1, 1, 1});
   ob_node(b, "BatchNormalization", "bn", "c,scale,beta,mean,var", "n");
   ob_node(b, "Relu", "relu", "n", "y");
   ob_output(b, ob_vi(b, "y", F, 4, yd));

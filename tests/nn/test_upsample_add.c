@@ -40,24 +40,7 @@ static dm_nn_model *model(dm_context *ctx, const ua_case *c, int keep_up) {
   ob_input(&b, ob_vi(&b, "x", F, 4, (int64_t[]){2, c->c, c->h, c->w}));
   if (c->skip_broadcast) ob_input(&b, ob_vi(&b, "s", F, 4, (int64_t[]){1, c->c, 1, ow}));
   else ob_input(&b, ob_vi(&b, "s", F, 4, (int64_t[]){2, c->c, oh, ow}));
-  const float scales[4] = {1, 1, c->sh, c->sw};
-  Onnx__NodeProto *u;
-  if (c->opset < 9) {
-    u = ob_node(&b, "Upsample", "up", "x", "u");
-    Onnx__AttributeProto *a = ob_attr(&b, u, "scales", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
-    a->n_floats = 4;
-    a->floats = ob_alloc(&b, sizeof scales);
-    memcpy(a->floats, scales, sizeof scales);
-  } else {
-    Onnx__TensorProto *t = ob_tensor(&b, "scales", F, 1, (int64_t[]){4});
-    ob_raw(&b, t, scales, sizeof scales);
-    ob_initializer(&b, t);
-    u = ob_node(&b, "Upsample", "up", "x,scales", "u");
-  }
-  Onnx__AttributeProto *m = ob_attr(&b, u, "mode", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
-  m->has_s = 1;
-  m->s.data = (uint8_t *)ob_str(&b, c->mode);
-  m->s.len = strlen(c->mode);
+  ob_upsample(&b, c->opset, "x", "u", (const float[]){1, 1, c->sh, c->sw}, c->mode);
   ob_node(&b, "Add", "add", c->skip_first ? "s,u" : "u,s", "y");
   ob_output(&b, ob_vi(&b, "y", F, 4, (int64_t[]){2, c->c, oh, ow}));
   if (keep_up) ob_output(&b, ob_vi(&b, "u", F, 4, (int64_t[]){2, c->c, oh, ow}));

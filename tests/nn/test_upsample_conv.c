@@ -32,13 +32,6 @@ typedef struct uc_case {
 
 static int64_t out_dim(int64_t d, float s) { return (int64_t)floorf((float)d * s); }
 
-static void ints(ob_model *b, Onnx__NodeProto *n, const char *name, int64_t v, int count) {
-  Onnx__AttributeProto *a = ob_attr(b, n, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
-  a->n_ints = (size_t)count;
-  a->ints = ob_alloc(b, (size_t)count * sizeof *a->ints);
-  for (int i = 0; i < count; i++) a->ints[i] = v;
-}
-
 static void floats_init(ob_model *b, const char *name, int ndim, const int64_t *dims, int64_t n) {
   Onnx__TensorProto *t = ob_tensor(b, name, F, ndim, dims);
   float *v = malloc((size_t)n * sizeof *v);
@@ -55,30 +48,13 @@ static dm_nn_model *model(dm_context *ctx, const uc_case *c, int keep_up) {
   const int64_t uh = out_dim(c->h, c->sh), uw = out_dim(c->w, c->sw);
   const int64_t oh = (uh + 2 * c->pad - c->k) / c->stride + 1, ow = (uw + 2 * c->pad - c->k) / c->stride + 1;
   ob_input(&b, ob_vi(&b, "x", F, 4, (int64_t[]){2, c->c, c->h, c->w}));
-  const float scales[4] = {1, 1, c->sh, c->sw};
-  Onnx__NodeProto *u;
-  if (c->opset < 9) {
-    u = ob_node(&b, "Upsample", "up", "x", "u");
-    Onnx__AttributeProto *a = ob_attr(&b, u, "scales", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
-    a->n_floats = 4;
-    a->floats = ob_alloc(&b, sizeof scales);
-    memcpy(a->floats, scales, sizeof scales);
-  } else {
-    Onnx__TensorProto *t = ob_tensor(&b, "scales", F, 1, (int64_t[]){4});
-    ob_raw(&b, t, scales, sizeof scales);
-    ob_initializer(&b, t);
-    u = ob_node(&b, "Upsample", "up", "x,scales", "u");
-  }
-  Onnx__AttributeProto *md = ob_attr(&b, u, "mode", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
-  md->has_s = 1;
-  md->s.data = (uint8_t *)ob_str(&b, c->mode);
-  md->s.len = strlen(c->mode);
+  ob_upsample(&b, c->opset, "x", "u", (const float[]){1, 1, c->sh, c->sw}, c->mode);
   floats_init(&b, "w", 4, (int64_t[]){c->m, c->c, c->k, c->k}, c->m * c->c * c->k * c->k);
   floats_init(&b, "bias", 1, (int64_t[]){c->m}, c->m);
   Onnx__NodeProto *conv = ob_node(&b, "Conv", "conv", "u,w,bias", c->relu ? "z" : "y");
-  ints(&b, conv, "kernel_shape", c->k, 2);
-  ints(&b, conv, "strides", c->stride, 2);
-  ints(&b, conv, "pads", c->pad, 4);
+  ob_attr_ints(&b, conv, "kernel_shape", 2, (const int64_t[]){c->k, c->k});
+  ob_attr_ints(&b, conv, "strides", 2, (const int64_t[]){c->stride, c->stride});
+  ob_attr_ints(&b, conv, "pads", 4, (const int64_t[]){c->pad, c->pad, c->pad, c->pad});
   if (c->relu) ob_node(&b, "Relu", "relu", "z", "y");
   ob_output(&b, ob_vi(&b, "y", F, 4, (int64_t[]){2, c->m, oh, ow}));
   if (keep_up) ob_output(&b, ob_vi(&b, "u", F, 4, (int64_t[]){2, c->c, uh, uw}));
