@@ -9,7 +9,15 @@
  *     all of B from L2, which held the product at half the FMA rate.
  *   values O = P . V, P [R, N], V [N, D]: N is long, so it is cut into
  *     chunks whose slice of V stays in L1 across the row blocks; the partial
- *     sums go through O (R x D floats, L1), not through extra registers. */
+ *     sums go through O (R x D floats, L1), not through extra registers.
+ *
+ * B and V come packed in panels of 16 columns (nn_att_pack: row k of a
+ * panel is 16 adjacent floats, the panel's rows follow each other, columns
+ * past the matrix are zeros). Read from the matrices themselves, a strip's
+ * K rows lay a whole row of B apart (5.5 KB for DA-V2-S's 1370 tokens; V's
+ * rows, inside the Q|K|V projection, 1.5 KB), so its 64 or 256 rows touched
+ * that many pages and cache lines: more than the L1 TLB holds, on every
+ * strip. Each output still sums its products in the same order. */
 #include <string.h>
 
 #include "nn/math_internal.h"
@@ -18,14 +26,15 @@
 #include <immintrin.h>
 
 #define MR 6
-#define NR 16
+#define NR NN_ATT_PANEL
 #define KC 256 /* rows of V per chunk: 16 KB of a 16-column strip */
 
-/* acc (+)= w[0..rows) x b over k < kn: w rows at stride ldw, b rows at
- * stride ldb; the `tail` form reads and writes only the columns m0/m1 let. */
+/* acc (+)= w[0..rows) x b over k < kn: w rows at stride ldw, b a panel (rows
+ * 16 floats apart, padded with zeros); the `tail` form reads and writes only
+ * the columns of y that m0/m1 let. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 block(int rows, int tail, int accumulate, __m256i m0, __m256i m1, const float *w, int64_t ldw, int64_t kn,
-      const float *b, int64_t ldb, float *y, int64_t ldy) {
+      const float *b, float *y, int64_t ldy) {
   __m256 acc[MR][2];
 #pragma GCC unroll 6
   for (int r = 0; r < rows; r++) {
@@ -40,9 +49,7 @@ block(int rows, int tail, int accumulate, __m256i m0, __m256i m1, const float *w
     }
   }
   for (int64_t k = 0; k < kn; k++) {
-    const float *bk = b + k * ldb;
-    const __m256 c0 = tail ? _mm256_maskload_ps(bk, m0) : _mm256_loadu_ps(bk);
-    const __m256 c1 = tail ? _mm256_maskload_ps(bk + 8, m1) : _mm256_loadu_ps(bk + 8);
+    const __m256 c0 = _mm256_loadu_ps(b + k * NR), c1 = _mm256_loadu_ps(b + k * NR + 8);
 #pragma GCC unroll 6
     for (int r = 0; r < rows; r++) {
       const __m256 wv = _mm256_broadcast_ss(w + r * ldw + k);
@@ -64,18 +71,18 @@ block(int rows, int tail, int accumulate, __m256i m0, __m256i m1, const float *w
 
 #define BLOCK(tail, accumulate, w, y)                                                               \
   switch (rows) {                                                                                   \
-  case 6: block(6, tail, accumulate, m0, m1, w, ldw, kn, b, ldb, y, ldy); break;                     \
-  case 5: block(5, tail, accumulate, m0, m1, w, ldw, kn, b, ldb, y, ldy); break;                     \
-  case 4: block(4, tail, accumulate, m0, m1, w, ldw, kn, b, ldb, y, ldy); break;                     \
-  case 3: block(3, tail, accumulate, m0, m1, w, ldw, kn, b, ldb, y, ldy); break;                     \
-  case 2: block(2, tail, accumulate, m0, m1, w, ldw, kn, b, ldb, y, ldy); break;                     \
-  default: block(1, tail, accumulate, m0, m1, w, ldw, kn, b, ldb, y, ldy); break;                    \
+  case 6: block(6, tail, accumulate, m0, m1, w, ldw, kn, b, y, ldy); break;                     \
+  case 5: block(5, tail, accumulate, m0, m1, w, ldw, kn, b, y, ldy); break;                     \
+  case 4: block(4, tail, accumulate, m0, m1, w, ldw, kn, b, y, ldy); break;                     \
+  case 3: block(3, tail, accumulate, m0, m1, w, ldw, kn, b, y, ldy); break;                     \
+  case 2: block(2, tail, accumulate, m0, m1, w, ldw, kn, b, y, ldy); break;                     \
+  default: block(1, tail, accumulate, m0, m1, w, ldw, kn, b, y, ldy); break;                    \
   }
 
 /* y[M, T] (+)= w[M, kn] . b[kn, T]: one column strip at a time, all row
- * blocks inside it. */
+ * blocks inside it; strip s of b is the panel at bm + s * step. */
 __attribute__((target("avx2,fma"))) static void strips(const float *w, int64_t ldw, int64_t M, int64_t kn,
-                                                      const float *bm, int64_t ldb, int64_t T, float *ym,
+                                                      const float *bm, int64_t step, int64_t T, float *ym,
                                                       int64_t ldy, int accumulate) {
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   for (int64_t j = 0; j < T; j += NR) {
@@ -83,7 +90,7 @@ __attribute__((target("avx2,fma"))) static void strips(const float *w, int64_t l
     const int tail = rem < NR;
     const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rem), lane);
     const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rem - 8), lane);
-    const float *b = bm + j;
+    const float *b = bm + j / NR * step;
     for (int64_t m = 0; m < M; m += MR) {
       const int rows = M - m < MR ? (int)(M - m) : MR;
       const float *wr = w + m * ldw;
@@ -96,26 +103,26 @@ __attribute__((target("avx2,fma"))) static void strips(const float *w, int64_t l
   }
 }
 
-void nn_att_scores8(const float *a, int64_t lda, int64_t rows, int64_t k, const float *b, int64_t ldb, int64_t n,
-                    float *s) {
-  strips(a, lda, rows, k, b, ldb, n, s, n, 0);
+void nn_att_scores8(const float *a, int64_t lda, int64_t rows, int64_t k, const float *b, int64_t np, float *s,
+                    int64_t lds) {
+  strips(a, lda, rows, k, b, k * NR, np, s, lds, 0);
 }
 
-void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t ldv, int64_t d, float *y,
+void nn_att_values8(const float *p, int64_t ldp, int64_t rows, int64_t n, const float *v, int64_t d, float *y,
                     int64_t ldy) {
   for (int64_t k0 = 0; k0 < n; k0 += KC) {
     const int64_t kn = n - k0 < KC ? n - k0 : KC;
-    strips(p + k0, n, rows, kn, v + k0 * ldv, ldv, d, y, ldy, k0 > 0);
+    strips(p + k0, ldp, rows, kn, v + k0 * NR, n * NR, d, y, ldy, k0 > 0);
   }
 }
 
 #else
-void nn_att_scores8(const float *a, int64_t lda, int64_t rows, int64_t k, const float *b, int64_t ldb, int64_t n,
-                    float *s) {
-  (void)a, (void)lda, (void)rows, (void)k, (void)b, (void)ldb, (void)n, (void)s;
+void nn_att_scores8(const float *a, int64_t lda, int64_t rows, int64_t k, const float *b, int64_t np, float *s,
+                    int64_t lds) {
+  (void)a, (void)lda, (void)rows, (void)k, (void)b, (void)np, (void)s, (void)lds;
 }
-void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t ldv, int64_t d, float *y,
+void nn_att_values8(const float *p, int64_t ldp, int64_t rows, int64_t n, const float *v, int64_t d, float *y,
                     int64_t ldy) {
-  (void)p, (void)rows, (void)n, (void)v, (void)ldv, (void)d, (void)y, (void)ldy;
+  (void)p, (void)ldp, (void)rows, (void)n, (void)v, (void)d, (void)y, (void)ldy;
 }
 #endif

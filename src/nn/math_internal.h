@@ -104,12 +104,16 @@ void nn_verf8(const float *x, float *y, int64_t n);
 void nn_vgelu8(const float *x, float *y, int64_t n); /* x / 2 * (1 + erf(x / sqrt 2)) */
 
 /* math_att_kern.c (nn_vec8_ok() CPUs): the fused attention's two products
- * on a block of rows, row-major, rows lda / ldb / ldv / ldy floats apart:
- * s[rows, n] = a[rows, k] . b[k, n] (s dense) and y[rows, d] = p[rows, n] . v[n, d]
- * (p dense). */
-void nn_att_scores8(const float *a, int64_t lda, int64_t rows, int64_t k, const float *b, int64_t ldb, int64_t n,
-                    float *s);
-void nn_att_values8(const float *p, int64_t rows, int64_t n, const float *v, int64_t ldv, int64_t d, float *y,
+ * on a block of rows, a, s, p and y row-major with rows lda / lds / ldp /
+ * ldy floats apart; b and v packed in panels of 16 columns (NN_ATT_PANEL: a
+ * panel of an [r, c] matrix is its r rows of 16 floats one after another,
+ * panel j holding columns 16j .. 16j+15, zeros past c):
+ * s[rows, np] = a[rows, k] . b[k, np] (np: n rounded up to 16; the columns
+ * past n get what b's zeros give) and y[rows, d] = p[rows, n] . v[n, d]. */
+#define NN_ATT_PANEL 16
+void nn_att_scores8(const float *a, int64_t lda, int64_t rows, int64_t k, const float *b, int64_t np, float *s,
+                    int64_t lds);
+void nn_att_values8(const float *p, int64_t ldp, int64_t rows, int64_t n, const float *v, int64_t d, float *y,
                     int64_t ldy);
 
 /* A tensor read from (or written to) a buffer through strides: element

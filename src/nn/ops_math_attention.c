@@ -7,7 +7,8 @@
  * of R rows of one batch matrix, computes their R x N scores into its own
  * scratch (sized to stay in L2), normalises them with the Softmax op's own
  * row function and multiplies them by V straight away (the products:
- * math_att_kern.c with AVX2, else sgemm). The arithmetic is the unfused
+ * math_att_kern.c with AVX2, B and V packed in its panels first, else
+ * sgemm). The arithmetic is the unfused
  * graph's, row by row, so results agree to float rounding, NaN and inf
  * included. One DA-V2-S layer (nn_test_attention bench, 2 threads, shared
  * Zen 3): 45 ms fused, 103 ms as MatMul + Softmax + MatMul.
@@ -106,18 +107,25 @@ static int64_t batch_offset(const nn_view *v, int64_t bt) { return lead_offset(v
 
 static int64_t up16(int64_t n) { return (n + 15) / 16 * 16; } /* floats, keeping regions 64-byte aligned */
 
-/* Scratch, in floats: per-slot score blocks, then A, B and V copied whole
- * (each only when needed). */
+/* Scratch, in floats: per-slot score blocks (rows lds floats apart), then A
+ * copied whole when needed; B and V copied whole when needed (sgemm), or
+ * always packed in panels (vec8: math_att_kern.c). */
 typedef struct att_layout {
-  int64_t a_at, b_at, v_at, total;
+  int64_t lds, a_at, b_at, v_at, total;
 } att_layout;
 
-static att_layout layout(const nn_att_state *st, const att_dims *d, int slots, int64_t rows) {
+static att_layout layout(const nn_att_state *st, const att_dims *d, int slots, int64_t rows, int vec8) {
   att_layout l;
-  l.a_at = up16(slots * rows * d->n);
+  l.lds = vec8 ? up16(d->n) : d->n;
+  l.a_at = up16(slots * rows * l.lds);
   l.b_at = l.a_at + (needs_copy(&st->op[0]) ? up16(d->batch * d->m * d->k) : 0);
-  l.v_at = l.b_at + (needs_copy(&st->op[1]) ? up16(d->batch * d->k * d->n) : 0);
-  l.total = l.v_at + (needs_copy(&st->op[2]) ? up16(d->batch * d->n * d->d) : 0);
+  if (vec8) {
+    l.v_at = l.b_at + d->batch * d->k * up16(d->n);
+    l.total = l.v_at + d->batch * d->n * up16(d->d);
+  } else {
+    l.v_at = l.b_at + (needs_copy(&st->op[1]) ? up16(d->batch * d->k * d->n) : 0);
+    l.total = l.v_at + (needs_copy(&st->op[2]) ? up16(d->batch * d->n * d->d) : 0);
+  }
   return l;
 }
 
@@ -134,7 +142,7 @@ static dm_status att_prepare(nn_kctx *k) {
   }
   att_dims d;
   view_dims(st, &d);
-  k->node->scratch = (size_t)layout(st, &d, att_slots(k), att_rows(&d)).total * sizeof(float);
+  k->node->scratch = (size_t)layout(st, &d, att_slots(k), att_rows(&d), nn_vec8_ok()).total * sizeof(float);
   return DM_OK;
 }
 
@@ -142,7 +150,8 @@ typedef struct att_job {
   att_dims d;
   nn_view op[4];
   int64_t rows, blocks; /* rows per item, items per batch matrix */
-  int slots, vec8; /* vec8: the AVX2 products and exp (math_att_kern.c), else sgemm */
+  int64_t lds;          /* floats between rows of a score block */
+  int slots, vec8; /* vec8: the AVX2 products and exp (math_att_kern.c) on packed B and V, else sgemm */
   const float *a, *b, *v;
   float *y, *scores;
   atomic_llong next;
@@ -154,26 +163,28 @@ static void att_worker(void *user, int ith, int nth) {
   if (ith >= j->slots) return;
   const att_dims *d = &j->d;
   const nn_view *va = &j->op[0], *vb = &j->op[1], *vv = &j->op[2], *vy = &j->op[3];
-  float *s = j->scores + (size_t)ith * (size_t)(j->rows * d->n);
+  const int64_t lds = j->lds, bp = d->k * up16(d->n), vp = d->n * up16(d->d); /* packed floats a batch matrix */
+  float *s = j->scores + (size_t)ith * (size_t)(j->rows * lds);
   const int64_t items = d->batch * j->blocks, ldb = row_stride(vb), ldv = row_stride(vv), ldy = row_stride(vy);
   for (int64_t it; (it = nn_conv_next(&j->next)) < items;) {
     const int64_t bt = it / j->blocks, r0 = (it % j->blocks) * j->rows;
     const int rows = (int)(d->m - r0 < j->rows ? d->m - r0 : j->rows);
     const float *a = j->a + batch_offset(va, bt) + r0 * row_stride(va);
     const int64_t lda = row_stride(va);
-    const float *b = j->b + batch_offset(vb, bt), *v = j->v + batch_offset(vv, bt);
+    const float *b = j->vec8 ? j->b + bt * bp : j->b + batch_offset(vb, bt);
+    const float *v = j->vec8 ? j->v + bt * vp : j->v + batch_offset(vv, bt);
     float *y = j->y + batch_offset(vy, bt) + r0 * ldy;
     if (d->k == 0)
-      memset(s, 0, (size_t)(rows * d->n) * sizeof *s);
+      for (int r = 0; r < rows; r++) memset(s + r * lds, 0, (size_t)d->n * sizeof *s);
     else if (j->vec8)
-      nn_att_scores8(a, lda, rows, d->k, b, ldb, d->n, s);
+      nn_att_scores8(a, lda, rows, d->k, b, up16(d->n), s, lds);
     else
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, (int)d->n, (int)d->k, 1.0f, a, (int)lda, b,
                   (int)ldb, 0.0f, s, (int)d->n);
-    for (int r = 0; r < rows; r++) nn_softmax_row(s + r * d->n, s + r * d->n, d->n, j->vec8);
+    for (int r = 0; r < rows; r++) nn_softmax_row(s + r * lds, s + r * lds, d->n, j->vec8);
     if (d->d == 0) continue;
     if (j->vec8)
-      nn_att_values8(s, rows, d->n, v, ldv, d->d, y, ldy);
+      nn_att_values8(s, lds, rows, d->n, v, d->d, y, ldy);
     else
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, (int)d->d, (int)d->n, 1.0f, s, (int)d->n, v,
                   (int)ldv, 0.0f, y, (int)ldy);
@@ -233,6 +244,67 @@ static const float *copy_operand(dm_context *ctx, nn_view *v, const float *src, 
   return dst;
 }
 
+typedef struct pack_job {
+  const nn_view *v;
+  const float *src;
+  float *dst;
+  int64_t r, c, panels, chunks; /* the matrices' rows, columns, panels; row chunks a matrix */
+} pack_job;
+
+#define PACK_ROWS 64 /* rows a work item when rows are read whole */
+
+/* Row chunks [i0, i1) over all batch matrices of a view with unit column
+ * stride (V: a head's slice of each token's row), times its scale, into
+ * math_att_kern.c's panels: each row is read once, front to back, and
+ * dealt to the panels. */
+static void pack_rows(void *user, int64_t i0, int64_t i1) {
+  const pack_job *j = user;
+  const nn_view *v = j->v;
+  const int64_t sr = v->strides[v->ndim - 2], P = NN_ATT_PANEL, tail = j->c % P, full = j->c - tail;
+  const float s = v->scale;
+  for (int64_t i = i0; i < i1; i++) {
+    const int64_t bt = i / j->chunks, r0 = i % j->chunks * PACK_ROWS;
+    const int64_t r1 = j->r - r0 < PACK_ROWS ? j->r : r0 + PACK_ROWS;
+    float *restrict y = j->dst + bt * j->panels * j->r * P;
+    for (int64_t r = r0; r < r1; r++) {
+      const float *restrict x = j->src + batch_offset(v, bt) + r * sr;
+      for (int64_t c0 = 0; c0 < full; c0 += P)
+        for (int64_t c = 0; c < P; c++) y[(c0 / P * j->r + r) * P + c] = x[c0 + c] * s;
+      for (int64_t c = 0; c < P && tail; c++) y[(full / P * j->r + r) * P + c] = c < tail ? x[full + c] * s : 0.0f;
+    }
+  }
+}
+
+/* Panels [i0, i1) over all batch matrices of any other view (K^T: a head's
+ * slice of each token's row is a column), times its scale: the inner loop
+ * runs down the columns, reading memory in order when rows are adjacent. */
+static void pack_cols(void *user, int64_t i0, int64_t i1) {
+  const pack_job *j = user;
+  const nn_view *v = j->v;
+  const int64_t sr = v->strides[v->ndim - 2], sc = v->strides[v->ndim - 1], P = NN_ATT_PANEL;
+  const float s = v->scale;
+  for (int64_t i = i0; i < i1; i++) {
+    const int64_t bt = i / j->panels, c0 = i % j->panels * P, w = j->c - c0 < P ? j->c - c0 : P;
+    const float *restrict x = j->src + batch_offset(v, bt) + c0 * sc;
+    float *restrict y = j->dst + i * j->r * P;
+    for (int64_t c = 0; c < w; c++)
+      for (int64_t r = 0; r < j->r; r++) y[r * P + c] = x[r * sr + c * sc] * s;
+    for (int64_t r = 0; r < j->r; r++)
+      for (int64_t c = w; c < P; c++) y[r * P + c] = 0.0f;
+  }
+}
+
+/* Operand v ([.., r, c] batch matrices) packed into dst. */
+static const float *pack_operand(dm_context *ctx, const nn_view *v, const float *src, float *dst, int64_t batch) {
+  const int64_t r = v->dims[v->ndim - 2], c = v->dims[v->ndim - 1];
+  pack_job pj = {v, src, dst, r, c, up16(c) / NN_ATT_PANEL, (r + PACK_ROWS - 1) / PACK_ROWS};
+  if (v->strides[v->ndim - 1] == 1)
+    nn_math_parallel(ctx, batch * pj.chunks, NN_PAR_CHEAP / (PACK_ROWS * c + 1) + 1, pack_rows, &pj);
+  else
+    nn_math_parallel(ctx, batch * pj.panels, NN_PAR_CHEAP / (r * NN_ATT_PANEL + 1) + 1, pack_cols, &pj);
+  return dst;
+}
+
 static dm_status att_run(nn_kctx *k) {
   const nn_att_state *st = k->node->state;
   if (!st) return nn_fail(k, DM_ERR_PARAM, "run before prepare");
@@ -249,14 +321,20 @@ static dm_status att_run(nn_kctx *k) {
   j.blocks = (j.d.m + j.rows - 1) / j.rows;
   j.slots = att_slots(k);
   j.vec8 = nn_vec8_ok();
-  const att_layout l = layout(st, &j.d, j.slots, j.rows);
+  const att_layout l = layout(st, &j.d, j.slots, j.rows, j.vec8);
+  j.lds = l.lds;
   float *scratch = k->scratch;
   j.a = k->in[0]->data, j.b = k->in[1]->data, j.v = k->in[2]->data;
   j.y = k->out[0]->data;
   j.scores = scratch;
   if (needs_copy(&j.op[0])) j.a = copy_operand(k->ctx, &j.op[0], j.a, scratch + l.a_at);
-  if (needs_copy(&j.op[1])) j.b = copy_operand(k->ctx, &j.op[1], j.b, scratch + l.b_at);
-  if (needs_copy(&j.op[2])) j.v = copy_operand(k->ctx, &j.op[2], j.v, scratch + l.v_at);
+  if (j.vec8) {
+    j.b = pack_operand(k->ctx, &j.op[1], j.b, scratch + l.b_at, j.d.batch);
+    j.v = pack_operand(k->ctx, &j.op[2], j.v, scratch + l.v_at, j.d.batch);
+  } else {
+    if (needs_copy(&j.op[1])) j.b = copy_operand(k->ctx, &j.op[1], j.b, scratch + l.b_at);
+    if (needs_copy(&j.op[2])) j.v = copy_operand(k->ctx, &j.op[2], j.v, scratch + l.v_at);
+  }
   atomic_init(&j.next, 0);
   if (!j.vec8) nn_blas_single_thread(); /* one product per worker */
   dm_parallel(k->ctx, att_worker, &j);
