@@ -3,7 +3,8 @@
 # onnxruntime-node (tools/ort/run.mjs), both on the CPU with 2 threads, peak
 # RSS from /usr/bin/time -v. The runtimes take turns: CYCLES (5) rounds of
 # one process each (old, new, onnxruntime), each one warm-up run then REPEAT
-# (3) timed runs; a row gives the median of the rounds' medians. On our
+# (3) timed runs; a row gives the median of the rounds' medians, and dm/ort
+# the median of the rounds' own ratios (a paired comparison). On our
 # shared hosts the same binary's median of 201 FastDepth runs went from 7.8
 # to 14.2 ms between two runs a minute apart (2026-12-07), so one long block
 # per runtime measured the host's phases as much as the code. FastDepth
@@ -89,7 +90,10 @@ row() { # NAME MODEL PHOTO SIZE NORM INPUT OUTPUT REPEATS CYCLES
   fi
   local ratio=-
   if [ "$dm_ms" != FAILED ] && [ "$ort_ms" != FAILED ]; then
-    ratio=$(awk -v a="$dm_ms" -v b="$ort_ms" 'BEGIN {printf "%.2f", a / b}')
+    # the median of the rounds' own ratios: a round's two runs are a minute
+    # apart at most, so the host's slow and fast phases mostly cancel
+    ratio=$(paste "$W/$name.dm.ms" "$W/$name.ort.ms" | awk '{print $1 / $2}' | median |
+      awk '{printf "%.2f", $1}')
   else
     failed=1
     [ "$dm_ms" = FAILED ] && echo "nn.sh: depthmask-onnx failed on $name: $(tail -n 3 "$W/$name.dm.log.time")" >&2
@@ -99,7 +103,8 @@ row() { # NAME MODEL PHOTO SIZE NORM INPUT OUTPUT REPEATS CYCLES
 }
 
 echo "nn: $THREADS threads; $CYCLES rounds of 1 warm-up + $REPEAT timed runs per runtime, taking turns" \
-  "($CYCLES_SMALL rounds of $REPEAT_SMALL for FastDepth); median of the rounds' medians, ms; peak RSS in MB"
+  "($CYCLES_SMALL rounds of $REPEAT_SMALL for FastDepth); median of the rounds' medians, ms;" \
+  "dm/ort: median of the rounds' ratios; peak RSS in MB"
 printf '%-24s %s%14s %12s %8s %10s %10s\n' model "${NN_OLD:+$(printf '%12s ' "old dm ms")}" "depthmask ms" "ort ms" \
   "dm/ort" "dm RSS" "ort RSS"
 row isnet-medium "$MODELS/isnet_medium.onnx" "$ASTRONAUT" 1024 isnet input output "$REPEAT" "$CYCLES"
