@@ -48,6 +48,8 @@ block(int rows, int tail, int accumulate, __m256i m0, __m256i m1, const float *w
       acc[r][1] = _mm256_loadu_ps(y + r * ldy + 8);
     }
   }
+  /* unrolled: the six rows' addresses then serve four k at fixed offsets */
+#pragma GCC unroll 4
   for (int64_t k = 0; k < kn; k++) {
     const __m256 c0 = _mm256_loadu_ps(b + k * NR), c1 = _mm256_loadu_ps(b + k * NR + 8);
 #pragma GCC unroll 6
