@@ -91,8 +91,11 @@ row() { printf '%-34s %10s %10s %12s %10s %10s\n' "$@"; }
 # another depthmask ran 100-150 ms faster than one that follows GEGL (its
 # first touch of fresh pages, 0.2 against up to 2 ms per MB on our VMs), so
 # the old order, old then new then GEGL, favoured new (measured 2026-12-07).
+# The ratio columns are the medians of each run's own ratio to the GEGL run
+# just before it (a paired comparison: the host's slow and fast phases
+# mostly cancel); the peer column is the median of all GEGL runs.
 blur_row() {
-  local name=$1 k=$2 n=$3 d=$W/x$2 o=() nw=() g=() i
+  local name=$1 k=$2 n=$3 d=$W/x$2 o=() nw=() g=() go=() gn=() i
   shift 3
   make_case "$k"
   local rad
@@ -108,15 +111,24 @@ blur_row() {
     if [ -n "$OLD_DM" ]; then
       peer
       o+=("$(ms "$OLD_DM" render "${args[@]}" -o "$d/old.png" "$@")")
+      go+=("${g[*]: -1}/${o[*]: -1}")
     fi
     peer
     nw+=("$(ms "$NEW_DM" render "${args[@]}" -o "$d/new.png" "$@")")
+    gn+=("${g[*]: -1}/${nw[*]: -1}")
   done
   local om nm gm
   om=$(echo "${o[*]:-}" | median)
   nm=$(echo "${nw[*]}" | median)
   gm=$(echo "${g[*]:-}" | median)
-  row "$name" "$om" "$nm" "$gm" "$(ratio "$gm" "$om")" "$(ratio "$gm" "$nm")"
+  row "$name" "$om" "$nm" "$gm" "$(paired "${go[*]:-}")" "$(paired "${gn[*]:-}")"
+}
+
+# paired "P/Q P/Q ...": the median of the ratios, as ratio prints it ("-"
+# without GEGL runs or when a run failed)
+paired() {
+  echo "$1" | tr ' ' '\n' | awk -F/ '$1 + 0 > 0 && $2 + 0 > 0 {print $1 / $2; next} NF {print "FAILED"}' |
+    median | awk '$1 == "FAILED" || $1 == "-" {print "-"; next} {printf "%.1fx\n", $1}'
 }
 
 # stage_row NAME STAGE K [EXTRA...]: the median of one --timings stage (ms),
