@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "core/pool.h"
+
 #define STEP ((size_t)2 << 20)
 #define MIN_BYTES ((size_t)4 << 20)
 
@@ -53,4 +55,28 @@ void dm_prefault_end(dm_prefault *pf) {
   atomic_store(&pf->stop, 1);
   pthread_join(pf->tid, NULL);
   free(pf);
+}
+
+typedef struct {
+  char *p; /* whole pages */
+  size_t pages;
+  atomic_int refused;
+} populate_job;
+
+static void populate_share(void *user, int ith, int nth) {
+  populate_job *j = user;
+  const size_t a = j->pages * (size_t)ith / (size_t)nth, b = j->pages * (size_t)(ith + 1) / (size_t)nth;
+  int ok = 0;
+#ifdef MADV_POPULATE_WRITE
+  ok = b == a || madvise(j->p + a * 4096, (b - a) * 4096, MADV_POPULATE_WRITE) == 0;
+#endif
+  if (!ok) atomic_store(&j->refused, 1);
+}
+
+int dm_populate(dm_context *ctx, void *p, size_t bytes) {
+  const uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+  const uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
+  populate_job j = {(char *)a, e > a ? (e - a) / 4096 : 0, 0};
+  dm_parallel(ctx, populate_share, &j);
+  return !atomic_load(&j.refused);
 }

@@ -31,4 +31,10 @@ dm_prefault *dm_prefault_image(const dm_context *ctx, const dm_image *img);
  * and joins the thread. */
 void dm_prefault_end(dm_prefault *pf);
 
+/* Faults in the whole pages of [p, p + bytes) now, a share on each of ctx's
+ * threads (MADV_POPULATE_WRITE, bytes unchanged), and waits. 0 when the
+ * kernel refused a share (before 5.14): its pages then fault in on first
+ * touch, as they would have without this call. */
+int dm_populate(dm_context *ctx, void *p, size_t bytes);
+
 #endif

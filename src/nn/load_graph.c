@@ -191,7 +191,7 @@ static dm_status make_pool(nn_loader *L) {
     total += need;
   }
   if (!total) return DM_OK;
-  if (!nn_pool_open(L->g, total))
+  if (!nn_pool_open(L->ctx, L->g, total))
     return dm_fail(L->ctx, DM_ERR_NOMEM, L->g->name, "out of memory for %zu MB of weights", total >> 20);
   raw->pool = L->g->weights;
   raw->pool_left = total;

@@ -87,11 +87,12 @@ int nn_raw_slice(const nn_raw_src *raw, const Onnx__TensorProto *tp, const uint8
 size_t nn_raw_pool_bytes(const nn_raw_src *raw, const Onnx__TensorProto *tp);
 
 /* load_pool.c: the weights block, g->weights. nn_pool_need: room a tensor
- * of `bytes` takes (0 for 0); nn_pool_open maps `total` (0 when out of
- * memory); nn_pool_take carves the next tensor (NULL when it does not fit);
- * nn_pool_close unmaps (nn_graph_free calls it). */
+ * of `bytes` takes (0 for 0); nn_pool_open maps `total`, its pages faulted
+ * in on ctx's threads (0 when out of memory); nn_pool_take carves the next
+ * tensor (NULL when it does not fit); nn_pool_close unmaps (nn_graph_free
+ * calls it). */
 size_t nn_pool_need(size_t bytes);
-int nn_pool_open(nn_graph *g, size_t total);
+int nn_pool_open(dm_context *ctx, nn_graph *g, size_t total);
 void *nn_pool_take(nn_raw_src *raw, size_t bytes);
 void nn_pool_close(nn_graph *g);
 

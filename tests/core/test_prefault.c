@@ -1,7 +1,9 @@
 /* core/prefault: an image's pages are faulted in on a second thread (all of
  * them resident soon after the start, fresh ones included), never changing
  * a byte, whether the image already holds pixels or a writer fills it at the
- * same time; nothing is started for a small image or a one-thread context. */
+ * same time; nothing is started for a small image or a one-thread context.
+ * dm_populate faults in a whole range on every thread of a context, at
+ * once, bytes unchanged, with its ends anywhere in a page. */
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -98,6 +100,31 @@ int main(void) {
     dm_prefault_end(pf);
     CHECK(holds_pattern(&img));
     dm_image_free(&img);
+  }
+
+  /* dm_populate: every page of a fresh range, on one thread or two, the
+   * ends inside pages; what a range already holds is kept */
+  for (int t = 0; t < 2; t++) {
+    dm_context *ctx = t ? two : one;
+    const size_t len = (size_t)37 << 20;
+    char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(m != MAP_FAILED);
+    if (m == MAP_FAILED) break;
+    char *p = m + 1000;
+    const size_t span = len - 5000;
+    size_t pages = 0, in = resident_pages(p, span, &pages);
+    CHECK(in < pages / 2);
+    memcpy(p + 3, "kept", 4);
+    const int ok = dm_populate(ctx, p, span);
+    CHECK(ok == kernel_populates());
+    in = resident_pages(p + 4096 - 1000, span - 2 * 4096, &pages); /* the whole pages inside */
+    if (ok) CHECK(in == pages);
+    if (ok && in != pages) fprintf(stderr, "dm_populate, %d thread(s): %zu of %zu pages\n", t + 1, in, pages);
+    CHECK(!memcmp(p + 3, "kept", 4));
+    int zero = 1;
+    for (size_t i = 4096; i < span; i += 4096) zero &= p[i] == 0;
+    CHECK(zero);
+    munmap(m, len);
   }
 
   dm_context_free(two);

@@ -337,7 +337,7 @@ static int cmd_info(int argc, char **argv) {
   if (argc != 1 || argv[0][0] == '-')
     return usage_error("%s", argc ? "info takes one MODEL.onnx" : "info needs a MODEL.onnx");
   const char *path = argv[0];
-  dm_context *ctx = dm_context_new(1);
+  dm_context *ctx = dm_context_new(0); /* every CPU, as run: loading populates on them */
   if (!ctx) return EXIT_INPUT;
   nn_graph g;
   int rc = 0;
