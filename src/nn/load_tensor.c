@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "nn/load_internal.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -155,6 +156,24 @@ static int usable_in_place(const nn_raw_src *raw, dm_nn_dtype dt, const uint8_t 
   return 1;
 }
 
+typedef struct {
+  const uint8_t *src;
+  float *dst;
+} halves_job;
+
+static void halves_piece(void *user, size_t i0, size_t i1) {
+  const halves_job *j = user;
+  nn_halves_to_floats(j->src + 2 * i0, j->dst + i0, i1 - i0);
+}
+
+/* float16 to float32 on ctx's threads for a tensor big enough to share
+ * (most of ISNet's 44 M values lie in tensors of 0.1-2.4 M). */
+static void halves_to_floats(dm_context *ctx, const uint8_t *src, float *dst, size_t n) {
+  halves_job j = {src, dst};
+  if (n >= ((size_t)1 << 16) && ctx->n_threads > 1) dm_parallel_range(ctx, n, halves_piece, &j);
+  else halves_piece(&j, 0, n);
+}
+
 static dm_status load_raw(dm_context *ctx, const char *file, Onnx__TensorProto *tp,
                           const char *who, nn_raw_src *raw, dm_nn_dtype dt, size_t n,
                           void **out, void **owned) {
@@ -170,7 +189,7 @@ static dm_status load_raw(dm_context *ctx, const char *file, Onnx__TensorProto *
   if (dt == DM_NN_FLOAT16) {
     float *f = nn_pool_take(raw, n * sizeof(float));
     if (!f && !(*owned = f = malloc(n ? n * sizeof(float) : 1))) return nomem(ctx, file, who);
-    nn_halves_to_floats(src, f, n);
+    halves_to_floats(ctx, src, f, n);
     if (st) st->converted += fbytes;
     if (!sliced) { /* done with it: free now, not with the whole model, to lower the peak */
       free(tp->raw_data.data);
