@@ -8,10 +8,10 @@
  * scratch (sized to stay in L2), normalises them with the Softmax op's own
  * row function and multiplies them by V straight away (the products:
  * math_att_kern.c with AVX2, B and V packed in its panels first, else
- * sgemm). The arithmetic is the unfused
- * graph's, row by row, so results agree to float rounding, NaN and inf
- * included. One DA-V2-S layer (nn_test_attention bench, 2 threads, shared
- * Zen 3): 45 ms fused, 103 ms as MatMul + Softmax + MatMul.
+ * sgemm). The arithmetic is the unfused graph's, row by row, so results
+ * agree to float rounding, NaN and inf included. One DA-V2-S layer
+ * (nn_test_attention bench, 2 threads, shared Zen 2/3 VM, 2026-12-08):
+ * 28-33 ms fused, 91-102 ms as MatMul + Softmax + MatMul.
  *
  * The operands are strided views (nn_att_state): fuse.c folds in the
  * head-splitting Reshape + Transpose of Q, K and V, the Mul(scale) on Q and
@@ -266,8 +266,9 @@ static void pack_rows(void *user, int64_t i0, int64_t i1) {
     const int64_t bt = i / j->chunks, r0 = i % j->chunks * PACK_ROWS;
     const int64_t r1 = j->r - r0 < PACK_ROWS ? j->r : r0 + PACK_ROWS;
     float *restrict y = j->dst + bt * j->panels * j->r * P;
+    const float *m = j->src + batch_offset(v, bt);
     for (int64_t r = r0; r < r1; r++) {
-      const float *restrict x = j->src + batch_offset(v, bt) + r * sr;
+      const float *restrict x = m + r * sr;
       for (int64_t c0 = 0; c0 < full; c0 += P)
         for (int64_t c = 0; c < P; c++) y[(c0 / P * j->r + r) * P + c] = x[c0 + c] * s;
       for (int64_t c = 0; c < P && tail; c++) y[(full / P * j->r + r) * P + c] = c < tail ? x[full + c] * s : 0.0f;
