@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/pool.h"
 #include "nn/load_internal.h"
+#include "nn/math_internal.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define NN_HOST_LE 0
@@ -161,17 +161,16 @@ typedef struct {
   float *dst;
 } halves_job;
 
-static void halves_piece(void *user, size_t i0, size_t i1) {
+static void halves_piece(void *user, int64_t i0, int64_t i1) {
   const halves_job *j = user;
-  nn_halves_to_floats(j->src + 2 * i0, j->dst + i0, i1 - i0);
+  nn_halves_to_floats(j->src + 2 * i0, j->dst + i0, (size_t)(i1 - i0));
 }
 
 /* float16 to float32 on ctx's threads for a tensor big enough to share
  * (most of ISNet's 44 M values lie in tensors of 0.1-2.4 M). */
 static void halves_to_floats(dm_context *ctx, const uint8_t *src, float *dst, size_t n) {
   halves_job j = {src, dst};
-  if (n >= ((size_t)1 << 16) && ctx->n_threads > 1) dm_parallel_range(ctx, n, halves_piece, &j);
-  else halves_piece(&j, 0, n);
+  nn_math_parallel(ctx, (int64_t)n, NN_PAR_CHEAP, halves_piece, &j);
 }
 
 static dm_status load_raw(dm_context *ctx, const char *file, Onnx__TensorProto *tp,
