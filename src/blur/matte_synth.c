@@ -151,7 +151,6 @@ static void synth_run(void *user, int ith, int nth) {
       if (xb > st->w) xb = st->w;
       next = xb;
       for (int x = xa; x < xb; x++) {
-        size_t i = (size_t)y * st->w + x;
         float r = radr[x];
         int fg = fabsf(r) <= BL_FOCUS_R;
         float m = fg ? 1.0f : 0.0f;
@@ -168,7 +167,7 @@ static void synth_run(void *user, int ith, int nth) {
             if (wsum > 0.5f) m = acc / wsum;
           }
         }
-        st->m8[i] = (uint8_t)(m * 255.0f + 0.5f);
+        m8[x] = (uint8_t)(m * 255.0f + 0.5f);
       }
     }
   }
