@@ -11,18 +11,31 @@
 
 #include "core/image.h"
 
+/* Quantities a pixel, at most. */
+#define DM_BOX_MAX_K 16
+
+/* Doubles a pixel takes in a row: its k quantities side by side, padded
+ * to a multiple of 4 (the running sums advance four at a time). */
+static inline int dm_box_stride(int k) { return (k + 3) & ~3; }
+
 typedef struct dm_box_stream {
   int width, height;
-  int k;      /* quantities per pixel */
+  int k;      /* quantities per pixel, 1 .. DM_BOX_MAX_K */
   int radius; /* window 2r+1 along each axis, clipped at the borders */
-  /* Write quantity q of pixel x of row y to vals[q * width + x]. Called from
-   * several threads at once, for any row, possibly more than once per row. */
+  /* Write quantity q of pixel x of row y to vals[x * dm_box_stride(k) + q]
+   * (the padding after the k is left alone). Called from several threads
+   * at once, for any row, possibly more than once per row. */
   void (*row_in)(void *user, int y, double *vals);
-  /* Receive the means of row y, mean[q * width + x]; called once per row. */
+  /* Receive the means of row y, mean[x * dm_box_stride(k) + q]; called
+   * once per row. */
   void (*row_out)(void *user, int y, const double *mean);
   void *user;
 } dm_box_stream;
 
 dm_status dm_box_means(dm_context *ctx, const dm_box_stream *b);
+
+/* Tests: non-zero takes the portable running sums even where AVX2 is
+ * there (the two give the same bits); not for use while a box runs. */
+void dm_box_portable_only(int on);
 
 #endif

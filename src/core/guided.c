@@ -24,7 +24,8 @@ typedef struct {
   dm_image *ab;          /* gc + 1 channels: a (gc values), b */
 } fit_job;
 
-/* Quantities per pixel: I (gc), p, I p (gc), then the upper triangle of I I^T. */
+/* Quantities per pixel: I (gc), p, I p (gc), then the upper triangle of
+ * I I^T, side by side (4 doubles a pixel for a grey guide, 16 for colour). */
 static void fit_row_in(void *user, int y, double *v) {
   const fit_job *j = user;
   const int w = j->src->width;
@@ -32,29 +33,18 @@ static void fit_row_in(void *user, int y, double *v) {
   if (j->gc == 1) {
     for (int x = 0; x < w; x++) {
       const double i = g[x], s = p[x];
-      v[x] = i;
-      v[w + x] = s;
-      v[2 * w + x] = i * s;
-      v[3 * w + x] = i * i;
+      double *o = v + 4 * (size_t)x;
+      o[0] = i, o[1] = s, o[2] = i * s, o[3] = i * i;
     }
     return;
   }
   for (int x = 0; x < w; x++) {
     const double r = g[3 * x], gr = g[3 * x + 1], bl = g[3 * x + 2], s = p[x];
-    double *o = v + x;
-    o[0] = r;
-    o[(size_t)w] = gr;
-    o[2 * (size_t)w] = bl;
-    o[3 * (size_t)w] = s;
-    o[4 * (size_t)w] = r * s;
-    o[5 * (size_t)w] = gr * s;
-    o[6 * (size_t)w] = bl * s;
-    o[7 * (size_t)w] = r * r;
-    o[8 * (size_t)w] = r * gr;
-    o[9 * (size_t)w] = r * bl;
-    o[10 * (size_t)w] = gr * gr;
-    o[11 * (size_t)w] = gr * bl;
-    o[12 * (size_t)w] = bl * bl;
+    double *o = v + 16 * (size_t)x;
+    o[0] = r, o[1] = gr, o[2] = bl, o[3] = s;
+    o[4] = r * s, o[5] = gr * s, o[6] = bl * s;
+    o[7] = r * r, o[8] = r * gr, o[9] = r * bl;
+    o[10] = gr * gr, o[11] = gr * bl, o[12] = bl * bl;
   }
 }
 
@@ -65,8 +55,9 @@ static void fit_row_out(void *user, int y, const double *m) {
   const double eps = j->eps;
   if (j->gc == 1) {
     for (int x = 0; x < w; x++) {
-      const double mi = m[x], mp = m[w + x];
-      const double cov = m[2 * w + x] - mi * mp, var = m[3 * w + x] - mi * mi;
+      const double *o = m + 4 * (size_t)x;
+      const double mi = o[0], mp = o[1];
+      const double cov = o[2] - mi * mp, var = o[3] - mi * mi;
       const double a = cov / ((var > 0 ? var : 0) + eps);
       ab[2 * x] = (float)a;
       ab[2 * x + 1] = (float)(mp - a * mi);
@@ -74,14 +65,13 @@ static void fit_row_out(void *user, int y, const double *m) {
     return;
   }
   for (int x = 0; x < w; x++) {
-    const double *o = m + x;
-    const size_t W = (size_t)w;
-    const double mr = o[0], mg = o[W], mb = o[2 * W], mp = o[3 * W];
-    const double cr = o[4 * W] - mr * mp, cg = o[5 * W] - mg * mp, cb = o[6 * W] - mb * mp;
+    const double *o = m + 16 * (size_t)x;
+    const double mr = o[0], mg = o[1], mb = o[2], mp = o[3];
+    const double cr = o[4] - mr * mp, cg = o[5] - mg * mp, cb = o[6] - mb * mp;
     /* Sigma + eps Id, symmetric: [s00 s01 s02; s01 s11 s12; s02 s12 s22]. */
-    const double s00 = o[7 * W] - mr * mr + eps, s01 = o[8 * W] - mr * mg, s02 = o[9 * W] - mr * mb;
-    const double s11 = o[10 * W] - mg * mg + eps, s12 = o[11 * W] - mg * mb;
-    const double s22 = o[12 * W] - mb * mb + eps;
+    const double s00 = o[7] - mr * mr + eps, s01 = o[8] - mr * mg, s02 = o[9] - mr * mb;
+    const double s11 = o[10] - mg * mg + eps, s12 = o[11] - mg * mb;
+    const double s22 = o[12] - mb * mb + eps;
     /* Inverse by the adjugate; the matrix is positive definite (>= eps Id)
      * up to rounding, so the determinant is >= eps^3 > 0. */
     const double i00 = s11 * s22 - s12 * s12, i01 = s02 * s12 - s01 * s22, i02 = s01 * s12 - s02 * s11;
@@ -113,7 +103,7 @@ static void ab_row_in(void *user, int y, double *v) {
   const int w = j->ab->width, n = j->gc + 1;
   const float *ab = dm_row(j->ab, y);
   for (int x = 0; x < w; x++)
-    for (int c = 0; c < n; c++) v[(size_t)c * w + x] = ab[n * x + c];
+    for (int c = 0; c < n; c++) v[4 * (size_t)x + c] = ab[n * x + c]; /* n <= 4: stride 4 */
 }
 
 static void ab_row_out(void *user, int y, const double *m) {
@@ -122,13 +112,14 @@ static void ab_row_out(void *user, int y, const double *m) {
   float *o = dm_row(j->out, y);
   if (!j->guide) {
     for (int x = 0; x < w; x++)
-      for (int c = 0; c < n; c++) o[n * x + c] = (float)m[(size_t)c * w + x];
+      for (int c = 0; c < n; c++) o[n * x + c] = (float)m[4 * (size_t)x + c];
     return;
   }
   const float *g = dm_row(j->guide, y);
   for (int x = 0; x < w; x++) {
-    double q = m[(size_t)j->gc * w + x];
-    for (int c = 0; c < j->gc; c++) q += m[(size_t)c * w + x] * g[j->gc * x + c];
+    const double *mx = m + 4 * (size_t)x;
+    double q = mx[j->gc];
+    for (int c = 0; c < j->gc; c++) q += mx[c] * g[j->gc * x + c];
     o[x] = (float)q;
   }
 }

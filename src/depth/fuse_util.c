@@ -24,19 +24,19 @@ typedef struct {
 
 static void box_in(void *user, int y, double *vals) {
   const box_job *j = user;
+  const int S = dm_box_stride(j->k);
   for (int q = 0; q < j->k; q++) {
     const float *r = dm_row(j->src[q], y);
-    double *v = vals + (size_t)q * j->w;
-    for (int x = 0; x < j->w; x++) v[x] = r[x];
+    for (int x = 0; x < j->w; x++) vals[(size_t)x * S + q] = r[x];
   }
 }
 
 static void box_out(void *user, int y, const double *mean) {
   const box_job *j = user;
+  const int S = dm_box_stride(j->k);
   for (int q = 0; q < j->k; q++) {
     float *r = dm_row(j->out[q], y);
-    const double *m = mean + (size_t)q * j->w;
-    for (int x = 0; x < j->w; x++) r[x] = (float)m[x];
+    for (int x = 0; x < j->w; x++) r[x] = (float)mean[(size_t)x * S + q];
   }
 }
 

@@ -98,8 +98,9 @@ static void agree_row_in(void *user, int y, double *v) {
   const int w = j->raw->width;
   const float *g = dm_row(j->guide, y), *r = dm_row(j->raw, y);
   for (int x = 0; x < w; x++) {
-    v[x] = g[x], v[w + x] = r[x], v[2 * w + x] = (double)g[x] * g[x];
-    v[3 * w + x] = (double)g[x] * r[x], v[4 * w + x] = (double)r[x] * r[x];
+    double *o = v + 8 * (size_t)x; /* 5 quantities: stride 8 */
+    o[0] = g[x], o[1] = r[x], o[2] = (double)g[x] * g[x];
+    o[3] = (double)g[x] * r[x], o[4] = (double)r[x] * r[x];
   }
 }
 
@@ -108,9 +109,9 @@ static void agree_row_out(void *user, int y, const double *m) {
   const int w = j->raw->width;
   float *o = dm_row(j->agree, y);
   for (int x = 0; x < w; x++) {
-    const double mi = m[x], mp = m[w + x];
-    const double vi = m[2 * w + x] - mi * mi, cov = m[3 * w + x] - mi * mp,
-                 vp = m[4 * w + x] - mp * mp;
+    const double *mx = m + 8 * (size_t)x;
+    const double mi = mx[0], mp = mx[1];
+    const double vi = mx[2] - mi * mi, cov = mx[3] - mi * mp, vp = mx[4] - mp * mp;
     const double r2 = vi > 1e-12 && vp > 1e-12 ? cov * cov / (vi * vp) : 0.0;
     o[x] = (float)(r2 < 1.0 ? r2 : 1.0);
   }

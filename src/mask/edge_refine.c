@@ -148,9 +148,10 @@ static void vote_row_in(void *user, int y, double *v) {
   const float *r = dm_row(j->raw, y), *m = dm_row(j->matte, y), *g = dm_row(j->guided, y);
   for (int x = 0; x < w; x++) {
     const int confident = m[x] < 0.1f || m[x] > 0.9f;
-    v[x] = confident;
-    v[w + x] = confident && ((r[x] > 0.5f) != (m[x] > 0.5f));
-    v[2 * w + x] = g[x] > 0.02f && g[x] < 0.98f; /* the range's edge band */
+    double *o = v + 4 * (size_t)x; /* 3 quantities: stride 4 */
+    o[0] = confident;
+    o[1] = confident && ((r[x] > 0.5f) != (m[x] > 0.5f));
+    o[2] = g[x] > 0.02f && g[x] < 0.98f; /* the range's edge band */
   }
 }
 
@@ -161,7 +162,8 @@ static void vote_row_out(void *user, int y, const double *mean) {
   const int w = j->weight->width;
   float *a = dm_row(j->weight, y);
   for (int x = 0; x < w; x++) {
-    const float conf = (float)mean[x], dis = (float)mean[w + x], edge = (float)mean[2 * w + x];
+    const double *mx = mean + 4 * (size_t)x;
+    const float conf = (float)mx[0], dis = (float)mx[1], edge = (float)mx[2];
     a[x] = dm_smoothstep01(edge / 0.05f) * dm_smoothstep01((conf - 0.1f) / 0.3f) *
            (1.0f - dm_smoothstep01((dis / (conf > 1e-6f ? conf : 1e-6f) - 0.2f) / 0.3f));
   }
