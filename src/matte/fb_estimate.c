@@ -135,18 +135,40 @@ static int mark_active(level *L) {
   return 1;
 }
 
-/* F and B of the level below, nearest-neighbour, as the start. */
-static void upsample_from(level *L, const level *P) {
-  for (int y = 0; y < L->h; y++) {
+/* F and B of the level below, nearest-neighbour, as the start: rows on
+ * every thread (the level under the photo's own size is a quarter of it:
+ * one thread took a fifth of the estimate's time copying it). */
+typedef struct upsample_job {
+  level *L;
+  const level *P;
+  const int *px; /* per column: the level below's */
+} upsample_job;
+
+static void upsample_rows(void *user, int ith, int nth) {
+  const upsample_job *j = user;
+  level *L = j->L;
+  const level *P = j->P;
+  int y0, y1;
+  dm_split_rows(L->h, ith, nth, &y0, &y1);
+  for (int y = y0; y < y1; y++) {
     int py = (int)((long long)y * P->h / L->h);
     const float *pf = dm_row(&P->fg, py), *pb = dm_row(&P->bg, py);
     float *f = dm_row(&L->fg, y), *b = dm_row(&L->bg, y);
     for (int x = 0; x < L->w; x++) {
-      int px = (int)((long long)x * P->w / L->w);
-      memcpy(f + 3 * x, pf + 3 * px, 3 * sizeof(float));
-      memcpy(b + 3 * x, pb + 3 * px, 3 * sizeof(float));
+      memcpy(f + 3 * x, pf + 3 * j->px[x], 3 * sizeof(float));
+      memcpy(b + 3 * x, pb + 3 * j->px[x], 3 * sizeof(float));
     }
   }
+}
+
+static int upsample_from(dm_context *ctx, level *L, const level *P) {
+  int *px = malloc((size_t)L->w * sizeof *px);
+  if (!px) return 0;
+  for (int x = 0; x < L->w; x++) px[x] = (int)((long long)x * P->w / L->w);
+  upsample_job j = {L, P, px};
+  dm_parallel(ctx, upsample_rows, &j);
+  free(px);
+  return 1;
 }
 
 static void level_free(level *L) {
@@ -286,9 +308,10 @@ dm_status dm_matte_estimate_fb(dm_context *ctx, const dm_image *rgb, const dm_im
         float v = (float)(m[c] / ((double)W * H));
         for (int i = 0; i < cur->w * cur->h; i++) cur->fg.data[3 * i + c] = cur->bg.data[3 * i + c] = v;
       }
-    } else
-      upsample_from(cur, &lv[l - 1]);
-    if ((long long)cur->w * cur->h > SPARSE_FROM && !mark_active(cur))
+    } else if (!upsample_from(ctx, cur, &lv[l - 1])) {
+      s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for foreground estimation");
+    }
+    if (!s && (long long)cur->w * cur->h > SPARSE_FROM && !mark_active(cur))
       s = dm_fail(ctx, DM_ERR_NOMEM, NULL, "out of memory for foreground estimation");
     int sweeps = (cur->w < cur->h ? cur->w : cur->h) <= SMALL_SIZE ? SMALL_SWEEPS : BIG_SWEEPS;
     for (int it = 0; it < sweeps && !s; it++)
