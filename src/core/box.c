@@ -18,6 +18,7 @@ typedef struct {
   const dm_box_stream *b;
   int block;     /* rows per block */
   int stride;    /* doubles a pixel (dm_box_stride) */
+  int avx2;      /* the running sums take the AVX2 loop */
   size_t line;   /* stride * width doubles */
   double *work;  /* per thread: column sums, the means, the rows entering and leaving */
   size_t per_thread;
@@ -50,8 +51,8 @@ static void slide_cols(double *acc, const double *in, const double *out, size_t 
 /* The running sums s (S doubles, the pixel's stride) through columns
  * [x0, x1) of a row: each column's sums written scaled by inv_rows *
  * inv_cols[x], then column x + r + 1 added (add) and column x - r taken
- * away (sub), as the window slides one column right. */
-/* Portable: one quantity at a time within a pixel, every lane its own add. */
+ * away (sub), as the window slides one column right. The portable loop,
+ * one quantity at a time. */
 static void scalar_phase(const double *col, double *out, double *s, int S, const double *inv_cols,
                          double inv_rows, int x0, int x1, int r, int add, int sub) {
   for (int x = x0; x < x1; x++) {
@@ -117,11 +118,8 @@ AVX2 static void avx2_phase(const double *col, double *out, double *s, int S, co
 
 static int simd_off; /* dm_box_portable_only */
 
-static int have_avx2(void) {
-  static int known = -1; /* a benign race: every thread computes the same */
-  if (known < 0) known = __builtin_cpu_supports("avx2") ? 1 : 0;
-  return known && !simd_off;
-}
+/* Asked once per dm_box_means, on its caller's thread. */
+static int have_avx2(void) { return __builtin_cpu_supports("avx2") && !simd_off; }
 
 void dm_box_portable_only(int on) { simd_off = on; }
 #else
@@ -148,10 +146,9 @@ static void row_sums(const box_job *j, const double *col, double *out, double in
   const int lo = r < e ? r : e, hi = r < e ? e : (r < w ? r : w);
   const int x0[3] = {0, lo, hi}, x1[3] = {lo, hi, w};
   const int add[3] = {1, r < e, 0}, sub[3] = {0, r < e, 1};
-  const int simd = have_avx2();
   for (int p = 0; p < 3; p++) {
     if (x0[p] >= x1[p]) continue;
-    if (simd) avx2_phase(col, out, s, S, j->inv_cols, inv_rows, x0[p], x1[p], r, add[p], sub[p]);
+    if (j->avx2) avx2_phase(col, out, s, S, j->inv_cols, inv_rows, x0[p], x1[p], r, add[p], sub[p]);
     else scalar_phase(col, out, s, S, j->inv_cols, inv_rows, x0[p], x1[p], r, add[p], sub[p]);
   }
 }
@@ -200,7 +197,7 @@ dm_status dm_box_means(dm_context *ctx, const dm_box_stream *b) {
   /* Restarting a block costs 2r+1 rows: keep that under half the block. */
   int block = 4 * b->radius + 2;
   if (block < 64) block = 64;
-  box_job j = {.b = b, .block = block, .stride = dm_box_stride(b->k)};
+  box_job j = {.b = b, .block = block, .stride = dm_box_stride(b->k), .avx2 = have_avx2()};
   j.line = (size_t)j.stride * (size_t)b->width;
   j.per_thread = 4 * j.line;
   /* zeroed: the rows' padding (past k in each pixel) is never written */
