@@ -59,9 +59,11 @@ typedef struct sweep_job {
 /* F and B of one pixel of alpha a and colour I from its n neighbours'
  * (indices nb into A, F, B): the 2x2 system of the energy above. Inlined
  * so that an inner pixel's call, with its 4 neighbours known, unrolls and
- * keeps its sums in registers (twice the speed; the same operations). */
-__attribute__((always_inline)) static inline void solve_pixel(float a, const float *I, const float *A, const float *Fs, const float *Bs,
-                        const int *nb, int n, float *F, float *B) {
+ * keeps its sums in registers (the sweeps took 2/3 of the time, with the
+ * same operations). */
+__attribute__((always_inline)) static inline void solve_pixel(float a, const float *I, const float *A,
+                                                              const float *Fs, const float *Bs, const int *nb,
+                                                              int n, float *F, float *B) {
   if (!n) return; /* a 1x1 level: the mean colour stays */
   float W = 0.0f, sf[3] = {0, 0, 0}, sb[3] = {0, 0, 0};
   for (int k = 0; k < n; k++) {
