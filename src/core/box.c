@@ -39,7 +39,8 @@ static void slide_cols(double *acc, const double *in, const double *out, size_t 
       _mm_storeu_pd(acc + i, _mm_sub_pd(a, _mm_loadu_pd(out + i)));
     }
   else
-    for (; i + 2 <= n; i += 2) _mm_storeu_pd(acc + i, _mm_add_pd(_mm_loadu_pd(acc + i), _mm_loadu_pd(in + i)));
+    for (; i + 2 <= n; i += 2)
+      _mm_storeu_pd(acc + i, _mm_add_pd(_mm_loadu_pd(acc + i), _mm_loadu_pd(in + i)));
   for (; i < n; i++) acc[i] = out ? (acc[i] + in[i]) - out[i] : acc[i] + in[i];
 }
 #else

@@ -60,7 +60,8 @@ int main(void) {
         continue;
       }
       for (int c = 0; c < 3; c++) {
-        const double df = fabs(L.fg[3 * s + c] - LT.fg[3 * t + c]), db = fabs(L.bg[3 * s + c] - LT.bg[3 * t + c]);
+        const double df = fabs(L.fg[3 * s + c] - LT.fg[3 * t + c]);
+        const double db = fabs(L.bg[3 * s + c] - LT.bg[3 * t + c]);
         worst = fmax(worst, fmax(df, db));
         spread = fmax(spread, fabs(L.fg[3 * s + c] - L.bg[3 * s + c]));
       }
