@@ -25,29 +25,30 @@ typedef struct {
   double *inv_cols; /* per column: 1 / the window's width there */
 } box_job;
 
-/* Column sums += one row, or (with `out` too) += the entering row and
- * -= the leaving one in one pass: the same two roundings per sum as two
- * passes, one trip over the sums. Two doubles at a time where SSE2 is
- * there (every x86-64; GCC's -O2 leaves these loops scalar). */
+/* Column sums += the entering row `in` and -= the leaving row `out`
+ * (either may be NULL) in one pass: with both, the same two roundings per
+ * sum as two passes, one trip over the sums. Two doubles at a time where
+ * SSE2 is there (every x86-64; GCC's -O2 leaves these loops scalar). */
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
 static void slide_cols(double *acc, const double *in, const double *out, size_t n) {
   size_t i = 0;
-  if (out)
+#if defined(__SSE2__)
+  if (in && out)
     for (; i + 2 <= n; i += 2) {
       const __m128d a = _mm_add_pd(_mm_loadu_pd(acc + i), _mm_loadu_pd(in + i));
       _mm_storeu_pd(acc + i, _mm_sub_pd(a, _mm_loadu_pd(out + i)));
     }
-  else
+  else if (in)
     for (; i + 2 <= n; i += 2)
       _mm_storeu_pd(acc + i, _mm_add_pd(_mm_loadu_pd(acc + i), _mm_loadu_pd(in + i)));
-  for (; i < n; i++) acc[i] = out ? (acc[i] + in[i]) - out[i] : acc[i] + in[i];
-}
-#else
-static void slide_cols(double *acc, const double *in, const double *out, size_t n) {
-  for (size_t i = 0; i < n; i++) acc[i] = out ? (acc[i] + in[i]) - out[i] : acc[i] + in[i];
-}
+  else
+    for (; i + 2 <= n; i += 2)
+      _mm_storeu_pd(acc + i, _mm_sub_pd(_mm_loadu_pd(acc + i), _mm_loadu_pd(out + i)));
 #endif
+  for (; i < n; i++) acc[i] = in && out ? (acc[i] + in[i]) - out[i] : in ? acc[i] + in[i] : acc[i] - out[i];
+}
 
 /* The running sums s (S doubles, the pixel's stride) through columns
  * [x0, x1) of a row: each column's sums written scaled by inv_rows *
@@ -176,13 +177,7 @@ static void box_blocks(void *user, int ith, int nth) {
       const int enters = y > y0 && y + r < h, leaves = y > y0 && y - r - 1 >= 0;
       if (enters) b->row_in(b->user, y + r, in);
       if (leaves) b->row_in(b->user, y - r - 1, out);
-      if (enters && leaves) {
-        slide_cols(col, in, out, j->line);
-      } else if (enters || leaves) { /* near the bottom or the top: only one of them */
-        if (enters) slide_cols(col, in, NULL, j->line);
-        else
-          for (size_t i = 0; i < j->line; i++) col[i] -= out[i];
-      }
+      if (enters || leaves) slide_cols(col, enters ? in : NULL, leaves ? out : NULL, j->line);
       const int ya = y - r < 0 ? 0 : y - r, yb = y + r >= h ? h - 1 : y + r;
       row_sums(j, col, mean, 1.0 / (yb - ya + 1));
       b->row_out(b->user, y, mean);

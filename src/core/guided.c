@@ -25,7 +25,9 @@ typedef struct {
 } fit_job;
 
 /* Quantities per pixel: I (gc), p, I p (gc), then the upper triangle of
- * I I^T, side by side (4 doubles a pixel for a grey guide, 16 for colour). */
+ * I I^T, side by side in the box's stride. */
+static int fit_k(int gc) { return gc == 1 ? 4 : 13; }
+
 static void fit_row_in(void *user, int y, double *v) {
   const fit_job *j = user;
   const int w = j->src->width;
@@ -33,14 +35,14 @@ static void fit_row_in(void *user, int y, double *v) {
   if (j->gc == 1) {
     for (int x = 0; x < w; x++) {
       const double i = g[x], s = p[x];
-      double *o = v + 4 * (size_t)x;
+      double *o = v + (size_t)dm_box_stride(fit_k(1)) * x;
       o[0] = i, o[1] = s, o[2] = i * s, o[3] = i * i;
     }
     return;
   }
   for (int x = 0; x < w; x++) {
     const double r = g[3 * x], gr = g[3 * x + 1], bl = g[3 * x + 2], s = p[x];
-    double *o = v + 16 * (size_t)x;
+    double *o = v + (size_t)dm_box_stride(fit_k(3)) * x;
     o[0] = r, o[1] = gr, o[2] = bl, o[3] = s;
     o[4] = r * s, o[5] = gr * s, o[6] = bl * s;
     o[7] = r * r, o[8] = r * gr, o[9] = r * bl;
@@ -55,7 +57,7 @@ static void fit_row_out(void *user, int y, const double *m) {
   const double eps = j->eps;
   if (j->gc == 1) {
     for (int x = 0; x < w; x++) {
-      const double *o = m + 4 * (size_t)x;
+      const double *o = m + (size_t)dm_box_stride(fit_k(1)) * x;
       const double mi = o[0], mp = o[1];
       const double cov = o[2] - mi * mp, var = o[3] - mi * mi;
       const double a = cov / ((var > 0 ? var : 0) + eps);
@@ -65,7 +67,7 @@ static void fit_row_out(void *user, int y, const double *m) {
     return;
   }
   for (int x = 0; x < w; x++) {
-    const double *o = m + 16 * (size_t)x;
+    const double *o = m + (size_t)dm_box_stride(fit_k(3)) * x;
     const double mr = o[0], mg = o[1], mb = o[2], mp = o[3];
     const double cr = o[4] - mr * mp, cg = o[5] - mg * mp, cb = o[6] - mb * mp;
     /* Sigma + eps Id, symmetric: [s00 s01 s02; s01 s11 s12; s02 s12 s22]. */
@@ -101,23 +103,25 @@ typedef struct {
 static void ab_row_in(void *user, int y, double *v) {
   const apply_job *j = user;
   const int w = j->ab->width, n = j->gc + 1;
+  const size_t S = (size_t)dm_box_stride(n);
   const float *ab = dm_row(j->ab, y);
   for (int x = 0; x < w; x++)
-    for (int c = 0; c < n; c++) v[4 * (size_t)x + c] = ab[n * x + c]; /* n <= 4: stride 4 */
+    for (int c = 0; c < n; c++) v[S * x + c] = ab[n * x + c];
 }
 
 static void ab_row_out(void *user, int y, const double *m) {
   const apply_job *j = user;
   const int w = j->ab->width, n = j->gc + 1;
+  const size_t S = (size_t)dm_box_stride(n);
   float *o = dm_row(j->out, y);
   if (!j->guide) {
     for (int x = 0; x < w; x++)
-      for (int c = 0; c < n; c++) o[n * x + c] = (float)m[4 * (size_t)x + c];
+      for (int c = 0; c < n; c++) o[n * x + c] = (float)m[S * x + c];
     return;
   }
   const float *g = dm_row(j->guide, y);
   for (int x = 0; x < w; x++) {
-    const double *mx = m + 4 * (size_t)x;
+    const double *mx = m + S * x;
     double q = mx[j->gc];
     for (int c = 0; c < j->gc; c++) q += mx[c] * g[j->gc * x + c];
     o[x] = (float)q;
@@ -154,7 +158,7 @@ static dm_status fit_means(dm_context *ctx, const dm_image *guide, const dm_imag
   dm_status s = dm_image_alloc(ctx, &ab, w, h, gc + 1);
   if (s) return s;
   fit_job f = {.guide = guide, .src = src, .eps = eps, .gc = gc, .ab = &ab};
-  dm_box_stream b1 = {.width = w, .height = h, .k = gc == 1 ? 4 : 13, .radius = radius,
+  dm_box_stream b1 = {.width = w, .height = h, .k = fit_k(gc), .radius = radius,
                       .row_in = fit_row_in, .row_out = fit_row_out, .user = &f};
   s = dm_box_means(ctx, &b1);
   if (!s) {

@@ -93,12 +93,14 @@ typedef struct {
   dm_image *agree;
 } agree_job;
 
+enum { AGREE_K = 5 }; /* the box's quantities: g, r, g², g·r, r² */
+
 static void agree_row_in(void *user, int y, double *v) {
   const agree_job *j = user;
   const int w = j->raw->width;
   const float *g = dm_row(j->guide, y), *r = dm_row(j->raw, y);
   for (int x = 0; x < w; x++) {
-    double *o = v + 8 * (size_t)x; /* 5 quantities: stride 8 */
+    double *o = v + (size_t)dm_box_stride(AGREE_K) * x;
     o[0] = g[x], o[1] = r[x], o[2] = (double)g[x] * g[x];
     o[3] = (double)g[x] * r[x], o[4] = (double)r[x] * r[x];
   }
@@ -109,7 +111,7 @@ static void agree_row_out(void *user, int y, const double *m) {
   const int w = j->raw->width;
   float *o = dm_row(j->agree, y);
   for (int x = 0; x < w; x++) {
-    const double *mx = m + 8 * (size_t)x;
+    const double *mx = m + (size_t)dm_box_stride(AGREE_K) * x;
     const double mi = mx[0], mp = mx[1];
     const double vi = mx[2] - mi * mi, cov = mx[3] - mi * mp, vp = mx[4] - mp * mp;
     const double r2 = vi > 1e-12 && vp > 1e-12 ? cov * cov / (vi * vp) : 0.0;
@@ -122,7 +124,7 @@ dm_status dm_mask_edge_agreement(dm_context *ctx, const dm_image *guide, const d
   dm_status s = dm_image_alloc(ctx, agree, raw->width, raw->height, 1);
   if (s) return s;
   agree_job j = {.guide = guide, .raw = raw, .agree = agree};
-  dm_box_stream b = {.width = raw->width, .height = raw->height, .k = 5, .radius = radius,
+  dm_box_stream b = {.width = raw->width, .height = raw->height, .k = AGREE_K, .radius = radius,
                      .row_in = agree_row_in, .row_out = agree_row_out, .user = &j};
   return dm_box_means(ctx, &b);
 }

@@ -142,13 +142,15 @@ typedef struct {
   dm_image *weight;
 } vote_job;
 
+enum { VOTE_K = 3 }; /* the box's quantities: confident, disagreeing, the range's edge band */
+
 static void vote_row_in(void *user, int y, double *v) {
   const vote_job *j = user;
   const int w = j->raw->width;
   const float *r = dm_row(j->raw, y), *m = dm_row(j->matte, y), *g = dm_row(j->guided, y);
   for (int x = 0; x < w; x++) {
     const int confident = m[x] < 0.1f || m[x] > 0.9f;
-    double *o = v + 4 * (size_t)x; /* 3 quantities: stride 4 */
+    double *o = v + (size_t)dm_box_stride(VOTE_K) * x;
     o[0] = confident;
     o[1] = confident && ((r[x] > 0.5f) != (m[x] > 0.5f));
     o[2] = g[x] > 0.02f && g[x] < 0.98f; /* the range's edge band */
@@ -162,7 +164,7 @@ static void vote_row_out(void *user, int y, const double *mean) {
   const int w = j->weight->width;
   float *a = dm_row(j->weight, y);
   for (int x = 0; x < w; x++) {
-    const double *mx = mean + 4 * (size_t)x;
+    const double *mx = mean + (size_t)dm_box_stride(VOTE_K) * x;
     const float conf = (float)mx[0], dis = (float)mx[1], edge = (float)mx[2];
     a[x] = dm_smoothstep01(edge / 0.05f) * dm_smoothstep01((conf - 0.1f) / 0.3f) *
            (1.0f - dm_smoothstep01((dis / (conf > 1e-6f ? conf : 1e-6f) - 0.2f) / 0.3f));
@@ -327,7 +329,7 @@ dm_status dm_mask_refine_fit(dm_context *ctx, const dm_image *image, const dm_im
     if (!s && matte) s = dm_image_alloc(ctx, &fit->weight, lw, lh, 1);
     if (!s && matte) {
       vote_job v = {.raw = &fit->raw, .matte = &mlow, .guided = &fit->guided, .weight = &fit->weight};
-      dm_box_stream b = {.width = lw, .height = lh, .k = 3, .radius = 4 * radius,
+      dm_box_stream b = {.width = lw, .height = lh, .k = VOTE_K, .radius = 4 * radius,
                          .row_in = vote_row_in, .row_out = vote_row_out, .user = &v};
       s = dm_box_means(ctx, &b);
     }
