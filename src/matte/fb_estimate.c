@@ -58,9 +58,9 @@ typedef struct sweep_job {
 
 /* F and B of one pixel of alpha a and colour I from its n neighbours'
  * (indices nb into A, F, B): the 2x2 system of the energy above. Inlined
- * so that an inner pixel's call, with its 4 neighbours known, unrolls and
- * keeps its sums in registers (the sweeps took 2/3 of the time, with the
- * same operations). */
+ * so that an inner pixel's call, with its 4 neighbours known (solve_at),
+ * unrolls and keeps its sums in registers (the sweeps took 2/3 of the
+ * time, with the same operations). */
 __attribute__((always_inline)) static inline void solve_pixel(float a, const float *I, const float *A,
                                                               const float *Fs, const float *Bs, const int *nb,
                                                               int n, float *F, float *B) {
@@ -81,6 +81,26 @@ __attribute__((always_inline)) static inline void solve_pixel(float a, const flo
   }
 }
 
+/* The 4-neighbours of pixel k = (x, y) of a w x h grid that lie inside it,
+ * left, right, up, down (indices into nb), and their count. */
+static inline int neighbours(int k, int x, int y, int w, int h, int nb[4]) {
+  int n = 0;
+  if (x > 0) nb[n++] = k - 1;
+  if (x + 1 < w) nb[n++] = k + 1;
+  if (y > 0) nb[n++] = k - w;
+  if (y + 1 < h) nb[n++] = k + w;
+  return n;
+}
+
+/* solve_pixel with the count a constant for an inner pixel (all four
+ * neighbours), so that call unrolls; the same operations either way. */
+__attribute__((always_inline)) static inline void solve_at(float a, const float *I, const float *A,
+                                                           const float *Fs, const float *Bs, const int *nb,
+                                                           int n, float *F, float *B) {
+  if (n == 4) solve_pixel(a, I, A, Fs, Bs, nb, 4, F, B);
+  else solve_pixel(a, I, A, Fs, Bs, nb, n, F, B);
+}
+
 /* A red-black sweep of a whole level: its rows hold 3 floats a pixel, so
  * the neighbours are indexed relative to the pixel's row start minus one
  * row (three rows in view). */
@@ -93,18 +113,8 @@ static void sweep_rows(void *user, int ith, int nth) {
     for (int x = (y + j->colour) & 1; x < L->w; x += 2) {
       if (L->active && !L->active[(y / BLOCK) * L->bw + x / BLOCK]) continue;
       /* the level's images are contiguous (stride = width x channels) */
-      int k = y * L->w + x, nb[4], n = 0;
-      if (x > 0 && x + 1 < L->w && y > 0 && y + 1 < L->h) { /* inside: all four */
-        nb[0] = k - 1, nb[1] = k + 1, nb[2] = k - L->w, nb[3] = k + L->w;
-        solve_pixel(L->alpha.data[k], L->img.data + 3 * (size_t)k, L->alpha.data, L->fg.data,
-                    L->bg.data, nb, 4, L->fg.data + 3 * (size_t)k, L->bg.data + 3 * (size_t)k);
-        continue;
-      }
-      if (x > 0) nb[n++] = k - 1;
-      if (x + 1 < L->w) nb[n++] = k + 1;
-      if (y > 0) nb[n++] = k - L->w;
-      if (y + 1 < L->h) nb[n++] = k + L->w;
-      solve_pixel(L->alpha.data[k], L->img.data + 3 * (size_t)k, L->alpha.data, L->fg.data,
+      int k = y * L->w + x, nb[4], n = neighbours(k, x, y, L->w, L->h, nb);
+      solve_at(L->alpha.data[k], L->img.data + 3 * (size_t)k, L->alpha.data, L->fg.data,
                   L->bg.data, nb, n, L->fg.data + 3 * (size_t)k, L->bg.data + 3 * (size_t)k);
     }
 }
@@ -230,17 +240,8 @@ static void finest_block(const finest_job *j, int bx, int by) {
         if ((y == 0 && y0 > 0) || (y == th - 1 && y1 < H)) continue;
         for (int x = (y + y0 + x0 + colour) & 1; x < tw; x += 2) {
           if ((x == 0 && x0 > 0) || (x == tw - 1 && x1 < W)) continue;
-          int k = y * tw + x, nb[4], n = 0;
-          if (x > 0 && x + 1 < tw && y > 0 && y + 1 < th) { /* inside: all four */
-            nb[0] = k - 1, nb[1] = k + 1, nb[2] = k - tw, nb[3] = k + tw;
-            solve_pixel(A[k], I + 3 * k, A, F, B, nb, 4, F + 3 * k, B + 3 * k);
-            continue;
-          }
-          if (x > 0) nb[n++] = k - 1;
-          if (x + 1 < tw) nb[n++] = k + 1;
-          if (y > 0) nb[n++] = k - tw;
-          if (y + 1 < th) nb[n++] = k + tw;
-          solve_pixel(A[k], I + 3 * k, A, F, B, nb, n, F + 3 * k, B + 3 * k);
+          int k = y * tw + x, nb[4], n = neighbours(k, x, y, tw, th, nb);
+          solve_at(A[k], I + 3 * k, A, F, B, nb, n, F + 3 * k, B + 3 * k);
         }
       }
   const dm_matte_layers *L = j->L;
