@@ -31,17 +31,22 @@ static void *populate(void *arg) {
   return NULL;
 }
 
+/* The whole pages inside [p, p + bytes): madvise wants an aligned start,
+ * and every page it touches must be the caller's. Their start, and their
+ * length in *len (0 when there are none). */
+static char *whole_pages(void *p, size_t bytes, size_t *len) {
+  const uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+  const uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
+  *len = e > a ? e - a : 0;
+  return (char *)a;
+}
+
 dm_prefault *dm_prefault_image(const dm_context *ctx, const dm_image *img) {
   const size_t bytes = sizeof(float) * img->stride * (size_t)img->height;
   if (!img->data || bytes < MIN_BYTES || ctx->n_threads < 2) return NULL;
   dm_prefault *pf = calloc(1, sizeof *pf);
   if (!pf) return NULL;
-  /* whole pages inside the buffer: madvise wants an aligned start, and
-   * every page it touches must be the image's */
-  uintptr_t a = ((uintptr_t)img->data + 4095) & ~(uintptr_t)4095;
-  uintptr_t e = ((uintptr_t)img->data + bytes) & ~(uintptr_t)4095;
-  pf->p = (char *)a;
-  pf->bytes = e > a ? e - a : 0;
+  pf->p = whole_pages(img->data, bytes, &pf->bytes);
   atomic_init(&pf->stop, 0);
   if (pthread_create(&pf->tid, NULL, populate, pf) != 0) {
     free(pf);
@@ -74,9 +79,9 @@ static void populate_share(void *user, int ith, int nth) {
 }
 
 int dm_populate(dm_context *ctx, void *p, size_t bytes) {
-  const uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-  const uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
-  populate_job j = {(char *)a, e > a ? (e - a) / 4096 : 0, 0};
+  size_t len;
+  char *start = whole_pages(p, bytes, &len);
+  populate_job j = {start, len / 4096, 0};
   dm_parallel(ctx, populate_share, &j);
   return !atomic_load(&j.refused);
 }
